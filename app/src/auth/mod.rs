@@ -1,0 +1,659 @@
+//! Accounts without passwords: an email address and a 6-digit one-time code.
+//!
+//! Codes expire after 15 minutes, allow at most 5 wrong tries, and a new one can be asked for at
+//! most once a minute per address. Only an HMAC of each code is stored.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::FieldErrors,
+    error::AppError,
+    forms::{ErrorSummary, ProgressiveForm, Submitted, TextField},
+};
+
+#[cfg(feature = "ssr")]
+pub mod session;
+
+pub const SIGN_IN_PATH: &str = "/masuk";
+pub const CODE_PATH: &str = "/masuk/kode";
+pub const CODE_LIFETIME_MINUTES: i64 = 15;
+pub const MAX_WRONG_CODES: i16 = 5;
+
+#[cfg(feature = "ssr")]
+const EMAIL_FORM: &str = "sign-in-email";
+#[cfg(feature = "ssr")]
+const CODE_FORM: &str = "sign-in-code";
+
+/// A one-time code as typed: six digits, spaces allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OneTimeCode(u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OneTimeCodeError {
+    #[error("Isi kode 6 angka dari email Anda.")]
+    Empty,
+    #[error("Kode terdiri dari 6 angka.")]
+    Malformed,
+}
+
+impl OneTimeCode {
+    pub fn parse(raw: &str) -> Result<OneTimeCode, OneTimeCodeError> {
+        let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.is_empty() {
+            return Err(OneTimeCodeError::Empty);
+        }
+        if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(OneTimeCodeError::Malformed);
+        }
+        digits
+            .parse()
+            .map(OneTimeCode)
+            .map_err(|_| OneTimeCodeError::Malformed)
+    }
+
+    pub fn as_string(self) -> String {
+        format!("{:06}", self.0)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignInPage {
+    pub email: String,
+    pub errors: FieldErrors,
+    pub notice: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CodePage {
+    pub masked_email: String,
+    pub errors: FieldErrors,
+    pub notice: Option<String>,
+}
+
+/// Who is signed in, for the header.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub masked_email: String,
+}
+
+#[server(prefix = "/api", endpoint = "signed-in")]
+pub async fn load_current_user() -> Result<Option<CurrentUser>, AppError> {
+    let state = crate::state::app_state()?;
+    let Some(account_id) = session::current(&state).await?.and_then(|s| s.account_id) else {
+        return Ok(None);
+    };
+    let email = db::account_email(&state.pool, account_id).await?;
+    Ok(email.map(|e| CurrentUser {
+        masked_email: crate::domain::EmailAddress::parse(&e)
+            .map(|e| e.masked())
+            .unwrap_or_default(),
+    }))
+}
+
+#[server(prefix = "/api", endpoint = "sign-in-page")]
+pub async fn load_sign_in_page() -> Result<SignInPage, AppError> {
+    let state = crate::state::app_state()?;
+    let Some(session) = session::current(&state).await? else {
+        return Ok(SignInPage::default());
+    };
+    let flash = session
+        .take_flash(&state.pool, EMAIL_FORM)
+        .await?
+        .unwrap_or_default();
+    Ok(SignInPage {
+        email: flash.values.get("email").cloned().unwrap_or_default(),
+        errors: flash.errors,
+        notice: flash.notice,
+    })
+}
+
+/// Step 1: send a code to an email address.
+#[server(prefix = "/api", endpoint = "request-code")]
+pub async fn request_code(email: String) -> Result<Submitted, AppError> {
+    use crate::{domain::EmailAddress, forms::reply, rate_limit, request};
+
+    let state = crate::state::app_state()?;
+    let values = crate::forms::values([("email", email.as_str())]);
+    let invalid = |message: String| Submitted::Invalid(FieldErrors::single("email", message));
+    let email = match EmailAddress::parse(&email) {
+        Ok(email) => email,
+        Err(error) => {
+            return reply(
+                &state,
+                EMAIL_FORM,
+                SIGN_IN_PATH,
+                invalid(error.to_string()),
+                values,
+            )
+            .await
+        }
+    };
+    let ip = request::client_ip(&state.settings)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
+    if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_IP, &ip).await? {
+        let message = format!(
+            "Terlalu banyak permintaan kode dari jaringan Anda. Coba lagi dalam {} menit.",
+            wait.div_ceil(60)
+        );
+        return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(message), values).await;
+    }
+    let session = session::current_or_new(&state).await?;
+    if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str()).await? {
+        // A code went to this address less than a minute ago: if it was asked for in this
+        // session, the applicant just came back to this page; send them on to enter it.
+        if db::challenge_email(&state.pool, session.challenge_id)
+            .await?
+            .as_deref()
+            == Some(email.as_str())
+        {
+            return reply(
+                &state,
+                EMAIL_FORM,
+                SIGN_IN_PATH,
+                Submitted::Accepted {
+                    next: CODE_PATH.to_owned(),
+                },
+                values,
+            )
+            .await;
+        }
+        let message = format!("Kode untuk email ini baru saja dikirim. Tunggu {wait} detik sebelum meminta kode baru.");
+        return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(message), values).await;
+    }
+    let mut tx = state.pool.begin().await?;
+    let challenge_id = db::create_challenge(&mut tx, &state, &email).await?;
+    session.attach_challenge(&mut *tx, challenge_id).await?;
+    tx.commit().await?;
+    reply(
+        &state,
+        EMAIL_FORM,
+        SIGN_IN_PATH,
+        Submitted::Accepted {
+            next: CODE_PATH.to_owned(),
+        },
+        values,
+    )
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "code-page")]
+pub async fn load_code_page() -> Result<CodePage, AppError> {
+    use crate::request;
+    let state = crate::state::app_state()?;
+    let session = session::current(&state).await?;
+    let email = match &session {
+        Some(s) => db::challenge_email(&state.pool, s.challenge_id).await?,
+        None => None,
+    };
+    let (Some(session), Some(email)) = (session, email) else {
+        request::redirect(SIGN_IN_PATH);
+        return Ok(CodePage::default());
+    };
+    let flash = session
+        .take_flash(&state.pool, CODE_FORM)
+        .await?
+        .unwrap_or_default();
+    Ok(CodePage {
+        masked_email: crate::domain::EmailAddress::parse(&email)
+            .map(|e| e.masked())
+            .unwrap_or_default(),
+        errors: flash.errors,
+        notice: flash.notice,
+    })
+}
+
+/// Step 2: the code from the email signs the browser in.
+#[server(prefix = "/api", endpoint = "verify-code")]
+pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
+    use crate::{forms::reply, rate_limit, request};
+
+    let state = crate::state::app_state()?;
+    let values = Default::default();
+    let invalid = |message: String| Submitted::Invalid(FieldErrors::single("code", message));
+    let Some(session) = session::current(&state)
+        .await?
+        .filter(|s| s.challenge_id.is_some())
+    else {
+        return reply(
+            &state,
+            CODE_FORM,
+            CODE_PATH,
+            Submitted::Accepted {
+                next: SIGN_IN_PATH.to_owned(),
+            },
+            values,
+        )
+        .await;
+    };
+    let ip = request::client_ip(&state.settings)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
+    if let Err(wait) = rate_limit::hit(&state, &rate_limit::SIGN_IN_PER_IP, &ip).await? {
+        let message = format!(
+            "Terlalu banyak percobaan dari jaringan Anda. Coba lagi dalam {} menit.",
+            wait.div_ceil(60)
+        );
+        return reply(&state, CODE_FORM, CODE_PATH, invalid(message), values).await;
+    }
+    let code = match OneTimeCode::parse(&code) {
+        Ok(code) => code,
+        Err(error) => {
+            return reply(
+                &state,
+                CODE_FORM,
+                CODE_PATH,
+                invalid(error.to_string()),
+                values,
+            )
+            .await
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    let outcome = match db::check_code(
+        &mut tx,
+        &state,
+        session.challenge_id.unwrap_or_default(),
+        code,
+    )
+    .await?
+    {
+        db::CodeCheck::Accepted { email } => {
+            let account_id = db::account_for_email(&mut tx, &email).await?;
+            let signed_in = session::sign_in(&mut tx, &state, &session, account_id).await?;
+            let next = match signed_in.return_to {
+                Some(path) => path,
+                None if db::has_applicant(&mut *tx, account_id).await? => {
+                    crate::dashboard::DASHBOARD_PATH.to_owned()
+                }
+                None => crate::signup::FIRST_STEP_PATH.to_owned(),
+            };
+            Submitted::Accepted { next }
+        }
+        db::CodeCheck::Wrong { attempts_left } if attempts_left > 0 => {
+            invalid(format!("Kode salah. Sisa percobaan: {attempts_left}."))
+        }
+        db::CodeCheck::Wrong { .. } | db::CodeCheck::TooManyAttempts => {
+            invalid("Kode salah terlalu sering dan tidak berlaku lagi. Minta kode baru.".to_owned())
+        }
+        db::CodeCheck::Expired => invalid("Kode sudah tidak berlaku. Minta kode baru.".to_owned()),
+    };
+    tx.commit().await?;
+    reply(&state, CODE_FORM, CODE_PATH, outcome, values).await
+}
+
+/// A new code to the same address (at most once a minute).
+#[server(prefix = "/api", endpoint = "resend-code")]
+pub async fn resend_code() -> Result<Submitted, AppError> {
+    use crate::{domain::EmailAddress, forms::reply, rate_limit};
+
+    let state = crate::state::app_state()?;
+    let values = Default::default();
+    let session = session::current(&state).await?;
+    let email = match &session {
+        Some(s) => db::challenge_email(&state.pool, s.challenge_id).await?,
+        None => None,
+    };
+    let (Some(session), Some(Ok(email))) = (session, email.map(|e| EmailAddress::parse(&e))) else {
+        return reply(
+            &state,
+            CODE_FORM,
+            CODE_PATH,
+            Submitted::Accepted {
+                next: SIGN_IN_PATH.to_owned(),
+            },
+            values,
+        )
+        .await;
+    };
+    if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str()).await? {
+        let message = format!("Kode baru bisa diminta lagi dalam {wait} detik.");
+        return reply(
+            &state,
+            CODE_FORM,
+            CODE_PATH,
+            Submitted::Invalid(FieldErrors::single("code", message)),
+            values,
+        )
+        .await;
+    }
+    let mut tx = state.pool.begin().await?;
+    let challenge_id = db::create_challenge(&mut tx, &state, &email).await?;
+    session.attach_challenge(&mut *tx, challenge_id).await?;
+    session
+        .set_flash(
+            &mut *tx,
+            &session::Flash {
+                form: CODE_FORM.to_owned(),
+                notice: Some("Kode baru sudah dikirim.".to_owned()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    crate::request::redirect(CODE_PATH);
+    Ok(Submitted::Accepted {
+        next: CODE_PATH.to_owned(),
+    })
+}
+
+#[server(prefix = "/api", endpoint = "sign-out")]
+pub async fn sign_out() -> Result<Submitted, AppError> {
+    let state = crate::state::app_state()?;
+    if let Some(session) = session::current(&state).await? {
+        session::end(&state, &session).await?;
+    }
+    crate::request::redirect("/?keluar=1");
+    Ok(Submitted::Accepted {
+        next: "/?keluar=1".to_owned(),
+    })
+}
+
+#[cfg(feature = "ssr")]
+pub mod db {
+    use hmac::{Hmac, Mac};
+    use rand::Rng;
+    use sha2::Sha256;
+    use uuid::Uuid;
+
+    use super::{OneTimeCode, CODE_LIFETIME_MINUTES, MAX_WRONG_CODES};
+    use crate::{domain::EmailAddress, error::AppError, state::AppState};
+
+    fn code_hash(
+        secret: &[u8],
+        challenge_id: Uuid,
+        code: OneTimeCode,
+    ) -> Result<Vec<u8>, AppError> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(AppError::internal)?;
+        mac.update(challenge_id.as_bytes());
+        mac.update(code.as_string().as_bytes());
+        Ok(mac.finalize().into_bytes().to_vec())
+    }
+
+    /// Creates a challenge and queues the email with its code, in the caller's transaction.
+    pub async fn create_challenge(
+        tx: &mut sqlx::PgConnection,
+        state: &AppState,
+        email: &EmailAddress,
+    ) -> Result<Uuid, AppError> {
+        let id = Uuid::new_v4();
+        let code = OneTimeCode(rand::rng().random_range(0..1_000_000));
+        let now = state.clock.now();
+        sqlx::query!(
+            "insert into sign_in_challenges (id, email, code_hash, created_at, expires_at) values ($1, $2, $3, $4, $5)",
+            id,
+            email.as_str(),
+            code_hash(&state.settings.secret, id, code)?,
+            now,
+            now + chrono::Duration::minutes(CODE_LIFETIME_MINUTES),
+        )
+        .execute(&mut *tx)
+        .await?;
+        let code = code.as_string();
+        crate::outbox::db::enqueue_email(
+            &mut *tx,
+            email.as_str(),
+            &format!("Kode masuk Prakerja: {code}"),
+            &format!(
+                "Kode masuk Anda: {code}\n\nKode berlaku {CODE_LIFETIME_MINUTES} menit. Jangan berikan kode ini kepada \
+                 siapa pun, termasuk orang yang mengaku petugas Prakerja.\n\nJika Anda tidak meminta kode ini, abaikan \
+                 email ini."
+            ),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn challenge_email(
+        executor: impl sqlx::PgExecutor<'_>,
+        challenge_id: Option<Uuid>,
+    ) -> Result<Option<String>, AppError> {
+        let Some(id) = challenge_id else {
+            return Ok(None);
+        };
+        Ok(
+            sqlx::query_scalar!("select email from sign_in_challenges where id = $1", id)
+                .fetch_optional(executor)
+                .await?,
+        )
+    }
+
+    pub enum CodeCheck {
+        Accepted { email: EmailAddress },
+        Wrong { attempts_left: i16 },
+        TooManyAttempts,
+        Expired,
+    }
+
+    pub async fn check_code(
+        tx: &mut sqlx::PgConnection,
+        state: &AppState,
+        challenge_id: Uuid,
+        code: OneTimeCode,
+    ) -> Result<CodeCheck, AppError> {
+        let Some(challenge) = sqlx::query!(
+            "select email, code_hash, expires_at, failed_attempts, consumed_at from sign_in_challenges where id = $1 for update",
+            challenge_id
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(CodeCheck::Expired);
+        };
+        if challenge.consumed_at.is_some() || challenge.expires_at <= state.clock.now() {
+            return Ok(CodeCheck::Expired);
+        }
+        if challenge.failed_attempts >= MAX_WRONG_CODES {
+            return Ok(CodeCheck::TooManyAttempts);
+        }
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&state.settings.secret).map_err(AppError::internal)?;
+        mac.update(challenge_id.as_bytes());
+        mac.update(code.as_string().as_bytes());
+        // verify_slice compares in constant time.
+        if mac.verify_slice(&challenge.code_hash).is_err() {
+            let failed = sqlx::query_scalar!(
+                "update sign_in_challenges set failed_attempts = failed_attempts + 1 where id = $1 returning failed_attempts",
+                challenge_id
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            return Ok(CodeCheck::Wrong {
+                attempts_left: MAX_WRONG_CODES - failed,
+            });
+        }
+        sqlx::query!(
+            "update sign_in_challenges set consumed_at = $2 where id = $1",
+            challenge_id,
+            state.clock.now()
+        )
+        .execute(&mut *tx)
+        .await?;
+        let email = EmailAddress::parse(&challenge.email).map_err(AppError::internal)?;
+        Ok(CodeCheck::Accepted { email })
+    }
+
+    pub async fn account_for_email(
+        tx: &mut sqlx::PgConnection,
+        email: &EmailAddress,
+    ) -> Result<Uuid, AppError> {
+        let existing =
+            sqlx::query_scalar!("select id from accounts where email = $1", email.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        // Two first sign-ins racing for one address both end with the same account.
+        Ok(sqlx::query_scalar!(
+            r#"insert into accounts (id, email) values ($1, $2)
+               on conflict (email) do update set email = excluded.email returning id"#,
+            Uuid::new_v4(),
+            email.as_str()
+        )
+        .fetch_one(&mut *tx)
+        .await?)
+    }
+
+    pub async fn account_email(
+        executor: impl sqlx::PgExecutor<'_>,
+        account_id: Uuid,
+    ) -> Result<Option<String>, AppError> {
+        Ok(
+            sqlx::query_scalar!("select email from accounts where id = $1", account_id)
+                .fetch_optional(executor)
+                .await?,
+        )
+    }
+
+    pub async fn has_applicant(
+        executor: impl sqlx::PgExecutor<'_>,
+        account_id: Uuid,
+    ) -> Result<bool, AppError> {
+        Ok(sqlx::query_scalar!(
+            r#"select exists(select 1 from applicants where account_id = $1) as "exists!""#,
+            account_id
+        )
+        .fetch_one(executor)
+        .await?)
+    }
+
+    /// Removes challenges that can no longer be used (housekeeping).
+    pub async fn delete_expired_challenges(
+        executor: impl sqlx::PgExecutor<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, AppError> {
+        Ok(sqlx::query!("delete from sign_in_challenges where expires_at <= $1 and id not in (select challenge_id from sessions where challenge_id is not null)", now - chrono::Duration::hours(1))
+            .execute(executor)
+            .await?
+            .rows_affected())
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let page = Resource::new_blocking(|| (), |_| load_sign_in_page());
+    view! {
+        <Title text="Masuk atau daftar — Prakerja"/>
+        <h1>"Masuk atau daftar"</h1>
+        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
+            {move || page.get().map(|result| match result {
+                Ok(page) => view! { <EmailForm page/> }.into_any(),
+                Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EmailForm(page: SignInPage) -> impl IntoView {
+    let action = ServerAction::<RequestCode>::new();
+    let errors = RwSignal::new(page.errors);
+    let validate = Callback::new(|input: RequestCode| {
+        match crate::domain::EmailAddress::parse(&input.email) {
+            Ok(_) => FieldErrors::new(),
+            Err(error) => FieldErrors::single("email", error.to_string()),
+        }
+    });
+    view! {
+        <p>"Masukkan alamat email Anda. Kami akan mengirim kode 6 angka untuk masuk — tanpa kata sandi."</p>
+        {page.notice.map(|n| view! { <p class="notice">{n}</p> })}
+        <ErrorSummary errors/>
+        <ProgressiveForm action errors validate>
+            <TextField id="email" name="email".into() label="Alamat email" value=page.email errors
+                input_type="email" autocomplete="email" inputmode="email"
+                hint="Contoh: nama@contoh.com. Gunakan email yang bisa Anda buka sekarang."/>
+            <button type="submit" class="button">"Kirim kode"</button>
+        </ProgressiveForm>
+    }
+}
+
+#[component]
+pub fn CodePage() -> impl IntoView {
+    let page = Resource::new_blocking(|| (), |_| load_code_page());
+    view! {
+        <Title text="Masukkan kode — Prakerja"/>
+        <h1>"Masukkan kode"</h1>
+        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
+            {move || page.get().map(|result| match result {
+                Ok(page) => view! { <CodeForm page/> }.into_any(),
+                Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CodeForm(page: CodePage) -> impl IntoView {
+    let action = ServerAction::<VerifyCode>::new();
+    let resend = ServerAction::<ResendCode>::new();
+    let errors = RwSignal::new(page.errors);
+    let resend_errors = RwSignal::new(FieldErrors::new());
+    let validate = Callback::new(|input: VerifyCode| match OneTimeCode::parse(&input.code) {
+        Ok(_) => FieldErrors::new(),
+        Err(error) => FieldErrors::single("code", error.to_string()),
+    });
+    // A new code invalidates what the applicant saw; show the resend result in the main form.
+    Effect::new(move |_| {
+        let list = resend_errors.get();
+        if !list.is_empty() {
+            errors.set(list);
+        }
+    });
+    view! {
+        <p>"Kami telah mengirim kode 6 angka ke " <strong>{page.masked_email}</strong> ". Kode berlaku 15 menit."</p>
+        {page.notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
+        <ErrorSummary errors/>
+        <ProgressiveForm action errors validate>
+            <TextField id="code" name="code".into() label="Kode dari email" value="" errors
+                autocomplete="one-time-code" inputmode="numeric" maxlength=7/>
+            <button type="submit" class="button">"Masuk"</button>
+        </ProgressiveForm>
+        <ProgressiveForm action=resend errors=resend_errors class="inline-form">
+            <p>"Tidak menerima email? Periksa folder spam, atau "
+                <button type="submit" class="link-button">"kirim kode baru"</button> "."</p>
+        </ProgressiveForm>
+        <p><a href=SIGN_IN_PATH>"Gunakan email lain"</a></p>
+    }
+}
+
+/// The sign-out button in the header (a form: signing out changes state, so it is a POST).
+#[component]
+pub fn SignOutButton() -> impl IntoView {
+    let action = ServerAction::<SignOut>::new();
+    let errors = RwSignal::new(FieldErrors::new());
+    view! {
+        <ProgressiveForm action errors class="inline-form">
+            <button type="submit" class="link-button">"Keluar"</button>
+        </ProgressiveForm>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_digits() {
+        assert_eq!(OneTimeCode::parse("012345").unwrap().as_string(), "012345");
+        assert_eq!(
+            OneTimeCode::parse(" 123 456 ").unwrap().as_string(),
+            "123456"
+        );
+        assert_eq!(OneTimeCode::parse(""), Err(OneTimeCodeError::Empty));
+        assert_eq!(
+            OneTimeCode::parse("12345"),
+            Err(OneTimeCodeError::Malformed)
+        );
+        assert_eq!(
+            OneTimeCode::parse("12345a"),
+            Err(OneTimeCodeError::Malformed)
+        );
+        assert_eq!(
+            OneTimeCode::parse("1234567"),
+            Err(OneTimeCodeError::Malformed)
+        );
+    }
+}

@@ -1,0 +1,169 @@
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// Sex as recorded on the ID card; the NIK encodes it (women add 40 to the day of birth).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Gender {
+    #[serde(rename = "L")]
+    Male,
+    #[serde(rename = "P")]
+    Female,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GenderError {
+    #[error("Pilih jenis kelamin sesuai KTP.")]
+    Missing,
+}
+
+impl Gender {
+    /// Form values are the KTP's own letters: L (laki-laki) and P (perempuan).
+    pub fn parse(raw: &str) -> Result<Gender, GenderError> {
+        match raw.trim() {
+            "L" => Ok(Gender::Male),
+            "P" => Ok(Gender::Female),
+            _ => Err(GenderError::Missing),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Gender::Male => "L",
+            Gender::Female => "P",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Gender::Male => "Laki-laki",
+            Gender::Female => "Perempuan",
+        }
+    }
+
+    pub const ALL: [Gender; 2] = [Gender::Male, Gender::Female];
+}
+
+/// The program accepts applicants aged 18 to 64 on the registration date.
+pub const MIN_AGE: u32 = 18;
+pub const MAX_AGE: u32 = 64;
+
+/// A date of birth of an applicant who is 18-64 years old on the registration date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BirthDate(NaiveDate);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BirthDateError {
+    #[error("Isi tanggal lahir sesuai KTP.")]
+    Empty,
+    #[error("Tanggal lahir tidak valid. Gunakan format tahun-bulan-tanggal, misalnya 1995-08-17.")]
+    Invalid,
+    #[error("Tanggal lahir tidak boleh setelah hari ini.")]
+    InFuture,
+    #[error("Usia minimal 18 tahun pada tanggal pendaftaran.")]
+    TooYoung,
+    #[error("Usia maksimal 64 tahun pada tanggal pendaftaran.")]
+    TooOld,
+}
+
+impl BirthDate {
+    /// Parses the value of an `<input type="date">` (YYYY-MM-DD) and checks the age on `today`,
+    /// the registration date in WIB.
+    pub fn parse(raw: &str, today: NaiveDate) -> Result<BirthDate, BirthDateError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(BirthDateError::Empty);
+        }
+        let date =
+            NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| BirthDateError::Invalid)?;
+        if date.year() < 1900 {
+            return Err(BirthDateError::Invalid);
+        }
+        if date > today {
+            return Err(BirthDateError::InFuture);
+        }
+        let age = age_on(date, today);
+        if age < MIN_AGE {
+            Err(BirthDateError::TooYoung)
+        } else if age > MAX_AGE {
+            Err(BirthDateError::TooOld)
+        } else {
+            Ok(BirthDate(date))
+        }
+    }
+
+    pub fn date(self) -> NaiveDate {
+        self.0
+    }
+
+    /// Restores a value that was parsed before it was stored.
+    pub fn from_stored(date: NaiveDate) -> BirthDate {
+        BirthDate(date)
+    }
+}
+
+/// Completed years between `birth` and `on` (a birthday on 29 February counts from 1 March).
+pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
+    let mut years = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    years.max(0) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn age_counts_completed_years() {
+        assert_eq!(age_on(d("2008-11-29"), d("2026-11-29")), 18);
+        assert_eq!(age_on(d("2008-11-30"), d("2026-11-29")), 17);
+        assert_eq!(age_on(d("2008-02-29"), d("2026-02-28")), 17);
+        assert_eq!(age_on(d("2008-02-29"), d("2026-03-01")), 18);
+    }
+
+    #[test]
+    fn the_age_limits_are_inclusive() {
+        let today = d("2026-11-29");
+        assert!(BirthDate::parse("2008-11-29", today).is_ok());
+        assert_eq!(
+            BirthDate::parse("2008-11-30", today),
+            Err(BirthDateError::TooYoung)
+        );
+        assert!(BirthDate::parse("1961-11-30", today).is_ok());
+        assert_eq!(
+            BirthDate::parse("1961-11-29", today),
+            Err(BirthDateError::TooOld)
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_and_future_dates() {
+        let today = d("2026-11-29");
+        assert_eq!(BirthDate::parse("  ", today), Err(BirthDateError::Empty));
+        assert_eq!(
+            BirthDate::parse("17-08-1995", today),
+            Err(BirthDateError::Invalid)
+        );
+        assert_eq!(
+            BirthDate::parse("1995-02-30", today),
+            Err(BirthDateError::Invalid)
+        );
+        assert_eq!(
+            BirthDate::parse("2027-01-01", today),
+            Err(BirthDateError::InFuture)
+        );
+    }
+
+    #[test]
+    fn gender_uses_the_id_card_letters() {
+        assert_eq!(Gender::parse("L"), Ok(Gender::Male));
+        assert_eq!(Gender::parse("P"), Ok(Gender::Female));
+        assert_eq!(Gender::parse(""), Err(GenderError::Missing));
+        assert_eq!(Gender::parse("X"), Err(GenderError::Missing));
+    }
+}

@@ -1,0 +1,106 @@
+//! Domain types shared by the browser (WASM) and the server.
+//!
+//! Every input an applicant types becomes one of these types through a single `parse`, so the
+//! browser and the server apply exactly the same rules. Fields are private: holding a value of
+//! one of these types is proof it was parsed.
+
+pub mod birth;
+pub mod category;
+pub mod education;
+pub mod email;
+pub mod employment;
+pub mod family_card;
+pub mod field_errors;
+pub mod mobile;
+pub mod nik;
+pub mod person_name;
+pub mod place_name;
+pub mod region;
+
+pub use birth::{BirthDate, Gender};
+pub use category::TrainingCategory;
+pub use education::Education;
+pub use email::EmailAddress;
+pub use employment::EmploymentStatus;
+pub use family_card::FamilyCardNumber;
+pub use field_errors::{FieldError, FieldErrors};
+pub use mobile::MobileNumber;
+pub use nik::Nik;
+pub use person_name::PersonName;
+pub use place_name::PlaceName;
+pub use region::Province;
+
+/// Removes every whitespace character: applicants often type ID numbers in groups of four.
+pub(crate) fn without_whitespace(raw: &str) -> String {
+    raw.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Trims and collapses runs of whitespace to one space.
+pub(crate) fn collapse_whitespace(raw: &str) -> String {
+    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether `dd`/`mm`/`yy` can be a calendar date in some year ending in `yy` (1900s or 2000s).
+pub(crate) fn is_plausible_ddmmyy(day: u32, month: u32, yy: u32) -> bool {
+    let max_day = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        // 2000 was a leap year and 1900 was not; accept the 29th whenever one of them allows it.
+        2 if yy % 4 == 0 => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=max_day).contains(&day)
+}
+
+/// Declares a closed list of choices with a stable form/database code and an Indonesian label,
+/// and its `parse` from the submitted code.
+macro_rules! choice_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $error:ident, $empty_message:literal,
+        { $($variant:ident => ($code:literal, $label:literal)),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub enum $name { $($variant),+ }
+
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+        pub enum $error {
+            #[error($empty_message)]
+            Missing,
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn parse(raw: &str) -> Result<$name, $error> {
+                let raw = raw.trim();
+                Self::ALL.iter().copied().find(|choice| choice.code() == raw).ok_or($error::Missing)
+            }
+
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $error;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                $name::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.code().to_owned()
+            }
+        }
+    };
+}
+pub(crate) use choice_enum;

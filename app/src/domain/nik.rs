@@ -1,0 +1,273 @@
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::{birth::Gender, is_plausible_ddmmyy, region::Province, without_whitespace};
+
+/// Nomor Induk Kependudukan: 16 digits.
+///
+/// Digits 1-6 are the region (province, regency, district), 7-12 the date of birth as DDMMYY
+/// (women add 40 to the day), 13-16 a non-zero sequence number.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Nik(String);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NikError {
+    #[error("Isi NIK (16 digit) sesuai KTP.")]
+    Empty,
+    #[error("NIK harus terdiri dari 16 angka.")]
+    NotSixteenDigits,
+    #[error("Dua digit pertama NIK bukan kode provinsi yang dikenal.")]
+    UnknownProvince,
+    #[error("Kode kabupaten/kota atau kecamatan pada NIK (digit 3-6) tidak valid.")]
+    InvalidRegion,
+    #[error("Tanggal lahir pada NIK (digit 7-12) tidak valid.")]
+    InvalidBirthDate,
+    #[error("Nomor urut pada NIK (digit 13-16) tidak boleh 0000.")]
+    ZeroSequence,
+}
+
+/// How the NIK disagrees with the date of birth or gender the applicant entered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NikMismatch {
+    #[error("Tanggal lahir tidak sesuai dengan NIK (digit 7-12). Periksa kembali KTP Anda.")]
+    BirthDate,
+    #[error(
+        "Jenis kelamin tidak sesuai dengan NIK (pada NIK perempuan, tanggal lahir ditambah 40)."
+    )]
+    Gender,
+}
+
+impl Nik {
+    pub fn parse(raw: &str) -> Result<Nik, NikError> {
+        let digits = without_whitespace(raw);
+        if digits.is_empty() {
+            return Err(NikError::Empty);
+        }
+        if digits.len() != 16 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(NikError::NotSixteenDigits);
+        }
+        if Province::from_code(&digits[0..2]).is_none() {
+            return Err(NikError::UnknownProvince);
+        }
+        if &digits[2..4] == "00" || &digits[4..6] == "00" {
+            return Err(NikError::InvalidRegion);
+        }
+        let nik = Nik(digits);
+        let (day, month, yy) = nik.date_digits();
+        let day = if day > 40 { day - 40 } else { day };
+        if !is_plausible_ddmmyy(day, month, yy) {
+            return Err(NikError::InvalidBirthDate);
+        }
+        if &nik.0[12..16] == "0000" {
+            return Err(NikError::ZeroSequence);
+        }
+        Ok(nik)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn province(&self) -> Province {
+        Province::from_code(&self.0[0..2]).expect("checked by parse")
+    }
+
+    /// The gender the NIK encodes.
+    pub fn gender(&self) -> Gender {
+        if self.date_digits().0 > 40 {
+            Gender::Female
+        } else {
+            Gender::Male
+        }
+    }
+
+    /// Checks that the NIK encodes this date of birth and gender.
+    pub fn agrees_with(&self, birth: NaiveDate, gender: Gender) -> Result<(), NikMismatch> {
+        let (day, month, yy) = self.date_digits();
+        let encoded_gender = self.gender();
+        let day = if encoded_gender == Gender::Female {
+            day - 40
+        } else {
+            day
+        };
+        if day != birth.day() || month != birth.month() || yy != (birth.year() % 100) as u32 {
+            return Err(NikMismatch::BirthDate);
+        }
+        if encoded_gender != gender {
+            return Err(NikMismatch::Gender);
+        }
+        Ok(())
+    }
+
+    /// A masked form for screens that only need to recognise the number: 3201********0001.
+    pub fn masked(&self) -> String {
+        format!("{}********{}", &self.0[0..4], &self.0[12..16])
+    }
+
+    fn date_digits(&self) -> (u32, u32, u32) {
+        let number = |range: std::ops::Range<usize>| self.0[range].parse::<u32>().expect("digits");
+        (number(6..8), number(8..10), number(10..12))
+    }
+}
+
+// NIKs are personal data: never print them whole by accident.
+impl std::fmt::Debug for Nik {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Nik({})", self.masked())
+    }
+}
+
+impl TryFrom<String> for Nik {
+    type Error = NikError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Nik::parse(&value)
+    }
+}
+
+impl From<Nik> for String {
+    fn from(value: Nik) -> Self {
+        value.0
+    }
+}
+
+/// Builds a NIK from its parts; used by tests, the demo seed and the load generator.
+pub fn compose_nik(region: &str, birth: NaiveDate, gender: Gender, sequence: u16) -> String {
+    let day = birth.day() + if gender == Gender::Female { 40 } else { 0 };
+    format!(
+        "{region}{day:02}{:02}{:02}{sequence:04}",
+        birth.month(),
+        birth.year() % 100
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn parses_a_mans_and_a_womans_nik() {
+        let man = Nik::parse("3201011708950001").unwrap();
+        assert_eq!(man.gender(), Gender::Male);
+        assert_eq!(man.province().name(), "Jawa Barat");
+        assert_eq!(man.agrees_with(d("1995-08-17"), Gender::Male), Ok(()));
+
+        let woman = Nik::parse("3174 0557 0301 0042").unwrap();
+        assert_eq!(woman.as_str(), "3174055703010042");
+        assert_eq!(woman.gender(), Gender::Female);
+        assert_eq!(woman.agrees_with(d("2001-03-17"), Gender::Female), Ok(()));
+    }
+
+    #[test]
+    fn refuses_each_kind_of_malformed_nik_with_its_message() {
+        let cases = [
+            ("", NikError::Empty),
+            ("   ", NikError::Empty),
+            ("320101170895000", NikError::NotSixteenDigits),
+            ("32010117089500011", NikError::NotSixteenDigits),
+            ("320101170895000A", NikError::NotSixteenDigits),
+            ("3201-01-17-08-95-0001", NikError::NotSixteenDigits),
+            ("2001011708950001", NikError::UnknownProvince),
+            ("9901011708950001", NikError::UnknownProvince),
+            ("3200011708950001", NikError::InvalidRegion),
+            ("3201001708950001", NikError::InvalidRegion),
+            ("3201013208950001", NikError::InvalidBirthDate),
+            ("3201013302950001", NikError::InvalidBirthDate),
+            ("3201017202950001", NikError::InvalidBirthDate),
+            ("3201011713950001", NikError::InvalidBirthDate),
+            ("3201010000950001", NikError::InvalidBirthDate),
+            ("3201011708950000", NikError::ZeroSequence),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(Nik::parse(raw), Err(expected), "input {raw:?}");
+        }
+        assert_eq!(
+            NikError::NotSixteenDigits.to_string(),
+            "NIK harus terdiri dari 16 angka."
+        );
+    }
+
+    #[test]
+    fn reports_disagreement_with_date_of_birth_and_gender() {
+        let man = Nik::parse("3201011708950001").unwrap();
+        assert_eq!(
+            man.agrees_with(d("1995-08-18"), Gender::Male),
+            Err(NikMismatch::BirthDate)
+        );
+        assert_eq!(
+            man.agrees_with(d("1995-09-17"), Gender::Male),
+            Err(NikMismatch::BirthDate)
+        );
+        assert_eq!(
+            man.agrees_with(d("1985-08-17"), Gender::Male),
+            Err(NikMismatch::BirthDate)
+        );
+        assert_eq!(
+            man.agrees_with(d("1995-08-17"), Gender::Female),
+            Err(NikMismatch::Gender)
+        );
+    }
+
+    #[test]
+    fn debug_output_masks_the_number() {
+        let nik = Nik::parse("3201011708950001").unwrap();
+        assert_eq!(format!("{nik:?}"), "Nik(3201********0001)");
+    }
+
+    fn any_region() -> impl Strategy<Value = String> {
+        (0usize..38, 1u32..=99, 1u32..=99).prop_map(|(p, regency, district)| {
+            format!(
+                "{}{regency:02}{district:02}",
+                super::super::region::PROVINCES[p].0
+            )
+        })
+    }
+
+    fn any_birth() -> impl Strategy<Value = NaiveDate> {
+        (0i64..(80 * 366)).prop_map(|days| d("1940-01-01") + chrono::Duration::days(days))
+    }
+
+    fn any_gender() -> impl Strategy<Value = Gender> {
+        prop_oneof![Just(Gender::Male), Just(Gender::Female)]
+    }
+
+    proptest! {
+        #[test]
+        fn every_composed_nik_round_trips_and_agrees(
+            region in any_region(), birth in any_birth(), gender in any_gender(), seq in 1u16..=9999,
+        ) {
+            let raw = compose_nik(&region, birth, gender, seq);
+            let nik = Nik::parse(&raw).unwrap();
+            prop_assert_eq!(nik.as_str(), raw.as_str());
+            prop_assert_eq!(nik.gender(), gender);
+            prop_assert_eq!(nik.agrees_with(birth, gender), Ok(()));
+            let json = serde_json::to_string(&nik).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Nik>(&json).unwrap(), nik);
+        }
+
+        #[test]
+        fn a_nik_never_agrees_with_another_birth_date(
+            region in any_region(), birth in any_birth(), other in any_birth(), gender in any_gender(),
+        ) {
+            prop_assume!(birth != other);
+            let nik = Nik::parse(&compose_nik(&region, birth, gender, 1)).unwrap();
+            // Births exactly 100 years apart share DDMMYY; the range above never spans a century.
+            prop_assert_eq!(nik.agrees_with(other, gender), Err(NikMismatch::BirthDate));
+        }
+
+        #[test]
+        fn changing_any_digit_count_is_refused(digits in "[0-9]{0,15}|[0-9]{17,20}") {
+            prop_assert!(Nik::parse(&digits).is_err());
+        }
+
+        #[test]
+        fn parse_never_panics(raw in ".{0,40}") {
+            let _ = Nik::parse(&raw);
+        }
+    }
+}

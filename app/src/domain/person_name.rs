@@ -1,0 +1,109 @@
+use serde::{Deserialize, Serialize};
+
+use super::collapse_whitespace;
+
+/// A full name as printed on the ID card. Mononyms are common in Indonesia, so one word is fine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PersonName(String);
+
+pub const MAX_NAME_CHARS: usize = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PersonNameError {
+    #[error("Isi nama lengkap sesuai KTP.")]
+    Empty,
+    #[error("Nama terlalu pendek (minimal 2 huruf).")]
+    TooShort,
+    #[error("Nama terlalu panjang (maksimal 100 karakter).")]
+    TooLong,
+    #[error(
+        "Nama hanya boleh berisi huruf, spasi, titik, koma, tanda petik (') dan tanda hubung (-)."
+    )]
+    InvalidCharacters,
+}
+
+impl PersonName {
+    pub fn parse(raw: &str) -> Result<PersonName, PersonNameError> {
+        let name = collapse_whitespace(raw);
+        if name.is_empty() {
+            return Err(PersonNameError::Empty);
+        }
+        if name.chars().count() > MAX_NAME_CHARS {
+            return Err(PersonNameError::TooLong);
+        }
+        if !name
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '.' | ',' | '\'' | '-'))
+        {
+            return Err(PersonNameError::InvalidCharacters);
+        }
+        if name.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+            return Err(PersonNameError::TooShort);
+        }
+        Ok(PersonName(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PersonName {
+    type Error = PersonNameError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        PersonName::parse(&value)
+    }
+}
+
+impl From<PersonName> for String {
+    fn from(value: PersonName) -> Self {
+        value.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn accepts_real_names_and_normalises_spaces() {
+        assert_eq!(
+            PersonName::parse("  Siti   Nurhaliza ").unwrap().as_str(),
+            "Siti Nurhaliza"
+        );
+        assert!(PersonName::parse("Sukarno").is_ok());
+        assert!(PersonName::parse("Ni Luh Putu Ayu").is_ok());
+        assert!(PersonName::parse("Muh. Ma'ruf, S.E.").is_ok());
+        assert!(PersonName::parse("Anak Agung Gde-Rai").is_ok());
+    }
+
+    #[test]
+    fn refuses_each_kind_of_bad_name() {
+        assert_eq!(PersonName::parse(""), Err(PersonNameError::Empty));
+        assert_eq!(PersonName::parse("A"), Err(PersonNameError::TooShort));
+        assert_eq!(PersonName::parse(". -"), Err(PersonNameError::TooShort));
+        assert_eq!(
+            PersonName::parse("Budi123"),
+            Err(PersonNameError::InvalidCharacters)
+        );
+        assert_eq!(
+            PersonName::parse("<script>"),
+            Err(PersonNameError::InvalidCharacters)
+        );
+        assert_eq!(
+            PersonName::parse(&"a".repeat(101)),
+            Err(PersonNameError::TooLong)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn parsed_names_are_stable(raw in "[A-Za-z .,'-]{0,120}") {
+            if let Ok(name) = PersonName::parse(&raw) {
+                prop_assert_eq!(PersonName::parse(name.as_str()).unwrap(), name);
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+use serde::{Deserialize, Serialize};
+
+use super::collapse_whitespace;
+
+/// A place name: the place of birth, or the city/regency of the address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PlaceName(String);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlaceNameError {
+    #[error("Kolom ini wajib diisi.")]
+    Empty,
+    #[error("Nama tempat terlalu pendek (minimal 3 huruf).")]
+    TooShort,
+    #[error("Nama tempat terlalu panjang (maksimal 60 karakter).")]
+    TooLong,
+    #[error("Nama tempat hanya boleh berisi huruf, spasi, titik, tanda hubung, tanda petik dan tanda kurung.")]
+    InvalidCharacters,
+}
+
+impl PlaceName {
+    pub fn parse(raw: &str) -> Result<PlaceName, PlaceNameError> {
+        let name = collapse_whitespace(raw);
+        if name.is_empty() {
+            return Err(PlaceNameError::Empty);
+        }
+        if name.chars().count() > 60 {
+            return Err(PlaceNameError::TooLong);
+        }
+        if !name
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '.' | '-' | '\'' | '(' | ')'))
+        {
+            return Err(PlaceNameError::InvalidCharacters);
+        }
+        if name.chars().filter(|c| c.is_alphabetic()).count() < 3 {
+            return Err(PlaceNameError::TooShort);
+        }
+        Ok(PlaceName(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PlaceName {
+    type Error = PlaceNameError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        PlaceName::parse(&value)
+    }
+}
+
+impl From<PlaceName> for String {
+    fn from(value: PlaceName) -> Self {
+        value.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_places_and_refuses_bad_ones() {
+        assert_eq!(
+            PlaceName::parse(" Kota  Bandung ").unwrap().as_str(),
+            "Kota Bandung"
+        );
+        assert!(PlaceName::parse("Kab. Toba Samosir").is_ok());
+        assert!(PlaceName::parse("Pangkalpinang (Bangka)").is_ok());
+        assert_eq!(PlaceName::parse(""), Err(PlaceNameError::Empty));
+        assert_eq!(PlaceName::parse("Ab"), Err(PlaceNameError::TooShort));
+        assert_eq!(
+            PlaceName::parse("Jakarta 12"),
+            Err(PlaceNameError::InvalidCharacters)
+        );
+        assert_eq!(
+            PlaceName::parse(&"x".repeat(61)),
+            Err(PlaceNameError::TooLong)
+        );
+    }
+}

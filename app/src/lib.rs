@@ -1,0 +1,134 @@
+//! The Prakerja portal: pages, components, server functions and domain types, compiled for the
+//! server (`ssr`) and for the browser (`hydrate`).
+
+pub mod auth;
+pub mod dashboard;
+pub mod domain;
+pub mod error;
+pub mod forms;
+pub mod home;
+pub mod outbox;
+pub mod registration;
+pub mod signup;
+
+#[cfg(feature = "ssr")]
+pub mod audit;
+#[cfg(feature = "ssr")]
+pub mod rate_limit;
+#[cfg(feature = "ssr")]
+pub mod request;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+use crate::signup::SignupStep;
+
+/// Migrations, embedded so the server binary can bring any database up to date.
+#[cfg(feature = "ssr")]
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// The HTML document around the app (server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
+    view! {
+        <!DOCTYPE html>
+        <html lang="id">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="theme-color" content="#0b4f8a"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Pages may run only our own scripts: the inline hydration script carries this response's
+/// nonce, and the WASM bundle is served from this origin.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use axum::http::{header, HeaderValue};
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'; object-src 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let signed_in = Resource::new_blocking(|| (), |_| auth::load_current_user());
+    view! {
+        <Stylesheet id="leptos" href="/pkg/prakerja.css"/>
+        <Title text="Kartu Prakerja"/>
+        <Router>
+            <a class="skip-link" href="#main">"Langsung ke isi halaman"</a>
+            <header class="site-header">
+                <a class="brand" href="/">"Prakerja"</a>
+                <nav aria-label="Menu utama">
+                    <Suspense fallback=|| ()>
+                        {move || signed_in.get().map(|who| match who {
+                            Ok(Some(who)) => view! {
+                                <span class="who">{who.masked_email}</span>
+                                <a href=dashboard::DASHBOARD_PATH>"Dasbor"</a>
+                                <auth::SignOutButton/>
+                            }.into_any(),
+                            _ => view! { <a href=auth::SIGN_IN_PATH>"Masuk"</a> }.into_any(),
+                        })}
+                    </Suspense>
+                </nav>
+            </header>
+            <main id="main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/masuk") view=auth::SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/masuk/kode") view=auth::CodePage ssr=SsrMode::Async/>
+                    <Route path=path!("/daftar") view=|| view! { <leptos_router::components::Redirect path=signup::FIRST_STEP_PATH/> }/>
+                    <Route path=path!("/daftar/identitas") view=|| view! { <signup::SignupStepPage step=SignupStep::Identity/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/daftar/alamat-kontak") view=|| view! { <signup::SignupStepPage step=SignupStep::Contact/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/daftar/latar-belakang") view=|| view! { <signup::SignupStepPage step=SignupStep::Background/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/daftar/periksa") view=signup::SignupCheckPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dasbor") view=dashboard::DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dev/surat") view=outbox::DevMailboxPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>"Portal terbuka program pelatihan prakerja. Layanan pengaduan: pengaduan@prakerja.example"</p>
+            </footer>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Halaman tidak ditemukan — Prakerja"/>
+        <h1>"Halaman tidak ditemukan"</h1>
+        <p>"Alamat yang Anda buka tidak ada. " <a href="/">"Kembali ke beranda"</a></p>
+    }
+}

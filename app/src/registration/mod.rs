@@ -1,0 +1,217 @@
+//! The weekly registration window (Monday to Thursday, 08:00-16:00 WIB by default).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+pub mod schedule;
+#[cfg(feature = "ssr")]
+pub use schedule::{date_in_program_tz, format_date, format_wib};
+
+/// Whether registration is open, and when that changes. Times are Unix seconds so the browser
+/// needs no time-zone data; the labels are already in WIB.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationStatus {
+    pub open: bool,
+    pub now: i64,
+    pub next_change: Option<i64>,
+    pub next_change_label: Option<String>,
+    /// Today's date in WIB (YYYY-MM-DD): the registration date for the age rule.
+    pub today: String,
+}
+
+#[server(prefix = "/api", endpoint = "registration-status")]
+pub async fn load_registration_status() -> Result<RegistrationStatus, AppError> {
+    let state = crate::state::app_state()?;
+    db::status(&state.pool, state.clock.now()).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod db {
+    use chrono::{DateTime, Duration, Utc};
+    use sqlx::PgExecutor;
+
+    use super::{
+        schedule::{
+            date_in_program_tz, format_wib, ExceptionKind, Schedule, ScheduleException, WeeklyHours,
+        },
+        RegistrationStatus,
+    };
+    use crate::error::AppError;
+
+    /// The schedule as it applies around `at` (exceptions that ended long ago are left out).
+    pub async fn load_schedule(
+        executor: impl PgExecutor<'_> + Copy,
+        at: DateTime<Utc>,
+    ) -> Result<Schedule, AppError> {
+        let weekly =
+            sqlx::query!("select iso_weekday, opens_at, closes_at from registration_weekly_hours")
+                .fetch_all(executor)
+                .await?
+                .into_iter()
+                .map(|r| WeeklyHours {
+                    iso_weekday: r.iso_weekday as u32,
+                    opens_at: r.opens_at,
+                    closes_at: r.closes_at,
+                })
+                .collect();
+        let exceptions = sqlx::query!(
+            "select kind, starts_at, ends_at from registration_exceptions where ends_at > $1 order by starts_at",
+            at - Duration::days(1),
+        )
+        .fetch_all(executor)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            Some(ScheduleException { kind: ExceptionKind::from_code(&r.kind)?, starts_at: r.starts_at, ends_at: r.ends_at })
+        })
+        .collect();
+        Ok(Schedule { weekly, exceptions })
+    }
+
+    pub async fn status(
+        executor: impl PgExecutor<'_> + Copy,
+        at: DateTime<Utc>,
+    ) -> Result<RegistrationStatus, AppError> {
+        let schedule = load_schedule(executor, at).await?;
+        let next_change = schedule.next_change(at);
+        Ok(RegistrationStatus {
+            open: schedule.is_open(at),
+            now: at.timestamp(),
+            next_change: next_change.map(|t| t.timestamp()),
+            next_change_label: next_change.map(format_wib),
+            today: date_in_program_tz(at).to_string(),
+        })
+    }
+
+    pub async fn add_exception(
+        tx: &mut sqlx::PgConnection,
+        kind: ExceptionKind,
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+        note: &str,
+        actor: &str,
+    ) -> Result<i64, AppError> {
+        let id = sqlx::query_scalar!(
+            "insert into registration_exceptions (kind, starts_at, ends_at, note) values ($1, $2, $3, $4) returning id",
+            kind.code(),
+            starts_at,
+            ends_at,
+            note,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        crate::audit::record(
+            &mut *tx,
+            actor,
+            "registration.exception.add",
+            &format!("registration_exceptions/{id}"),
+            None,
+            Some(serde_json::json!({ "kind": kind.code(), "starts_at": starts_at, "ends_at": ends_at, "note": note })),
+        )
+        .await?;
+        Ok(id)
+    }
+}
+
+/// "Registration is open until …" or "closed, opens … (countdown)".
+#[component]
+pub fn RegistrationNotice(status: RegistrationStatus) -> impl IntoView {
+    let label = status.next_change_label.clone().unwrap_or_default();
+    if status.open {
+        view! {
+            <section class="notice notice-open" aria-labelledby="registration-status-title">
+                <h2 id="registration-status-title">"Pendaftaran sedang dibuka"</h2>
+                {(!label.is_empty()).then(|| view! { <p>"Ditutup " <strong>{label}</strong> "."</p> })}
+            </section>
+        }
+        .into_any()
+    } else {
+        view! {
+            <section class="notice notice-closed" aria-labelledby="registration-status-title">
+                <h2 id="registration-status-title">"Pendaftaran sedang ditutup"</h2>
+                <p>"Pendaftaran dibuka setiap Senin sampai Kamis, pukul 08.00–16.00 WIB."</p>
+                {match (status.next_change, label.is_empty()) {
+                    (Some(opens_at), false) => view! {
+                        <p>"Dibuka lagi " <strong class="next-opening">{label}</strong> "."</p>
+                        <Countdown target=opens_at server_now=status.now/>
+                    }.into_any(),
+                    _ => view! { <p>"Jadwal pembukaan berikutnya belum ditetapkan."</p> }.into_any(),
+                }}
+            </section>
+        }
+        .into_any()
+    }
+}
+
+/// Time left until `target`, ticking every second once the WASM has loaded. The phone's clock
+/// may be wrong, so the count runs from the server's time at render plus time elapsed here.
+#[component]
+fn Countdown(target: i64, server_now: i64) -> impl IntoView {
+    let (remaining, set_remaining) = signal(target - server_now);
+    #[cfg(feature = "hydrate")]
+    {
+        let started_ms = js_sys::Date::now();
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                let elapsed = ((js_sys::Date::now() - started_ms) / 1000.0) as i64;
+                set_remaining.set(target - server_now - elapsed);
+            },
+            std::time::Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_remaining;
+    view! {
+        <p class="countdown" aria-live="off">
+            {move || {
+                let seconds = remaining.get();
+                if seconds <= 0 {
+                    view! { "Pendaftaran sudah dibuka. " <a href="/">"Muat ulang halaman"</a> }.into_any()
+                } else {
+                    view! { "Dibuka dalam " <span class="countdown-value">{format_remaining(seconds)}</span> }.into_any()
+                }
+            }}
+        </p>
+    }
+}
+
+/// "2 hari 3 jam 4 menit 5 detik"
+pub fn format_remaining(seconds: i64) -> String {
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    let (hours, rest) = (rest / 3_600, rest % 3_600);
+    let (minutes, secs) = (rest / 60, rest % 60);
+    let mut parts = Vec::new();
+    if days > 0 {
+        parts.push(format!("{days} hari"));
+    }
+    if days > 0 || hours > 0 {
+        parts.push(format!("{hours} jam"));
+    }
+    if days > 0 || hours > 0 || minutes > 0 {
+        parts.push(format!("{minutes} menit"));
+    }
+    parts.push(format!("{secs} detik"));
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn remaining_time_reads_naturally() {
+        assert_eq!(super::format_remaining(5), "5 detik");
+        assert_eq!(super::format_remaining(65), "1 menit 5 detik");
+        assert_eq!(
+            super::format_remaining(2 * 86_400 + 3 * 3_600 + 4 * 60 + 5),
+            "2 hari 3 jam 4 menit 5 detik"
+        );
+        assert_eq!(
+            super::format_remaining(86_400),
+            "1 hari 0 jam 0 menit 0 detik"
+        );
+    }
+}

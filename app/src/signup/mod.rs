@@ -1,0 +1,689 @@
+//! Applicant signup: a few fields per step, a check-your-answers page, then one idempotent,
+//! transactional submit. Every step is a plain HTML form that works without JavaScript.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{Education, EmploymentStatus, FieldErrors, Gender, Province, TrainingCategory},
+    error::AppError,
+    forms::{ChoiceField, ErrorSummary, ProgressiveForm, SelectField, Submitted, TextField},
+    registration::{RegistrationNotice, RegistrationStatus},
+};
+
+pub mod form;
+pub use form::{field, SignupApplication, SignupDraft, SignupStep, CHECK_PATH};
+
+pub const FIRST_STEP_PATH: &str = "/daftar/identitas";
+#[cfg(feature = "ssr")]
+const CHECK_FORM: &str = "signup-check";
+
+#[cfg(feature = "ssr")]
+fn step_form(step: SignupStep) -> &'static str {
+    match step {
+        SignupStep::Identity => "signup-identity",
+        SignupStep::Contact => "signup-contact",
+        SignupStep::Background => "signup-background",
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepPage {
+    pub step: SignupStep,
+    pub draft: SignupDraft,
+    pub errors: FieldErrors,
+    pub status: RegistrationStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckPage {
+    pub draft: SignupDraft,
+    pub errors: FieldErrors,
+    pub declaration: bool,
+    pub status: RegistrationStatus,
+    /// Generated with the form: every retry of this submission carries the same key.
+    pub idempotency_key: String,
+}
+
+fn today(status: &RegistrationStatus) -> NaiveDate {
+    NaiveDate::parse_from_str(&status.today, "%Y-%m-%d").unwrap_or_default()
+}
+
+#[server(prefix = "/api", endpoint = "signup-step")]
+pub async fn load_signup_step(step: SignupStep) -> Result<StepPage, AppError> {
+    let state = crate::state::app_state()?;
+    let (session, account_id) = crate::auth::session::require_account(&state, &step.path()).await?;
+    if crate::auth::db::has_applicant(&state.pool, account_id).await? {
+        crate::request::redirect(crate::dashboard::DASHBOARD_PATH);
+    }
+    let draft = db::load_draft(&state.pool, account_id).await?;
+    let errors = session
+        .take_flash(&state.pool, step_form(step))
+        .await?
+        .map(|f| f.errors)
+        .unwrap_or_default();
+    let status = crate::registration::db::status(&state.pool, state.clock.now()).await?;
+    Ok(StepPage {
+        step,
+        draft,
+        errors,
+        status,
+    })
+}
+
+/// Saves one step's answers (always, even when some are wrong: nothing typed is lost) and moves
+/// on when they parse.
+#[server(prefix = "/api", endpoint = "signup-save-step")]
+pub async fn save_signup_step(step: SignupStep, draft: SignupDraft) -> Result<Submitted, AppError> {
+    let state = crate::state::app_state()?;
+    let (_, account_id) = crate::auth::session::require_account(&state, &step.path()).await?;
+    let mut stored = db::load_draft(&state.pool, account_id).await?;
+    step.merge_into(&mut stored, draft);
+    db::save_draft(&state.pool, account_id, &stored, state.clock.now()).await?;
+    let today = crate::registration::date_in_program_tz(state.clock.now());
+    let errors = step.validate(&stored, today);
+    let outcome = if errors.is_empty() {
+        Submitted::Accepted {
+            next: step.next_path(),
+        }
+    } else {
+        Submitted::Invalid(errors)
+    };
+    crate::forms::reply(
+        &state,
+        step_form(step),
+        &step.path(),
+        outcome,
+        Default::default(),
+    )
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "signup-check")]
+pub async fn load_signup_check() -> Result<CheckPage, AppError> {
+    let state = crate::state::app_state()?;
+    let (session, account_id) = crate::auth::session::require_account(&state, CHECK_PATH).await?;
+    if crate::auth::db::has_applicant(&state.pool, account_id).await? {
+        crate::request::redirect(crate::dashboard::DASHBOARD_PATH);
+    }
+    let draft = db::load_draft(&state.pool, account_id).await?;
+    let flash = session
+        .take_flash(&state.pool, CHECK_FORM)
+        .await?
+        .unwrap_or_default();
+    let now = state.clock.now();
+    let status = crate::registration::db::status(&state.pool, now).await?;
+    // Problems left in the steps are listed here too, each linking to its step.
+    let mut errors = flash.errors;
+    if let Err(found) =
+        SignupApplication::parse(&draft, true, crate::registration::date_in_program_tz(now))
+    {
+        for error in found {
+            errors.push(&error.field, error.message);
+        }
+    }
+    Ok(CheckPage {
+        draft,
+        errors,
+        declaration: flash
+            .values
+            .get(field::DECLARATION)
+            .is_some_and(|v| v == "ya"),
+        status,
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+    })
+}
+
+/// The final submit. It carries every answer, so a submission queued in the browser can be
+/// sent as it is, and the idempotency key, so any number of retries registers once.
+#[server(prefix = "/api", endpoint = "signup-submit")]
+pub async fn submit_signup(
+    draft: SignupDraft,
+    declaration: Option<String>,
+    idempotency_key: String,
+) -> Result<Submitted, AppError> {
+    use crate::forms::reply;
+
+    let state = crate::state::app_state()?;
+    let (_, account_id) = crate::auth::session::require_account(&state, CHECK_PATH).await?;
+    let key = uuid::Uuid::parse_str(&idempotency_key).map_err(|_| AppError::BadRequest)?;
+    let declared = declaration.is_some();
+    let values = crate::forms::values([(field::DECLARATION, if declared { "ya" } else { "" })]);
+    let done = |_reference: String| Submitted::Accepted {
+        next: format!("{}?baru=1", crate::dashboard::DASHBOARD_PATH),
+    };
+
+    // A replay of a submission that already went through answers as the first one did.
+    if let Some(reference) = db::completed_submission(&state.pool, key, account_id).await? {
+        return reply(&state, CHECK_FORM, CHECK_PATH, done(reference), values).await;
+    }
+    let now = state.clock.now();
+    let status = crate::registration::db::status(&state.pool, now).await?;
+    if !status.open {
+        db::save_draft(&state.pool, account_id, &draft, now).await?;
+        let when = status
+            .next_change_label
+            .map(|l| format!(" Pendaftaran dibuka lagi {l}."))
+            .unwrap_or_default();
+        let message = format!("Pendaftaran sedang ditutup, jadi data Anda belum dikirim.{when} Isian Anda tetap tersimpan.");
+        return reply(
+            &state,
+            CHECK_FORM,
+            CHECK_PATH,
+            Submitted::Invalid(FieldErrors::single(crate::forms::FORM_ERROR, message)),
+            values,
+        )
+        .await;
+    }
+    let application = match SignupApplication::parse(
+        &draft,
+        declared,
+        crate::registration::date_in_program_tz(now),
+    ) {
+        Ok(application) => application,
+        Err(errors) => {
+            db::save_draft(&state.pool, account_id, &draft, now).await?;
+            return reply(
+                &state,
+                CHECK_FORM,
+                CHECK_PATH,
+                Submitted::Invalid(errors),
+                values,
+            )
+            .await;
+        }
+    };
+    let outcome = match db::register(&state.pool, account_id, key, &application, now).await? {
+        db::Registration::Registered { reference }
+        | db::Registration::AlreadyRegistered { reference } => done(reference),
+        db::Registration::NikTaken => {
+            db::save_draft(&state.pool, account_id, &draft, now).await?;
+            Submitted::Invalid(FieldErrors::single(
+                field::NIK,
+                "NIK ini sudah terdaftar. Satu NIK hanya dapat mendaftar satu kali. Jika Anda tidak pernah mendaftar, \
+                 hubungi layanan pengaduan Prakerja.",
+            ))
+        }
+        db::Registration::FamilyCardFull => {
+            db::save_draft(&state.pool, account_id, &draft, now).await?;
+            Submitted::Invalid(FieldErrors::single(
+                field::KK,
+                "Sudah ada 2 anggota keluarga dengan nomor KK ini yang mendaftar. Satu KK paling banyak 2 pendaftar.",
+            ))
+        }
+    };
+    reply(&state, CHECK_FORM, CHECK_PATH, outcome, values).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod db {
+    use chrono::{DateTime, Utc};
+    use rand::Rng;
+    use sqlx::{PgExecutor, PgPool};
+    use uuid::Uuid;
+
+    use super::{SignupApplication, SignupDraft};
+    use crate::error::AppError;
+
+    pub async fn load_draft(
+        executor: impl PgExecutor<'_>,
+        account_id: Uuid,
+    ) -> Result<SignupDraft, AppError> {
+        let stored = sqlx::query_scalar!(
+            "select draft from signup_drafts where account_id = $1",
+            account_id
+        )
+        .fetch_optional(executor)
+        .await?;
+        Ok(stored
+            .and_then(|value| serde_json::from_value(value).ok())
+            .unwrap_or_default())
+    }
+
+    pub async fn save_draft(
+        executor: impl PgExecutor<'_>,
+        account_id: Uuid,
+        draft: &SignupDraft,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let value = serde_json::to_value(draft).map_err(AppError::internal)?;
+        sqlx::query!(
+            r#"insert into signup_drafts (account_id, draft, updated_at) values ($1, $2, $3)
+               on conflict (account_id) do update set draft = excluded.draft, updated_at = excluded.updated_at"#,
+            account_id,
+            value,
+            now
+        )
+        .execute(executor)
+        .await?;
+        Ok(())
+    }
+
+    /// The reference of a submission with this key that already went through.
+    pub async fn completed_submission(
+        executor: impl PgExecutor<'_>,
+        key: Uuid,
+        account_id: Uuid,
+    ) -> Result<Option<String>, AppError> {
+        let outcome = sqlx::query_scalar!(
+            "select outcome from idempotency_keys where key = $1 and account_id = $2 and operation = 'signup'",
+            key,
+            account_id
+        )
+        .fetch_optional(executor)
+        .await?
+        .flatten();
+        Ok(outcome.and_then(|o| {
+            o.get("reference")
+                .and_then(|r| r.as_str())
+                .map(str::to_owned)
+        }))
+    }
+
+    #[derive(Debug, PartialEq, Eq)]
+    pub enum Registration {
+        Registered { reference: String },
+        AlreadyRegistered { reference: String },
+        NikTaken,
+        FamilyCardFull,
+    }
+
+    /// Crockford's base32 alphabet: no I, L, O or U to misread over the phone.
+    const REFERENCE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+    /// "PK-7KQ2-9XMD-4B1T": 60 random bits, so millions of references never collide in practice.
+    pub fn new_reference() -> String {
+        let mut rng = rand::rng();
+        let mut group = || -> String {
+            (0..4)
+                .map(|_| REFERENCE_ALPHABET[rng.random_range(0..REFERENCE_ALPHABET.len())] as char)
+                .collect()
+        };
+        format!("PK-{}-{}-{}", group(), group(), group())
+    }
+
+    /// Registers an applicant in one transaction. The constraints decide the races: the NIK
+    /// claim (unique NIK), the two family-card slots (at most 2 NIKs per KK) and the key.
+    pub async fn register(
+        pool: &PgPool,
+        account_id: Uuid,
+        key: Uuid,
+        application: &SignupApplication,
+        now: DateTime<Utc>,
+    ) -> Result<Registration, AppError> {
+        let mut tx = pool.begin().await?;
+        // A concurrent retry with the same key waits here until the first one commits or rolls back.
+        let claimed_key = sqlx::query_scalar!(
+            r#"insert into idempotency_keys (key, account_id, operation) values ($1, $2, 'signup')
+               on conflict (key) do nothing returning key"#,
+            key,
+            account_id
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if claimed_key.is_none() {
+            drop(tx);
+            return match completed_submission(pool, key, account_id).await? {
+                Some(reference) => Ok(Registration::Registered { reference }),
+                None => Err(AppError::BadRequest),
+            };
+        }
+
+        let applicant_id = Uuid::new_v4();
+        let reference = new_reference();
+        let inserted = sqlx::query_scalar!(
+            r#"insert into applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, birth_place,
+                   province_code, city, mobile, education, employment_status, interests, registered_at)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+               on conflict (account_id) do nothing returning id"#,
+            applicant_id,
+            account_id,
+            reference,
+            application.nik.as_str(),
+            application.kk.as_str(),
+            application.full_name.as_str(),
+            application.birth_date.date(),
+            application.gender.code(),
+            application.birth_place.as_str(),
+            application.province.code(),
+            application.city.as_str(),
+            application.mobile.as_str(),
+            application.education.code(),
+            application.employment.code(),
+            &application.interests.codes(),
+            now,
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if inserted.is_none() {
+            drop(tx);
+            let reference = sqlx::query_scalar!(
+                "select reference from applicants where account_id = $1",
+                account_id
+            )
+            .fetch_one(pool)
+            .await?;
+            return Ok(Registration::AlreadyRegistered { reference });
+        }
+
+        let nik_claimed = sqlx::query_scalar!(
+            "insert into nik_claims (nik, applicant_id) values ($1, $2) on conflict (nik) do nothing returning nik",
+            application.nik.as_str(),
+            applicant_id
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if nik_claimed.is_none() {
+            return Ok(Registration::NikTaken);
+        }
+
+        let mut slot_taken = false;
+        for slot in [1i16, 2] {
+            let taken = sqlx::query_scalar!(
+                r#"insert into family_card_slots (kk, slot, applicant_id) values ($1, $2, $3)
+                   on conflict (kk, slot) do nothing returning slot"#,
+                application.kk.as_str(),
+                slot,
+                applicant_id
+            )
+            .fetch_optional(&mut *tx)
+            .await?;
+            if taken.is_some() {
+                slot_taken = true;
+                break;
+            }
+        }
+        if !slot_taken {
+            return Ok(Registration::FamilyCardFull);
+        }
+
+        sqlx::query!(
+            "delete from signup_drafts where account_id = $1",
+            account_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "update idempotency_keys set outcome = $2 where key = $1",
+            key,
+            serde_json::json!({ "reference": reference })
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Registration::Registered { reference })
+    }
+}
+
+fn province_options() -> Vec<(String, String)> {
+    Province::all()
+        .map(|p| (p.code().to_owned(), p.name().to_owned()))
+        .collect()
+}
+
+fn choice_options<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|c| (code(*c).to_owned(), label(*c).to_owned()))
+        .collect()
+}
+
+fn draft_name(field: &str) -> String {
+    format!("draft[{field}]")
+}
+
+/// The input names of the interest checkboxes: a list.
+fn interests_name() -> String {
+    "draft[interests][]".to_owned()
+}
+
+#[component]
+pub fn SignupStepPage(step: SignupStep) -> impl IntoView {
+    let page = Resource::new_blocking(move || step, load_signup_step);
+    view! {
+        <Title text={format!("{} — Pendaftaran Prakerja", step.title())}/>
+        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
+            {move || page.get().map(|result| match result {
+                Ok(page) => view! { <StepForm page/> }.into_any(),
+                Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StepForm(page: StepPage) -> impl IntoView {
+    let StepPage {
+        step,
+        draft,
+        errors,
+        status,
+    } = page;
+    let action = ServerAction::<SaveSignupStep>::new();
+    let errors = RwSignal::new(errors);
+    let today = today(&status);
+    let validate =
+        Callback::new(move |input: SaveSignupStep| input.step.validate(&input.draft, today));
+    let back = match step {
+        SignupStep::Identity => None,
+        SignupStep::Contact => Some(SignupStep::Identity.path()),
+        SignupStep::Background => Some(SignupStep::Contact.path()),
+    };
+    let fields = match step {
+        SignupStep::Identity => view! {
+            <TextField id=field::NIK name=draft_name(field::NIK) label="NIK (Nomor Induk Kependudukan)" value=draft.nik errors
+                inputmode="numeric" maxlength=19 hint="16 angka yang tertera di KTP Anda."/>
+            <TextField id=field::KK name=draft_name(field::KK) label="Nomor Kartu Keluarga (KK)" value=draft.kk errors
+                inputmode="numeric" maxlength=19 hint="16 angka di bagian atas Kartu Keluarga."/>
+            <TextField id=field::FULL_NAME name=draft_name(field::FULL_NAME) label="Nama lengkap sesuai KTP" value=draft.full_name errors
+                autocomplete="name" maxlength=100/>
+            <TextField id=field::BIRTH_DATE name=draft_name(field::BIRTH_DATE) label="Tanggal lahir" value=draft.birth_date errors
+                input_type="date" autocomplete="bday" hint="Sesuai KTP. Usia 18–64 tahun pada hari pendaftaran."/>
+            <ChoiceField id=field::GENDER name=draft_name(field::GENDER) legend="Jenis kelamin" errors
+                options=Gender::ALL.iter().map(|g| (g.code().to_owned(), g.label().to_owned())).collect()
+                chosen=vec![draft.gender]/>
+            <TextField id=field::BIRTH_PLACE name=draft_name(field::BIRTH_PLACE) label="Tempat lahir" value=draft.birth_place errors
+                maxlength=60/>
+        }
+        .into_any(),
+        SignupStep::Contact => view! {
+            <SelectField id=field::PROVINCE name=draft_name(field::PROVINCE) label="Provinsi tempat tinggal" value=draft.province
+                options=province_options() errors/>
+            <TextField id=field::CITY name=draft_name(field::CITY) label="Kabupaten/kota tempat tinggal" value=draft.city errors
+                autocomplete="address-level2" maxlength=60 hint="Contoh: Kabupaten Bogor, Kota Surabaya."/>
+            <TextField id=field::MOBILE name=draft_name(field::MOBILE) label="Nomor HP" value=draft.mobile errors
+                input_type="tel" autocomplete="tel" inputmode="tel" maxlength=20 hint="Diawali 08 atau +628. Contoh: 0812-3456-7890."/>
+        }
+        .into_any(),
+        SignupStep::Background => view! {
+            <SelectField id=field::EDUCATION name=draft_name(field::EDUCATION) label="Pendidikan terakhir" value=draft.education
+                options=choice_options(Education::ALL, Education::code, Education::label) errors/>
+            <ChoiceField id=field::EMPLOYMENT name=draft_name(field::EMPLOYMENT) legend="Status pekerjaan saat ini" errors
+                options=choice_options(EmploymentStatus::ALL, EmploymentStatus::code, EmploymentStatus::label)
+                chosen=vec![draft.employment]/>
+            <ChoiceField id=field::INTERESTS name=interests_name() legend="Bidang pelatihan yang Anda minati" errors multiple=true
+                hint="Pilih 1 sampai 5. Kami memakainya untuk menunjukkan pelatihan yang cocok untuk Anda."
+                options=choice_options(TrainingCategory::ALL, TrainingCategory::code, TrainingCategory::label)
+                chosen=draft.interests/>
+        }
+        .into_any(),
+    };
+    view! {
+        <p class="step-count">{format!("Langkah {} dari {}", step.number(), SignupStep::ALL.len())}</p>
+        <h1>{step.title()}</h1>
+        {(!status.open).then(|| view! {
+            <RegistrationNotice status=status.clone()/>
+            <p>"Anda tetap bisa mengisi formulir sekarang; jawaban Anda tersimpan dan dapat dikirim saat pendaftaran dibuka."</p>
+        })}
+        <ErrorSummary errors/>
+        <ProgressiveForm action errors validate>
+            <input type="hidden" name="step" value={format!("{step:?}")}/>
+            {fields}
+            <div class="form-actions">
+                <button type="submit" class="button">"Simpan dan lanjut"</button>
+                {back.map(|href| view! { <a href=href class="back-link">"Kembali"</a> })}
+            </div>
+        </ProgressiveForm>
+    }
+}
+
+#[component]
+pub fn SignupCheckPage() -> impl IntoView {
+    let page = Resource::new_blocking(|| (), |_| load_signup_check());
+    view! {
+        <Title text="Periksa jawaban Anda — Pendaftaran Prakerja"/>
+        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
+            {move || page.get().map(|result| match result {
+                Ok(page) => view! { <CheckForm page/> }.into_any(),
+                Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+fn field_href(name: &str) -> String {
+    if name == field::DECLARATION {
+        format!("#{name}")
+    } else {
+        format!("{}#{name}", SignupStep::of_field(name).path())
+    }
+}
+
+#[component]
+fn CheckForm(page: CheckPage) -> impl IntoView {
+    let CheckPage {
+        draft,
+        errors,
+        declaration,
+        status,
+        idempotency_key,
+    } = page;
+    let action = ServerAction::<SubmitSignup>::new();
+    let errors = RwSignal::new(errors);
+    let today = today(&status);
+    let validate = Callback::new(move |input: SubmitSignup| {
+        SignupApplication::parse(&input.draft, input.declaration.is_some(), today)
+            .err()
+            .unwrap_or_default()
+    });
+    let label_of = |options: Vec<(String, String)>, value: &str| {
+        options
+            .into_iter()
+            .find(|(v, _)| v == value)
+            .map(|(_, l)| l)
+            .unwrap_or_default()
+    };
+    let interests_label = draft
+        .interests
+        .iter()
+        .filter_map(|code| TrainingCategory::parse(code).ok())
+        .map(|c| c.label())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows: Vec<(&'static str, &'static str, String)> = vec![
+        (field::NIK, "NIK", draft.nik.clone()),
+        (field::KK, "Nomor KK", draft.kk.clone()),
+        (field::FULL_NAME, "Nama lengkap", draft.full_name.clone()),
+        (field::BIRTH_DATE, "Tanggal lahir", draft.birth_date.clone()),
+        (
+            field::GENDER,
+            "Jenis kelamin",
+            Gender::parse(&draft.gender)
+                .map(|g| g.label().to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            field::BIRTH_PLACE,
+            "Tempat lahir",
+            draft.birth_place.clone(),
+        ),
+        (
+            field::PROVINCE,
+            "Provinsi",
+            label_of(province_options(), &draft.province),
+        ),
+        (field::CITY, "Kabupaten/kota", draft.city.clone()),
+        (field::MOBILE, "Nomor HP", draft.mobile.clone()),
+        (
+            field::EDUCATION,
+            "Pendidikan terakhir",
+            label_of(
+                choice_options(Education::ALL, Education::code, Education::label),
+                &draft.education,
+            ),
+        ),
+        (
+            field::EMPLOYMENT,
+            "Status pekerjaan",
+            label_of(
+                choice_options(
+                    EmploymentStatus::ALL,
+                    EmploymentStatus::code,
+                    EmploymentStatus::label,
+                ),
+                &draft.employment,
+            ),
+        ),
+        (field::INTERESTS, "Minat pelatihan", interests_label),
+    ];
+    let hidden = |name: &str, value: String| view! { <input type="hidden" name=draft_name(name) value=value/> };
+    view! {
+        <h1>"Periksa jawaban Anda"</h1>
+        {(!status.open).then(|| view! { <RegistrationNotice status=status.clone()/> })}
+        <ErrorSummary errors href_for=field_href/>
+        {SignupStep::ALL.into_iter().map(|step| {
+            let rows: Vec<_> = rows.iter().filter(|(f, _, _)| step.fields().contains(f)).cloned().collect();
+            view! {
+                <section class="answers" aria-labelledby={format!("answers-{}", step.slug())}>
+                    <h2 id={format!("answers-{}", step.slug())}>{step.title()}</h2>
+                    <dl>
+                        {rows.into_iter().map(|(name, label, value)| view! {
+                            <div class="answer" data-field=name>
+                                <dt>{label}</dt>
+                                <dd>{if value.is_empty() { "—".to_owned() } else { value }}</dd>
+                                <dd class="answer-change">
+                                    <a href={format!("{}#{name}", step.path())}>"Ubah" <span class="visually-hidden">{format!(" {}", label.to_lowercase())}</span></a>
+                                </dd>
+                            </div>
+                        }).collect_view()}
+                    </dl>
+                </section>
+            }
+        }).collect_view()}
+        <ProgressiveForm action errors validate>
+            {hidden(field::NIK, draft.nik.clone())}
+            {hidden(field::KK, draft.kk.clone())}
+            {hidden(field::FULL_NAME, draft.full_name.clone())}
+            {hidden(field::BIRTH_DATE, draft.birth_date.clone())}
+            {hidden(field::GENDER, draft.gender.clone())}
+            {hidden(field::BIRTH_PLACE, draft.birth_place.clone())}
+            {hidden(field::PROVINCE, draft.province.clone())}
+            {hidden(field::CITY, draft.city.clone())}
+            {hidden(field::MOBILE, draft.mobile.clone())}
+            {hidden(field::EDUCATION, draft.education.clone())}
+            {hidden(field::EMPLOYMENT, draft.employment.clone())}
+            {draft.interests.iter().map(|code| view! { <input type="hidden" name=interests_name() value=code.clone()/> }).collect_view()}
+            <input type="hidden" name="idempotency_key" value=idempotency_key/>
+            <div class="field" class:field-invalid=move || errors.with(|e| e.get(field::DECLARATION).is_some())>
+                {move || errors.with(|e| e.get(field::DECLARATION).map(|m| view! {
+                    <p class="field-error" id="declaration-error"><span class="visually-hidden">"Kesalahan: "</span>{m.to_owned()}</p>
+                }))}
+                <div class="choice">
+                    <input type="checkbox" id=field::DECLARATION name="declaration" value="ya" checked=declaration
+                        aria-describedby="declaration-text"/>
+                    <label for=field::DECLARATION id="declaration-text">
+                        "Saya menyatakan bahwa data di atas benar; saya Warga Negara Indonesia berusia 18 tahun ke atas, "
+                        "tidak sedang menempuh pendidikan formal, dan bukan pejabat negara, anggota DPR/DPRD, ASN, anggota "
+                        "TNI/Polri, kepala desa atau perangkat desa, maupun direksi/komisaris/dewan pengawas BUMN/BUMD."
+                    </label>
+                </div>
+            </div>
+            <button type="submit" class="button">"Kirim pendaftaran"</button>
+        </ProgressiveForm>
+    }
+}

@@ -1,0 +1,110 @@
+//! Server state that reaches server functions through context.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::FromRef;
+use chrono::{DateTime, Duration, Utc};
+use leptos::prelude::*;
+use sqlx::PgPool;
+
+use crate::error::AppError;
+
+/// Where time comes from, so tests can stand on the edges of the registration window.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that started at a chosen instant and runs at normal speed from there (used by the
+/// end-to-end tests and demos to stand inside or outside the registration window).
+pub struct ShiftedClock {
+    offset: Duration,
+}
+
+impl ShiftedClock {
+    pub fn starting_at(start: DateTime<Utc>) -> ShiftedClock {
+        ShiftedClock {
+            offset: start - Utc::now(),
+        }
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.offset
+    }
+}
+
+/// A clock that stands still until moved (unit and database tests).
+pub struct FixedClock(Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn at(at: DateTime<Utc>) -> FixedClock {
+        FixedClock(Mutex::new(at))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = at;
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Settings the application code needs (the server's own config lives in the server crate).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Key for HMACs of sign-in codes and rate-limit keys. At least 32 bytes.
+    pub secret: Vec<u8>,
+    /// `Secure` cookies with the `__Host-` prefix; off only for plain-HTTP development.
+    pub secure_cookies: bool,
+    /// Shows sent messages on /dev/surat (development and tests only).
+    pub dev_mailbox: bool,
+    /// Trust the last `X-Forwarded-For` hop as the client address (behind our own proxy only).
+    pub trust_forwarded_for: bool,
+}
+
+impl Settings {
+    pub fn for_tests() -> Settings {
+        Settings {
+            secret: vec![7; 32],
+            secure_cookies: false,
+            dev_mailbox: true,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state provided by the server's router to every page render and server function.
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))
+}

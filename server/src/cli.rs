@@ -1,0 +1,165 @@
+//! Command-line interface of the server binary.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "prakerja",
+    about = "The Prakerja portal: web server and operator commands"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Load the demo data (idempotent).
+    SeedDemo,
+    /// Show or change the registration schedule. Changes are recorded in the audit log.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+    /// Drop and recreate the database (development and end-to-end tests only).
+    ResetDatabase {
+        /// Confirms that everything in the database may be deleted.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Print the messages in the outbox (the development mailbox, on the command line).
+    Outbox {
+        #[arg(long, default_value_t = 10)]
+        limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ScheduleCommand {
+    /// Whether registration is open now, the weekly hours and upcoming exceptions.
+    Show,
+    /// Open registration from now for some hours (demos, try-outs, extra days).
+    OpenNow {
+        #[arg(long, default_value_t = 12)]
+        hours: i64,
+        #[arg(long, default_value = "Dibuka untuk uji coba")]
+        note: String,
+    },
+    /// Close registration for a whole day in WIB (a holiday), e.g. 2026-12-24.
+    CloseDay {
+        date: NaiveDate,
+        #[arg(long)]
+        note: String,
+    },
+    /// Open registration for a whole day in WIB outside the weekly hours, 08:00-16:00.
+    OpenDay {
+        date: NaiveDate,
+        #[arg(long)]
+        note: String,
+    },
+}
+
+fn actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+pub async fn schedule(
+    pool: &sqlx::PgPool,
+    command: ScheduleCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use app::registration::{
+        db,
+        schedule::{local_instant, ExceptionKind},
+    };
+    let now = Utc::now();
+    let day_bounds = |date: NaiveDate,
+                      from: NaiveTime,
+                      to: Option<NaiveTime>|
+     -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+        let start = local_instant(date, from).ok_or("invalid date")?;
+        let end = match to {
+            Some(to) => local_instant(date, to),
+            None => local_instant(date + Duration::days(1), NaiveTime::MIN),
+        }
+        .ok_or("invalid date")?;
+        Ok((start, end))
+    };
+    let added = match command {
+        ScheduleCommand::Show => None,
+        ScheduleCommand::OpenNow { hours, note } => {
+            Some((ExceptionKind::Open, now, now + Duration::hours(hours), note))
+        }
+        ScheduleCommand::CloseDay { date, note } => {
+            let (start, end) = day_bounds(date, NaiveTime::MIN, None)?;
+            Some((ExceptionKind::Closed, start, end, note))
+        }
+        ScheduleCommand::OpenDay { date, note } => {
+            let at = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("valid time");
+            let (start, end) = day_bounds(date, at(8), Some(at(16)))?;
+            Some((ExceptionKind::Open, start, end, note))
+        }
+    };
+    if let Some((kind, start, end, note)) = added {
+        let mut tx = pool.begin().await?;
+        db::add_exception(&mut tx, kind, start, end, &note, &actor()).await?;
+        tx.commit().await?;
+        println!(
+            "Added: {} from {} to {} ({note})",
+            kind.code(),
+            app::registration::format_wib(start),
+            app::registration::format_wib(end)
+        );
+    }
+    let status = db::status(pool, now).await?;
+    println!(
+        "Registration is {} now.",
+        if status.open { "OPEN" } else { "CLOSED" }
+    );
+    if let Some(label) = status.next_change_label {
+        println!("{} {label}.", if status.open { "Closes" } else { "Opens" });
+    }
+    let schedule = db::load_schedule(pool, now).await?;
+    println!("Weekly hours (WIB, ISO weekday 1 = Monday):");
+    for w in &schedule.weekly {
+        println!(
+            "  day {}: {}-{}",
+            w.iso_weekday,
+            w.opens_at.format("%H:%M"),
+            w.closes_at.format("%H:%M")
+        );
+    }
+    for e in schedule.exceptions.iter().filter(|e| e.ends_at > now) {
+        println!(
+            "  exception {}: {} to {}",
+            e.kind.code(),
+            app::registration::format_wib(e.starts_at),
+            app::registration::format_wib(e.ends_at)
+        );
+    }
+    Ok(())
+}
+
+pub async fn print_outbox(pool: &sqlx::PgPool, limit: i64) -> Result<(), sqlx::Error> {
+    let rows = sqlx::query!(
+        "select recipient, subject, coalesce(body, '') as body, created_at from outbox_messages order by id desc limit $1",
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    for row in rows {
+        println!(
+            "--- {} to {}\nSubject: {}\n\n{}\n",
+            row.created_at,
+            row.recipient,
+            row.subject,
+            row.body.unwrap_or_default()
+        );
+    }
+    Ok(())
+}

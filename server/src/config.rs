@@ -1,0 +1,98 @@
+//! Configuration from the environment (see README: "Configuration").
+
+use std::{net::SocketAddr, time::Duration};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub environment: Environment,
+    pub database_url: String,
+    pub database_pool_size: u32,
+    pub addr: SocketAddr,
+    pub site_root: String,
+    pub site_pkg_dir: String,
+    pub secret: Vec<u8>,
+    pub dev_mailbox: bool,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
+    pub trust_forwarded_for: bool,
+    pub request_timeout: Duration,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parsed<T: std::str::FromStr>(name: &str) -> Result<Option<T>, String>
+where
+    T::Err: std::fmt::Display,
+{
+    var(name)
+        .map(|v| v.parse().map_err(|e| format!("{name}: {e}")))
+        .transpose()
+}
+
+fn flag(name: &str, default: bool) -> Result<bool, String> {
+    match var(name).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(format!("{name}: expected true or false, got {other:?}")),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, String> {
+        let environment = match var("PRAKERJA_ENV").as_deref() {
+            None | Some("production") => Environment::Production,
+            Some("development") => Environment::Development,
+            Some(other) => {
+                return Err(format!(
+                    "PRAKERJA_ENV: expected development or production, got {other:?}"
+                ))
+            }
+        };
+        let development = environment == Environment::Development;
+        let database_url = var("DATABASE_URL").ok_or("DATABASE_URL is not set")?;
+        let secret = match var("PRAKERJA_SECRET") {
+            Some(secret) if secret.len() >= 32 => secret.into_bytes(),
+            Some(_) => return Err("PRAKERJA_SECRET must be at least 32 characters".into()),
+            // Development only: a fixed key, so codes survive a restart of `cargo xtask watch`.
+            None if development => b"development-only-secret-not-for-production".to_vec(),
+            None => {
+                return Err(
+                    "PRAKERJA_SECRET is required in production (32+ random characters)".into(),
+                )
+            }
+        };
+        Ok(Config {
+            environment,
+            database_url,
+            database_pool_size: parsed("PRAKERJA_DATABASE_POOL_SIZE")?.unwrap_or(16),
+            addr: parsed("PRAKERJA_ADDR")?
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
+            site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            site_pkg_dir: var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
+            secret,
+            dev_mailbox: flag("PRAKERJA_DEV_MAILBOX", development)?,
+            smtp_url: var("PRAKERJA_SMTP_URL"),
+            mail_from: var("PRAKERJA_MAIL_FROM")
+                .unwrap_or_else(|| "Prakerja <noreply@prakerja.example>".into()),
+            // RFC 3339, e.g. 2026-12-02T10:00:00+07:00
+            clock_start: parsed::<chrono::DateTime<chrono::FixedOffset>>("PRAKERJA_CLOCK_START")?
+                .map(|t| t.to_utc()),
+            trust_forwarded_for: flag("PRAKERJA_TRUST_FORWARDED_FOR", false)?,
+            request_timeout: Duration::from_secs(30),
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.environment == Environment::Production
+    }
+}

@@ -1,0 +1,171 @@
+//! Background work. Everything a job does is in PostgreSQL, claimed with
+//! `FOR UPDATE SKIP LOCKED`, so several app servers can run the jobs side by side and a restart
+//! loses nothing.
+
+use std::{sync::Arc, time::Duration};
+
+use app::state::AppState;
+use lettre::{
+    message::{header::ContentType, Mailbox},
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+};
+use sqlx::PgPool;
+
+/// How outgoing email leaves the portal.
+pub enum Mailer {
+    /// No SMTP server configured: messages stay in the outbox for the development mailbox page.
+    DevMailbox,
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
+}
+
+impl Mailer {
+    pub fn from_config(smtp_url: Option<&str>, from: &str) -> Result<Mailer, String> {
+        match smtp_url {
+            None => Ok(Mailer::DevMailbox),
+            Some(url) => Ok(Mailer::Smtp {
+                transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| format!("PRAKERJA_SMTP_URL: {e}"))?
+                    .build(),
+                from: from
+                    .parse()
+                    .map_err(|e| format!("PRAKERJA_MAIL_FROM: {e}"))?,
+            }),
+        }
+    }
+}
+
+/// Sends pending outbox messages, a batch at a time.
+pub async fn deliver_outbox_batch(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let batch = sqlx::query!(
+        r#"select id, recipient, subject, body from outbox_messages
+           where sent_at is null and available_at <= now()
+           order by id limit 50 for update skip locked"#
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for message in &batch {
+        let result = match mailer {
+            Mailer::DevMailbox => Ok(()),
+            Mailer::Smtp { transport, from } => {
+                send(
+                    transport,
+                    from,
+                    &message.recipient,
+                    &message.subject,
+                    message.body.as_deref().unwrap_or(""),
+                )
+                .await
+            }
+        };
+        match result {
+            // Once delivered by SMTP the body (it may hold a sign-in code) is no longer kept.
+            Ok(()) => {
+                let keep_body = matches!(mailer, Mailer::DevMailbox);
+                sqlx::query!(
+                    "update outbox_messages set sent_at = now(), body = case when $2 then body end, last_error = null where id = $1",
+                    message.id,
+                    keep_body
+                )
+                .execute(&mut *tx)
+                .await?;
+            }
+            Err(error) => {
+                tracing::warn!(message_id = message.id, %error, "email not sent; will retry");
+                sqlx::query!(
+                    r#"update outbox_messages set attempts = attempts + 1, last_error = $2,
+                       available_at = now() + least(interval '1 hour', interval '10 seconds' * power(2, attempts))
+                       where id = $1"#,
+                    message.id,
+                    error
+                )
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(batch.len())
+}
+
+async fn send(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &Mailbox,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<(), String> {
+    let email = Message::builder()
+        .from(from.clone())
+        .to(to.parse().map_err(|e| format!("recipient: {e}"))?)
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(body.to_owned())
+        .map_err(|e| e.to_string())?;
+    transport
+        .send(email)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Deletes what has expired: sessions, challenges, rate-limit windows, old idempotency keys,
+/// stale drafts and delivered messages.
+pub async fn housekeeping(state: &AppState) -> Result<(), app::error::AppError> {
+    let now = state.clock.now();
+    app::auth::session::delete_expired(&state.pool, now).await?;
+    app::auth::db::delete_expired_challenges(&state.pool, now).await?;
+    sqlx::query!(
+        "delete from rate_limit_windows where window_started_at < $1",
+        now - chrono::Duration::days(1)
+    )
+    .execute(&state.pool)
+    .await?;
+    sqlx::query!(
+        "delete from idempotency_keys where created_at < $1",
+        now - chrono::Duration::days(7)
+    )
+    .execute(&state.pool)
+    .await?;
+    // Drafts hold personal data typed but never sent: keep them 30 days.
+    sqlx::query!(
+        "delete from signup_drafts where updated_at < $1",
+        now - chrono::Duration::days(30)
+    )
+    .execute(&state.pool)
+    .await?;
+    sqlx::query!(
+        "delete from outbox_messages where sent_at < $1",
+        now - chrono::Duration::days(7)
+    )
+    .execute(&state.pool)
+    .await?;
+    Ok(())
+}
+
+/// Starts the background jobs of one app server.
+pub fn spawn(state: AppState, mailer: Arc<Mailer>) {
+    let pool = state.pool.clone();
+    tokio::spawn(async move {
+        loop {
+            match deliver_outbox_batch(&pool, &mailer).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "outbox delivery failed"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(error) = housekeeping(&state).await {
+                tracing::warn!(%error, "housekeeping failed");
+            }
+        }
+    });
+}

@@ -1,0 +1,39 @@
+//! The Prakerja server: configuration, router, background jobs and the command line.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod jobs;
+pub mod routes;
+pub mod security;
+pub mod seed;
+
+use std::sync::Arc;
+
+use app::state::{AppState, Clock, Settings, ShiftedClock, SystemClock};
+use leptos::prelude::LeptosOptions;
+
+/// The application state for a configuration.
+pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
+    let leptos_options = LeptosOptions::builder()
+        .output_name(env!("LEPTOS_OUTPUT_NAME"))
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir(config.site_pkg_dir.as_str())
+        .site_addr(config.addr)
+        .build();
+    let clock: Arc<dyn Clock> = match config.clock_start {
+        Some(start) => Arc::new(ShiftedClock::starting_at(start)),
+        None => Arc::new(SystemClock),
+    };
+    AppState {
+        leptos_options,
+        pool,
+        clock,
+        settings: Arc::new(Settings {
+            secret: config.secret.clone(),
+            secure_cookies: config.secure_cookies(),
+            dev_mailbox: config.dev_mailbox,
+            trust_forwarded_for: config.trust_forwarded_for,
+        }),
+    }
+}

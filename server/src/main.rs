@@ -1,0 +1,107 @@
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use clap::Parser;
+use server::{
+    cli::{Cli, Command},
+    config::{Config, Environment},
+    db, jobs, routes, seed,
+};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            std::process::exit(2);
+        }
+    };
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    match config.environment {
+        Environment::Production => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init(),
+        Environment::Development => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    }
+    if let Err(error) = run(Cli::parse(), config).await {
+        tracing::error!(%error, "failed");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::ResetDatabase { yes } = command {
+        if !yes || config.environment != Environment::Development {
+            return Err("reset-database needs --yes and PRAKERJA_ENV=development".into());
+        }
+        db::recreate(&config.database_url).await?;
+        return Ok(());
+    }
+    if matches!(
+        command,
+        Command::Migrate | Command::SeedDemo | Command::Serve
+    ) {
+        db::create_if_missing(&config.database_url).await?;
+    }
+    let pool = db::pool(&config.database_url, config.database_pool_size)?;
+    db::wait_until_ready(&pool, Duration::from_secs(60)).await?;
+    match command {
+        Command::ResetDatabase { .. } => {} // done above, before connecting
+        Command::Migrate => app::MIGRATOR.run(&pool).await?,
+        Command::SeedDemo => {
+            app::MIGRATOR.run(&pool).await?;
+            seed::seed_demo(&pool).await?;
+            println!(
+                "Demo data loaded: sign in as {} or {}.",
+                seed::REGISTERED_DEMO_EMAIL,
+                seed::DRAFT_DEMO_EMAIL
+            );
+        }
+        Command::Schedule(command) => server::cli::schedule(&pool, command).await?,
+        Command::Outbox { limit } => server::cli::print_outbox(&pool, limit).await?,
+        Command::Serve => {
+            app::MIGRATOR.run(&pool).await?;
+            let mailer = Arc::new(jobs::Mailer::from_config(
+                config.smtp_url.as_deref(),
+                &config.mail_from,
+            )?);
+            let state = server::state(&config, pool);
+            jobs::spawn(state.clone(), mailer);
+            let hsts = config.environment == Environment::Production;
+            let router = routes::router(state, hsts, config.request_timeout);
+            let listener = tokio::net::TcpListener::bind(config.addr).await?;
+            tracing::info!("listening on http://{}", config.addr);
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,77 @@
+//! Demo data for `cargo xtask run`. Idempotent: running it twice changes nothing.
+
+use app::{
+    domain::{nik::compose_nik, Gender},
+    signup::{db as signup_db, SignupApplication, SignupDraft},
+};
+use chrono::{NaiveDate, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Demo accounts. Sign in with these addresses; the code appears on /dev/surat.
+pub const REGISTERED_DEMO_EMAIL: &str = "budi@contoh.id";
+pub const DRAFT_DEMO_EMAIL: &str = "siti@contoh.id";
+
+pub async fn seed_demo(pool: &PgPool) -> Result<(), Box<dyn std::error::Error>> {
+    let budi = account(pool, REGISTERED_DEMO_EMAIL).await?;
+    let registered = sqlx::query_scalar!(
+        r#"select exists(select 1 from applicants where account_id = $1) as "x!""#,
+        budi
+    )
+    .fetch_one(pool)
+    .await?;
+    if !registered {
+        let birth = NaiveDate::from_ymd_opt(1994, 5, 21).ok_or("date")?;
+        let draft = SignupDraft {
+            nik: compose_nik("327302", birth, Gender::Male, 17),
+            kk: "3273021804120003".into(),
+            full_name: "Budi Santoso".into(),
+            birth_date: birth.to_string(),
+            gender: "L".into(),
+            birth_place: "Bandung".into(),
+            province: "32".into(),
+            city: "Kota Bandung".into(),
+            mobile: "081234500001".into(),
+            education: "sma".into(),
+            employment: "korban-phk".into(),
+            interests: vec!["barista".into(), "jualan-online".into()],
+        };
+        let today = app::registration::date_in_program_tz(Utc::now());
+        let application = SignupApplication::parse(&draft, true, today)
+            .map_err(|e| format!("demo applicant: {e:?}"))?;
+        signup_db::register(pool, budi, Uuid::new_v4(), &application, Utc::now()).await?;
+    }
+
+    // Siti has started the form and stopped after the first step.
+    let siti = account(pool, DRAFT_DEMO_EMAIL).await?;
+    let birth = NaiveDate::from_ymd_opt(1999, 11, 3).ok_or("date")?;
+    let draft = SignupDraft {
+        nik: compose_nik("357801", birth, Gender::Female, 42),
+        kk: "3578010907150011".into(),
+        full_name: "Siti Aminah".into(),
+        birth_date: birth.to_string(),
+        gender: "P".into(),
+        birth_place: "Surabaya".into(),
+        ..Default::default()
+    };
+    if !sqlx::query_scalar!(
+        r#"select exists(select 1 from signup_drafts where account_id = $1) as "x!""#,
+        siti
+    )
+    .fetch_one(pool)
+    .await?
+    {
+        signup_db::save_draft(pool, siti, &draft, Utc::now()).await?;
+    }
+    Ok(())
+}
+
+async fn account(pool: &PgPool, email: &str) -> Result<Uuid, sqlx::Error> {
+    sqlx::query_scalar!(
+        "insert into accounts (id, email) values ($1, $2) on conflict (email) do update set email = excluded.email returning id",
+        Uuid::new_v4(),
+        email
+    )
+    .fetch_one(pool)
+    .await
+}

@@ -1,0 +1,202 @@
+//! Project tasks: `cargo xtask <command>`. The Leptos build (wasm + server) without cargo-leptos,
+//! offline, with every tool pinned in the workspace Cargo.toml and installed on first use.
+
+mod database;
+mod process;
+mod site;
+mod tools;
+
+use std::{path::PathBuf, process::ExitCode};
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+  run [--dev] [--open-registration]
+                   build, load demo data and serve http://127.0.0.1:3000
+  build [--dev]    build the site (wasm, js, css) and the server; release unless --dev
+  watch            rebuild and restart on every change (dev profile)
+  test             everything: unit, database and end-to-end tests
+  end-to-end [--dev]
+                   Playwright tests in Debian's chromium, JavaScript on and off
+  sqlx-prepare     refresh the offline query data in .sqlx/ (needs PostgreSQL)
+  tools            install the pinned tools that are missing
+  database         print the DATABASE_URL the other commands use (starting a cluster if needed)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    let profile = if flag("--dev") {
+        site::Profile::Dev
+    } else {
+        site::Profile::Release
+    };
+    let result = match args.first().map(String::as_str) {
+        Some("run") => commands::run(profile, flag("--open-registration")),
+        Some("build") => commands::build(profile).map(|_| ()),
+        Some("watch") => commands::watch(),
+        Some("test") => commands::test(),
+        Some("end-to-end") => commands::end_to_end(profile),
+        Some("sqlx-prepare") => commands::sqlx_prepare(),
+        Some("tools") => tools::ensure_all().map(|_| ()),
+        Some("database") => database::ensure().map(|url| println!("{url}")),
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+/// The workspace root (xtask lives one level below it).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the workspace")
+        .to_path_buf()
+}
+
+/// Cargo's target directory: CARGO_TARGET_DIR when set (CI keeps it outside the clone).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+mod commands {
+    use std::{
+        process::Child,
+        thread,
+        time::{Duration, SystemTime},
+    };
+
+    use crate::{database, process, site, site::Profile, tools, workspace_root, Result};
+
+    pub fn build(profile: Profile) -> Result<site::Built> {
+        let tools = tools::ensure_build_tools(profile)?;
+        site::build(profile, &tools)
+    }
+
+    pub fn run(profile: Profile, open_registration: bool) -> Result {
+        let built = build(profile)?;
+        let url = database::ensure()?;
+        let server = site::ServerEnv::development(&built, &url, "127.0.0.1:3000");
+        process::run(server.command(&["seed-demo"]))?;
+        if open_registration {
+            process::run(server.command(&[
+                "schedule",
+                "open-now",
+                "--hours",
+                "12",
+                "--note",
+                "Uji coba (cargo xtask run)",
+            ]))?;
+        } else {
+            process::run(server.command(&["schedule", "show"]))?;
+        }
+        println!("\nPortal: http://127.0.0.1:3000   Mailbox (sign-in codes): http://127.0.0.1:3000/dev/surat\n");
+        process::run(server.command(&["serve"]))
+    }
+
+    pub fn watch() -> Result {
+        let url = database::ensure()?;
+        let mut server: Option<Child> = None;
+        let mut last_change = SystemTime::UNIX_EPOCH;
+        loop {
+            let newest = site::newest_source_change()?;
+            if newest > last_change {
+                last_change = newest;
+                match build(Profile::Dev) {
+                    Ok(built) => {
+                        if let Some(mut old) = server.take() {
+                            let _ = old.kill();
+                            let _ = old.wait();
+                        }
+                        let env = site::ServerEnv::development(&built, &url, "127.0.0.1:3000");
+                        process::run(env.command(&["seed-demo"]))?;
+                        server = Some(process::spawn(env.command(&["serve"]))?);
+                        println!("watching for changes… http://127.0.0.1:3000");
+                    }
+                    Err(error) => eprintln!("build failed: {error}"),
+                }
+            }
+            thread::sleep(Duration::from_millis(700));
+        }
+    }
+
+    pub fn test() -> Result {
+        tools::ensure_all()?;
+        let url = database::ensure()?;
+        // Unit, property and database tests (each #[sqlx::test] gets a fresh migrated database).
+        process::run(
+            process::cargo(&["test", "--workspace", "--exclude", "frontend", "--locked"])
+                .env("DATABASE_URL", &url)
+                .env("SQLX_OFFLINE", "true"),
+        )?;
+        end_to_end(Profile::Release)
+    }
+
+    pub fn end_to_end(profile: Profile) -> Result {
+        let tools = tools::ensure_all()?;
+        let built = site::build(profile, &tools)?;
+        let base_url = database::ensure()?;
+        let url = database::with_name(&base_url, "prakerja_e2e");
+        let open =
+            site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3100", site::E2E_CLOCK_OPEN);
+        process::run(open.command(&["reset-database", "--yes"]))?;
+        process::run(open.command(&["migrate"]))?;
+        let closed =
+            site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3101", site::E2E_CLOCK_CLOSED);
+        let servers = process::Servers(vec![
+            process::spawn(open.command(&["serve"]))?,
+            process::spawn(closed.command(&["serve"]))?,
+        ]);
+        process::wait_for_http("http://127.0.0.1:3100/healthz")?;
+        process::wait_for_http("http://127.0.0.1:3101/healthz")?;
+        let status = process::run(
+            process::npx(&tools, &["playwright", "test"])
+                .current_dir(workspace_root().join("end2end"))
+                .env("BASE_URL", "http://127.0.0.1:3100")
+                .env("BASE_URL_CLOSED", "http://127.0.0.1:3101")
+                .env("DATABASE_URL", &url)
+                .env("PW_CHROMIUM_PATH", &tools.chromium),
+        );
+        drop(servers);
+        status
+    }
+
+    pub fn sqlx_prepare() -> Result {
+        let base_url = database::ensure()?;
+        let url = database::with_name(&base_url, "prakerja_sqlx_prepare");
+        database::recreate_with_psql(&url)?;
+        let sqlx_dir = workspace_root().join(".sqlx");
+        let _ = std::fs::remove_dir_all(&sqlx_dir);
+        std::fs::create_dir_all(&sqlx_dir).map_err(|e| e.to_string())?;
+        // Make the macros run again for every query: touch the sources of the crates with queries.
+        for dir in ["app/src", "server/src", "server/tests"] {
+            crate::site::touch_tree(&workspace_root().join(dir))?;
+        }
+        process::run(
+            process::cargo(&[
+                "check",
+                "--workspace",
+                "--exclude",
+                "frontend",
+                "--all-targets",
+            ])
+            .env("DATABASE_URL", &url)
+            .env("SQLX_OFFLINE", "false")
+            .env("SQLX_OFFLINE_DIR", &sqlx_dir),
+        )?;
+        println!("wrote {}", sqlx_dir.display());
+        Ok(())
+    }
+}

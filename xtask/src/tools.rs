@@ -1,0 +1,204 @@
+//! The pinned tools, installed on first use. Versions live in one place: the workspace
+//! Cargo.toml, `[workspace.metadata.tools]`. Nothing is downloaded from outside the package
+//! registries (crates.io, npm, Debian).
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use crate::{process, site::Profile, target_dir, workspace_root, Result};
+
+pub struct Versions {
+    pub wasm_bindgen_cli: String,
+    pub binaryen: String,
+    pub playwright: String,
+}
+
+pub struct Tools {
+    pub wasm_bindgen: PathBuf,
+    pub wasm_opt: Option<PathBuf>,
+    pub chromium: String,
+    node_bin: PathBuf,
+}
+
+impl Tools {
+    /// PATH with the project's npm tools first.
+    pub fn path_with_tools(&self) -> String {
+        let existing = std::env::var("PATH").unwrap_or_default();
+        format!("{}:{existing}", self.node_bin.display())
+    }
+}
+
+pub fn versions() -> Result<Versions> {
+    let manifest =
+        std::fs::read_to_string(workspace_root().join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let manifest: toml::Value = manifest.parse().map_err(|e| format!("Cargo.toml: {e}"))?;
+    let tools = manifest
+        .get("workspace")
+        .and_then(|w| w.get("metadata"))
+        .and_then(|m| m.get("tools"))
+        .ok_or("Cargo.toml has no [workspace.metadata.tools]")?;
+    let version = |name: &str| -> Result<String> {
+        tools
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .ok_or(format!("[workspace.metadata.tools] lacks {name}"))
+    };
+    Ok(Versions {
+        wasm_bindgen_cli: version("wasm-bindgen-cli")?,
+        binaryen: version("binaryen")?,
+        playwright: version("@playwright/test")?,
+    })
+}
+
+fn tools_dir() -> PathBuf {
+    target_dir().join("tools")
+}
+
+pub fn ensure_build_tools(profile: Profile) -> Result<Tools> {
+    let versions = versions()?;
+    ensure_wasm_target()?;
+    let wasm_bindgen = ensure_wasm_bindgen(&versions.wasm_bindgen_cli)?;
+    let node_dir = tools_dir().join("node");
+    let wasm_opt = match profile {
+        Profile::Release => {
+            ensure_npm_package(&node_dir, "binaryen", &versions.binaryen)?;
+            Some(node_dir.join("node_modules/.bin/wasm-opt"))
+        }
+        Profile::Dev => None,
+    };
+    Ok(Tools {
+        wasm_bindgen,
+        wasm_opt,
+        chromium: String::new(),
+        node_bin: node_dir.join("node_modules/.bin"),
+    })
+}
+
+/// Everything, including what the end-to-end tests need.
+pub fn ensure_all() -> Result<Tools> {
+    let versions = versions()?;
+    let mut tools = ensure_build_tools(Profile::Release)?;
+    ensure_npm_package(
+        &workspace_root().join("end2end"),
+        "@playwright/test",
+        &versions.playwright,
+    )?;
+    tools.chromium = ensure_chromium()?;
+    Ok(tools)
+}
+
+fn ensure_wasm_target() -> Result {
+    let installed = process::output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    println!("xtask: installing the wasm32-unknown-unknown target");
+    process::run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+fn ensure_wasm_bindgen(version: &str) -> Result<PathBuf> {
+    let locked = locked_version("wasm-bindgen")?;
+    if locked != version {
+        return Err(format!(
+            "Cargo.lock has wasm-bindgen {locked} but the tools table pins wasm-bindgen-cli {version}; they must be equal"
+        ));
+    }
+    let root = tools_dir().join("cargo");
+    let binary = root.join("bin/wasm-bindgen");
+    let installed = process::output(Command::new(&binary).arg("--version")).unwrap_or_default();
+    if installed.split_whitespace().nth(1) == Some(version) {
+        return Ok(binary);
+    }
+    println!("xtask: installing wasm-bindgen-cli {version} from crates.io (about 3 minutes, once)");
+    // Not --locked: its lock file names a webpki-roots version the registry no longer has.
+    process::run(
+        process::cargo(&[
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            version,
+            "--root",
+        ])
+        .arg(&root),
+    )?;
+    Ok(binary)
+}
+
+fn locked_version(package: &str) -> Result<String> {
+    let lock =
+        std::fs::read_to_string(workspace_root().join("Cargo.lock")).map_err(|e| e.to_string())?;
+    let lock: toml::Value = lock.parse().map_err(|e| format!("Cargo.lock: {e}"))?;
+    lock.get("package")
+        .and_then(|p| p.as_array())
+        .and_then(|packages| {
+            packages
+                .iter()
+                .find(|p| p.get("name").and_then(|n| n.as_str()) == Some(package))
+        })
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .ok_or(format!("{package} is not in Cargo.lock"))
+}
+
+/// Installs an exact npm package version under `prefix` unless it is already there.
+fn ensure_npm_package(prefix: &Path, name: &str, version: &str) -> Result {
+    let manifest = prefix.join("node_modules").join(name).join("package.json");
+    let installed = std::fs::read_to_string(&manifest).unwrap_or_default();
+    if installed.contains(&format!("\"version\": \"{version}\"")) {
+        return Ok(());
+    }
+    println!("xtask: installing {name}@{version} from npm");
+    std::fs::create_dir_all(prefix).map_err(|e| e.to_string())?;
+    process::run(
+        Command::new("npm")
+            .args([
+                "install",
+                "--no-save",
+                "--no-package-lock",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+            ])
+            .arg(prefix)
+            .arg(format!("{name}@{version}")),
+    )
+}
+
+/// Debian's chromium (Playwright's own browser download cannot work here).
+fn ensure_chromium() -> Result<String> {
+    let path = std::env::var("PW_CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if Path::new(&path).exists() {
+        return Ok(path);
+    }
+    println!("xtask: installing Debian's chromium");
+    apt_install(&["chromium"])?;
+    Ok(path)
+}
+
+/// `apt-get install`, as root directly or through sudo.
+pub fn apt_install(packages: &[&str]) -> Result {
+    let is_root = process::output(Command::new("id").arg("-u")).is_some_and(|id| id.trim() == "0");
+    let apt_get = || {
+        let mut command = Command::new(if is_root { "apt-get" } else { "sudo" });
+        if !is_root {
+            command.arg("apt-get");
+        }
+        command.env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    // A stale package index is the usual reason an install fails on a fresh machine.
+    let _ = process::run(apt_get().args(["update", "-qq"]));
+    process::run(
+        apt_get()
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(packages),
+    )
+}
