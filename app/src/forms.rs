@@ -58,6 +58,30 @@ pub async fn reply(
     Ok(outcome)
 }
 
+/// The last word on a form's post: an error that is not the applicant's to fix (the database is
+/// unreachable, say) is shown on the form like any other message when JavaScript is off, rather
+/// than lost in a redirect. Signed-out visitors keep their redirect to the sign-in page.
+#[cfg(feature = "ssr")]
+pub async fn answer(
+    state: &crate::state::AppState,
+    form: &str,
+    form_path: &str,
+    result: Result<Submitted, AppError>,
+) -> Result<Submitted, AppError> {
+    match result {
+        Err(error)
+            if error != AppError::Unauthenticated && crate::request::is_plain_form_post() =>
+        {
+            let shown = Submitted::Invalid(FieldErrors::single(FORM_ERROR, error.to_string()));
+            // If even the session cannot take the message, the plain error remains.
+            reply(state, form, form_path, shown, BTreeMap::new())
+                .await
+                .or(Err(error))
+        }
+        other => other,
+    }
+}
+
 /// A form that posts to a server function, enhanced by WASM when it is there.
 #[component]
 pub fn ProgressiveForm<ServFn, OutputProtocol>(

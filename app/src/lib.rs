@@ -44,6 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#0b4f8a"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -78,27 +79,12 @@ fn set_content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let signed_in = Resource::new_blocking(|| (), |_| auth::load_current_user());
     view! {
         <Stylesheet id="leptos" href="/pkg/prakerja.css"/>
         <Title text="Kartu Prakerja"/>
         <Router>
             <a class="skip-link" href="#main">"Langsung ke isi halaman"</a>
-            <header class="site-header">
-                <a class="brand" href="/">"Prakerja"</a>
-                <nav aria-label="Menu utama">
-                    <Suspense fallback=|| ()>
-                        {move || signed_in.get().map(|who| match who {
-                            Ok(Some(who)) => view! {
-                                <span class="who">{who.masked_email}</span>
-                                <a href=dashboard::DASHBOARD_PATH>"Dasbor"</a>
-                                <auth::SignOutButton/>
-                            }.into_any(),
-                            _ => view! { <a href=auth::SIGN_IN_PATH>"Masuk"</a> }.into_any(),
-                        })}
-                    </Suspense>
-                </nav>
-            </header>
+            <SiteHeader/>
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
@@ -117,6 +103,34 @@ pub fn App() -> impl IntoView {
                 <p>"Portal terbuka program pelatihan prakerja. Layanan pengaduan: pengaduan@prakerja.example"</p>
             </footer>
         </Router>
+    }
+}
+
+/// The header: who is signed in is read again after every navigation (signing in and out
+/// happen without a full page load when the WASM is there).
+#[component]
+fn SiteHeader() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let signed_in = Resource::new_blocking(
+        move || location.pathname.get(),
+        |_| auth::load_current_user(),
+    );
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">"Prakerja"</a>
+            <nav aria-label="Menu utama">
+                <Suspense fallback=|| ()>
+                    {move || signed_in.get().map(|who| match who {
+                        Ok(Some(who)) => view! {
+                            <span class="who">{who.masked_email}</span>
+                            <a href=dashboard::DASHBOARD_PATH>"Dasbor"</a>
+                            <auth::SignOutButton/>
+                        }.into_any(),
+                        _ => view! { <a href=auth::SIGN_IN_PATH>"Masuk"</a> }.into_any(),
+                    })}
+                </Suspense>
+            </nav>
+        </header>
     }
 }
 

@@ -16,7 +16,7 @@ pub enum Mailer {
     /// No SMTP server configured: messages stay in the outbox for the development mailbox page.
     DevMailbox,
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
     },
 }
@@ -26,9 +26,11 @@ impl Mailer {
         match smtp_url {
             None => Ok(Mailer::DevMailbox),
             Some(url) => Ok(Mailer::Smtp {
-                transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| format!("PRAKERJA_SMTP_URL: {e}"))?
-                    .build(),
+                transport: Box::new(
+                    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                        .map_err(|e| format!("PRAKERJA_SMTP_URL: {e}"))?
+                        .build(),
+                ),
                 from: from
                     .parse()
                     .map_err(|e| format!("PRAKERJA_MAIL_FROM: {e}"))?,

@@ -115,68 +115,72 @@ pub async fn request_code(email: String) -> Result<Submitted, AppError> {
     use crate::{domain::EmailAddress, forms::reply, rate_limit, request};
 
     let state = crate::state::app_state()?;
-    let values = crate::forms::values([("email", email.as_str())]);
-    let invalid = |message: String| Submitted::Invalid(FieldErrors::single("email", message));
-    let email = match EmailAddress::parse(&email) {
-        Ok(email) => email,
-        Err(error) => {
-            return reply(
-                &state,
-                EMAIL_FORM,
-                SIGN_IN_PATH,
-                invalid(error.to_string()),
-                values,
-            )
-            .await
+    let result: Result<Submitted, AppError> = async {
+        let values = crate::forms::values([("email", email.as_str())]);
+        let invalid = |message: String| Submitted::Invalid(FieldErrors::single("email", message));
+        let email = match EmailAddress::parse(&email) {
+            Ok(email) => email,
+            Err(error) => {
+                return reply(
+                    &state,
+                    EMAIL_FORM,
+                    SIGN_IN_PATH,
+                    invalid(error.to_string()),
+                    values,
+                )
+                .await
+            }
+        };
+        let ip = request::client_ip(&state.settings)
+            .map(|ip| ip.to_string())
+            .unwrap_or_default();
+        if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_IP, &ip).await? {
+            let message = format!(
+                "Terlalu banyak permintaan kode dari jaringan Anda. Coba lagi dalam {} menit.",
+                wait.div_ceil(60)
+            );
+            return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(message), values).await;
         }
-    };
-    let ip = request::client_ip(&state.settings)
-        .map(|ip| ip.to_string())
-        .unwrap_or_default();
-    if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_IP, &ip).await? {
-        let message = format!(
-            "Terlalu banyak permintaan kode dari jaringan Anda. Coba lagi dalam {} menit.",
-            wait.div_ceil(60)
-        );
-        return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(message), values).await;
-    }
-    let session = session::current_or_new(&state).await?;
-    if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str()).await? {
-        // A code went to this address less than a minute ago: if it was asked for in this
-        // session, the applicant just came back to this page; send them on to enter it.
-        if db::challenge_email(&state.pool, session.challenge_id)
-            .await?
-            .as_deref()
-            == Some(email.as_str())
-        {
-            return reply(
-                &state,
-                EMAIL_FORM,
-                SIGN_IN_PATH,
-                Submitted::Accepted {
-                    next: CODE_PATH.to_owned(),
-                },
-                values,
-            )
-            .await;
+        let session = session::current_or_new(&state).await?;
+        if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str()).await? {
+            // A code went to this address less than a minute ago: if it was asked for in this
+            // session, the applicant just came back to this page; send them on to enter it.
+            if db::challenge_email(&state.pool, session.challenge_id)
+                .await?
+                .as_deref()
+                == Some(email.as_str())
+            {
+                return reply(
+                    &state,
+                    EMAIL_FORM,
+                    SIGN_IN_PATH,
+                    Submitted::Accepted {
+                        next: CODE_PATH.to_owned(),
+                    },
+                    values,
+                )
+                .await;
+            }
+            let message = format!("Kode untuk email ini baru saja dikirim. Tunggu {wait} detik sebelum meminta kode baru.");
+            return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(message), values).await;
         }
-        let message = format!("Kode untuk email ini baru saja dikirim. Tunggu {wait} detik sebelum meminta kode baru.");
-        return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(message), values).await;
+        let mut tx = state.pool.begin().await?;
+        let challenge_id = db::create_challenge(&mut tx, &state, &email).await?;
+        session.attach_challenge(&mut *tx, challenge_id).await?;
+        tx.commit().await?;
+        reply(
+            &state,
+            EMAIL_FORM,
+            SIGN_IN_PATH,
+            Submitted::Accepted {
+                next: CODE_PATH.to_owned(),
+            },
+            values,
+        )
+        .await
     }
-    let mut tx = state.pool.begin().await?;
-    let challenge_id = db::create_challenge(&mut tx, &state, &email).await?;
-    session.attach_challenge(&mut *tx, challenge_id).await?;
-    tx.commit().await?;
-    reply(
-        &state,
-        EMAIL_FORM,
-        SIGN_IN_PATH,
-        Submitted::Accepted {
-            next: CODE_PATH.to_owned(),
-        },
-        values,
-    )
-    .await
+    .await;
+    crate::forms::answer(&state, EMAIL_FORM, SIGN_IN_PATH, result).await
 }
 
 #[server(prefix = "/api", endpoint = "code-page")]
@@ -211,77 +215,83 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
     use crate::{forms::reply, rate_limit, request};
 
     let state = crate::state::app_state()?;
-    let values = Default::default();
-    let invalid = |message: String| Submitted::Invalid(FieldErrors::single("code", message));
-    let Some(session) = session::current(&state)
-        .await?
-        .filter(|s| s.challenge_id.is_some())
-    else {
-        return reply(
-            &state,
-            CODE_FORM,
-            CODE_PATH,
-            Submitted::Accepted {
-                next: SIGN_IN_PATH.to_owned(),
-            },
-            values,
-        )
-        .await;
-    };
-    let ip = request::client_ip(&state.settings)
-        .map(|ip| ip.to_string())
-        .unwrap_or_default();
-    if let Err(wait) = rate_limit::hit(&state, &rate_limit::SIGN_IN_PER_IP, &ip).await? {
-        let message = format!(
-            "Terlalu banyak percobaan dari jaringan Anda. Coba lagi dalam {} menit.",
-            wait.div_ceil(60)
-        );
-        return reply(&state, CODE_FORM, CODE_PATH, invalid(message), values).await;
-    }
-    let code = match OneTimeCode::parse(&code) {
-        Ok(code) => code,
-        Err(error) => {
+    let result: Result<Submitted, AppError> = async {
+        let values = Default::default();
+        let invalid = |message: String| Submitted::Invalid(FieldErrors::single("code", message));
+        let Some(session) = session::current(&state)
+            .await?
+            .filter(|s| s.challenge_id.is_some())
+        else {
             return reply(
                 &state,
                 CODE_FORM,
                 CODE_PATH,
-                invalid(error.to_string()),
+                Submitted::Accepted {
+                    next: SIGN_IN_PATH.to_owned(),
+                },
                 values,
             )
-            .await
+            .await;
+        };
+        let ip = request::client_ip(&state.settings)
+            .map(|ip| ip.to_string())
+            .unwrap_or_default();
+        if let Err(wait) = rate_limit::hit(&state, &rate_limit::SIGN_IN_PER_IP, &ip).await? {
+            let message = format!(
+                "Terlalu banyak percobaan dari jaringan Anda. Coba lagi dalam {} menit.",
+                wait.div_ceil(60)
+            );
+            return reply(&state, CODE_FORM, CODE_PATH, invalid(message), values).await;
         }
-    };
-    let mut tx = state.pool.begin().await?;
-    let outcome = match db::check_code(
-        &mut tx,
-        &state,
-        session.challenge_id.unwrap_or_default(),
-        code,
-    )
-    .await?
-    {
-        db::CodeCheck::Accepted { email } => {
-            let account_id = db::account_for_email(&mut tx, &email).await?;
-            let signed_in = session::sign_in(&mut tx, &state, &session, account_id).await?;
-            let next = match signed_in.return_to {
-                Some(path) => path,
-                None if db::has_applicant(&mut *tx, account_id).await? => {
-                    crate::dashboard::DASHBOARD_PATH.to_owned()
-                }
-                None => crate::signup::FIRST_STEP_PATH.to_owned(),
-            };
-            Submitted::Accepted { next }
-        }
-        db::CodeCheck::Wrong { attempts_left } if attempts_left > 0 => {
-            invalid(format!("Kode salah. Sisa percobaan: {attempts_left}."))
-        }
-        db::CodeCheck::Wrong { .. } | db::CodeCheck::TooManyAttempts => {
-            invalid("Kode salah terlalu sering dan tidak berlaku lagi. Minta kode baru.".to_owned())
-        }
-        db::CodeCheck::Expired => invalid("Kode sudah tidak berlaku. Minta kode baru.".to_owned()),
-    };
-    tx.commit().await?;
-    reply(&state, CODE_FORM, CODE_PATH, outcome, values).await
+        let code = match OneTimeCode::parse(&code) {
+            Ok(code) => code,
+            Err(error) => {
+                return reply(
+                    &state,
+                    CODE_FORM,
+                    CODE_PATH,
+                    invalid(error.to_string()),
+                    values,
+                )
+                .await
+            }
+        };
+        let mut tx = state.pool.begin().await?;
+        let outcome = match db::check_code(
+            &mut tx,
+            &state,
+            session.challenge_id.unwrap_or_default(),
+            code,
+        )
+        .await?
+        {
+            db::CodeCheck::Accepted { email } => {
+                let account_id = db::account_for_email(&mut tx, &email).await?;
+                let signed_in = session::sign_in(&mut tx, &state, &session, account_id).await?;
+                let next = match signed_in.return_to {
+                    Some(path) => path,
+                    None if db::has_applicant(&mut *tx, account_id).await? => {
+                        crate::dashboard::DASHBOARD_PATH.to_owned()
+                    }
+                    None => crate::signup::FIRST_STEP_PATH.to_owned(),
+                };
+                Submitted::Accepted { next }
+            }
+            db::CodeCheck::Wrong { attempts_left } if attempts_left > 0 => {
+                invalid(format!("Kode salah. Sisa percobaan: {attempts_left}."))
+            }
+            db::CodeCheck::Wrong { .. } | db::CodeCheck::TooManyAttempts => invalid(
+                "Kode salah terlalu sering dan tidak berlaku lagi. Minta kode baru.".to_owned(),
+            ),
+            db::CodeCheck::Expired => {
+                invalid("Kode sudah tidak berlaku. Minta kode baru.".to_owned())
+            }
+        };
+        tx.commit().await?;
+        reply(&state, CODE_FORM, CODE_PATH, outcome, values).await
+    }
+    .await;
+    crate::forms::answer(&state, CODE_FORM, CODE_PATH, result).await
 }
 
 /// A new code to the same address (at most once a minute).
@@ -290,53 +300,60 @@ pub async fn resend_code() -> Result<Submitted, AppError> {
     use crate::{domain::EmailAddress, forms::reply, rate_limit};
 
     let state = crate::state::app_state()?;
-    let values = Default::default();
-    let session = session::current(&state).await?;
-    let email = match &session {
-        Some(s) => db::challenge_email(&state.pool, s.challenge_id).await?,
-        None => None,
-    };
-    let (Some(session), Some(Ok(email))) = (session, email.map(|e| EmailAddress::parse(&e))) else {
-        return reply(
-            &state,
-            CODE_FORM,
-            CODE_PATH,
-            Submitted::Accepted {
-                next: SIGN_IN_PATH.to_owned(),
-            },
-            values,
-        )
-        .await;
-    };
-    if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str()).await? {
-        let message = format!("Kode baru bisa diminta lagi dalam {wait} detik.");
-        return reply(
-            &state,
-            CODE_FORM,
-            CODE_PATH,
-            Submitted::Invalid(FieldErrors::single("code", message)),
-            values,
-        )
-        .await;
+    let result: Result<Submitted, AppError> = async {
+        let values = Default::default();
+        let session = session::current(&state).await?;
+        let email = match &session {
+            Some(s) => db::challenge_email(&state.pool, s.challenge_id).await?,
+            None => None,
+        };
+        let (Some(session), Some(Ok(email))) = (session, email.map(|e| EmailAddress::parse(&e)))
+        else {
+            return reply(
+                &state,
+                CODE_FORM,
+                CODE_PATH,
+                Submitted::Accepted {
+                    next: SIGN_IN_PATH.to_owned(),
+                },
+                values,
+            )
+            .await;
+        };
+        if let Err(wait) =
+            rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str()).await?
+        {
+            let message = format!("Kode baru bisa diminta lagi dalam {wait} detik.");
+            return reply(
+                &state,
+                CODE_FORM,
+                CODE_PATH,
+                Submitted::Invalid(FieldErrors::single("code", message)),
+                values,
+            )
+            .await;
+        }
+        let mut tx = state.pool.begin().await?;
+        let challenge_id = db::create_challenge(&mut tx, &state, &email).await?;
+        session.attach_challenge(&mut *tx, challenge_id).await?;
+        session
+            .set_flash(
+                &mut *tx,
+                &session::Flash {
+                    form: CODE_FORM.to_owned(),
+                    notice: Some("Kode baru sudah dikirim.".to_owned()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        crate::request::redirect(CODE_PATH);
+        Ok(Submitted::Accepted {
+            next: CODE_PATH.to_owned(),
+        })
     }
-    let mut tx = state.pool.begin().await?;
-    let challenge_id = db::create_challenge(&mut tx, &state, &email).await?;
-    session.attach_challenge(&mut *tx, challenge_id).await?;
-    session
-        .set_flash(
-            &mut *tx,
-            &session::Flash {
-                form: CODE_FORM.to_owned(),
-                notice: Some("Kode baru sudah dikirim.".to_owned()),
-                ..Default::default()
-            },
-        )
-        .await?;
-    tx.commit().await?;
-    crate::request::redirect(CODE_PATH);
-    Ok(Submitted::Accepted {
-        next: CODE_PATH.to_owned(),
-    })
+    .await;
+    crate::forms::answer(&state, CODE_FORM, CODE_PATH, result).await
 }
 
 #[server(prefix = "/api", endpoint = "sign-out")]

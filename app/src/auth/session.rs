@@ -50,12 +50,22 @@ pub struct Session {
     pub return_to: Option<String>,
 }
 
+/// The session this request started (or `None` when it ended one), ahead of the cookie.
+#[derive(Clone)]
+struct ChangedInThisRequest(Option<Session>);
+
 fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
 /// The session of the current request, if its cookie names a live one.
 pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
+    // A session started or ended while serving this request is not in its cookie header yet.
+    if let Some(ChangedInThisRequest(session)) =
+        leptos::prelude::use_context::<ChangedInThisRequest>()
+    {
+        return Ok(session);
+    }
     let Some(token) = request::cookie(cookie_name(&state.settings)) else {
         return Ok(None);
     };
@@ -107,12 +117,14 @@ pub async fn start(
     .execute(executor)
     .await?;
     set_cookie(&state.settings, &token, lifetime.num_seconds());
-    Ok(Session {
+    let session = Session {
         token_hash,
         account_id,
         challenge_id: None,
         return_to,
-    })
+    };
+    leptos::prelude::provide_context(ChangedInThisRequest(Some(session.clone())));
+    Ok(session)
 }
 
 fn set_cookie(settings: &Settings, token: &str, max_age_secs: i64) {
@@ -137,6 +149,7 @@ pub async fn end(state: &AppState, session: &Session) -> Result<(), AppError> {
     .execute(&state.pool)
     .await?;
     set_cookie(&state.settings, "", 0);
+    leptos::prelude::provide_context(ChangedInThisRequest(None));
     Ok(())
 }
 

@@ -46,7 +46,7 @@ pub(crate) fn is_plausible_ddmmyy(day: u32, month: u32, yy: u32) -> bool {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
         // 2000 was a leap year and 1900 was not; accept the 29th whenever one of them allows it.
-        2 if yy % 4 == 0 => 29,
+        2 if yy.is_multiple_of(4) => 29,
         2 => 28,
         _ => return false,
     };

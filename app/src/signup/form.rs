@@ -365,11 +365,15 @@ pub(crate) mod tests {
 
     #[test]
     fn kk_must_differ_from_nik() {
+        // A man's NIK also has the shape of a KK number (a woman's day of birth + 40 does not).
         let draft = SignupDraft {
-            kk: valid_draft().nik,
+            nik: "3201011708950001".into(),
+            kk: "3201011708950001".into(),
+            gender: "L".into(),
             ..valid_draft()
         };
         let errors = SignupApplication::parse(&draft, true, today()).unwrap_err();
+        assert_eq!(errors.len(), 1);
         assert!(errors
             .get(field::KK)
             .unwrap()

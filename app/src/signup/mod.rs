@@ -78,27 +78,31 @@ pub async fn load_signup_step(step: SignupStep) -> Result<StepPage, AppError> {
 #[server(prefix = "/api", endpoint = "signup-save-step")]
 pub async fn save_signup_step(step: SignupStep, draft: SignupDraft) -> Result<Submitted, AppError> {
     let state = crate::state::app_state()?;
-    let (_, account_id) = crate::auth::session::require_account(&state, &step.path()).await?;
-    let mut stored = db::load_draft(&state.pool, account_id).await?;
-    step.merge_into(&mut stored, draft);
-    db::save_draft(&state.pool, account_id, &stored, state.clock.now()).await?;
-    let today = crate::registration::date_in_program_tz(state.clock.now());
-    let errors = step.validate(&stored, today);
-    let outcome = if errors.is_empty() {
-        Submitted::Accepted {
-            next: step.next_path(),
-        }
-    } else {
-        Submitted::Invalid(errors)
-    };
-    crate::forms::reply(
-        &state,
-        step_form(step),
-        &step.path(),
-        outcome,
-        Default::default(),
-    )
-    .await
+    let result: Result<Submitted, AppError> = async {
+        let (_, account_id) = crate::auth::session::require_account(&state, &step.path()).await?;
+        let mut stored = db::load_draft(&state.pool, account_id).await?;
+        step.merge_into(&mut stored, draft);
+        db::save_draft(&state.pool, account_id, &stored, state.clock.now()).await?;
+        let today = crate::registration::date_in_program_tz(state.clock.now());
+        let errors = step.validate(&stored, today);
+        let outcome = if errors.is_empty() {
+            Submitted::Accepted {
+                next: step.next_path(),
+            }
+        } else {
+            Submitted::Invalid(errors)
+        };
+        crate::forms::reply(
+            &state,
+            step_form(step),
+            &step.path(),
+            outcome,
+            Default::default(),
+        )
+        .await
+    }
+    .await;
+    crate::forms::answer(&state, step_form(step), &step.path(), result).await
 }
 
 #[server(prefix = "/api", endpoint = "signup-check")]
@@ -147,74 +151,77 @@ pub async fn submit_signup(
     use crate::forms::reply;
 
     let state = crate::state::app_state()?;
-    let (_, account_id) = crate::auth::session::require_account(&state, CHECK_PATH).await?;
-    let key = uuid::Uuid::parse_str(&idempotency_key).map_err(|_| AppError::BadRequest)?;
-    let declared = declaration.is_some();
-    let values = crate::forms::values([(field::DECLARATION, if declared { "ya" } else { "" })]);
-    let done = |_reference: String| Submitted::Accepted {
-        next: format!("{}?baru=1", crate::dashboard::DASHBOARD_PATH),
-    };
+    let result: Result<Submitted, AppError> = async {
+        let (_, account_id) = crate::auth::session::require_account(&state, CHECK_PATH).await?;
+        let key = uuid::Uuid::parse_str(&idempotency_key).map_err(|_| AppError::BadRequest)?;
+        let declared = declaration.is_some();
+        let values = crate::forms::values([(field::DECLARATION, if declared { "ya" } else { "" })]);
+        let registered = Submitted::Accepted {
+            next: format!("{}?baru=1", crate::dashboard::DASHBOARD_PATH),
+        };
 
-    // A replay of a submission that already went through answers as the first one did.
-    if let Some(reference) = db::completed_submission(&state.pool, key, account_id).await? {
-        return reply(&state, CHECK_FORM, CHECK_PATH, done(reference), values).await;
-    }
-    let now = state.clock.now();
-    let status = crate::registration::db::status(&state.pool, now).await?;
-    if !status.open {
-        db::save_draft(&state.pool, account_id, &draft, now).await?;
-        let when = status
-            .next_change_label
-            .map(|l| format!(" Pendaftaran dibuka lagi {l}."))
-            .unwrap_or_default();
-        let message = format!("Pendaftaran sedang ditutup, jadi data Anda belum dikirim.{when} Isian Anda tetap tersimpan.");
-        return reply(
-            &state,
-            CHECK_FORM,
-            CHECK_PATH,
-            Submitted::Invalid(FieldErrors::single(crate::forms::FORM_ERROR, message)),
-            values,
-        )
-        .await;
-    }
-    let application = match SignupApplication::parse(
-        &draft,
-        declared,
-        crate::registration::date_in_program_tz(now),
-    ) {
-        Ok(application) => application,
-        Err(errors) => {
+        // A replay of a submission that already went through answers as the first one did.
+        if db::completed_submission(&state.pool, key, account_id).await?.is_some() {
+            return reply(&state, CHECK_FORM, CHECK_PATH, registered, values).await;
+        }
+        let now = state.clock.now();
+        let status = crate::registration::db::status(&state.pool, now).await?;
+        if !status.open {
             db::save_draft(&state.pool, account_id, &draft, now).await?;
+            let when = status
+                .next_change_label
+                .map(|l| format!(" Pendaftaran dibuka lagi {l}."))
+                .unwrap_or_default();
+            let message = format!("Pendaftaran sedang ditutup, jadi data Anda belum dikirim.{when} Isian Anda tetap tersimpan.");
             return reply(
                 &state,
                 CHECK_FORM,
                 CHECK_PATH,
-                Submitted::Invalid(errors),
+                Submitted::Invalid(FieldErrors::single(crate::forms::FORM_ERROR, message)),
                 values,
             )
             .await;
         }
-    };
-    let outcome = match db::register(&state.pool, account_id, key, &application, now).await? {
-        db::Registration::Registered { reference }
-        | db::Registration::AlreadyRegistered { reference } => done(reference),
-        db::Registration::NikTaken => {
-            db::save_draft(&state.pool, account_id, &draft, now).await?;
-            Submitted::Invalid(FieldErrors::single(
-                field::NIK,
-                "NIK ini sudah terdaftar. Satu NIK hanya dapat mendaftar satu kali. Jika Anda tidak pernah mendaftar, \
-                 hubungi layanan pengaduan Prakerja.",
-            ))
-        }
-        db::Registration::FamilyCardFull => {
-            db::save_draft(&state.pool, account_id, &draft, now).await?;
-            Submitted::Invalid(FieldErrors::single(
-                field::KK,
-                "Sudah ada 2 anggota keluarga dengan nomor KK ini yang mendaftar. Satu KK paling banyak 2 pendaftar.",
-            ))
-        }
-    };
-    reply(&state, CHECK_FORM, CHECK_PATH, outcome, values).await
+        let application = match SignupApplication::parse(
+            &draft,
+            declared,
+            crate::registration::date_in_program_tz(now),
+        ) {
+            Ok(application) => application,
+            Err(errors) => {
+                db::save_draft(&state.pool, account_id, &draft, now).await?;
+                return reply(
+                    &state,
+                    CHECK_FORM,
+                    CHECK_PATH,
+                    Submitted::Invalid(errors),
+                    values,
+                )
+                .await;
+            }
+        };
+        let outcome = match db::register(&state.pool, account_id, key, &application, now).await? {
+            db::Registration::Registered { .. } | db::Registration::AlreadyRegistered { .. } => registered,
+            db::Registration::NikTaken => {
+                db::save_draft(&state.pool, account_id, &draft, now).await?;
+                Submitted::Invalid(FieldErrors::single(
+                    field::NIK,
+                    "NIK ini sudah terdaftar. Satu NIK hanya dapat mendaftar satu kali. Jika Anda tidak pernah mendaftar, \
+                     hubungi layanan pengaduan Prakerja.",
+                ))
+            }
+            db::Registration::FamilyCardFull => {
+                db::save_draft(&state.pool, account_id, &draft, now).await?;
+                Submitted::Invalid(FieldErrors::single(
+                    field::KK,
+                    "Sudah ada 2 anggota keluarga dengan nomor KK ini yang mendaftar. Satu KK paling banyak 2 pendaftar.",
+                ))
+            }
+        };
+        reply(&state, CHECK_FORM, CHECK_PATH, outcome, values).await
+    }
+    .await;
+    crate::forms::answer(&state, CHECK_FORM, CHECK_PATH, result).await
 }
 
 #[cfg(feature = "ssr")]

@@ -1,0 +1,283 @@
+//! Signup rules as the database enforces them, under concurrency, on a real PostgreSQL.
+#![cfg(feature = "ssr")]
+
+use app::{
+    domain::{nik::compose_nik, Gender},
+    signup::{
+        db::{self, Registration},
+        SignupApplication, SignupDraft,
+    },
+};
+use chrono::{NaiveDate, TimeZone, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()
+}
+
+/// A valid application; `n` varies the NIK sequence and `kk` the family card.
+fn application(n: u16, kk: &str) -> SignupApplication {
+    let birth = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap() + chrono::Duration::days(n as i64);
+    let draft = SignupDraft {
+        nik: compose_nik("317401", birth, Gender::Male, n + 1),
+        kk: kk.into(),
+        full_name: format!(
+            "Pendaftar Uji {}",
+            ["Satu", "Dua", "Tiga", "Empat", "Lima", "Enam", "Tujuh", "Delapan"][n as usize % 8]
+        ),
+        birth_date: birth.to_string(),
+        gender: "L".into(),
+        birth_place: "Jakarta".into(),
+        province: "31".into(),
+        city: "Jakarta Selatan".into(),
+        mobile: format!("08123{:07}", n),
+        education: "sma".into(),
+        employment: "pencari-kerja".into(),
+        interests: vec!["barista".into()],
+    };
+    SignupApplication::parse(&draft, true, today()).expect("valid test application")
+}
+
+async fn account(pool: &PgPool) -> Uuid {
+    let id = Uuid::new_v4();
+    sqlx::query!(
+        "insert into accounts (id, email) values ($1, $2)",
+        id,
+        format!("{id}@contoh.id")
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    id
+}
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 2, 3, 0, 0).unwrap()
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_registered_nik_is_refused_for_another_account(pool: PgPool) {
+    let first = db::register(
+        &pool,
+        account(&pool).await,
+        Uuid::new_v4(),
+        &application(1, "3174010101100001"),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(first, Registration::Registered { .. }));
+    let second = db::register(
+        &pool,
+        account(&pool).await,
+        Uuid::new_v4(),
+        &application(1, "3174010101100002"),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(second, Registration::NikTaken);
+    assert_eq!(count(&pool, "select count(*) from applicants").await, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn concurrent_signups_with_one_nik_register_exactly_once(pool: PgPool) {
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let pool = pool.clone();
+        let account = account(&pool).await;
+        let kk = format!("31740101011000{:02}", i + 10);
+        tasks.push(tokio::spawn(async move {
+            db::register(&pool, account, Uuid::new_v4(), &application(7, &kk), now()).await
+        }));
+    }
+    let mut registered = 0;
+    for task in tasks {
+        match task.await.unwrap().unwrap() {
+            Registration::Registered { .. } => registered += 1,
+            Registration::NikTaken => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(registered, 1);
+    assert_eq!(count(&pool, "select count(*) from nik_claims").await, 1);
+    assert_eq!(count(&pool, "select count(*) from applicants").await, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn at_most_two_niks_per_family_card_under_concurrent_signups(pool: PgPool) {
+    let mut tasks = Vec::new();
+    for n in 0..10u16 {
+        let pool = pool.clone();
+        let account = account(&pool).await;
+        tasks.push(tokio::spawn(async move {
+            db::register(
+                &pool,
+                account,
+                Uuid::new_v4(),
+                &application(n, "3174010101100009"),
+                now(),
+            )
+            .await
+        }));
+    }
+    let (mut registered, mut full) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap().unwrap() {
+            Registration::Registered { .. } => registered += 1,
+            Registration::FamilyCardFull => full += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((registered, full), (2, 8));
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from family_card_slots where kk = '3174010101100009'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(&pool, "select count(*) from applicants").await,
+        2,
+        "refused signups leave nothing behind"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_database_refuses_a_third_slot_whatever_the_code_does(pool: PgPool) {
+    db::register(
+        &pool,
+        account(&pool).await,
+        Uuid::new_v4(),
+        &application(1, "3174010101100003"),
+        now(),
+    )
+    .await
+    .unwrap();
+    let third = sqlx::query("insert into family_card_slots (kk, slot, applicant_id) values ('3174010101100003', 3, gen_random_uuid())")
+        .execute(&pool)
+        .await;
+    assert!(third.is_err(), "slot 3 violates the check constraint");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn replays_of_one_submission_create_one_applicant(pool: PgPool) {
+    let account = account(&pool).await;
+    let key = Uuid::new_v4();
+    let application = application(3, "3174010101100004");
+    // Ten replays at once (a double click, a retry after a dropped connection, an offline queue).
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (pool, application) = (pool.clone(), application.clone());
+        tasks.push(tokio::spawn(async move {
+            db::register(&pool, account, key, &application, now()).await
+        }));
+    }
+    let mut references = Vec::new();
+    for task in tasks {
+        match task.await.unwrap().unwrap() {
+            Registration::Registered { reference } => references.push(reference),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    references.dedup();
+    assert_eq!(
+        references.len(),
+        1,
+        "every replay answers with the same reference"
+    );
+    assert_eq!(count(&pool, "select count(*) from applicants").await, 1);
+    assert_eq!(
+        db::completed_submission(&pool, key, account).await.unwrap(),
+        Some(references[0].clone())
+    );
+
+    // A new submission (new key) from the same account is told it is already registered.
+    let again = db::register(&pool, account, Uuid::new_v4(), &application, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        Registration::AlreadyRegistered {
+            reference: references[0].clone()
+        }
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_failed_submission_can_be_retried_with_its_key(pool: PgPool) {
+    let taken = db::register(
+        &pool,
+        account(&pool).await,
+        Uuid::new_v4(),
+        &application(5, "3174010101100005"),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(taken, Registration::Registered { .. }));
+    let account = account(&pool).await;
+    let key = Uuid::new_v4();
+    assert_eq!(
+        db::register(
+            &pool,
+            account,
+            key,
+            &application(5, "3174010101100006"),
+            now()
+        )
+        .await
+        .unwrap(),
+        Registration::NikTaken
+    );
+    // The refused attempt rolled back entirely, key included: the corrected form goes through.
+    let corrected = db::register(
+        &pool,
+        account,
+        key,
+        &application(6, "3174010101100006"),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(corrected, Registration::Registered { .. }));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn drafts_round_trip_and_are_removed_on_registration(pool: PgPool) {
+    let account = account(&pool).await;
+    let draft = SignupDraft {
+        nik: "  3174 0101 ".into(),
+        interests: vec!["barista".into()],
+        ..Default::default()
+    };
+    db::save_draft(&pool, account, &draft, now()).await.unwrap();
+    assert_eq!(
+        db::load_draft(&pool, account).await.unwrap(),
+        draft,
+        "kept exactly as typed"
+    );
+    db::register(
+        &pool,
+        account,
+        Uuid::new_v4(),
+        &application(2, "3174010101100007"),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        db::load_draft(&pool, account).await.unwrap(),
+        SignupDraft::default()
+    );
+}

@@ -1,0 +1,139 @@
+import { APIRequestContext, expect, Locator, Page } from '@playwright/test';
+import { Applicant } from '../support/applicant';
+
+/** The portal as an applicant sees it, whether or not JavaScript runs. */
+export class Portal {
+  constructor(readonly page: Page, readonly javaScriptEnabled: boolean) {}
+
+  async goto(path: string) {
+    await this.page.goto(path);
+    await this.waitForEnhancement();
+  }
+
+  /** With JavaScript, interact only once the WASM has taken over the page. */
+  async waitForEnhancement() {
+    if (this.javaScriptEnabled) {
+      await this.page.waitForFunction(() => document.documentElement.dataset.hydrated === 'true');
+    }
+  }
+
+  errorSummary(): Locator {
+    return this.page.locator('.error-summary');
+  }
+
+  fieldError(field: string): Locator {
+    return this.page.locator(`#${field}-error`);
+  }
+
+  async expectErrorSummary(message: string | RegExp) {
+    await expect(this.errorSummary()).toBeVisible();
+    await expect(this.errorSummary()).toContainText(message);
+    // The summary takes focus, so screen readers announce it and keyboard users start there.
+    await expect(this.errorSummary()).toBeFocused();
+  }
+}
+
+export class SignInPage {
+  constructor(readonly portal: Portal) {}
+
+  async requestCode(email: string) {
+    await this.portal.goto('/masuk');
+    await this.portal.page.getByLabel('Alamat email').fill(email);
+    await this.portal.page.getByRole('button', { name: 'Kirim kode' }).click();
+    await expect(this.portal.page).toHaveURL(/\/masuk\/kode$/);
+  }
+
+  async enterCode(code: string) {
+    await this.portal.page.getByLabel('Kode dari email').fill(code);
+    await this.portal.page.getByRole('button', { name: 'Masuk', exact: true }).click();
+  }
+
+  /** Signs in through the emailed code; ends on the page the portal leads to. */
+  async signIn(email: string, request: APIRequestContext) {
+    await this.requestCode(email);
+    await this.enterCode(await new Mailbox(request).latestCode(email));
+  }
+}
+
+/** The development mailbox page, where the portal's emails land in tests. */
+export class Mailbox {
+  constructor(readonly request: APIRequestContext) {}
+
+  async latestCode(email: string): Promise<string> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const html = await (await this.request.get('/dev/surat')).text();
+      const mail = html.split('<li class="mail"').find((item) => item.includes(`data-recipient="${email}"`));
+      const code = mail?.match(/Kode masuk Anda: (\d{6})/)?.[1];
+      if (code) return code;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`no code was emailed to ${email}`);
+  }
+}
+
+export class SignupForm {
+  constructor(readonly portal: Portal) {}
+
+  private get page() {
+    return this.portal.page;
+  }
+
+  async fillIdentity(a: Applicant) {
+    await expect(this.page.getByRole('heading', { name: 'Data diri sesuai KTP' })).toBeVisible();
+    await this.page.getByLabel('NIK (Nomor Induk Kependudukan)').fill(a.nik);
+    await this.page.getByLabel('Nomor Kartu Keluarga (KK)').fill(a.kk);
+    await this.page.getByLabel('Nama lengkap sesuai KTP').fill(a.fullName);
+    await this.page.getByLabel('Tanggal lahir').fill(a.birthDate);
+    await this.page.getByLabel(a.gender === 'P' ? 'Perempuan' : 'Laki-laki', { exact: true }).check();
+    await this.page.getByLabel('Tempat lahir').fill(a.birthPlace);
+  }
+
+  async fillContact(a: Applicant) {
+    await expect(this.page.getByRole('heading', { name: 'Alamat dan nomor HP' })).toBeVisible();
+    await this.page.getByLabel('Provinsi tempat tinggal').selectOption(a.province);
+    await this.page.getByLabel('Kabupaten/kota tempat tinggal').fill(a.city);
+    await this.page.getByLabel('Nomor HP').fill(a.mobile);
+  }
+
+  async fillBackground(a: Applicant) {
+    await expect(this.page.getByRole('heading', { name: 'Pendidikan, pekerjaan dan minat' })).toBeVisible();
+    await this.page.getByLabel('Pendidikan terakhir').selectOption(a.education);
+    await this.page.locator(`input[name="draft[employment]"][value="${a.employment}"]`).check();
+    for (const interest of a.interests) {
+      await this.page.locator(`input[name="draft[interests][]"][value="${interest}"]`).check();
+    }
+  }
+
+  async next() {
+    await this.page.getByRole('button', { name: 'Simpan dan lanjut' }).click();
+  }
+
+  /** All three steps, ending on the check-your-answers page. */
+  async fillAll(a: Applicant) {
+    await this.fillIdentity(a);
+    await this.next();
+    await this.fillContact(a);
+    await this.next();
+    await this.fillBackground(a);
+    await this.next();
+    await expect(this.page.getByRole('heading', { name: 'Periksa jawaban Anda' })).toBeVisible();
+  }
+
+  async declareAndSubmit() {
+    await this.page.getByLabel(/Saya menyatakan bahwa data di atas benar/).check();
+    await this.page.getByRole('button', { name: 'Kirim pendaftaran' }).click();
+  }
+}
+
+export class Dashboard {
+  constructor(readonly portal: Portal) {}
+
+  async expectRegistered() {
+    const page = this.portal.page;
+    await expect(page).toHaveURL(/\/dasbor/);
+    await expect(page.getByRole('heading', { name: 'Pendaftaran berhasil' })).toBeVisible();
+    await expect(page.locator('.reference')).toHaveText(/^PK-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    await expect(page.locator('.journey-done')).toHaveCount(1);
+    await expect(page.locator('.journey-done')).toContainText('Terdaftar');
+  }
+}

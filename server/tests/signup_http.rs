@@ -1,0 +1,247 @@
+//! The signup over HTTP, without JavaScript (plain form posts and redirects) and as the WASM
+//! client calls it.
+
+mod support;
+
+use axum::http::StatusCode;
+use sqlx::PgPool;
+use support::*;
+
+async fn fill_all_steps(browser: &mut Browser) {
+    for (step, next) in [
+        (identity(NIK, KK), "/daftar/alamat-kontak"),
+        (contact(), "/daftar/latar-belakang"),
+        (background(), "/daftar/periksa"),
+    ] {
+        let saved = browser
+            .post_form("/api/signup-save-step", &pairs(&step))
+            .await;
+        assert_eq!(saved.location(), Some(next), "{}", saved.body);
+    }
+}
+
+async fn submit_check_page(browser: &mut Browser, declaration: bool) -> Response {
+    let page = browser.get("/daftar/periksa").await;
+    let mut fields = hidden_fields(&page.body);
+    if declaration {
+        fields.push(("declaration".into(), "ya".into()));
+    }
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    browser.post_form("/api/signup-submit", &fields).await
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn signup_without_javascript_from_email_code_to_dashboard(pool: PgPool) {
+    let mut browser = Browser::new(pool.clone(), wednesday_morning());
+    assert!(browser
+        .get("/")
+        .await
+        .body
+        .contains("Pendaftaran sedang dibuka"));
+    assert_eq!(browser.sign_in("siti@contoh.id").await, "/daftar/identitas");
+    fill_all_steps(&mut browser).await;
+
+    let check = browser.get("/daftar/periksa").await;
+    assert!(check.body.contains("Periksa jawaban Anda"));
+    assert!(
+        check.body.contains("href=\"/daftar/identitas#nik\""),
+        "each answer has a change link"
+    );
+
+    let without_declaration = submit_check_page(&mut browser, false).await;
+    assert_eq!(without_declaration.location(), Some("/daftar/periksa"));
+    assert!(browser
+        .get("/daftar/periksa")
+        .await
+        .body
+        .contains("Centang pernyataan ini"));
+
+    let submitted = submit_check_page(&mut browser, true).await;
+    assert_eq!(submitted.location(), Some("/dasbor?baru=1"));
+    let dashboard = browser.get("/dasbor?baru=1").await;
+    assert!(dashboard.body.contains("Pendaftaran berhasil"));
+    let reference: String = sqlx::query_scalar("select reference from applicants")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(dashboard.body.contains(&reference));
+    assert!(
+        dashboard.body.contains("3201********0003"),
+        "the NIK is shown masked"
+    );
+    assert!(!dashboard.body.contains(NIK));
+
+    let stored: (String, String, Vec<String>) =
+        sqlx::query_as("select mobile, kk, interests from applicants")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        stored,
+        (
+            "+6281234567890".into(),
+            KK.into(),
+            vec!["barista".into(), "menjahit".into()]
+        )
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_wrong_field_is_shown_next_to_it_and_the_other_answers_are_kept(pool: PgPool) {
+    let mut browser = Browser::new(pool, wednesday_morning());
+    browser.sign_in("budi@contoh.id").await;
+    let mut step = identity("3201015708950003", KK);
+    step[4].1 = "1995-08-18".into(); // disagrees with the NIK
+    step[3].1 = "Siti R4hmawati".into();
+    let saved = browser
+        .post_form("/api/signup-save-step", &pairs(&step))
+        .await;
+    assert_eq!(
+        saved.location(),
+        Some("/daftar/identitas"),
+        "back to the same step"
+    );
+    let page = browser.get("/daftar/identitas").await.body;
+    assert!(page.contains("Tanggal lahir tidak sesuai dengan NIK"));
+    assert!(page.contains("Nama hanya boleh berisi huruf"));
+    assert!(
+        page.contains("href=\"#birth_date\""),
+        "the summary links to the field"
+    );
+    assert!(
+        page.contains("value=\"3201015708950003\""),
+        "the NIK is kept"
+    );
+    assert!(
+        page.contains("value=\"Siti R4hmawati\""),
+        "even the wrong value is kept as typed"
+    );
+    assert!(page.contains("aria-invalid=\"true\""));
+    // The errors are shown once: a reload shows the form without them.
+    assert!(!browser
+        .get("/daftar/identitas")
+        .await
+        .body
+        .contains("Tanggal lahir tidak sesuai"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_registered_nik_is_refused_with_a_clear_message(pool: PgPool) {
+    let mut first = Browser::new(pool.clone(), wednesday_morning());
+    first.sign_in("pertama@contoh.id").await;
+    fill_all_steps(&mut first).await;
+    assert_eq!(
+        submit_check_page(&mut first, true).await.location(),
+        Some("/dasbor?baru=1")
+    );
+
+    let mut second = first.another();
+    second.sign_in("kedua@contoh.id").await;
+    fill_all_steps(&mut second).await;
+    assert_eq!(
+        submit_check_page(&mut second, true).await.location(),
+        Some("/daftar/periksa")
+    );
+    let page = second.get("/daftar/periksa").await.body;
+    assert!(page.contains("NIK ini sudah terdaftar"));
+    assert!(page.contains("href=\"/daftar/identitas#nik\""));
+    assert_eq!(count(&pool, "select count(*) from applicants").await, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn outside_the_window_a_submit_is_refused_and_the_input_kept(pool: PgPool) {
+    let mut browser = Browser::new(pool.clone(), saturday_morning());
+    let home = browser.get("/").await.body;
+    assert!(home.contains("Pendaftaran sedang ditutup"));
+    assert!(home.contains("Senin, 7 Desember 2026 pukul 08.00 WIB"));
+    browser.sign_in("sabtu@contoh.id").await;
+    fill_all_steps(&mut browser).await;
+    let refused = submit_check_page(&mut browser, true).await;
+    assert_eq!(refused.location(), Some("/daftar/periksa"));
+    let page = browser.get("/daftar/periksa").await.body;
+    assert!(page.contains("Pendaftaran sedang ditutup, jadi data Anda belum dikirim"));
+    assert!(
+        page.contains("value=\"3201015708950003\""),
+        "the answers are still there"
+    );
+    assert!(
+        page.contains("name=\"declaration\" value=\"ya\" checked"),
+        "the ticked declaration too"
+    );
+    assert_eq!(count(&pool, "select count(*) from applicants").await, 0);
+
+    // On Monday at 08:00 WIB the session has long expired: signing in again finds the same
+    // answers, and they go through.
+    browser.clock.set(wib("2026-12-07 08:00:00"));
+    assert_eq!(
+        browser.get("/daftar/periksa").await.location(),
+        Some("/masuk")
+    );
+    assert_eq!(browser.sign_in("sabtu@contoh.id").await, "/daftar/periksa");
+    assert_eq!(
+        submit_check_page(&mut browser, true).await.location(),
+        Some("/dasbor?baru=1")
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_wasm_client_receives_errors_as_data(pool: PgPool) {
+    let mut browser = Browser::new(pool, wednesday_morning());
+    browser.sign_in("wasm@contoh.id").await;
+    let mut step = identity("123", KK);
+    step.truncate(2);
+    let answer = browser
+        .post_from_wasm("/api/signup-save-step", &pairs(&step))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(
+        answer.location().is_none(),
+        "no redirect: the page shows the errors itself"
+    );
+    let value: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(value["Invalid"][0]["field"], "nik");
+    assert_eq!(
+        value["Invalid"][0]["message"],
+        "NIK harus terdiri dari 16 angka."
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn signed_out_visitors_are_sent_to_sign_in_and_brought_back(pool: PgPool) {
+    let mut browser = Browser::new(pool, wednesday_morning());
+    let page = browser.get("/daftar/alamat-kontak").await;
+    assert_eq!(page.status, StatusCode::FOUND);
+    assert_eq!(page.location(), Some("/masuk"));
+    assert_eq!(
+        browser.sign_in("kembali@contoh.id").await,
+        "/daftar/alamat-kontak"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn sign_out_ends_the_session(pool: PgPool) {
+    let mut browser = Browser::new(pool.clone(), wednesday_morning());
+    browser.sign_in("keluar@contoh.id").await;
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from sessions where account_id is not null"
+        )
+        .await,
+        1
+    );
+    let out = browser.post_form("/api/sign-out", &[]).await;
+    assert_eq!(out.location(), Some("/?keluar=1"));
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from sessions where account_id is not null"
+        )
+        .await,
+        0
+    );
+    assert_eq!(browser.get("/dasbor").await.location(), Some("/masuk"));
+}

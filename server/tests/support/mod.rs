@@ -1,0 +1,272 @@
+//! An in-process client for the router: real HTTP semantics, real PostgreSQL, a fixed clock.
+// Each test file uses a part of this module.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use app::state::{AppState, FixedClock, Settings};
+use axum::{
+    body::Body,
+    http::{header, HeaderMap, Method, Request, StatusCode},
+    Router,
+};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+
+pub fn wib(s: &str) -> DateTime<Utc> {
+    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+    chrono_tz::Asia::Jakarta
+        .from_local_datetime(&naive)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Wednesday 2 December 2026, 10:00 WIB: registration is open.
+pub fn wednesday_morning() -> DateTime<Utc> {
+    wib("2026-12-02 10:00:00")
+}
+
+/// Saturday 5 December 2026, 10:00 WIB: registration is closed.
+pub fn saturday_morning() -> DateTime<Utc> {
+    wib("2026-12-05 10:00:00")
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A browser: keeps the session cookie between requests.
+pub struct Browser {
+    router: Router,
+    pub pool: PgPool,
+    pub clock: Arc<FixedClock>,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    pub fn new(pool: PgPool, at: DateTime<Utc>) -> Browser {
+        let clock = Arc::new(FixedClock::at(at));
+        let state = AppState {
+            leptos_options: LeptosOptions::builder()
+                .output_name("prakerja")
+                .site_root("target/site")
+                .build(),
+            pool: pool.clone(),
+            clock: clock.clone(),
+            settings: Arc::new(Settings::for_tests()),
+        };
+        Browser {
+            router: server::routes::router(state, false, std::time::Duration::from_secs(30)),
+            pool,
+            clock,
+            cookie: None,
+        }
+    }
+
+    /// Another browser on the same server and database (no cookies).
+    pub fn another(&self) -> Browser {
+        Browser {
+            router: self.router.clone(),
+            pool: self.pool.clone(),
+            clock: self.clock.clone(),
+            cookie: None,
+        }
+    }
+
+    pub async fn send(&mut self, request: Request<Body>) -> Response {
+        let mut request = request;
+        if let Some(cookie) = &self.cookie {
+            request
+                .headers_mut()
+                .insert(header::COOKIE, cookie.parse().unwrap());
+        }
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        // Like a browser, the last cookie set wins.
+        if let Some(set) = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .next_back()
+        {
+            let pair = set.split(';').next().unwrap().to_owned();
+            self.cookie = if pair.ends_with('=') {
+                None
+            } else {
+                Some(pair)
+            };
+        }
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Response {
+        self.send(
+            Request::get(path)
+                .header(header::ACCEPT, "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A form posted by the browser itself (JavaScript off).
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.post(path, fields, "text/html,application/xhtml+xml")
+            .await
+    }
+
+    /// The same form posted by the WASM client (server-function call).
+    pub async fn post_from_wasm(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.post(path, fields, "application/json").await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)], accept: &str) -> Response {
+        let body = serde_urlencoded_pairs(fields);
+        self.send(
+            Request::builder()
+                .method(Method::POST)
+                .uri(path)
+                .header(header::ACCEPT, accept)
+                .header(header::ORIGIN, ORIGIN)
+                .header(header::HOST, "127.0.0.1:3000")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Asks for a code, reads it from the outbox and signs in. Returns where the browser went.
+    pub async fn sign_in(&mut self, email: &str) -> String {
+        let sent = self
+            .post_form("/api/request-code", &[("email", email)])
+            .await;
+        assert_eq!(sent.location(), Some("/masuk/kode"), "{}", sent.body);
+        let code = latest_code(&self.pool, email).await;
+        let signed_in = self.post_form("/api/verify-code", &[("code", &code)]).await;
+        signed_in
+            .location()
+            .expect("a redirect after the code")
+            .to_owned()
+    }
+}
+
+pub async fn latest_code(pool: &PgPool, email: &str) -> String {
+    let body: String = sqlx::query_scalar(
+        "select body from outbox_messages where recipient = $1 order by id desc limit 1",
+    )
+    .bind(email)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let at = body.find("Kode masuk Anda: ").unwrap() + "Kode masuk Anda: ".len();
+    body[at..at + 6].to_owned()
+}
+
+fn serde_urlencoded_pairs(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The answers of a valid applicant, by step, as the forms post them.
+pub fn identity(nik: &str, kk: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("step", "Identity".into()),
+        ("draft[nik]", nik.into()),
+        ("draft[kk]", kk.into()),
+        ("draft[full_name]", "Siti Rahmawati".into()),
+        ("draft[birth_date]", "1995-08-17".into()),
+        ("draft[gender]", "P".into()),
+        ("draft[birth_place]", "Bogor".into()),
+    ]
+}
+
+pub fn contact() -> Vec<(&'static str, String)> {
+    vec![
+        ("step", "Contact".into()),
+        ("draft[province]", "32".into()),
+        ("draft[city]", "Kabupaten Bogor".into()),
+        ("draft[mobile]", "0812-3456-7890".into()),
+    ]
+}
+
+pub fn background() -> Vec<(&'static str, String)> {
+    vec![
+        ("step", "Background".into()),
+        ("draft[education]", "sma".into()),
+        ("draft[employment]", "korban-phk".into()),
+        ("draft[interests][]", "barista".into()),
+        ("draft[interests][]", "menjahit".into()),
+    ]
+}
+
+pub const NIK: &str = "3201015708950003";
+pub const KK: &str = "3201012003150007";
+
+pub fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// The hidden fields of the check-your-answers form, as the browser would post them.
+pub fn hidden_fields(page: &str) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    let mut rest = page;
+    while let Some(at) = rest.find("type=\"hidden\" name=\"") {
+        rest = &rest[at + "type=\"hidden\" name=\"".len()..];
+        let name_end = rest.find('"').unwrap();
+        let name = rest[..name_end].to_owned();
+        let value_at = rest.find("value=\"").unwrap() + "value=\"".len();
+        let value_end = value_at + rest[value_at..].find('"').unwrap();
+        fields.push((
+            name,
+            rest[value_at..value_end]
+                .replace("&amp;", "&")
+                .replace("&quot;", "\""),
+        ));
+        rest = &rest[value_end..];
+    }
+    fields
+}
+
+pub async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
