@@ -92,6 +92,8 @@ pub fn build(profile: Profile, tools: &Tools) -> Result<Built> {
                     "--enable-mutable-globals",
                     "--enable-reference-types",
                     "--enable-multivalue",
+                    "--strip-debug",
+                    "--strip-producers",
                 ])
                 .arg(&bundle)
                 .arg("-o")

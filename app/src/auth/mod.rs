@@ -674,3 +674,21 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn every_six_digit_code_round_trips(n in 0u32..1_000_000) {
+            let text = format!("{n:06}");
+            proptest::prop_assert_eq!(OneTimeCode::parse(&text).unwrap().as_string(), text);
+        }
+
+        #[test]
+        fn parse_never_panics(raw in ".{0,12}") {
+            let _ = OneTimeCode::parse(&raw);
+        }
+    }
+}

@@ -161,6 +161,32 @@ mod tests {
 
     #[test]
     fn gender_uses_the_id_card_letters() {
+        assert_eq!(Gender::parse(Gender::Female.code()), Ok(Gender::Female));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_age_from_18_to_64_is_accepted_and_others_refused(days_old in 0i64..(90 * 366)) {
+            let today = d("2026-12-02");
+            let birth = today - chrono::Duration::days(days_old);
+            let age = age_on(birth, today);
+            let parsed = BirthDate::parse(&birth.format("%Y-%m-%d").to_string(), today);
+            match age {
+                0..=17 => proptest::prop_assert_eq!(parsed, Err(BirthDateError::TooYoung)),
+                18..=64 => proptest::prop_assert_eq!(parsed.map(|b| b.date()), Ok(birth)),
+                _ => proptest::prop_assert_eq!(parsed, Err(BirthDateError::TooOld)),
+            }
+        }
+
+        #[test]
+        fn parse_never_panics(raw in ".{0,20}") {
+            let _ = BirthDate::parse(&raw, d("2026-12-02"));
+            let _ = Gender::parse(&raw);
+        }
+    }
+
+    #[test]
+    fn gender_round_trips_through_its_code() {
         assert_eq!(Gender::parse("L"), Ok(Gender::Male));
         assert_eq!(Gender::parse("P"), Ok(Gender::Female));
         assert_eq!(Gender::parse(""), Err(GenderError::Missing));

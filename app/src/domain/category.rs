@@ -105,3 +105,29 @@ mod tests {
         assert_eq!(Interests::parse(&six), Err(InterestsError::TooMany));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn any_one_to_five_known_categories_parse_in_order(picks in proptest::collection::vec(0usize..17, 1..=5)) {
+            let mut expected: Vec<TrainingCategory> = Vec::new();
+            for i in &picks {
+                if !expected.contains(&TrainingCategory::ALL[*i]) {
+                    expected.push(TrainingCategory::ALL[*i]);
+                }
+            }
+            let raw: Vec<String> = picks.iter().map(|i| TrainingCategory::ALL[*i].code().to_owned()).collect();
+            let interests = Interests::parse(&raw).unwrap();
+            proptest::prop_assert_eq!(interests.categories(), expected.as_slice());
+        }
+
+        #[test]
+        fn unknown_codes_are_refused(code in "[a-z-]{1,30}") {
+            proptest::prop_assume!(TrainingCategory::parse(&code).is_err());
+            proptest::prop_assert_eq!(Interests::parse(&[code]), Err(InterestsError::Unknown));
+        }
+    }
+}

@@ -30,3 +30,16 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn only_listed_codes_parse(raw in "[a-z-]{0,16}") {
+            let listed = Education::ALL.iter().any(|e| e.code() == raw);
+            proptest::prop_assert_eq!(Education::parse(&raw).is_ok(), listed);
+        }
+    }
+}

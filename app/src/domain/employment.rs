@@ -27,3 +27,20 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn only_listed_codes_parse(raw in "[a-z-]{0,24}") {
+            let listed = EmploymentStatus::ALL.iter().any(|e| e.code() == raw);
+            proptest::prop_assert_eq!(EmploymentStatus::parse(&raw).is_ok(), listed);
+            if let Ok(status) = EmploymentStatus::parse(&raw) {
+                let json = serde_json::to_string(&status).unwrap();
+                proptest::prop_assert_eq!(serde_json::from_str::<EmploymentStatus>(&json).unwrap(), status);
+            }
+        }
+    }
+}

@@ -82,3 +82,18 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn parsed_places_are_stable_and_never_panic(raw in ".{0,80}") {
+            if let Ok(place) = PlaceName::parse(&raw) {
+                proptest::prop_assert_eq!(PlaceName::parse(place.as_str()), Ok(place.clone()));
+                proptest::prop_assert!(place.as_str().chars().count() <= 60);
+            }
+        }
+    }
+}

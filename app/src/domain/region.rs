@@ -135,3 +135,20 @@ mod tests {
         assert_eq!(Province::parse("Jawa Barat"), Err(ProvinceError::Unknown));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn only_listed_codes_parse(raw in "[0-9]{0,3}") {
+            let listed = PROVINCES.iter().any(|(code, _)| *code == raw);
+            proptest::prop_assert_eq!(Province::parse(&raw).is_ok(), listed);
+            if let Ok(province) = Province::parse(&raw) {
+                let json = serde_json::to_string(&province).unwrap();
+                proptest::prop_assert_eq!(serde_json::from_str::<Province>(&json).unwrap(), province);
+            }
+        }
+    }
+}
