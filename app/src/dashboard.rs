@@ -73,14 +73,12 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text="Dasbor — Prakerja"/>
         <h1>"Dasbor"</h1>
-        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
-            {move || page.get().map(|result| match result {
-                Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
-                Ok(None) => view! {
+        {crate::forms::loaded(page, move |dashboard| match dashboard {
+                None => view! {
                     <p>"Anda belum mengirim formulir pendaftaran."</p>
                     <p><a class="button" href=crate::signup::FIRST_STEP_PATH>"Isi formulir pendaftaran"</a></p>
                 }.into_any(),
-                Ok(Some(d)) => view! {
+                Some(d) => view! {
                     {just_registered().then(|| view! {
                         <div class="notice notice-open" role="status">
                             <h2>"Pendaftaran berhasil"</h2>
@@ -117,6 +115,5 @@ pub fn DashboardPage() -> impl IntoView {
                     </ol>
                 }.into_any(),
             })}
-        </Suspense>
     }
 }

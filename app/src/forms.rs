@@ -216,6 +216,47 @@ fn FieldError(id: &'static str, errors: RwSignal<FieldErrors>) -> impl IntoView 
     }
 }
 
+/// The label, hint and error around one form control.
+#[component]
+fn LabelledField(
+    id: &'static str,
+    label: &'static str,
+    hint: Option<&'static str>,
+    errors: RwSignal<FieldErrors>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="field" class:field-invalid=move || errors.with(|e| e.get(id).is_some())>
+            <label for=id>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id={format!("{id}-hint")}>{h}</p> })}
+            <FieldError id errors/>
+            {children()}
+        </div>
+    }
+}
+
+/// Shows a page's data once it has loaded, or the error that kept it from loading.
+pub fn loaded<T, V>(
+    resource: Resource<Result<T, AppError>>,
+    render: impl Fn(T) -> V + Send + Sync + Clone + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
+            {move || {
+                let render = render.clone();
+                resource.get().map(move |result| match result {
+                    Ok(data) => render(data).into_any(),
+                    Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
+                })
+            }}
+        </Suspense>
+    }
+}
+
 /// A labelled text input with its hint and error.
 #[component]
 pub fn TextField(
@@ -234,10 +275,7 @@ pub fn TextField(
 ) -> impl IntoView {
     let has_error = move || errors.with(|e| e.get(id).is_some());
     view! {
-        <div class="field" class:field-invalid=has_error>
-            <label for=id>{label}</label>
-            {hint.map(|h| view! { <p class="hint" id={format!("{id}-hint")}>{h}</p> })}
-            <FieldError id errors/>
+        <LabelledField id label hint errors>
             <input
                 id=id
                 name=name
@@ -249,7 +287,7 @@ pub fn TextField(
                 aria-invalid=move || has_error().then_some("true")
                 aria-describedby=move || described_by(id, hint.is_some(), has_error())
             />
-        </div>
+        </LabelledField>
     }
 }
 
@@ -268,10 +306,7 @@ pub fn SelectField(
 ) -> impl IntoView {
     let has_error = move || errors.with(|e| e.get(id).is_some());
     view! {
-        <div class="field" class:field-invalid=has_error>
-            <label for=id>{label}</label>
-            {hint.map(|h| view! { <p class="hint" id={format!("{id}-hint")}>{h}</p> })}
-            <FieldError id errors/>
+        <LabelledField id label hint errors>
             <select
                 id=id
                 name=name
@@ -285,7 +320,7 @@ pub fn SelectField(
                     view! { <option value=option_value selected=selected>{option_label}</option> }
                 }).collect_view()}
             </select>
-        </div>
+        </LabelledField>
     }
 }
 

@@ -15,12 +15,7 @@ pub fn HomePage() -> impl IntoView {
             "Bantuan biaya pelatihan untuk pencari kerja, korban PHK, serta pekerja dan pelaku usaha mikro dan kecil "
             "yang terdampak COVID-19. Pilih sendiri pelatihan daring dari 8 platform mitra, dapatkan sertifikat elektronik."
         </p>
-        <Suspense fallback=|| view! { <p>"Memuat status pendaftaran…"</p> }>
-            {move || status.get().map(|result| match result {
-                Ok(status) => view! { <RegistrationNotice status/> }.into_any(),
-                Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
-            })}
-        </Suspense>
+        {crate::forms::loaded(status, |status| view! { <RegistrationNotice status/> })}
         <p><a class="button" href=crate::auth::SIGN_IN_PATH>"Daftar atau masuk"</a></p>
         <h2>"Cara mendaftar"</h2>
         <ol class="steps">

@@ -72,23 +72,21 @@ pub fn DevMailboxPage() -> impl IntoView {
         <leptos_meta::Title text="Kotak surat pengembangan"/>
         <h1>"Kotak surat pengembangan"</h1>
         <p class="hint">"Pesan yang dikirim portal. Halaman ini hanya ada di mode pengembangan dan pengujian."</p>
-        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
-            {move || messages.get().map(|result| match result {
-                Err(error) => view! { <p class="notice notice-error">{error.to_string()}</p> }.into_any(),
-                Ok(list) if list.is_empty() => view! { <p>"Belum ada pesan."</p> }.into_any(),
-                Ok(list) => view! {
-                    <ol class="mailbox">
-                        {list.into_iter().map(|m| { let recipient = m.recipient.clone(); view! {
-                            <li class="mail" data-recipient=recipient>
-                                <p><strong>"Kepada: "</strong>{m.recipient}</p>
-                                <p><strong>"Perihal: "</strong><span class="mail-subject">{m.subject}</span></p>
-                                <p class="hint">{m.created_at}</p>
-                                <pre class="mail-body">{m.body}</pre>
-                            </li>
-                        }}).collect_view()}
-                    </ol>
-                }.into_any(),
-            })}
-        </Suspense>
+        {crate::forms::loaded(messages, |list| if list.is_empty() {
+            view! { <p>"Belum ada pesan."</p> }.into_any()
+        } else {
+            view! {
+                <ol class="mailbox">
+                    {list.into_iter().map(|m| { let recipient = m.recipient.clone(); view! {
+                        <li class="mail" data-recipient=recipient>
+                            <p><strong>"Kepada: "</strong>{m.recipient}</p>
+                            <p><strong>"Perihal: "</strong><span class="mail-subject">{m.subject}</span></p>
+                            <p class="hint">{m.created_at}</p>
+                            <pre class="mail-body">{m.body}</pre>
+                        </li>
+                    }}).collect_view()}
+                </ol>
+            }.into_any()
+        })}
     }
 }

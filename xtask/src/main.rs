@@ -134,8 +134,9 @@ mod commands {
 
     pub fn test() -> Result {
         tools::ensure_all()?;
-        let url = database::ensure()?;
-        // Unit, property and database tests (each #[sqlx::test] gets a fresh migrated database).
+        // Each #[sqlx::test] creates its own database through the server's maintenance database,
+        // which exists on every server (the portal's own may not exist yet).
+        let url = database::with_name(&database::ensure()?, "postgres");
         process::run(
             process::cargo(&["test", "--workspace", "--exclude", "frontend", "--locked"])
                 .env("DATABASE_URL", &url)

@@ -555,12 +555,7 @@ pub fn SignInPage() -> impl IntoView {
     view! {
         <Title text="Masuk atau daftar — Prakerja"/>
         <h1>"Masuk atau daftar"</h1>
-        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
-            {move || page.get().map(|result| match result {
-                Ok(page) => view! { <EmailForm page/> }.into_any(),
-                Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
-            })}
-        </Suspense>
+        {crate::forms::loaded(page, |page| view! { <EmailForm page/> })}
     }
 }
 
@@ -593,12 +588,7 @@ pub fn CodePage() -> impl IntoView {
     view! {
         <Title text="Masukkan kode — Prakerja"/>
         <h1>"Masukkan kode"</h1>
-        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
-            {move || page.get().map(|result| match result {
-                Ok(page) => view! { <CodeForm page/> }.into_any(),
-                Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
-            })}
-        </Suspense>
+        {crate::forms::loaded(page, |page| view! { <CodeForm page/> })}
     }
 }
 

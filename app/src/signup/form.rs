@@ -243,47 +243,25 @@ impl SignupApplication {
         );
         let interests = errors.check(field::INTERESTS, Interests::parse(&draft.interests));
 
-        match (
-            nik,
-            kk,
-            full_name,
-            birth_date,
-            gender,
-            birth_place,
-            province,
-            city,
-            mobile,
-            education,
-            employment,
-            interests,
-        ) {
-            (
-                Some(nik),
-                Some(kk),
-                Some(full_name),
-                Some(birth_date),
-                Some(gender),
-                Some(birth_place),
-                Some(province),
-                Some(city),
-                Some(mobile),
-                Some(education),
-                Some(employment),
-                Some(interests),
-            ) if errors.is_empty() => Ok(SignupApplication {
-                nik,
-                kk,
-                full_name,
-                birth_date,
-                gender,
-                birth_place,
-                province,
-                city,
-                mobile,
-                education,
-                employment,
-                interests,
-            }),
+        // Every field parsed when no error was recorded.
+        let application = (|| {
+            Some(SignupApplication {
+                nik: nik?,
+                kk: kk?,
+                full_name: full_name?,
+                birth_date: birth_date?,
+                gender: gender?,
+                birth_place: birth_place?,
+                province: province?,
+                city: city?,
+                mobile: mobile?,
+                education: education?,
+                employment: employment?,
+                interests: interests?,
+            })
+        })();
+        match application {
+            Some(application) if errors.is_empty() => Ok(application),
             _ => Err(errors),
         }
     }

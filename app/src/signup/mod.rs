@@ -454,12 +454,7 @@ pub fn SignupStepPage(step: SignupStep) -> impl IntoView {
     let page = Resource::new_blocking(move || step, load_signup_step);
     view! {
         <Title text={format!("{} — Pendaftaran Prakerja", step.title())}/>
-        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
-            {move || page.get().map(|result| match result {
-                Ok(page) => view! { <StepForm page/> }.into_any(),
-                Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
-            })}
-        </Suspense>
+        {crate::forms::loaded(page, |page| view! { <StepForm page/> })}
     }
 }
 
@@ -544,12 +539,7 @@ pub fn SignupCheckPage() -> impl IntoView {
     let page = Resource::new_blocking(|| (), |_| load_signup_check());
     view! {
         <Title text="Periksa jawaban Anda — Pendaftaran Prakerja"/>
-        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
-            {move || page.get().map(|result| match result {
-                Ok(page) => view! { <CheckForm page/> }.into_any(),
-                Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
-            })}
-        </Suspense>
+        {crate::forms::loaded(page, |page| view! { <CheckForm page/> })}
     }
 }
 
