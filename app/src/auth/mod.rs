@@ -183,16 +183,34 @@ pub async fn request_code(email: String) -> Result<Submitted, AppError> {
     crate::forms::answer(&state, EMAIL_FORM, SIGN_IN_PATH, result).await
 }
 
+/// The session that is waiting for a code, with the address the code went to.
+#[cfg(feature = "ssr")]
+async fn pending_sign_in(
+    state: &crate::state::AppState,
+) -> Result<Option<(session::Session, crate::domain::EmailAddress)>, AppError> {
+    let Some(session) = session::current(state).await? else {
+        return Ok(None);
+    };
+    let email = db::challenge_email(&state.pool, session.challenge_id).await?;
+    Ok(email
+        .and_then(|e| crate::domain::EmailAddress::parse(&e).ok())
+        .map(|email| (session, email)))
+}
+
+/// Nothing is waiting for a code (it expired with the session): start again with the address.
+#[cfg(feature = "ssr")]
+async fn restart_sign_in(state: &crate::state::AppState) -> Result<Submitted, AppError> {
+    let restart = Submitted::Accepted {
+        next: SIGN_IN_PATH.to_owned(),
+    };
+    crate::forms::reply(state, CODE_FORM, CODE_PATH, restart, Default::default()).await
+}
+
 #[server(prefix = "/api", endpoint = "code-page")]
 pub async fn load_code_page() -> Result<CodePage, AppError> {
     use crate::request;
     let state = crate::state::app_state()?;
-    let session = session::current(&state).await?;
-    let email = match &session {
-        Some(s) => db::challenge_email(&state.pool, s.challenge_id).await?,
-        None => None,
-    };
-    let (Some(session), Some(email)) = (session, email) else {
+    let Some((session, email)) = pending_sign_in(&state).await? else {
         request::redirect(SIGN_IN_PATH);
         return Ok(CodePage::default());
     };
@@ -201,9 +219,7 @@ pub async fn load_code_page() -> Result<CodePage, AppError> {
         .await?
         .unwrap_or_default();
     Ok(CodePage {
-        masked_email: crate::domain::EmailAddress::parse(&email)
-            .map(|e| e.masked())
-            .unwrap_or_default(),
+        masked_email: email.masked(),
         errors: flash.errors,
         notice: flash.notice,
     })
@@ -218,20 +234,8 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
     let result: Result<Submitted, AppError> = async {
         let values = Default::default();
         let invalid = |message: String| Submitted::Invalid(FieldErrors::single("code", message));
-        let Some(session) = session::current(&state)
-            .await?
-            .filter(|s| s.challenge_id.is_some())
-        else {
-            return reply(
-                &state,
-                CODE_FORM,
-                CODE_PATH,
-                Submitted::Accepted {
-                    next: SIGN_IN_PATH.to_owned(),
-                },
-                values,
-            )
-            .await;
+        let Some((session, _)) = pending_sign_in(&state).await? else {
+            return restart_sign_in(&state).await;
         };
         let ip = request::client_ip(&state.settings)
             .map(|ip| ip.to_string())
@@ -297,28 +301,13 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
 /// A new code to the same address (at most once a minute).
 #[server(prefix = "/api", endpoint = "resend-code")]
 pub async fn resend_code() -> Result<Submitted, AppError> {
-    use crate::{domain::EmailAddress, forms::reply, rate_limit};
+    use crate::{forms::reply, rate_limit};
 
     let state = crate::state::app_state()?;
     let result: Result<Submitted, AppError> = async {
         let values = Default::default();
-        let session = session::current(&state).await?;
-        let email = match &session {
-            Some(s) => db::challenge_email(&state.pool, s.challenge_id).await?,
-            None => None,
-        };
-        let (Some(session), Some(Ok(email))) = (session, email.map(|e| EmailAddress::parse(&e)))
-        else {
-            return reply(
-                &state,
-                CODE_FORM,
-                CODE_PATH,
-                Submitted::Accepted {
-                    next: SIGN_IN_PATH.to_owned(),
-                },
-                values,
-            )
-            .await;
+        let Some((session, email)) = pending_sign_in(&state).await? else {
+            return restart_sign_in(&state).await;
         };
         if let Err(wait) =
             rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str()).await?
