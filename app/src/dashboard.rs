@@ -16,22 +16,10 @@ pub const JOURNEY: [(&str, &str); 7] = [
         "Verifikasi",
         "Kami memeriksa data Anda dengan data kependudukan dan daftar pengecualian.",
     ),
-    (
-        "Tes",
-        "Tes singkat kemampuan dasar dan motivasi, sekitar 25 menit.",
-    ),
-    (
-        "Gelombang",
-        "Bergabung dengan gelombang yang sedang dibuka.",
-    ),
-    (
-        "Terpilih",
-        "Hasil undian gelombang yang dapat diperiksa siapa saja.",
-    ),
-    (
-        "Pelatihan",
-        "Memilih dan mengikuti pelatihan daring di platform mitra.",
-    ),
+    ("Tes", "Tes singkat kemampuan dasar dan motivasi, sekitar 25 menit."),
+    ("Gelombang", "Bergabung dengan gelombang yang sedang dibuka."),
+    ("Terpilih", "Hasil undian gelombang yang dapat diperiksa siapa saja."),
+    ("Pelatihan", "Memilih dan mengikuti pelatihan daring di platform mitra."),
     ("Sertifikat", "Sertifikat elektronik dan ulasan jujur Anda."),
 ];
 

@@ -8,11 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use leptos::{
-    html::Div,
-    prelude::*,
-    server_fn::{client::Client, codec::PostUrl, request::ClientReq, Http, ServerFn},
-};
+use leptos::{html::Div, prelude::*};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::{domain::FieldErrors, error::AppError};
@@ -69,9 +65,7 @@ pub async fn answer(
     result: Result<Submitted, AppError>,
 ) -> Result<Submitted, AppError> {
     match result {
-        Err(error)
-            if error != AppError::Unauthenticated && crate::request::is_plain_form_post() =>
-        {
+        Err(error) if error != AppError::Unauthenticated && crate::request::is_plain_form_post() => {
             let shown = Submitted::Invalid(FieldErrors::single(FORM_ERROR, error.to_string()));
             // If even the session cannot take the message, the plain error remains.
             reply(state, form, form_path, shown, BTreeMap::new())
@@ -82,87 +76,489 @@ pub async fn answer(
     }
 }
 
-/// A form that posts to a server function, enhanced by WASM when it is there.
+/// The (name, value) pairs a form posts, as the browser sees them before sending: what the
+/// client-side checks read (the same `parse` functions then run on the server's arguments).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FormValues(pub Vec<(String, String)>);
+
+impl FormValues {
+    /// The first value under `name`, or "" when there is none.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// Every value under `name` (checkbox groups).
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(n, _)| n == name)
+    }
+}
+
+/// The state one form shares with its error summary and notices.
+#[derive(Clone, Copy)]
+pub struct FormState {
+    pub errors: RwSignal<FieldErrors>,
+    /// Counts the submits that ended with errors: the summary takes focus then (not while typing).
+    shown: RwSignal<u32>,
+    /// Kept on this device until the connection returns.
+    pub queued: RwSignal<bool>,
+    pub sending: RwSignal<bool>,
+}
+
+impl FormState {
+    /// `errors`: those of the last plain post, from the server.
+    pub fn new(errors: FieldErrors) -> FormState {
+        FormState {
+            errors: RwSignal::new(errors),
+            shown: RwSignal::new(0),
+            queued: RwSignal::new(false),
+            sending: RwSignal::new(false),
+        }
+    }
+
+    /// Shows the errors of a submit and moves focus to their summary.
+    pub fn show(&self, errors: FieldErrors) {
+        self.errors.set(errors);
+        self.shown.update(|n| *n += 1);
+    }
+}
+
+/// A form that posts to a server function: a plain HTML form without JavaScript; with WASM it
+/// validates as the applicant types (the same `parse` the server runs), keeps a draft on the
+/// device, and queues its submission when there is no connection.
 #[component]
-pub fn ProgressiveForm<ServFn, OutputProtocol>(
-    action: ServerAction<ServFn>,
-    /// The errors shown by the form: the server's from the last plain post at first.
-    errors: RwSignal<FieldErrors>,
-    /// The same rules the server runs, checked in the browser before anything is sent.
+pub fn ProgressiveForm(
+    /// The server function's URL, e.g. `RequestCode::url()`.
+    action: &'static str,
+    /// Names the form: its draft, its place in the queue, its errors after a plain post.
+    id: &'static str,
+    state: FormState,
+    /// The same rules the server runs, checked in the browser.
     #[prop(optional)]
-    validate: Option<Callback<ServFn, FieldErrors>>,
+    validate: Option<Callback<FormValues, FieldErrors>>,
+    /// Keep what is typed on the device (not for one-time codes).
+    #[prop(default = true)]
+    keep_draft: bool,
+    /// Sign-out: remove everything the portal kept on this device first.
+    #[prop(optional)]
+    forget_device_data: bool,
     #[prop(optional, into)] class: Option<&'static str>,
     children: Children,
-) -> impl IntoView
-where
-    ServFn: DeserializeOwned
-        + ServerFn<Protocol = Http<PostUrl, OutputProtocol>, Output = Submitted, Error = AppError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    <<ServFn::Client as Client<AppError>>::Request as ClientReq<AppError>>::FormData:
-        From<leptos::web_sys::FormData>,
-    <ServFn as ServerFn>::Client: Client<AppError>,
-{
-    // Results of submissions made by the WASM client become the form's errors.
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(Submitted::Invalid(list))) => errors.set(list),
-        Some(Ok(Submitted::Accepted { .. })) => errors.set(FieldErrors::new()),
-        Some(Err(error)) => errors.set(FieldErrors::single(FORM_ERROR, error.to_string())),
-        None => {}
-    });
-
+) -> impl IntoView {
+    let form = NodeRef::<leptos::html::Form>::new();
     #[cfg(feature = "hydrate")]
-    let on_submit = move |ev: leptos::web_sys::SubmitEvent| {
-        use leptos::form::FromFormData;
-        ev.prevent_default();
-        match ServFn::from_event(&ev) {
-            Ok(input) => {
-                if let Some(validate) = validate {
-                    let found = validate.run(input.clone());
-                    if !found.is_empty() {
-                        errors.set(found);
-                        return;
-                    }
-                }
-                action.dispatch(input);
-            }
-            Err(error) => {
-                leptos::logging::error!("form fields do not match the server function: {error:?}");
-                errors.set(FieldErrors::single(
-                    FORM_ERROR,
-                    AppError::BadRequest.to_string(),
-                ));
-            }
-        }
-    };
+    let events = enhance::Enhancement {
+        action,
+        form,
+        id,
+        state,
+        validate,
+        keep_draft,
+        forget_device_data,
+        touched: StoredValue::new(Default::default()),
+        pending: StoredValue::new(None),
+    }
+    .start();
     #[cfg(not(feature = "hydrate"))]
-    let on_submit = {
-        let _ = validate;
-        move |_: leptos::web_sys::SubmitEvent| {}
+    let events = {
+        let _ = (validate, keep_draft, forget_device_data, state);
+        NoEvents
     };
-
     view! {
-        <form method="post" action=ServFn::url() novalidate="" class=class on:submit=on_submit>
+        <form
+            method="post"
+            action=action
+            novalidate=""
+            class=class
+            data-form=id
+            node_ref=form
+            on:submit=events.submit()
+            on:input=events.input()
+            on:change=events.input()
+            on:focusout=events.focus_out()
+        >
             {children()}
         </form>
     }
 }
 
-/// The list of problems at the top of a form. It takes focus when it appears, and each entry
-/// links to its field.
+/// On the server the form has no event handlers.
+#[cfg(not(feature = "hydrate"))]
+struct NoEvents;
+
+#[cfg(not(feature = "hydrate"))]
+impl NoEvents {
+    fn submit(&self) -> impl Fn(leptos::web_sys::SubmitEvent) + 'static {
+        |_| {}
+    }
+    fn input(&self) -> impl Fn(leptos::web_sys::Event) + 'static {
+        |_| {}
+    }
+    fn focus_out(&self) -> impl Fn(leptos::web_sys::FocusEvent) + 'static {
+        |_| {}
+    }
+}
+
+/// The browser side of `ProgressiveForm`.
+#[cfg(feature = "hydrate")]
+mod enhance {
+    use std::collections::HashSet;
+
+    use leptos::prelude::*;
+    use wasm_bindgen::{closure::Closure, JsCast};
+    use web_sys::{FormData, HtmlFormElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+
+    use super::{FormState, FormValues, Submitted, FORM_ERROR};
+    use crate::{
+        domain::FieldErrors,
+        offline::{self, Delivery, Queued, Snapshot},
+    };
+
+    #[derive(Clone, Copy)]
+    pub struct Enhancement {
+        pub action: &'static str,
+        pub form: NodeRef<leptos::html::Form>,
+        pub id: &'static str,
+        pub state: FormState,
+        pub validate: Option<Callback<FormValues, FieldErrors>>,
+        pub keep_draft: bool,
+        pub forget_device_data: bool,
+        pub touched: StoredValue<HashSet<String>>,
+        /// The submission being sent or waiting for the connection.
+        pub pending: StoredValue<Option<Queued>>,
+    }
+
+    /// "draft[nik]" -> "nik", "draft[interests][]" -> "interests", "email" -> "email".
+    fn field_of(name: &str) -> String {
+        name.split('[')
+            .map(|part| part.trim_end_matches(']'))
+            .filter(|p| !p.is_empty())
+            .last()
+            .unwrap_or(name)
+            .to_owned()
+    }
+
+    impl Enhancement {
+        /// Runs once the form is in the page: restores its draft, shows an outcome delivered
+        /// elsewhere, and sends a submission queued earlier when the connection allows.
+        pub fn start(self) -> Self {
+            Effect::new(move |_| {
+                let Some(form) = self.form.get() else { return };
+                if self.keep_draft {
+                    if let Some(draft) = offline::load_draft(self.id) {
+                        restore(&form, &draft);
+                    }
+                }
+                if let Some(outcome) = offline::take_outcome(self.id) {
+                    self.apply(Delivery::Answered(outcome));
+                }
+                if offline::queued(self.id).is_some() {
+                    self.state.queued.set(true);
+                    self.resend();
+                }
+                let on_online = Closure::<dyn Fn()>::new(move || self.resend());
+                if let Some(window) = web_sys::window() {
+                    let _ = window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+                }
+                on_online.forget();
+                // Tests and curious people can see that the enhancement is live.
+                let _ = form.set_attribute("data-enhanced", "true");
+            });
+            self
+        }
+
+        /// Sends a submission now, or keeps it until the connection returns.
+        fn deliver(self, item: Queued) {
+            // Held in the page as well: a shared device keeps nothing in storage.
+            self.pending.set_value(Some(item.clone()));
+            if !offline::is_online() {
+                return self.keep(item);
+            }
+            self.state.sending.set(true);
+            leptos::task::spawn_local(async move {
+                let delivery = offline::post(&item.url, &item.body).await;
+                self.state.sending.set(false);
+                match delivery {
+                    Delivery::NotSent => self.keep(item),
+                    delivery => self.apply(delivery),
+                }
+            });
+        }
+
+        fn keep(self, item: Queued) {
+            offline::enqueue(item);
+            self.state.queued.set(true);
+        }
+
+        /// Sends what is waiting, from this page or from an earlier visit.
+        fn resend(self) {
+            if let Some(item) = self.pending.get_value().or_else(|| offline::queued(self.id)) {
+                self.deliver(item);
+            }
+        }
+
+        fn apply(self, delivery: Delivery) {
+            match delivery {
+                Delivery::NotSent => self.state.queued.set(true),
+                Delivery::Redirected(location) => offline::go_to_unless_there(&location),
+                Delivery::Answered(answer) => {
+                    self.pending.set_value(None);
+                    offline::dequeue(self.id);
+                    self.state.queued.set(false);
+                    match answer {
+                        Ok(Submitted::Accepted { next }) => {
+                            offline::clear_draft(self.id);
+                            offline::go_to(&next);
+                        }
+                        Ok(Submitted::Invalid(errors)) => self.state.show(errors),
+                        Err(error) => self.state.show(FieldErrors::single(FORM_ERROR, error.to_string())),
+                    }
+                }
+            }
+        }
+
+        fn form_data(self) -> Option<(HtmlFormElement, FormData)> {
+            let form: HtmlFormElement = self.form.get_untracked()?;
+            let data = FormData::new_with_form(&form).ok()?;
+            Some((form, data))
+        }
+
+        /// The errors of the fields the applicant has been to, as they type.
+        fn revalidate(self) {
+            let (Some(validate), Some((_, data))) = (self.validate, self.form_data()) else {
+                return;
+            };
+            let live = validate.run(values(&data));
+            let touched = self.touched.get_value();
+            let mut next = FieldErrors::new();
+            for error in live.iter().filter(|e| touched.contains(&e.field)) {
+                next.push(&error.field, error.message.clone());
+            }
+            for error in self
+                .state
+                .errors
+                .get_untracked()
+                .iter()
+                .filter(|e| !touched.contains(&e.field))
+            {
+                next.push(&error.field, error.message.clone());
+            }
+            if next != self.state.errors.get_untracked() {
+                self.state.errors.set(next);
+            }
+        }
+
+        fn target_field(event: &web_sys::Event) -> Option<String> {
+            let target = event.target()?;
+            let name = if let Some(input) = target.dyn_ref::<HtmlInputElement>() {
+                input.name()
+            } else if let Some(select) = target.dyn_ref::<HtmlSelectElement>() {
+                select.name()
+            } else {
+                target.dyn_ref::<HtmlTextAreaElement>()?.name()
+            };
+            Some(field_of(&name))
+        }
+
+        pub fn input(self) -> impl Fn(web_sys::Event) + 'static {
+            move |event| {
+                if self.keep_draft {
+                    if let Some(form) = self.form.get_untracked() {
+                        offline::save_draft(self.id, &snapshot(&form));
+                    }
+                }
+                // A field with an error is checked again at each keystroke, so the error goes
+                // as soon as it is mended.
+                if let Some(field) = Self::target_field(&event) {
+                    if self.state.errors.with_untracked(|e| e.get(&field).is_some()) {
+                        self.touched.update_value(|t| {
+                            t.insert(field);
+                        });
+                        self.revalidate();
+                    }
+                }
+            }
+        }
+
+        pub fn focus_out(self) -> impl Fn(web_sys::FocusEvent) + 'static {
+            move |event| {
+                if let Some(field) = Self::target_field(&event) {
+                    self.touched.update_value(|t| {
+                        t.insert(field);
+                    });
+                    self.revalidate();
+                }
+            }
+        }
+
+        pub fn submit(self) -> impl Fn(web_sys::SubmitEvent) + 'static {
+            move |event| {
+                event.prevent_default();
+                let Some((form, data)) = self.form_data() else {
+                    return;
+                };
+                if let Some(validate) = self.validate {
+                    let found = validate.run(values(&data));
+                    if !found.is_empty() {
+                        self.touched
+                            .update_value(|t| t.extend(found.iter().map(|e| e.field.clone())));
+                        self.state.show(found);
+                        return;
+                    }
+                }
+                if self.forget_device_data {
+                    offline::forget_everything();
+                } else if self.keep_draft {
+                    offline::save_draft(self.id, &snapshot(&form));
+                }
+                let Some(body) = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)
+                    .ok()
+                    .map(|p| String::from(p.to_string()))
+                else {
+                    return;
+                };
+                let page = web_sys::window()
+                    .and_then(|w| w.location().pathname().ok())
+                    .unwrap_or_default();
+                self.deliver(Queued {
+                    form: self.id.to_owned(),
+                    url: self.action.to_owned(),
+                    body,
+                    page,
+                });
+            }
+        }
+    }
+
+    /// Every (name, value) pair the form would post, hidden fields included.
+    fn values(data: &FormData) -> FormValues {
+        let mut pairs = Vec::new();
+        if let Ok(Some(entries)) = js_sys::try_iter(data) {
+            for entry in entries.flatten() {
+                let entry: js_sys::Array = entry.unchecked_into();
+                if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
+                    pairs.push((name, value));
+                }
+            }
+        }
+        FormValues(pairs)
+    }
+
+    /// The values of the form's visible controls.
+    fn snapshot(form: &HtmlFormElement) -> Snapshot {
+        let mut values = Snapshot::new();
+        let elements = form.elements();
+        for i in 0..elements.length() {
+            let Some(element) = elements.item(i) else {
+                continue;
+            };
+            if let Some(input) = element.dyn_ref::<HtmlInputElement>() {
+                match input.type_().as_str() {
+                    "hidden" | "submit" | "button" | "password" => {}
+                    "checkbox" | "radio" if !input.checked() => {}
+                    _ => values.push((input.name(), input.value())),
+                }
+            } else if let Some(select) = element.dyn_ref::<HtmlSelectElement>() {
+                values.push((select.name(), select.value()));
+            } else if let Some(area) = element.dyn_ref::<HtmlTextAreaElement>() {
+                values.push((area.name(), area.value()));
+            }
+        }
+        values
+    }
+
+    /// Puts a draft back into the form's visible controls.
+    fn restore(form: &HtmlFormElement, draft: &Snapshot) {
+        let value_of = |name: &str| draft.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        let elements = form.elements();
+        for i in 0..elements.length() {
+            let Some(element) = elements.item(i) else {
+                continue;
+            };
+            if let Some(input) = element.dyn_ref::<HtmlInputElement>() {
+                match input.type_().as_str() {
+                    "hidden" | "submit" | "button" | "password" => {}
+                    "checkbox" | "radio" => {
+                        let name = input.name();
+                        let value = input.value();
+                        input.set_checked(draft.iter().any(|(n, v)| *n == name && *v == value));
+                    }
+                    _ => {
+                        if let Some(value) = value_of(&input.name()) {
+                            input.set_value(value);
+                        }
+                    }
+                }
+            } else if let Some(select) = element.dyn_ref::<HtmlSelectElement>() {
+                if let Some(value) = value_of(&select.name()) {
+                    select.set_value(value);
+                }
+            } else if let Some(area) = element.dyn_ref::<HtmlTextAreaElement>() {
+                if let Some(value) = value_of(&area.name()) {
+                    area.set_value(value);
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn control_names_map_to_fields() {
+            assert_eq!(super::field_of("draft[nik]"), "nik");
+            assert_eq!(super::field_of("draft[interests][]"), "interests");
+            assert_eq!(super::field_of("email"), "email");
+        }
+    }
+}
+
+/// Says plainly when a submission is waiting for the connection, or being sent.
+#[component]
+pub fn SubmissionStatus(state: FormState) -> impl IntoView {
+    view! {
+        <div class="submission-status" role="status" aria-live="polite">
+            {move || if state.queued.get() {
+                Some(view! {
+                    <p class="notice notice-queued">
+                        <strong>"Belum terkirim: tidak ada koneksi internet."</strong>
+                        " Isian Anda tersimpan di perangkat ini dan akan dikirim otomatis saat koneksi kembali. "
+                        "Anda boleh menutup halaman ini; pengiriman dilanjutkan saat Anda membuka portal lagi."
+                    </p>
+                }.into_any())
+            } else if state.sending.get() {
+                Some(view! { <p class="notice">"Mengirim…"</p> }.into_any())
+            } else {
+                None
+            }}
+        </div>
+    }
+}
+
+/// The list of problems at the top of a form. It takes focus after a submit that found
+/// problems, and each entry links to its field.
 #[component]
 pub fn ErrorSummary(
-    errors: RwSignal<FieldErrors>,
+    state: FormState,
     /// Where each field is, when it is not on this page (the check-your-answers page).
     #[prop(optional)]
     href_for: Option<fn(&str) -> String>,
 ) -> impl IntoView {
+    let errors = state.errors;
     let summary = NodeRef::<Div>::new();
     Effect::new(move |_| {
-        if !errors.with(|e| e.is_empty()) {
-            if let Some(element) = summary.get() {
+        if state.shown.get() > 0 && !errors.with_untracked(|e| e.is_empty()) {
+            if let Some(element) = summary.get_untracked() {
                 let _ = element.focus();
             }
         }
@@ -367,8 +763,5 @@ pub fn ChoiceField(
 
 /// Values of a form for the flash (fields a plain post could not keep otherwise).
 pub fn values<const N: usize>(pairs: [(&str, &str); N]) -> BTreeMap<String, String> {
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
 }

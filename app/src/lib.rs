@@ -7,6 +7,8 @@ pub mod domain;
 pub mod error;
 pub mod forms;
 pub mod home;
+#[cfg(feature = "hydrate")]
+pub mod offline;
 pub mod outbox;
 pub mod registration;
 pub mod signup;
@@ -21,7 +23,7 @@ pub mod request;
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -45,7 +47,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#0b4f8a"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HydrationScripts options/>
+                <HydrationScripts options=options.clone() islands=true/>
+                <link rel="stylesheet" href=format!("/pkg/{}.css", options.output_name)/>
                 <MetaTags/>
             </head>
             <body>
@@ -80,7 +83,6 @@ fn set_content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/prakerja.css"/>
         <Title text="Kartu Prakerja"/>
         <Router>
             <a class="skip-link" href="#main">"Langsung ke isi halaman"</a>
@@ -106,31 +108,33 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The header: who is signed in is read again after every navigation (signing in and out
-/// happen without a full page load when the WASM is there).
+/// The header: who is signed in, and the shared-device mark.
 #[component]
 fn SiteHeader() -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
-    let signed_in = Resource::new_blocking(
-        move || location.pathname.get(),
-        |_| auth::load_current_user(),
-    );
+    let summary = Resource::new_blocking(|| (), |_| auth::load_session_summary());
     view! {
-        <header class="site-header">
-            <a class="brand" href="/">"Prakerja"</a>
-            <nav aria-label="Menu utama">
-                <Suspense fallback=|| ()>
-                    {move || signed_in.get().map(|who| match who {
-                        Ok(Some(who)) => view! {
-                            <span class="who">{who.masked_email}</span>
-                            <a href=dashboard::DASHBOARD_PATH>"Dasbor"</a>
-                            <auth::SignOutButton/>
-                        }.into_any(),
-                        _ => view! { <a href=auth::SIGN_IN_PATH>"Masuk"</a> }.into_any(),
-                    })}
-                </Suspense>
-            </nav>
-        </header>
+        <Suspense fallback=|| ()>
+            {move || summary.get().map(|summary| {
+                let summary = summary.unwrap_or_default();
+                // The browser reads this before keeping anything on the device.
+                let shared_device = summary.shared_device.then_some("true");
+                view! {
+                    <header class="site-header" data-shared-device=shared_device>
+                        <a class="brand" href="/">"Prakerja"</a>
+                        <nav aria-label="Menu utama">
+                            {match summary.masked_email {
+                                Some(email) => view! {
+                                    <span class="who">{email}</span>
+                                    <a href=dashboard::DASHBOARD_PATH>"Dasbor"</a>
+                                    <auth::SignOutButton/>
+                                }.into_any(),
+                                None => view! { <a href=auth::SIGN_IN_PATH>"Masuk"</a> }.into_any(),
+                            }}
+                        </nav>
+                    </header>
+                }
+            })}
+        </Suspense>
     }
 }
 

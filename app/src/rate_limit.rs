@@ -34,21 +34,12 @@ pub const SIGN_IN_PER_IP: Limit = Limit {
 
 /// Counts one hit against `limit` for `subject`; `Err(seconds)` when the limit is reached.
 /// The key stored is an HMAC of the subject, never the email or IP address itself.
-pub async fn hit(
-    state: &AppState,
-    limit: &Limit,
-    subject: &str,
-) -> Result<Result<(), u64>, AppError> {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(&state.settings.secret).map_err(AppError::internal)?;
+pub async fn hit(state: &AppState, limit: &Limit, subject: &str) -> Result<Result<(), u64>, AppError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(&state.settings.secret).map_err(AppError::internal)?;
     mac.update(limit.name.as_bytes());
     mac.update(b":");
     mac.update(subject.as_bytes());
-    let key = format!(
-        "{}:{}",
-        limit.name,
-        hex::encode(&mac.finalize().into_bytes()[..16])
-    );
+    let key = format!("{}:{}", limit.name, hex::encode(&mac.finalize().into_bytes()[..16]));
     let now = state.clock.now();
     let window_start_cutoff = now - limit.window;
     let row = sqlx::query!(
@@ -64,9 +55,7 @@ pub async fn hit(
     .fetch_one(&state.pool)
     .await?;
     if row.hits > limit.max_hits {
-        let retry_after = (row.window_started_at + limit.window - now)
-            .num_seconds()
-            .max(1) as u64;
+        let retry_after = (row.window_started_at + limit.window - now).num_seconds().max(1) as u64;
         Ok(Err(retry_after))
     } else {
         Ok(Ok(()))

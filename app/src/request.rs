@@ -74,6 +74,12 @@ pub fn client_ip(settings: &Settings) -> Option<IpAddr> {
         .map(|ConnectInfo(addr)| addr.ip())
 }
 
+pub fn set_status(status: axum::http::StatusCode) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+}
+
 /// Issues an HTTP redirect (plain form posts and page renders) or a client-side navigation
 /// (calls from the WASM client).
 pub fn redirect(path: &str) {

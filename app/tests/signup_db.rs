@@ -57,10 +57,7 @@ fn now() -> chrono::DateTime<Utc> {
 }
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(sql)
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap()
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -164,9 +161,11 @@ async fn the_database_refuses_a_third_slot_whatever_the_code_does(pool: PgPool) 
     )
     .await
     .unwrap();
-    let third = sqlx::query("insert into family_card_slots (kk, slot, applicant_id) values ('3174010101100003', 3, gen_random_uuid())")
-        .execute(&pool)
-        .await;
+    let third = sqlx::query(
+        "insert into family_card_slots (kk, slot, applicant_id) values ('3174010101100003', 3, gen_random_uuid())",
+    )
+    .execute(&pool)
+    .await;
     assert!(third.is_err(), "slot 3 violates the check constraint");
 }
 
@@ -191,11 +190,7 @@ async fn replays_of_one_submission_create_one_applicant(pool: PgPool) {
         }
     }
     references.dedup();
-    assert_eq!(
-        references.len(),
-        1,
-        "every replay answers with the same reference"
-    );
+    assert_eq!(references.len(), 1, "every replay answers with the same reference");
     assert_eq!(count(&pool, "select count(*) from applicants").await, 1);
     assert_eq!(
         db::completed_submission(&pool, key, account).await.unwrap(),
@@ -229,27 +224,15 @@ async fn a_failed_submission_can_be_retried_with_its_key(pool: PgPool) {
     let account = account(&pool).await;
     let key = Uuid::new_v4();
     assert_eq!(
-        db::register(
-            &pool,
-            account,
-            key,
-            &application(5, "3174010101100006"),
-            now()
-        )
-        .await
-        .unwrap(),
+        db::register(&pool, account, key, &application(5, "3174010101100006"), now())
+            .await
+            .unwrap(),
         Registration::NikTaken
     );
     // The refused attempt rolled back entirely, key included: the corrected form goes through.
-    let corrected = db::register(
-        &pool,
-        account,
-        key,
-        &application(6, "3174010101100006"),
-        now(),
-    )
-    .await
-    .unwrap();
+    let corrected = db::register(&pool, account, key, &application(6, "3174010101100006"), now())
+        .await
+        .unwrap();
     assert!(matches!(corrected, Registration::Registered { .. }));
 }
 
@@ -276,8 +259,5 @@ async fn drafts_round_trip_and_are_removed_on_registration(pool: PgPool) {
     )
     .await
     .unwrap();
-    assert_eq!(
-        db::load_draft(&pool, account).await.unwrap(),
-        SignupDraft::default()
-    );
+    assert_eq!(db::load_draft(&pool, account).await.unwrap(), SignupDraft::default());
 }

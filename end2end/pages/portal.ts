@@ -1,5 +1,6 @@
 import { APIRequestContext, expect, Locator, Page } from '@playwright/test';
 import { Applicant } from '../support/applicant';
+import { latestCodeFor } from '../support/database';
 
 /** The portal as an applicant sees it, whether or not JavaScript runs. */
 export class Portal {
@@ -10,10 +11,12 @@ export class Portal {
     await this.waitForEnhancement();
   }
 
-  /** With JavaScript, interact only once the WASM has taken over the page. */
+  /** With JavaScript, interact only once the WASM has taken over every form on the page. */
   async waitForEnhancement() {
     if (this.javaScriptEnabled) {
-      await this.page.waitForFunction(() => document.documentElement.dataset.hydrated === 'true');
+      await this.page.waitForFunction(() =>
+        Array.from(document.forms).every((form) => form.dataset.enhanced === 'true'),
+      );
     }
   }
 
@@ -44,6 +47,7 @@ export class SignInPage {
   }
 
   async enterCode(code: string) {
+    await this.portal.waitForEnhancement();
     await this.portal.page.getByLabel('Kode dari email').fill(code);
     await this.portal.page.getByRole('button', { name: 'Masuk', exact: true }).click();
   }
@@ -52,22 +56,28 @@ export class SignInPage {
   async signIn(email: string, request: APIRequestContext) {
     await this.requestCode(email);
     await this.enterCode(await new Mailbox(request).latestCode(email));
+    await expect(this.portal.page).not.toHaveURL(/\/masuk\/kode$/);
+    await this.portal.waitForEnhancement();
   }
 }
 
-/** The development mailbox page, where the portal's emails land in tests. */
+/** The portal's outgoing mail, read from its outbox (the development mailbox page shows the same). */
 export class Mailbox {
   constructor(readonly request: APIRequestContext) {}
 
   async latestCode(email: string): Promise<string> {
     for (let attempt = 0; attempt < 20; attempt++) {
-      const html = await (await this.request.get('/dev/surat')).text();
-      const mail = html.split('<li class="mail"').find((item) => item.includes(`data-recipient="${email}"`));
-      const code = mail?.match(/Kode masuk Anda: (\d{6})/)?.[1];
+      const code = await latestCodeFor(email);
       if (code) return code;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     throw new Error(`no code was emailed to ${email}`);
+  }
+
+  /** The development mailbox page lists the message for `email`. */
+  async pageShowsMessageFor(email: string): Promise<boolean> {
+    const html = await (await this.request.get('/dev/surat')).text();
+    return html.includes(`data-recipient="${email}"`);
   }
 }
 
@@ -80,6 +90,7 @@ export class SignupForm {
 
   async fillIdentity(a: Applicant) {
     await expect(this.page.getByRole('heading', { name: 'Data diri sesuai KTP' })).toBeVisible();
+    await this.portal.waitForEnhancement();
     await this.page.getByLabel('NIK (Nomor Induk Kependudukan)').fill(a.nik);
     await this.page.getByLabel('Nomor Kartu Keluarga (KK)').fill(a.kk);
     await this.page.getByLabel('Nama lengkap sesuai KTP').fill(a.fullName);
@@ -90,6 +101,7 @@ export class SignupForm {
 
   async fillContact(a: Applicant) {
     await expect(this.page.getByRole('heading', { name: 'Alamat dan nomor HP' })).toBeVisible();
+    await this.portal.waitForEnhancement();
     await this.page.getByLabel('Provinsi tempat tinggal').selectOption(a.province);
     await this.page.getByLabel('Kabupaten/kota tempat tinggal').fill(a.city);
     await this.page.getByLabel('Nomor HP').fill(a.mobile);
@@ -97,6 +109,7 @@ export class SignupForm {
 
   async fillBackground(a: Applicant) {
     await expect(this.page.getByRole('heading', { name: 'Pendidikan, pekerjaan dan minat' })).toBeVisible();
+    await this.portal.waitForEnhancement();
     await this.page.getByLabel('Pendidikan terakhir').selectOption(a.education);
     await this.page.locator(`input[name="draft[employment]"][value="${a.employment}"]`).check();
     for (const interest of a.interests) {
@@ -117,6 +130,7 @@ export class SignupForm {
     await this.fillBackground(a);
     await this.next();
     await expect(this.page.getByRole('heading', { name: 'Periksa jawaban Anda' })).toBeVisible();
+    await this.portal.waitForEnhancement();
   }
 
   async declareAndSubmit() {

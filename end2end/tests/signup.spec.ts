@@ -1,4 +1,4 @@
-import { Dashboard, Portal, SignInPage, SignupForm } from '../pages/portal';
+import { Dashboard, Mailbox, Portal, SignInPage, SignupForm } from '../pages/portal';
 import { uniqueApplicant } from '../support/applicant';
 import { expect, test } from '../support/fixtures';
 
@@ -11,6 +11,7 @@ test.describe('signup', () => {
     await page.getByRole('link', { name: 'Daftar atau masuk' }).click();
 
     await new SignInPage(portal).signIn(applicant.email, request);
+    expect(await new Mailbox(request).pageShowsMessageFor(applicant.email), 'the development mailbox shows the code').toBe(true);
     await expect(page).toHaveURL(/\/daftar\/identitas$/);
     await expect(page.getByText(/^Langkah 1 dari 3$/)).toBeVisible();
 

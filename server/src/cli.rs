@@ -4,10 +4,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "prakerja",
-    about = "The Prakerja portal: web server and operator commands"
-)]
+#[command(name = "prakerja", about = "The Prakerja portal: web server and operator commands")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -63,33 +60,25 @@ pub enum ScheduleCommand {
 }
 
 fn actor() -> String {
-    format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    )
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
 }
 
-pub async fn schedule(
-    pool: &sqlx::PgPool,
-    command: ScheduleCommand,
-) -> Result<(), Box<dyn std::error::Error>> {
+pub async fn schedule(pool: &sqlx::PgPool, command: ScheduleCommand) -> Result<(), Box<dyn std::error::Error>> {
     use app::registration::{
         db,
         schedule::{local_instant, ExceptionKind},
     };
     let now = Utc::now();
-    let day_bounds = |date: NaiveDate,
-                      from: NaiveTime,
-                      to: Option<NaiveTime>|
-     -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
-        let start = local_instant(date, from).ok_or("invalid date")?;
-        let end = match to {
-            Some(to) => local_instant(date, to),
-            None => local_instant(date + Duration::days(1), NaiveTime::MIN),
-        }
-        .ok_or("invalid date")?;
-        Ok((start, end))
-    };
+    let day_bounds =
+        |date: NaiveDate, from: NaiveTime, to: Option<NaiveTime>| -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+            let start = local_instant(date, from).ok_or("invalid date")?;
+            let end = match to {
+                Some(to) => local_instant(date, to),
+                None => local_instant(date + Duration::days(1), NaiveTime::MIN),
+            }
+            .ok_or("invalid date")?;
+            Ok((start, end))
+        };
     let added = match command {
         ScheduleCommand::Show => None,
         ScheduleCommand::OpenNow { hours, note } => {
@@ -117,10 +106,7 @@ pub async fn schedule(
         );
     }
     let status = db::status(pool, now).await?;
-    println!(
-        "Registration is {} now.",
-        if status.open { "OPEN" } else { "CLOSED" }
-    );
+    println!("Registration is {} now.", if status.open { "OPEN" } else { "CLOSED" });
     if let Some(label) = status.next_change_label {
         println!("{} {label}.", if status.open { "Closes" } else { "Opens" });
     }

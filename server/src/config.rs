@@ -65,28 +65,21 @@ impl Config {
             Some(_) => return Err("PRAKERJA_SECRET must be at least 32 characters".into()),
             // Development only: a fixed key, so codes survive a restart of `cargo xtask watch`.
             None if development => b"development-only-secret-not-for-production".to_vec(),
-            None => {
-                return Err(
-                    "PRAKERJA_SECRET is required in production (32+ random characters)".into(),
-                )
-            }
+            None => return Err("PRAKERJA_SECRET is required in production (32+ random characters)".into()),
         };
         Ok(Config {
             environment,
             database_url,
             database_pool_size: parsed("PRAKERJA_DATABASE_POOL_SIZE")?.unwrap_or(16),
-            addr: parsed("PRAKERJA_ADDR")?
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
+            addr: parsed("PRAKERJA_ADDR")?.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             site_pkg_dir: var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
             secret,
             dev_mailbox: flag("PRAKERJA_DEV_MAILBOX", development)?,
             smtp_url: var("PRAKERJA_SMTP_URL"),
-            mail_from: var("PRAKERJA_MAIL_FROM")
-                .unwrap_or_else(|| "Prakerja <noreply@prakerja.example>".into()),
+            mail_from: var("PRAKERJA_MAIL_FROM").unwrap_or_else(|| "Prakerja <noreply@prakerja.example>".into()),
             // RFC 3339, e.g. 2026-12-02T10:00:00+07:00
-            clock_start: parsed::<chrono::DateTime<chrono::FixedOffset>>("PRAKERJA_CLOCK_START")?
-                .map(|t| t.to_utc()),
+            clock_start: parsed::<chrono::DateTime<chrono::FixedOffset>>("PRAKERJA_CLOCK_START")?.map(|t| t.to_utc()),
             trust_forwarded_for: flag("PRAKERJA_TRUST_FORWARDED_FOR", false)?,
             request_timeout: Duration::from_secs(30),
         })

@@ -31,9 +31,7 @@ impl Mailer {
                         .map_err(|e| format!("PRAKERJA_SMTP_URL: {e}"))?
                         .build(),
                 ),
-                from: from
-                    .parse()
-                    .map_err(|e| format!("PRAKERJA_MAIL_FROM: {e}"))?,
+                from: from.parse().map_err(|e| format!("PRAKERJA_MAIL_FROM: {e}"))?,
             }),
         }
     }
@@ -107,11 +105,7 @@ async fn send(
         .header(ContentType::TEXT_PLAIN)
         .body(body.to_owned())
         .map_err(|e| e.to_string())?;
-    transport
-        .send(email)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
 }
 
 /// Deletes what has expired: sessions, challenges, rate-limit windows, old idempotency keys,

@@ -15,8 +15,12 @@ use leptos::prelude::LeptosOptions;
 
 /// The application state for a configuration.
 pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
+    // The bundle's content-hashed name, written by `cargo xtask build` next to the site.
+    let output_name = std::fs::read_to_string(format!("{}/build.txt", config.site_root))
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_else(|_| env!("LEPTOS_OUTPUT_NAME").to_owned());
     let leptos_options = LeptosOptions::builder()
-        .output_name(env!("LEPTOS_OUTPUT_NAME"))
+        .output_name(output_name)
         .site_root(config.site_root.as_str())
         .site_pkg_dir(config.site_pkg_dir.as_str())
         .site_addr(config.addr)

@@ -17,13 +17,9 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     match config.environment {
-        Environment::Production => tracing_subscriber::fmt()
-            .json()
-            .with_env_filter(filter)
-            .init(),
+        Environment::Production => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
         Environment::Development => tracing_subscriber::fmt().with_env_filter(filter).init(),
     }
     if let Err(error) = run(Cli::parse(), config).await {
@@ -41,10 +37,7 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
         db::recreate(&config.database_url).await?;
         return Ok(());
     }
-    if matches!(
-        command,
-        Command::Migrate | Command::SeedDemo | Command::Serve
-    ) {
+    if matches!(command, Command::Migrate | Command::SeedDemo | Command::Serve) {
         db::create_if_missing(&config.database_url).await?;
     }
     let pool = db::pool(&config.database_url, config.database_pool_size)?;
@@ -75,12 +68,9 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
             let router = routes::router(state, hsts, config.request_timeout);
             let listener = tokio::net::TcpListener::bind(config.addr).await?;
             tracing::info!("listening on http://{}", config.addr);
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
         }
     }
     Ok(())
@@ -92,9 +82,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             signal.recv().await;
         }
     };

@@ -15,8 +15,12 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use tower::ServiceBuilder;
 use tower_http::{
-    catch_panic::CatchPanicLayer, compression::CompressionLayer, services::ServeDir,
-    set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer,
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    services::{ServeDir, ServeFile},
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
 };
 
 /// Largest request body accepted (forms are small; this bounds abuse).
@@ -29,17 +33,32 @@ pub fn router(state: AppState, hsts: bool, request_timeout: Duration) -> Router 
         state.leptos_options.site_root, state.leptos_options.site_pkg_dir
     );
     let pkg_route = format!("/{}", state.leptos_options.site_pkg_dir);
+    // Content-hashed names: a file never changes, so browsers keep it for a year.
     let static_files = ServiceBuilder::new()
-        // Not yet content-hashed names: browsers revalidate (cheap with ETag/Last-Modified).
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ))
+        .service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip());
+    let site_root = state.leptos_options.site_root.to_string();
+    // The service worker is revalidated on every visit (a new deployment brings a new worker),
+    // and may fetch from this origin.
+    let service_worker = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
-        .service(
-            ServeDir::new(pkg_dir)
-                .precompressed_br()
-                .precompressed_gzip(),
-        );
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'"),
+        ))
+        .service(ServeFile::new(format!("{site_root}/sw.js")));
+    let favicon = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=86400"),
+        ))
+        .service(ServeFile::new(format!("{site_root}/favicon.svg")));
 
     Router::new()
         .route("/api/{*fn_name}", any(server_fn_handler))
@@ -57,16 +76,14 @@ pub fn router(state: AppState, hsts: bool, request_timeout: Duration) -> Router 
             },
         )
         .nest_service(&pkg_route, static_files)
+        .route_service("/sw.js", service_worker)
+        .route_service("/favicon.svg", favicon)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
                 .layer(CatchPanicLayer::custom(|_| {
-                    (
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "Terjadi kesalahan pada server.",
-                    )
-                        .into_response()
+                    (StatusCode::INTERNAL_SERVER_ERROR, "Terjadi kesalahan pada server.").into_response()
                 }))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -76,18 +93,13 @@ pub fn router(state: AppState, hsts: bool, request_timeout: Duration) -> Router 
                 .layer(axum::middleware::from_fn(move |req, next| {
                     crate::security::headers(hsts, req, next)
                 }))
-                .layer(axum::middleware::from_fn(
-                    crate::security::reject_cross_site,
-                ))
+                .layer(axum::middleware::from_fn(crate::security::reject_cross_site))
                 .layer(CompressionLayer::new()),
         )
         .with_state(state)
 }
 
-async fn server_fn_handler(
-    State(state): State<AppState>,
-    request: Request<Body>,
-) -> impl IntoResponse {
+async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
     handle_server_fns_with_context(move || provide_context(state.clone()), request).await
 }
 

@@ -36,9 +36,7 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
         headers.get(header::HOST).and_then(|v| v.to_str().ok()),
     ) {
         (Some("null"), _) => true,
-        (Some(origin), Some(host)) => {
-            origin.split_once("://").map(|(_, authority)| authority) != Some(host)
-        }
+        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, authority)| authority) != Some(host),
         (Some(_), None) => true,
         (None, _) => false,
     }
@@ -50,9 +48,7 @@ pub async fn headers(hsts: bool, request: Request, next: Next) -> Response<Body>
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = |headers: &mut HeaderMap, name: &'static str, value: &'static str| {
-        headers
-            .entry(name)
-            .or_insert(HeaderValue::from_static(value));
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
     };
     set(headers, "x-content-type-options", "nosniff");
     set(headers, "x-frame-options", "DENY");
@@ -96,10 +92,7 @@ mod tests {
 
     #[test]
     fn fetch_metadata_decides_when_present() {
-        assert!(!is_cross_site(&headers(&[(
-            "sec-fetch-site",
-            "same-origin"
-        )])));
+        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
         assert!(!is_cross_site(&headers(&[("sec-fetch-site", "none")])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));

@@ -37,8 +37,8 @@ pub async fn seed_demo(pool: &PgPool) -> Result<(), Box<dyn std::error::Error>> 
             interests: vec!["barista".into(), "jualan-online".into()],
         };
         let today = app::registration::date_in_program_tz(Utc::now());
-        let application = SignupApplication::parse(&draft, true, today)
-            .map_err(|e| format!("demo applicant: {e:?}"))?;
+        let application =
+            SignupApplication::parse(&draft, true, today).map_err(|e| format!("demo applicant: {e:?}"))?;
         signup_db::register(pool, budi, Uuid::new_v4(), &application, Utc::now()).await?;
     }
 

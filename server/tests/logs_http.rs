@@ -33,16 +33,11 @@ async fn a_whole_signup_logs_no_nik_phone_or_email(pool: PgPool) {
     let mut browser = Browser::new(pool.clone(), wednesday_morning());
     browser.sign_in("rahasia@contoh.id").await;
     for step in [identity(NIK, KK), contact(), background()] {
-        browser
-            .post_form("/api/signup-save-step", &pairs(&step))
-            .await;
+        browser.post_form("/api/signup-save-step", &pairs(&step)).await;
     }
     // A wrong step too: errors must not echo values into the logs.
     browser
-        .post_form(
-            "/api/signup-save-step",
-            &pairs(&identity("3201015708950099", KK)),
-        )
+        .post_form("/api/signup-save-step", &pairs(&identity("3201015708950099", KK)))
         .await;
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();

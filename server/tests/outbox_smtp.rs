@@ -23,10 +23,7 @@ async fn smtp_peer(refuse: bool) -> (u16, Arc<Mutex<Vec<String>>>) {
             tokio::spawn(async move {
                 let (read, mut write) = stream.into_split();
                 let mut lines = BufReader::new(read).lines();
-                write
-                    .write_all(b"220 localhost ESMTP test\r\n")
-                    .await
-                    .unwrap();
+                write.write_all(b"220 localhost ESMTP test\r\n").await.unwrap();
                 let mut data: Option<String> = None;
                 while let Ok(Some(line)) = lines.next_line().await {
                     if let Some(message) = data.as_mut() {
@@ -88,11 +85,10 @@ async fn messages_are_sent_once_and_their_body_is_not_kept(pool: PgPool) {
     assert_eq!(messages.len(), 1);
     assert!(messages[0].contains("To: penerima@contoh.id"));
     assert!(messages[0].contains("Kode masuk Anda: 123456"));
-    let (sent, body): (bool, Option<String>) =
-        sqlx::query_as("select sent_at is not null, body from outbox_messages")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let (sent, body): (bool, Option<String>) = sqlx::query_as("select sent_at is not null, body from outbox_messages")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert!(sent);
     assert_eq!(body, None, "the code is not kept after delivery");
 }
@@ -110,12 +106,11 @@ async fn a_refused_message_is_retried_later(pool: PgPool) {
         .unwrap();
 
     deliver_outbox_batch(&pool, &mailer).await.unwrap();
-    let (attempts, sent, later, error): (i32, bool, bool, Option<String>) = sqlx::query_as(
-        "select attempts, sent_at is not null, available_at > now(), last_error from outbox_messages",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let (attempts, sent, later, error): (i32, bool, bool, Option<String>) =
+        sqlx::query_as("select attempts, sent_at is not null, available_at > now(), last_error from outbox_messages")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!((attempts, sent, later), (1, false, true));
     assert!(error.unwrap().contains("550"));
     assert_eq!(

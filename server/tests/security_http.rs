@@ -20,13 +20,7 @@ async fn pages_carry_security_headers_and_a_nonce_for_every_inline_script(pool: 
         .to_str()
         .unwrap()
         .to_owned();
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .unwrap()
-        .split('\'')
-        .next()
-        .unwrap();
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"));
     assert!(!csp.contains("unsafe-inline"));
     let scripts: Vec<&str> = page
@@ -35,10 +29,7 @@ async fn pages_carry_security_headers_and_a_nonce_for_every_inline_script(pool: 
         .skip(1)
         .map(|tag| &tag[..tag.find('>').unwrap()])
         .collect();
-    assert!(
-        scripts.len() >= 2,
-        "the hydration script and the resource data"
-    );
+    assert!(scripts.len() >= 2, "the hydration script and the resource data");
     for tag in scripts {
         assert!(
             tag.contains(&format!("nonce=\"{nonce}\"")),
@@ -61,28 +52,15 @@ async fn the_session_cookie_is_http_only_and_same_site(pool: PgPool) {
     let sent = browser
         .post_form("/api/request-code", &[("email", "kuki@contoh.id")])
         .await;
-    let cookie = sent
-        .headers
-        .get(header::SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/")
-    );
-    assert!(
-        !sent.location().unwrap().contains("kuki"),
-        "no personal data in URLs"
-    );
+    let cookie = sent.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"));
+    assert!(!sent.location().unwrap().contains("kuki"), "no personal data in URLs");
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn cross_site_form_posts_are_refused(pool: PgPool) {
     let mut browser = Browser::new(pool.clone(), wednesday_morning());
-    for (name, value) in [
-        ("origin", "https://evil.example"),
-        ("sec-fetch-site", "cross-site"),
-    ] {
+    for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
         let response = browser
             .send(
                 Request::builder()
@@ -97,10 +75,7 @@ async fn cross_site_form_posts_are_refused(pool: PgPool) {
             .await;
         assert_eq!(response.status, StatusCode::FORBIDDEN, "{name}");
     }
-    assert_eq!(
-        count(&pool, "select count(*) from outbox_messages").await,
-        0
-    );
+    assert_eq!(count(&pool, "select count(*) from outbox_messages").await, 0);
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -119,31 +94,17 @@ async fn codes_are_stored_hashed_and_lock_after_five_wrong_tries(pool: PgPool) {
 
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for left in (1..=4).rev() {
-        browser
-            .post_form("/api/verify-code", &[("code", wrong)])
-            .await;
+        browser.post_form("/api/verify-code", &[("code", wrong)]).await;
         assert!(browser
             .get("/masuk/kode")
             .await
             .body
             .contains(&format!("Sisa percobaan: {left}.")));
     }
-    browser
-        .post_form("/api/verify-code", &[("code", wrong)])
-        .await;
-    let right = browser
-        .post_form("/api/verify-code", &[("code", &code)])
-        .await;
-    assert_eq!(
-        right.location(),
-        Some("/masuk/kode"),
-        "the right code no longer works"
-    );
-    assert!(browser
-        .get("/masuk/kode")
-        .await
-        .body
-        .contains("tidak berlaku lagi"));
+    browser.post_form("/api/verify-code", &[("code", wrong)]).await;
+    let right = browser.post_form("/api/verify-code", &[("code", &code)]).await;
+    assert_eq!(right.location(), Some("/masuk/kode"), "the right code no longer works");
+    assert!(browser.get("/masuk/kode").await.body.contains("tidak berlaku lagi"));
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -154,9 +115,7 @@ async fn codes_expire_after_fifteen_minutes(pool: PgPool) {
         .await;
     let code = latest_code(&pool, "lambat@contoh.id").await;
     browser.clock.advance(chrono::Duration::minutes(15));
-    browser
-        .post_form("/api/verify-code", &[("code", &code)])
-        .await;
+    browser.post_form("/api/verify-code", &[("code", &code)]).await;
     assert!(browser
         .get("/masuk/kode")
         .await
@@ -178,10 +137,7 @@ async fn a_new_code_at_most_once_a_minute_per_address(pool: PgPool) {
     assert_eq!(refused.location(), Some("/masuk"));
     let page = other.get("/masuk").await.body;
     assert!(page.contains("Kode untuk email ini baru saja dikirim"));
-    assert!(
-        page.contains("value=\"Sering@Contoh.id\""),
-        "the typed address is kept"
-    );
+    assert!(page.contains("value=\"Sering@Contoh.id\""), "the typed address is kept");
     // Back on the first browser, asking again just leads to the code page.
     assert_eq!(
         first
@@ -190,10 +146,7 @@ async fn a_new_code_at_most_once_a_minute_per_address(pool: PgPool) {
             .location(),
         Some("/masuk/kode")
     );
-    assert_eq!(
-        count(&pool, "select count(*) from sign_in_challenges").await,
-        1
-    );
+    assert_eq!(count(&pool, "select count(*) from sign_in_challenges").await, 1);
 
     first.clock.advance(chrono::Duration::seconds(61));
     assert_eq!(
@@ -203,20 +156,14 @@ async fn a_new_code_at_most_once_a_minute_per_address(pool: PgPool) {
             .location(),
         Some("/masuk/kode")
     );
-    assert_eq!(
-        count(&pool, "select count(*) from sign_in_challenges").await,
-        2
-    );
+    assert_eq!(count(&pool, "select count(*) from sign_in_challenges").await, 2);
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn server_errors_show_a_generic_message_without_internals(pool: PgPool) {
     let mut browser = Browser::new(pool.clone(), wednesday_morning());
     browser.sign_in("rusak@contoh.id").await;
-    sqlx::query("drop table signup_drafts")
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query("drop table signup_drafts").execute(&pool).await.unwrap();
 
     // The WASM client gets the error as data, and shows its Indonesian message.
     let answer = browser
@@ -225,9 +172,7 @@ async fn server_errors_show_a_generic_message_without_internals(pool: PgPool) {
     assert!(answer.status.is_server_error(), "{}", answer.status);
     let error: app::error::AppError = serde_json::from_str(&answer.body).unwrap();
     assert!(matches!(error, app::error::AppError::Internal { .. }));
-    assert!(error
-        .to_string()
-        .starts_with("Terjadi kesalahan pada server"));
+    assert!(error.to_string().starts_with("Terjadi kesalahan pada server"));
 
     // Without JavaScript the same message is shown on the form.
     let plain = browser
@@ -260,9 +205,32 @@ async fn the_development_mailbox_exists_only_when_enabled(pool: PgPool) {
     browser
         .post_form("/api/request-code", &[("email", "surat@contoh.id")])
         .await;
-    assert!(browser
-        .get("/dev/surat")
-        .await
-        .body
-        .contains("surat@contoh.id"));
+    assert!(browser.get("/dev/surat").await.body.contains("surat@contoh.id"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_shared_device_is_remembered_and_marked_on_every_page(pool: PgPool) {
+    let mut browser = Browser::new(pool.clone(), wednesday_morning());
+    let plain = browser.get("/").await;
+    assert!(plain.headers.get("x-prakerja-shared-device").is_none());
+    assert!(!plain.body.contains("data-shared-device=\"true\""));
+
+    browser
+        .post_form(
+            "/api/request-code",
+            &[("email", "warnet@contoh.id"), ("shared_device", "ya")],
+        )
+        .await;
+    let code = latest_code(&pool, "warnet@contoh.id").await;
+    browser.post_form("/api/verify-code", &[("code", &code)]).await;
+    let page = browser.get("/daftar/identitas").await;
+    assert_eq!(
+        page.headers.get("x-prakerja-shared-device").unwrap(),
+        "1",
+        "the service worker keeps no copy"
+    );
+    assert!(
+        page.body.contains("data-shared-device=\"true\""),
+        "the browser keeps no draft"
+    );
 }

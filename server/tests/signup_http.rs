@@ -13,9 +13,7 @@ async fn fill_all_steps(browser: &mut Browser) {
         (contact(), "/daftar/latar-belakang"),
         (background(), "/daftar/periksa"),
     ] {
-        let saved = browser
-            .post_form("/api/signup-save-step", &pairs(&step))
-            .await;
+        let saved = browser.post_form("/api/signup-save-step", &pairs(&step)).await;
         assert_eq!(saved.location(), Some(next), "{}", saved.body);
     }
 }
@@ -26,21 +24,14 @@ async fn submit_check_page(browser: &mut Browser, declaration: bool) -> Response
     if declaration {
         fields.push(("declaration".into(), "ya".into()));
     }
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     browser.post_form("/api/signup-submit", &fields).await
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn signup_without_javascript_from_email_code_to_dashboard(pool: PgPool) {
     let mut browser = Browser::new(pool.clone(), wednesday_morning());
-    assert!(browser
-        .get("/")
-        .await
-        .body
-        .contains("Pendaftaran sedang dibuka"));
+    assert!(browser.get("/").await.body.contains("Pendaftaran sedang dibuka"));
     assert_eq!(browser.sign_in("siti@contoh.id").await, "/daftar/identitas");
     fill_all_steps(&mut browser).await;
 
@@ -68,17 +59,13 @@ async fn signup_without_javascript_from_email_code_to_dashboard(pool: PgPool) {
         .await
         .unwrap();
     assert!(dashboard.body.contains(&reference));
-    assert!(
-        dashboard.body.contains("3201********0003"),
-        "the NIK is shown masked"
-    );
+    assert!(dashboard.body.contains("3201********0003"), "the NIK is shown masked");
     assert!(!dashboard.body.contains(NIK));
 
-    let stored: (String, String, Vec<String>) =
-        sqlx::query_as("select mobile, kk, interests from applicants")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let stored: (String, String, Vec<String>) = sqlx::query_as("select mobile, kk, interests from applicants")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(
         stored,
         (
@@ -96,25 +83,13 @@ async fn a_wrong_field_is_shown_next_to_it_and_the_other_answers_are_kept(pool: 
     let mut step = identity("3201015708950003", KK);
     step[4].1 = "1995-08-18".into(); // disagrees with the NIK
     step[3].1 = "Siti R4hmawati".into();
-    let saved = browser
-        .post_form("/api/signup-save-step", &pairs(&step))
-        .await;
-    assert_eq!(
-        saved.location(),
-        Some("/daftar/identitas"),
-        "back to the same step"
-    );
+    let saved = browser.post_form("/api/signup-save-step", &pairs(&step)).await;
+    assert_eq!(saved.location(), Some("/daftar/identitas"), "back to the same step");
     let page = browser.get("/daftar/identitas").await.body;
     assert!(page.contains("Tanggal lahir tidak sesuai dengan NIK"));
     assert!(page.contains("Nama hanya boleh berisi huruf"));
-    assert!(
-        page.contains("href=\"#birth_date\""),
-        "the summary links to the field"
-    );
-    assert!(
-        page.contains("value=\"3201015708950003\""),
-        "the NIK is kept"
-    );
+    assert!(page.contains("href=\"#birth_date\""), "the summary links to the field");
+    assert!(page.contains("value=\"3201015708950003\""), "the NIK is kept");
     assert!(
         page.contains("value=\"Siti R4hmawati\""),
         "even the wrong value is kept as typed"
@@ -176,10 +151,7 @@ async fn outside_the_window_a_submit_is_refused_and_the_input_kept(pool: PgPool)
     // On Monday at 08:00 WIB the session has long expired: signing in again finds the same
     // answers, and they go through.
     browser.clock.set(wib("2026-12-07 08:00:00"));
-    assert_eq!(
-        browser.get("/daftar/periksa").await.location(),
-        Some("/masuk")
-    );
+    assert_eq!(browser.get("/daftar/periksa").await.location(), Some("/masuk"));
     assert_eq!(browser.sign_in("sabtu@contoh.id").await, "/daftar/periksa");
     assert_eq!(
         submit_check_page(&mut browser, true).await.location(),
@@ -193,9 +165,7 @@ async fn the_wasm_client_receives_errors_as_data(pool: PgPool) {
     browser.sign_in("wasm@contoh.id").await;
     let mut step = identity("123", KK);
     step.truncate(2);
-    let answer = browser
-        .post_from_wasm("/api/signup-save-step", &pairs(&step))
-        .await;
+    let answer = browser.post_from_wasm("/api/signup-save-step", &pairs(&step)).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert!(
         answer.location().is_none(),
@@ -203,10 +173,7 @@ async fn the_wasm_client_receives_errors_as_data(pool: PgPool) {
     );
     let value: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
     assert_eq!(value["Invalid"][0]["field"], "nik");
-    assert_eq!(
-        value["Invalid"][0]["message"],
-        "NIK harus terdiri dari 16 angka."
-    );
+    assert_eq!(value["Invalid"][0]["message"], "NIK harus terdiri dari 16 angka.");
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -215,10 +182,7 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_brought_back(pool: PgPool) 
     let page = browser.get("/daftar/alamat-kontak").await;
     assert_eq!(page.status, StatusCode::FOUND);
     assert_eq!(page.location(), Some("/masuk"));
-    assert_eq!(
-        browser.sign_in("kembali@contoh.id").await,
-        "/daftar/alamat-kontak"
-    );
+    assert_eq!(browser.sign_in("kembali@contoh.id").await, "/daftar/alamat-kontak");
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -226,22 +190,39 @@ async fn sign_out_ends_the_session(pool: PgPool) {
     let mut browser = Browser::new(pool.clone(), wednesday_morning());
     browser.sign_in("keluar@contoh.id").await;
     assert_eq!(
-        count(
-            &pool,
-            "select count(*) from sessions where account_id is not null"
-        )
-        .await,
+        count(&pool, "select count(*) from sessions where account_id is not null").await,
         1
     );
     let out = browser.post_form("/api/sign-out", &[]).await;
     assert_eq!(out.location(), Some("/?keluar=1"));
     assert_eq!(
-        count(
-            &pool,
-            "select count(*) from sessions where account_id is not null"
-        )
-        .await,
+        count(&pool, "select count(*) from sessions where account_id is not null").await,
         0
     );
     assert_eq!(browser.get("/dasbor").await.location(), Some("/masuk"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_step_posted_after_the_session_expired_survives_signing_in_again(pool: PgPool) {
+    let mut browser = Browser::new(pool, wednesday_morning());
+    browser.sign_in("lupa@contoh.id").await;
+    browser
+        .post_form("/api/signup-save-step", &pairs(&identity(NIK, KK)))
+        .await;
+    // The applicant went for lunch: the 12-hour session is over when they post the next step.
+    browser.clock.advance(chrono::Duration::hours(13));
+    let posted = browser.post_form("/api/signup-save-step", &pairs(&contact())).await;
+    assert_eq!(posted.location(), Some("/masuk"));
+    assert_eq!(browser.sign_in("lupa@contoh.id").await, "/daftar/alamat-kontak");
+    let page = browser.get("/daftar/alamat-kontak").await.body;
+    assert!(
+        page.contains("value=\"Kabupaten Bogor\""),
+        "what was posted while signed out is back"
+    );
+    assert!(page.contains("value=\"0812-3456-7890\""));
+    assert!(browser
+        .get("/daftar/identitas")
+        .await
+        .body
+        .contains(&format!("value=\"{NIK}\"")));
 }

@@ -26,9 +26,7 @@ pub fn ensure() -> Result<String> {
         return Ok("postgres://postgres@127.0.0.1:5432/prakerja".into());
     }
     start_private_cluster()?;
-    Ok(format!(
-        "postgres://postgres@127.0.0.1:{PRIVATE_PORT}/prakerja"
-    ))
+    Ok(format!("postgres://postgres@127.0.0.1:{PRIVATE_PORT}/prakerja"))
 }
 
 /// The same server, another database.
@@ -37,10 +35,7 @@ pub fn with_name(url: &str, name: &str) -> String {
         .split_once('?')
         .map(|(b, q)| (b, format!("?{q}")))
         .unwrap_or((url, String::new()));
-    let server = base
-        .rsplit_once('/')
-        .map(|(server, _)| server)
-        .unwrap_or(base);
+    let server = base.rsplit_once('/').map(|(server, _)| server).unwrap_or(base);
     format!("{server}/{name}{query}")
 }
 
@@ -111,24 +106,20 @@ fn start_private_cluster() -> Result {
     };
     let dir = cluster_dir();
     if !dir.join("PG_VERSION").exists() {
-        println!(
-            "xtask: creating a private PostgreSQL cluster in {}",
-            dir.display()
-        );
+        println!("xtask: creating a private PostgreSQL cluster in {}", dir.display());
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         if is_root() {
-            process::run(
-                Command::new("chown")
-                    .args(["-R", "postgres:postgres"])
-                    .arg(&dir),
-            )?;
+            process::run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir))?;
         }
-        process::run(
-            as_cluster_owner(&bin.join("initdb"))
-                .arg("-D")
-                .arg(&dir)
-                .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"]),
-        )?;
+        process::run(as_cluster_owner(&bin.join("initdb")).arg("-D").arg(&dir).args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        ]))?;
     }
     let running = as_cluster_owner(&bin.join("pg_ctl"))
         .arg("status")
@@ -138,10 +129,7 @@ fn start_private_cluster() -> Result {
         .is_ok_and(|o| o.status.success());
     if !running {
         println!("xtask: starting the private PostgreSQL cluster on 127.0.0.1:{PRIVATE_PORT}");
-        let options = format!(
-            "-p {PRIVATE_PORT} -k {} -c listen_addresses=127.0.0.1",
-            dir.display()
-        );
+        let options = format!("-p {PRIVATE_PORT} -k {} -c listen_addresses=127.0.0.1", dir.display());
         process::run(
             as_cluster_owner(&bin.join("pg_ctl"))
                 .arg("-D")

@@ -16,7 +16,7 @@ usage: cargo xtask <command> [options]
   build [--dev]    build the site (wasm, js, css) and the server; release unless --dev
   watch            rebuild and restart on every change (dev profile)
   test             everything: unit, database and end-to-end tests
-  end-to-end [--dev]
+  end-to-end [--dev] [-- PLAYWRIGHT ARGS]
                    Playwright tests in Debian's chromium, JavaScript on and off
   sqlx-prepare     refresh the offline query data in .sqlx/ (needs PostgreSQL)
   tools            install the pinned tools that are missing
@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         Some("build") => commands::build(profile).map(|_| ()),
         Some("watch") => commands::watch(),
         Some("test") => commands::test(),
-        Some("end-to-end") => commands::end_to_end(profile),
+        Some("end-to-end") => commands::end_to_end(profile, playwright_args(&args)),
         Some("sqlx-prepare") => commands::sqlx_prepare(),
         Some("tools") => tools::ensure_all().map(|_| ()),
         Some("database") => database::ensure().map(|url| println!("{url}")),
@@ -55,6 +55,11 @@ fn main() -> ExitCode {
 }
 
 pub type Result<T = ()> = std::result::Result<T, String>;
+
+/// Whatever follows `--` goes to Playwright (e.g. `-- -g "offline"` to run some specs).
+fn playwright_args(args: &[String]) -> Vec<String> {
+    args.iter().skip_while(|a| *a != "--").skip(1).cloned().collect()
+}
 
 /// The workspace root (xtask lives one level below it).
 pub fn workspace_root() -> PathBuf {
@@ -142,20 +147,18 @@ mod commands {
                 .env("DATABASE_URL", &url)
                 .env("SQLX_OFFLINE", "true"),
         )?;
-        end_to_end(Profile::Release)
+        end_to_end(Profile::Release, Vec::new())
     }
 
-    pub fn end_to_end(profile: Profile) -> Result {
+    pub fn end_to_end(profile: Profile, playwright_args: Vec<String>) -> Result {
         let tools = tools::ensure_all()?;
         let built = site::build(profile, &tools)?;
         let base_url = database::ensure()?;
         let url = database::with_name(&base_url, "prakerja_e2e");
-        let open =
-            site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3100", site::E2E_CLOCK_OPEN);
+        let open = site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3100", site::E2E_CLOCK_OPEN);
         process::run(open.command(&["reset-database", "--yes"]))?;
         process::run(open.command(&["migrate"]))?;
-        let closed =
-            site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3101", site::E2E_CLOCK_CLOSED);
+        let closed = site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3101", site::E2E_CLOCK_CLOSED);
         let servers = process::Servers(vec![
             process::spawn(open.command(&["serve"]))?,
             process::spawn(closed.command(&["serve"]))?,
@@ -164,11 +167,16 @@ mod commands {
         process::wait_for_http("http://127.0.0.1:3101/healthz")?;
         let status = process::run(
             process::npx(&tools, &["playwright", "test"])
+                .args(&playwright_args)
                 .current_dir(workspace_root().join("end2end"))
                 .env("BASE_URL", "http://127.0.0.1:3100")
                 .env("BASE_URL_CLOSED", "http://127.0.0.1:3101")
                 .env("DATABASE_URL", &url)
-                .env("PW_CHROMIUM_PATH", &tools.chromium),
+                .env("PW_CHROMIUM_PATH", &tools.chromium)
+                .env(
+                    "PRAKERJA_PROFILE",
+                    if profile == Profile::Dev { "dev" } else { "release" },
+                ),
         );
         drop(servers);
         status
@@ -186,16 +194,10 @@ mod commands {
             crate::site::touch_tree(&workspace_root().join(dir))?;
         }
         process::run(
-            process::cargo(&[
-                "check",
-                "--workspace",
-                "--exclude",
-                "frontend",
-                "--all-targets",
-            ])
-            .env("DATABASE_URL", &url)
-            .env("SQLX_OFFLINE", "false")
-            .env("SQLX_OFFLINE_DIR", &sqlx_dir),
+            process::cargo(&["check", "--workspace", "--exclude", "frontend", "--all-targets"])
+                .env("DATABASE_URL", &url)
+                .env("SQLX_OFFLINE", "false")
+                .env("SQLX_OFFLINE_DIR", &sqlx_dir),
         )?;
         println!("wrote {}", sqlx_dir.display());
         Ok(())

@@ -13,9 +13,7 @@ use crate::{tools::Tools, Result};
 /// Runs a command to completion (accepts a `Command` or the `&mut Command` its builders return).
 pub fn run(mut command: impl BorrowMut<Command>) -> Result {
     let command = command.borrow_mut();
-    let status = command
-        .status()
-        .map_err(|e| format!("{}: {e}", describe(command)))?;
+    let status = command.status().map_err(|e| format!("{}: {e}", describe(command)))?;
     if status.success() {
         Ok(())
     } else {
@@ -25,9 +23,7 @@ pub fn run(mut command: impl BorrowMut<Command>) -> Result {
 
 pub fn spawn(mut command: impl BorrowMut<Command>) -> Result<Child> {
     let command = command.borrow_mut();
-    command
-        .spawn()
-        .map_err(|e| format!("{}: {e}", describe(command)))
+    command.spawn().map_err(|e| format!("{}: {e}", describe(command)))
 }
 
 pub fn output(command: &mut Command) -> Option<String> {
@@ -83,8 +79,7 @@ pub fn wait_for_http(url: &str) -> Result {
     while Instant::now() < deadline {
         if let Ok(mut stream) = TcpStream::connect(authority) {
             let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-            let request =
-                format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
+            let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
             let mut response = String::new();
             if stream.write_all(request.as_bytes()).is_ok()
                 && stream.read_to_string(&mut response).is_ok()

@@ -105,10 +105,26 @@ pub fn build(profile: Profile, tools: &Tools) -> Result<Built> {
         pkg.join(format!("{OUTPUT_NAME}.css")),
     )
     .map_err(|e| e.to_string())?;
+
+    // Content-hashed names: browsers may keep these files forever, and a new build is new files.
+    let build_id = content_hash(&pkg, &["js", "wasm", "css"])?;
+    let hashed = format!("{OUTPUT_NAME}.{build_id}");
+    for extension in ["js", "wasm", "css"] {
+        fs::rename(
+            pkg.join(format!("{OUTPUT_NAME}.{extension}")),
+            pkg.join(format!("{hashed}.{extension}")),
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    // The server reads the bundle's name from here at start-up.
+    fs::write(site_root.join("build.txt"), &hashed).map_err(|e| e.to_string())?;
+
     copy_dir(&workspace_root().join("public"), &site_root)?;
+    write_service_worker(&site_root, &build_id, &hashed)?;
     if profile == Profile::Release {
         precompress(&pkg)?;
     }
+    report_sizes(&pkg, &hashed)?;
 
     let mut server = process::cargo(&["build", "-p", "server", "--bin", "prakerja"]);
     if profile == Profile::Release {
@@ -122,10 +138,57 @@ pub fn build(profile: Profile, tools: &Tools) -> Result<Built> {
             "debug"
         })
         .join("prakerja");
-    Ok(Built {
-        site_root,
-        server_bin,
-    })
+    Ok(Built { site_root, server_bin })
+}
+
+/// A short hash of the files' contents (stable across runs of the same toolchain).
+fn content_hash(dir: &Path, extensions: &[&str]) -> Result<String> {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut hasher = DefaultHasher::new();
+    for extension in extensions {
+        hasher.write(&fs::read(dir.join(format!("{OUTPUT_NAME}.{extension}"))).map_err(|e| e.to_string())?);
+    }
+    Ok(format!("{:016x}", hasher.finish())[..10].to_owned())
+}
+
+/// Stamps the build id and the application shell into the service worker.
+fn write_service_worker(site_root: &Path, build_id: &str, hashed: &str) -> Result {
+    let template = fs::read_to_string(workspace_root().join("public/sw.js")).map_err(|e| e.to_string())?;
+    let shell = format!(r#"["/pkg/{hashed}.js", "/pkg/{hashed}.wasm", "/pkg/{hashed}.css", "/favicon.svg"]"#);
+    let worker = template.replace("__BUILD__", build_id).replace("__SHELL__", &shell);
+    fs::write(site_root.join("sw.js"), worker).map_err(|e| e.to_string())
+}
+
+/// Prints what an applicant downloads: the WASM, script and stylesheet, raw and compressed.
+fn report_sizes(pkg: &Path, hashed: &str) -> Result {
+    println!("xtask: bundle {hashed}");
+    for extension in ["wasm", "js", "css"] {
+        let bytes = fs::read(pkg.join(format!("{hashed}.{extension}"))).map_err(|e| e.to_string())?;
+        println!(
+            "xtask:   {extension:<4} raw {:>7.1} KB   gzip {:>6.1} KB   brotli {:>6.1} KB",
+            bytes.len() as f64 / 1024.0,
+            gzip(&bytes)?.len() as f64 / 1024.0,
+            brotli(&bytes)?.len() as f64 / 1024.0
+        );
+    }
+    Ok(())
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).map_err(|e| e.to_string())?;
+    encoder.finish().map_err(|e| e.to_string())
+}
+
+fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result {
@@ -160,22 +223,8 @@ fn precompress(dir: &Path) -> Result {
             continue;
         }
         let bytes = fs::read(&path).map_err(|e| e.to_string())?;
-        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gzip.write_all(&bytes).map_err(|e| e.to_string())?;
-        fs::write(
-            with_suffix(&path, "gz"),
-            gzip.finish().map_err(|e| e.to_string())?,
-        )
-        .map_err(|e| e.to_string())?;
-        let mut brotli = Vec::new();
-        let params = brotli::enc::BrotliEncoderParams {
-            quality: 11,
-            lgwin: 22,
-            ..Default::default()
-        };
-        brotli::BrotliCompress(&mut bytes.as_slice(), &mut brotli, &params)
-            .map_err(|e| e.to_string())?;
-        fs::write(with_suffix(&path, "br"), brotli).map_err(|e| e.to_string())?;
+        fs::write(with_suffix(&path, "gz"), gzip(&bytes)?).map_err(|e| e.to_string())?;
+        fs::write(with_suffix(&path, "br"), brotli(&bytes)?).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -205,12 +254,7 @@ impl ServerEnv {
         }
     }
 
-    pub fn end_to_end(
-        built: &Built,
-        database_url: &str,
-        addr: &str,
-        clock_start: &str,
-    ) -> ServerEnv {
+    pub fn end_to_end(built: &Built, database_url: &str, addr: &str, clock_start: &str) -> ServerEnv {
         let mut env = ServerEnv::development(built, database_url, addr);
         env.vars.push(("PRAKERJA_CLOCK_START", clock_start.into()));
         env.vars.push(("RUST_LOG", "warn".into()));

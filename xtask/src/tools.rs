@@ -13,6 +13,7 @@ pub struct Versions {
     pub wasm_bindgen_cli: String,
     pub binaryen: String,
     pub playwright: String,
+    pub pg: String,
 }
 
 pub struct Tools {
@@ -31,8 +32,7 @@ impl Tools {
 }
 
 pub fn versions() -> Result<Versions> {
-    let manifest =
-        std::fs::read_to_string(workspace_root().join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml")).map_err(|e| e.to_string())?;
     let manifest: toml::Value = manifest.parse().map_err(|e| format!("Cargo.toml: {e}"))?;
     let tools = manifest
         .get("workspace")
@@ -50,6 +50,7 @@ pub fn versions() -> Result<Versions> {
         wasm_bindgen_cli: version("wasm-bindgen-cli")?,
         binaryen: version("binaryen")?,
         playwright: version("@playwright/test")?,
+        pg: version("pg")?,
     })
 }
 
@@ -64,7 +65,7 @@ pub fn ensure_build_tools(profile: Profile) -> Result<Tools> {
     let node_dir = tools_dir().join("node");
     let wasm_opt = match profile {
         Profile::Release => {
-            ensure_npm_package(&node_dir, "binaryen", &versions.binaryen)?;
+            ensure_npm_packages(&node_dir, &[("binaryen", &versions.binaryen)])?;
             Some(node_dir.join("node_modules/.bin/wasm-opt"))
         }
         Profile::Dev => None,
@@ -81,22 +82,17 @@ pub fn ensure_build_tools(profile: Profile) -> Result<Tools> {
 pub fn ensure_all() -> Result<Tools> {
     let versions = versions()?;
     let mut tools = ensure_build_tools(Profile::Release)?;
-    ensure_npm_package(
+    ensure_npm_packages(
         &workspace_root().join("end2end"),
-        "@playwright/test",
-        &versions.playwright,
+        &[("@playwright/test", &versions.playwright), ("pg", &versions.pg)],
     )?;
     tools.chromium = ensure_chromium()?;
     Ok(tools)
 }
 
 fn ensure_wasm_target() -> Result {
-    let installed = process::output(Command::new("rustup").args(["target", "list", "--installed"]))
-        .unwrap_or_default();
-    if installed
-        .lines()
-        .any(|l| l.trim() == "wasm32-unknown-unknown")
-    {
+    let installed = process::output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         return Ok(());
     }
     println!("xtask: installing the wasm32-unknown-unknown target");
@@ -118,22 +114,12 @@ fn ensure_wasm_bindgen(version: &str) -> Result<PathBuf> {
     }
     println!("xtask: installing wasm-bindgen-cli {version} from crates.io (about 3 minutes, once)");
     // Not --locked: its lock file names a webpki-roots version the registry no longer has.
-    process::run(
-        process::cargo(&[
-            "install",
-            "wasm-bindgen-cli",
-            "--version",
-            version,
-            "--root",
-        ])
-        .arg(&root),
-    )?;
+    process::run(process::cargo(&["install", "wasm-bindgen-cli", "--version", version, "--root"]).arg(&root))?;
     Ok(binary)
 }
 
 fn locked_version(package: &str) -> Result<String> {
-    let lock =
-        std::fs::read_to_string(workspace_root().join("Cargo.lock")).map_err(|e| e.to_string())?;
+    let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock")).map_err(|e| e.to_string())?;
     let lock: toml::Value = lock.parse().map_err(|e| format!("Cargo.lock: {e}"))?;
     lock.get("package")
         .and_then(|p| p.as_array())
@@ -149,13 +135,23 @@ fn locked_version(package: &str) -> Result<String> {
 }
 
 /// Installs an exact npm package version under `prefix` unless it is already there.
-fn ensure_npm_package(prefix: &Path, name: &str, version: &str) -> Result {
-    let manifest = prefix.join("node_modules").join(name).join("package.json");
-    let installed = std::fs::read_to_string(&manifest).unwrap_or_default();
-    if installed.contains(&format!("\"version\": \"{version}\"")) {
+/// Installs exact npm package versions under `prefix` unless they are all there already. One
+/// `npm install` for all of them: separate `--no-save` installs would prune each other.
+fn ensure_npm_packages(prefix: &Path, packages: &[(&str, &str)]) -> Result {
+    let installed = |name: &str, version: &str| {
+        let manifest = prefix.join("node_modules").join(name).join("package.json");
+        std::fs::read_to_string(manifest)
+            .unwrap_or_default()
+            .contains(&format!("\"version\": \"{version}\""))
+    };
+    if packages.iter().all(|(name, version)| installed(name, version)) {
         return Ok(());
     }
-    println!("xtask: installing {name}@{version} from npm");
+    let specs: Vec<String> = packages
+        .iter()
+        .map(|(name, version)| format!("{name}@{version}"))
+        .collect();
+    println!("xtask: installing {} from npm", specs.join(" "));
     std::fs::create_dir_all(prefix).map_err(|e| e.to_string())?;
     process::run(
         Command::new("npm")
@@ -168,7 +164,7 @@ fn ensure_npm_package(prefix: &Path, name: &str, version: &str) -> Result {
                 "--prefix",
             ])
             .arg(prefix)
-            .arg(format!("{name}@{version}")),
+            .args(&specs),
     )
 }
 

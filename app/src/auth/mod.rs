@@ -3,14 +3,14 @@
 //! Codes expire after 15 minutes, allow at most 5 wrong tries, and a new one can be asked for at
 //! most once a minute per address. Only an HMAC of each code is stored.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::FieldErrors,
     error::AppError,
-    forms::{ErrorSummary, ProgressiveForm, Submitted, TextField},
+    forms::{ErrorSummary, FormState, FormValues, ProgressiveForm, SubmissionStatus, Submitted, TextField},
 };
 
 #[cfg(feature = "ssr")]
@@ -21,9 +21,7 @@ pub const CODE_PATH: &str = "/masuk/kode";
 pub const CODE_LIFETIME_MINUTES: i64 = 15;
 pub const MAX_WRONG_CODES: i16 = 5;
 
-#[cfg(feature = "ssr")]
 const EMAIL_FORM: &str = "sign-in-email";
-#[cfg(feature = "ssr")]
 const CODE_FORM: &str = "sign-in-code";
 
 /// A one-time code as typed: six digits, spaces allowed.
@@ -47,10 +45,7 @@ impl OneTimeCode {
         if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(OneTimeCodeError::Malformed);
         }
-        digits
-            .parse()
-            .map(OneTimeCode)
-            .map_err(|_| OneTimeCodeError::Malformed)
+        digits.parse().map(OneTimeCode).map_err(|_| OneTimeCodeError::Malformed)
     }
 
     pub fn as_string(self) -> String {
@@ -61,6 +56,8 @@ impl OneTimeCode {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SignInPage {
     pub email: String,
+    /// "This is a shared device" was chosen in this session.
+    pub shared_device: bool,
     pub errors: FieldErrors,
     pub notice: Option<String>,
 }
@@ -72,24 +69,33 @@ pub struct CodePage {
     pub notice: Option<String>,
 }
 
-/// Who is signed in, for the header.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CurrentUser {
-    pub masked_email: String,
+/// Who is signed in, and whether this is a shared device, for the header.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    pub masked_email: Option<String>,
+    pub shared_device: bool,
 }
 
-#[server(prefix = "/api", endpoint = "signed-in")]
-pub async fn load_current_user() -> Result<Option<CurrentUser>, AppError> {
+#[server(prefix = "/api", endpoint = "session-summary")]
+pub async fn load_session_summary() -> Result<SessionSummary, AppError> {
     let state = crate::state::app_state()?;
-    let Some(account_id) = session::current(&state).await?.and_then(|s| s.account_id) else {
-        return Ok(None);
+    let Some(session) = session::current(&state).await? else {
+        return Ok(SessionSummary::default());
     };
-    let email = db::account_email(&state.pool, account_id).await?;
-    Ok(email.map(|e| CurrentUser {
-        masked_email: crate::domain::EmailAddress::parse(&e)
-            .map(|e| e.masked())
-            .unwrap_or_default(),
-    }))
+    if session.shared_device {
+        // The service worker keeps no copy of pages for a shared device.
+        crate::request::set_response_header(axum::http::HeaderName::from_static("x-prakerja-shared-device"), "1");
+    }
+    let email = match session.account_id {
+        Some(account_id) => db::account_email(&state.pool, account_id).await?,
+        None => None,
+    };
+    Ok(SessionSummary {
+        masked_email: email
+            .and_then(|e| crate::domain::EmailAddress::parse(&e).ok())
+            .map(|e| e.masked()),
+        shared_device: session.shared_device,
+    })
 }
 
 #[server(prefix = "/api", endpoint = "sign-in-page")]
@@ -98,12 +104,10 @@ pub async fn load_sign_in_page() -> Result<SignInPage, AppError> {
     let Some(session) = session::current(&state).await? else {
         return Ok(SignInPage::default());
     };
-    let flash = session
-        .take_flash(&state.pool, EMAIL_FORM)
-        .await?
-        .unwrap_or_default();
+    let flash = session.take_flash(&state.pool, EMAIL_FORM).await?.unwrap_or_default();
     Ok(SignInPage {
         email: flash.values.get("email").cloned().unwrap_or_default(),
+        shared_device: session.shared_device,
         errors: flash.errors,
         notice: flash.notice,
     })
@@ -111,7 +115,7 @@ pub async fn load_sign_in_page() -> Result<SignInPage, AppError> {
 
 /// Step 1: send a code to an email address.
 #[server(prefix = "/api", endpoint = "request-code")]
-pub async fn request_code(email: String) -> Result<Submitted, AppError> {
+pub async fn request_code(email: String, shared_device: Option<String>) -> Result<Submitted, AppError> {
     use crate::{domain::EmailAddress, forms::reply, rate_limit, request};
 
     let state = crate::state::app_state()?;
@@ -120,16 +124,7 @@ pub async fn request_code(email: String) -> Result<Submitted, AppError> {
         let invalid = |message: String| Submitted::Invalid(FieldErrors::single("email", message));
         let email = match EmailAddress::parse(&email) {
             Ok(email) => email,
-            Err(error) => {
-                return reply(
-                    &state,
-                    EMAIL_FORM,
-                    SIGN_IN_PATH,
-                    invalid(error.to_string()),
-                    values,
-                )
-                .await
-            }
+            Err(error) => return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(error.to_string()), values).await,
         };
         let ip = request::client_ip(&state.settings)
             .map(|ip| ip.to_string())
@@ -142,14 +137,13 @@ pub async fn request_code(email: String) -> Result<Submitted, AppError> {
             return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(message), values).await;
         }
         let session = session::current_or_new(&state).await?;
+        if shared_device.is_some() && !session.shared_device {
+            session.mark_shared_device(&state.pool).await?;
+        }
         if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str()).await? {
             // A code went to this address less than a minute ago: if it was asked for in this
             // session, the applicant just came back to this page; send them on to enter it.
-            if db::challenge_email(&state.pool, session.challenge_id)
-                .await?
-                .as_deref()
-                == Some(email.as_str())
-            {
+            if db::challenge_email(&state.pool, session.challenge_id).await?.as_deref() == Some(email.as_str()) {
                 return reply(
                     &state,
                     EMAIL_FORM,
@@ -161,7 +155,8 @@ pub async fn request_code(email: String) -> Result<Submitted, AppError> {
                 )
                 .await;
             }
-            let message = format!("Kode untuk email ini baru saja dikirim. Tunggu {wait} detik sebelum meminta kode baru.");
+            let message =
+                format!("Kode untuk email ini baru saja dikirim. Tunggu {wait} detik sebelum meminta kode baru.");
             return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(message), values).await;
         }
         let mut tx = state.pool.begin().await?;
@@ -214,10 +209,7 @@ pub async fn load_code_page() -> Result<CodePage, AppError> {
         request::redirect(SIGN_IN_PATH);
         return Ok(CodePage::default());
     };
-    let flash = session
-        .take_flash(&state.pool, CODE_FORM)
-        .await?
-        .unwrap_or_default();
+    let flash = session.take_flash(&state.pool, CODE_FORM).await?.unwrap_or_default();
     Ok(CodePage {
         masked_email: email.masked(),
         errors: flash.errors,
@@ -249,29 +241,16 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
         }
         let code = match OneTimeCode::parse(&code) {
             Ok(code) => code,
-            Err(error) => {
-                return reply(
-                    &state,
-                    CODE_FORM,
-                    CODE_PATH,
-                    invalid(error.to_string()),
-                    values,
-                )
-                .await
-            }
+            Err(error) => return reply(&state, CODE_FORM, CODE_PATH, invalid(error.to_string()), values).await,
         };
         let mut tx = state.pool.begin().await?;
-        let outcome = match db::check_code(
-            &mut tx,
-            &state,
-            session.challenge_id.unwrap_or_default(),
-            code,
-        )
-        .await?
-        {
+        let outcome = match db::check_code(&mut tx, &state, session.challenge_id.unwrap_or_default(), code).await? {
             db::CodeCheck::Accepted { email } => {
                 let account_id = db::account_for_email(&mut tx, &email).await?;
                 let signed_in = session::sign_in(&mut tx, &state, &session, account_id).await?;
+                if let Some(carried) = &session.carried_form {
+                    crate::signup::db::adopt_carried(&mut tx, account_id, carried, state.clock.now()).await?;
+                }
                 let next = match signed_in.return_to {
                     Some(path) => path,
                     None if db::has_applicant(&mut *tx, account_id).await? => {
@@ -284,12 +263,10 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
             db::CodeCheck::Wrong { attempts_left } if attempts_left > 0 => {
                 invalid(format!("Kode salah. Sisa percobaan: {attempts_left}."))
             }
-            db::CodeCheck::Wrong { .. } | db::CodeCheck::TooManyAttempts => invalid(
-                "Kode salah terlalu sering dan tidak berlaku lagi. Minta kode baru.".to_owned(),
-            ),
-            db::CodeCheck::Expired => {
-                invalid("Kode sudah tidak berlaku. Minta kode baru.".to_owned())
+            db::CodeCheck::Wrong { .. } | db::CodeCheck::TooManyAttempts => {
+                invalid("Kode salah terlalu sering dan tidak berlaku lagi. Minta kode baru.".to_owned())
             }
+            db::CodeCheck::Expired => invalid("Kode sudah tidak berlaku. Minta kode baru.".to_owned()),
         };
         tx.commit().await?;
         reply(&state, CODE_FORM, CODE_PATH, outcome, values).await
@@ -309,9 +286,7 @@ pub async fn resend_code() -> Result<Submitted, AppError> {
         let Some((session, email)) = pending_sign_in(&state).await? else {
             return restart_sign_in(&state).await;
         };
-        if let Err(wait) =
-            rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str()).await?
-        {
+        if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str()).await? {
             let message = format!("Kode baru bisa diminta lagi dalam {wait} detik.");
             return reply(
                 &state,
@@ -350,6 +325,14 @@ pub async fn sign_out() -> Result<Submitted, AppError> {
     let state = crate::state::app_state()?;
     if let Some(session) = session::current(&state).await? {
         session::end(&state, &session).await?;
+        if session.shared_device {
+            // Still the same shared device: the pages after signing out are not kept either.
+            let new = session::NewSession {
+                shared_device: true,
+                ..session::NewSession::anonymous()
+            };
+            session::start(&state.pool, &state, new).await?;
+        }
     }
     crate::request::redirect("/?keluar=1");
     Ok(Submitted::Accepted {
@@ -367,11 +350,7 @@ pub mod db {
     use super::{OneTimeCode, CODE_LIFETIME_MINUTES, MAX_WRONG_CODES};
     use crate::{domain::EmailAddress, error::AppError, state::AppState};
 
-    fn code_hash(
-        secret: &[u8],
-        challenge_id: Uuid,
-        code: OneTimeCode,
-    ) -> Result<Vec<u8>, AppError> {
+    fn code_hash(secret: &[u8], challenge_id: Uuid, code: OneTimeCode) -> Result<Vec<u8>, AppError> {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(AppError::internal)?;
         mac.update(challenge_id.as_bytes());
         mac.update(code.as_string().as_bytes());
@@ -454,8 +433,7 @@ pub mod db {
         if challenge.failed_attempts >= MAX_WRONG_CODES {
             return Ok(CodeCheck::TooManyAttempts);
         }
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&state.settings.secret).map_err(AppError::internal)?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(&state.settings.secret).map_err(AppError::internal)?;
         mac.update(challenge_id.as_bytes());
         mac.update(code.as_string().as_bytes());
         // verify_slice compares in constant time.
@@ -481,14 +459,10 @@ pub mod db {
         Ok(CodeCheck::Accepted { email })
     }
 
-    pub async fn account_for_email(
-        tx: &mut sqlx::PgConnection,
-        email: &EmailAddress,
-    ) -> Result<Uuid, AppError> {
-        let existing =
-            sqlx::query_scalar!("select id from accounts where email = $1", email.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
+    pub async fn account_for_email(tx: &mut sqlx::PgConnection, email: &EmailAddress) -> Result<Uuid, AppError> {
+        let existing = sqlx::query_scalar!("select id from accounts where email = $1", email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
         if let Some(id) = existing {
             return Ok(id);
         }
@@ -514,10 +488,7 @@ pub mod db {
         )
     }
 
-    pub async fn has_applicant(
-        executor: impl sqlx::PgExecutor<'_>,
-        account_id: Uuid,
-    ) -> Result<bool, AppError> {
+    pub async fn has_applicant(executor: impl sqlx::PgExecutor<'_>, account_id: Uuid) -> Result<bool, AppError> {
         Ok(sqlx::query_scalar!(
             r#"select exists(select 1 from applicants where account_id = $1) as "exists!""#,
             account_id
@@ -548,24 +519,47 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
-#[component]
+/// The first page's form: the address, and whether this is a shared device.
+#[island]
 fn EmailForm(page: SignInPage) -> impl IntoView {
-    let action = ServerAction::<RequestCode>::new();
-    let errors = RwSignal::new(page.errors);
-    let validate = Callback::new(|input: RequestCode| {
-        match crate::domain::EmailAddress::parse(&input.email) {
+    let state = FormState::new(page.errors);
+    let validate = Callback::new(
+        |values: FormValues| match crate::domain::EmailAddress::parse(values.get("email")) {
             Ok(_) => FieldErrors::new(),
             Err(error) => FieldErrors::single("email", error.to_string()),
+        },
+    );
+    #[cfg(feature = "hydrate")]
+    let on_shared_device = |event: leptos::web_sys::Event| {
+        use wasm_bindgen::JsCast;
+        let checked = event
+            .target()
+            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+            .is_some_and(|input| input.checked());
+        if checked {
+            crate::offline::become_shared_device();
         }
-    });
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let on_shared_device = |_: leptos::web_sys::Event| {};
     view! {
         <p>"Masukkan alamat email Anda. Kami akan mengirim kode 6 angka untuk masuk — tanpa kata sandi."</p>
         {page.notice.map(|n| view! { <p class="notice">{n}</p> })}
-        <ErrorSummary errors/>
-        <ProgressiveForm action errors validate>
-            <TextField id="email" name="email".into() label="Alamat email" value=page.email errors
+        <ErrorSummary state/>
+        <SubmissionStatus state/>
+        <ProgressiveForm action=RequestCode::url() id=EMAIL_FORM state validate>
+            <TextField id="email" name="email".into() label="Alamat email" value=page.email errors=state.errors
                 input_type="email" autocomplete="email" inputmode="email"
                 hint="Contoh: nama@contoh.com. Gunakan email yang bisa Anda buka sekarang."/>
+            <div class="field choice">
+                <input type="checkbox" id="shared_device" name="shared_device" value="ya"
+                    checked=page.shared_device aria-describedby="shared_device-hint" on:change=on_shared_device/>
+                <label for="shared_device">"Saya memakai perangkat bersama (warnet, HP pinjaman)"</label>
+            </div>
+            <p class="hint" id="shared_device-hint">
+                "Biasanya isian formulir disimpan sementara di perangkat ini (paling lama 24 jam) supaya tidak hilang "
+                "saat koneksi putus. Di perangkat bersama, tidak ada yang disimpan."
+            </p>
             <button type="submit" class="button">"Kirim kode"</button>
         </ProgressiveForm>
     }
@@ -581,33 +575,32 @@ pub fn CodePage() -> impl IntoView {
     }
 }
 
-#[component]
+#[island]
 fn CodeForm(page: CodePage) -> impl IntoView {
-    let action = ServerAction::<VerifyCode>::new();
-    let resend = ServerAction::<ResendCode>::new();
-    let errors = RwSignal::new(page.errors);
-    let resend_errors = RwSignal::new(FieldErrors::new());
-    let validate = Callback::new(|input: VerifyCode| match OneTimeCode::parse(&input.code) {
+    let state = FormState::new(page.errors);
+    let resend = FormState::new(FieldErrors::new());
+    let validate = Callback::new(|values: FormValues| match OneTimeCode::parse(values.get("code")) {
         Ok(_) => FieldErrors::new(),
         Err(error) => FieldErrors::single("code", error.to_string()),
     });
-    // A new code invalidates what the applicant saw; show the resend result in the main form.
+    // A new code's problems (asked too soon) are shown with the main form.
     Effect::new(move |_| {
-        let list = resend_errors.get();
+        let list = resend.errors.get();
         if !list.is_empty() {
-            errors.set(list);
+            state.show(list);
         }
     });
     view! {
         <p>"Kami telah mengirim kode 6 angka ke " <strong>{page.masked_email}</strong> ". Kode berlaku 15 menit."</p>
         {page.notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
-        <ErrorSummary errors/>
-        <ProgressiveForm action errors validate>
-            <TextField id="code" name="code".into() label="Kode dari email" value="" errors
+        <ErrorSummary state/>
+        <SubmissionStatus state/>
+        <ProgressiveForm action=VerifyCode::url() id=CODE_FORM state validate keep_draft=false>
+            <TextField id="code" name="code".into() label="Kode dari email" value="" errors=state.errors
                 autocomplete="one-time-code" inputmode="numeric" maxlength=7/>
             <button type="submit" class="button">"Masuk"</button>
         </ProgressiveForm>
-        <ProgressiveForm action=resend errors=resend_errors class="inline-form">
+        <ProgressiveForm action=ResendCode::url() id="sign-in-resend" state=resend keep_draft=false class="inline-form">
             <p>"Tidak menerima email? Periksa folder spam, atau "
                 <button type="submit" class="link-button">"kirim kode baru"</button> "."</p>
         </ProgressiveForm>
@@ -615,13 +608,13 @@ fn CodeForm(page: CodePage) -> impl IntoView {
     }
 }
 
-/// The sign-out button in the header (a form: signing out changes state, so it is a POST).
-#[component]
+/// The sign-out button in the header (a form: signing out changes state, so it is a POST). It
+/// also removes everything the portal kept on this device.
+#[island]
 pub fn SignOutButton() -> impl IntoView {
-    let action = ServerAction::<SignOut>::new();
-    let errors = RwSignal::new(FieldErrors::new());
+    let state = FormState::new(FieldErrors::new());
     view! {
-        <ProgressiveForm action errors class="inline-form">
+        <ProgressiveForm action=SignOut::url() id="sign-out" state keep_draft=false forget_device_data=true class="inline-form">
             <button type="submit" class="link-button">"Keluar"</button>
         </ProgressiveForm>
     }
@@ -634,23 +627,11 @@ mod tests {
     #[test]
     fn codes_are_six_digits() {
         assert_eq!(OneTimeCode::parse("012345").unwrap().as_string(), "012345");
-        assert_eq!(
-            OneTimeCode::parse(" 123 456 ").unwrap().as_string(),
-            "123456"
-        );
+        assert_eq!(OneTimeCode::parse(" 123 456 ").unwrap().as_string(), "123456");
         assert_eq!(OneTimeCode::parse(""), Err(OneTimeCodeError::Empty));
-        assert_eq!(
-            OneTimeCode::parse("12345"),
-            Err(OneTimeCodeError::Malformed)
-        );
-        assert_eq!(
-            OneTimeCode::parse("12345a"),
-            Err(OneTimeCodeError::Malformed)
-        );
-        assert_eq!(
-            OneTimeCode::parse("1234567"),
-            Err(OneTimeCodeError::Malformed)
-        );
+        assert_eq!(OneTimeCode::parse("12345"), Err(OneTimeCodeError::Malformed));
+        assert_eq!(OneTimeCode::parse("12345a"), Err(OneTimeCodeError::Malformed));
+        assert_eq!(OneTimeCode::parse("1234567"), Err(OneTimeCodeError::Malformed));
     }
 }
 

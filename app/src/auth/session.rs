@@ -48,6 +48,17 @@ pub struct Session {
     pub account_id: Option<Uuid>,
     pub challenge_id: Option<Uuid>,
     pub return_to: Option<String>,
+    /// "This is a shared device": nothing personal is kept in the browser or its caches.
+    pub shared_device: bool,
+    /// A form posted after the previous session expired, to put back after sign-in.
+    pub carried_form: Option<CarriedForm>,
+}
+
+/// The values of a form posted by a signed-out browser (JavaScript off), kept across sign-in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CarriedForm {
+    pub form: String,
+    pub values: serde_json::Value,
 }
 
 /// The session this request started (or `None` when it ended one), ahead of the cookie.
@@ -61,9 +72,7 @@ fn hash_token(token: &str) -> Vec<u8> {
 /// The session of the current request, if its cookie names a live one.
 pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
     // A session started or ended while serving this request is not in its cookie header yet.
-    if let Some(ChangedInThisRequest(session)) =
-        leptos::prelude::use_context::<ChangedInThisRequest>()
-    {
+    if let Some(ChangedInThisRequest(session)) = leptos::prelude::use_context::<ChangedInThisRequest>() {
         return Ok(session);
     }
     let Some(token) = request::cookie(cookie_name(&state.settings)) else {
@@ -71,7 +80,8 @@ pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
     };
     let token_hash = hash_token(&token);
     let row = sqlx::query!(
-        r#"select account_id, challenge_id, return_to from sessions where token_hash = $1 and expires_at > $2"#,
+        r#"select account_id, challenge_id, return_to, shared_device, carried_form from sessions
+           where token_hash = $1 and expires_at > $2"#,
         &token_hash,
         state.clock.now(),
     )
@@ -82,6 +92,8 @@ pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
         account_id: r.account_id,
         challenge_id: r.challenge_id,
         return_to: r.return_to,
+        shared_device: r.shared_device,
+        carried_form: r.carried_form.and_then(|v| serde_json::from_value(v).ok()),
     }))
 }
 
@@ -89,50 +101,72 @@ pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
 pub async fn current_or_new(state: &AppState) -> Result<Session, AppError> {
     match current(state).await? {
         Some(session) => Ok(session),
-        None => start(&state.pool, state, None, None, ANONYMOUS_LIFETIME).await,
+        None => start(&state.pool, state, NewSession::anonymous()).await,
+    }
+}
+
+/// What a new session starts with.
+pub struct NewSession {
+    pub account_id: Option<Uuid>,
+    pub return_to: Option<String>,
+    pub shared_device: bool,
+    pub carried_form: Option<CarriedForm>,
+    pub lifetime: Duration,
+}
+
+impl NewSession {
+    pub fn anonymous() -> NewSession {
+        NewSession {
+            account_id: None,
+            return_to: None,
+            shared_device: false,
+            carried_form: None,
+            lifetime: ANONYMOUS_LIFETIME,
+        }
     }
 }
 
 /// Creates a session and sets its cookie on the response.
-pub async fn start(
-    executor: impl PgExecutor<'_>,
-    state: &AppState,
-    account_id: Option<Uuid>,
-    return_to: Option<String>,
-    lifetime: Duration,
-) -> Result<Session, AppError> {
+pub async fn start(executor: impl PgExecutor<'_>, state: &AppState, new: NewSession) -> Result<Session, AppError> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
     let token_hash = hash_token(&token);
     let now = state.clock.now();
+    let carried = new
+        .carried_form
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(AppError::internal)?;
     sqlx::query!(
-        "insert into sessions (token_hash, account_id, return_to, created_at, expires_at) values ($1, $2, $3, $4, $5)",
+        r#"insert into sessions (token_hash, account_id, return_to, shared_device, carried_form, created_at, expires_at)
+           values ($1, $2, $3, $4, $5, $6, $7)"#,
         &token_hash,
-        account_id,
-        return_to,
+        new.account_id,
+        new.return_to,
+        new.shared_device,
+        carried,
         now,
-        now + lifetime,
+        now + new.lifetime,
     )
     .execute(executor)
     .await?;
-    set_cookie(&state.settings, &token, lifetime.num_seconds());
+    set_cookie(&state.settings, &token, new.lifetime.num_seconds());
     let session = Session {
         token_hash,
-        account_id,
+        account_id: new.account_id,
         challenge_id: None,
-        return_to,
+        return_to: new.return_to,
+        shared_device: new.shared_device,
+        carried_form: new.carried_form,
     };
     leptos::prelude::provide_context(ChangedInThisRequest(Some(session.clone())));
     Ok(session)
 }
 
 fn set_cookie(settings: &Settings, token: &str, max_age_secs: i64) {
-    let secure = if settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = if settings.secure_cookies { "; Secure" } else { "" };
     let name = cookie_name(settings);
     request::set_response_header(
         header::SET_COOKIE,
@@ -142,12 +176,9 @@ fn set_cookie(settings: &Settings, token: &str, max_age_secs: i64) {
 
 /// Ends the session on the server and removes the cookie from the browser.
 pub async fn end(state: &AppState, session: &Session) -> Result<(), AppError> {
-    sqlx::query!(
-        "delete from sessions where token_hash = $1",
-        &session.token_hash
-    )
-    .execute(&state.pool)
-    .await?;
+    sqlx::query!("delete from sessions where token_hash = $1", &session.token_hash)
+        .execute(&state.pool)
+        .await?;
     set_cookie(&state.settings, "", 0);
     leptos::prelude::provide_context(ChangedInThisRequest(None));
     Ok(())
@@ -160,28 +191,32 @@ pub async fn sign_in(
     old: &Session,
     account_id: Uuid,
 ) -> Result<Session, AppError> {
-    sqlx::query!(
-        "delete from sessions where token_hash = $1",
-        &old.token_hash
-    )
-    .execute(&mut *tx)
-    .await?;
-    start(
-        &mut *tx,
-        state,
-        Some(account_id),
-        old.return_to.clone(),
-        SIGNED_IN_LIFETIME,
-    )
-    .await
+    sqlx::query!("delete from sessions where token_hash = $1", &old.token_hash)
+        .execute(&mut *tx)
+        .await?;
+    let new = NewSession {
+        account_id: Some(account_id),
+        return_to: old.return_to.clone(),
+        shared_device: old.shared_device,
+        // Put back by the sign-in, in the same transaction.
+        carried_form: None,
+        lifetime: SIGNED_IN_LIFETIME,
+    };
+    start(&mut *tx, state, new).await
 }
 
 impl Session {
-    pub async fn attach_challenge(
-        &self,
-        executor: impl PgExecutor<'_>,
-        challenge_id: Uuid,
-    ) -> Result<(), AppError> {
+    pub async fn mark_shared_device(&self, executor: impl PgExecutor<'_>) -> Result<(), AppError> {
+        sqlx::query!(
+            "update sessions set shared_device = true where token_hash = $1",
+            &self.token_hash
+        )
+        .execute(executor)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn attach_challenge(&self, executor: impl PgExecutor<'_>, challenge_id: Uuid) -> Result<(), AppError> {
         sqlx::query!(
             "update sessions set challenge_id = $2 where token_hash = $1",
             &self.token_hash,
@@ -192,11 +227,19 @@ impl Session {
         Ok(())
     }
 
-    pub async fn set_return_to(
-        &self,
-        executor: impl PgExecutor<'_>,
-        path: &str,
-    ) -> Result<(), AppError> {
+    pub async fn set_carried_form(&self, executor: impl PgExecutor<'_>, carried: &CarriedForm) -> Result<(), AppError> {
+        let value = serde_json::to_value(carried).map_err(AppError::internal)?;
+        sqlx::query!(
+            "update sessions set carried_form = $2 where token_hash = $1",
+            &self.token_hash,
+            value
+        )
+        .execute(executor)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_return_to(&self, executor: impl PgExecutor<'_>, path: &str) -> Result<(), AppError> {
         let path = local_path(path);
         sqlx::query!(
             "update sessions set return_to = $2 where token_hash = $1",
@@ -208,11 +251,7 @@ impl Session {
         Ok(())
     }
 
-    pub async fn set_flash(
-        &self,
-        executor: impl PgExecutor<'_>,
-        flash: &Flash,
-    ) -> Result<(), AppError> {
+    pub async fn set_flash(&self, executor: impl PgExecutor<'_>, flash: &Flash) -> Result<(), AppError> {
         let value = serde_json::to_value(flash).map_err(AppError::internal)?;
         sqlx::query!(
             "update sessions set flash = $2 where token_hash = $1",
@@ -225,11 +264,7 @@ impl Session {
     }
 
     /// Takes the flash left by `form`'s last plain post, so it is shown once.
-    pub async fn take_flash(
-        &self,
-        executor: impl PgExecutor<'_>,
-        form: &str,
-    ) -> Result<Option<Flash>, AppError> {
+    pub async fn take_flash(&self, executor: impl PgExecutor<'_>, form: &str) -> Result<Option<Flash>, AppError> {
         let previous = sqlx::query_scalar!(
             r#"with previous as (select flash from sessions where token_hash = $1 and flash ->> 'form' = $2 for update)
                update sessions set flash = null from previous where token_hash = $1
@@ -253,40 +288,53 @@ pub fn local_path(path: &str) -> &str {
 }
 
 /// The signed-in account, or a redirect to the sign-in page that returns to `return_to`.
-pub async fn require_account(
+pub async fn require_account(state: &AppState, return_to: &str) -> Result<(Session, Uuid), AppError> {
+    require_account_carrying(state, return_to, None).await
+}
+
+/// Like `require_account`, for a form's post: when the session has expired, what was posted is
+/// kept across the sign-in and put back into the form (nothing typed is lost, even without
+/// JavaScript).
+pub async fn require_account_carrying(
     state: &AppState,
     return_to: &str,
+    carried: Option<CarriedForm>,
 ) -> Result<(Session, Uuid), AppError> {
-    if let Some(session) = current(state).await? {
-        if let Some(account_id) = session.account_id {
+    let return_to = local_path(return_to).to_owned();
+    match current(state).await? {
+        Some(session) if session.account_id.is_some() => {
+            let account_id = session.account_id.unwrap_or_default();
             return Ok((session, account_id));
         }
-        session.set_return_to(&state.pool, return_to).await?;
-    } else {
-        start(
-            &state.pool,
-            state,
-            None,
-            Some(local_path(return_to).to_owned()),
-            ANONYMOUS_LIFETIME,
-        )
-        .await?;
+        Some(session) => {
+            session.set_return_to(&state.pool, &return_to).await?;
+            if let Some(carried) = carried {
+                session.set_carried_form(&state.pool, &carried).await?;
+            }
+        }
+        None => {
+            let new = NewSession {
+                return_to: Some(return_to),
+                carried_form: carried,
+                ..NewSession::anonymous()
+            };
+            start(&state.pool, state, new).await?;
+        }
     }
     request::redirect(crate::auth::SIGN_IN_PATH);
+    if !request::is_plain_form_post() {
+        // For the WASM client: "sign in first", not a server failure.
+        request::set_status(axum::http::StatusCode::UNAUTHORIZED);
+    }
     Err(AppError::Unauthenticated)
 }
 
 /// Removes expired sessions (run by the server's housekeeping job).
-pub async fn delete_expired(
-    executor: impl PgExecutor<'_>,
-    now: DateTime<Utc>,
-) -> Result<u64, AppError> {
-    Ok(
-        sqlx::query!("delete from sessions where expires_at <= $1", now)
-            .execute(executor)
-            .await?
-            .rows_affected(),
-    )
+pub async fn delete_expired(executor: impl PgExecutor<'_>, now: DateTime<Utc>) -> Result<u64, AppError> {
+    Ok(sqlx::query!("delete from sessions where expires_at <= $1", now)
+        .execute(executor)
+        .await?
+        .rows_affected())
 }
 
 #[cfg(test)]

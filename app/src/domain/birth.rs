@@ -73,8 +73,7 @@ impl BirthDate {
         if raw.is_empty() {
             return Err(BirthDateError::Empty);
         }
-        let date =
-            NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| BirthDateError::Invalid)?;
+        let date = parse_iso_date(raw).ok_or(BirthDateError::Invalid)?;
         if date.year() < 1900 {
             return Err(BirthDateError::Invalid);
         }
@@ -99,6 +98,18 @@ impl BirthDate {
     pub fn from_stored(date: NaiveDate) -> BirthDate {
         BirthDate(date)
     }
+}
+
+/// Parses YYYY-MM-DD (what `<input type="date">` sends) by hand: chrono's general format
+/// parser would add tens of kilobytes to the WASM applicants download.
+pub fn parse_iso_date(raw: &str) -> Option<NaiveDate> {
+    let mut parts = raw.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some() || !digits(year, 4) || !digits(month, 2) || !digits(day, 2) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
 }
 
 /// Completed years between `birth` and `on` (a birthday on 29 February counts from 1 March).
@@ -130,33 +141,34 @@ mod tests {
     fn the_age_limits_are_inclusive() {
         let today = d("2026-11-29");
         assert!(BirthDate::parse("2008-11-29", today).is_ok());
-        assert_eq!(
-            BirthDate::parse("2008-11-30", today),
-            Err(BirthDateError::TooYoung)
-        );
+        assert_eq!(BirthDate::parse("2008-11-30", today), Err(BirthDateError::TooYoung));
         assert!(BirthDate::parse("1961-11-30", today).is_ok());
-        assert_eq!(
-            BirthDate::parse("1961-11-29", today),
-            Err(BirthDateError::TooOld)
-        );
+        assert_eq!(BirthDate::parse("1961-11-29", today), Err(BirthDateError::TooOld));
+    }
+
+    #[test]
+    fn iso_dates_parse_strictly() {
+        assert_eq!(parse_iso_date("1995-08-17"), Some(d("1995-08-17")));
+        for bad in [
+            "1995-8-17",
+            "95-08-17",
+            "1995-08-17-",
+            "1995/08/17",
+            "1995-02-30",
+            "",
+            "1995-08-1x",
+        ] {
+            assert_eq!(parse_iso_date(bad), None, "{bad}");
+        }
     }
 
     #[test]
     fn refuses_malformed_and_future_dates() {
         let today = d("2026-11-29");
         assert_eq!(BirthDate::parse("  ", today), Err(BirthDateError::Empty));
-        assert_eq!(
-            BirthDate::parse("17-08-1995", today),
-            Err(BirthDateError::Invalid)
-        );
-        assert_eq!(
-            BirthDate::parse("1995-02-30", today),
-            Err(BirthDateError::Invalid)
-        );
-        assert_eq!(
-            BirthDate::parse("2027-01-01", today),
-            Err(BirthDateError::InFuture)
-        );
+        assert_eq!(BirthDate::parse("17-08-1995", today), Err(BirthDateError::Invalid));
+        assert_eq!(BirthDate::parse("1995-02-30", today), Err(BirthDateError::Invalid));
+        assert_eq!(BirthDate::parse("2027-01-01", today), Err(BirthDateError::InFuture));
     }
 
     #[test]

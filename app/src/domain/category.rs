@@ -94,14 +94,8 @@ mod tests {
         );
         assert_eq!(Interests::parse(&codes(&[])), Err(InterestsError::None));
         assert_eq!(Interests::parse(&codes(&[""])), Err(InterestsError::None));
-        assert_eq!(
-            Interests::parse(&codes(&["memancing"])),
-            Err(InterestsError::Unknown)
-        );
-        let six: Vec<String> = TrainingCategory::ALL[..6]
-            .iter()
-            .map(|c| c.code().to_owned())
-            .collect();
+        assert_eq!(Interests::parse(&codes(&["memancing"])), Err(InterestsError::Unknown));
+        let six: Vec<String> = TrainingCategory::ALL[..6].iter().map(|c| c.code().to_owned()).collect();
         assert_eq!(Interests::parse(&six), Err(InterestsError::TooMany));
     }
 }

@@ -24,10 +24,7 @@ mod tests {
         assert_eq!(Education::parse("sma"), Ok(Education::SeniorSecondary));
         assert_eq!(Education::parse(""), Err(EducationError::Missing));
         assert_eq!(Education::parse("SMA"), Err(EducationError::Missing));
-        assert_eq!(
-            EducationError::Missing.to_string(),
-            "Pilih pendidikan terakhir Anda."
-        );
+        assert_eq!(EducationError::Missing.to_string(), "Pilih pendidikan terakhir Anda.");
     }
 }
 

@@ -35,10 +35,7 @@ impl FamilyCardNumber {
             return Err(FamilyCardError::UnknownProvince);
         }
         let number = |range: std::ops::Range<usize>| digits[range].parse::<u32>().expect("digits");
-        if number(2..4) == 0
-            || number(4..6) == 0
-            || !is_plausible_ddmmyy(number(6..8), number(8..10), number(10..12))
-        {
+        if number(2..4) == 0 || number(4..6) == 0 || !is_plausible_ddmmyy(number(6..8), number(8..10), number(10..12)) {
             return Err(FamilyCardError::Malformed);
         }
         if number(12..16) == 0 {
@@ -54,12 +51,7 @@ impl FamilyCardNumber {
 
 impl std::fmt::Debug for FamilyCardNumber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "FamilyCardNumber({}********{})",
-            &self.0[0..4],
-            &self.0[12..16]
-        )
+        write!(f, "FamilyCardNumber({}********{})", &self.0[0..4], &self.0[12..16])
     }
 }
 
@@ -84,9 +76,7 @@ mod tests {
     #[test]
     fn parses_a_valid_number_with_spaces() {
         assert_eq!(
-            FamilyCardNumber::parse("3201 0120 0315 0007")
-                .unwrap()
-                .as_str(),
+            FamilyCardNumber::parse("3201 0120 0315 0007").unwrap().as_str(),
             "3201012003150007"
         );
     }

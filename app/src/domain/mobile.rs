@@ -70,11 +70,7 @@ impl MobileNumber {
 
     pub fn masked(&self) -> String {
         let national = &self.0[3..];
-        format!(
-            "08{}***{}",
-            &national[1..3],
-            &national[national.len() - 3..]
-        )
+        format!("08{}***{}", &national[1..3], &national[national.len() - 3..])
     }
 }
 
@@ -122,10 +118,7 @@ mod tests {
             MobileNumber::parse("081234567890").unwrap().display_local(),
             "0812-3456-7890"
         );
-        assert_eq!(
-            MobileNumber::parse("081234567890").unwrap().masked(),
-            "0812***890"
-        );
+        assert_eq!(MobileNumber::parse("081234567890").unwrap().masked(), "0812***890");
     }
 
     #[test]
@@ -147,10 +140,7 @@ mod tests {
             MobileNumber::parse("+081234567890"),
             Err(MobileNumberError::NotIndonesianMobile)
         );
-        assert_eq!(
-            MobileNumber::parse("0812345"),
-            Err(MobileNumberError::WrongLength)
-        );
+        assert_eq!(MobileNumber::parse("0812345"), Err(MobileNumberError::WrongLength));
         assert_eq!(
             MobileNumber::parse("08123456789012"),
             Err(MobileNumberError::WrongLength)

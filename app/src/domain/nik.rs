@@ -32,9 +32,7 @@ pub enum NikError {
 pub enum NikMismatch {
     #[error("Tanggal lahir tidak sesuai dengan NIK (digit 7-12). Periksa kembali KTP Anda.")]
     BirthDate,
-    #[error(
-        "Jenis kelamin tidak sesuai dengan NIK (pada NIK perempuan, tanggal lahir ditambah 40)."
-    )]
+    #[error("Jenis kelamin tidak sesuai dengan NIK (pada NIK perempuan, tanggal lahir ditambah 40).")]
     Gender,
 }
 
@@ -221,10 +219,7 @@ mod tests {
 
     fn any_region() -> impl Strategy<Value = String> {
         (0usize..38, 1u32..=99, 1u32..=99).prop_map(|(p, regency, district)| {
-            format!(
-                "{}{regency:02}{district:02}",
-                super::super::region::PROVINCES[p].0
-            )
+            format!("{}{regency:02}{district:02}", super::super::region::PROVINCES[p].0)
         })
     }
 

@@ -17,9 +17,7 @@ pub enum PersonNameError {
     TooShort,
     #[error("Nama terlalu panjang (maksimal 100 karakter).")]
     TooLong,
-    #[error(
-        "Nama hanya boleh berisi huruf, spasi, titik, koma, tanda petik (') dan tanda hubung (-)."
-    )]
+    #[error("Nama hanya boleh berisi huruf, spasi, titik, koma, tanda petik (') dan tanda hubung (-).")]
     InvalidCharacters,
 }
 
@@ -84,18 +82,9 @@ mod tests {
         assert_eq!(PersonName::parse(""), Err(PersonNameError::Empty));
         assert_eq!(PersonName::parse("A"), Err(PersonNameError::TooShort));
         assert_eq!(PersonName::parse(". -"), Err(PersonNameError::TooShort));
-        assert_eq!(
-            PersonName::parse("Budi123"),
-            Err(PersonNameError::InvalidCharacters)
-        );
-        assert_eq!(
-            PersonName::parse("<script>"),
-            Err(PersonNameError::InvalidCharacters)
-        );
-        assert_eq!(
-            PersonName::parse(&"a".repeat(101)),
-            Err(PersonNameError::TooLong)
-        );
+        assert_eq!(PersonName::parse("Budi123"), Err(PersonNameError::InvalidCharacters));
+        assert_eq!(PersonName::parse("<script>"), Err(PersonNameError::InvalidCharacters));
+        assert_eq!(PersonName::parse(&"a".repeat(101)), Err(PersonNameError::TooLong));
     }
 
     proptest! {

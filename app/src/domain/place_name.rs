@@ -64,22 +64,13 @@ mod tests {
 
     #[test]
     fn accepts_places_and_refuses_bad_ones() {
-        assert_eq!(
-            PlaceName::parse(" Kota  Bandung ").unwrap().as_str(),
-            "Kota Bandung"
-        );
+        assert_eq!(PlaceName::parse(" Kota  Bandung ").unwrap().as_str(), "Kota Bandung");
         assert!(PlaceName::parse("Kab. Toba Samosir").is_ok());
         assert!(PlaceName::parse("Pangkalpinang (Bangka)").is_ok());
         assert_eq!(PlaceName::parse(""), Err(PlaceNameError::Empty));
         assert_eq!(PlaceName::parse("Ab"), Err(PlaceNameError::TooShort));
-        assert_eq!(
-            PlaceName::parse("Jakarta 12"),
-            Err(PlaceNameError::InvalidCharacters)
-        );
-        assert_eq!(
-            PlaceName::parse(&"x".repeat(61)),
-            Err(PlaceNameError::TooLong)
-        );
+        assert_eq!(PlaceName::parse("Jakarta 12"), Err(PlaceNameError::InvalidCharacters));
+        assert_eq!(PlaceName::parse(&"x".repeat(61)), Err(PlaceNameError::TooLong));
     }
 }
 

@@ -76,9 +76,7 @@ impl Province {
     }
 
     pub fn all() -> impl Iterator<Item = Province> {
-        PROVINCES
-            .iter()
-            .map(|&(code, name)| Province { code, name })
+        PROVINCES.iter().map(|&(code, name)| Province { code, name })
     }
 
     pub fn code(&self) -> &'static str {

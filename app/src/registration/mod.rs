@@ -34,29 +34,23 @@ pub mod db {
     use sqlx::PgExecutor;
 
     use super::{
-        schedule::{
-            date_in_program_tz, format_wib, ExceptionKind, Schedule, ScheduleException, WeeklyHours,
-        },
+        schedule::{date_in_program_tz, format_wib, ExceptionKind, Schedule, ScheduleException, WeeklyHours},
         RegistrationStatus,
     };
     use crate::error::AppError;
 
     /// The schedule as it applies around `at` (exceptions that ended long ago are left out).
-    pub async fn load_schedule(
-        executor: impl PgExecutor<'_> + Copy,
-        at: DateTime<Utc>,
-    ) -> Result<Schedule, AppError> {
-        let weekly =
-            sqlx::query!("select iso_weekday, opens_at, closes_at from registration_weekly_hours")
-                .fetch_all(executor)
-                .await?
-                .into_iter()
-                .map(|r| WeeklyHours {
-                    iso_weekday: r.iso_weekday as u32,
-                    opens_at: r.opens_at,
-                    closes_at: r.closes_at,
-                })
-                .collect();
+    pub async fn load_schedule(executor: impl PgExecutor<'_> + Copy, at: DateTime<Utc>) -> Result<Schedule, AppError> {
+        let weekly = sqlx::query!("select iso_weekday, opens_at, closes_at from registration_weekly_hours")
+            .fetch_all(executor)
+            .await?
+            .into_iter()
+            .map(|r| WeeklyHours {
+                iso_weekday: r.iso_weekday as u32,
+                opens_at: r.opens_at,
+                closes_at: r.closes_at,
+            })
+            .collect();
         let exceptions = sqlx::query!(
             "select kind, starts_at, ends_at from registration_exceptions where ends_at > $1 order by starts_at",
             at - Duration::days(1),
@@ -65,7 +59,11 @@ pub mod db {
         .await?
         .into_iter()
         .filter_map(|r| {
-            Some(ScheduleException { kind: ExceptionKind::from_code(&r.kind)?, starts_at: r.starts_at, ends_at: r.ends_at })
+            Some(ScheduleException {
+                kind: ExceptionKind::from_code(&r.kind)?,
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+            })
         })
         .collect();
         Ok(Schedule { weekly, exceptions })
@@ -148,7 +146,7 @@ pub fn RegistrationNotice(status: RegistrationStatus) -> impl IntoView {
 
 /// Time left until `target`, ticking every second once the WASM has loaded. The phone's clock
 /// may be wrong, so the count runs from the server's time at render plus time elapsed here.
-#[component]
+#[island]
 fn Countdown(target: i64, server_now: i64) -> impl IntoView {
     let (remaining, set_remaining) = signal(target - server_now);
     #[cfg(feature = "hydrate")]
@@ -209,9 +207,6 @@ mod tests {
             super::format_remaining(2 * 86_400 + 3 * 3_600 + 4 * 60 + 5),
             "2 hari 3 jam 4 menit 5 detik"
         );
-        assert_eq!(
-            super::format_remaining(86_400),
-            "1 hari 0 jam 0 menit 0 detik"
-        );
+        assert_eq!(super::format_remaining(86_400), "1 hari 0 jam 0 menit 0 detik");
     }
 }

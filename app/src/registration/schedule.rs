@@ -79,11 +79,7 @@ impl Schedule {
     }
 
     pub fn is_open(&self, at: DateTime<Utc>) -> bool {
-        let in_exception = |kind| {
-            self.exceptions
-                .iter()
-                .any(|e| e.kind == kind && e.covers(at))
-        };
+        let in_exception = |kind| self.exceptions.iter().any(|e| e.kind == kind && e.covers(at));
         if in_exception(ExceptionKind::Closed) {
             return false;
         }
@@ -115,19 +111,10 @@ impl Schedule {
                 self.weekly
                     .iter()
                     .filter(move |w| day.weekday().number_from_monday() == w.iso_weekday)
-                    .flat_map(move |w| {
-                        [
-                            local_instant(day, w.opens_at),
-                            local_instant(day, w.closes_at),
-                        ]
-                    })
+                    .flat_map(move |w| [local_instant(day, w.opens_at), local_instant(day, w.closes_at)])
             })
             .flatten()
-            .chain(
-                self.exceptions
-                    .iter()
-                    .flat_map(|e| [e.starts_at, e.ends_at]),
-            )
+            .chain(self.exceptions.iter().flat_map(|e| [e.starts_at, e.ends_at]))
             .filter(|instant| *instant > at)
             .collect();
         instants.sort_unstable();
@@ -149,9 +136,7 @@ pub fn date_in_program_tz(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&PROGRAM_TZ).date_naive()
 }
 
-const DAYS: [&str; 7] = [
-    "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
-];
+const DAYS: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
 const MONTHS: [&str; 12] = [
     "Januari",
     "Februari",
@@ -182,12 +167,7 @@ pub fn format_wib(at: DateTime<Utc>) -> String {
 
 /// "30 November 2026"
 pub fn format_date(date: NaiveDate) -> String {
-    format!(
-        "{} {} {}",
-        date.day(),
-        MONTHS[date.month0() as usize],
-        date.year()
-    )
+    format!("{} {} {}", date.day(), MONTHS[date.month0() as usize], date.year())
 }
 
 #[cfg(test)]
@@ -196,10 +176,7 @@ mod tests {
 
     fn wib(s: &str) -> DateTime<Utc> {
         let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
-        PROGRAM_TZ
-            .from_local_datetime(&naive)
-            .unwrap()
-            .with_timezone(&Utc)
+        PROGRAM_TZ.from_local_datetime(&naive).unwrap().with_timezone(&Utc)
     }
 
     #[test]
@@ -222,11 +199,7 @@ mod tests {
             "2026-12-03 16:00:00",
         ] {
             assert!(!schedule.is_open(wib(at)), "{at}");
-            assert_eq!(
-                schedule.next_change(wib(at)),
-                Some(wib("2026-12-07 08:00:00")),
-                "{at}"
-            );
+            assert_eq!(schedule.next_change(wib(at)), Some(wib("2026-12-07 08:00:00")), "{at}");
         }
         assert_eq!(
             format_wib(wib("2026-12-07 08:00:00")),
@@ -245,14 +218,8 @@ mod tests {
 
     #[test]
     fn wib_is_utc_plus_seven() {
-        assert_eq!(
-            wib("2026-12-03 16:00:00").to_rfc3339(),
-            "2026-12-03T09:00:00+00:00"
-        );
-        assert_eq!(
-            date_in_program_tz(wib("2026-12-03 00:30:00")).to_string(),
-            "2026-12-03"
-        );
+        assert_eq!(wib("2026-12-03 16:00:00").to_rfc3339(), "2026-12-03T09:00:00+00:00");
+        assert_eq!(date_in_program_tz(wib("2026-12-03 00:30:00")).to_string(), "2026-12-03");
     }
 
     #[test]
@@ -311,9 +278,6 @@ mod tests {
 
     #[test]
     fn an_empty_schedule_never_opens() {
-        assert_eq!(
-            Schedule::default().next_change(wib("2026-12-02 09:00:00")),
-            None
-        );
+        assert_eq!(Schedule::default().next_change(wib("2026-12-02 09:00:00")), None);
     }
 }

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    category::Interests, BirthDate, Education, EmploymentStatus, FamilyCardNumber, FieldErrors,
-    Gender, MobileNumber, Nik, PersonName, PlaceName, Province,
+    category::Interests, BirthDate, Education, EmploymentStatus, FamilyCardNumber, FieldErrors, Gender, MobileNumber,
+    Nik, PersonName, PlaceName, Province,
 };
 
 /// Field names, shared by the HTML `name`/`id` attributes, the error list and the tests.
@@ -46,6 +46,27 @@ pub struct SignupDraft {
     pub interests: Vec<String>,
 }
 
+impl SignupDraft {
+    /// The answers as the browser is about to post them (`draft[nik]`, `draft[interests][]`…).
+    pub fn from_form(values: &crate::forms::FormValues) -> SignupDraft {
+        let get = |name: &str| values.get(&format!("draft[{name}]")).to_owned();
+        SignupDraft {
+            nik: get(field::NIK),
+            kk: get(field::KK),
+            full_name: get(field::FULL_NAME),
+            birth_date: get(field::BIRTH_DATE),
+            gender: get(field::GENDER),
+            birth_place: get(field::BIRTH_PLACE),
+            province: get(field::PROVINCE),
+            city: get(field::CITY),
+            mobile: get(field::MOBILE),
+            education: get(field::EDUCATION),
+            employment: get(field::EMPLOYMENT),
+            interests: values.all("draft[interests][]"),
+        }
+    }
+}
+
 /// The steps of the form, a few fields each, then a page to check the answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SignupStep {
@@ -55,11 +76,7 @@ pub enum SignupStep {
 }
 
 impl SignupStep {
-    pub const ALL: [SignupStep; 3] = [
-        SignupStep::Identity,
-        SignupStep::Contact,
-        SignupStep::Background,
-    ];
+    pub const ALL: [SignupStep; 3] = [SignupStep::Identity, SignupStep::Contact, SignupStep::Background];
 
     pub fn slug(self) -> &'static str {
         match self {
@@ -151,10 +168,7 @@ impl SignupStep {
             Ok(_) => FieldErrors::new(),
             Err(errors) => {
                 let mut own = FieldErrors::new();
-                for error in errors
-                    .into_iter()
-                    .filter(|e| self.fields().contains(&e.field.as_str()))
-                {
+                for error in errors.into_iter().filter(|e| self.fields().contains(&e.field.as_str())) {
                     own.push(&error.field, error.message);
                 }
                 own
@@ -188,11 +202,7 @@ pub const DECLARATION_MISSING: &str =
 impl SignupApplication {
     /// Parses the whole form, including the declaration that must be ticked. `today` is the
     /// registration date in WIB, for the age rule.
-    pub fn parse(
-        draft: &SignupDraft,
-        declaration: bool,
-        today: NaiveDate,
-    ) -> Result<SignupApplication, FieldErrors> {
+    pub fn parse(draft: &SignupDraft, declaration: bool, today: NaiveDate) -> Result<SignupApplication, FieldErrors> {
         let parsed = Self::parse_fields(draft, today);
         if declaration {
             return parsed;
@@ -202,10 +212,7 @@ impl SignupApplication {
         Err(errors)
     }
 
-    fn parse_fields(
-        draft: &SignupDraft,
-        today: NaiveDate,
-    ) -> Result<SignupApplication, FieldErrors> {
+    fn parse_fields(draft: &SignupDraft, today: NaiveDate) -> Result<SignupApplication, FieldErrors> {
         let mut errors = FieldErrors::new();
         let nik = errors.check(field::NIK, Nik::parse(&draft.nik));
         let kk = errors.check(field::KK, FamilyCardNumber::parse(&draft.kk));
@@ -218,10 +225,7 @@ impl SignupApplication {
             }
         }
         let full_name = errors.check(field::FULL_NAME, PersonName::parse(&draft.full_name));
-        let birth_date = errors.check(
-            field::BIRTH_DATE,
-            BirthDate::parse(&draft.birth_date, today),
-        );
+        let birth_date = errors.check(field::BIRTH_DATE, BirthDate::parse(&draft.birth_date, today));
         let gender = errors.check(field::GENDER, Gender::parse(&draft.gender));
         if let (Some(nik), Some(birth_date), Some(gender)) = (&nik, &birth_date, &gender) {
             match nik.agrees_with(birth_date.date(), *gender) {
@@ -237,10 +241,7 @@ impl SignupApplication {
         let city = errors.check(field::CITY, PlaceName::parse(&draft.city));
         let mobile = errors.check(field::MOBILE, MobileNumber::parse(&draft.mobile));
         let education = errors.check(field::EDUCATION, Education::parse(&draft.education));
-        let employment = errors.check(
-            field::EMPLOYMENT,
-            EmploymentStatus::parse(&draft.employment),
-        );
+        let employment = errors.check(field::EMPLOYMENT, EmploymentStatus::parse(&draft.employment));
         let interests = errors.check(field::INTERESTS, Interests::parse(&draft.interests));
 
         // Every field parsed when no error was recorded.
@@ -352,10 +353,7 @@ pub(crate) mod tests {
         };
         let errors = SignupApplication::parse(&draft, true, today()).unwrap_err();
         assert_eq!(errors.len(), 1);
-        assert!(errors
-            .get(field::KK)
-            .unwrap()
-            .contains("berbeda dengan NIK"));
+        assert!(errors.get(field::KK).unwrap().contains("berbeda dengan NIK"));
     }
 
     #[test]
@@ -367,10 +365,7 @@ pub(crate) mod tests {
         };
         let identity = SignupStep::Identity.validate(&draft, today());
         assert_eq!(
-            identity
-                .iter()
-                .map(|e| e.field.as_str())
-                .collect::<Vec<_>>(),
+            identity.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
             [field::NIK]
         );
         let contact = SignupStep::Contact.validate(&draft, today());

@@ -2,14 +2,17 @@
 //! transactional submit. Every step is a plain HTML form that works without JavaScript.
 
 use chrono::NaiveDate;
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::{Education, EmploymentStatus, FieldErrors, Gender, Province, TrainingCategory},
     error::AppError,
-    forms::{ChoiceField, ErrorSummary, ProgressiveForm, SelectField, Submitted, TextField},
+    forms::{
+        ChoiceField, ErrorSummary, FormState, FormValues, ProgressiveForm, SelectField, SubmissionStatus, Submitted,
+        TextField,
+    },
     registration::{RegistrationNotice, RegistrationStatus},
 };
 
@@ -17,10 +20,8 @@ pub mod form;
 pub use form::{field, SignupApplication, SignupDraft, SignupStep, CHECK_PATH};
 
 pub const FIRST_STEP_PATH: &str = "/daftar/identitas";
-#[cfg(feature = "ssr")]
 const CHECK_FORM: &str = "signup-check";
 
-#[cfg(feature = "ssr")]
 fn step_form(step: SignupStep) -> &'static str {
     match step {
         SignupStep::Identity => "signup-identity",
@@ -48,7 +49,7 @@ pub struct CheckPage {
 }
 
 fn today(status: &RegistrationStatus) -> NaiveDate {
-    NaiveDate::parse_from_str(&status.today, "%Y-%m-%d").unwrap_or_default()
+    crate::domain::birth::parse_iso_date(&status.today).unwrap_or_default()
 }
 
 #[server(prefix = "/api", endpoint = "signup-step")]
@@ -79,27 +80,20 @@ pub async fn load_signup_step(step: SignupStep) -> Result<StepPage, AppError> {
 pub async fn save_signup_step(step: SignupStep, draft: SignupDraft) -> Result<Submitted, AppError> {
     let state = crate::state::app_state()?;
     let result: Result<Submitted, AppError> = async {
-        let (_, account_id) = crate::auth::session::require_account(&state, &step.path()).await?;
+        let carried = db::carried_step(step, &draft)?;
+        let (_, account_id) =
+            crate::auth::session::require_account_carrying(&state, &step.path(), Some(carried)).await?;
         let mut stored = db::load_draft(&state.pool, account_id).await?;
         step.merge_into(&mut stored, draft);
         db::save_draft(&state.pool, account_id, &stored, state.clock.now()).await?;
         let today = crate::registration::date_in_program_tz(state.clock.now());
         let errors = step.validate(&stored, today);
         let outcome = if errors.is_empty() {
-            Submitted::Accepted {
-                next: step.next_path(),
-            }
+            Submitted::Accepted { next: step.next_path() }
         } else {
             Submitted::Invalid(errors)
         };
-        crate::forms::reply(
-            &state,
-            step_form(step),
-            &step.path(),
-            outcome,
-            Default::default(),
-        )
-        .await
+        crate::forms::reply(&state, step_form(step), &step.path(), outcome, Default::default()).await
     }
     .await;
     crate::forms::answer(&state, step_form(step), &step.path(), result).await
@@ -113,17 +107,12 @@ pub async fn load_signup_check() -> Result<CheckPage, AppError> {
         crate::request::redirect(crate::dashboard::DASHBOARD_PATH);
     }
     let draft = db::load_draft(&state.pool, account_id).await?;
-    let flash = session
-        .take_flash(&state.pool, CHECK_FORM)
-        .await?
-        .unwrap_or_default();
+    let flash = session.take_flash(&state.pool, CHECK_FORM).await?.unwrap_or_default();
     let now = state.clock.now();
     let status = crate::registration::db::status(&state.pool, now).await?;
     // Problems left in the steps are listed here too, each linking to its step.
     let mut errors = flash.errors;
-    if let Err(found) =
-        SignupApplication::parse(&draft, true, crate::registration::date_in_program_tz(now))
-    {
+    if let Err(found) = SignupApplication::parse(&draft, true, crate::registration::date_in_program_tz(now)) {
         for error in found {
             errors.push(&error.field, error.message);
         }
@@ -131,10 +120,7 @@ pub async fn load_signup_check() -> Result<CheckPage, AppError> {
     Ok(CheckPage {
         draft,
         errors,
-        declaration: flash
-            .values
-            .get(field::DECLARATION)
-            .is_some_and(|v| v == "ya"),
+        declaration: flash.values.get(field::DECLARATION).is_some_and(|v| v == "ya"),
         status,
         idempotency_key: uuid::Uuid::new_v4().to_string(),
     })
@@ -152,7 +138,8 @@ pub async fn submit_signup(
 
     let state = crate::state::app_state()?;
     let result: Result<Submitted, AppError> = async {
-        let (_, account_id) = crate::auth::session::require_account(&state, CHECK_PATH).await?;
+        let carried = db::carried_whole(&draft)?;
+        let (_, account_id) = crate::auth::session::require_account_carrying(&state, CHECK_PATH, Some(carried)).await?;
         let key = uuid::Uuid::parse_str(&idempotency_key).map_err(|_| AppError::BadRequest)?;
         let declared = declaration.is_some();
         let values = crate::forms::values([(field::DECLARATION, if declared { "ya" } else { "" })]);
@@ -232,18 +219,12 @@ pub mod db {
     use uuid::Uuid;
 
     use super::{SignupApplication, SignupDraft};
-    use crate::error::AppError;
+    use crate::{auth::session::CarriedForm, error::AppError};
 
-    pub async fn load_draft(
-        executor: impl PgExecutor<'_>,
-        account_id: Uuid,
-    ) -> Result<SignupDraft, AppError> {
-        let stored = sqlx::query_scalar!(
-            "select draft from signup_drafts where account_id = $1",
-            account_id
-        )
-        .fetch_optional(executor)
-        .await?;
+    pub async fn load_draft(executor: impl PgExecutor<'_>, account_id: Uuid) -> Result<SignupDraft, AppError> {
+        let stored = sqlx::query_scalar!("select draft from signup_drafts where account_id = $1", account_id)
+            .fetch_optional(executor)
+            .await?;
         Ok(stored
             .and_then(|value| serde_json::from_value(value).ok())
             .unwrap_or_default())
@@ -268,6 +249,55 @@ pub mod db {
         Ok(())
     }
 
+    const CARRIED_STEP: &str = "signup-step";
+    const CARRIED_WHOLE: &str = "signup";
+
+    /// One step's answers, posted after the session expired.
+    pub fn carried_step(step: super::SignupStep, posted: &SignupDraft) -> Result<CarriedForm, AppError> {
+        let values = serde_json::to_value((step, posted)).map_err(AppError::internal)?;
+        Ok(CarriedForm {
+            form: CARRIED_STEP.to_owned(),
+            values,
+        })
+    }
+
+    /// The whole form, posted from the check page after the session expired.
+    pub fn carried_whole(posted: &SignupDraft) -> Result<CarriedForm, AppError> {
+        let values = serde_json::to_value(posted).map_err(AppError::internal)?;
+        Ok(CarriedForm {
+            form: CARRIED_WHOLE.to_owned(),
+            values,
+        })
+    }
+
+    /// Puts answers posted while signed out back into the account's draft, at sign-in.
+    pub async fn adopt_carried(
+        tx: &mut sqlx::PgConnection,
+        account_id: Uuid,
+        carried: &CarriedForm,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let mut draft = load_draft(&mut *tx, account_id).await?;
+        match carried.form.as_str() {
+            CARRIED_STEP => {
+                let Ok((step, posted)) =
+                    serde_json::from_value::<(super::SignupStep, SignupDraft)>(carried.values.clone())
+                else {
+                    return Ok(());
+                };
+                step.merge_into(&mut draft, posted);
+            }
+            CARRIED_WHOLE => {
+                let Ok(posted) = serde_json::from_value::<SignupDraft>(carried.values.clone()) else {
+                    return Ok(());
+                };
+                draft = posted;
+            }
+            _ => return Ok(()),
+        }
+        save_draft(&mut *tx, account_id, &draft, now).await
+    }
+
     /// The reference of a submission with this key that already went through.
     pub async fn completed_submission(
         executor: impl PgExecutor<'_>,
@@ -282,11 +312,7 @@ pub mod db {
         .fetch_optional(executor)
         .await?
         .flatten();
-        Ok(outcome.and_then(|o| {
-            o.get("reference")
-                .and_then(|r| r.as_str())
-                .map(str::to_owned)
-        }))
+        Ok(outcome.and_then(|o| o.get("reference").and_then(|r| r.as_str()).map(str::to_owned)))
     }
 
     #[derive(Debug, PartialEq, Eq)]
@@ -366,12 +392,9 @@ pub mod db {
         .await?;
         if inserted.is_none() {
             drop(tx);
-            let reference = sqlx::query_scalar!(
-                "select reference from applicants where account_id = $1",
-                account_id
-            )
-            .fetch_one(pool)
-            .await?;
+            let reference = sqlx::query_scalar!("select reference from applicants where account_id = $1", account_id)
+                .fetch_one(pool)
+                .await?;
             return Ok(Registration::AlreadyRegistered { reference });
         }
 
@@ -406,12 +429,9 @@ pub mod db {
             return Ok(Registration::FamilyCardFull);
         }
 
-        sqlx::query!(
-            "delete from signup_drafts where account_id = $1",
-            account_id
-        )
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query!("delete from signup_drafts where account_id = $1", account_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query!(
             "update idempotency_keys set outcome = $2 where key = $1",
             key,
@@ -458,7 +478,7 @@ pub fn SignupStepPage(step: SignupStep) -> impl IntoView {
     }
 }
 
-#[component]
+#[island]
 fn StepForm(page: StepPage) -> impl IntoView {
     let StepPage {
         step,
@@ -466,11 +486,10 @@ fn StepForm(page: StepPage) -> impl IntoView {
         errors,
         status,
     } = page;
-    let action = ServerAction::<SaveSignupStep>::new();
-    let errors = RwSignal::new(errors);
+    let state = FormState::new(errors);
+    let errors = state.errors;
     let today = today(&status);
-    let validate =
-        Callback::new(move |input: SaveSignupStep| input.step.validate(&input.draft, today));
+    let validate = Callback::new(move |values: FormValues| step.validate(&SignupDraft::from_form(&values), today));
     let back = match step {
         SignupStep::Identity => None,
         SignupStep::Contact => Some(SignupStep::Identity.path()),
@@ -522,8 +541,9 @@ fn StepForm(page: StepPage) -> impl IntoView {
             <RegistrationNotice status=status.clone()/>
             <p>"Anda tetap bisa mengisi formulir sekarang; jawaban Anda tersimpan dan dapat dikirim saat pendaftaran dibuka."</p>
         })}
-        <ErrorSummary errors/>
-        <ProgressiveForm action errors validate>
+        <ErrorSummary state/>
+        <SubmissionStatus state/>
+        <ProgressiveForm action=SaveSignupStep::url() id=step_form(step) state validate>
             <input type="hidden" name="step" value={format!("{step:?}")}/>
             {fields}
             <div class="form-actions">
@@ -551,7 +571,7 @@ fn field_href(name: &str) -> String {
     }
 }
 
-#[component]
+#[island]
 fn CheckForm(page: CheckPage) -> impl IntoView {
     let CheckPage {
         draft,
@@ -560,11 +580,11 @@ fn CheckForm(page: CheckPage) -> impl IntoView {
         status,
         idempotency_key,
     } = page;
-    let action = ServerAction::<SubmitSignup>::new();
-    let errors = RwSignal::new(errors);
+    let state = FormState::new(errors);
+    let errors = state.errors;
     let today = today(&status);
-    let validate = Callback::new(move |input: SubmitSignup| {
-        SignupApplication::parse(&input.draft, input.declaration.is_some(), today)
+    let validate = Callback::new(move |values: FormValues| {
+        SignupApplication::parse(&SignupDraft::from_form(&values), values.has(field::DECLARATION), today)
             .err()
             .unwrap_or_default()
     });
@@ -594,11 +614,7 @@ fn CheckForm(page: CheckPage) -> impl IntoView {
                 .map(|g| g.label().to_owned())
                 .unwrap_or_default(),
         ),
-        (
-            field::BIRTH_PLACE,
-            "Tempat lahir",
-            draft.birth_place.clone(),
-        ),
+        (field::BIRTH_PLACE, "Tempat lahir", draft.birth_place.clone()),
         (
             field::PROVINCE,
             "Provinsi",
@@ -618,11 +634,7 @@ fn CheckForm(page: CheckPage) -> impl IntoView {
             field::EMPLOYMENT,
             "Status pekerjaan",
             label_of(
-                choice_options(
-                    EmploymentStatus::ALL,
-                    EmploymentStatus::code,
-                    EmploymentStatus::label,
-                ),
+                choice_options(EmploymentStatus::ALL, EmploymentStatus::code, EmploymentStatus::label),
                 &draft.employment,
             ),
         ),
@@ -632,7 +644,8 @@ fn CheckForm(page: CheckPage) -> impl IntoView {
     view! {
         <h1>"Periksa jawaban Anda"</h1>
         {(!status.open).then(|| view! { <RegistrationNotice status=status.clone()/> })}
-        <ErrorSummary errors href_for=field_href/>
+        <ErrorSummary state href_for=field_href/>
+        <SubmissionStatus state/>
         {SignupStep::ALL.into_iter().map(|step| {
             let rows: Vec<_> = rows.iter().filter(|(f, _, _)| step.fields().contains(f)).cloned().collect();
             view! {
@@ -644,7 +657,7 @@ fn CheckForm(page: CheckPage) -> impl IntoView {
                                 <dt>{label}</dt>
                                 <dd>{if value.is_empty() { "—".to_owned() } else { value }}</dd>
                                 <dd class="answer-change">
-                                    <a href={format!("{}#{name}", step.path())}>"Ubah" <span class="visually-hidden">{format!(" {}", label.to_lowercase())}</span></a>
+                                    <a href={format!("{}#{name}", step.path())}>"Ubah" <span class="visually-hidden">{format!(" {}", label.to_ascii_lowercase())}</span></a>
                                 </dd>
                             </div>
                         }).collect_view()}
@@ -652,7 +665,7 @@ fn CheckForm(page: CheckPage) -> impl IntoView {
                 </section>
             }
         }).collect_view()}
-        <ProgressiveForm action errors validate>
+        <ProgressiveForm action=SubmitSignup::url() id=CHECK_FORM state validate>
             {hidden(field::NIK, draft.nik.clone())}
             {hidden(field::KK, draft.kk.clone())}
             {hidden(field::FULL_NAME, draft.full_name.clone())}

@@ -44,9 +44,7 @@ pub struct Response {
 
 impl Response {
     pub fn location(&self) -> Option<&str> {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
     }
 }
 
@@ -91,9 +89,7 @@ impl Browser {
     pub async fn send(&mut self, request: Request<Body>) -> Response {
         let mut request = request;
         if let Some(cookie) = &self.cookie {
-            request
-                .headers_mut()
-                .insert(header::COOKIE, cookie.parse().unwrap());
+            request.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
         }
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
@@ -106,11 +102,7 @@ impl Browser {
             .next_back()
         {
             let pair = set.split(';').next().unwrap().to_owned();
-            self.cookie = if pair.ends_with('=') {
-                None
-            } else {
-                Some(pair)
-            };
+            self.cookie = if pair.ends_with('=') { None } else { Some(pair) };
         }
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         Response {
@@ -132,8 +124,7 @@ impl Browser {
 
     /// A form posted by the browser itself (JavaScript off).
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
-        self.post(path, fields, "text/html,application/xhtml+xml")
-            .await
+        self.post(path, fields, "text/html,application/xhtml+xml").await
     }
 
     /// The same form posted by the WASM client (server-function call).
@@ -159,27 +150,21 @@ impl Browser {
 
     /// Asks for a code, reads it from the outbox and signs in. Returns where the browser went.
     pub async fn sign_in(&mut self, email: &str) -> String {
-        let sent = self
-            .post_form("/api/request-code", &[("email", email)])
-            .await;
+        let sent = self.post_form("/api/request-code", &[("email", email)]).await;
         assert_eq!(sent.location(), Some("/masuk/kode"), "{}", sent.body);
         let code = latest_code(&self.pool, email).await;
         let signed_in = self.post_form("/api/verify-code", &[("code", &code)]).await;
-        signed_in
-            .location()
-            .expect("a redirect after the code")
-            .to_owned()
+        signed_in.location().expect("a redirect after the code").to_owned()
     }
 }
 
 pub async fn latest_code(pool: &PgPool, email: &str) -> String {
-    let body: String = sqlx::query_scalar(
-        "select body from outbox_messages where recipient = $1 order by id desc limit 1",
-    )
-    .bind(email)
-    .fetch_one(pool)
-    .await
-    .unwrap();
+    let body: String =
+        sqlx::query_scalar("select body from outbox_messages where recipient = $1 order by id desc limit 1")
+            .bind(email)
+            .fetch_one(pool)
+            .await
+            .unwrap();
     let at = body.find("Kode masuk Anda: ").unwrap() + "Kode masuk Anda: ".len();
     body[at..at + 6].to_owned()
 }
@@ -195,9 +180,7 @@ fn serde_urlencoded_pairs(fields: &[(&str, &str)]) -> String {
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             b' ' => "+".into(),
             _ => format!("%{b:02X}"),
         })
@@ -255,9 +238,7 @@ pub fn hidden_fields(page: &str) -> Vec<(String, String)> {
         let value_end = value_at + rest[value_at..].find('"').unwrap();
         fields.push((
             name,
-            rest[value_at..value_end]
-                .replace("&amp;", "&")
-                .replace("&quot;", "\""),
+            rest[value_at..value_end].replace("&amp;", "&").replace("&quot;", "\""),
         ));
         rest = &rest[value_end..];
     }
@@ -265,8 +246,5 @@ pub fn hidden_fields(page: &str) -> Vec<(String, String)> {
 }
 
 pub async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(sql)
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap()
 }
