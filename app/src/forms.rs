@@ -105,6 +105,15 @@ impl FormValues {
     }
 }
 
+/// "draft[nik]" -> "nik", "draft[interests][]" -> "interests", "email" -> "email".
+pub(crate) fn field_of(name: &str) -> String {
+    name.split('[')
+        .map(|part| part.trim_end_matches(']'))
+        .rfind(|p| !p.is_empty())
+        .unwrap_or(name)
+        .to_owned()
+}
+
 /// The state one form shares with its error summary and notices.
 #[derive(Clone, Copy)]
 pub struct FormState {
@@ -219,7 +228,7 @@ mod enhance {
     use wasm_bindgen::{closure::Closure, JsCast};
     use web_sys::{FormData, HtmlFormElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 
-    use super::{FormState, FormValues, Submitted, FORM_ERROR};
+    use super::{field_of, FormState, FormValues, Submitted, FORM_ERROR};
     use crate::{
         domain::FieldErrors,
         offline::{self, Delivery, Queued, Snapshot},
@@ -237,16 +246,6 @@ mod enhance {
         pub touched: StoredValue<HashSet<String>>,
         /// The submission being sent or waiting for the connection.
         pub pending: StoredValue<Option<Queued>>,
-    }
-
-    /// "draft[nik]" -> "nik", "draft[interests][]" -> "interests", "email" -> "email".
-    fn field_of(name: &str) -> String {
-        name.split('[')
-            .map(|part| part.trim_end_matches(']'))
-            .filter(|p| !p.is_empty())
-            .last()
-            .unwrap_or(name)
-            .to_owned()
     }
 
     impl Enhancement {
@@ -511,16 +510,6 @@ mod enhance {
             }
         }
     }
-
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn control_names_map_to_fields() {
-            assert_eq!(super::field_of("draft[nik]"), "nik");
-            assert_eq!(super::field_of("draft[interests][]"), "interests");
-            assert_eq!(super::field_of("email"), "email");
-        }
-    }
 }
 
 /// Says plainly when a submission is waiting for the connection, or being sent.
@@ -764,4 +753,27 @@ pub fn ChoiceField(
 /// Values of a form for the flash (fields a plain post could not keep otherwise).
 pub fn values<const N: usize>(pairs: [(&str, &str); N]) -> BTreeMap<String, String> {
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_names_map_to_fields() {
+        assert_eq!(super::field_of("draft[nik]"), "nik");
+        assert_eq!(super::field_of("draft[interests][]"), "interests");
+        assert_eq!(super::field_of("email"), "email");
+    }
+
+    #[test]
+    fn form_values_read_like_a_post() {
+        let values = super::FormValues(vec![
+            ("email".into(), "a@b.id".into()),
+            ("draft[interests][]".into(), "barista".into()),
+            ("draft[interests][]".into(), "menjahit".into()),
+        ]);
+        assert_eq!(values.get("email"), "a@b.id");
+        assert_eq!(values.get("missing"), "");
+        assert_eq!(values.all("draft[interests][]"), ["barista", "menjahit"]);
+        assert!(!values.has("declaration"));
+    }
 }

@@ -197,28 +197,28 @@ pub fn deliver_queued_elsewhere() {
                 .collect()
         })
         .unwrap_or_default();
-    let waiting: Vec<Queued> = all_queued().into_iter().filter(|q| !here.contains(&q.form)).collect();
-    if waiting.is_empty() || !is_online() {
+    // One at a time: each outcome takes the applicant to a page, whose load sends the next.
+    let Some(item) = all_queued().into_iter().find(|q| !here.contains(&q.form)) else {
+        return;
+    };
+    if !is_online() {
         return;
     }
     leptos::task::spawn_local(async move {
-        for item in waiting {
-            match post(&item.url, &item.body).await {
-                Delivery::NotSent => return,
-                // Signed out: the item waits. Signing in returns to its form, which sends it;
-                // following the redirect from here would pull the applicant off the sign-in pages.
-                Delivery::Redirected(_) => return,
-                Delivery::Answered(Ok(Submitted::Accepted { next })) => {
-                    dequeue(&item.form);
-                    clear_draft(&item.form);
-                    return go_to(&next);
-                }
-                Delivery::Answered(answer) => {
-                    // Errors only the server could find: shown on the form's own page.
-                    dequeue(&item.form);
-                    stash_outcome(&item.form, &answer);
-                    return go_to(&item.page);
-                }
+        match post(&item.url, &item.body).await {
+            // Signed out: the item waits. Signing in returns to its form, which sends it;
+            // following the redirect from here would pull the applicant off the sign-in pages.
+            Delivery::NotSent | Delivery::Redirected(_) => {}
+            Delivery::Answered(Ok(Submitted::Accepted { next })) => {
+                dequeue(&item.form);
+                clear_draft(&item.form);
+                go_to(&next);
+            }
+            Delivery::Answered(answer) => {
+                // Errors only the server could find: shown on the form's own page.
+                dequeue(&item.form);
+                stash_outcome(&item.form, &answer);
+                go_to(&item.page);
             }
         }
     });
