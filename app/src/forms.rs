@@ -106,7 +106,8 @@ impl FormValues {
 }
 
 /// "draft[nik]" -> "nik", "draft[interests][]" -> "interests", "email" -> "email".
-pub(crate) fn field_of(name: &str) -> String {
+#[cfg(any(feature = "hydrate", test))]
+fn field_of(name: &str) -> String {
     name.split('[')
         .map(|part| part.trim_end_matches(']'))
         .rfind(|p| !p.is_empty())
