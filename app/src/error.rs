@@ -14,6 +14,11 @@ pub enum AppError {
     Unauthenticated,
     #[error("Terlalu banyak permintaan. Silakan coba lagi dalam {retry_after_secs} detik.")]
     RateLimited { retry_after_secs: u64 },
+    #[error(
+        "Banyak sekali pendaftar saat ini. Isian Anda tersimpan di perangkat ini dan akan dikirim lagi otomatis \
+         dalam {retry_after_secs} detik."
+    )]
+    Busy { retry_after_secs: u64 },
     #[error("Halaman atau data yang dicari tidak ditemukan.")]
     NotFound,
     #[error("Data yang dikirim tidak lengkap. Muat ulang halaman lalu coba lagi.")]

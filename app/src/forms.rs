@@ -299,6 +299,11 @@ mod enhance {
         fn keep(self, item: Queued) {
             offline::enqueue(item);
             self.state.queued.set(true);
+            // Online but not sent: the server asked to wait, or the connection is flaky. Try again
+            // a little later (the `online` event covers coming back from offline).
+            if offline::is_online() {
+                set_timeout(move || self.resend(), std::time::Duration::from_secs(8));
+            }
         }
 
         /// Sends what is waiting, from this page or from an earlier visit.
@@ -519,10 +524,20 @@ pub fn SubmissionStatus(state: FormState) -> impl IntoView {
     view! {
         <div class="submission-status" role="status" aria-live="polite">
             {move || if state.queued.get() {
+                // Offline, or online but the server asked to wait (the launch rush).
+                #[cfg(feature = "hydrate")]
+                let offline = !crate::offline::is_online();
+                #[cfg(not(feature = "hydrate"))]
+                let offline = true;
+                let (why, when) = if offline {
+                    ("tidak ada koneksi internet.", "saat koneksi kembali")
+                } else {
+                    ("server sedang sangat sibuk.", "sebentar lagi")
+                };
                 Some(view! {
                     <p class="notice notice-queued">
-                        <strong>"Belum terkirim: tidak ada koneksi internet."</strong>
-                        " Isian Anda tersimpan di perangkat ini dan akan dikirim otomatis saat koneksi kembali. "
+                        <strong>"Belum terkirim: " {why}</strong>
+                        " Isian Anda tersimpan di perangkat ini dan akan dikirim otomatis " {when} ". "
                         "Anda boleh menutup halaman ini; pengiriman dilanjutkan saat Anda membuka portal lagi."
                     </p>
                 }.into_any())

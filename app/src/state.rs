@@ -96,6 +96,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    pub schedule: Arc<crate::registration::ScheduleCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

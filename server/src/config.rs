@@ -23,6 +23,9 @@ pub struct Config {
     pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
     pub trust_forwarded_for: bool,
     pub request_timeout: Duration,
+    pub max_in_flight: usize,
+    pub max_queued: usize,
+    pub max_queue_wait: Duration,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -82,7 +85,20 @@ impl Config {
             clock_start: parsed::<chrono::DateTime<chrono::FixedOffset>>("PRAKERJA_CLOCK_START")?.map(|t| t.to_utc()),
             trust_forwarded_for: flag("PRAKERJA_TRUST_FORWARDED_FOR", false)?,
             request_timeout: Duration::from_secs(30),
+            max_in_flight: parsed("PRAKERJA_MAX_IN_FLIGHT")?.unwrap_or(64),
+            max_queued: parsed("PRAKERJA_MAX_QUEUED")?.unwrap_or(1024),
+            max_queue_wait: Duration::from_millis(parsed("PRAKERJA_MAX_QUEUE_WAIT_MS")?.unwrap_or(50)),
         })
+    }
+
+    pub fn router_options(&self) -> crate::routes::RouterOptions {
+        crate::routes::RouterOptions {
+            hsts: self.environment == Environment::Production,
+            request_timeout: self.request_timeout,
+            max_in_flight: self.max_in_flight,
+            max_queued: self.max_queued,
+            max_queue_wait: self.max_queue_wait,
+        }
     }
 
     pub fn secure_cookies(&self) -> bool {

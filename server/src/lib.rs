@@ -1,5 +1,6 @@
 //! The Prakerja server: configuration, router, background jobs and the command line.
 
+pub mod admission;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -39,5 +40,6 @@ pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
             dev_mailbox: config.dev_mailbox,
             trust_forwarded_for: config.trust_forwarded_for,
         }),
+        schedule: Default::default(),
     }
 }

@@ -64,8 +64,7 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
             )?);
             let state = server::state(&config, pool);
             jobs::spawn(state.clone(), mailer);
-            let hsts = config.environment == Environment::Production;
-            let router = routes::router(state, hsts, config.request_timeout);
+            let router = routes::router(state, config.router_options());
             let listener = tokio::net::TcpListener::bind(config.addr).await?;
             tracing::info!("listening on http://{}", config.addr);
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())

@@ -26,7 +26,32 @@ use tower_http::{
 /// Largest request body accepted (forms are small; this bounds abuse).
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-pub fn router(state: AppState, hsts: bool, request_timeout: Duration) -> Router {
+/// How the router protects itself.
+#[derive(Clone, Debug)]
+pub struct RouterOptions {
+    pub hsts: bool,
+    pub request_timeout: Duration,
+    pub max_in_flight: usize,
+    pub max_queued: usize,
+    pub max_queue_wait: Duration,
+}
+
+impl Default for RouterOptions {
+    fn default() -> Self {
+        RouterOptions {
+            hsts: false,
+            request_timeout: Duration::from_secs(30),
+            max_in_flight: 64,
+            max_queued: 1024,
+            max_queue_wait: Duration::from_millis(50),
+        }
+    }
+}
+
+pub fn router(state: AppState, options: RouterOptions) -> Router {
+    let hsts = options.hsts;
+    let request_timeout = options.request_timeout;
+    let admission = crate::admission::Admission::new(options.max_in_flight, options.max_queued, options.max_queue_wait);
     let routes = generate_route_list(App);
     let pkg_dir = format!(
         "{}/{}",
@@ -82,6 +107,9 @@ pub fn router(state: AppState, hsts: bool, request_timeout: Duration) -> Router 
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
+                .layer(axum::middleware::from_fn(move |req, next| {
+                    crate::admission::admit(admission.clone(), req, next)
+                }))
                 .layer(CatchPanicLayer::custom(|_| {
                     (StatusCode::INTERNAL_SERVER_ERROR, "Terjadi kesalahan pada server.").into_response()
                 }))

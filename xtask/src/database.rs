@@ -25,8 +25,9 @@ pub fn ensure() -> Result<String> {
     if !forced_private && TcpStream::connect_timeout(&machine, Duration::from_secs(1)).is_ok() {
         return Ok("postgres://postgres@127.0.0.1:5432/prakerja".into());
     }
-    start_private_cluster()?;
-    Ok(format!("postgres://postgres@127.0.0.1:{PRIVATE_PORT}/prakerja"))
+    let cluster = Cluster::private();
+    cluster.start()?;
+    Ok(cluster.url("prakerja"))
 }
 
 /// The same server, another database.
@@ -54,7 +55,7 @@ fn as_cluster_owner(program: &Path) -> Command {
     }
 }
 
-fn postgres_bin_dir() -> Option<PathBuf> {
+pub fn postgres_bin_dir() -> Option<PathBuf> {
     if let Some(dir) = process::output(Command::new("pg_config").arg("--bindir")) {
         let dir = PathBuf::from(dir.trim());
         if dir.join("initdb").exists() {
@@ -77,8 +78,8 @@ fn postgres_bin_dir() -> Option<PathBuf> {
 
 /// The cluster's directory: under the target dir, unless the `postgres` user cannot reach it
 /// (root's home is private), then under /var/tmp.
-fn cluster_dir() -> PathBuf {
-    let preferred = target_dir().join("pgdata");
+fn cluster_dir(name: &str) -> PathBuf {
+    let preferred = target_dir().join(name);
     if !is_root() {
         return preferred;
     }
@@ -91,55 +92,90 @@ fn cluster_dir() -> PathBuf {
     if reachable {
         preferred
     } else {
-        PathBuf::from("/var/tmp/prakerja-pgdata")
+        PathBuf::from(format!("/var/tmp/prakerja-{name}"))
     }
 }
 
-fn start_private_cluster() -> Result {
-    let bin = match postgres_bin_dir() {
-        Some(bin) => bin,
-        None => {
-            println!("xtask: no PostgreSQL found; installing Debian's postgresql");
-            tools::apt_install(&["postgresql"])?;
-            postgres_bin_dir().ok_or("postgresql installed but initdb not found")?
+/// A PostgreSQL cluster of our own, started with the system's initdb/pg_ctl.
+pub struct Cluster {
+    pub dir: PathBuf,
+    pub port: u16,
+}
+
+impl Cluster {
+    /// The cluster the commands use when no other PostgreSQL is there.
+    pub fn private() -> Cluster {
+        Cluster {
+            dir: cluster_dir("pgdata"),
+            port: PRIVATE_PORT,
         }
-    };
-    let dir = cluster_dir();
-    if !dir.join("PG_VERSION").exists() {
-        println!("xtask: creating a private PostgreSQL cluster in {}", dir.display());
-        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        if is_root() {
-            process::run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir))?;
+    }
+
+    /// A cluster the crash test may restart at will.
+    pub fn for_crash_test() -> Cluster {
+        Cluster {
+            dir: cluster_dir("pgdata-crash"),
+            port: PRIVATE_PORT + 1,
         }
-        process::run(as_cluster_owner(&bin.join("initdb")).arg("-D").arg(&dir).args([
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--no-locale",
-        ]))?;
     }
-    let running = as_cluster_owner(&bin.join("pg_ctl"))
-        .arg("status")
-        .arg("-D")
-        .arg(&dir)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !running {
-        println!("xtask: starting the private PostgreSQL cluster on 127.0.0.1:{PRIVATE_PORT}");
-        let options = format!("-p {PRIVATE_PORT} -k {} -c listen_addresses=127.0.0.1", dir.display());
-        process::run(
-            as_cluster_owner(&bin.join("pg_ctl"))
-                .arg("-D")
-                .arg(&dir)
-                .arg("-l")
-                .arg(dir.join("log"))
-                .args(["-o", &options, "-w", "start"]),
-        )?;
+
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
-    Ok(())
+
+    fn bin() -> Result<PathBuf> {
+        match postgres_bin_dir() {
+            Some(bin) => Ok(bin),
+            None => {
+                println!("xtask: no PostgreSQL found; installing Debian's postgresql");
+                tools::apt_install(&["postgresql"])?;
+                postgres_bin_dir().ok_or_else(|| "postgresql installed but initdb not found".to_owned())
+            }
+        }
+    }
+
+    /// `pg_ctl` with its arguments, run as the cluster's owner.
+    pub fn pg_ctl(&self, args: &[&str]) -> Result<Command> {
+        let mut command = as_cluster_owner(&Self::bin()?.join("pg_ctl"));
+        command.args(args).arg("-D").arg(&self.dir);
+        Ok(command)
+    }
+
+    pub fn start(&self) -> Result {
+        let bin = Self::bin()?;
+        if !self.dir.join("PG_VERSION").exists() {
+            println!("xtask: creating a private PostgreSQL cluster in {}", self.dir.display());
+            std::fs::create_dir_all(&self.dir).map_err(|e| e.to_string())?;
+            if is_root() {
+                process::run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&self.dir))?;
+            }
+            process::run(as_cluster_owner(&bin.join("initdb")).arg("-D").arg(&self.dir).args([
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+            ]))?;
+        }
+        let running = self.pg_ctl(&["status"])?.output().is_ok_and(|o| o.status.success());
+        if !running {
+            println!(
+                "xtask: starting the private PostgreSQL cluster on 127.0.0.1:{}",
+                self.port
+            );
+            let options = format!(
+                "-p {} -k {} -c listen_addresses=127.0.0.1",
+                self.port,
+                self.dir.display()
+            );
+            let log = self.dir.join("log");
+            let log = log.to_string_lossy();
+            process::run(self.pg_ctl(&["-l", &log, "-o", &options, "-w", "start"])?)?;
+        }
+        Ok(())
+    }
 }
 
 /// Drops and recreates a database and applies the migrations with psql (for `sqlx-prepare`,

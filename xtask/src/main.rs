@@ -18,6 +18,11 @@ usage: cargo xtask <command> [options]
   test             everything: unit, database and end-to-end tests
   end-to-end [--dev] [-- PLAYWRIGHT ARGS]
                    Playwright tests in Debian's chromium, JavaScript on and off
+  bench [-- OPTIONS]
+                   the launch-rush benchmark: signups at fixed rates against a release server,
+                   overload, and the database's raw ceiling (see README, Surge readiness)
+  crash-test       kill -9 the server and restart PostgreSQL under load; no acknowledged
+                   signup may be lost or doubled, and the server must recover by itself
   sqlx-prepare     refresh the offline query data in .sqlx/ (needs PostgreSQL)
   tools            install the pinned tools that are missing
   database         print the DATABASE_URL the other commands use (starting a cluster if needed)
@@ -37,6 +42,8 @@ fn main() -> ExitCode {
         Some("watch") => commands::watch(),
         Some("test") => commands::test(),
         Some("end-to-end") => commands::end_to_end(profile, playwright_args(&args)),
+        Some("bench") => commands::bench(playwright_args(&args)),
+        Some("crash-test") => commands::crash_test(),
         Some("sqlx-prepare") => commands::sqlx_prepare(),
         Some("tools") => tools::ensure_all().map(|_| ()),
         Some("database") => database::ensure().map(|url| println!("{url}")),
@@ -56,7 +63,8 @@ fn main() -> ExitCode {
 
 pub type Result<T = ()> = std::result::Result<T, String>;
 
-/// Whatever follows `--` goes to Playwright (e.g. `-- -g "offline"` to run some specs).
+/// Whatever follows `--` goes to the tool underneath (Playwright: `-- -g "offline"`; the benchmark:
+/// `-- --rates 1000,2000 --step-seconds 5`).
 fn playwright_args(args: &[String]) -> Vec<String> {
     args.iter().skip_while(|a| *a != "--").skip(1).cloned().collect()
 }
@@ -180,6 +188,52 @@ mod commands {
         );
         drop(servers);
         status
+    }
+
+    /// Builds the release server and the load generator.
+    fn load_tools() -> Result<(site::Built, std::path::PathBuf)> {
+        let built = build(Profile::Release)?;
+        process::run(process::cargo(&["build", "--release", "-p", "load"]).env("SQLX_OFFLINE", "true"))?;
+        Ok((built, crate::target_dir().join("release/prakerja-load")))
+    }
+
+    pub fn bench(extra: Vec<String>) -> Result {
+        let (built, load) = load_tools()?;
+        let url = database::with_name(&database::ensure()?, "prakerja_bench");
+        let pgbench = database::postgres_bin_dir().ok_or("pgbench not found")?.join("pgbench");
+        process::run(
+            std::process::Command::new(load)
+                .arg("bench")
+                .args(["--server-bin", &built.server_bin.to_string_lossy()])
+                .args(["--site-root", &built.site_root.to_string_lossy()])
+                .args(["--database-url", &url])
+                .args(["--pgbench", &pgbench.to_string_lossy()])
+                .args(&extra),
+        )
+    }
+
+    pub fn crash_test() -> Result {
+        let (built, load) = load_tools()?;
+        // A cluster of our own: the test restarts it in immediate mode.
+        let cluster = database::Cluster::for_crash_test();
+        cluster.start()?;
+        let log = cluster.dir.join("log");
+        let restart = cluster.pg_ctl(&["restart", "-m", "immediate", "-w", "-l", &log.to_string_lossy()])?;
+        let restart = std::iter::once(restart.get_program().to_string_lossy().into_owned())
+            .chain(restart.get_args().map(|a| a.to_string_lossy().into_owned()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let outcome = process::run(
+            std::process::Command::new(load)
+                .arg("crash")
+                .args(["--server-bin", &built.server_bin.to_string_lossy()])
+                .args(["--site-root", &built.site_root.to_string_lossy()])
+                .args(["--database-url", &cluster.url("prakerja_crash")])
+                .args(["--pg-restart", &restart])
+                .args(["--port", "3300"]),
+        );
+        let _ = process::run(cluster.pg_ctl(&["stop", "-m", "fast"])?);
+        outcome
     }
 
     pub fn sqlx_prepare() -> Result {

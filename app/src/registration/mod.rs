@@ -24,8 +24,40 @@ pub struct RegistrationStatus {
 
 #[server(prefix = "/api", endpoint = "registration-status")]
 pub async fn load_registration_status() -> Result<RegistrationStatus, AppError> {
-    let state = crate::state::app_state()?;
-    db::status(&state.pool, state.clock.now()).await
+    status(&crate::state::app_state()?).await
+}
+
+/// The schedule as last read, for a few seconds: every signup checks the window, and during a
+/// launch rush that must not cost two queries each. Operators' changes apply within the TTL.
+#[cfg(feature = "ssr")]
+#[derive(Default)]
+pub struct ScheduleCache(std::sync::Mutex<Option<(std::time::Instant, schedule::Schedule)>>);
+
+#[cfg(feature = "ssr")]
+const SCHEDULE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether registration is open now, from the cached schedule.
+#[cfg(feature = "ssr")]
+pub async fn status(state: &crate::state::AppState) -> Result<RegistrationStatus, AppError> {
+    let now = state.clock.now();
+    let fresh = |cache: &Option<(std::time::Instant, schedule::Schedule)>| {
+        cache
+            .as_ref()
+            .filter(|(read_at, _)| read_at.elapsed() < SCHEDULE_CACHE_TTL)
+            .map(|(_, s)| s.clone())
+    };
+    let cached = state.schedule.0.lock().ok().and_then(|cache| fresh(&cache));
+    let schedule = match cached {
+        Some(schedule) => schedule,
+        None => {
+            let schedule = db::load_schedule(&state.pool, now).await?;
+            if let Ok(mut cache) = state.schedule.0.lock() {
+                *cache = Some((std::time::Instant::now(), schedule.clone()));
+            }
+            schedule
+        }
+    };
+    Ok(db::status_of(&schedule, now))
 }
 
 #[cfg(feature = "ssr")]
@@ -73,15 +105,18 @@ pub mod db {
         executor: impl PgExecutor<'_> + Copy,
         at: DateTime<Utc>,
     ) -> Result<RegistrationStatus, AppError> {
-        let schedule = load_schedule(executor, at).await?;
+        Ok(status_of(&load_schedule(executor, at).await?, at))
+    }
+
+    pub fn status_of(schedule: &Schedule, at: DateTime<Utc>) -> RegistrationStatus {
         let next_change = schedule.next_change(at);
-        Ok(RegistrationStatus {
+        RegistrationStatus {
             open: schedule.is_open(at),
             now: at.timestamp(),
             next_change: next_change.map(|t| t.timestamp()),
             next_change_label: next_change.map(format_wib),
             today: date_in_program_tz(at).to_string(),
-        })
+        }
     }
 
     pub async fn add_exception(

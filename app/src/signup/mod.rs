@@ -65,7 +65,7 @@ pub async fn load_signup_step(step: SignupStep) -> Result<StepPage, AppError> {
         .await?
         .map(|f| f.errors)
         .unwrap_or_default();
-    let status = crate::registration::db::status(&state.pool, state.clock.now()).await?;
+    let status = crate::registration::status(&state).await?;
     Ok(StepPage {
         step,
         draft,
@@ -109,7 +109,7 @@ pub async fn load_signup_check() -> Result<CheckPage, AppError> {
     let draft = db::load_draft(&state.pool, account_id).await?;
     let flash = session.take_flash(&state.pool, CHECK_FORM).await?.unwrap_or_default();
     let now = state.clock.now();
-    let status = crate::registration::db::status(&state.pool, now).await?;
+    let status = crate::registration::status(&state).await?;
     // Problems left in the steps are listed here too, each linking to its step.
     let mut errors = flash.errors;
     if let Err(found) = SignupApplication::parse(&draft, true, crate::registration::date_in_program_tz(now)) {
@@ -147,12 +147,14 @@ pub async fn submit_signup(
             next: format!("{}?baru=1", crate::dashboard::DASHBOARD_PATH),
         };
 
-        // A replay of a submission that already went through answers as the first one did.
-        if db::completed_submission(&state.pool, key, account_id).await?.is_some() {
+        let now = state.clock.now();
+        let status = crate::registration::status(&state).await?;
+        let parsed = SignupApplication::parse(&draft, declared, crate::registration::date_in_program_tz(now));
+        // A replay of a submission that already went through answers as the first one did, even
+        // if the window has closed since. (On the usual path the database call answers replays.)
+        if (!status.open || parsed.is_err()) && db::completed_submission(&state.pool, key, account_id).await?.is_some() {
             return reply(&state, CHECK_FORM, CHECK_PATH, registered, values).await;
         }
-        let now = state.clock.now();
-        let status = crate::registration::db::status(&state.pool, now).await?;
         if !status.open {
             db::save_draft(&state.pool, account_id, &draft, now).await?;
             let when = status
@@ -169,11 +171,7 @@ pub async fn submit_signup(
             )
             .await;
         }
-        let application = match SignupApplication::parse(
-            &draft,
-            declared,
-            crate::registration::date_in_program_tz(now),
-        ) {
+        let application = match parsed {
             Ok(application) => application,
             Err(errors) => {
                 db::save_draft(&state.pool, account_id, &draft, now).await?;
@@ -337,8 +335,9 @@ pub mod db {
         format!("PK-{}-{}-{}", group(), group(), group())
     }
 
-    /// Registers an applicant in one transaction. The constraints decide the races: the NIK
-    /// claim (unique NIK), the two family-card slots (at most 2 NIKs per KK) and the key.
+    /// Registers an applicant: one call to the database (the function `register_applicant`).
+    /// The constraints decide the races: the NIK claim (unique NIK), the two family-card slots
+    /// (at most 2 NIKs per KK) and the idempotency key (a replay registers once).
     pub async fn register(
         pool: &PgPool,
         account_id: Uuid,
@@ -346,34 +345,13 @@ pub mod db {
         application: &SignupApplication,
         now: DateTime<Utc>,
     ) -> Result<Registration, AppError> {
-        let mut tx = pool.begin().await?;
-        // A concurrent retry with the same key waits here until the first one commits or rolls back.
-        let claimed_key = sqlx::query_scalar!(
-            r#"insert into idempotency_keys (key, account_id, operation) values ($1, $2, 'signup')
-               on conflict (key) do nothing returning key"#,
+        let row = sqlx::query!(
+            r#"select outcome as "outcome!", reference from register_applicant(
+                   $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"#,
             key,
-            account_id
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        if claimed_key.is_none() {
-            drop(tx);
-            return match completed_submission(pool, key, account_id).await? {
-                Some(reference) => Ok(Registration::Registered { reference }),
-                None => Err(AppError::BadRequest),
-            };
-        }
-
-        let applicant_id = Uuid::new_v4();
-        let reference = new_reference();
-        let inserted = sqlx::query_scalar!(
-            r#"insert into applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, birth_place,
-                   province_code, city, mobile, education, employment_status, interests, registered_at)
-               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-               on conflict (account_id) do nothing returning id"#,
-            applicant_id,
             account_id,
-            reference,
+            Uuid::new_v4(),
+            new_reference(),
             application.nik.as_str(),
             application.kk.as_str(),
             application.full_name.as_str(),
@@ -388,59 +366,27 @@ pub mod db {
             &application.interests.codes(),
             now,
         )
-        .fetch_optional(&mut *tx)
+        .fetch_one(pool)
         .await?;
-        if inserted.is_none() {
-            drop(tx);
-            let reference = sqlx::query_scalar!("select reference from applicants where account_id = $1", account_id)
-                .fetch_one(pool)
-                .await?;
-            return Ok(Registration::AlreadyRegistered { reference });
+        let reference = || {
+            row.reference
+                .clone()
+                .ok_or_else(|| AppError::internal("register_applicant: no reference"))
+        };
+        match row.outcome.as_str() {
+            "registered" => Ok(Registration::Registered {
+                reference: reference()?,
+            }),
+            "already-registered" => Ok(Registration::AlreadyRegistered {
+                reference: reference()?,
+            }),
+            "nik-taken" => Ok(Registration::NikTaken),
+            "family-card-full" => Ok(Registration::FamilyCardFull),
+            "key-conflict" => Err(AppError::BadRequest),
+            other => Err(AppError::internal(format!(
+                "register_applicant: unexpected outcome {other}"
+            ))),
         }
-
-        let nik_claimed = sqlx::query_scalar!(
-            "insert into nik_claims (nik, applicant_id) values ($1, $2) on conflict (nik) do nothing returning nik",
-            application.nik.as_str(),
-            applicant_id
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        if nik_claimed.is_none() {
-            return Ok(Registration::NikTaken);
-        }
-
-        let mut slot_taken = false;
-        for slot in [1i16, 2] {
-            let taken = sqlx::query_scalar!(
-                r#"insert into family_card_slots (kk, slot, applicant_id) values ($1, $2, $3)
-                   on conflict (kk, slot) do nothing returning slot"#,
-                application.kk.as_str(),
-                slot,
-                applicant_id
-            )
-            .fetch_optional(&mut *tx)
-            .await?;
-            if taken.is_some() {
-                slot_taken = true;
-                break;
-            }
-        }
-        if !slot_taken {
-            return Ok(Registration::FamilyCardFull);
-        }
-
-        sqlx::query!("delete from signup_drafts where account_id = $1", account_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query!(
-            "update idempotency_keys set outcome = $2 where key = $1",
-            key,
-            serde_json::json!({ "reference": reference })
-        )
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Registration::Registered { reference })
     }
 }
 

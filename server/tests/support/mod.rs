@@ -67,9 +67,10 @@ impl Browser {
             pool: pool.clone(),
             clock: clock.clone(),
             settings: Arc::new(Settings::for_tests()),
+            schedule: Default::default(),
         };
         Browser {
-            router: server::routes::router(state, false, std::time::Duration::from_secs(30)),
+            router: server::routes::router(state, Default::default()),
             pool,
             clock,
             cookie: None,
@@ -91,7 +92,12 @@ impl Browser {
         if let Some(cookie) = &self.cookie {
             request.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
         }
+        let path = request.uri().path().to_owned();
+        let started = std::time::Instant::now();
         let response = self.router.clone().oneshot(request).await.unwrap();
+        if started.elapsed() > std::time::Duration::from_secs(2) {
+            eprintln!("SLOW {path}: {:?} -> {}", started.elapsed(), response.status());
+        }
         let status = response.status();
         let headers = response.headers().clone();
         // Like a browser, the last cookie set wins.

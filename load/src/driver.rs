@@ -1,0 +1,179 @@
+//! An open-loop load driver: requests leave at a fixed rate whatever the server does, and each
+//! latency is measured from the moment the request was *due*, so a server that stalls cannot hide
+//! it by slowing the sender (coordinated omission).
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{header, Request};
+use hyper_util::{
+    client::legacy::{connect::HttpConnector, Client},
+    rt::TokioExecutor,
+};
+
+use crate::applicants::signup_body;
+
+pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+pub fn client() -> HttpClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(4096)
+        .build(connector)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// 200 and the signup accepted: the portal acknowledged it.
+    Acknowledged,
+    /// 503 "please wait" from admission control.
+    ToldToWait,
+    /// Anything else: an error status, a broken connection, a timeout.
+    Failed,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sample {
+    /// When the request was due, from the start of the run.
+    pub due: Duration,
+    pub latency: Duration,
+    pub outcome: Outcome,
+    pub applicant: u64,
+}
+
+/// One signup in flight: applicant `n`, signed in with `session_token`.
+async fn send(client: &HttpClient, base: &str, cookie: &str, n: u64, token: &str) -> Outcome {
+    let body = format!("{}&idempotency_key={}", signup_body(n), uuid::Uuid::new_v4());
+    let request = Request::post(format!("{base}/api/signup-submit"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, format!("{cookie}={token}"))
+        .body(Full::new(Bytes::from(body)));
+    let Ok(request) = request else { return Outcome::Failed };
+    let response = match tokio::time::timeout(Duration::from_secs(10), client.request(request)).await {
+        Ok(Ok(response)) => response,
+        _ => return Outcome::Failed,
+    };
+    let status = response.status();
+    let body = match response.into_body().collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(_) => return Outcome::Failed,
+    };
+    match status.as_u16() {
+        200 if body.starts_with(b"{\"Accepted\"") => Outcome::Acknowledged,
+        503 => Outcome::ToldToWait,
+        _ => Outcome::Failed,
+    }
+}
+
+/// What to drive.
+pub struct Run<'a> {
+    pub client: &'a HttpClient,
+    pub base: &'a str,
+    pub cookie: &'a str,
+    /// Session tokens, one per applicant; applicant n uses `tokens[n - first]`.
+    pub tokens: Arc<Vec<String>>,
+    pub first_applicant: u64,
+    pub rate: u32,
+    pub duration: Duration,
+}
+
+/// Sends `rate` signups a second for `duration` and returns one sample per signup.
+pub async fn drive(run: Run<'_>) -> Vec<Sample> {
+    let total = (run.rate as f64 * run.duration.as_secs_f64()) as u64;
+    assert!(total as usize <= run.tokens.len(), "not enough sessions prepared");
+    let samples = Arc::new(Mutex::new(Vec::with_capacity(total as usize)));
+    let interval = Duration::from_secs_f64(1.0 / run.rate as f64);
+    let start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..total {
+        let due = start + interval.mul_f64(i as f64);
+        tokio::time::sleep_until(due.into()).await;
+        let (client, base, cookie) = (run.client.clone(), run.base.to_owned(), run.cookie.to_owned());
+        let (tokens, samples) = (run.tokens.clone(), samples.clone());
+        let n = run.first_applicant + i;
+        tasks.spawn(async move {
+            let outcome = send(&client, &base, &cookie, n, &tokens[i as usize]).await;
+            let sample = Sample {
+                due: due - start,
+                latency: due.elapsed(),
+                outcome,
+                applicant: n,
+            };
+            samples.lock().unwrap_or_else(|e| e.into_inner()).push(sample);
+        });
+        // Reap finished tasks as we go, so the set stays small.
+        while tasks.try_join_next().is_some() {}
+    }
+    while tasks.join_next().await.is_some() {}
+    let mut samples = std::mem::take(&mut *samples.lock().unwrap_or_else(|e| e.into_inner()));
+    samples.sort_by_key(|s| s.due);
+    samples
+}
+
+/// Latency percentiles and counts of a set of samples.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub sent: usize,
+    pub acknowledged: usize,
+    pub told_to_wait: usize,
+    pub failed: usize,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub p999: Duration,
+    pub max: Duration,
+    /// Latency of acknowledged signups only.
+    pub acknowledged_p50: Duration,
+    pub acknowledged_p99: Duration,
+}
+
+fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[index]
+}
+
+pub fn summarize(samples: &[Sample]) -> Summary {
+    let mut all: Vec<Duration> = samples.iter().map(|s| s.latency).collect();
+    all.sort_unstable();
+    let mut acknowledged: Vec<Duration> = samples
+        .iter()
+        .filter(|s| s.outcome == Outcome::Acknowledged)
+        .map(|s| s.latency)
+        .collect();
+    acknowledged.sort_unstable();
+    let count = |o: Outcome| samples.iter().filter(|s| s.outcome == o).count();
+    Summary {
+        sent: samples.len(),
+        acknowledged: count(Outcome::Acknowledged),
+        told_to_wait: count(Outcome::ToldToWait),
+        failed: count(Outcome::Failed),
+        p50: percentile(&all, 0.50),
+        p99: percentile(&all, 0.99),
+        p999: percentile(&all, 0.999),
+        max: all.last().copied().unwrap_or_default(),
+        acknowledged_p50: percentile(&acknowledged, 0.50),
+        acknowledged_p99: percentile(&acknowledged, 0.99),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_take_the_ceiling_rank() {
+        let sorted: Vec<Duration> = (1..=1000).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&sorted, 0.5), Duration::from_millis(500));
+        assert_eq!(percentile(&sorted, 0.99), Duration::from_millis(990));
+        assert_eq!(percentile(&sorted, 0.999), Duration::from_millis(999));
+        assert_eq!(percentile(&[], 0.99), Duration::ZERO);
+    }
+}

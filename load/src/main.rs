@@ -1,0 +1,493 @@
+//! `prakerja-load`: the launch-rush benchmark and the crash test of the signup path.
+//! Run through `cargo xtask bench` and `cargo xtask crash-test`, which build and locate everything.
+
+mod applicants;
+mod driver;
+mod fixtures;
+
+use std::{
+    collections::HashMap,
+    process::{ExitCode, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use driver::{drive, summarize, HttpClient, Outcome, Run, Sample, Summary};
+use sqlx::{postgres::PgPoolOptions, PgPool};
+use tokio::process::{Child, Command};
+
+type Error = Box<dyn std::error::Error>;
+
+/// A registration-window Wednesday morning for the server's clock.
+const CLOCK_START: &str = "2026-12-02T10:00:00+07:00";
+/// A rate is held when its p99 is under this, with no errors and nobody told to wait.
+const HELD_P99: Duration = Duration::from_millis(100);
+/// Under overload every request must be answered within this (served or told to wait).
+const OVERLOAD_ANSWER: Duration = Duration::from_secs(1);
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = Options::parse(&args);
+    let result = match args.first().map(String::as_str) {
+        Some("bench") => bench(&options).await,
+        Some("crash") => crash(&options).await,
+        _ => Err("usage: prakerja-load bench|crash --server-bin PATH --site-root PATH --database-url URL ...".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("prakerja-load: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--name value` pairs.
+struct Options(HashMap<String, String>);
+
+impl Options {
+    fn parse(args: &[String]) -> Options {
+        let mut map = HashMap::new();
+        let mut rest = args.iter().skip(1);
+        while let Some(name) = rest.next() {
+            if let (Some(name), Some(value)) = (name.strip_prefix("--"), rest.next()) {
+                map.insert(name.to_owned(), value.clone());
+            }
+        }
+        Options(map)
+    }
+
+    fn get(&self, name: &str) -> Result<&str, Error> {
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| format!("--{name} is required").into())
+    }
+
+    fn number<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, Error> {
+        match self.0.get(name) {
+            Some(value) => value
+                .parse()
+                .map_err(|_| format!("--{name}: not a number: {value}").into()),
+            None => Ok(default),
+        }
+    }
+}
+
+/// The portal under test: a release server on a fresh database.
+struct Portal {
+    child: Child,
+    server_bin: String,
+    env: Vec<(String, String)>,
+    base: String,
+    pool: PgPool,
+}
+
+impl Portal {
+    async fn start(options: &Options) -> Result<Portal, Error> {
+        let database_url = options.get("database-url")?.to_owned();
+        recreate_database(&database_url).await?;
+        let port: u16 = options.number("port", 3200)?;
+        let mut env = vec![
+            ("PRAKERJA_ENV".to_owned(), "production".to_owned()),
+            (
+                "PRAKERJA_SECRET".to_owned(),
+                "benchmark-secret-benchmark-secret-0123456789".to_owned(),
+            ),
+            ("DATABASE_URL".to_owned(), database_url.clone()),
+            ("PRAKERJA_ADDR".to_owned(), format!("127.0.0.1:{port}")),
+            ("LEPTOS_SITE_ROOT".to_owned(), options.get("site-root")?.to_owned()),
+            ("PRAKERJA_CLOCK_START".to_owned(), CLOCK_START.to_owned()),
+            ("RUST_LOG".to_owned(), "error".to_owned()),
+        ];
+        for (option, variable) in [
+            ("pool-size", "PRAKERJA_DATABASE_POOL_SIZE"),
+            ("max-in-flight", "PRAKERJA_MAX_IN_FLIGHT"),
+            ("max-queue-wait-ms", "PRAKERJA_MAX_QUEUE_WAIT_MS"),
+        ] {
+            if let Ok(value) = options.get(option) {
+                env.push((variable.to_owned(), value.to_owned()));
+            }
+        }
+        let server_bin = options.get("server-bin")?.to_owned();
+        let child = spawn_server(&server_bin, &env)?;
+        let base = format!("http://127.0.0.1:{port}");
+        wait_until_healthy(&driver::client(), &base, Duration::from_secs(60)).await?;
+        let pool = PgPoolOptions::new().max_connections(2).connect(&database_url).await?;
+        Ok(Portal {
+            child,
+            server_bin,
+            env,
+            base,
+            pool,
+        })
+    }
+
+    async fn kill(&mut self) -> Result<(), Error> {
+        self.child.kill().await?;
+        Ok(())
+    }
+
+    async fn restart(&mut self) -> Result<(), Error> {
+        self.child = spawn_server(&self.server_bin, &self.env)?;
+        Ok(())
+    }
+}
+
+fn spawn_server(bin: &str, env: &[(String, String)]) -> Result<Child, Error> {
+    let mut command = Command::new(bin);
+    command
+        .arg("serve")
+        .envs(env.iter().cloned())
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    Ok(command.spawn()?)
+}
+
+async fn wait_until_healthy(client: &HttpClient, base: &str, patience: Duration) -> Result<(), Error> {
+    let deadline = Instant::now() + patience;
+    loop {
+        let request = hyper::Request::get(format!("{base}/healthz")).body(Default::default())?;
+        if let Ok(Ok(response)) = tokio::time::timeout(Duration::from_secs(2), client.request(request)).await {
+            if response.status().is_success() {
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{base} did not become healthy").into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn recreate_database(url: &str) -> Result<(), Error> {
+    use sqlx::migrate::MigrateDatabase;
+    if sqlx::Postgres::database_exists(url).await? {
+        sqlx::Postgres::force_drop_database(url).await?;
+    }
+    sqlx::Postgres::create_database(url).await?;
+    Ok(())
+}
+
+/// Applicants acknowledged in `samples` that are in the database, and how many rows they have.
+async fn rows_for(pool: &PgPool, samples: &[Sample]) -> Result<(i64, i64), Error> {
+    let niks: Vec<String> = samples
+        .iter()
+        .filter(|s| s.outcome == Outcome::Acknowledged)
+        .map(|s| applicants::nik_of(s.applicant))
+        .collect();
+    let (rows, distinct): (i64, i64) =
+        sqlx::query_as("select count(*), count(distinct nik) from applicants where nik = any($1)")
+            .bind(&niks)
+            .fetch_one(pool)
+            .await?;
+    Ok((rows, distinct))
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.1}", duration.as_secs_f64() * 1000.0)
+}
+
+struct Step {
+    rate: u32,
+    summary: Summary,
+    achieved: f64,
+    rows: i64,
+}
+
+impl Step {
+    fn held(&self) -> bool {
+        self.summary.p99 < HELD_P99 && self.summary.failed == 0 && self.summary.told_to_wait == 0
+    }
+}
+
+async fn run_step(
+    portal: &Portal,
+    client: &HttpClient,
+    next: &mut u64,
+    rate: u32,
+    seconds: u64,
+) -> Result<Step, Error> {
+    let count = rate as u64 * seconds;
+    let tokens = Arc::new(fixtures::signed_in(&portal.pool, *next, count).await?);
+    let run = Run {
+        client,
+        base: &portal.base,
+        cookie: "__Host-prakerja",
+        tokens,
+        first_applicant: *next,
+        rate,
+        duration: Duration::from_secs(seconds),
+    };
+    let started = Instant::now();
+    let samples = drive(run).await;
+    let elapsed = started.elapsed();
+    *next += count;
+    let summary = summarize(&samples);
+    let (rows, distinct) = rows_for(&portal.pool, &samples).await?;
+    if rows != distinct || rows != summary.acknowledged as i64 {
+        return Err(format!(
+            "rate {rate}: {} acknowledged but {rows} rows ({distinct} distinct)",
+            summary.acknowledged
+        )
+        .into());
+    }
+    Ok(Step {
+        rate,
+        achieved: summary.acknowledged as f64 / elapsed.as_secs_f64(),
+        summary,
+        rows,
+    })
+}
+
+/// The launch-rush benchmark: a ladder of fixed rates, the highest held, 3x overload, and the
+/// raw ceiling of the database measured with pgbench on the same row shape.
+async fn bench(options: &Options) -> Result<(), Error> {
+    let seconds: u64 = options.number("step-seconds", 10)?;
+    let rates: Vec<u32> = options
+        .get("rates")
+        .unwrap_or("500,1000,1500,2000,2500,3000,3500,4000")
+        .split(',')
+        .map(|r| r.trim().parse())
+        .collect::<Result<_, _>>()?;
+    let portal = Portal::start(options).await?;
+    let client = driver::client();
+    let mut next = 0;
+    println!("warming up…");
+    run_step(&portal, &client, &mut next, 200, 3).await?;
+
+    println!("\n| offered/s | achieved/s | p50 ms | p99 ms | p99.9 ms | failed | told to wait | acknowledged | rows |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut steps = Vec::new();
+    for rate in rates {
+        let step = run_step(&portal, &client, &mut next, rate, seconds).await?;
+        let s = &step.summary;
+        println!(
+            "| {} | {:.0} | {} | {} | {} | {} | {} | {} | {} |",
+            rate,
+            step.achieved,
+            ms(s.p50),
+            ms(s.p99),
+            ms(s.p999),
+            s.failed,
+            s.told_to_wait,
+            s.acknowledged,
+            step.rows
+        );
+        let collapsing = s.p99 > Duration::from_secs(2) || s.failed * 20 > s.sent;
+        steps.push(step);
+        if collapsing {
+            break;
+        }
+        // Let the database settle (checkpoints, autovacuum) between steps.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let held = steps.iter().filter(|s| s.held()).map(|s| s.rate).max().unwrap_or(0);
+    println!(
+        "\nHighest rate held (p99 < {} ms, no errors): {held} signups/s",
+        HELD_P99.as_millis()
+    );
+
+    if held > 0 {
+        let rate = held * 3;
+        let step = run_step(&portal, &client, &mut next, rate, seconds).await?;
+        let s = &step.summary;
+        println!(
+            "Overload at 3x ({rate}/s): slowest answer {} ms ({} within {} ms: {}); {} acknowledged \
+             (p50 {} ms, p99 {} ms), {} told to wait, {} failed",
+            ms(s.max),
+            if s.max <= OVERLOAD_ANSWER {
+                "all answered"
+            } else {
+                "NOT all answered"
+            },
+            OVERLOAD_ANSWER.as_millis(),
+            if s.max <= OVERLOAD_ANSWER { "yes" } else { "no" },
+            s.acknowledged,
+            ms(s.acknowledged_p50),
+            ms(s.acknowledged_p99),
+            s.told_to_wait,
+            s.failed
+        );
+    }
+
+    drop(portal);
+    let raw = pgbench(options).await?;
+    println!("Raw database ceiling (pgbench, same rows and indexes, synchronous_commit=on): {raw:.0} signups/s");
+    if raw > 0.0 {
+        println!("Ratio portal/raw: {:.2}", held as f64 / raw);
+    }
+    Ok(())
+}
+
+/// The database alone: pgbench inserting what a signup inserts (applicant, NIK claim, family-card
+/// slot, idempotency key) with the same indexes and durable commits, as fast as it can.
+async fn pgbench(options: &Options) -> Result<f64, Error> {
+    let url = options.get("database-url")?;
+    let pgbench = options.get("pgbench")?;
+    let clients: u32 = options.number("pgbench-clients", 16)?;
+    let pool = PgPoolOptions::new().max_connections(1).connect(url).await?;
+    sqlx::query("create sequence if not exists pgbench_signup")
+        .execute(&pool)
+        .await?;
+    // Accounts exist before the rush, as in the portal.
+    sqlx::query(
+        "insert into accounts (id, email) select md5('pgbench-account-' || n)::uuid, 'pgbench-' || n || '@contoh.id' \
+         from generate_series(1, 400000) n",
+    )
+    .execute(&pool)
+    .await?;
+    let script = r#"
+with n as (select nextval('pgbench_signup') as n),
+applicant as (
+    insert into applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, birth_place,
+        province_code, city, mobile, education, employment_status, interests, registered_at)
+    select md5('pgbench-applicant-' || n)::uuid, md5('pgbench-account-' || n)::uuid,
+        'PK-' || substr(upper(lpad(to_hex(n), 12, '0')), 1, 4) || '-' || substr(upper(lpad(to_hex(n), 12, '0')), 5, 4)
+            || '-' || substr(upper(lpad(to_hex(n), 12, '0')), 9, 4),
+        '1' || lpad(n::text, 15, '0'), '2' || lpad((n / 2)::text, 15, '0'), 'Pendaftar Uji Beban', date '1990-01-01',
+        'L', 'Jakarta', '31', 'Kota Jakarta Selatan', '+628' || lpad(n::text, 9, '0'), 'sma', 'korban-phk',
+        array['barista'], now()
+    from n returning id, nik, kk
+),
+claim as (insert into nik_claims (nik, applicant_id) select nik, id from applicant),
+slot as (insert into family_card_slots (kk, slot, applicant_id) select kk, 1 + (select n from n) % 2, id from applicant)
+insert into idempotency_keys (key, account_id, operation, outcome)
+select md5('pgbench-key-' || n)::uuid, md5('pgbench-account-' || n)::uuid, 'signup', '{"reference": "x"}'::jsonb from n;
+"#;
+    let path = std::env::temp_dir().join("prakerja-pgbench-signup.sql");
+    std::fs::write(&path, script)?;
+    let output = Command::new(pgbench)
+        .args(["-n", "-c", &clients.to_string(), "-j", "2", "-T", "10", "-f"])
+        .arg(&path)
+        .arg(url)
+        .output()
+        .await?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!("pgbench failed: {}{}", stdout, String::from_utf8_lossy(&output.stderr)).into());
+    }
+    let tps = stdout
+        .lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l["tps = ".len()..].split_whitespace().next())
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| format!("no tps in pgbench output: {stdout}"))?;
+    Ok(tps)
+}
+
+/// Under load: kill -9 the server and start it again, then restart PostgreSQL at once (immediate
+/// mode). Every acknowledged signup must be in the database exactly once, and the server must
+/// serve again after the database comes back without being restarted.
+async fn crash(options: &Options) -> Result<(), Error> {
+    let rate: u32 = options.number("rate", 300)?;
+    let seconds: u64 = options.number("seconds", 24)?;
+    let restart_database: Vec<String> = options
+        .get("pg-restart")?
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let mut portal = Portal::start(options).await?;
+    let client = driver::client();
+    let count = rate as u64 * seconds;
+    let tokens = Arc::new(fixtures::signed_in(&portal.pool, 0, count).await?);
+    let base = portal.base.clone();
+    let load = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let run = Run {
+                client: &client,
+                base: &base,
+                cookie: "__Host-prakerja",
+                tokens,
+                first_applicant: 0,
+                rate,
+                duration: Duration::from_secs(seconds),
+            };
+            drive(run).await
+        })
+    };
+    let started = Instant::now();
+    let at = |fraction: f64| Duration::from_secs_f64(seconds as f64 * fraction);
+
+    tokio::time::sleep(at(0.2)).await;
+    println!("{:>5.1} s  kill -9 the server", started.elapsed().as_secs_f64());
+    portal.kill().await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    println!("{:>5.1} s  start the server again", started.elapsed().as_secs_f64());
+    portal.restart().await?;
+
+    tokio::time::sleep_until((started + at(0.5)).into()).await;
+    println!(
+        "{:>5.1} s  restart PostgreSQL (immediate mode)",
+        started.elapsed().as_secs_f64()
+    );
+    let database_restart = started.elapsed();
+    let status = Command::new(&restart_database[0])
+        .args(&restart_database[1..])
+        .stdout(Stdio::null())
+        .status()
+        .await?;
+    if !status.success() {
+        return Err("restarting PostgreSQL failed".into());
+    }
+    let database_back = started.elapsed();
+    println!("{:>5.1} s  PostgreSQL is back", database_back.as_secs_f64());
+
+    let samples = load.await?;
+    let summary = summarize(&samples);
+    // The checks run on a fresh connection: the old ones died with the database.
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(options.get("database-url")?)
+        .await?;
+    let (rows, distinct) = rows_for(&pool, &samples).await?;
+    let total_rows: i64 = sqlx::query_scalar("select count(*) from applicants")
+        .fetch_one(&pool)
+        .await?;
+    let acknowledged_after_database = samples
+        .iter()
+        .filter(|s| s.outcome == Outcome::Acknowledged && s.due > database_back + Duration::from_secs(2))
+        .count();
+    let healthy = wait_until_healthy(&client, &portal.base, Duration::from_secs(5))
+        .await
+        .is_ok();
+
+    println!(
+        "\n{} signups offered at {rate}/s: {} acknowledged, {} failed during the faults, {} told to wait",
+        summary.sent, summary.acknowledged, summary.failed, summary.told_to_wait
+    );
+    println!(
+        "database: {rows} rows for the acknowledged signups ({distinct} distinct NIKs); {total_rows} applicants in all \
+         (a signup can commit while its answer is lost in a crash: then it is in the database but unacknowledged)"
+    );
+    println!(
+        "after the database restart at {:.1} s: {acknowledged_after_database} signups acknowledged by the same server \
+         process; health check {}",
+        database_restart.as_secs_f64(),
+        if healthy { "ok" } else { "FAILING" }
+    );
+    let checks = [
+        (
+            rows == summary.acknowledged as i64,
+            "every acknowledged signup is in the database",
+        ),
+        (rows == distinct, "none of them twice"),
+        (
+            acknowledged_after_database > 0 && healthy,
+            "the server recovered by itself after the database restart",
+        ),
+        (summary.acknowledged > 0, "signups went through at all"),
+    ];
+    let mut passed = true;
+    for (ok, what) in checks {
+        println!("{} {what}", if ok { "PASS" } else { "FAIL" });
+        passed &= ok;
+    }
+    if passed {
+        Ok(())
+    } else {
+        Err("the crash test failed".into())
+    }
+}
