@@ -97,6 +97,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub schedule: Arc<crate::registration::ScheduleCache>,
+    /// Signups are registered in batches (group commit).
+    pub signups: Arc<crate::signup::queue::SignupQueue>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -261,3 +261,91 @@ async fn drafts_round_trip_and_are_removed_on_registration(pool: PgPool) {
     .unwrap();
     assert_eq!(db::load_draft(&pool, account).await.unwrap(), SignupDraft::default());
 }
+
+mod queue {
+    //! Signups registered in batches (group commit) follow the same rules.
+    use std::sync::Arc;
+
+    use app::signup::{db::Registration, queue::SignupQueue};
+
+    use super::*;
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_rush_through_the_queue_follows_every_rule(pool: PgPool) {
+        let queue = SignupQueue::start(pool.clone(), 3, 16);
+        let mut tasks = Vec::new();
+        // 60 applicants: NIK n shared by two accounts for n < 10; ten family cards of three for 21 ≤ n < 51.
+        for n in 0..60u16 {
+            let kk = if (21..51).contains(&n) {
+                format!("31740101011{:05}", 100 + n / 3)
+            } else {
+                format!("31740101022{:05}", n + 1)
+            };
+            let nik_owner = if n < 10 { vec![n, n] } else { vec![n] };
+            for same_nik in nik_owner {
+                let (queue, pool, kk) = (queue.clone(), pool.clone(), kk.clone());
+                tasks.push(tokio::spawn(async move {
+                    let account = account(&pool).await;
+                    let key = Uuid::new_v4();
+                    // Every applicant double-clicks: the same key twice.
+                    let (first, second) = tokio::join!(
+                        queue.register(account, key, application(same_nik, &kk), now()),
+                        queue.register(account, key, application(same_nik, &kk), now()),
+                    );
+                    (same_nik, first.unwrap(), second.unwrap())
+                }));
+            }
+        }
+        let mut registered = 0;
+        let (mut nik_taken, mut card_full) = (0, 0);
+        for task in tasks {
+            let (_, first, second) = task.await.unwrap();
+            match (&first, &second) {
+                (Registration::Registered { reference: a }, Registration::Registered { reference: b }) => {
+                    assert_eq!(a, b, "a double click answers with one reference");
+                    registered += 1;
+                }
+                (Registration::NikTaken, Registration::NikTaken) => nik_taken += 1,
+                (Registration::FamilyCardFull, Registration::FamilyCardFull) => card_full += 1,
+                other => panic!("a double click answered differently: {other:?}"),
+            }
+        }
+        assert_eq!(nik_taken, 10, "the second account with each shared NIK is refused");
+        assert_eq!(card_full, 10, "the third member of each family card is refused");
+        assert_eq!(registered, 60 - 10);
+        assert_eq!(count(&pool, "select count(*) from applicants").await, 50);
+        assert_eq!(count(&pool, "select count(*) from nik_claims").await, 50);
+        assert_eq!(count(&pool, "select count(*) from idempotency_keys").await, 50);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_signup_that_breaks_its_batch_does_not_take_the_others_down(pool: PgPool) {
+        let queue: Arc<SignupQueue> = SignupQueue::start(pool.clone(), 1, 64);
+        let mut tasks = Vec::new();
+        for n in 0..20u16 {
+            let (queue, pool) = (queue.clone(), pool.clone());
+            tasks.push(tokio::spawn(async move {
+                // Applicant 7 has no account: its row violates a foreign key and fails the statement.
+                let account = if n == 7 { Uuid::new_v4() } else { account(&pool).await };
+                (
+                    n,
+                    queue
+                        .register(
+                            account,
+                            Uuid::new_v4(),
+                            application(n, &format!("317401010330{:04}", n + 1)),
+                            now(),
+                        )
+                        .await,
+                )
+            }));
+        }
+        for task in tasks {
+            match task.await.unwrap() {
+                (7, outcome) => assert!(outcome.is_err(), "the broken signup fails on its own"),
+                (_, outcome) => assert!(matches!(outcome, Ok(Registration::Registered { .. })), "{outcome:?}"),
+            }
+        }
+        assert_eq!(count(&pool, "select count(*) from applicants").await, 19);
+    }
+}

@@ -73,7 +73,8 @@ impl Config {
         Ok(Config {
             environment,
             database_url,
-            database_pool_size: parsed("PRAKERJA_DATABASE_POOL_SIZE")?.unwrap_or(16),
+            // A few connections per core: more only make PostgreSQL's backends fight for the CPU.
+            database_pool_size: parsed("PRAKERJA_DATABASE_POOL_SIZE")?.unwrap_or(8),
             addr: parsed("PRAKERJA_ADDR")?.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             site_pkg_dir: var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),

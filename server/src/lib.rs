@@ -30,6 +30,9 @@ pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
         Some(start) => Arc::new(ShiftedClock::starting_at(start)),
         None => Arc::new(SystemClock),
     };
+    // Half the connections commit batches of signups; the rest serve everything else.
+    let signups =
+        app::signup::queue::SignupQueue::start(pool.clone(), (config.database_pool_size as usize / 2).max(1), 64);
     AppState {
         leptos_options,
         pool,
@@ -41,5 +44,6 @@ pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
             trust_forwarded_for: config.trust_forwarded_for,
         }),
         schedule: Default::default(),
+        signups,
     }
 }

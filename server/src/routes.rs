@@ -106,10 +106,11 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(
             ServiceBuilder::new()
-                .layer(TraceLayer::new_for_http())
+                // Outermost: past capacity a request costs almost nothing (not even a log line).
                 .layer(axum::middleware::from_fn(move |req, next| {
                     crate::admission::admit(admission.clone(), req, next)
                 }))
+                .layer(TraceLayer::new_for_http())
                 .layer(CatchPanicLayer::custom(|_| {
                     (StatusCode::INTERNAL_SERVER_ERROR, "Terjadi kesalahan pada server.").into_response()
                 }))

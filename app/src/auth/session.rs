@@ -289,7 +289,7 @@ pub fn local_path(path: &str) -> &str {
 
 /// The signed-in account, or a redirect to the sign-in page that returns to `return_to`.
 pub async fn require_account(state: &AppState, return_to: &str) -> Result<(Session, Uuid), AppError> {
-    require_account_carrying(state, return_to, None).await
+    require_account_carrying(state, return_to, || Ok(None)).await
 }
 
 /// Like `require_account`, for a form's post: when the session has expired, what was posted is
@@ -298,7 +298,8 @@ pub async fn require_account(state: &AppState, return_to: &str) -> Result<(Sessi
 pub async fn require_account_carrying(
     state: &AppState,
     return_to: &str,
-    carried: Option<CarriedForm>,
+    // Only worked out when the session has expired (not on every post).
+    carried: impl FnOnce() -> Result<Option<CarriedForm>, AppError>,
 ) -> Result<(Session, Uuid), AppError> {
     let return_to = local_path(return_to).to_owned();
     match current(state).await? {
@@ -308,14 +309,14 @@ pub async fn require_account_carrying(
         }
         Some(session) => {
             session.set_return_to(&state.pool, &return_to).await?;
-            if let Some(carried) = carried {
+            if let Some(carried) = carried()? {
                 session.set_carried_form(&state.pool, &carried).await?;
             }
         }
         None => {
             let new = NewSession {
                 return_to: Some(return_to),
-                carried_form: carried,
+                carried_form: carried()?,
                 ..NewSession::anonymous()
             };
             start(&state.pool, state, new).await?;

@@ -17,6 +17,8 @@ use crate::{
 };
 
 pub mod form;
+#[cfg(feature = "ssr")]
+pub mod queue;
 pub use form::{field, SignupApplication, SignupDraft, SignupStep, CHECK_PATH};
 
 pub const FIRST_STEP_PATH: &str = "/daftar/identitas";
@@ -80,9 +82,8 @@ pub async fn load_signup_step(step: SignupStep) -> Result<StepPage, AppError> {
 pub async fn save_signup_step(step: SignupStep, draft: SignupDraft) -> Result<Submitted, AppError> {
     let state = crate::state::app_state()?;
     let result: Result<Submitted, AppError> = async {
-        let carried = db::carried_step(step, &draft)?;
-        let (_, account_id) =
-            crate::auth::session::require_account_carrying(&state, &step.path(), Some(carried)).await?;
+        let carried = || db::carried_step(step, &draft).map(Some);
+        let (_, account_id) = crate::auth::session::require_account_carrying(&state, &step.path(), carried).await?;
         let mut stored = db::load_draft(&state.pool, account_id).await?;
         step.merge_into(&mut stored, draft);
         db::save_draft(&state.pool, account_id, &stored, state.clock.now()).await?;
@@ -138,8 +139,8 @@ pub async fn submit_signup(
 
     let state = crate::state::app_state()?;
     let result: Result<Submitted, AppError> = async {
-        let carried = db::carried_whole(&draft)?;
-        let (_, account_id) = crate::auth::session::require_account_carrying(&state, CHECK_PATH, Some(carried)).await?;
+        let carried = || db::carried_whole(&draft).map(Some);
+        let (_, account_id) = crate::auth::session::require_account_carrying(&state, CHECK_PATH, carried).await?;
         let key = uuid::Uuid::parse_str(&idempotency_key).map_err(|_| AppError::BadRequest)?;
         let declared = declaration.is_some();
         let values = crate::forms::values([(field::DECLARATION, if declared { "ya" } else { "" })]);
@@ -185,7 +186,7 @@ pub async fn submit_signup(
                 .await;
             }
         };
-        let outcome = match db::register(&state.pool, account_id, key, &application, now).await? {
+        let outcome = match state.signups.register(account_id, key, application, now).await? {
             db::Registration::Registered { .. } | db::Registration::AlreadyRegistered { .. } => registered,
             db::Registration::NikTaken => {
                 db::save_draft(&state.pool, account_id, &draft, now).await?;
@@ -368,12 +369,17 @@ pub mod db {
         )
         .fetch_one(pool)
         .await?;
+        registration_of(&row.outcome, row.reference)
+    }
+
+    /// What `register_applicant` answered.
+    pub fn registration_of(outcome: &str, reference: Option<String>) -> Result<Registration, AppError> {
         let reference = || {
-            row.reference
+            reference
                 .clone()
                 .ok_or_else(|| AppError::internal("register_applicant: no reference"))
         };
-        match row.outcome.as_str() {
+        match outcome {
             "registered" => Ok(Registration::Registered {
                 reference: reference()?,
             }),

@@ -68,6 +68,7 @@ impl Browser {
             clock: clock.clone(),
             settings: Arc::new(Settings::for_tests()),
             schedule: Default::default(),
+            signups: app::signup::queue::SignupQueue::start(pool.clone(), 2, 64),
         };
         Browser {
             router: server::routes::router(state, Default::default()),
