@@ -349,3 +349,55 @@ mod queue {
         assert_eq!(count(&pool, "select count(*) from applicants").await, 19);
     }
 }
+
+mod queue_under_contention {
+    //! Family members registering at the same moment, in batches committing side by side.
+    use app::signup::{db::Registration, queue::SignupQueue};
+
+    use super::*;
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn batches_sharing_family_cards_never_wait_for_a_deadlock(pool: PgPool) {
+        const CARDS: u16 = 8;
+        const GROUPS: u16 = 12;
+        let queue = SignupQueue::start(pool.clone(), 4, CARDS as usize);
+        // Accounts first, so the signups reach the queue in exactly the order below.
+        let mut accounts = Vec::new();
+        for _ in 0..2 * CARDS * GROUPS {
+            accounts.push(account(&pool).await);
+        }
+        // For each group of cards, one batch holds the first family members in ascending card
+        // order and the next batch the second members in descending order: without a common
+        // order the two batches take each other's cards crosswise and deadlock.
+        let mut order = Vec::new();
+        for group in 0..GROUPS {
+            let cards = group * CARDS..(group + 1) * CARDS;
+            order.extend(cards.clone().map(|card| (card, 0)));
+            order.extend(cards.rev().map(|card| (card, 1)));
+        }
+        let started = std::time::Instant::now();
+        let mut tasks = Vec::new();
+        for (card, member) in order {
+            let n = card * 2 + member;
+            let account = accounts[n as usize];
+            let kk = format!("31740101044{:05}", card + 1);
+            let queue = queue.clone();
+            tasks.push(tokio::spawn(async move {
+                queue
+                    .register(account, Uuid::new_v4(), application(n, &kk), now())
+                    .await
+                    .unwrap()
+            }));
+        }
+        for task in tasks {
+            assert!(matches!(task.await.unwrap(), Registration::Registered { .. }));
+        }
+        let elapsed = started.elapsed();
+        assert_eq!(
+            count(&pool, "select count(*) from family_card_slots").await,
+            2 * (CARDS * GROUPS) as i64
+        );
+        // Each deadlock costs a full second (deadlock_timeout) before the fallback.
+        assert!(elapsed < std::time::Duration::from_millis(900), "{elapsed:?}");
+    }
+}

@@ -46,9 +46,18 @@ pub struct Sample {
     pub applicant: u64,
 }
 
-/// One signup in flight: applicant `n`, signed in with `session_token`.
-async fn send(client: &HttpClient, base: &str, cookie: &str, n: u64, token: &str) -> Outcome {
-    let body = format!("{}&idempotency_key={}", signup_body(n), uuid::Uuid::new_v4());
+/// The idempotency key of applicant `n`'s submission in a run: the same every time it is sent,
+/// as the browser's offline queue keeps it, so a replay can be checked to create nothing new.
+pub fn key_of(seed: u64, n: u64) -> uuid::Uuid {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    bytes[8..].copy_from_slice(&n.to_le_bytes());
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// One signup in flight: applicant `n`, signed in with session `token`, submitted with `key`.
+pub async fn send(client: &HttpClient, base: &str, cookie: &str, n: u64, token: &str, key: uuid::Uuid) -> Outcome {
+    let body = format!("{}&idempotency_key={key}", signup_body(n));
     let request = Request::post(format!("{base}/api/signup-submit"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json")
@@ -81,6 +90,8 @@ pub struct Run<'a> {
     pub first_applicant: u64,
     pub rate: u32,
     pub duration: Duration,
+    /// Seeds the idempotency keys (see [`key_of`]).
+    pub key_seed: u64,
 }
 
 /// Sends `rate` signups a second for `duration` and returns one sample per signup.
@@ -97,8 +108,9 @@ pub async fn drive(run: Run<'_>) -> Vec<Sample> {
         let (client, base, cookie) = (run.client.clone(), run.base.to_owned(), run.cookie.to_owned());
         let (tokens, samples) = (run.tokens.clone(), samples.clone());
         let n = run.first_applicant + i;
+        let key = key_of(run.key_seed, n);
         tasks.spawn(async move {
-            let outcome = send(&client, &base, &cookie, n, &tokens[i as usize]).await;
+            let outcome = send(&client, &base, &cookie, n, &tokens[i as usize], key).await;
             let sample = Sample {
                 due: due - start,
                 latency: due.elapsed(),

@@ -18,6 +18,8 @@ use tokio::process::{Child, Command};
 
 type Error = Box<dyn std::error::Error>;
 
+/// The session cookie of the portal in production mode.
+const COOKIE: &str = "__Host-prakerja";
 /// A registration-window Wednesday morning for the server's clock.
 const CLOCK_START: &str = "2026-12-02T10:00:00+07:00";
 /// A rate is held when its p99 is under this, with no errors and nobody told to wait.
@@ -214,11 +216,12 @@ async fn run_step(
     let run = Run {
         client,
         base: &portal.base,
-        cookie: "__Host-prakerja",
+        cookie: COOKIE,
         tokens,
         first_applicant: *next,
         rate,
         duration: Duration::from_secs(seconds),
+        key_seed: rand::random(),
     };
     let started = Instant::now();
     let samples = drive(run).await;
@@ -379,7 +382,9 @@ select md5('pgbench-key-' || n)::uuid, md5('pgbench-account-' || n)::uuid, 'sign
 
 /// Under load: kill -9 the server and start it again, then restart PostgreSQL at once (immediate
 /// mode). Every acknowledged signup must be in the database exactly once, and the server must
-/// serve again after the database comes back without being restarted.
+/// serve again after the database comes back without being restarted. Then every signup that was
+/// not acknowledged is sent again with its idempotency key, as the browser's offline queue does,
+/// and a sample of acknowledged ones is replayed: each applicant ends up with exactly one record.
 async fn crash(options: &Options) -> Result<(), Error> {
     let rate: u32 = options.number("rate", 300)?;
     let seconds: u64 = options.number("seconds", 24)?;
@@ -392,18 +397,20 @@ async fn crash(options: &Options) -> Result<(), Error> {
     let client = driver::client();
     let count = rate as u64 * seconds;
     let tokens = Arc::new(fixtures::signed_in(&portal.pool, 0, count).await?);
+    let key_seed: u64 = rand::random();
     let base = portal.base.clone();
     let load = {
-        let client = client.clone();
+        let (client, tokens) = (client.clone(), tokens.clone());
         tokio::spawn(async move {
             let run = Run {
                 client: &client,
                 base: &base,
-                cookie: "__Host-prakerja",
+                cookie: COOKIE,
                 tokens,
                 first_applicant: 0,
                 rate,
                 duration: Duration::from_secs(seconds),
+                key_seed,
             };
             drive(run).await
         })
@@ -443,7 +450,7 @@ async fn crash(options: &Options) -> Result<(), Error> {
         .connect(options.get("database-url")?)
         .await?;
     let (rows, distinct) = rows_for(&pool, &samples).await?;
-    let total_rows: i64 = sqlx::query_scalar("select count(*) from applicants")
+    let committed_before_replay: i64 = sqlx::query_scalar("select count(*) from applicants")
         .fetch_one(&pool)
         .await?;
     let acknowledged_after_database = samples
@@ -459,8 +466,9 @@ async fn crash(options: &Options) -> Result<(), Error> {
         summary.sent, summary.acknowledged, summary.failed, summary.told_to_wait
     );
     println!(
-        "database: {rows} rows for the acknowledged signups ({distinct} distinct NIKs); {total_rows} applicants in all \
-         (a signup can commit while its answer is lost in a crash: then it is in the database but unacknowledged)"
+        "database: {rows} rows for the acknowledged signups ({distinct} distinct NIKs); {committed_before_replay} \
+         applicants in all (a signup can commit while its answer is lost in a crash: then it is in the database but \
+         unacknowledged)"
     );
     println!(
         "after the database restart at {:.1} s: {acknowledged_after_database} signups acknowledged by the same server \
@@ -468,6 +476,57 @@ async fn crash(options: &Options) -> Result<(), Error> {
         database_restart.as_secs_f64(),
         if healthy { "ok" } else { "FAILING" }
     );
+
+    // The applicants who got no answer try again with the same key; so do a few who did.
+    let unanswered: Vec<u64> = samples
+        .iter()
+        .filter(|s| s.outcome != Outcome::Acknowledged)
+        .map(|s| s.applicant)
+        .collect();
+    let answered: Vec<u64> = samples
+        .iter()
+        .filter(|s| s.outcome == Outcome::Acknowledged)
+        .step_by(10)
+        .map(|s| s.applicant)
+        .collect();
+    let replay = |applicants: Vec<u64>| {
+        let (client, tokens, base) = (client.clone(), tokens.clone(), portal.base.clone());
+        async move {
+            let mut tasks = tokio::task::JoinSet::new();
+            for n in applicants {
+                let (client, tokens, base) = (client.clone(), tokens.clone(), base.clone());
+                tasks.spawn(async move {
+                    // As the browser does: retry while the portal asks to wait or is unreachable.
+                    for _ in 0..5 {
+                        let token = &tokens[n as usize];
+                        let outcome = driver::send(&client, &base, COOKIE, n, token, driver::key_of(key_seed, n)).await;
+                        if outcome == Outcome::Acknowledged {
+                            return true;
+                        }
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    false
+                });
+            }
+            tasks.join_all().await.into_iter().filter(|ok| *ok).count()
+        }
+    };
+    let recovered = replay(unanswered.clone()).await;
+    let replayed = replay(answered.clone()).await;
+    let total_rows: i64 = sqlx::query_scalar("select count(*) from applicants")
+        .fetch_one(&pool)
+        .await?;
+    let distinct_accounts: i64 = sqlx::query_scalar("select count(distinct account_id) from applicants")
+        .fetch_one(&pool)
+        .await?;
+    println!(
+        "replayed with the same idempotency key: {recovered} of {} unanswered signups now acknowledged; \
+         {replayed} of {} acknowledged ones answered again; {total_rows} applicants in all for {} offered",
+        unanswered.len(),
+        answered.len(),
+        summary.sent
+    );
+
     let checks = [
         (
             rows == summary.acknowledged as i64,
@@ -479,6 +538,14 @@ async fn crash(options: &Options) -> Result<(), Error> {
             "the server recovered by itself after the database restart",
         ),
         (summary.acknowledged > 0, "signups went through at all"),
+        (
+            recovered == unanswered.len() && replayed == answered.len(),
+            "every replay with the signup's idempotency key was acknowledged",
+        ),
+        (
+            total_rows == summary.sent as i64 && distinct_accounts == total_rows,
+            "after the replays, exactly one record per applicant",
+        ),
     ];
     let mut passed = true;
     for (ok, what) in checks {

@@ -83,7 +83,11 @@ async fn work(pool: PgPool, receiver: Arc<Mutex<mpsc::Receiver<Pending>>>, max_b
     }
 }
 
-async fn commit(pool: &PgPool, batch: Vec<Pending>) {
+async fn commit(pool: &PgPool, mut batch: Vec<Pending>) {
+    // Every batch takes family-card slots in the same order, so two batches committing at once
+    // (here or on another app server) can wait for each other but never deadlock. Family members
+    // often register together, and a deadlock costs PostgreSQL's deadlock_timeout (1 s) to notice.
+    batch.sort_by(|a, b| a.application.kk.as_str().cmp(b.application.kk.as_str()));
     match register_batch(pool, &batch).await {
         Ok(outcomes) if outcomes.len() == batch.len() => {
             for (pending, outcome) in batch.into_iter().zip(outcomes) {
