@@ -49,9 +49,11 @@ pub struct Sample {
 /// The idempotency key of applicant `n`'s submission in a run: the same every time it is sent,
 /// as the browser's offline queue keeps it, so a replay can be checked to create nothing new.
 pub fn key_of(seed: u64, n: u64) -> uuid::Uuid {
+    // The version and variant bits land in bytes 6 and 8: the high bytes of n (always zero) and
+    // the seed, so distinct applicants always get distinct keys.
     let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    bytes[8..].copy_from_slice(&n.to_le_bytes());
+    bytes[..8].copy_from_slice(&n.to_le_bytes());
+    bytes[8..].copy_from_slice(&seed.to_le_bytes());
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
@@ -85,7 +87,7 @@ pub struct Run<'a> {
     pub client: &'a HttpClient,
     pub base: &'a str,
     pub cookie: &'a str,
-    /// Session tokens, one per applicant; applicant n uses `tokens[n - first]`.
+    /// Session tokens, one per applicant; applicant n uses `tokens[n]`.
     pub tokens: Arc<Vec<String>>,
     pub first_applicant: u64,
     pub rate: u32,
@@ -97,7 +99,10 @@ pub struct Run<'a> {
 /// Sends `rate` signups a second for `duration` and returns one sample per signup.
 pub async fn drive(run: Run<'_>) -> Vec<Sample> {
     let total = (run.rate as f64 * run.duration.as_secs_f64()) as u64;
-    assert!(total as usize <= run.tokens.len(), "not enough sessions prepared");
+    assert!(
+        (run.first_applicant + total) as usize <= run.tokens.len(),
+        "not enough sessions prepared"
+    );
     let samples = Arc::new(Mutex::new(Vec::with_capacity(total as usize)));
     let interval = Duration::from_secs_f64(1.0 / run.rate as f64);
     let start = Instant::now();
@@ -110,7 +115,7 @@ pub async fn drive(run: Run<'_>) -> Vec<Sample> {
         let n = run.first_applicant + i;
         let key = key_of(run.key_seed, n);
         tasks.spawn(async move {
-            let outcome = send(&client, &base, &cookie, n, &tokens[i as usize], key).await;
+            let outcome = send(&client, &base, &cookie, n, &tokens[n as usize], key).await;
             let sample = Sample {
                 due: due - start,
                 latency: due.elapsed(),
@@ -179,6 +184,14 @@ pub fn summarize(samples: &[Sample]) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_applicant_of_a_run_gets_its_own_key() {
+        let keys: std::collections::HashSet<uuid::Uuid> = (0..100_000).map(|n| key_of(42, n)).collect();
+        assert_eq!(keys.len(), 100_000);
+        assert_eq!(key_of(42, 7), key_of(42, 7));
+        assert_ne!(key_of(42, 7), key_of(43, 7));
+    }
 
     #[test]
     fn percentiles_take_the_ceiling_rank() {

@@ -12,7 +12,7 @@ pub async fn signed_in(pool: &PgPool, first: u64, count: u64) -> Result<Vec<Stri
     let mut sessions = String::new();
     let mut rng = rand::rng();
     for n in first..first + count {
-        let account = uuid::Uuid::new_v4();
+        let account = uuid::Uuid::now_v7();
         let mut bytes = [0u8; 32];
         rng.fill_bytes(&mut bytes);
         let token = hex::encode(bytes);

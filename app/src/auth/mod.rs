@@ -470,7 +470,7 @@ pub mod db {
         Ok(sqlx::query_scalar!(
             r#"insert into accounts (id, email) values ($1, $2)
                on conflict (email) do update set email = excluded.email returning id"#,
-            Uuid::new_v4(),
+            Uuid::now_v7(),
             email.as_str()
         )
         .fetch_one(&mut *tx)

@@ -351,7 +351,7 @@ pub mod db {
                    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"#,
             key,
             account_id,
-            Uuid::new_v4(),
+            Uuid::now_v7(),
             new_reference(),
             application.nik.as_str(),
             application.kk.as_str(),

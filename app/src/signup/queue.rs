@@ -113,7 +113,9 @@ async fn register_batch(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Result<R
                $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"#,
         &batch.iter().map(|p| p.key).collect::<Vec<_>>(),
         &batch.iter().map(|p| p.account_id).collect::<Vec<_>>(),
-        &batch.iter().map(|_| Uuid::new_v4()).collect::<Vec<_>>(),
+        // Time-ordered ids: a rush appends to the end of the primary-key index instead of
+        // touching random pages of it (fewer pages written per commit).
+        &batch.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>(),
         &batch.iter().map(|_| db::new_reference()).collect::<Vec<_>>(),
         &column(|p| p.application.nik.as_str().to_owned()),
         &column(|p| p.application.kk.as_str().to_owned()),
