@@ -12,6 +12,7 @@ pub mod offline;
 pub mod outbox;
 pub mod registration;
 pub mod signup;
+pub mod verification;
 
 #[cfg(feature = "ssr")]
 pub mod audit;

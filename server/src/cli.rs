@@ -27,10 +27,25 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// The exclusion list (NIKs the program refuses). Imports are recorded in the audit log.
+    #[command(subcommand)]
+    Exclusions(ExclusionsCommand),
     /// Print the messages in the outbox (the development mailbox, on the command line).
     Outbox {
         #[arg(long, default_value_t = 10)]
         limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ExclusionsCommand {
+    /// Import a CSV file of `nik,category` lines (an optional header line). Idempotent: importing
+    /// the same file again changes nothing. Lines that do not parse are listed with the reason.
+    Import {
+        file: std::path::PathBuf,
+        /// Where the file came from (agency, date), kept with every entry.
+        #[arg(long)]
+        source: String,
     },
 }
 
@@ -146,6 +161,31 @@ pub async fn print_outbox(pool: &sqlx::PgPool, limit: i64) -> Result<(), sqlx::E
             row.subject,
             row.body.unwrap_or_default()
         );
+    }
+    Ok(())
+}
+
+pub async fn exclusions(pool: &sqlx::PgPool, command: ExclusionsCommand) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        ExclusionsCommand::Import { file, source } => {
+            let text = std::fs::read_to_string(&file)?;
+            let started = std::time::Instant::now();
+            let report = app::verification::exclusions::import(pool, &text, &source, &actor(), Utc::now()).await?;
+            println!(
+                "{} added, {} changed category, {} already listed, {} rejected ({:.1} s)",
+                report.added,
+                report.changed,
+                report.unchanged,
+                report.rejected.len(),
+                started.elapsed().as_secs_f64()
+            );
+            for rejected in report.rejected.iter().take(100) {
+                println!("  line {}: {}", rejected.line, rejected.reason);
+            }
+            if report.rejected.len() > 100 {
+                println!("  … and {} more", report.rejected.len() - 100);
+            }
+        }
     }
     Ok(())
 }

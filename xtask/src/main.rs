@@ -70,11 +70,22 @@ fn playwright_args(args: &[String]) -> Vec<String> {
 }
 
 /// The workspace root (xtask lives one level below it).
+/// The workspace `cargo xtask` was run in. Found from the current directory at run time, not
+/// from where this binary was compiled: clones sharing one CARGO_TARGET_DIR share the binary.
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask is inside the workspace")
-        .to_path_buf()
+    let is_root = |dir: &std::path::Path| {
+        std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|toml| toml.contains("[workspace]"))
+            && dir.join("xtask").is_dir()
+    };
+    std::env::current_dir()
+        .ok()
+        .and_then(|here| here.ancestors().find(|dir| is_root(dir)).map(PathBuf::from))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("xtask is inside the workspace")
+                .to_path_buf()
+        })
 }
 
 /// Cargo's target directory: CARGO_TARGET_DIR when set (CI keeps it outside the clone).

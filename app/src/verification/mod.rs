@@ -1,0 +1,404 @@
+//! Verification of applicants: the automatic checks that run after signup, their reasons in
+//! plain Indonesian (the real program never told people why they were refused; we do), and the
+//! operators' exclusion list.
+//!
+//! The rules are pure functions of [`Facts`], so they are tested exhaustively without a
+//! database; the job that gathers the facts and stores the [`Decision`] lives on the server.
+
+#[cfg(feature = "ssr")]
+pub mod exclusions;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    birth::{age_on, Gender},
+    nik::NikMismatch,
+    ExclusionCategory, Nik,
+};
+
+/// The youngest and oldest ages (completed years on the registration date) the program accepts.
+pub const MIN_AGE: u32 = 18;
+pub const MAX_AGE: u32 = 64;
+/// At most this many NIKs may register on one family card (KK).
+pub const MAX_PER_FAMILY_CARD: u32 = 2;
+
+/// What the checks know about one applicant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Facts {
+    pub nik: String,
+    pub birth_date: NaiveDate,
+    pub gender: Gender,
+    /// The registration date in the program's time zone (WIB).
+    pub registered_on: NaiveDate,
+    /// Applicants registered on the same family card, this one included.
+    pub applicants_on_family_card: u32,
+    /// The NIK registered before this applicant (an earlier account, an earlier program year).
+    pub nik_registered_before: bool,
+    /// The NIK's entry on the exclusion list, if any.
+    pub exclusion: Option<ExclusionCategory>,
+}
+
+/// Why an applicant was refused or sent to a person for a decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Reason {
+    NikMalformed,
+    NikBirthDateMismatch,
+    NikGenderMismatch,
+    TooYoung,
+    TooOld,
+    FamilyCardFull,
+    NikRegisteredBefore,
+    Excluded(ExclusionCategory),
+    /// The birth date disagrees with the NIK, but it is one the civil registry uses when the
+    /// real date is unknown (1 January, 31 December): a person must look at it.
+    PlaceholderBirthDate,
+}
+
+impl Reason {
+    /// The stable code stored with the decision and shown to operators.
+    pub fn code(self) -> String {
+        match self {
+            Reason::NikMalformed => "nik-tidak-valid".into(),
+            Reason::NikBirthDateMismatch => "nik-tanggal-lahir".into(),
+            Reason::NikGenderMismatch => "nik-jenis-kelamin".into(),
+            Reason::TooYoung => "usia-kurang".into(),
+            Reason::TooOld => "usia-lebih".into(),
+            Reason::FamilyCardFull => "kk-penuh".into(),
+            Reason::NikRegisteredBefore => "nik-pernah-terdaftar".into(),
+            Reason::Excluded(category) => format!("dikecualikan:{}", category.code()),
+            Reason::PlaceholderBirthDate => "tanggal-lahir-perlu-dicek".into(),
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Reason> {
+        if let Some(category) = code.strip_prefix("dikecualikan:") {
+            return ExclusionCategory::parse(category).ok().map(Reason::Excluded);
+        }
+        [
+            Reason::NikMalformed,
+            Reason::NikBirthDateMismatch,
+            Reason::NikGenderMismatch,
+            Reason::TooYoung,
+            Reason::TooOld,
+            Reason::FamilyCardFull,
+            Reason::NikRegisteredBefore,
+            Reason::PlaceholderBirthDate,
+        ]
+        .into_iter()
+        .find(|reason| reason.code() == code)
+    }
+
+    /// What the applicant reads on the dashboard: what was found and what they can do.
+    pub fn explanation(self) -> String {
+        match self {
+            Reason::NikMalformed => "NIK yang Anda daftarkan tidak sesuai format NIK Dukcapil (16 digit: kode wilayah, \
+                 tanggal lahir, nomor urut). Periksa KTP Anda; jika NIK di KTP memang berbeda, hubungi Dukcapil setempat."
+                .into(),
+            Reason::NikBirthDateMismatch => "Tanggal lahir yang Anda isi tidak sama dengan tanggal lahir di dalam NIK \
+                 (digit 7-12). Data harus sama persis dengan KTP."
+                .into(),
+            Reason::NikGenderMismatch => "Jenis kelamin yang Anda isi tidak sesuai dengan NIK (pada NIK perempuan, \
+                 tanggal lahir ditambah 40)."
+                .into(),
+            Reason::TooYoung => format!(
+                "Pada tanggal pendaftaran usia Anda belum {MIN_AGE} tahun. Program ini untuk usia {MIN_AGE}-{MAX_AGE} tahun; \
+                 Anda dapat mendaftar lagi setelah berusia {MIN_AGE} tahun."
+            ),
+            Reason::TooOld => format!(
+                "Pada tanggal pendaftaran usia Anda sudah lebih dari {MAX_AGE} tahun. Program ini untuk usia \
+                 {MIN_AGE}-{MAX_AGE} tahun."
+            ),
+            Reason::FamilyCardFull => format!(
+                "Sudah ada {MAX_PER_FAMILY_CARD} anggota keluarga dengan nomor KK yang sama yang terdaftar. Satu KK paling \
+                 banyak {MAX_PER_FAMILY_CARD} penerima."
+            ),
+            Reason::NikRegisteredBefore => "NIK ini sudah pernah terdaftar sebelumnya. Satu NIK hanya dapat mendaftar \
+                 satu kali. Jika Anda tidak pernah mendaftar, laporkan ke layanan pengaduan Prakerja."
+                .into(),
+            Reason::Excluded(category) => format!(
+                "NIK Anda tercatat sebagai {} dalam daftar pengecualian dari instansi terkait, dan kelompok ini tidak \
+                 dapat menerima Kartu Prakerja. Jika data itu keliru, ajukan perbaikan ke instansi tersebut lalu \
+                 laporkan ke layanan pengaduan Prakerja.",
+                category.label()
+            ),
+            Reason::PlaceholderBirthDate => "Tanggal lahir Anda berbeda dengan NIK, tetapi tanggal ini sering dipakai \
+                 Dukcapil bila tanggal lahir sebenarnya tidak diketahui. Petugas akan memeriksa data Anda."
+                .into(),
+        }
+    }
+}
+
+/// The outcome of the automatic checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Verified,
+    /// Every rule the applicant fails, so they learn all of it at once.
+    Rejected(Vec<Reason>),
+    /// The rules cannot decide; an operator will.
+    Manual(Vec<Reason>),
+}
+
+/// Runs every rule over the facts.
+pub fn decide(facts: &Facts) -> Decision {
+    let mut rejected = Vec::new();
+    let mut manual = Vec::new();
+    match Nik::parse(&facts.nik) {
+        Err(_) => rejected.push(Reason::NikMalformed),
+        Ok(nik) => match nik.agrees_with(facts.birth_date, facts.gender) {
+            Ok(()) => {}
+            Err(NikMismatch::BirthDate) if is_placeholder_date(facts.birth_date) => {
+                manual.push(Reason::PlaceholderBirthDate)
+            }
+            Err(NikMismatch::BirthDate) => rejected.push(Reason::NikBirthDateMismatch),
+            Err(NikMismatch::Gender) => rejected.push(Reason::NikGenderMismatch),
+        },
+    }
+    let age = age_on(facts.birth_date, facts.registered_on);
+    if facts.birth_date > facts.registered_on || age < MIN_AGE {
+        rejected.push(Reason::TooYoung);
+    } else if age > MAX_AGE {
+        rejected.push(Reason::TooOld);
+    }
+    if facts.applicants_on_family_card > MAX_PER_FAMILY_CARD {
+        rejected.push(Reason::FamilyCardFull);
+    }
+    if facts.nik_registered_before {
+        rejected.push(Reason::NikRegisteredBefore);
+    }
+    if let Some(category) = facts.exclusion {
+        rejected.push(Reason::Excluded(category));
+    }
+    if !rejected.is_empty() {
+        Decision::Rejected(rejected)
+    } else if !manual.is_empty() {
+        Decision::Manual(manual)
+    } else {
+        Decision::Verified
+    }
+}
+
+fn is_placeholder_date(date: NaiveDate) -> bool {
+    matches!((date.month(), date.day()), (1, 1) | (12, 31))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::nik::compose_nik;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn eligible() -> Facts {
+        let birth = d("1995-08-17");
+        Facts {
+            nik: compose_nik("320101", birth, Gender::Male, 1),
+            birth_date: birth,
+            gender: Gender::Male,
+            registered_on: d("2026-12-02"),
+            applicants_on_family_card: 1,
+            nik_registered_before: false,
+            exclusion: None,
+        }
+    }
+
+    #[test]
+    fn an_eligible_applicant_is_verified() {
+        assert_eq!(decide(&eligible()), Decision::Verified);
+        let second_on_card = Facts {
+            applicants_on_family_card: 2,
+            ..eligible()
+        };
+        assert_eq!(decide(&second_on_card), Decision::Verified);
+    }
+
+    #[test]
+    fn a_malformed_nik_is_refused() {
+        let facts = Facts {
+            nik: "3201011708950000".into(),
+            ..eligible()
+        };
+        assert_eq!(decide(&facts), Decision::Rejected(vec![Reason::NikMalformed]));
+    }
+
+    #[test]
+    fn the_nik_must_agree_with_birth_date_and_gender() {
+        let other_day = Facts {
+            birth_date: d("1995-08-18"),
+            ..eligible()
+        };
+        assert_eq!(
+            decide(&other_day),
+            Decision::Rejected(vec![Reason::NikBirthDateMismatch])
+        );
+        let woman = Facts {
+            gender: Gender::Female,
+            ..eligible()
+        };
+        assert_eq!(decide(&woman), Decision::Rejected(vec![Reason::NikGenderMismatch]));
+    }
+
+    #[test]
+    fn a_placeholder_birth_date_goes_to_a_person() {
+        let facts = Facts {
+            birth_date: d("1995-01-01"),
+            ..eligible()
+        };
+        assert_eq!(decide(&facts), Decision::Manual(vec![Reason::PlaceholderBirthDate]));
+        // A rule that does decide wins over the doubt.
+        let excluded = Facts {
+            exclusion: Some(ExclusionCategory::CivilServant),
+            ..facts
+        };
+        assert_eq!(
+            decide(&excluded),
+            Decision::Rejected(vec![Reason::Excluded(ExclusionCategory::CivilServant)])
+        );
+    }
+
+    fn born(birth: &str, registered_on: &str) -> Facts {
+        let birth = d(birth);
+        Facts {
+            nik: compose_nik("320101", birth, Gender::Male, 1),
+            birth_date: birth,
+            registered_on: d(registered_on),
+            ..eligible()
+        }
+    }
+
+    #[test]
+    fn the_age_is_18_to_64_on_the_registration_date() {
+        assert_eq!(decide(&born("2008-12-02", "2026-12-02")), Decision::Verified);
+        assert_eq!(
+            decide(&born("2008-12-03", "2026-12-02")),
+            Decision::Rejected(vec![Reason::TooYoung])
+        );
+        assert_eq!(decide(&born("1961-12-03", "2026-12-02")), Decision::Verified);
+        assert_eq!(
+            decide(&born("1961-12-02", "2026-12-02")),
+            Decision::Rejected(vec![Reason::TooOld])
+        );
+    }
+
+    #[test]
+    fn at_most_two_niks_per_family_card() {
+        let third = Facts {
+            applicants_on_family_card: 3,
+            ..eligible()
+        };
+        assert_eq!(decide(&third), Decision::Rejected(vec![Reason::FamilyCardFull]));
+    }
+
+    #[test]
+    fn a_nik_registers_once() {
+        let again = Facts {
+            nik_registered_before: true,
+            ..eligible()
+        };
+        assert_eq!(decide(&again), Decision::Rejected(vec![Reason::NikRegisteredBefore]));
+    }
+
+    #[test]
+    fn every_excluded_group_is_refused_with_its_name() {
+        for category in ExclusionCategory::ALL {
+            let facts = Facts {
+                exclusion: Some(*category),
+                ..eligible()
+            };
+            assert_eq!(decide(&facts), Decision::Rejected(vec![Reason::Excluded(*category)]));
+            assert!(Reason::Excluded(*category).explanation().contains(category.label()));
+        }
+    }
+
+    #[test]
+    fn every_failed_rule_is_reported() {
+        let facts = Facts {
+            applicants_on_family_card: 3,
+            nik_registered_before: true,
+            exclusion: Some(ExclusionCategory::Student),
+            ..born("2010-05-05", "2026-12-02")
+        };
+        assert_eq!(
+            decide(&facts),
+            Decision::Rejected(vec![
+                Reason::TooYoung,
+                Reason::FamilyCardFull,
+                Reason::NikRegisteredBefore,
+                Reason::Excluded(ExclusionCategory::Student),
+            ])
+        );
+    }
+
+    #[test]
+    fn reason_codes_round_trip() {
+        let mut reasons = vec![
+            Reason::NikMalformed,
+            Reason::NikBirthDateMismatch,
+            Reason::NikGenderMismatch,
+            Reason::TooYoung,
+            Reason::TooOld,
+            Reason::FamilyCardFull,
+            Reason::NikRegisteredBefore,
+            Reason::PlaceholderBirthDate,
+        ];
+        reasons.extend(ExclusionCategory::ALL.iter().map(|c| Reason::Excluded(*c)));
+        for reason in reasons {
+            assert_eq!(Reason::parse(&reason.code()), Some(reason));
+            assert!(!reason.explanation().is_empty());
+        }
+        assert_eq!(Reason::parse("dikecualikan:pns"), None);
+        assert_eq!(Reason::parse("lain"), None);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::nik::compose_nik;
+
+    fn adult_birth() -> impl Strategy<Value = NaiveDate> {
+        // Born 1963-01-02 .. 2008-12-01: 18-63 on 2026-12-02.
+        (0i64..16_770).prop_map(|days| NaiveDate::from_ymd_opt(1963, 1, 2).unwrap() + chrono::Duration::days(days))
+    }
+
+    proptest! {
+        /// A NIK composed from a date of birth and gender is verified with exactly those, and
+        /// refused (or sent to a person, for placeholder dates) with any other date.
+        #[test]
+        fn the_nik_agrees_only_with_its_own_birth_date_and_gender(
+            birth in adult_birth(),
+            other in adult_birth(),
+            female in any::<bool>(),
+            sequence in 1u16..=9999,
+        ) {
+            let gender = if female { Gender::Female } else { Gender::Male };
+            let facts = Facts {
+                nik: compose_nik("317401", birth, gender, sequence),
+                birth_date: birth,
+                gender,
+                registered_on: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+                applicants_on_family_card: 1,
+                nik_registered_before: false,
+                exclusion: None,
+            };
+            prop_assert_eq!(decide(&facts), Decision::Verified);
+            let swapped = Facts { gender: if female { Gender::Male } else { Gender::Female }, ..facts.clone() };
+            prop_assert_eq!(decide(&swapped), Decision::Rejected(vec![Reason::NikGenderMismatch]));
+            let same_digits = other.day() == birth.day() && other.month() == birth.month()
+                && other.year() % 100 == birth.year() % 100;
+            if !same_digits {
+                let moved = Facts { birth_date: other, ..facts };
+                let expected = if is_placeholder_date(other) {
+                    Decision::Manual(vec![Reason::PlaceholderBirthDate])
+                } else {
+                    Decision::Rejected(vec![Reason::NikBirthDateMismatch])
+                };
+                prop_assert_eq!(decide(&moved), expected);
+            }
+        }
+    }
+}

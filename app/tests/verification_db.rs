@@ -1,0 +1,79 @@
+//! The exclusion list import against a real PostgreSQL.
+#![cfg(feature = "ssr")]
+
+use app::verification::exclusions::import;
+use chrono::{TimeZone, Utc};
+use sqlx::PgPool;
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap()
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap()
+}
+
+const FILE: &str = "nik,kategori\n\
+                    3201011708950001,asn\n\
+                    3201011708950002,tni-polri\n\
+                    3201015708950003,pelajar\n\
+                    32010117089500,asn\n\
+                    3201011708950004,pns\n";
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_import_adds_the_good_lines_and_reports_the_others(pool: PgPool) {
+    let report = import(&pool, FILE, "BKN 2026-11", "cli:operator", now()).await.unwrap();
+    assert_eq!((report.added, report.changed, report.unchanged), (3, 0, 0));
+    let lines: Vec<usize> = report.rejected.iter().map(|r| r.line).collect();
+    assert_eq!(lines, vec![5, 6]);
+    assert_eq!(count(&pool, "select count(*) from exclusions").await, 3);
+    let category: String = sqlx::query_scalar("select category from exclusions where nik = '3201015708950003'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(category, "pelajar");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn importing_the_same_file_again_changes_nothing(pool: PgPool) {
+    import(&pool, FILE, "BKN 2026-11", "cli:operator", now()).await.unwrap();
+    let again = import(&pool, FILE, "BKN 2026-11", "cli:operator", now()).await.unwrap();
+    assert_eq!((again.added, again.changed, again.unchanged), (0, 0, 3));
+    assert_eq!(count(&pool, "select count(*) from exclusions").await, 3);
+    // A later file moves a NIK to another category.
+    let moved = import(
+        &pool,
+        "3201011708950001,penerima-sebelumnya\n",
+        "Prakerja 2025",
+        "cli:operator",
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((moved.added, moved.changed, moved.unchanged), (0, 1, 0));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_import_is_in_the_audit_log(pool: PgPool) {
+    import(&pool, FILE, "BKN 2026-11", "cli:operator", now()).await.unwrap();
+    let (actor, action, subject, after): (String, String, String, serde_json::Value) =
+        sqlx::query_as("select actor, action, subject, after from audit_log")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (actor.as_str(), action.as_str(), subject.as_str()),
+        ("cli:operator", "exclusions.import", "BKN 2026-11")
+    );
+    assert_eq!(after["added"], 3);
+    assert_eq!(after["rejected"], 2);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_file_with_no_good_line_imports_nothing(pool: PgPool) {
+    let report = import(&pool, "bukan,csv,yang,benar\n", "salah", "cli:operator", now())
+        .await
+        .unwrap();
+    assert_eq!((report.added, report.rejected.len()), (0, 1));
+    assert_eq!(count(&pool, "select count(*) from exclusions").await, 0);
+}
