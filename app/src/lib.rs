@@ -9,6 +9,7 @@ pub mod forms;
 pub mod home;
 #[cfg(feature = "hydrate")]
 pub mod offline;
+pub mod operators;
 pub mod outbox;
 pub mod registration;
 pub mod signup;

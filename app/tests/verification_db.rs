@@ -77,3 +77,61 @@ async fn a_file_with_no_good_line_imports_nothing(pool: PgPool) {
     assert_eq!((report.added, report.rejected.len()), (0, 1));
     assert_eq!(count(&pool, "select count(*) from exclusions").await, 0);
 }
+
+mod operators {
+    use app::operators::{
+        db::{self, CreateOperatorError},
+        OperatorRole, Password, Username,
+    };
+
+    use super::*;
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn an_operator_is_created_once_with_an_argon2_hash_and_audited(pool: PgPool) {
+        let username = Username::parse("siti.verif").unwrap();
+        let password = || Password::parse("kuda baterai staples benar").unwrap();
+        db::create(
+            &pool,
+            &username,
+            "Siti",
+            OperatorRole::Verifier,
+            password(),
+            "cli:root",
+            now(),
+        )
+        .await
+        .unwrap();
+        let again = db::create(
+            &pool,
+            &username,
+            "Siti",
+            OperatorRole::Verifier,
+            password(),
+            "cli:root",
+            now(),
+        )
+        .await;
+        assert!(matches!(again, Err(CreateOperatorError::UsernameTaken)));
+
+        let stored: String = sqlx::query_scalar("select password_hash from operators where username = 'siti.verif'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(!stored.contains("kuda"));
+        assert!(
+            db::password_matches("kuda baterai staples benar".into(), stored.clone())
+                .await
+                .unwrap()
+        );
+        assert!(!db::password_matches("kuda baterai staples salah".into(), stored)
+            .await
+            .unwrap());
+
+        let (action, subject): (String, String) = sqlx::query_as("select action, subject from audit_log")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!((action.as_str(), subject.as_str()), ("operators.create", "siti.verif"));
+    }
+}

@@ -30,10 +30,29 @@ pub enum Command {
     /// The exclusion list (NIKs the program refuses). Imports are recorded in the audit log.
     #[command(subcommand)]
     Exclusions(ExclusionsCommand),
+    /// Operator accounts (the first one is made here). Recorded in the audit log.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
     /// Print the messages in the outbox (the development mailbox, on the command line).
     Outbox {
         #[arg(long, default_value_t = 10)]
         limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OperatorCommand {
+    /// Create an operator. The password is read from PRAKERJA_OPERATOR_PASSWORD or, when that is
+    /// unset, from the first line of standard input (never from the command line, where other
+    /// users of the machine could see it).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// verifikator or admin-program
+        #[arg(long)]
+        role: String,
     },
 }
 
@@ -185,6 +204,33 @@ pub async fn exclusions(pool: &sqlx::PgPool, command: ExclusionsCommand) -> Resu
             if report.rejected.len() > 100 {
                 println!("  … and {} more", report.rejected.len() - 100);
             }
+        }
+    }
+    Ok(())
+}
+
+pub async fn operator(pool: &sqlx::PgPool, command: OperatorCommand) -> Result<(), Box<dyn std::error::Error>> {
+    use app::operators::{db, OperatorRole, Password, Username};
+    match command {
+        OperatorCommand::Create { username, name, role } => {
+            let username = Username::parse(&username)?;
+            let role = OperatorRole::parse(&role)?;
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err("--name: 1-100 characters".into());
+            }
+            let password = match std::env::var("PRAKERJA_OPERATOR_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    eprintln!("Kata sandi (minimal 12 karakter), lalu Enter:");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let password = Password::parse(&password)?;
+            let id = db::create(pool, &username, name, role, password, &actor(), Utc::now()).await?;
+            println!("operator {} ({}) created: {id}", username.as_str(), role.code());
         }
     }
     Ok(())

@@ -56,6 +56,7 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
         }
         Command::Schedule(command) => server::cli::schedule(&pool, command).await?,
         Command::Exclusions(command) => server::cli::exclusions(&pool, command).await?,
+        Command::Operator(command) => server::cli::operator(&pool, command).await?,
         Command::Outbox { limit } => server::cli::print_outbox(&pool, limit).await?,
         Command::Serve => {
             app::MIGRATOR.run(&pool).await?;
