@@ -460,24 +460,45 @@ mod enhance {
         FormValues(pairs)
     }
 
+    /// A control whose value a draft keeps (hidden fields, buttons and passwords are not kept).
+    enum DraftControl {
+        Input(HtmlInputElement),
+        Select(HtmlSelectElement),
+        Area(HtmlTextAreaElement),
+    }
+
+    fn draft_controls(form: &HtmlFormElement) -> Vec<DraftControl> {
+        let elements = form.elements();
+        (0..elements.length())
+            .filter_map(|i| elements.item(i))
+            .filter_map(|element| {
+                if let Some(input) = element.dyn_ref::<HtmlInputElement>() {
+                    let kept = !matches!(input.type_().as_str(), "hidden" | "submit" | "button" | "password");
+                    kept.then(|| DraftControl::Input(input.clone()))
+                } else if let Some(select) = element.dyn_ref::<HtmlSelectElement>() {
+                    Some(DraftControl::Select(select.clone()))
+                } else {
+                    element
+                        .dyn_ref::<HtmlTextAreaElement>()
+                        .map(|area| DraftControl::Area(area.clone()))
+                }
+            })
+            .collect()
+    }
+
+    fn is_choice(input: &HtmlInputElement) -> bool {
+        matches!(input.type_().as_str(), "checkbox" | "radio")
+    }
+
     /// The values of the form's visible controls.
     fn snapshot(form: &HtmlFormElement) -> Snapshot {
         let mut values = Snapshot::new();
-        let elements = form.elements();
-        for i in 0..elements.length() {
-            let Some(element) = elements.item(i) else {
-                continue;
-            };
-            if let Some(input) = element.dyn_ref::<HtmlInputElement>() {
-                match input.type_().as_str() {
-                    "hidden" | "submit" | "button" | "password" => {}
-                    "checkbox" | "radio" if !input.checked() => {}
-                    _ => values.push((input.name(), input.value())),
-                }
-            } else if let Some(select) = element.dyn_ref::<HtmlSelectElement>() {
-                values.push((select.name(), select.value()));
-            } else if let Some(area) = element.dyn_ref::<HtmlTextAreaElement>() {
-                values.push((area.name(), area.value()));
+        for control in draft_controls(form) {
+            match control {
+                DraftControl::Input(input) if is_choice(&input) && !input.checked() => {}
+                DraftControl::Input(input) => values.push((input.name(), input.value())),
+                DraftControl::Select(select) => values.push((select.name(), select.value())),
+                DraftControl::Area(area) => values.push((area.name(), area.value())),
             }
         }
         values
@@ -486,32 +507,26 @@ mod enhance {
     /// Puts a draft back into the form's visible controls.
     fn restore(form: &HtmlFormElement, draft: &Snapshot) {
         let value_of = |name: &str| draft.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
-        let elements = form.elements();
-        for i in 0..elements.length() {
-            let Some(element) = elements.item(i) else {
-                continue;
-            };
-            if let Some(input) = element.dyn_ref::<HtmlInputElement>() {
-                match input.type_().as_str() {
-                    "hidden" | "submit" | "button" | "password" => {}
-                    "checkbox" | "radio" => {
-                        let name = input.name();
-                        let value = input.value();
-                        input.set_checked(draft.iter().any(|(n, v)| *n == name && *v == value));
-                    }
-                    _ => {
-                        if let Some(value) = value_of(&input.name()) {
-                            input.set_value(value);
-                        }
+        for control in draft_controls(form) {
+            match control {
+                DraftControl::Input(input) if is_choice(&input) => {
+                    let (name, value) = (input.name(), input.value());
+                    input.set_checked(draft.iter().any(|(n, v)| *n == name && *v == value));
+                }
+                DraftControl::Input(input) => {
+                    if let Some(value) = value_of(&input.name()) {
+                        input.set_value(value);
                     }
                 }
-            } else if let Some(select) = element.dyn_ref::<HtmlSelectElement>() {
-                if let Some(value) = value_of(&select.name()) {
-                    select.set_value(value);
+                DraftControl::Select(select) => {
+                    if let Some(value) = value_of(&select.name()) {
+                        select.set_value(value);
+                    }
                 }
-            } else if let Some(area) = element.dyn_ref::<HtmlTextAreaElement>() {
-                if let Some(value) = value_of(&area.name()) {
-                    area.set_value(value);
+                DraftControl::Area(area) => {
+                    if let Some(value) = value_of(&area.name()) {
+                        area.set_value(value);
+                    }
                 }
             }
         }

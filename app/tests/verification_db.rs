@@ -89,28 +89,20 @@ mod operators {
     #[sqlx::test(migrations = "../migrations")]
     async fn an_operator_is_created_once_with_an_argon2_hash_and_audited(pool: PgPool) {
         let username = Username::parse("siti.verif").unwrap();
-        let password = || Password::parse("kuda baterai staples benar").unwrap();
-        db::create(
-            &pool,
-            &username,
-            "Siti",
-            OperatorRole::Verifier,
-            password(),
-            "cli:root",
-            now(),
-        )
-        .await
-        .unwrap();
-        let again = db::create(
-            &pool,
-            &username,
-            "Siti",
-            OperatorRole::Verifier,
-            password(),
-            "cli:root",
-            now(),
-        )
-        .await;
+        let create = || {
+            let password = Password::parse("kuda baterai staples benar").unwrap();
+            db::create(
+                &pool,
+                &username,
+                "Siti",
+                OperatorRole::Verifier,
+                password,
+                "cli:root",
+                now(),
+            )
+        };
+        create().await.unwrap();
+        let again = create().await;
         assert!(matches!(again, Err(CreateOperatorError::UsernameTaken)));
 
         let stored: String = sqlx::query_scalar("select password_hash from operators where username = 'siti.verif'")

@@ -13,6 +13,14 @@ fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
+/// The keys under `prefix`, collected first: removing while iterating shifts the indices.
+fn keys_with_prefix(storage: &web_sys::Storage, prefix: &str) -> Vec<String> {
+    (0..storage.length().unwrap_or(0))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|k| k.starts_with(prefix))
+        .collect()
+}
+
 pub fn save<T: Serialize>(key: &str, value: &T) {
     let Some(storage) = local_storage() else {
         return;
@@ -50,11 +58,7 @@ pub fn remove_all_with_prefix(prefix: &str) {
     let Some(storage) = local_storage() else {
         return;
     };
-    let keys: Vec<String> = (0..storage.length().unwrap_or(0))
-        .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|k| k.starts_with(prefix))
-        .collect();
-    for key in keys {
+    for key in keys_with_prefix(&storage, prefix) {
         let _ = storage.remove_item(&key);
     }
 }
@@ -64,11 +68,7 @@ pub fn sweep(prefix: &str, max_age_ms: f64) {
     let Some(storage) = local_storage() else {
         return;
     };
-    let keys: Vec<String> = (0..storage.length().unwrap_or(0))
-        .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|k| k.starts_with(prefix))
-        .collect();
-    for key in keys {
+    for key in keys_with_prefix(&storage, prefix) {
         let _ = load::<serde_json::Value>(&key, max_age_ms);
     }
 }

@@ -56,6 +56,18 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason except the exclusion ones (one per category).
+    pub const WITHOUT_CATEGORY: [Reason; 8] = [
+        Reason::NikMalformed,
+        Reason::NikBirthDateMismatch,
+        Reason::NikGenderMismatch,
+        Reason::TooYoung,
+        Reason::TooOld,
+        Reason::FamilyCardFull,
+        Reason::NikRegisteredBefore,
+        Reason::PlaceholderBirthDate,
+    ];
+
     /// The stable code stored with the decision and shown to operators.
     pub fn code(self) -> String {
         match self {
@@ -75,18 +87,9 @@ impl Reason {
         if let Some(category) = code.strip_prefix("dikecualikan:") {
             return ExclusionCategory::parse(category).ok().map(Reason::Excluded);
         }
-        [
-            Reason::NikMalformed,
-            Reason::NikBirthDateMismatch,
-            Reason::NikGenderMismatch,
-            Reason::TooYoung,
-            Reason::TooOld,
-            Reason::FamilyCardFull,
-            Reason::NikRegisteredBefore,
-            Reason::PlaceholderBirthDate,
-        ]
-        .into_iter()
-        .find(|reason| reason.code() == code)
+        Reason::WITHOUT_CATEGORY
+            .into_iter()
+            .find(|reason| reason.code() == code)
     }
 
     /// What the applicant reads on the dashboard: what was found and what they can do.
@@ -333,16 +336,7 @@ mod tests {
 
     #[test]
     fn reason_codes_round_trip() {
-        let mut reasons = vec![
-            Reason::NikMalformed,
-            Reason::NikBirthDateMismatch,
-            Reason::NikGenderMismatch,
-            Reason::TooYoung,
-            Reason::TooOld,
-            Reason::FamilyCardFull,
-            Reason::NikRegisteredBefore,
-            Reason::PlaceholderBirthDate,
-        ];
+        let mut reasons = Reason::WITHOUT_CATEGORY.to_vec();
         reasons.extend(ExclusionCategory::ALL.iter().map(|c| Reason::Excluded(*c)));
         for reason in reasons {
             assert_eq!(Reason::parse(&reason.code()), Some(reason));
