@@ -65,7 +65,12 @@ async function shellFirst(request) {
 async function pageFromNetworkFirst(request) {
   try {
     const response = await fetch(request);
-    const keep = response.ok && !response.redirected && !response.headers.has('x-prakerja-shared-device');
+    // Operator pages are never kept on the device either (x-prakerja-operator).
+    const keep =
+      response.ok &&
+      !response.redirected &&
+      !response.headers.has('x-prakerja-shared-device') &&
+      !response.headers.has('x-prakerja-operator');
     if (keep) {
       const cache = await caches.open(PAGES_CACHE);
       await cache.put(request, response.clone());

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::{error::AppError, verification::VerificationStatus};
 
 pub const DASHBOARD_PATH: &str = "/dasbor";
 
@@ -29,6 +29,12 @@ pub struct Dashboard {
     pub full_name: String,
     pub masked_nik: String,
     pub registered_at: String,
+    /// `None` while the automatic checks have not run yet.
+    pub verification: Option<VerificationStatus>,
+    /// (title, explanation) of each reason for a refusal or a manual check.
+    pub reasons: Vec<(String, String)>,
+    /// The latest test result: (passed, "11 dari 14").
+    pub test: Option<(bool, String)>,
     /// How many stages of `JOURNEY` are done.
     pub stages_done: usize,
 }
@@ -38,19 +44,44 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
     let state = crate::state::app_state()?;
     let (_, account_id) = crate::auth::session::require_account(&state, DASHBOARD_PATH).await?;
     let row = sqlx::query!(
-        "select reference, full_name, nik, registered_at from applicants where account_id = $1",
+        r#"select a.reference, a.full_name, a.nik, a.registered_at, v.status as "status?", v.reasons as "reasons?",
+                  t.passed as "passed?", t.ability_score as "score?", t.ability_total as "total?"
+           from applicants a
+           left join verifications v on v.applicant_id = a.id
+           left join lateral (select passed, ability_score, ability_total from test_attempts
+                              where applicant_id = a.id and finished_at is not null
+                              order by finished_at desc limit 1) t on true
+           where a.account_id = $1"#,
         account_id
     )
     .fetch_optional(&state.pool)
     .await?;
-    Ok(row.map(|r| Dashboard {
-        reference: r.reference,
-        full_name: r.full_name,
-        masked_nik: crate::domain::Nik::parse(&r.nik)
-            .map(|n| n.masked())
-            .unwrap_or_default(),
-        registered_at: crate::registration::format_wib(r.registered_at),
-        stages_done: 1,
+    Ok(row.map(|r| {
+        let verification = r.status.as_deref().and_then(|s| VerificationStatus::parse(s).ok());
+        let test = match (r.passed, r.score, r.total) {
+            (Some(passed), Some(score), Some(total)) => Some((passed, format!("{score} dari {total}"))),
+            _ => None,
+        };
+        let verified = verification == Some(VerificationStatus::Verified);
+        let passed = test.as_ref().is_some_and(|(passed, _)| *passed);
+        Dashboard {
+            reference: r.reference,
+            full_name: r.full_name,
+            masked_nik: crate::domain::Nik::parse(&r.nik)
+                .map(|n| n.masked())
+                .unwrap_or_default(),
+            registered_at: crate::registration::format_wib(r.registered_at),
+            verification,
+            reasons: r
+                .reasons
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|code| crate::verification::Reason::parse(code))
+                .map(|reason| (reason.title(), reason.explanation()))
+                .collect(),
+            test,
+            stages_done: 1 + usize::from(verified) + usize::from(verified && passed),
+        }
     }))
 }
 
@@ -79,6 +110,7 @@ pub fn DashboardPage() -> impl IntoView {
                         <div><dt>"NIK"</dt><dd>{d.masked_nik}</dd></div>
                         <div><dt>"Terdaftar"</dt><dd>{d.registered_at}</dd></div>
                     </dl>
+                    <VerificationPanel verification=d.verification reasons=d.reasons.clone() test=d.test.clone()/>
                     <h2>"Perjalanan Anda"</h2>
                     <ol class="journey">
                         {JOURNEY.iter().enumerate().map(|(index, (name, description))| {
@@ -103,5 +135,55 @@ pub fn DashboardPage() -> impl IntoView {
                     </ol>
                 }.into_any(),
             })}
+    }
+}
+
+/// Where verification stands, and why: every refusal comes with its reasons in plain words.
+#[component]
+fn VerificationPanel(
+    verification: Option<VerificationStatus>,
+    reasons: Vec<(String, String)>,
+    test: Option<(bool, String)>,
+) -> impl IntoView {
+    let reason_list = move || {
+        view! {
+            <ul class="reasons">
+                {reasons.clone().into_iter().map(|(title, explanation)| view! {
+                    <li><strong>{title}</strong><p>{explanation}</p></li>
+                }).collect_view()}
+            </ul>
+        }
+    };
+    view! {
+        <section class="verification" aria-labelledby="verification-heading">
+            <h2 id="verification-heading">"Verifikasi"</h2>
+            {match verification {
+                None => view! {
+                    <p data-status="menunggu">"Data Anda sedang diperiksa otomatis. Biasanya selesai dalam beberapa menit; muat ulang halaman ini nanti."</p>
+                }.into_any(),
+                Some(VerificationStatus::Verified) => view! {
+                    <p data-status="terverifikasi">"Data Anda terverifikasi."</p>
+                    {match test {
+                        None => view! {
+                            <p>"Langkah berikutnya: tes kemampuan dasar dan motivasi (18 soal, 25 menit)."</p>
+                            <p><a class="button" href=crate::assessment::TEST_PATH>"Ikuti tes"</a></p>
+                        }.into_any(),
+                        Some((passed, score)) => view! {
+                            <p>{format!("Hasil tes: {} (nilai {score}).", if passed { "lulus" } else { "belum lulus" })}</p>
+                            <p><a href=crate::assessment::TEST_PATH>"Lihat hasil tes"</a></p>
+                        }.into_any(),
+                    }}
+                }.into_any(),
+                Some(VerificationStatus::Rejected) => view! {
+                    <p data-status="ditolak">"Maaf, pendaftaran Anda tidak dapat diterima karena:"</p>
+                    {reason_list()}
+                    <p>"Jika menurut Anda ada kekeliruan, hubungi layanan pengaduan dengan menyebut nomor pendaftaran Anda."</p>
+                }.into_any(),
+                Some(VerificationStatus::Manual) => view! {
+                    <p data-status="periksa-manual">"Data Anda diperiksa oleh petugas karena:"</p>
+                    {reason_list()}
+                }.into_any(),
+            }}
+        </section>
     }
 }

@@ -19,6 +19,8 @@ pub enum AppError {
          dalam {retry_after_secs} detik."
     )]
     Busy { retry_after_secs: u64 },
+    #[error("Anda tidak berwenang melakukan ini. Hubungi admin program bila Anda memerlukannya.")]
+    Forbidden,
     #[error("Halaman atau data yang dicari tidak ditemukan.")]
     NotFound,
     #[error("Data yang dikirim tidak lengkap. Muat ulang halaman lalu coba lagi.")]

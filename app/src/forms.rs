@@ -624,7 +624,7 @@ fn described_by(id: &str, has_hint: bool, has_error: bool) -> Option<String> {
 }
 
 #[component]
-fn FieldError(id: &'static str, errors: RwSignal<FieldErrors>) -> impl IntoView {
+pub fn FieldError(id: &'static str, errors: RwSignal<FieldErrors>) -> impl IntoView {
     move || {
         errors.with(|e| e.get(id).map(str::to_owned)).map(|message| {
             view! { <p class="field-error" id={format!("{id}-error")}><span class="visually-hidden">"Kesalahan: "</span>{message}</p> }

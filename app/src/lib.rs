@@ -1,7 +1,9 @@
 //! The Prakerja portal: pages, components, server functions and domain types, compiled for the
 //! server (`ssr`) and for the browser (`hydrate`).
 
+pub mod assessment;
 pub mod auth;
+pub mod console;
 pub mod dashboard;
 pub mod domain;
 pub mod error;
@@ -24,7 +26,7 @@ pub mod request;
 #[cfg(feature = "ssr")]
 pub mod state;
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
@@ -100,6 +102,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/daftar/latar-belakang") view=|| view! { <signup::SignupStepPage step=SignupStep::Background/> } ssr=SsrMode::Async/>
                     <Route path=path!("/daftar/periksa") view=signup::SignupCheckPage ssr=SsrMode::Async/>
                     <Route path=path!("/dasbor") view=dashboard::DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tes") view=assessment::TestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator") view=|| view! { <leptos_router::components::Redirect path=console::queue::QUEUE_PATH/> }/>
+                    <Route path=path!("/operator/masuk") view=console::OperatorSignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator/verifikasi") view=console::queue::QueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator/corong") view=console::funnel::FunnelPage ssr=SsrMode::Async/>
                     <Route path=path!("/dev/surat") view=outbox::DevMailboxPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
@@ -124,13 +131,20 @@ fn SiteHeader() -> impl IntoView {
                     <header class="site-header" data-shared-device=shared_device>
                         <a class="brand" href="/">"Prakerja"</a>
                         <nav aria-label="Menu utama">
-                            {match summary.masked_email {
-                                Some(email) => view! {
+                            {match (summary.operator_name, summary.masked_email) {
+                                (Some(name), _) => view! {
+                                    <span class="who">{name}</span>
+                                    <a href=console::queue::QUEUE_PATH>"Konsol"</a>
+                                    <form method="post" action=console::OperatorSignOut::url() class="inline-form">
+                                        <button type="submit" class="link-button">"Keluar"</button>
+                                    </form>
+                                }.into_any(),
+                                (None, Some(email)) => view! {
                                     <span class="who">{email}</span>
                                     <a href=dashboard::DASHBOARD_PATH>"Dasbor"</a>
                                     <auth::SignOutButton/>
                                 }.into_any(),
-                                None => view! { <a href=auth::SIGN_IN_PATH>"Masuk"</a> }.into_any(),
+                                (None, None) => view! { <a href=auth::SIGN_IN_PATH>"Masuk"</a> }.into_any(),
                             }}
                         </nav>
                     </header>

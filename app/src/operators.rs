@@ -99,6 +99,19 @@ pub mod db {
         .map_err(AppError::internal)?
     }
 
+    /// A hash of no one's password, checked when the username is unknown so that a refusal
+    /// takes as long either way (usernames cannot be probed by timing).
+    pub async fn stand_in_hash() -> Result<String, AppError> {
+        static STAND_IN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        if let Some(hash) = STAND_IN.get() {
+            return Ok(hash.clone());
+        }
+        let mut random = [0u8; 24];
+        rand::rng().fill_bytes(&mut random);
+        let hash = hash_password(Password(hex::encode(random))).await?;
+        Ok(STAND_IN.get_or_init(|| hash).clone())
+    }
+
     /// Whether `password` matches `stored` (a PHC string), checked on the blocking pool.
     pub async fn password_matches(password: String, stored: String) -> Result<bool, AppError> {
         tokio::task::spawn_blocking(move || {

@@ -32,6 +32,19 @@ pub const SIGN_IN_PER_IP: Limit = Limit {
     window: Duration::minutes(10),
 };
 
+/// Operator sign-in attempts per client address.
+pub const OPERATOR_SIGN_IN_PER_IP: Limit = Limit {
+    name: "operator-sign-in-ip",
+    max_hits: 30,
+    window: Duration::minutes(15),
+};
+/// Operator sign-in attempts per username, from anywhere (guessing one account's password).
+pub const OPERATOR_SIGN_IN_PER_USERNAME: Limit = Limit {
+    name: "operator-sign-in-username",
+    max_hits: 10,
+    window: Duration::minutes(15),
+};
+
 /// Counts one hit against `limit` for `subject`; `Err(seconds)` when the limit is reached.
 /// The key stored is an HMAC of the subject, never the email or IP address itself.
 pub async fn hit(state: &AppState, limit: &Limit, subject: &str) -> Result<Result<(), u64>, AppError> {

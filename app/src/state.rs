@@ -77,6 +77,8 @@ pub struct Settings {
     pub dev_mailbox: bool,
     /// Trust the last `X-Forwarded-For` hop as the client address (behind our own proxy only).
     pub trust_forwarded_for: bool,
+    /// Ability questions (of 14) an applicant must answer correctly to pass the test.
+    pub test_pass_mark: i16,
 }
 
 impl Settings {
@@ -86,6 +88,7 @@ impl Settings {
             secure_cookies: false,
             dev_mailbox: true,
             trust_forwarded_for: false,
+            test_pass_mark: crate::assessment::DEFAULT_PASS_MARK,
         }
     }
 }

@@ -37,3 +37,73 @@ export async function latestCodeFor(email: string): Promise<string | undefined> 
     return result.rows[0]?.body?.match(/Kode masuk Anda: (\d{6})/)?.[1];
   });
 }
+
+/** Puts a NIK on the exclusion list, as an agency's file would. */
+export async function excludeNik(nik: string, category: string): Promise<void> {
+  await withClient(async (client) => {
+    await client.query(
+      "insert into exclusions (nik, category, source, imported_at) values ($1, $2, 'uji end-to-end', now()) on conflict (nik) do update set category = excluded.category",
+      [nik, category],
+    );
+  });
+}
+
+/** Turns a decided applicant into a manual case: the record carries the civil registry's
+ *  placeholder birth date (1 January), as records imported from elsewhere can. */
+export async function makeManualCase(nik: string): Promise<void> {
+  await withClient(async (client) => {
+    await client.query("update applicants set birth_date = make_date(extract(year from birth_date)::int, 1, 1) where nik = $1", [nik]);
+    await client.query(
+      "update verifications set status = 'periksa-manual', reasons = '{tanggal-lahir-perlu-dicek}' where applicant_id = (select id from applicants where nik = $1)",
+      [nik],
+    );
+  });
+}
+
+/** The operator decisions recorded for an applicant: (actor, before status, after status). */
+export async function decisionsFor(reference: string): Promise<Array<{ actor: string; before: string; after: string }>> {
+  return withClient(async (client) => {
+    const result = await client.query(
+      "select actor, before->>'status' as before, after->>'status' as after from audit_log where action = 'verification.decide' and subject = $1 order by id",
+      [reference],
+    );
+    return result.rows;
+  });
+}
+
+/** The option that is right for a question of an attempt (the test's oracle; null for a
+ *  motivation statement). */
+export async function correctOption(attempt: string, position: number): Promise<number | null> {
+  return withClient(async (client) => {
+    const result = await client.query(
+      'select q.correct_option from test_attempts t join test_questions q on q.id = t.question_ids[$2] where t.id = $1',
+      [attempt, position],
+    );
+    return result.rows[0].correct_option;
+  });
+}
+
+/** Moves an attempt back in time by `minutes`, as if the applicant had started that much earlier. */
+export async function ageAttempt(attempt: string, minutes: number): Promise<void> {
+  await withClient(async (client) => {
+    await client.query(
+      "update test_attempts set started_at = started_at - make_interval(mins => $2), deadline_at = deadline_at - make_interval(mins => $2) where id = $1",
+      [attempt, minutes],
+    );
+  });
+}
+
+export async function answersSaved(attempt: string): Promise<number> {
+  return withClient(async (client) => {
+    const result = await client.query('select count(*)::int as n from test_answers where attempt_id = $1', [attempt]);
+    return result.rows[0].n;
+  });
+}
+
+/** Every question of the bank (prompts and their right answers live only on the server). */
+export async function bankPrompts(): Promise<string[]> {
+  return withClient(async (client) => {
+    const result = await client.query('select prompt from test_questions');
+    return result.rows.map((row) => row.prompt);
+  });
+}

@@ -33,10 +33,26 @@ pub enum Command {
     /// Operator accounts (the first one is made here). Recorded in the audit log.
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// Waves (gelombang): the test is taken for the wave whose joining window is open.
+    #[command(subcommand)]
+    Wave(WaveCommand),
     /// Print the messages in the outbox (the development mailbox, on the command line).
     Outbox {
         #[arg(long, default_value_t = 10)]
         limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum WaveCommand {
+    /// Create a wave. Times are RFC 3339, e.g. 2026-12-07T08:00:00+07:00. Audited.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        opens: chrono::DateTime<chrono::FixedOffset>,
+        #[arg(long)]
+        closes: chrono::DateTime<chrono::FixedOffset>,
     },
 }
 
@@ -231,6 +247,47 @@ pub async fn operator(pool: &sqlx::PgPool, command: OperatorCommand) -> Result<(
             let password = Password::parse(&password)?;
             let id = db::create(pool, &username, name, role, password, &actor(), Utc::now()).await?;
             println!("operator {} ({}) created: {id}", username.as_str(), role.code());
+        }
+    }
+    Ok(())
+}
+
+pub async fn wave(pool: &sqlx::PgPool, command: WaveCommand) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        WaveCommand::Create { name, opens, closes } => {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err("--name: 1-100 characters".into());
+            }
+            if closes <= opens {
+                return Err("--closes must be after --opens".into());
+            }
+            let mut tx = pool.begin().await?;
+            let id = sqlx::query_scalar!(
+                "insert into waves (name, join_opens_at, join_closes_at, created_at) values ($1, $2, $3, $4)
+                 on conflict (name) do nothing returning id",
+                name,
+                opens.to_utc(),
+                closes.to_utc(),
+                Utc::now()
+            )
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(id) = id else {
+                println!("wave {name:?} exists already; nothing changed");
+                return Ok(());
+            };
+            app::audit::record(
+                &mut *tx,
+                &actor(),
+                "waves.create",
+                name,
+                None,
+                Some(serde_json::json!({ "id": id, "opens": opens.to_rfc3339(), "closes": closes.to_rfc3339() })),
+            )
+            .await?;
+            tx.commit().await?;
+            println!("wave {name:?} created: {id}");
         }
     }
     Ok(())

@@ -22,6 +22,8 @@ pub struct Config {
     pub mail_from: String,
     pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
     pub trust_forwarded_for: bool,
+    /// PRAKERJA_TEST_PASS_MARK: correct ability answers (of 14) needed to pass the test.
+    pub test_pass_mark: i16,
     pub request_timeout: Duration,
     pub max_in_flight: usize,
     pub max_queued: usize,
@@ -85,6 +87,11 @@ impl Config {
             // RFC 3339, e.g. 2026-12-02T10:00:00+07:00
             clock_start: parsed::<chrono::DateTime<chrono::FixedOffset>>("PRAKERJA_CLOCK_START")?.map(|t| t.to_utc()),
             trust_forwarded_for: flag("PRAKERJA_TRUST_FORWARDED_FOR", false)?,
+            test_pass_mark: match parsed::<i16>("PRAKERJA_TEST_PASS_MARK")? {
+                None => app::assessment::DEFAULT_PASS_MARK,
+                Some(mark) if (1..=app::assessment::ABILITY_QUESTIONS as i16).contains(&mark) => mark,
+                Some(_) => return Err("PRAKERJA_TEST_PASS_MARK must be between 1 and 14".into()),
+            },
             request_timeout: Duration::from_secs(30),
             max_in_flight: parsed("PRAKERJA_MAX_IN_FLIGHT")?.unwrap_or(64),
             max_queued: parsed("PRAKERJA_MAX_QUEUED")?.unwrap_or(1024),

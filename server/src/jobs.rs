@@ -155,6 +155,17 @@ pub fn spawn(state: AppState, mailer: Arc<Mailer>) {
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
+    let verifier = state.clone();
+    tokio::spawn(async move {
+        loop {
+            match app::verification::jobs::run_batch(&verifier.pool, verifier.clock.now(), 200).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "verification batch failed; will retry"),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    });
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(600));
         loop {

@@ -42,6 +42,7 @@ pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
             secure_cookies: config.secure_cookies(),
             dev_mailbox: config.dev_mailbox,
             trust_forwarded_for: config.trust_forwarded_for,
+            test_pass_mark: config.test_pass_mark,
         }),
         schedule: Default::default(),
         signups,

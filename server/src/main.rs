@@ -44,22 +44,26 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
     db::wait_until_ready(&pool, Duration::from_secs(60)).await?;
     match command {
         Command::ResetDatabase { .. } => {} // done above, before connecting
-        Command::Migrate => app::MIGRATOR.run(&pool).await?,
+        Command::Migrate => migrate(&pool).await?,
         Command::SeedDemo => {
-            app::MIGRATOR.run(&pool).await?;
+            migrate(&pool).await?;
             seed::seed_demo(&pool).await?;
             println!(
-                "Demo data loaded: sign in as {} or {}.",
+                "Demo data loaded: sign in as {} or {}; operators {} and {} (password {:?}) on /operator/masuk.",
                 seed::REGISTERED_DEMO_EMAIL,
-                seed::DRAFT_DEMO_EMAIL
+                seed::DRAFT_DEMO_EMAIL,
+                seed::DEMO_OPERATORS[0].0,
+                seed::DEMO_OPERATORS[1].0,
+                seed::DEMO_OPERATOR_PASSWORD
             );
         }
         Command::Schedule(command) => server::cli::schedule(&pool, command).await?,
         Command::Exclusions(command) => server::cli::exclusions(&pool, command).await?,
         Command::Operator(command) => server::cli::operator(&pool, command).await?,
+        Command::Wave(command) => server::cli::wave(&pool, command).await?,
         Command::Outbox { limit } => server::cli::print_outbox(&pool, limit).await?,
         Command::Serve => {
-            app::MIGRATOR.run(&pool).await?;
+            migrate(&pool).await?;
             let mailer = Arc::new(jobs::Mailer::from_config(
                 config.smtp_url.as_deref(),
                 &config.mail_from,
@@ -93,4 +97,14 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
+}
+
+/// The schema, then the test's question bank (idempotent: questions are keyed by code).
+async fn migrate(pool: &sqlx::PgPool) -> Result<(), Box<dyn std::error::Error>> {
+    app::MIGRATOR.run(pool).await?;
+    let added = app::assessment::db::load_bank(pool).await?;
+    if added > 0 {
+        tracing::info!(added, "test questions loaded");
+    }
+    Ok(())
 }

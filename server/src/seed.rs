@@ -11,6 +11,20 @@ use uuid::Uuid;
 /// Demo accounts. Sign in with these addresses; the code appears on /dev/surat.
 pub const REGISTERED_DEMO_EMAIL: &str = "budi@contoh.id";
 pub const DRAFT_DEMO_EMAIL: &str = "siti@contoh.id";
+/// Demo operators (username, role); both sign in on /operator/masuk with `DEMO_OPERATOR_PASSWORD`.
+pub const DEMO_OPERATORS: [(&str, &str, app::operators::OperatorRole); 2] = [
+    (
+        "verifikator",
+        "Verifikator Demo",
+        app::operators::OperatorRole::Verifier,
+    ),
+    (
+        "admin",
+        "Admin Program Demo",
+        app::operators::OperatorRole::ProgramAdmin,
+    ),
+];
+pub const DEMO_OPERATOR_PASSWORD: &str = "prakerja-demo-2026";
 
 pub async fn seed_demo(pool: &PgPool) -> Result<(), Box<dyn std::error::Error>> {
     let budi = account(pool, REGISTERED_DEMO_EMAIL).await?;
@@ -62,6 +76,24 @@ pub async fn seed_demo(pool: &PgPool) -> Result<(), Box<dyn std::error::Error>> 
     .await?
     {
         signup_db::save_draft(pool, siti, &draft, Utc::now()).await?;
+    }
+
+    // A wave open for the next 30 days, so the test can be taken.
+    sqlx::query!(
+        "insert into waves (name, join_opens_at, join_closes_at, created_at) values ('Gelombang Demo', $1, $2, $1)
+         on conflict (name) do nothing",
+        Utc::now() - chrono::Duration::days(1),
+        Utc::now() + chrono::Duration::days(30)
+    )
+    .execute(pool)
+    .await?;
+    for (username, name, role) in DEMO_OPERATORS {
+        let username = app::operators::Username::parse(username)?;
+        let password = app::operators::Password::parse(DEMO_OPERATOR_PASSWORD)?;
+        match app::operators::db::create(pool, &username, name, role, password, "seed-demo", Utc::now()).await {
+            Ok(_) | Err(app::operators::db::CreateOperatorError::UsernameTaken) => {}
+            Err(error) => return Err(error.into()),
+        }
     }
     Ok(())
 }

@@ -169,6 +169,9 @@ mod commands {
         end_to_end(Profile::Release, Vec::new())
     }
 
+    /// The end-to-end operators' password (a test database only).
+    const E2E_OPERATOR_PASSWORD: &str = "kata sandi uji end-to-end";
+
     pub fn end_to_end(profile: Profile, playwright_args: Vec<String>) -> Result {
         let tools = tools::ensure_all()?;
         let built = site::build(profile, &tools)?;
@@ -177,6 +180,33 @@ mod commands {
         let open = site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3100", site::E2E_CLOCK_OPEN);
         process::run(open.command(&["reset-database", "--yes"]))?;
         process::run(open.command(&["migrate"]))?;
+        // What the verification and test specs need: a wave open on the open server's day, and
+        // one operator of each role (the password is in end2end/support/operators.ts).
+        process::run(open.command(&[
+            "wave",
+            "create",
+            "--name",
+            "Gelombang Uji",
+            "--opens",
+            "2026-11-30T08:00:00+07:00",
+            "--closes",
+            "2026-12-31T16:00:00+07:00",
+        ]))?;
+        for (username, role) in [("verifikator.uji", "verifikator"), ("admin.uji", "admin-program")] {
+            process::run(
+                open.command(&[
+                    "operator",
+                    "create",
+                    "--username",
+                    username,
+                    "--name",
+                    "Petugas Uji",
+                    "--role",
+                    role,
+                ])
+                .env("PRAKERJA_OPERATOR_PASSWORD", E2E_OPERATOR_PASSWORD),
+            )?;
+        }
         let closed = site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3101", site::E2E_CLOCK_CLOSED);
         let servers = process::Servers(vec![
             process::spawn(open.command(&["serve"]))?,

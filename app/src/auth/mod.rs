@@ -73,6 +73,8 @@ pub struct CodePage {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionSummary {
     pub masked_email: Option<String>,
+    /// Signed in as an operator: their display name.
+    pub operator_name: Option<String>,
     pub shared_device: bool,
 }
 
@@ -90,7 +92,16 @@ pub async fn load_session_summary() -> Result<SessionSummary, AppError> {
         Some(account_id) => db::account_email(&state.pool, account_id).await?,
         None => None,
     };
+    let operator_name = match session.operator_id {
+        Some(operator_id) => {
+            sqlx::query_scalar!("select display_name from operators where id = $1", operator_id)
+                .fetch_optional(&state.pool)
+                .await?
+        }
+        None => None,
+    };
     Ok(SessionSummary {
+        operator_name,
         masked_email: email
             .and_then(|e| crate::domain::EmailAddress::parse(&e).ok())
             .map(|e| e.masked()),

@@ -46,6 +46,8 @@ pub struct Flash {
 pub struct Session {
     token_hash: Vec<u8>,
     pub account_id: Option<Uuid>,
+    /// Signed in as an operator (a session is an applicant's or an operator's, never both).
+    pub operator_id: Option<Uuid>,
     pub challenge_id: Option<Uuid>,
     pub return_to: Option<String>,
     /// "This is a shared device": nothing personal is kept in the browser or its caches.
@@ -80,7 +82,7 @@ pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
     };
     let token_hash = hash_token(&token);
     let row = sqlx::query!(
-        r#"select account_id, challenge_id, return_to, shared_device, carried_form from sessions
+        r#"select account_id, operator_id, challenge_id, return_to, shared_device, carried_form from sessions
            where token_hash = $1 and expires_at > $2"#,
         &token_hash,
         state.clock.now(),
@@ -90,6 +92,7 @@ pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
     Ok(row.map(|r| Session {
         token_hash,
         account_id: r.account_id,
+        operator_id: r.operator_id,
         challenge_id: r.challenge_id,
         return_to: r.return_to,
         shared_device: r.shared_device,
@@ -108,6 +111,7 @@ pub async fn current_or_new(state: &AppState) -> Result<Session, AppError> {
 /// What a new session starts with.
 pub struct NewSession {
     pub account_id: Option<Uuid>,
+    pub operator_id: Option<Uuid>,
     pub return_to: Option<String>,
     pub shared_device: bool,
     pub carried_form: Option<CarriedForm>,
@@ -118,6 +122,7 @@ impl NewSession {
     pub fn anonymous() -> NewSession {
         NewSession {
             account_id: None,
+            operator_id: None,
             return_to: None,
             shared_device: false,
             carried_form: None,
@@ -140,10 +145,11 @@ pub async fn start(executor: impl PgExecutor<'_>, state: &AppState, new: NewSess
         .transpose()
         .map_err(AppError::internal)?;
     sqlx::query!(
-        r#"insert into sessions (token_hash, account_id, return_to, shared_device, carried_form, created_at, expires_at)
-           values ($1, $2, $3, $4, $5, $6, $7)"#,
+        r#"insert into sessions (token_hash, account_id, operator_id, return_to, shared_device, carried_form, created_at, expires_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)"#,
         &token_hash,
         new.account_id,
+        new.operator_id,
         new.return_to,
         new.shared_device,
         carried,
@@ -156,6 +162,7 @@ pub async fn start(executor: impl PgExecutor<'_>, state: &AppState, new: NewSess
     let session = Session {
         token_hash,
         account_id: new.account_id,
+        operator_id: new.operator_id,
         challenge_id: None,
         return_to: new.return_to,
         shared_device: new.shared_device,
@@ -196,6 +203,7 @@ pub async fn sign_in(
         .await?;
     let new = NewSession {
         account_id: Some(account_id),
+        operator_id: None,
         return_to: old.return_to.clone(),
         shared_device: old.shared_device,
         // Put back by the sign-in, in the same transaction.

@@ -7,15 +7,28 @@
 
 #[cfg(feature = "ssr")]
 pub mod exclusions;
+#[cfg(feature = "ssr")]
+pub mod jobs;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     birth::{age_on, Gender},
+    choice_enum,
     nik::NikMismatch,
     ExclusionCategory, Nik,
 };
+
+choice_enum! {
+    /// Where an applicant's verification stands (the database's `verifications.status`).
+    VerificationStatus, VerificationStatusError, "Pilih status verifikasi.",
+    {
+        Verified => ("terverifikasi", "Terverifikasi"),
+        Rejected => ("ditolak", "Ditolak"),
+        Manual => ("periksa-manual", "Diperiksa petugas"),
+    }
+}
 
 /// The youngest and oldest ages (completed years on the registration date) the program accepts.
 pub const MIN_AGE: u32 = 18;
@@ -67,6 +80,29 @@ impl Reason {
         Reason::NikRegisteredBefore,
         Reason::PlaceholderBirthDate,
     ];
+
+    /// Every reason, the exclusion ones included (filters and operators' choices).
+    pub fn all() -> Vec<Reason> {
+        Reason::WITHOUT_CATEGORY
+            .into_iter()
+            .chain(ExclusionCategory::ALL.iter().map(|c| Reason::Excluded(*c)))
+            .collect()
+    }
+
+    /// A short name for lists and filters.
+    pub fn title(self) -> String {
+        match self {
+            Reason::NikMalformed => "NIK tidak valid".into(),
+            Reason::NikBirthDateMismatch => "NIK tidak cocok dengan tanggal lahir".into(),
+            Reason::NikGenderMismatch => "NIK tidak cocok dengan jenis kelamin".into(),
+            Reason::TooYoung => format!("Usia di bawah {MIN_AGE} tahun"),
+            Reason::TooOld => format!("Usia di atas {MAX_AGE} tahun"),
+            Reason::FamilyCardFull => format!("Sudah {MAX_PER_FAMILY_CARD} pendaftar dalam satu KK"),
+            Reason::NikRegisteredBefore => "NIK pernah terdaftar".into(),
+            Reason::Excluded(category) => format!("Dikecualikan: {}", category.label()),
+            Reason::PlaceholderBirthDate => "Tanggal lahir perlu dicek petugas".into(),
+        }
+    }
 
     /// The stable code stored with the decision and shown to operators.
     pub fn code(self) -> String {
@@ -140,6 +176,18 @@ pub enum Decision {
     Rejected(Vec<Reason>),
     /// The rules cannot decide; an operator will.
     Manual(Vec<Reason>),
+}
+
+impl Decision {
+    /// The status and reason codes stored for this decision.
+    pub fn status_and_reasons(&self) -> (VerificationStatus, Vec<String>) {
+        let codes = |reasons: &[Reason]| reasons.iter().map(|r| r.code()).collect();
+        match self {
+            Decision::Verified => (VerificationStatus::Verified, Vec::new()),
+            Decision::Rejected(reasons) => (VerificationStatus::Rejected, codes(reasons)),
+            Decision::Manual(reasons) => (VerificationStatus::Manual, codes(reasons)),
+        }
+    }
 }
 
 /// Runs every rule over the facts.

@@ -88,6 +88,14 @@ impl Browser {
         }
     }
 
+    /// Another tab of this browser: the same session.
+    pub fn another_tab(&self) -> Browser {
+        Browser {
+            cookie: self.cookie.clone(),
+            ..self.another()
+        }
+    }
+
     pub async fn send(&mut self, request: Request<Body>) -> Response {
         let mut request = request;
         if let Some(cookie) = &self.cookie {

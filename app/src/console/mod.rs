@@ -1,0 +1,245 @@
+//! The operators' console: sign-in with a password, the verification queue and the funnel.
+//!
+//! Operator pages are server-rendered plain forms without islands: they work without
+//! JavaScript and add nothing to the WASM bundle that applicants download. They are never kept
+//! by the service worker (`x-prakerja-operator`), and every operator action goes to the audit
+//! log.
+
+pub mod funnel;
+pub mod queue;
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::FieldErrors,
+    error::AppError,
+    forms::{ErrorSummary, FormState, Submitted, TextField},
+    operators::OperatorRole,
+};
+
+pub const CONSOLE_PATH: &str = "/operator";
+pub const OPERATOR_SIGN_IN_PATH: &str = "/operator/masuk";
+#[cfg(feature = "ssr")]
+const SIGN_IN_FORM: &str = "operator-sign-in";
+
+/// The operator who is signed in, as pages show them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OperatorIdentity {
+    pub username: String,
+    pub display_name: String,
+    pub role: OperatorRole,
+}
+
+#[cfg(feature = "ssr")]
+pub struct Operator {
+    pub id: uuid::Uuid,
+    pub identity: OperatorIdentity,
+}
+
+#[cfg(feature = "ssr")]
+impl Operator {
+    /// How the audit log names this operator.
+    pub fn actor(&self) -> String {
+        format!("operator:{}", self.identity.username)
+    }
+
+    pub fn require_role(&self, allowed: &[OperatorRole]) -> Result<(), AppError> {
+        if allowed.contains(&self.identity.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// An operator session may last this long (a working day).
+#[cfg(feature = "ssr")]
+pub const OPERATOR_SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(8);
+
+/// The signed-in operator, or a redirect to the operator sign-in page. Pages that call this are
+/// never kept by the service worker (and, like every page, carry `Cache-Control: no-store`).
+#[cfg(feature = "ssr")]
+pub async fn require_operator(state: &crate::state::AppState) -> Result<Operator, AppError> {
+    use crate::{auth::session, request};
+    // The service worker keeps no copy of the console's pages (they hold applicants' data).
+    request::set_response_header(axum::http::HeaderName::from_static("x-prakerja-operator"), "1");
+    if let Some(operator_id) = session::current(state).await?.and_then(|s| s.operator_id) {
+        let row = sqlx::query!(
+            "select username, display_name, role from operators where id = $1 and disabled_at is null",
+            operator_id
+        )
+        .fetch_optional(&state.pool)
+        .await?;
+        if let Some(row) = row {
+            return Ok(Operator {
+                id: operator_id,
+                identity: OperatorIdentity {
+                    username: row.username,
+                    display_name: row.display_name,
+                    role: OperatorRole::parse(&row.role).map_err(AppError::internal)?,
+                },
+            });
+        }
+    }
+    request::redirect(OPERATOR_SIGN_IN_PATH);
+    if !request::is_plain_form_post() {
+        request::set_status(axum::http::StatusCode::UNAUTHORIZED);
+    }
+    Err(AppError::Unauthenticated)
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OperatorSignInPage {
+    pub username: String,
+    pub errors: FieldErrors,
+}
+
+#[server(prefix = "/api", endpoint = "operator-sign-in-page")]
+pub async fn load_operator_sign_in_page() -> Result<OperatorSignInPage, AppError> {
+    let state = crate::state::app_state()?;
+    crate::request::set_response_header(axum::http::HeaderName::from_static("x-prakerja-operator"), "1");
+    let Some(session) = crate::auth::session::current(&state).await? else {
+        return Ok(OperatorSignInPage::default());
+    };
+    let flash = session.take_flash(&state.pool, SIGN_IN_FORM).await?.unwrap_or_default();
+    Ok(OperatorSignInPage {
+        username: flash.values.get("username").cloned().unwrap_or_default(),
+        errors: flash.errors,
+    })
+}
+
+/// Signs an operator in with username and password. The password is checked with argon2id on
+/// the blocking pool; an unknown username costs the same work, so timing tells nothing.
+#[server(prefix = "/api", endpoint = "operator-sign-in")]
+pub async fn operator_sign_in(username: String, password: String) -> Result<Submitted, AppError> {
+    use crate::{
+        auth::session,
+        forms::reply,
+        operators::{db, Username},
+        rate_limit, request,
+    };
+
+    let state = crate::state::app_state()?;
+    let result = async {
+        // The password is never put back into the form, nor kept anywhere.
+        let values = crate::forms::values([("username", username.as_str())]);
+        let refuse = |message: &str| Submitted::Invalid(FieldErrors::single("password", message));
+        let ip = request::client_ip(&state.settings)
+            .map(|ip| ip.to_string())
+            .unwrap_or_default();
+        let name = username.trim().to_lowercase();
+        let limited = rate_limit::hit(&state, &rate_limit::OPERATOR_SIGN_IN_PER_IP, &ip).await?;
+        let limited = match limited {
+            Ok(()) => rate_limit::hit(&state, &rate_limit::OPERATOR_SIGN_IN_PER_USERNAME, &name).await?,
+            other => other,
+        };
+        if let Err(wait) = limited {
+            let message = format!(
+                "Terlalu banyak percobaan masuk. Coba lagi dalam {} menit.",
+                wait.div_ceil(60)
+            );
+            return reply(&state, SIGN_IN_FORM, OPERATOR_SIGN_IN_PATH, refuse(&message), values).await;
+        }
+        let account = match Username::parse(&username) {
+            Ok(username) => sqlx::query!(
+                "select id, password_hash from operators where username = $1 and disabled_at is null",
+                username.as_str()
+            )
+            .fetch_optional(&state.pool)
+            .await?
+            .map(|r| (r.id, r.password_hash)),
+            Err(_) => None,
+        };
+        let stored = match &account {
+            Some((_, hash)) => hash.clone(),
+            None => db::stand_in_hash().await?,
+        };
+        let matches = db::password_matches(password, stored).await?;
+        let Some((operator_id, _)) = account.filter(|_| matches) else {
+            tracing::info!("operator sign-in refused");
+            let wrong = refuse("Nama pengguna atau kata sandi salah.");
+            return reply(&state, SIGN_IN_FORM, OPERATOR_SIGN_IN_PATH, wrong, values).await;
+        };
+        // A new session under a new token (no session fixation); the old one ends.
+        if let Some(old) = session::current(&state).await? {
+            session::end(&state, &old).await?;
+        }
+        let mut tx = state.pool.begin().await?;
+        let new = session::NewSession {
+            operator_id: Some(operator_id),
+            lifetime: OPERATOR_SESSION_LIFETIME,
+            ..session::NewSession::anonymous()
+        };
+        session::start(&mut *tx, &state, new).await?;
+        crate::audit::record(
+            &mut *tx,
+            &format!("operator:{name}"),
+            "operators.sign-in",
+            &name,
+            None,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        let next = Submitted::Accepted {
+            next: queue::QUEUE_PATH.to_owned(),
+        };
+        reply(&state, SIGN_IN_FORM, OPERATOR_SIGN_IN_PATH, next, values).await
+    }
+    .await;
+    crate::forms::answer(&state, SIGN_IN_FORM, OPERATOR_SIGN_IN_PATH, result).await
+}
+
+#[server(prefix = "/api", endpoint = "operator-sign-out")]
+pub async fn operator_sign_out() -> Result<Submitted, AppError> {
+    let state = crate::state::app_state()?;
+    if let Some(session) = crate::auth::session::current(&state).await? {
+        crate::auth::session::end(&state, &session).await?;
+    }
+    crate::request::redirect(OPERATOR_SIGN_IN_PATH);
+    Ok(Submitted::Accepted {
+        next: OPERATOR_SIGN_IN_PATH.to_owned(),
+    })
+}
+
+#[component]
+pub fn OperatorSignInPage() -> impl IntoView {
+    let page = Resource::new_blocking(|| (), |_| load_operator_sign_in_page());
+    view! {
+        <Title text="Masuk operator — Prakerja"/>
+        <h1>"Masuk sebagai operator"</h1>
+        {crate::forms::loaded(page, |page| {
+            let state = FormState::new(page.errors);
+            view! {
+                <p>"Halaman ini untuk petugas program. Pendaftar masuk lewat " <a href=crate::auth::SIGN_IN_PATH>"halaman masuk pendaftar"</a> "."</p>
+                <ErrorSummary state/>
+                <form method="post" action=OperatorSignIn::url() novalidate="">
+                    <TextField id="username" name="username".into() label="Nama pengguna" value=page.username
+                        errors=state.errors autocomplete="username"/>
+                    <TextField id="password" name="password".into() label="Kata sandi" value=""
+                        errors=state.errors input_type="password" autocomplete="current-password"/>
+                    <button type="submit" class="button">"Masuk"</button>
+                </form>
+            }
+        })}
+    }
+}
+
+/// The console's navigation and the sign-out form.
+#[component]
+pub fn ConsoleNav(identity: OperatorIdentity) -> impl IntoView {
+    view! {
+        <nav class="console-nav" aria-label="Menu operator">
+            <p>{identity.display_name} " · " {identity.role.label()}</p>
+            <ul>
+                <li><a href=queue::QUEUE_PATH>"Antrean verifikasi"</a></li>
+                <li><a href=funnel::FUNNEL_PATH>"Corong pendaftar"</a></li>
+            </ul>
+            <form method="post" action=OperatorSignOut::url() class="inline-form">
+                <button type="submit" class="link-button">"Keluar dari konsol"</button>
+            </form>
+        </nav>
+    }
+}

@@ -1,0 +1,475 @@
+//! The verification queue: applicants by status and reason, and an operator's decision on each.
+//! Filters are in the URL (status and reason codes only: never personal data).
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use super::{ConsoleNav, OperatorIdentity};
+use crate::{
+    domain::FieldErrors,
+    error::AppError,
+    forms::{ErrorSummary, FormState, Submitted},
+    verification::{Reason, VerificationStatus},
+};
+
+pub const QUEUE_PATH: &str = "/operator/verifikasi";
+#[cfg(feature = "ssr")]
+const DECISION_FORM: &str = "verification-decision";
+#[cfg(feature = "ssr")]
+const PAGE_SIZE: i64 = 25;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueRow {
+    pub applicant_id: String,
+    pub reference: String,
+    pub full_name: String,
+    pub nik: String,
+    pub kk: String,
+    pub birth_date: String,
+    pub gender: String,
+    pub registered_at: String,
+    pub status: VerificationStatus,
+    /// (title, explanation) of each reason.
+    pub reasons: Vec<(String, String)>,
+    pub decided_by: Option<String>,
+    pub test_result: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueuePage {
+    pub operator: OperatorIdentity,
+    pub status: VerificationStatus,
+    pub reason: Option<String>,
+    /// A registration number searched for (any status).
+    pub reference: Option<String>,
+    pub page: i64,
+    pub rows: Vec<QueueRow>,
+    pub has_more: bool,
+    pub waiting_for_checks: i64,
+    pub notice: Option<String>,
+    pub errors: FieldErrors,
+}
+
+#[server(prefix = "/api", endpoint = "verification-queue")]
+pub async fn load_queue(
+    status: Option<String>,
+    reason: Option<String>,
+    reference: Option<String>,
+    page: Option<i64>,
+) -> Result<QueuePage, AppError> {
+    let state = crate::state::app_state()?;
+    let operator = super::require_operator(&state).await?;
+    let status = status
+        .as_deref()
+        .and_then(|s| VerificationStatus::parse(s).ok())
+        .unwrap_or(VerificationStatus::Manual);
+    let reason = reason.as_deref().and_then(Reason::parse).map(Reason::code);
+    let reference = reference.map(|r| r.trim().to_uppercase()).filter(|r| !r.is_empty());
+    let page = page.unwrap_or(1).max(1);
+    let flash = match crate::auth::session::current(&state).await? {
+        Some(session) => session
+            .take_flash(&state.pool, DECISION_FORM)
+            .await?
+            .unwrap_or_default(),
+        None => Default::default(),
+    };
+    let rows = sqlx::query!(
+        r#"select a.id, a.reference, a.full_name, a.nik, a.kk, a.birth_date, a.gender, a.registered_at,
+                  v.reasons, o.display_name as "decided_by?",
+                  (select case when t.passed then 'Lulus' else 'Belum lulus' end || ' (' || t.ability_score || '/' || t.ability_total || ')'
+                   from test_attempts t where t.applicant_id = a.id and t.finished_at is not null
+                   order by t.finished_at desc limit 1) as test_result
+           from verifications v
+           join applicants a on a.id = v.applicant_id
+           left join operators o on o.id = v.decided_by
+           where (($5::text is null and v.status = $1) or a.reference = $5)
+             and ($2::text is null or $2 = any (v.reasons))
+           order by v.decided_at, a.id
+           limit $3 offset $4"#,
+        status.code(),
+        reason,
+        PAGE_SIZE + 1,
+        (page - 1) * PAGE_SIZE,
+        reference
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let has_more = rows.len() as i64 > PAGE_SIZE;
+    let rows = rows
+        .into_iter()
+        .take(PAGE_SIZE as usize)
+        .map(|r| QueueRow {
+            applicant_id: r.id.to_string(),
+            reference: r.reference,
+            full_name: r.full_name,
+            nik: r.nik,
+            kk: r.kk,
+            birth_date: r.birth_date.format("%d-%m-%Y").to_string(),
+            gender: if r.gender == "P" { "Perempuan" } else { "Laki-laki" }.to_owned(),
+            registered_at: crate::registration::format_wib(r.registered_at),
+            status,
+            reasons: r
+                .reasons
+                .iter()
+                .filter_map(|code| Reason::parse(code))
+                .map(|reason| (reason.title(), reason.explanation()))
+                .collect(),
+            decided_by: r.decided_by,
+            test_result: r.test_result,
+        })
+        .collect();
+    let waiting_for_checks = sqlx::query_scalar!(r#"select count(*) as "n!" from verification_jobs"#)
+        .fetch_one(&state.pool)
+        .await?;
+    Ok(QueuePage {
+        operator: operator.identity,
+        status,
+        reason,
+        reference,
+        page,
+        rows,
+        has_more,
+        waiting_for_checks,
+        notice: flash.notice,
+        errors: flash.errors,
+    })
+}
+
+/// An operator approves or rejects one applicant. Recorded in the audit log with the decision
+/// it replaced.
+#[server(prefix = "/api", endpoint = "decide-verification")]
+pub async fn decide_verification(
+    applicant: String,
+    decision: String,
+    reason: Option<String>,
+    return_to: Option<String>,
+) -> Result<Submitted, AppError> {
+    use crate::{auth::session, forms::reply, operators::OperatorRole};
+
+    let state = crate::state::app_state()?;
+    let back = session::local_path(return_to.as_deref().unwrap_or(QUEUE_PATH)).to_owned();
+    let result = async {
+        let operator = super::require_operator(&state).await?;
+        operator.require_role(&[OperatorRole::Verifier, OperatorRole::ProgramAdmin])?;
+        let applicant_id = uuid::Uuid::parse_str(applicant.trim()).map_err(|_| AppError::BadRequest)?;
+        let decision = match VerificationStatus::parse(&decision) {
+            Ok(status @ (VerificationStatus::Verified | VerificationStatus::Rejected)) => status,
+            _ => return Err(AppError::BadRequest),
+        };
+        let reasons = match (decision, reason.as_deref().and_then(Reason::parse)) {
+            (VerificationStatus::Rejected, None) => {
+                let errors = FieldErrors::single(
+                    &format!("reason-{applicant_id}"),
+                    "Pilih alasan penolakan: pendaftar berhak tahu mengapa ditolak.",
+                );
+                return reply(&state, DECISION_FORM, &back, Submitted::Invalid(errors), Default::default()).await;
+            }
+            (VerificationStatus::Rejected, Some(reason)) => vec![reason.code()],
+            _ => Vec::new(),
+        };
+        let mut tx = state.pool.begin().await?;
+        let before = sqlx::query!(
+            r#"select a.reference, v.status, v.reasons from verifications v join applicants a on a.id = v.applicant_id
+               where v.applicant_id = $1 for update of v"#,
+            applicant_id
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        let now = state.clock.now();
+        sqlx::query!(
+            "update verifications set status = $2, reasons = $3, decided_by = $4, decided_at = $5 where applicant_id = $1",
+            applicant_id,
+            decision.code(),
+            &reasons,
+            operator.id,
+            now
+        )
+        .execute(&mut *tx)
+        .await?;
+        crate::audit::record(
+            &mut *tx,
+            &operator.actor(),
+            "verification.decide",
+            &before.reference,
+            Some(serde_json::json!({ "status": before.status, "reasons": before.reasons })),
+            Some(serde_json::json!({ "status": decision.code(), "reasons": reasons })),
+        )
+        .await?;
+        let current = session::current_or_new(&state).await?;
+        current
+            .set_flash(
+                &mut *tx,
+                &session::Flash {
+                    form: DECISION_FORM.to_owned(),
+                    notice: Some(format!(
+                        "Keputusan untuk {} disimpan: {}.",
+                        before.reference,
+                        decision.label().to_lowercase()
+                    )),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        reply(&state, DECISION_FORM, &back, Submitted::Accepted { next: back.clone() }, Default::default()).await
+    }
+    .await;
+    crate::forms::answer(&state, DECISION_FORM, &back, result).await
+}
+
+/// A program admin lets an applicant take the test once more in the open wave (audited).
+#[server(prefix = "/api", endpoint = "grant-test-attempt")]
+pub async fn grant_test_attempt(
+    applicant: String,
+    reason: String,
+    return_to: Option<String>,
+) -> Result<Submitted, AppError> {
+    use crate::{auth::session, forms::reply, operators::OperatorRole};
+
+    let state = crate::state::app_state()?;
+    let back = session::local_path(return_to.as_deref().unwrap_or(QUEUE_PATH)).to_owned();
+    let result = async {
+        let operator = super::require_operator(&state).await?;
+        operator.require_role(&[OperatorRole::ProgramAdmin])?;
+        let applicant_id = uuid::Uuid::parse_str(applicant.trim()).map_err(|_| AppError::BadRequest)?;
+        let field = format!("grant-{applicant_id}");
+        let reason = crate::domain::collapse_whitespace(&reason);
+        if !(5..=500).contains(&reason.chars().count()) {
+            let errors = FieldErrors::single(&field, "Tulis alasan izin tes ulang (5-500 karakter).");
+            return reply(
+                &state,
+                DECISION_FORM,
+                &back,
+                Submitted::Invalid(errors),
+                Default::default(),
+            )
+            .await;
+        }
+        let granted = crate::assessment::db::grant_attempt(
+            &state.pool,
+            applicant_id,
+            operator.id,
+            &operator.actor(),
+            &reason,
+            state.clock.now(),
+        )
+        .await?;
+        if let Err(message) = granted {
+            let errors = FieldErrors::single(&field, message);
+            return reply(
+                &state,
+                DECISION_FORM,
+                &back,
+                Submitted::Invalid(errors),
+                Default::default(),
+            )
+            .await;
+        }
+        let current = session::current_or_new(&state).await?;
+        let flash = session::Flash {
+            form: DECISION_FORM.to_owned(),
+            notice: Some("Izin tes ulang diberikan.".to_owned()),
+            ..Default::default()
+        };
+        current.set_flash(&state.pool, &flash).await?;
+        reply(
+            &state,
+            DECISION_FORM,
+            &back,
+            Submitted::Accepted { next: back.clone() },
+            Default::default(),
+        )
+        .await
+    }
+    .await;
+    crate::forms::answer(&state, DECISION_FORM, &back, result).await
+}
+
+/// The queue's URL with its filters (codes and a registration number: never personal data).
+fn queue_url(page: &QueuePage, number: i64) -> String {
+    let mut url = format!("{QUEUE_PATH}?status={}", page.status.code());
+    if let Some(reason) = &page.reason {
+        url.push_str(&format!("&alasan={reason}"));
+    }
+    // Registration numbers are A-Z, 0-9 and '-': nothing to escape. Anything else is dropped.
+    if let Some(reference) = page
+        .reference
+        .as_ref()
+        .filter(|r| r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    {
+        url.push_str(&format!("&nomor={reference}"));
+    }
+    let page = number;
+    if page > 1 {
+        url.push_str(&format!("&halaman={page}"));
+    }
+    url
+}
+
+#[component]
+pub fn QueuePage() -> impl IntoView {
+    let query = use_query_map();
+    let page = Resource::new_blocking(
+        move || {
+            query.with(|q| {
+                (
+                    q.get("status"),
+                    q.get("alasan"),
+                    q.get("nomor"),
+                    q.get("halaman").and_then(|p| p.parse::<i64>().ok()),
+                )
+            })
+        },
+        |(status, reason, reference, page)| load_queue(status, reason, reference, page),
+    );
+    view! {
+        <Title text="Antrean verifikasi — Konsol Prakerja"/>
+        <h1>"Antrean verifikasi"</h1>
+        {crate::forms::loaded(page, |page| view! { <Queue page/> })}
+    }
+}
+
+#[component]
+fn Queue(page: QueuePage) -> impl IntoView {
+    let state = FormState::new(page.errors.clone());
+    let here = queue_url(&page, page.page);
+    let previous = queue_url(&page, page.page - 1);
+    let next = queue_url(&page, page.page + 1);
+    let can_grant = page.operator.role == crate::operators::OperatorRole::ProgramAdmin;
+    let status = page.status;
+    let reason_filter = page.reason.clone().unwrap_or_default();
+    view! {
+        <ConsoleNav identity=page.operator.clone()/>
+        {page.notice.map(|n| view! { <p class="notice notice-open" role="status">{n}</p> })}
+        <ErrorSummary state/>
+        <form method="get" action=QUEUE_PATH class="filters">
+            <div class="field">
+                <label for="status">"Status"</label>
+                <select id="status" name="status">
+                    {VerificationStatus::ALL.iter().map(|s| view! {
+                        <option value=s.code() selected=*s == status>{s.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="alasan">"Alasan"</label>
+                <select id="alasan" name="alasan">
+                    <option value="" selected=reason_filter.is_empty()>"Semua alasan"</option>
+                    {Reason::all().into_iter().map(|r| {
+                        let code = r.code();
+                        let selected = code == reason_filter;
+                        view! { <option value=code selected=selected>{r.title()}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="nomor">"Nomor pendaftaran"</label>
+                <input type="text" id="nomor" name="nomor" value=page.reference.clone().unwrap_or_default()
+                    autocomplete="off" aria-describedby="nomor-hint"/>
+                <p class="hint" id="nomor-hint">"Bila diisi, dicari di semua status."</p>
+            </div>
+            <button type="submit" class="button">"Tampilkan"</button>
+        </form>
+        <p>{format!("{} pendaftar menunggu pemeriksaan otomatis.", page.waiting_for_checks)}</p>
+        {if page.rows.is_empty() {
+            view! { <p class="empty">"Tidak ada pendaftar dengan status dan alasan ini."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="queue">
+                    {page.rows.into_iter().map(|row| view! {
+                        <QueueItem row return_to=here.clone() errors=state.errors can_grant/>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        <nav class="pagination" aria-label="Halaman antrean">
+            {(page.page > 1).then(|| view! {
+                <a href=previous>"Sebelumnya"</a>
+            })}
+            {page.has_more.then(|| view! {
+                <a href=next>"Berikutnya"</a>
+            })}
+        </nav>
+    }
+}
+
+#[component]
+fn QueueItem(row: QueueRow, return_to: String, errors: RwSignal<FieldErrors>, can_grant: bool) -> impl IntoView {
+    let reason_field = format!("reason-{}", row.applicant_id);
+    let grant_field = format!("grant-{}", row.applicant_id);
+    let reason_error = {
+        let field = reason_field.clone();
+        move || errors.with(|e| e.get(&field).map(str::to_owned))
+    };
+    let grant_error = {
+        let field = grant_field.clone();
+        move || errors.with(|e| e.get(&field).map(str::to_owned))
+    };
+    let heading = format!("heading-{}", row.applicant_id);
+    let labelled_by = heading.clone();
+    let verified = row.status == VerificationStatus::Verified;
+    let reference = row.reference.clone();
+    view! {
+        <li class="queue-item">
+            <article aria-labelledby=labelled_by>
+                <h2 id=heading>{row.full_name.clone()} " · " <span class="reference">{row.reference.clone()}</span></h2>
+                <dl class="summary">
+                    <div><dt>"NIK"</dt><dd>{row.nik}</dd></div>
+                    <div><dt>"No. KK"</dt><dd>{row.kk}</dd></div>
+                    <div><dt>"Tanggal lahir"</dt><dd>{row.birth_date}</dd></div>
+                    <div><dt>"Jenis kelamin"</dt><dd>{row.gender}</dd></div>
+                    <div><dt>"Terdaftar"</dt><dd>{row.registered_at}</dd></div>
+                    {row.decided_by.map(|name| view! { <div><dt>"Diputuskan oleh"</dt><dd>{name}</dd></div> })}
+                    {row.test_result.map(|result| view! { <div><dt>"Tes"</dt><dd>{result}</dd></div> })}
+                </dl>
+                {(!row.reasons.is_empty()).then(|| view! {
+                    <ul class="reasons">
+                        {row.reasons.into_iter().map(|(title, explanation)| view! {
+                            <li><strong>{title}</strong> ": " {explanation}</li>
+                        }).collect_view()}
+                    </ul>
+                })}
+                <form method="post" action=DecideVerification::url() class="decision">
+                    <input type="hidden" name="applicant" value=row.applicant_id.clone()/>
+                    <input type="hidden" name="return_to" value=return_to.clone()/>
+                    {move || reason_error().map(|message| view! { <p class="field-error" id=format!("{reason_field}-error")>{message}</p> })}
+                    <div class="field">
+                        <label for=reason_field_id(&row.applicant_id)>"Alasan bila ditolak"</label>
+                        <select id=reason_field_id(&row.applicant_id) name="reason">
+                            <option value="">"— Pilih alasan —"</option>
+                            {Reason::all().into_iter().filter(|r| *r != Reason::PlaceholderBirthDate).map(|r| view! {
+                                <option value=r.code()>{r.title()}</option>
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <button type="submit" class="button" name="decision" value="terverifikasi">
+                        "Setujui" <span class="visually-hidden">{format!(" {reference}")}</span>
+                    </button>
+                    " "
+                    <button type="submit" class="button button-secondary" name="decision" value="ditolak">
+                        "Tolak" <span class="visually-hidden">{format!(" {reference}")}</span>
+                    </button>
+                </form>
+                {(verified && can_grant).then(|| view! {
+                    <form method="post" action=GrantTestAttempt::url() class="grant">
+                        <input type="hidden" name="applicant" value=row.applicant_id.clone()/>
+                        <input type="hidden" name="return_to" value=return_to.clone()/>
+                        {move || grant_error().map(|message| view! { <p class="field-error">{message}</p> })}
+                        <div class="field">
+                            <label for=grant_field.clone()>"Alasan izin tes ulang"</label>
+                            <input type="text" id=grant_field.clone() name="reason" maxlength="500"/>
+                        </div>
+                        <button type="submit" class="button button-secondary">"Beri izin tes ulang"</button>
+                    </form>
+                })}
+            </article>
+        </li>
+    }
+}
+
+fn reason_field_id(applicant_id: &str) -> String {
+    format!("reason-{applicant_id}")
+}
