@@ -2,7 +2,10 @@
 //! and one commit: under a rush a batch fills while the previous one commits; alone, a signup is
 //! a batch of one and waits for nobody. Each signup is answered only after its batch committed.
 
-use std::sync::Arc;
+use std::sync::{
+    atomic::{AtomicU64, Ordering},
+    Arc,
+};
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -25,6 +28,8 @@ struct Pending {
 
 pub struct SignupQueue {
     sender: mpsc::Sender<Pending>,
+    /// Signups handed to this queue since it started (background jobs read the pace of signups).
+    received: AtomicU64,
 }
 
 impl SignupQueue {
@@ -36,7 +41,15 @@ impl SignupQueue {
         for _ in 0..workers {
             tokio::spawn(work(pool.clone(), receiver.clone(), max_batch));
         }
-        Arc::new(SignupQueue { sender })
+        Arc::new(SignupQueue {
+            sender,
+            received: AtomicU64::new(0),
+        })
+    }
+
+    /// How many signups this queue has received since it started.
+    pub fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// Registers one applicant, in whatever batch it lands.
@@ -47,6 +60,7 @@ impl SignupQueue {
         application: SignupApplication,
         now: DateTime<Utc>,
     ) -> Result<Registration, AppError> {
+        self.received.fetch_add(1, Ordering::Relaxed);
         let (answer, answered) = oneshot::channel();
         let pending = Pending {
             account_id,

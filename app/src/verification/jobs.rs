@@ -33,7 +33,7 @@ pub async fn verify_claimed(conn: &mut PgConnection, applicants: &[Uuid], now: D
     }
     let rows = sqlx::query!(
         r#"select a.id, a.nik, a.birth_date, a.gender, a.registered_at,
-                  (select count(*) from applicants o where o.kk = a.kk) as "on_family_card!",
+                  (select count(*) from family_card_slots s where s.kk = a.kk) as "on_family_card!",
                   exists(select 1 from nik_claims c where c.nik = a.nik and c.applicant_id <> a.id) as "registered_before!",
                   (select e.category from exclusions e where e.nik = a.nik) as exclusion
            from applicants a where a.id = any($1)"#,
