@@ -369,7 +369,8 @@ applicant as (
     from n returning id, nik, kk
 ),
 claim as (insert into nik_claims (nik, applicant_id) select nik, id from applicant),
-slot as (insert into family_card_slots (kk, slot, applicant_id) select kk, 1 + (select n from n) % 2, id from applicant)
+slot as (insert into family_card_slots (kk, slot, applicant_id) select kk, 1 + (select n from n) % 2, id from applicant),
+job as (insert into verification_jobs (applicant_id, available_at) select id, now() from applicant)
 insert into idempotency_keys (key, account_id, operation, outcome)
 select md5('pgbench-key-' || n)::uuid, md5('pgbench-account-' || n)::uuid, 'signup', '{"reference": "x"}'::jsonb from n;
 "#;

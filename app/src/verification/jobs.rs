@@ -1,5 +1,5 @@
-//! The automatic checks as a durable job. Every signup inserts a row in `verification_jobs` (a
-//! trigger, in the signup's own transaction); workers on any app server claim rows with
+//! The automatic checks as a durable job. Every signup inserts a row in `verification_jobs`
+//! (`register_applicant`, in the signup's own transaction); workers on any app server claim rows with
 //! `FOR UPDATE SKIP LOCKED`, gather the facts, decide, store the decision and delete the job in
 //! one transaction. A crash before the commit leaves the job for the next worker.
 
@@ -18,7 +18,7 @@ use crate::{
 pub async fn claim(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>, AppError> {
     Ok(sqlx::query_scalar!(
         r#"select applicant_id from verification_jobs where available_at <= $1
-           order by available_at limit $2 for update skip locked"#,
+           order by applicant_id limit $2 for update skip locked"#,
         now,
         limit
     )
