@@ -348,11 +348,13 @@ pub async fn answer(
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let attempt = sqlx::query!(
-        r#"select t.deadline_at, t.finished_at, t.question_ids
+        r#"select t.deadline_at, t.finished_at,
+                  (select cardinality(q.options) from test_questions q where q.id = t.question_ids[$3]) as option_count
            from test_attempts t join applicants a on a.id = t.applicant_id
            where t.id = $1 and a.account_id = $2 for update of t"#,
         attempt_id,
-        account_id
+        account_id,
+        i32::from(position)
     )
     .fetch_optional(&mut *tx)
     .await?
@@ -370,17 +372,8 @@ pub async fn answer(
         tx.commit().await?;
         return Ok(AnswerOutcome::TooLate);
     }
-    let question_id = attempt
-        .question_ids
-        .get(usize::from(position).wrapping_sub(1))
-        .copied()
-        .ok_or(AppError::BadRequest)?;
-    let option_count = sqlx::query_scalar!(
-        r#"select cardinality(options) as "n!" from test_questions where id = $1"#,
-        question_id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    // No question at that position (a forged post).
+    let option_count = attempt.option_count.ok_or(AppError::BadRequest)?;
     let choice = match AnswerChoice::parse(raw_choice, usize::try_from(option_count).unwrap_or(0)) {
         Ok(choice) => choice,
         Err(error) => return Ok(AnswerOutcome::Invalid(error.to_string())),

@@ -36,6 +36,8 @@ pub struct OperatorIdentity {
 pub struct Operator {
     pub id: uuid::Uuid,
     pub identity: OperatorIdentity,
+    /// The session the operator is signed in with (its flash carries the console's notices).
+    pub session: crate::auth::session::Session,
 }
 
 #[cfg(feature = "ssr")]
@@ -65,7 +67,10 @@ pub async fn require_operator(state: &crate::state::AppState) -> Result<Operator
     use crate::{auth::session, request};
     // The service worker keeps no copy of the console's pages (they hold applicants' data).
     request::set_response_header(axum::http::HeaderName::from_static("x-prakerja-operator"), "1");
-    if let Some(operator_id) = session::current(state).await?.and_then(|s| s.operator_id) {
+    if let Some((session, operator_id)) = session::current(state)
+        .await?
+        .and_then(|s| s.operator_id.map(|id| (s, id)))
+    {
         let row = sqlx::query!(
             "select username, display_name, role from operators where id = $1 and disabled_at is null",
             operator_id
@@ -80,6 +85,7 @@ pub async fn require_operator(state: &crate::state::AppState) -> Result<Operator
                     display_name: row.display_name,
                     role: OperatorRole::parse(&row.role).map_err(AppError::internal)?,
                 },
+                session,
             });
         }
     }

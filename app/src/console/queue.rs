@@ -68,13 +68,11 @@ pub async fn load_queue(
     let reason = reason.as_deref().and_then(Reason::parse).map(Reason::code);
     let reference = reference.map(|r| r.trim().to_uppercase()).filter(|r| !r.is_empty());
     let page = page.unwrap_or(1).max(1);
-    let flash = match crate::auth::session::current(&state).await? {
-        Some(session) => session
-            .take_flash(&state.pool, DECISION_FORM)
-            .await?
-            .unwrap_or_default(),
-        None => Default::default(),
-    };
+    let flash = operator
+        .session
+        .take_flash(&state.pool, DECISION_FORM)
+        .await?
+        .unwrap_or_default();
     let rows = sqlx::query!(
         r#"select a.id, a.reference, a.full_name, a.nik, a.kk, a.birth_date, a.gender, a.registered_at,
                   v.reasons, o.display_name as "decided_by?",
@@ -146,25 +144,21 @@ pub async fn decide_verification(
     reason: Option<String>,
     return_to: Option<String>,
 ) -> Result<Submitted, AppError> {
-    use crate::{auth::session, forms::reply, operators::OperatorRole};
+    use crate::operators::OperatorRole;
 
     let state = crate::state::app_state()?;
-    let back = session::local_path(return_to.as_deref().unwrap_or(QUEUE_PATH)).to_owned();
+    let back = back_to(return_to.as_deref());
     let result = async {
-        let operator = super::require_operator(&state).await?;
-        operator.require_role(&[OperatorRole::Verifier, OperatorRole::ProgramAdmin])?;
-        let applicant_id = uuid::Uuid::parse_str(applicant.trim()).map_err(|_| AppError::BadRequest)?;
+        let (operator, applicant_id) =
+            acting_on(&state, &[OperatorRole::Verifier, OperatorRole::ProgramAdmin], &applicant).await?;
         let decision = match VerificationStatus::parse(&decision) {
             Ok(status @ (VerificationStatus::Verified | VerificationStatus::Rejected)) => status,
             _ => return Err(AppError::BadRequest),
         };
         let reasons = match (decision, reason.as_deref().and_then(Reason::parse)) {
             (VerificationStatus::Rejected, None) => {
-                let errors = FieldErrors::single(
-                    &format!("reason-{applicant_id}"),
-                    "Pilih alasan penolakan: pendaftar berhak tahu mengapa ditolak.",
-                );
-                return reply(&state, DECISION_FORM, &back, Submitted::Invalid(errors), Default::default()).await;
+                let message = "Pilih alasan penolakan: pendaftar berhak tahu mengapa ditolak.";
+                return refuse(&state, &back, &format!("reason-{applicant_id}"), message).await;
             }
             (VerificationStatus::Rejected, Some(reason)) => vec![reason.code()],
             _ => Vec::new(),
@@ -178,14 +172,13 @@ pub async fn decide_verification(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(AppError::NotFound)?;
-        let now = state.clock.now();
         sqlx::query!(
             "update verifications set status = $2, reasons = $3, decided_by = $4, decided_at = $5 where applicant_id = $1",
             applicant_id,
             decision.code(),
             &reasons,
             operator.id,
-            now
+            state.clock.now()
         )
         .execute(&mut *tx)
         .await?;
@@ -198,23 +191,14 @@ pub async fn decide_verification(
             Some(serde_json::json!({ "status": decision.code(), "reasons": reasons })),
         )
         .await?;
-        let current = session::current_or_new(&state).await?;
-        current
-            .set_flash(
-                &mut *tx,
-                &session::Flash {
-                    form: DECISION_FORM.to_owned(),
-                    notice: Some(format!(
-                        "Keputusan untuk {} disimpan: {}.",
-                        before.reference,
-                        decision.label().to_lowercase()
-                    )),
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let notice = format!(
+            "Keputusan untuk {} disimpan: {}.",
+            before.reference,
+            decision.label().to_lowercase()
+        );
+        operator.session.set_flash(&mut *tx, &notice_flash(notice)).await?;
         tx.commit().await?;
-        reply(&state, DECISION_FORM, &back, Submitted::Accepted { next: back.clone() }, Default::default()).await
+        back_to_queue(&state, &back).await
     }
     .await;
     crate::forms::answer(&state, DECISION_FORM, &back, result).await
@@ -227,26 +211,16 @@ pub async fn grant_test_attempt(
     reason: String,
     return_to: Option<String>,
 ) -> Result<Submitted, AppError> {
-    use crate::{auth::session, forms::reply, operators::OperatorRole};
+    use crate::operators::OperatorRole;
 
     let state = crate::state::app_state()?;
-    let back = session::local_path(return_to.as_deref().unwrap_or(QUEUE_PATH)).to_owned();
+    let back = back_to(return_to.as_deref());
     let result = async {
-        let operator = super::require_operator(&state).await?;
-        operator.require_role(&[OperatorRole::ProgramAdmin])?;
-        let applicant_id = uuid::Uuid::parse_str(applicant.trim()).map_err(|_| AppError::BadRequest)?;
+        let (operator, applicant_id) = acting_on(&state, &[OperatorRole::ProgramAdmin], &applicant).await?;
         let field = format!("grant-{applicant_id}");
         let reason = crate::domain::collapse_whitespace(&reason);
         if !(5..=500).contains(&reason.chars().count()) {
-            let errors = FieldErrors::single(&field, "Tulis alasan izin tes ulang (5-500 karakter).");
-            return reply(
-                &state,
-                DECISION_FORM,
-                &back,
-                Submitted::Invalid(errors),
-                Default::default(),
-            )
-            .await;
+            return refuse(&state, &back, &field, "Tulis alasan izin tes ulang (5-500 karakter).").await;
         }
         let granted = crate::assessment::db::grant_attempt(
             &state.pool,
@@ -258,34 +232,67 @@ pub async fn grant_test_attempt(
         )
         .await?;
         if let Err(message) = granted {
-            let errors = FieldErrors::single(&field, message);
-            return reply(
-                &state,
-                DECISION_FORM,
-                &back,
-                Submitted::Invalid(errors),
-                Default::default(),
-            )
-            .await;
+            return refuse(&state, &back, &field, message).await;
         }
-        let current = session::current_or_new(&state).await?;
-        let flash = session::Flash {
-            form: DECISION_FORM.to_owned(),
-            notice: Some("Izin tes ulang diberikan.".to_owned()),
-            ..Default::default()
-        };
-        current.set_flash(&state.pool, &flash).await?;
-        reply(
-            &state,
-            DECISION_FORM,
-            &back,
-            Submitted::Accepted { next: back.clone() },
-            Default::default(),
-        )
-        .await
+        let flash = notice_flash("Izin tes ulang diberikan.".to_owned());
+        operator.session.set_flash(&state.pool, &flash).await?;
+        back_to_queue(&state, &back).await
     }
     .await;
     crate::forms::answer(&state, DECISION_FORM, &back, result).await
+}
+
+/// Where a console form returns to: the queue as it was filtered (a local path only).
+#[cfg(feature = "ssr")]
+fn back_to(return_to: Option<&str>) -> String {
+    crate::auth::session::local_path(return_to.unwrap_or(QUEUE_PATH)).to_owned()
+}
+
+/// The signed-in operator, if their role allows the action, and the applicant acted on.
+#[cfg(feature = "ssr")]
+async fn acting_on(
+    state: &crate::state::AppState,
+    allowed: &[crate::operators::OperatorRole],
+    applicant: &str,
+) -> Result<(super::Operator, uuid::Uuid), AppError> {
+    let operator = super::require_operator(state).await?;
+    operator.require_role(allowed)?;
+    let applicant_id = uuid::Uuid::parse_str(applicant.trim()).map_err(|_| AppError::BadRequest)?;
+    Ok((operator, applicant_id))
+}
+
+/// Back to the queue with `message` beside the applicant's `field`.
+#[cfg(feature = "ssr")]
+async fn refuse(
+    state: &crate::state::AppState,
+    back: &str,
+    field: &str,
+    message: impl Into<String>,
+) -> Result<Submitted, AppError> {
+    let errors = FieldErrors::single(field, message);
+    crate::forms::reply(
+        state,
+        DECISION_FORM,
+        back,
+        Submitted::Invalid(errors),
+        Default::default(),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+fn notice_flash(notice: String) -> crate::auth::session::Flash {
+    crate::auth::session::Flash {
+        form: DECISION_FORM.to_owned(),
+        notice: Some(notice),
+        ..Default::default()
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn back_to_queue(state: &crate::state::AppState, back: &str) -> Result<Submitted, AppError> {
+    let done = Submitted::Accepted { next: back.to_owned() };
+    crate::forms::reply(state, DECISION_FORM, back, done, Default::default()).await
 }
 
 /// The queue's URL with its filters (codes and a registration number: never personal data).
