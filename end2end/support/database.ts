@@ -107,3 +107,14 @@ export async function bankPrompts(): Promise<string[]> {
     return result.rows.map((row) => row.prompt);
   });
 }
+
+/** The registration number of the applicant who made an attempt. */
+export async function referenceOfAttempt(attempt: string): Promise<string> {
+  return withClient(async (client) => {
+    const result = await client.query(
+      'select a.reference from test_attempts t join applicants a on a.id = t.applicant_id where t.id = $1',
+      [attempt],
+    );
+    return result.rows[0].reference;
+  });
+}

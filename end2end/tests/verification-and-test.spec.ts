@@ -8,9 +8,10 @@ import {
   decisionsFor,
   excludeNik,
   makeManualCase,
+  referenceOfAttempt,
 } from '../support/database';
 import { expect, test } from '../support/fixtures';
-import { OPERATOR_PASSWORD, VERIFIER } from '../support/operators';
+import { OPERATOR_PASSWORD, PROGRAM_ADMIN, VERIFIER } from '../support/operators';
 import { APIRequestContext, Page } from '@playwright/test';
 
 /** Signs a new applicant up and returns them with their dashboard. */
@@ -72,6 +73,10 @@ test.describe('verification', () => {
     await expect(consolePage.getByRole('status').filter({ hasText: `Keputusan untuk ${reference} disimpan` })).toBeVisible();
     await expect(console.entry(reference)).toHaveCount(0);
     expect(await decisionsFor(reference)).toEqual([{ actor: `operator:${VERIFIER}`, before: 'periksa-manual', after: 'terverifikasi' }]);
+    // The funnel counts the day's registrations.
+    await consolePage.getByRole('link', { name: 'Corong pendaftar' }).click();
+    await expect(consolePage.getByRole('heading', { name: 'Corong pendaftar' })).toBeVisible();
+    await expect(consolePage.getByRole('region', { name: 'Corong per hari' }).locator('tbody tr').first()).toContainText('02-12-2026');
     await context.close();
 
     await page.goto('/dasbor');
@@ -118,6 +123,32 @@ test.describe('the test', () => {
     await expect(page.getByRole('heading', { name: 'Anda belum lulus tes.' })).toBeVisible();
     await expect(page.getByText('Waktu habis sebelum semua soal dijawab')).toBeVisible();
     expect(await answersSaved(first.attempt)).toBe(1);
+  });
+
+  test('a program admin grants another attempt', async ({ page, browser, request, javaScriptEnabled }) => {
+    const { portal, testPage } = await startedTest(page, request, javaScriptEnabled);
+    const { attempt } = await testPage.shownQuestion();
+    await ageAttempt(attempt, 26);
+    await portal.goto('/tes');
+    await expect(page.getByRole('heading', { name: 'Anda belum lulus tes.' })).toBeVisible();
+    const reference = await referenceOfAttempt(attempt);
+
+    const context = await browser.newContext({ javaScriptEnabled });
+    const consolePage = await context.newPage();
+    const console = new Console(consolePage);
+    await console.signIn(PROGRAM_ADMIN, OPERATOR_PASSWORD);
+    await consolePage.getByLabel('Nomor pendaftaran').fill(reference);
+    await consolePage.getByRole('button', { name: 'Tampilkan' }).click();
+    const entry = console.entry(reference);
+    await entry.getByLabel('Alasan izin tes ulang').fill('Listrik padam saat tes');
+    await entry.getByRole('button', { name: 'Beri izin tes ulang' }).click();
+    await expect(consolePage.getByRole('status').filter({ hasText: 'Izin tes ulang diberikan' })).toBeVisible();
+    await context.close();
+
+    await portal.goto('/tes');
+    await expect(page.getByText('Petugas memberi Anda kesempatan mengulang tes')).toBeVisible();
+    await page.getByRole('button', { name: 'Mulai tes' }).click();
+    await testPage.expectQuestion(1);
   });
 
   test('answer keys never reach the browser', async ({ page, request, javaScriptEnabled }) => {

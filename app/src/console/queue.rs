@@ -75,7 +75,7 @@ pub async fn load_queue(
         .unwrap_or_default();
     let rows = sqlx::query!(
         r#"select a.id, a.reference, a.full_name, a.nik, a.kk, a.birth_date, a.gender, a.registered_at,
-                  v.reasons, o.display_name as "decided_by?",
+                  v.status as row_status, v.reasons, o.display_name as "decided_by?",
                   (select case when t.passed then 'Lulus' else 'Belum lulus' end || ' (' || t.ability_score || '/' || t.ability_total || ')'
                    from test_attempts t where t.applicant_id = a.id and t.finished_at is not null
                    order by t.finished_at desc limit 1) as test_result
@@ -107,7 +107,8 @@ pub async fn load_queue(
             birth_date: r.birth_date.format("%d-%m-%Y").to_string(),
             gender: if r.gender == "P" { "Perempuan" } else { "Laki-laki" }.to_owned(),
             registered_at: crate::registration::format_wib(r.registered_at),
-            status,
+            // The row's own status: a search by registration number spans every status.
+            status: VerificationStatus::parse(&r.row_status).unwrap_or(status),
             reasons: r
                 .reasons
                 .iter()
