@@ -56,6 +56,14 @@ fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 2, 3, 0, 0).unwrap()
 }
 
+/// What the queue decided for a signup by a known account (never "signed out").
+fn decided(outcome: app::signup::queue::SignupOutcome) -> Registration {
+    match outcome {
+        app::signup::queue::SignupOutcome::Decided { registration, .. } => registration,
+        other => panic!("a known account came back {other:?}"),
+    }
+}
+
 async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap()
 }
@@ -266,7 +274,7 @@ mod queue {
     //! Signups registered in batches (group commit) follow the same rules.
     use std::sync::Arc;
 
-    use app::signup::{db::Registration, queue::SignupQueue};
+    use app::signup::queue::{Signer, SignupQueue};
 
     use super::*;
 
@@ -289,10 +297,10 @@ mod queue {
                     let key = Uuid::new_v4();
                     // Every applicant double-clicks: the same key twice.
                     let (first, second) = tokio::join!(
-                        queue.register(account, key, application(same_nik, &kk), now()),
-                        queue.register(account, key, application(same_nik, &kk), now()),
+                        queue.register(Signer::Account(account), key, application(same_nik, &kk), now()),
+                        queue.register(Signer::Account(account), key, application(same_nik, &kk), now()),
                     );
-                    (same_nik, first.unwrap(), second.unwrap())
+                    (same_nik, decided(first.unwrap()), decided(second.unwrap()))
                 }));
             }
         }
@@ -331,12 +339,13 @@ mod queue {
                     n,
                     queue
                         .register(
-                            account,
+                            Signer::Account(account),
                             Uuid::new_v4(),
                             application(n, &format!("317401010330{:04}", n + 1)),
                             now(),
                         )
-                        .await,
+                        .await
+                        .map(decided),
                 )
             }));
         }
@@ -352,7 +361,7 @@ mod queue {
 
 mod queue_under_contention {
     //! Family members registering at the same moment, in batches committing side by side.
-    use app::signup::{db::Registration, queue::SignupQueue};
+    use app::signup::queue::{Signer, SignupQueue};
 
     use super::*;
 
@@ -383,10 +392,12 @@ mod queue_under_contention {
             let kk = format!("31740101044{:05}", card + 1);
             let queue = queue.clone();
             tasks.push(tokio::spawn(async move {
-                queue
-                    .register(account, Uuid::new_v4(), application(n, &kk), now())
-                    .await
-                    .unwrap()
+                decided(
+                    queue
+                        .register(Signer::Account(account), Uuid::new_v4(), application(n, &kk), now())
+                        .await
+                        .unwrap(),
+                )
             }));
         }
         for task in tasks {
@@ -399,5 +410,347 @@ mod queue_under_contention {
         );
         // Each deadlock costs a full second (deadlock_timeout) before the fallback.
         assert!(elapsed < std::time::Duration::from_millis(900), "{elapsed:?}");
+    }
+}
+
+mod session_in_the_batch {
+    //! The final signup hands the queue its session token hash; the batch finds the account.
+    use app::signup::queue::{Signer, SignupOutcome, SignupQueue};
+
+    use super::*;
+
+    /// A session for `account` (or a signed-out one), valid until `expires_at`.
+    async fn session(pool: &PgPool, account: Option<Uuid>, expires_at: chrono::DateTime<Utc>) -> Vec<u8> {
+        let token_hash = Uuid::new_v4().as_bytes().repeat(2);
+        sqlx::query!(
+            "insert into sessions (token_hash, account_id, created_at, expires_at) values ($1, $2, $3, $4)",
+            &token_hash,
+            account,
+            now() - chrono::Duration::hours(1),
+            expires_at,
+        )
+        .execute(pool)
+        .await
+        .unwrap();
+        token_hash
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_live_session_registers_its_own_account_and_no_other(pool: PgPool) {
+        let queue = SignupQueue::start(pool.clone(), 1, 8);
+        let (alice, bob) = (account(&pool).await, account(&pool).await);
+        let alices = session(&pool, Some(alice), now() + chrono::Duration::hours(1)).await;
+        let bobs = session(&pool, Some(bob), now() + chrono::Duration::hours(1)).await;
+        let kk = "3174010103300099";
+        let (first, second) = tokio::join!(
+            queue.register(Signer::Session(alices), Uuid::new_v4(), application(1, kk), now()),
+            queue.register(Signer::Session(bobs), Uuid::new_v4(), application(2, kk), now()),
+        );
+        for (outcome, owner) in [(first.unwrap(), alice), (second.unwrap(), bob)] {
+            match outcome {
+                SignupOutcome::Decided {
+                    account_id,
+                    registration: Registration::Registered { .. },
+                } => assert_eq!(account_id, owner),
+                other => panic!("{other:?}"),
+            }
+        }
+        let owners: Vec<Uuid> = sqlx::query_scalar!("select account_id from applicants order by nik")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(owners, vec![alice, bob]);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn an_expired_unknown_or_anonymous_session_registers_nothing(pool: PgPool) {
+        let queue = SignupQueue::start(pool.clone(), 1, 8);
+        let alice = account(&pool).await;
+        let expired = session(&pool, Some(alice), now() - chrono::Duration::seconds(1)).await;
+        let anonymous = session(&pool, None, now() + chrono::Duration::hours(1)).await;
+        let unknown = vec![7u8; 32];
+        for (n, token_hash) in [expired, anonymous, unknown].into_iter().enumerate() {
+            let outcome = queue
+                .register(
+                    Signer::Session(token_hash),
+                    Uuid::new_v4(),
+                    application(n as u16, "3174010103300098"),
+                    now(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(outcome, SignupOutcome::SignedOut);
+        }
+        assert_eq!(count(&pool, "select count(*) from applicants").await, 0);
+        assert_eq!(count(&pool, "select count(*) from idempotency_keys").await, 0);
+    }
+}
+
+mod batch_inserted_together {
+    //! `register_signups` inserts the usual signups of a batch together and decides the unusual
+    //! ones one at a time; either way each answer lands at its signup's position.
+    use super::*;
+
+    /// One signup of a batch: account, key, NIK number, family card.
+    struct Row {
+        account: Uuid,
+        key: Uuid,
+        n: u16,
+        kk: &'static str,
+    }
+
+    /// Calls the database function directly, so the batch is exactly `rows`.
+    async fn register_signups(executor: impl sqlx::PgExecutor<'_>, rows: &[Row]) -> Vec<(String, Option<Uuid>)> {
+        let applications: Vec<SignupApplication> = rows.iter().map(|r| application(r.n, r.kk)).collect();
+        let column = |f: fn(&SignupApplication) -> String| applications.iter().map(f).collect::<Vec<String>>();
+        let none: Vec<Option<Vec<u8>>> = rows.iter().map(|_| None).collect();
+        sqlx::query!(
+            r#"select outcome as "outcome!", account_id from register_signups(
+                   $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"#,
+            &rows.iter().map(|r| r.key).collect::<Vec<_>>(),
+            &rows.iter().map(|r| Some(r.account)).collect::<Vec<_>>() as &[Option<Uuid>],
+            &none as &[Option<Vec<u8>>],
+            &rows.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>(),
+            &rows.iter().map(|_| db::new_reference()).collect::<Vec<_>>(),
+            &column(|a| a.nik.as_str().to_owned()),
+            &column(|a| a.kk.as_str().to_owned()),
+            &column(|a| a.full_name.as_str().to_owned()),
+            &applications.iter().map(|a| a.birth_date.date()).collect::<Vec<_>>(),
+            &column(|a| a.gender.code().to_owned()),
+            &column(|a| a.birth_place.as_str().to_owned()),
+            &column(|a| a.province.code().to_owned()),
+            &column(|a| a.city.as_str().to_owned()),
+            &column(|a| a.mobile.as_str().to_owned()),
+            &column(|a| a.education.code().to_owned()),
+            &column(|a| a.employment.code().to_owned()),
+            &column(|a| a.interests.codes().join(",")),
+            &rows.iter().map(|_| now()).collect::<Vec<_>>(),
+        )
+        .fetch_all(executor)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.outcome, r.account_id))
+        .collect()
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn usual_and_unusual_signups_in_one_batch_each_get_their_own_answer(pool: PgPool) {
+        let mut accounts = Vec::new();
+        for _ in 0..9 {
+            accounts.push(account(&pool).await);
+        }
+        let replayed_key = Uuid::new_v4();
+        // Already in the database: applicant 0 (whose key is replayed), NIK 1, and both members
+        // of family card …0002.
+        let before = [
+            Row {
+                account: accounts[0],
+                key: replayed_key,
+                n: 0,
+                kk: "3174010105500001",
+            },
+            Row {
+                account: accounts[1],
+                key: Uuid::new_v4(),
+                n: 1,
+                kk: "3174010105500009",
+            },
+            Row {
+                account: accounts[2],
+                key: Uuid::new_v4(),
+                n: 2,
+                kk: "3174010105500002",
+            },
+            Row {
+                account: accounts[3],
+                key: Uuid::new_v4(),
+                n: 3,
+                kk: "3174010105500002",
+            },
+        ];
+        let first = register_signups(&pool, &before).await;
+        assert!(first.iter().all(|(outcome, _)| outcome == "registered"), "{first:?}");
+
+        let batch = [
+            Row {
+                account: accounts[4],
+                key: Uuid::new_v4(),
+                n: 4,
+                kk: "3174010105500003",
+            },
+            // A replay of applicant 0's submission.
+            Row {
+                account: accounts[0],
+                key: replayed_key,
+                n: 0,
+                kk: "3174010105500001",
+            },
+            // NIK 1 again, for another account.
+            Row {
+                account: accounts[5],
+                key: Uuid::new_v4(),
+                n: 1,
+                kk: "3174010105500004",
+            },
+            // A third member of family card …0002.
+            Row {
+                account: accounts[6],
+                key: Uuid::new_v4(),
+                n: 6,
+                kk: "3174010105500002",
+            },
+            // The second member of applicant 4's family card, in the same batch.
+            Row {
+                account: accounts[7],
+                key: Uuid::new_v4(),
+                n: 7,
+                kk: "3174010105500003",
+            },
+            Row {
+                account: accounts[8],
+                key: Uuid::new_v4(),
+                n: 8,
+                kk: "3174010105500005",
+            },
+        ];
+        let outcomes: Vec<String> = register_signups(&pool, &batch)
+            .await
+            .into_iter()
+            .map(|(o, _)| o)
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                "registered",
+                "registered",
+                "nik-taken",
+                "family-card-full",
+                "registered",
+                "registered"
+            ]
+        );
+        assert_eq!(count(&pool, "select count(*) from applicants").await, 7);
+        assert_eq!(count(&pool, "select count(*) from verification_jobs").await, 7);
+        assert_eq!(
+            count(
+                &pool,
+                "select count(*) from family_card_slots where kk = '3174010105500003'"
+            )
+            .await,
+            2
+        );
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_claim_committed_while_the_batch_inserts_sends_it_one_at_a_time(pool: PgPool) {
+        let mut accounts = Vec::new();
+        for _ in 0..4 {
+            accounts.push(account(&pool).await);
+        }
+        // Another app server is registering NIK 2 and has not committed yet: this batch's check
+        // cannot see it, so the batch tries to insert it with the others and waits on its index.
+        let mut other = pool.begin().await.unwrap();
+        register_signups(
+            &mut *other,
+            &[Row {
+                account: accounts[3],
+                key: Uuid::new_v4(),
+                n: 2,
+                kk: "3174010105600009",
+            }],
+        )
+        .await;
+        let batch = tokio::spawn({
+            let pool = pool.clone();
+            let accounts = accounts.clone();
+            async move {
+                let rows: Vec<Row> = (0..3)
+                    .map(|i| Row {
+                        account: accounts[i],
+                        key: Uuid::new_v4(),
+                        n: i as u16,
+                        kk: ["3174010105600001", "3174010105600002", "3174010105600003"][i],
+                    })
+                    .collect();
+                register_signups(&pool, &rows).await
+            }
+        });
+        // Wait until the batch is blocked on the uncommitted claim, then commit it.
+        for _ in 0..100 {
+            let waiting = count(
+                &pool,
+                "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
+            )
+            .await;
+            if waiting > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        other.commit().await.unwrap();
+        let outcomes: Vec<String> = batch.await.unwrap().into_iter().map(|(o, _)| o).collect();
+        assert_eq!(outcomes, ["registered", "registered", "nik-taken"]);
+        assert_eq!(count(&pool, "select count(*) from applicants").await, 3);
+        assert_eq!(count(&pool, "select count(*) from idempotency_keys").await, 3);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_family_member_committed_beside_the_batch_leaves_it_the_other_slot(pool: PgPool) {
+        let mut accounts = Vec::new();
+        for _ in 0..4 {
+            accounts.push(account(&pool).await);
+        }
+        // A family member on card …0002 is being registered by a batch beside this one.
+        let mut other = pool.begin().await.unwrap();
+        register_signups(
+            &mut *other,
+            &[Row {
+                account: accounts[3],
+                key: Uuid::new_v4(),
+                n: 3,
+                kk: "3174010105700002",
+            }],
+        )
+        .await;
+        let batch = tokio::spawn({
+            let pool = pool.clone();
+            let accounts = accounts.clone();
+            async move {
+                let rows: Vec<Row> = (0..3)
+                    .map(|i| Row {
+                        account: accounts[i],
+                        key: Uuid::new_v4(),
+                        n: i as u16,
+                        kk: ["3174010105700001", "3174010105700002", "3174010105700003"][i],
+                    })
+                    .collect();
+                register_signups(&pool, &rows).await
+            }
+        });
+        for _ in 0..100 {
+            let waiting = count(
+                &pool,
+                "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
+            )
+            .await;
+            if waiting > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        other.commit().await.unwrap();
+        let outcomes: Vec<String> = batch.await.unwrap().into_iter().map(|(o, _)| o).collect();
+        assert_eq!(outcomes, ["registered", "registered", "registered"]);
+        let slots: Vec<i16> =
+            sqlx::query_scalar!("select slot from family_card_slots where kk = '3174010105700002' order by slot")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(slots, [1, 2], "the batch's member took the second slot");
+        assert_eq!(count(&pool, "select count(*) from applicants").await, 4);
+        assert_eq!(count(&pool, "select count(*) from nik_claims").await, 4);
+        assert_eq!(count(&pool, "select count(*) from idempotency_keys").await, 4);
+        assert_eq!(count(&pool, "select count(*) from verification_jobs").await, 4);
     }
 }

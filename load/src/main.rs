@@ -2,6 +2,7 @@
 //! Run through `cargo xtask bench` and `cargo xtask crash-test`, which build and locate everything.
 
 mod applicants;
+mod cpu;
 mod driver;
 mod fixtures;
 
@@ -105,6 +106,7 @@ impl Portal {
         ];
         for (option, variable) in [
             ("pool-size", "PRAKERJA_DATABASE_POOL_SIZE"),
+            ("signup-workers", "PRAKERJA_SIGNUP_WORKERS"),
             ("max-in-flight", "PRAKERJA_MAX_IN_FLIGHT"),
             ("max-queue-wait-ms", "PRAKERJA_MAX_QUEUE_WAIT_MS"),
         ] {
@@ -196,6 +198,8 @@ struct Step {
     summary: Summary,
     achieved: f64,
     rows: i64,
+    elapsed: Duration,
+    cpu: cpu::CpuTimes,
 }
 
 impl Step {
@@ -224,9 +228,11 @@ async fn run_step(
         duration: Duration::from_secs(seconds),
         key_seed: rand::random(),
     };
+    let cpu_before = cpu::CpuTimes::now(portal.child.id());
     let started = Instant::now();
     let samples = drive(run).await;
     let elapsed = started.elapsed();
+    let cpu = cpu::CpuTimes::now(portal.child.id()).since(&cpu_before);
     *next += count;
     let summary = summarize(&samples);
     let (rows, distinct) = rows_for(&portal.pool, &samples).await?;
@@ -242,6 +248,8 @@ async fn run_step(
         achieved: summary.acknowledged as f64 / elapsed.as_secs_f64(),
         summary,
         rows,
+        elapsed,
+        cpu,
     })
 }
 
@@ -300,6 +308,7 @@ async fn bench(options: &Options) -> Result<(), Error> {
         // Let the database settle (checkpoints, autovacuum) between steps.
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
+    print_cpu(&steps);
     let held = steps.iter().filter(|s| s.held()).map(|s| s.rate).max().unwrap_or(0);
     println!(
         "\nHighest rate held (p99 < {} ms, no errors): {held} signups/s",
@@ -336,6 +345,28 @@ async fn bench(options: &Options) -> Result<(), Error> {
         println!("Ratio portal/raw: {:.2}", held as f64 / raw);
     }
     Ok(())
+}
+
+/// Where each step's CPU time went, per request sent: what to make cheaper next.
+fn print_cpu(steps: &[Step]) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("\nCPU per request sent, µs (cores busy out of {cores}):\n");
+    println!("| offered/s | cores busy | portal | PostgreSQL | load generator | other |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for step in steps {
+        let sent = step.summary.sent.max(1) as f64;
+        let per_request = |d: Duration| format!("{:.0}", d.as_secs_f64() * 1e6 / sent);
+        let cpu = &step.cpu;
+        println!(
+            "| {} | {:.2} | {} | {} | {} | {} |",
+            step.rate,
+            cpu.machine_busy.as_secs_f64() / step.elapsed.as_secs_f64(),
+            per_request(cpu.portal),
+            per_request(cpu.postgres),
+            per_request(cpu.load_generator),
+            per_request(cpu.other()),
+        );
+    }
 }
 
 /// The database alone: pgbench inserting what a signup inserts (applicant, NIK claim, family-card

@@ -13,6 +13,8 @@ pub struct Config {
     pub environment: Environment,
     pub database_url: String,
     pub database_pool_size: u32,
+    /// PRAKERJA_SIGNUP_WORKERS: batches of signups committing at once (each holds a connection).
+    pub signup_workers: usize,
     pub addr: SocketAddr,
     pub site_root: String,
     pub site_pkg_dir: String,
@@ -77,6 +79,9 @@ impl Config {
             database_url,
             // A few connections per core: more only make PostgreSQL's backends fight for the CPU.
             database_pool_size: parsed("PRAKERJA_DATABASE_POOL_SIZE")?.unwrap_or(8),
+            // Two batches: one commits while the next fills. More batches at once are each smaller,
+            // and every batch costs PostgreSQL a transaction, a commit and its statements.
+            signup_workers: parsed("PRAKERJA_SIGNUP_WORKERS")?.unwrap_or(2),
             addr: parsed("PRAKERJA_ADDR")?.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             site_pkg_dir: var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
@@ -93,7 +98,7 @@ impl Config {
                 Some(_) => return Err("PRAKERJA_TEST_PASS_MARK must be between 1 and 14".into()),
             },
             request_timeout: Duration::from_secs(30),
-            max_in_flight: parsed("PRAKERJA_MAX_IN_FLIGHT")?.unwrap_or(64),
+            max_in_flight: parsed("PRAKERJA_MAX_IN_FLIGHT")?.unwrap_or(128),
             max_queued: parsed("PRAKERJA_MAX_QUEUED")?.unwrap_or(1024),
             max_queue_wait: Duration::from_millis(parsed("PRAKERJA_MAX_QUEUE_WAIT_MS")?.unwrap_or(50)),
         })

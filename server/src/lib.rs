@@ -30,9 +30,11 @@ pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
         Some(start) => Arc::new(ShiftedClock::starting_at(start)),
         None => Arc::new(SystemClock),
     };
-    // Half the connections commit batches of signups; the rest serve everything else.
-    let signups =
-        app::signup::queue::SignupQueue::start(pool.clone(), (config.database_pool_size as usize / 2).max(1), 64);
+    // A few connections commit batches of signups; the rest serve everything else.
+    let workers = config
+        .signup_workers
+        .clamp(1, (config.database_pool_size as usize / 2).max(1));
+    let signups = app::signup::queue::SignupQueue::start(pool.clone(), workers, 64);
     AppState {
         leptos_options,
         pool,

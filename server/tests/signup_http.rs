@@ -226,3 +226,32 @@ async fn a_step_posted_after_the_session_expired_survives_signing_in_again(pool:
         .body
         .contains(&format!("value=\"{NIK}\"")));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_final_submit_after_the_session_expired_registers_nothing_until_signed_in(pool: PgPool) {
+    let mut browser = Browser::new(pool.clone(), wednesday_morning());
+    browser.sign_in("besok@contoh.id").await;
+    fill_all_steps(&mut browser).await;
+    let page = browser.get("/daftar/periksa").await;
+    let mut fields = hidden_fields(&page.body);
+    fields.push(("declaration".into(), "ya".into()));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // The applicant submits the next morning (the window is open again; the session is over):
+    // the batch finds no live session, so nothing is registered and sign-in comes first.
+    browser.clock.advance(chrono::Duration::hours(24));
+    let posted = browser.post_form("/api/signup-submit", &fields).await;
+    assert_eq!(posted.location(), Some("/masuk"), "{}", posted.body);
+    let applicants: i64 = sqlx::query_scalar("select count(*) from applicants")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(applicants, 0);
+    assert_eq!(browser.sign_in("besok@contoh.id").await, "/daftar/periksa");
+    let submitted = submit_check_page(&mut browser, true).await;
+    assert_eq!(submitted.location(), Some("/dasbor?baru=1"), "{}", submitted.body);
+    let applicants: i64 = sqlx::query_scalar("select count(*) from applicants")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(applicants, 1);
+}

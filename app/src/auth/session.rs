@@ -71,6 +71,16 @@ fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// The hash of the session token this request's cookie presents, for a caller that checks the
+/// session inside its own database call (the final signup, in its batch) instead of asking
+/// `current` first. `None` when there is no cookie or this request already changed the session.
+pub fn presented_token_hash(state: &AppState) -> Option<Vec<u8>> {
+    if leptos::prelude::use_context::<ChangedInThisRequest>().is_some() {
+        return None;
+    }
+    request::cookie(cookie_name(&state.settings)).map(|token| hash_token(&token))
+}
+
 /// The session of the current request, if its cookie names a live one.
 pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
     // A session started or ended while serving this request is not in its cookie header yet.

@@ -137,10 +137,12 @@ pub async fn submit_signup(
 ) -> Result<Submitted, AppError> {
     use crate::forms::reply;
 
+    use crate::auth::session;
+    use queue::{Signer, SignupOutcome};
+
     let state = crate::state::app_state()?;
     let result: Result<Submitted, AppError> = async {
         let carried = || db::carried_whole(&draft).map(Some);
-        let (_, account_id) = crate::auth::session::require_account_carrying(&state, CHECK_PATH, carried).await?;
         let key = uuid::Uuid::parse_str(&idempotency_key).map_err(|_| AppError::BadRequest)?;
         let declared = declaration.is_some();
         let values = crate::forms::values([(field::DECLARATION, if declared { "ya" } else { "" })]);
@@ -151,42 +153,50 @@ pub async fn submit_signup(
         let now = state.clock.now();
         let status = crate::registration::status(&state).await?;
         let parsed = SignupApplication::parse(&draft, declared, crate::registration::date_in_program_tz(now));
-        // A replay of a submission that already went through answers as the first one did, even
-        // if the window has closed since. (On the usual path the database call answers replays.)
-        if (!status.open || parsed.is_err()) && db::completed_submission(&state.pool, key, account_id).await?.is_some() {
-            return reply(&state, CHECK_FORM, CHECK_PATH, registered, values).await;
-        }
-        if !status.open {
-            db::save_draft(&state.pool, account_id, &draft, now).await?;
-            let when = status
-                .next_change_label
-                .map(|l| format!(" Pendaftaran dibuka lagi {l}."))
-                .unwrap_or_default();
-            let message = format!("Pendaftaran sedang ditutup, jadi data Anda belum dikirim.{when} Isian Anda tetap tersimpan.");
-            return reply(
-                &state,
-                CHECK_FORM,
-                CHECK_PATH,
-                Submitted::Invalid(FieldErrors::single(crate::forms::FORM_ERROR, message)),
-                values,
-            )
-            .await;
-        }
         let application = match parsed {
-            Ok(application) => application,
-            Err(errors) => {
+            Ok(application) if status.open => application,
+            parsed => {
+                // The rare paths (window closed, answers to correct) know the account first.
+                let (_, account_id) = session::require_account_carrying(&state, CHECK_PATH, carried).await?;
+                // A replay of a submission that already went through answers as the first one
+                // did, even if the window has closed since. (On the usual path the batch answers
+                // replays.)
+                if db::completed_submission(&state.pool, key, account_id).await?.is_some() {
+                    return reply(&state, CHECK_FORM, CHECK_PATH, registered, values).await;
+                }
                 db::save_draft(&state.pool, account_id, &draft, now).await?;
-                return reply(
-                    &state,
-                    CHECK_FORM,
-                    CHECK_PATH,
-                    Submitted::Invalid(errors),
-                    values,
-                )
-                .await;
+                let errors = match parsed {
+                    Err(errors) => errors,
+                    Ok(_) => {
+                        let when = status
+                            .next_change_label
+                            .map(|l| format!(" Pendaftaran dibuka lagi {l}."))
+                            .unwrap_or_default();
+                        FieldErrors::single(
+                            crate::forms::FORM_ERROR,
+                            format!("Pendaftaran sedang ditutup, jadi data Anda belum dikirim.{when} Isian Anda tetap tersimpan."),
+                        )
+                    }
+                };
+                return reply(&state, CHECK_FORM, CHECK_PATH, Submitted::Invalid(errors), values).await;
             }
         };
-        let outcome = match state.signups.register(account_id, key, application, now).await? {
+
+        // The usual path: the signup's own batch checks the session (no round trip of its own).
+        let signer = match session::presented_token_hash(&state) {
+            Some(token_hash) => Signer::Session(token_hash),
+            None => Signer::Account(session::require_account_carrying(&state, CHECK_PATH, carried).await?.1),
+        };
+        let mut outcome = state.signups.register(signer, key, application.clone(), now).await?;
+        if outcome == SignupOutcome::SignedOut {
+            // Expired or signed out: to the sign-in page, the answers carried along.
+            let (_, account_id) = session::require_account_carrying(&state, CHECK_PATH, carried).await?;
+            outcome = state.signups.register(Signer::Account(account_id), key, application, now).await?;
+        }
+        let SignupOutcome::Decided { account_id, registration } = outcome else {
+            return Err(AppError::internal("a signup with a known account came back signed out"));
+        };
+        let outcome = match registration {
             db::Registration::Registered { .. } | db::Registration::AlreadyRegistered { .. } => registered,
             db::Registration::NikTaken => {
                 db::save_draft(&state.pool, account_id, &draft, now).await?;

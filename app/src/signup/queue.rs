@@ -18,12 +18,31 @@ use super::{
 };
 use crate::error::AppError;
 
+/// Who is signing up: an account the caller already knows, or the session (by its token hash)
+/// that the batch itself resolves, saving the request a round trip of its own.
+#[derive(Clone, Debug)]
+pub enum Signer {
+    Account(Uuid),
+    Session(Vec<u8>),
+}
+
+/// What became of one signup.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignupOutcome {
+    /// The session was not (or no longer) signed in: nothing was registered.
+    SignedOut,
+    Decided {
+        account_id: Uuid,
+        registration: Registration,
+    },
+}
+
 struct Pending {
-    account_id: Uuid,
+    signer: Signer,
     key: Uuid,
     application: SignupApplication,
     now: DateTime<Utc>,
-    answer: oneshot::Sender<Result<Registration, AppError>>,
+    answer: oneshot::Sender<Result<SignupOutcome, AppError>>,
 }
 
 pub struct SignupQueue {
@@ -55,15 +74,15 @@ impl SignupQueue {
     /// Registers one applicant, in whatever batch it lands.
     pub async fn register(
         &self,
-        account_id: Uuid,
+        signer: Signer,
         key: Uuid,
         application: SignupApplication,
         now: DateTime<Utc>,
-    ) -> Result<Registration, AppError> {
+    ) -> Result<SignupOutcome, AppError> {
         self.received.fetch_add(1, Ordering::Relaxed);
         let (answer, answered) = oneshot::channel();
         let pending = Pending {
-            account_id,
+            signer,
             key,
             application,
             now,
@@ -112,21 +131,33 @@ async fn commit(pool: &PgPool, mut batch: Vec<Pending>) {
         // it was committed. Each signup is tried alone, so one cannot fail the others.
         _ => {
             for pending in batch {
-                let outcome =
-                    db::register(pool, pending.account_id, pending.key, &pending.application, pending.now).await;
+                let alone = std::slice::from_ref(&pending);
+                let outcome = match register_batch(pool, alone).await {
+                    Ok(mut outcomes) if outcomes.len() == 1 => outcomes.remove(0),
+                    Ok(_) => Err(AppError::internal("register_signups: not one answer for one signup")),
+                    Err(error) => Err(error.into()),
+                };
                 let _ = pending.answer.send(outcome);
             }
         }
     }
 }
 
-async fn register_batch(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Result<Registration, AppError>>, sqlx::Error> {
+async fn register_batch(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Result<SignupOutcome, AppError>>, sqlx::Error> {
     let column = |f: fn(&Pending) -> String| batch.iter().map(f).collect::<Vec<String>>();
+    let (account_ids, session_hashes): (Vec<Option<Uuid>>, Vec<Option<Vec<u8>>>) = batch
+        .iter()
+        .map(|p| match &p.signer {
+            Signer::Account(id) => (Some(*id), None),
+            Signer::Session(hash) => (None, Some(hash.clone())),
+        })
+        .unzip();
     let rows = sqlx::query!(
-        r#"select outcome as "outcome!", reference from register_applicants(
-               $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"#,
+        r#"select outcome as "outcome!", reference, account_id from register_signups(
+               $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"#,
         &batch.iter().map(|p| p.key).collect::<Vec<_>>(),
-        &batch.iter().map(|p| p.account_id).collect::<Vec<_>>(),
+        &account_ids as &[Option<Uuid>],
+        &session_hashes as &[Option<Vec<u8>>],
         // Time-ordered ids: a rush appends to the end of the primary-key index instead of
         // touching random pages of it (fewer pages written per commit).
         &batch.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>(),
@@ -152,6 +183,15 @@ async fn register_batch(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Result<R
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| db::registration_of(&row.outcome, row.reference))
+        .map(|row| match (row.outcome.as_str(), row.account_id) {
+            ("signed-out", _) => Ok(SignupOutcome::SignedOut),
+            (outcome, Some(account_id)) => Ok(SignupOutcome::Decided {
+                account_id,
+                registration: db::registration_of(outcome, row.reference)?,
+            }),
+            (outcome, None) => Err(AppError::internal(format!(
+                "register_signups: {outcome} without an account"
+            ))),
+        })
         .collect())
 }
