@@ -642,44 +642,19 @@ mod batch_inserted_together {
         );
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_claim_committed_while_the_batch_inserts_sends_it_one_at_a_time(pool: PgPool) {
-        let mut accounts = Vec::new();
-        for _ in 0..4 {
-            accounts.push(account(&pool).await);
-        }
-        // Another app server is registering NIK 2 and has not committed yet: this batch's check
-        // cannot see it, so the batch tries to insert it with the others and waits on its index.
-        let mut other = pool.begin().await.unwrap();
-        register_signups(
-            &mut *other,
-            &[Row {
-                account: accounts[3],
-                key: Uuid::new_v4(),
-                n: 2,
-                kk: "3174010105600009",
-            }],
-        )
-        .await;
+    /// Another app server's batch has registered `other` but not committed yet; meanwhile a
+    /// batch of `rows` cannot see it, tries to insert with the others and waits on the index.
+    /// The other batch then commits; the answers of `rows` come back.
+    async fn beside_an_uncommitted_signup(pool: &PgPool, other: Row, rows: Vec<Row>) -> Vec<String> {
+        let mut beside = pool.begin().await.unwrap();
+        register_signups(&mut *beside, &[other]).await;
         let batch = tokio::spawn({
             let pool = pool.clone();
-            let accounts = accounts.clone();
-            async move {
-                let rows: Vec<Row> = (0..3)
-                    .map(|i| Row {
-                        account: accounts[i],
-                        key: Uuid::new_v4(),
-                        n: i as u16,
-                        kk: ["3174010105600001", "3174010105600002", "3174010105600003"][i],
-                    })
-                    .collect();
-                register_signups(&pool, &rows).await
-            }
+            async move { register_signups(&pool, &rows).await }
         });
-        // Wait until the batch is blocked on the uncommitted claim, then commit it.
         for _ in 0..100 {
             let waiting = count(
-                &pool,
+                pool,
                 "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
             )
             .await;
@@ -688,8 +663,35 @@ mod batch_inserted_together {
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        other.commit().await.unwrap();
-        let outcomes: Vec<String> = batch.await.unwrap().into_iter().map(|(o, _)| o).collect();
+        beside.commit().await.unwrap();
+        batch.await.unwrap().into_iter().map(|(outcome, _)| outcome).collect()
+    }
+
+    /// Three signups of new accounts, NIKs 0-2, on the given family cards.
+    async fn three_signups(pool: &PgPool, kks: [&'static str; 3]) -> Vec<Row> {
+        let mut rows = Vec::new();
+        for (n, kk) in kks.into_iter().enumerate() {
+            rows.push(Row {
+                account: account(pool).await,
+                key: Uuid::new_v4(),
+                n: n as u16,
+                kk,
+            });
+        }
+        rows
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_claim_committed_while_the_batch_inserts_sends_it_one_at_a_time(pool: PgPool) {
+        let rows = three_signups(&pool, ["3174010105600001", "3174010105600002", "3174010105600003"]).await;
+        // The other server is registering NIK 2.
+        let other = Row {
+            account: account(&pool).await,
+            key: Uuid::new_v4(),
+            n: 2,
+            kk: "3174010105600009",
+        };
+        let outcomes = beside_an_uncommitted_signup(&pool, other, rows).await;
         assert_eq!(outcomes, ["registered", "registered", "nik-taken"]);
         assert_eq!(count(&pool, "select count(*) from applicants").await, 3);
         assert_eq!(count(&pool, "select count(*) from idempotency_keys").await, 3);
@@ -697,50 +699,15 @@ mod batch_inserted_together {
 
     #[sqlx::test(migrations = "../migrations")]
     async fn a_family_member_committed_beside_the_batch_leaves_it_the_other_slot(pool: PgPool) {
-        let mut accounts = Vec::new();
-        for _ in 0..4 {
-            accounts.push(account(&pool).await);
-        }
-        // A family member on card …0002 is being registered by a batch beside this one.
-        let mut other = pool.begin().await.unwrap();
-        register_signups(
-            &mut *other,
-            &[Row {
-                account: accounts[3],
-                key: Uuid::new_v4(),
-                n: 3,
-                kk: "3174010105700002",
-            }],
-        )
-        .await;
-        let batch = tokio::spawn({
-            let pool = pool.clone();
-            let accounts = accounts.clone();
-            async move {
-                let rows: Vec<Row> = (0..3)
-                    .map(|i| Row {
-                        account: accounts[i],
-                        key: Uuid::new_v4(),
-                        n: i as u16,
-                        kk: ["3174010105700001", "3174010105700002", "3174010105700003"][i],
-                    })
-                    .collect();
-                register_signups(&pool, &rows).await
-            }
-        });
-        for _ in 0..100 {
-            let waiting = count(
-                &pool,
-                "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
-            )
-            .await;
-            if waiting > 0 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        other.commit().await.unwrap();
-        let outcomes: Vec<String> = batch.await.unwrap().into_iter().map(|(o, _)| o).collect();
+        let rows = three_signups(&pool, ["3174010105700001", "3174010105700002", "3174010105700003"]).await;
+        // The other server is registering a family member on card …0002.
+        let other = Row {
+            account: account(&pool).await,
+            key: Uuid::new_v4(),
+            n: 3,
+            kk: "3174010105700002",
+        };
+        let outcomes = beside_an_uncommitted_signup(&pool, other, rows).await;
         assert_eq!(outcomes, ["registered", "registered", "registered"]);
         let slots: Vec<i16> =
             sqlx::query_scalar!("select slot from family_card_slots where kk = '3174010105700002' order by slot")

@@ -241,17 +241,16 @@ async fn a_final_submit_after_the_session_expired_registers_nothing_until_signed
     browser.clock.advance(chrono::Duration::hours(24));
     let posted = browser.post_form("/api/signup-submit", &fields).await;
     assert_eq!(posted.location(), Some("/masuk"), "{}", posted.body);
-    let applicants: i64 = sqlx::query_scalar("select count(*) from applicants")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(applicants, 0);
+    assert_eq!(applicants(&pool).await, 0);
     assert_eq!(browser.sign_in("besok@contoh.id").await, "/daftar/periksa");
     let submitted = submit_check_page(&mut browser, true).await;
     assert_eq!(submitted.location(), Some("/dasbor?baru=1"), "{}", submitted.body);
-    let applicants: i64 = sqlx::query_scalar("select count(*) from applicants")
-        .fetch_one(&pool)
+    assert_eq!(applicants(&pool).await, 1);
+}
+
+async fn applicants(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("select count(*) from applicants")
+        .fetch_one(pool)
         .await
-        .unwrap();
-    assert_eq!(applicants, 1);
+        .unwrap()
 }

@@ -187,10 +187,13 @@ pub async fn submit_signup(
             Some(token_hash) => Signer::Session(token_hash),
             None => Signer::Account(session::require_account_carrying(&state, CHECK_PATH, carried).await?.1),
         };
-        let mut outcome = state.signups.register(signer, key, application.clone(), now).await?;
+        let mut outcome = state.signups.register(signer, key, application, now).await?;
         if outcome == SignupOutcome::SignedOut {
-            // Expired or signed out: to the sign-in page, the answers carried along.
+            // Expired or signed out: to the sign-in page, the answers carried along. (Signed in
+            // since, in another tab: the draft, parsed again, registers with that account.)
             let (_, account_id) = session::require_account_carrying(&state, CHECK_PATH, carried).await?;
+            let application = SignupApplication::parse(&draft, declared, crate::registration::date_in_program_tz(now))
+                .map_err(|_| AppError::internal("an application parsed once did not parse again"))?;
             outcome = state.signups.register(Signer::Account(account_id), key, application, now).await?;
         }
         let SignupOutcome::Decided { account_id, registration } = outcome else {
