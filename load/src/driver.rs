@@ -42,6 +42,9 @@ pub struct Sample {
     /// When the request was due, from the start of the run.
     pub due: Duration,
     pub latency: Duration,
+    /// How late the load generator itself started sending it (its own share of `latency`, when
+    /// it competes for the same cores).
+    pub sender_lag: Duration,
     pub outcome: Outcome,
     pub applicant: u64,
 }
@@ -115,10 +118,12 @@ pub async fn drive(run: Run<'_>) -> Vec<Sample> {
         let n = run.first_applicant + i;
         let key = key_of(run.key_seed, n);
         tasks.spawn(async move {
+            let sender_lag = due.elapsed();
             let outcome = send(&client, &base, &cookie, n, &tokens[n as usize], key).await;
             let sample = Sample {
                 due: due - start,
                 latency: due.elapsed(),
+                sender_lag,
                 outcome,
                 applicant: n,
             };
@@ -147,6 +152,7 @@ pub struct Summary {
     /// Latency of acknowledged signups only.
     pub acknowledged_p50: Duration,
     pub acknowledged_p99: Duration,
+    pub sender_lag_p99: Duration,
 }
 
 fn percentile(sorted: &[Duration], q: f64) -> Duration {
@@ -166,6 +172,8 @@ pub fn summarize(samples: &[Sample]) -> Summary {
         .map(|s| s.latency)
         .collect();
     acknowledged.sort_unstable();
+    let mut sender_lags: Vec<Duration> = samples.iter().map(|s| s.sender_lag).collect();
+    sender_lags.sort_unstable();
     let count = |o: Outcome| samples.iter().filter(|s| s.outcome == o).count();
     Summary {
         sent: samples.len(),
@@ -178,6 +186,7 @@ pub fn summarize(samples: &[Sample]) -> Summary {
         max: all.last().copied().unwrap_or_default(),
         acknowledged_p50: percentile(&acknowledged, 0.50),
         acknowledged_p99: percentile(&acknowledged, 0.99),
+        sender_lag_p99: percentile(&sender_lags, 0.99),
     }
 }
 

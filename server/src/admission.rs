@@ -1,14 +1,19 @@
-//! Admission control: past its capacity the portal answers "please wait" at once instead of
-//! collapsing. At most `max_in_flight` requests are served at a time; up to `max_queued` more
-//! wait at most `max_wait` for a turn; everyone else gets a light 503 with `Retry-After`. The
-//! WASM client keeps the submission and sends it again; without JavaScript the page says what to
-//! do, and pages retry by themselves.
+//! Admission control: past its capacity the portal answers "please wait" instead of collapsing.
+//! At most `max_in_flight` requests are served at a time; up to `max_queued` more wait in line,
+//! each for at most `max_wait`; everyone else gets a light 503 with `Retry-After`. The WASM client
+//! keeps the submission and sends it again; without JavaScript the page says what to do, and
+//! pages retry by themselves.
+//!
+//! The line is served newest first (after Facebook's "adaptive LIFO"). Under overload, first come
+//! first served would admit only requests that had already waited nearly `max_wait`, adding that
+//! wait to every accepted signup; newest first admits requests that have hardly waited, and the
+//! ones left at the back are told to wait. A full line turns away its oldest waiter, whose chance
+//! of a turn is smallest, rather than the newcomer. A short burst or stall still drains within
+//! `max_wait`, only in another order.
 
 use std::{
-    sync::{
-        atomic::{AtomicUsize, Ordering},
-        Arc,
-    },
+    collections::VecDeque,
+    sync::{Arc, Mutex, PoisonError},
     time::Duration,
 };
 
@@ -19,23 +24,136 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use rand::Rng;
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 pub struct Admission {
-    permits: Arc<Semaphore>,
-    queued: AtomicUsize,
-    max_queued: usize,
+    line: Arc<Line>,
     max_wait: Duration,
+}
+
+struct Line {
+    state: Mutex<LineState>,
+    max_queued: usize,
+}
+
+struct LineState {
+    /// Turns nobody holds.
+    free: usize,
+    /// Oldest first. A waiter whose request was dropped stays until a turn or the eviction of the
+    /// oldest reaches it, and is then skipped.
+    waiting: VecDeque<Waiter>,
+    next_waiter: u64,
+}
+
+struct Waiter {
+    id: u64,
+    turn: oneshot::Sender<Turn>,
+}
+
+/// The right to be served. Dropping it hands it to the newest waiter, or frees it. If it is
+/// dropped unreceived in a channel (the waiting request was cancelled), it is handed on as well.
+struct Turn {
+    line: Option<Arc<Line>>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        if let Some(line) = self.line.take() {
+            line.pass_on();
+        }
+    }
+}
+
+impl Line {
+    fn state(&self) -> std::sync::MutexGuard<'_, LineState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn pass_on(self: &Arc<Line>) {
+        let mut state = self.state();
+        let mut turn = Turn {
+            line: Some(self.clone()),
+        };
+        while let Some(waiter) = state.waiting.pop_back() {
+            match waiter.turn.send(turn) {
+                Ok(()) => return,
+                // That request is gone; try the next newest.
+                Err(back) => turn = back,
+            }
+        }
+        state.free += 1;
+        // Freed, not handed on: its drop must not pass it on again.
+        turn.line = None;
+    }
+}
+
+/// Where a request stands after asking for a turn.
+enum Place {
+    Served(Turn),
+    Waiting(u64, oneshot::Receiver<Turn>),
+    TurnedAway,
 }
 
 impl Admission {
     pub fn new(max_in_flight: usize, max_queued: usize, max_wait: Duration) -> Arc<Admission> {
         Arc::new(Admission {
-            permits: Arc::new(Semaphore::new(max_in_flight)),
-            queued: AtomicUsize::new(0),
-            max_queued,
+            line: Arc::new(Line {
+                state: Mutex::new(LineState {
+                    free: max_in_flight,
+                    waiting: VecDeque::new(),
+                    next_waiter: 0,
+                }),
+                max_queued,
+            }),
             max_wait,
         })
+    }
+
+    fn ask(&self) -> Place {
+        let mut state = self.line.state();
+        if state.free > 0 {
+            state.free -= 1;
+            return Place::Served(Turn {
+                line: Some(self.line.clone()),
+            });
+        }
+        if self.line.max_queued == 0 {
+            return Place::TurnedAway;
+        }
+        if state.waiting.len() >= self.line.max_queued {
+            // Dropping its sender tells the oldest waiter to come back later.
+            state.waiting.pop_front();
+        }
+        let id = state.next_waiter;
+        state.next_waiter += 1;
+        let (turn, receiver) = oneshot::channel();
+        state.waiting.push_back(Waiter { id, turn });
+        Place::Waiting(id, receiver)
+    }
+
+    /// A turn, or `None` when the request should be told to wait.
+    async fn turn(&self) -> Option<Turn> {
+        let (id, mut receiver) = match self.ask() {
+            Place::Served(turn) => return Some(turn),
+            Place::TurnedAway => return None,
+            Place::Waiting(id, receiver) => (id, receiver),
+        };
+        match tokio::time::timeout(self.max_wait, &mut receiver).await {
+            Ok(Ok(turn)) => Some(turn),
+            // Turned away as the oldest of a full line.
+            Ok(Err(_)) => None,
+            Err(_) => {
+                let mut state = self.line.state();
+                match state.waiting.iter().position(|waiter| waiter.id == id) {
+                    Some(place) => {
+                        state.waiting.remove(place);
+                        None
+                    }
+                    // A turn arrived as the wait ran out (it was sent under this lock): take it.
+                    None => receiver.try_recv().ok(),
+                }
+            }
+        }
     }
 }
 
@@ -48,23 +166,11 @@ pub async fn admit(admission: Arc<Admission>, request: Request, next: Next) -> R
     if exempt(request.uri().path()) {
         return next.run(request).await;
     }
-    let permit = match admission.permits.clone().try_acquire_owned() {
-        Ok(permit) => permit,
-        Err(_) => {
-            if admission.queued.fetch_add(1, Ordering::AcqRel) >= admission.max_queued {
-                admission.queued.fetch_sub(1, Ordering::AcqRel);
-                return please_wait(&request);
-            }
-            let turn = tokio::time::timeout(admission.max_wait, admission.permits.clone().acquire_owned()).await;
-            admission.queued.fetch_sub(1, Ordering::AcqRel);
-            match turn {
-                Ok(Ok(permit)) => permit,
-                _ => return please_wait(&request),
-            }
-        }
+    let Some(turn) = admission.turn().await else {
+        return please_wait(&request);
     };
     let response = next.run(request).await;
-    drop(permit);
+    drop(turn);
     response
 }
 
@@ -139,6 +245,13 @@ mod tests {
                     "done"
                 }),
             )
+            .route(
+                "/hold/{millis}",
+                get(|axum::extract::Path(millis): axum::extract::Path<u64>| async move {
+                    tokio::time::sleep(Duration::from_millis(millis)).await;
+                    "done"
+                }),
+            )
             .route("/healthz", get(|| async { "ok" }))
             .layer(axum::middleware::from_fn(move |req, next| {
                 admit(admission.clone(), req, next)
@@ -203,6 +316,83 @@ mod tests {
             .to_bytes();
         let error: app::error::AppError = serde_json::from_slice(&body).unwrap();
         assert!(matches!(error, app::error::AppError::Busy { .. }));
+    }
+
+    /// Sends `path` after `after` ms; answers its status, and when it was answered (ms from the
+    /// start). Meant for tokio's paused clock, where time moves only when every task waits, so
+    /// the timings are exact.
+    fn send_at(app: &Router, after: u64, path: &'static str) -> tokio::task::JoinHandle<(StatusCode, u64)> {
+        let app = app.clone();
+        let start = tokio::time::Instant::now();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(after)).await;
+            let response = app
+                .oneshot(Request::get(path).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            (response.status(), start.elapsed().as_millis() as u64)
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_newest_waiter_is_served_first() {
+        let app = slow_app(Admission::new(1, 10, Duration::from_secs(1)));
+        let first = send_at(&app, 0, "/hold/100");
+        let older = send_at(&app, 10, "/hold/100");
+        let newer = send_at(&app, 20, "/hold/100");
+        assert_eq!(first.await.unwrap(), (StatusCode::OK, 100));
+        assert_eq!(
+            newer.await.unwrap(),
+            (StatusCode::OK, 200),
+            "served when the first finished"
+        );
+        assert_eq!(
+            older.await.unwrap(),
+            (StatusCode::OK, 300),
+            "served last, within its wait"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_line_turns_its_oldest_waiter_away() {
+        let app = slow_app(Admission::new(1, 1, Duration::from_secs(1)));
+        let first = send_at(&app, 0, "/hold/100");
+        let older = send_at(&app, 10, "/hold/1");
+        let newer = send_at(&app, 30, "/hold/1");
+        assert_eq!(
+            older.await.unwrap(),
+            (StatusCode::SERVICE_UNAVAILABLE, 30),
+            "told when the newer came"
+        );
+        assert_eq!(first.await.unwrap(), (StatusCode::OK, 100));
+        assert_eq!(newer.await.unwrap(), (StatusCode::OK, 101));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiter_that_gives_up_loses_no_turn() {
+        let app = slow_app(Admission::new(1, 10, Duration::from_secs(1)));
+        let first = send_at(&app, 0, "/hold/100");
+        // A client that hangs up while in line: the turn offered to it must go on.
+        let gone = send_at(&app, 10, "/hold/1");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        gone.abort();
+        assert_eq!(first.await.unwrap(), (StatusCode::OK, 100));
+        assert_eq!(
+            send_at(&app, 0, "/hold/1").await.unwrap(),
+            (StatusCode::OK, 1),
+            "served at once"
+        );
+        // And its wait running out while a turn is on its way leaks nothing either.
+        let app = slow_app(Admission::new(1, 10, Duration::from_millis(50)));
+        let first = send_at(&app, 0, "/hold/50");
+        let waiter = send_at(&app, 0, "/hold/1");
+        assert_eq!(first.await.unwrap().0, StatusCode::OK);
+        assert!(matches!(
+            waiter.await.unwrap().0,
+            StatusCode::OK | StatusCode::SERVICE_UNAVAILABLE
+        ));
+        let later = send_at(&app, 0, "/hold/1").await.unwrap();
+        assert_eq!(later.0, StatusCode::OK);
     }
 
     async fn futures_collect<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {

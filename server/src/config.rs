@@ -100,7 +100,7 @@ impl Config {
             request_timeout: Duration::from_secs(30),
             max_in_flight: parsed("PRAKERJA_MAX_IN_FLIGHT")?.unwrap_or(128),
             max_queued: parsed("PRAKERJA_MAX_QUEUED")?.unwrap_or(1024),
-            max_queue_wait: Duration::from_millis(parsed("PRAKERJA_MAX_QUEUE_WAIT_MS")?.unwrap_or(50)),
+            max_queue_wait: Duration::from_millis(parsed("PRAKERJA_MAX_QUEUE_WAIT_MS")?.unwrap_or(250)),
         })
     }
 

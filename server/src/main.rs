@@ -1,5 +1,6 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
+use axum::serve::ListenerExt;
 use clap::Parser;
 use server::{
     cli::{Cli, Command},
@@ -71,7 +72,13 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
             let state = server::state(&config, pool);
             jobs::spawn(state.clone(), mailer);
             let router = routes::router(state, config.router_options());
-            let listener = tokio::net::TcpListener::bind(config.addr).await?;
+            // Answers are small and may leave in pieces (headers, then compressed chunks): each
+            // goes out at once rather than waiting on Nagle's algorithm for the client's ACK.
+            let listener = tokio::net::TcpListener::bind(config.addr).await?.tap_io(|tcp| {
+                if let Err(error) = tcp.set_nodelay(true) {
+                    tracing::warn!(%error, "could not set TCP_NODELAY");
+                }
+            });
             tracing::info!("listening on http://{}", config.addr);
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(shutdown_signal())

@@ -43,7 +43,7 @@ impl Default for RouterOptions {
             request_timeout: Duration::from_secs(30),
             max_in_flight: 128,
             max_queued: 1024,
-            max_queue_wait: Duration::from_millis(50),
+            max_queue_wait: Duration::from_millis(250),
         }
     }
 }
