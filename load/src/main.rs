@@ -31,8 +31,6 @@ const OVERLOAD_ANSWER: Duration = Duration::from_secs(1);
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = Options::parse(&args);
-    // Before the runtime starts its threads: they inherit it.
-    let ahead = run_ahead();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -40,9 +38,6 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if !ahead {
-        println!("(could not raise the load generator's priority: its latencies include its own waits for a core)");
-    }
     let result = runtime.block_on(async {
         match args.first().map(String::as_str) {
             Some("bench") => bench(&options).await,
@@ -154,32 +149,8 @@ impl Portal {
     }
 }
 
-/// The load generator stands in for applicants' phones on other machines, so it is scheduled
-/// ahead of the portal and PostgreSQL on the cores they share: a request leaves when it is due
-/// and its answer is read when it comes, and the latencies measure the portal rather than the
-/// load generator's own wait for a core. (It uses the same CPU either way; the table of CPU per
-/// request shows how much.)
-fn run_ahead() -> bool {
-    // SAFETY: setpriority only reads its integer arguments. On Linux it sets the calling thread,
-    // which is why this runs before the runtime's threads exist.
-    unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, -10) == 0 }
-}
-
-/// What the load generator starts (the portal, pgbench, PostgreSQL's restart) runs at normal
-/// priority, not inheriting the load generator's.
-fn at_normal_priority(mut command: Command) -> Command {
-    // SAFETY: setpriority is async-signal-safe, as a pre_exec hook must be.
-    unsafe {
-        command.pre_exec(|| {
-            libc::setpriority(libc::PRIO_PROCESS, 0, 0);
-            Ok(())
-        });
-    }
-    command
-}
-
 fn spawn_server(bin: &str, env: &[(String, String)]) -> Result<Child, Error> {
-    let mut command = at_normal_priority(Command::new(bin));
+    let mut command = Command::new(bin);
     command
         .arg("serve")
         .envs(env.iter().cloned())
@@ -460,7 +431,7 @@ select md5('pgbench-key-' || n)::uuid, md5('pgbench-account-' || n)::uuid, 'sign
 "#;
     let path = std::env::temp_dir().join("prakerja-pgbench-signup.sql");
     std::fs::write(&path, script)?;
-    let output = at_normal_priority(Command::new(pgbench))
+    let output = Command::new(pgbench)
         .args(["-n", "-c", &clients.to_string(), "-j", "2", "-T", "10", "-f"])
         .arg(&path)
         .arg(url)
@@ -530,7 +501,7 @@ async fn crash(options: &Options) -> Result<(), Error> {
         started.elapsed().as_secs_f64()
     );
     let database_restart = started.elapsed();
-    let status = at_normal_priority(Command::new(&restart_database[0]))
+    let status = Command::new(&restart_database[0])
         .args(&restart_database[1..])
         .stdout(Stdio::null())
         .status()
