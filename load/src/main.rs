@@ -28,25 +28,15 @@ const HELD_P99: Duration = Duration::from_millis(100);
 /// Under overload every request must be answered within this (served or told to wait).
 const OVERLOAD_ANSWER: Duration = Duration::from_secs(1);
 
-fn main() -> ExitCode {
+#[tokio::main]
+async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = Options::parse(&args);
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("prakerja-load: {error}");
-            return ExitCode::FAILURE;
-        }
+    let result = match args.first().map(String::as_str) {
+        Some("bench") => bench(&options).await,
+        Some("crash") => crash(&options).await,
+        _ => Err("usage: prakerja-load bench|crash --server-bin PATH --site-root PATH --database-url URL ...".into()),
     };
-    let result = runtime.block_on(async {
-        match args.first().map(String::as_str) {
-            Some("bench") => bench(&options).await,
-            Some("crash") => crash(&options).await,
-            _ => {
-                Err("usage: prakerja-load bench|crash --server-bin PATH --site-root PATH --database-url URL ...".into())
-            }
-        }
-    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
