@@ -7,24 +7,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::{header, Request};
-use hyper_util::{
-    client::legacy::{connect::HttpConnector, Client},
-    rt::TokioExecutor,
-};
+use crate::{applicants::signup_body, wire};
 
-use crate::applicants::signup_body;
+pub type HttpClient = wire::Client;
 
-pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
-
-pub fn client() -> HttpClient {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(4096)
-        .build(connector)
+pub fn client(base: &str) -> HttpClient {
+    wire::Client::new(base).expect("the portal's address is http://host:port")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,26 +49,20 @@ pub fn key_of(seed: u64, n: u64) -> uuid::Uuid {
 }
 
 /// One signup in flight: applicant `n`, signed in with session `token`, submitted with `key`.
-pub async fn send(client: &HttpClient, base: &str, cookie: &str, n: u64, token: &str, key: uuid::Uuid) -> Outcome {
+pub async fn send(client: &HttpClient, cookie: &str, n: u64, token: &str, key: uuid::Uuid) -> Outcome {
     let body = format!("{}&idempotency_key={key}", signup_body(n));
-    let request = Request::post(format!("{base}/api/signup-submit"))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .header(header::COOKIE, format!("{cookie}={token}"))
-        .body(Full::new(Bytes::from(body)));
-    let Ok(request) = request else { return Outcome::Failed };
-    let response = match tokio::time::timeout(Duration::from_secs(10), client.request(request)).await {
-        Ok(Ok(response)) => response,
-        _ => return Outcome::Failed,
-    };
-    let status = response.status();
-    let body = match response.into_body().collect().await {
-        Ok(body) => body.to_bytes(),
-        Err(_) => return Outcome::Failed,
-    };
-    match status.as_u16() {
-        200 if body.starts_with(b"{\"Accepted\"") => Outcome::Acknowledged,
-        503 => Outcome::ToldToWait,
+    let headers = format!("Accept: application/json\r\nCookie: {cookie}={token}\r\n");
+    let answer = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.post_form("/api/signup-submit", &headers, &body),
+    )
+    .await;
+    match answer {
+        Ok(Ok(answer)) => match answer.status {
+            200 if answer.body.starts_with(b"{\"Accepted\"") => Outcome::Acknowledged,
+            503 => Outcome::ToldToWait,
+            _ => Outcome::Failed,
+        },
         _ => Outcome::Failed,
     }
 }
@@ -88,7 +70,6 @@ pub async fn send(client: &HttpClient, base: &str, cookie: &str, n: u64, token: 
 /// What to drive.
 pub struct Run<'a> {
     pub client: &'a HttpClient,
-    pub base: &'a str,
     pub cookie: &'a str,
     /// Session tokens, one per applicant; applicant n uses `tokens[n]`.
     pub tokens: Arc<Vec<String>>,
@@ -113,13 +94,13 @@ pub async fn drive(run: Run<'_>) -> Vec<Sample> {
     for i in 0..total {
         let due = start + interval.mul_f64(i as f64);
         tokio::time::sleep_until(due.into()).await;
-        let (client, base, cookie) = (run.client.clone(), run.base.to_owned(), run.cookie.to_owned());
+        let (client, cookie) = (run.client.clone(), run.cookie.to_owned());
         let (tokens, samples) = (run.tokens.clone(), samples.clone());
         let n = run.first_applicant + i;
         let key = key_of(run.key_seed, n);
         tasks.spawn(async move {
             let sender_lag = due.elapsed();
-            let outcome = send(&client, &base, &cookie, n, &tokens[n as usize], key).await;
+            let outcome = send(&client, &cookie, n, &tokens[n as usize], key).await;
             let sample = Sample {
                 due: due - start,
                 latency: due.elapsed(),

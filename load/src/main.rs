@@ -5,6 +5,7 @@ mod applicants;
 mod cpu;
 mod driver;
 mod fixtures;
+mod wire;
 
 use std::{
     collections::HashMap,
@@ -117,7 +118,7 @@ impl Portal {
         let server_bin = options.get("server-bin")?.to_owned();
         let child = spawn_server(&server_bin, &env)?;
         let base = format!("http://127.0.0.1:{port}");
-        wait_until_healthy(&driver::client(), &base, Duration::from_secs(60)).await?;
+        wait_until_healthy(&driver::client(&base), Duration::from_secs(60)).await?;
         let pool = PgPoolOptions::new().max_connections(2).connect(&database_url).await?;
         Ok(Portal {
             child,
@@ -149,17 +150,16 @@ fn spawn_server(bin: &str, env: &[(String, String)]) -> Result<Child, Error> {
     Ok(command.spawn()?)
 }
 
-async fn wait_until_healthy(client: &HttpClient, base: &str, patience: Duration) -> Result<(), Error> {
+async fn wait_until_healthy(client: &HttpClient, patience: Duration) -> Result<(), Error> {
     let deadline = Instant::now() + patience;
     loop {
-        let request = hyper::Request::get(format!("{base}/healthz")).body(Default::default())?;
-        if let Ok(Ok(response)) = tokio::time::timeout(Duration::from_secs(2), client.request(request)).await {
-            if response.status().is_success() {
+        if let Ok(Ok(answer)) = tokio::time::timeout(Duration::from_secs(2), client.get("/healthz")).await {
+            if answer.status == 200 {
                 return Ok(());
             }
         }
         if Instant::now() > deadline {
-            return Err(format!("{base} did not become healthy").into());
+            return Err("the portal did not become healthy".into());
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -220,7 +220,6 @@ async fn run_step(
     let tokens = tokens.clone();
     let run = Run {
         client,
-        base: &portal.base,
         cookie: COOKIE,
         tokens,
         first_applicant: *next,
@@ -264,7 +263,7 @@ async fn bench(options: &Options) -> Result<(), Error> {
         .map(|r| r.trim().parse())
         .collect::<Result<_, _>>()?;
     let portal = Portal::start(options).await?;
-    let client = driver::client();
+    let client = driver::client(&portal.base);
     // Every applicant of the run is signed in before the rush starts, as in the real one (signing
     // in is spread over the days before), and the tables are analysed as they would be by then.
     const WARM_UP: (u32, u64) = (200, 3);
@@ -454,17 +453,15 @@ async fn crash(options: &Options) -> Result<(), Error> {
         .map(str::to_owned)
         .collect();
     let mut portal = Portal::start(options).await?;
-    let client = driver::client();
+    let client = driver::client(&portal.base);
     let count = rate as u64 * seconds;
     let tokens = Arc::new(fixtures::signed_in(&portal.pool, 0, count).await?);
     let key_seed: u64 = rand::random();
-    let base = portal.base.clone();
     let load = {
         let (client, tokens) = (client.clone(), tokens.clone());
         tokio::spawn(async move {
             let run = Run {
                 client: &client,
-                base: &base,
                 cookie: COOKIE,
                 tokens,
                 first_applicant: 0,
@@ -517,9 +514,7 @@ async fn crash(options: &Options) -> Result<(), Error> {
         .iter()
         .filter(|s| s.outcome == Outcome::Acknowledged && s.due > database_back + Duration::from_secs(2))
         .count();
-    let healthy = wait_until_healthy(&client, &portal.base, Duration::from_secs(5))
-        .await
-        .is_ok();
+    let healthy = wait_until_healthy(&client, Duration::from_secs(5)).await.is_ok();
 
     println!(
         "\n{} signups offered at {rate}/s: {} acknowledged, {} failed during the faults, {} told to wait",
@@ -550,16 +545,16 @@ async fn crash(options: &Options) -> Result<(), Error> {
         .map(|s| s.applicant)
         .collect();
     let replay = |applicants: Vec<u64>| {
-        let (client, tokens, base) = (client.clone(), tokens.clone(), portal.base.clone());
+        let (client, tokens) = (client.clone(), tokens.clone());
         async move {
             let mut tasks = tokio::task::JoinSet::new();
             for n in applicants {
-                let (client, tokens, base) = (client.clone(), tokens.clone(), base.clone());
+                let (client, tokens) = (client.clone(), tokens.clone());
                 tasks.spawn(async move {
                     // As the browser does: retry while the portal asks to wait or is unreachable.
                     for _ in 0..5 {
                         let token = &tokens[n as usize];
-                        let outcome = driver::send(&client, &base, COOKIE, n, token, driver::key_of(key_seed, n)).await;
+                        let outcome = driver::send(&client, COOKIE, n, token, driver::key_of(key_seed, n)).await;
                         if outcome == Outcome::Acknowledged {
                             return true;
                         }

@@ -74,7 +74,7 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
             let router = routes::router(state, config.router_options());
             // Answers are small and may leave in pieces (headers, then compressed chunks): each
             // goes out at once rather than waiting on Nagle's algorithm for the client's ACK.
-            let listener = tokio::net::TcpListener::bind(config.addr).await?.tap_io(|tcp| {
+            let listener = listen(config.addr)?.tap_io(|tcp| {
                 if let Err(error) = tcp.set_nodelay(true) {
                     tracing::warn!(%error, "could not set TCP_NODELAY");
                 }
@@ -86,6 +86,22 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
         }
     }
     Ok(())
+}
+
+/// A rush opens thousands of connections within a second. With the usual backlog of 1,024 the
+/// kernel drops the connections it cannot queue, and each of those clients retries only after a
+/// second (measured: 1.16 s answers at 15,000 requests/s). The kernel caps the backlog at
+/// `net.core.somaxconn`.
+fn listen(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    const ACCEPT_BACKLOG: u32 = 8192;
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(ACCEPT_BACKLOG)
 }
 
 async fn shutdown_signal() {
