@@ -258,7 +258,7 @@ async fn bench(options: &Options) -> Result<(), Error> {
     let seconds: u64 = options.number("step-seconds", 10)?;
     let rates: Vec<u32> = options
         .get("rates")
-        .unwrap_or("500,1000,2000,3000,4000,5000,6000")
+        .unwrap_or("500,1000,2000,3000,4000,5000,6000,7000,8000")
         .split(',')
         .map(|r| r.trim().parse())
         .collect::<Result<_, _>>()?;
