@@ -60,6 +60,8 @@ impl Client {
         let pooled = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
         if let Some(mut stream) = pooled {
             // A kept-alive connection the server has since closed fails at once: try a new one.
+            // (If the server died after reading the request, it is sent again; every signup
+            // carries its idempotency key, so that creates nothing twice.)
             if let Ok((answer, keep)) = round_trip(&mut stream, &request).await {
                 self.put_back(stream, keep);
                 return Ok(answer);
