@@ -27,9 +27,7 @@ pub struct Config {
     /// PRAKERJA_TEST_PASS_MARK: correct ability answers (of 14) needed to pass the test.
     pub test_pass_mark: i16,
     pub request_timeout: Duration,
-    pub max_in_flight: usize,
-    pub max_queued: usize,
-    pub max_queue_wait: Duration,
+    pub admission: crate::admission::AdmissionSettings,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -52,6 +50,26 @@ fn flag(name: &str, default: bool) -> Result<bool, String> {
         Some("0" | "false" | "no" | "off") => Ok(false),
         Some(other) => Err(format!("{name}: expected true or false, got {other:?}")),
     }
+}
+
+/// PRAKERJA_MAX_IN_FLIGHT, PRAKERJA_MIN_IN_FLIGHT, PRAKERJA_MAX_QUEUED, PRAKERJA_MAX_QUEUE_WAIT_MS
+/// and PRAKERJA_TARGET_SERVICE_MS (see `admission`).
+fn admission_settings() -> Result<crate::admission::AdmissionSettings, String> {
+    let defaults = crate::admission::AdmissionSettings::default();
+    let millis = |name: &str, default: Duration| -> Result<Duration, String> {
+        Ok(parsed::<u64>(name)?.map(Duration::from_millis).unwrap_or(default))
+    };
+    let settings = crate::admission::AdmissionSettings {
+        max_in_flight: parsed("PRAKERJA_MAX_IN_FLIGHT")?.unwrap_or(defaults.max_in_flight),
+        min_in_flight: parsed("PRAKERJA_MIN_IN_FLIGHT")?.unwrap_or(defaults.min_in_flight),
+        max_queued: parsed("PRAKERJA_MAX_QUEUED")?.unwrap_or(defaults.max_queued),
+        max_wait: millis("PRAKERJA_MAX_QUEUE_WAIT_MS", defaults.max_wait)?,
+        target_service: millis("PRAKERJA_TARGET_SERVICE_MS", defaults.target_service)?,
+    };
+    if settings.min_in_flight == 0 || settings.max_in_flight < settings.min_in_flight {
+        return Err("PRAKERJA_MIN_IN_FLIGHT must be at least 1 and at most PRAKERJA_MAX_IN_FLIGHT".into());
+    }
+    Ok(settings)
 }
 
 impl Config {
@@ -98,9 +116,7 @@ impl Config {
                 Some(_) => return Err("PRAKERJA_TEST_PASS_MARK must be between 1 and 14".into()),
             },
             request_timeout: Duration::from_secs(30),
-            max_in_flight: parsed("PRAKERJA_MAX_IN_FLIGHT")?.unwrap_or(128),
-            max_queued: parsed("PRAKERJA_MAX_QUEUED")?.unwrap_or(1024),
-            max_queue_wait: Duration::from_millis(parsed("PRAKERJA_MAX_QUEUE_WAIT_MS")?.unwrap_or(250)),
+            admission: admission_settings()?,
         })
     }
 
@@ -108,9 +124,7 @@ impl Config {
         crate::routes::RouterOptions {
             hsts: self.environment == Environment::Production,
             request_timeout: self.request_timeout,
-            max_in_flight: self.max_in_flight,
-            max_queued: self.max_queued,
-            max_queue_wait: self.max_queue_wait,
+            admission: self.admission.clone(),
         }
     }
 

@@ -31,9 +31,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct RouterOptions {
     pub hsts: bool,
     pub request_timeout: Duration,
-    pub max_in_flight: usize,
-    pub max_queued: usize,
-    pub max_queue_wait: Duration,
+    pub admission: crate::admission::AdmissionSettings,
 }
 
 impl Default for RouterOptions {
@@ -41,9 +39,7 @@ impl Default for RouterOptions {
         RouterOptions {
             hsts: false,
             request_timeout: Duration::from_secs(30),
-            max_in_flight: 128,
-            max_queued: 1024,
-            max_queue_wait: Duration::from_millis(250),
+            admission: Default::default(),
         }
     }
 }
@@ -51,7 +47,7 @@ impl Default for RouterOptions {
 pub fn router(state: AppState, options: RouterOptions) -> Router {
     let hsts = options.hsts;
     let request_timeout = options.request_timeout;
-    let admission = crate::admission::Admission::new(options.max_in_flight, options.max_queued, options.max_queue_wait);
+    let admission = crate::admission::Admission::new(&options.admission);
     let routes = generate_route_list(App);
     let pkg_dir = format!(
         "{}/{}",
