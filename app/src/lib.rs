@@ -3,6 +3,8 @@
 
 pub mod assessment;
 pub mod auth;
+pub mod cards;
+pub mod catalogue;
 pub mod console;
 pub mod dashboard;
 pub mod domain;
@@ -103,6 +105,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/daftar/periksa") view=signup::SignupCheckPage ssr=SsrMode::Async/>
                     <Route path=path!("/dasbor") view=dashboard::DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/tes") view=assessment::TestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/pelatihan") view=catalogue::CataloguePage ssr=SsrMode::Async/>
+                    <Route path=path!("/pembelian") view=cards::PurchasesPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator") view=|| view! { <leptos_router::components::Redirect path=console::queue::QUEUE_PATH/> }/>
                     <Route path=path!("/operator/masuk") view=console::OperatorSignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/verifikasi") view=console::queue::QueuePage ssr=SsrMode::Async/>
@@ -142,9 +146,13 @@ fn SiteHeader() -> impl IntoView {
                                 (None, Some(email)) => view! {
                                     <span class="who">{email}</span>
                                     <a href=dashboard::DASHBOARD_PATH>"Dasbor"</a>
+                                    <a href=catalogue::CATALOGUE_PATH>"Pelatihan"</a>
                                     <auth::SignOutButton/>
                                 }.into_any(),
-                                (None, None) => view! { <a href=auth::SIGN_IN_PATH>"Masuk"</a> }.into_any(),
+                                (None, None) => view! {
+                                    <a href=catalogue::CATALOGUE_PATH>"Pelatihan"</a>
+                                    <a href=auth::SIGN_IN_PATH>"Masuk"</a>
+                                }.into_any(),
                             }}
                         </nav>
                     </header>

@@ -221,3 +221,32 @@ export class Console {
     return this.page.locator('.queue-item', { hasText: reference });
   }
 }
+
+export class CataloguePage {
+  constructor(private readonly portal: Portal) {}
+
+  get page() {
+    return this.portal.page;
+  }
+
+  /** Its forms are plain GET and POST forms (nothing for the WASM to take over yet). */
+  async open() {
+    await this.page.goto('/pelatihan');
+  }
+
+  resultCount() {
+    return this.page.locator('.result-count');
+  }
+
+  async search(filters: { words?: string; category?: string; maxPrice?: string; sort?: string }) {
+    if (filters.words !== undefined) await this.page.getByLabel('Cari pelatihan').fill(filters.words);
+    if (filters.category !== undefined) await this.page.getByLabel('Kategori').selectOption(filters.category);
+    if (filters.maxPrice !== undefined) await this.page.getByLabel('Harga paling tinggi (Rp)').fill(filters.maxPrice);
+    if (filters.sort !== undefined) await this.page.getByLabel('Urutkan').selectOption(filters.sort);
+    await this.page.getByRole('button', { name: 'Terapkan' }).click();
+  }
+
+  trainings() {
+    return this.page.locator('article.training');
+  }
+}

@@ -118,3 +118,29 @@ export async function referenceOfAttempt(attempt: string): Promise<string> {
     return result.rows[0].reference;
   });
 }
+
+/** Makes the applicant with this NIK a participant: a card with `balance` rupiah in the e2e wave,
+ *  accepted the day before the open server's clock (the waves' draw will do this). */
+export async function issueCard(nik: string, balance: number): Promise<void> {
+  await withClient(async (client) => {
+    const number = '8' + String(Math.floor(Math.random() * 1e15)).padStart(15, '0');
+    await client.query(
+      `insert into cards (id, applicant_id, wave_id, card_number, initial_balance, balance, accepted_at, first_purchase_due_at)
+       select gen_random_uuid(), a.id, (select id from waves where name = 'Gelombang Uji'), $2, $3, $3,
+              timestamptz '2026-12-01T10:00:00+07:00', timestamptz '2026-12-31T10:00:00+07:00'
+       from applicants a where a.nik = $1`,
+      [nik, number, balance],
+    );
+  });
+}
+
+/** The card balance of the applicant with this NIK. */
+export async function balanceOf(nik: string): Promise<number> {
+  return withClient(async (client) => {
+    const result = await client.query(
+      'select c.balance::int as balance from cards c join applicants a on a.id = c.applicant_id where a.nik = $1',
+      [nik],
+    );
+    return result.rows[0].balance;
+  });
+}

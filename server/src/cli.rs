@@ -36,10 +36,56 @@ pub enum Command {
     /// Waves (gelombang): the test is taken for the wave whose joining window is open.
     #[command(subcommand)]
     Wave(WaveCommand),
+    /// The training catalogue: import a platform's trainings, hide one, load the demo catalogue.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+    /// Participants' cards (until the waves' draw issues them).
+    #[command(subcommand)]
+    Card(CardCommand),
     /// Print the messages in the outbox (the development mailbox, on the command line).
     Outbox {
         #[arg(long, default_value_t = 10)]
         limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CatalogueCommand {
+    /// Import a platform's trainings from a CSV or JSON file. Idempotent by the platform's
+    /// course id; rejected rows are listed with their reason.
+    Import {
+        #[arg(long)]
+        platform: String,
+        file: std::path::PathBuf,
+    },
+    /// Hide a training (it can no longer be bought), with a reason. Audited.
+    Hide {
+        #[arg(long)]
+        id: i32,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Load the deterministic demo catalogue (about 900 trainings). Idempotent.
+    SeedDemo {
+        #[arg(long, default_value_t = crate::demo_catalogue::DEFAULT_SEED)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CardCommand {
+    /// Give a registered applicant a card in a wave (for demos and tests, until the draw does).
+    Issue {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        wave: String,
+        /// Training balance in rupiah.
+        #[arg(long, default_value_t = 1_000_000)]
+        balance: i64,
+        /// Days from now to the first purchase.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
     },
 }
 
@@ -288,6 +334,75 @@ pub async fn wave(pool: &sqlx::PgPool, command: WaveCommand) -> Result<(), Box<d
             .await?;
             tx.commit().await?;
             println!("wave {name:?} created: {id}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn catalogue(pool: &sqlx::PgPool, command: CatalogueCommand) -> Result<(), Box<dyn std::error::Error>> {
+    use app::catalogue::import;
+    match command {
+        CatalogueCommand::Import { platform, file } => {
+            let text = std::fs::read_to_string(&file)?;
+            let (trainings, rejected) = import::parse_file(&text)?;
+            let report = import::import(pool, &platform, &trainings, Utc::now())
+                .await
+                .map_err(|e| format!("platform {platform}: {e}"))?;
+            app::audit::record(
+                pool,
+                &actor(),
+                "katalog.impor",
+                &format!("platform:{platform}"),
+                None,
+                Some(serde_json::json!({ "ditambah": report.added, "diubah": report.updated, "ditolak": rejected.len() })),
+            )
+            .await?;
+            println!(
+                "{} added, {} updated, {} unchanged, {} rejected",
+                report.added,
+                report.updated,
+                report.unchanged,
+                rejected.len()
+            );
+            for row in rejected.iter().take(100) {
+                println!("  row {}: {}", row.row, row.reason);
+            }
+        }
+        CatalogueCommand::Hide { id, reason } => {
+            if !import::hide(pool, id, &reason, &actor(), Utc::now()).await? {
+                return Err(format!("no visible training {id}").into());
+            }
+            println!("training {id} hidden");
+        }
+        CatalogueCommand::SeedDemo { seed } => {
+            let added = crate::demo_catalogue::load(pool, seed, Utc::now()).await?;
+            println!("{added} trainings added");
+        }
+    }
+    Ok(())
+}
+
+pub async fn card(pool: &sqlx::PgPool, command: CardCommand) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        CardCommand::Issue {
+            email,
+            wave,
+            balance,
+            days,
+        } => {
+            let email = app::domain::EmailAddress::parse(&email)?;
+            let balance = app::domain::Rupiah::from_whole(balance).ok_or("--balance: 0 to 100000000")?;
+            let card = crate::seed::issue_demo_card(
+                pool,
+                email.as_str(),
+                &wave,
+                balance,
+                chrono::Duration::days(days),
+                Utc::now(),
+            )
+            .await?;
+            app::audit::record(pool, &actor(), "kartu.terbit", &format!("kartu:{card}"), None, None).await?;
+            println!("card {card} issued");
         }
     }
     Ok(())

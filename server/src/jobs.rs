@@ -139,6 +139,16 @@ pub async fn housekeeping(state: &AppState) -> Result<(), app::error::AppError> 
     )
     .execute(&state.pool)
     .await?;
+    // Cards whose first purchase did not come in time are revoked, and their balance returned.
+    let revoked = app::cards::db::revoke_overdue_cards(&state.pool, now).await?;
+    if !revoked.is_empty() {
+        let returned: i64 = revoked.iter().map(|r| r.returned_balance.whole()).sum();
+        tracing::info!(
+            cards = revoked.len(),
+            returned_rupiah = returned,
+            "revoked cards without a first purchase in time"
+        );
+    }
     Ok(())
 }
 

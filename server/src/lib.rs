@@ -4,6 +4,7 @@ pub mod admission;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo_catalogue;
 pub mod jobs;
 pub mod routes;
 pub mod security;

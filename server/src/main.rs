@@ -48,7 +48,7 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
         Command::Migrate => migrate(&pool).await?,
         Command::SeedDemo => {
             migrate(&pool).await?;
-            seed::seed_demo(&pool).await?;
+            seed::seed_demo(&pool, config.clock_start.unwrap_or_else(chrono::Utc::now)).await?;
             println!(
                 "Demo data loaded: sign in as {} or {}; operators {} and {} (password {:?}) on /operator/masuk.",
                 seed::REGISTERED_DEMO_EMAIL,
@@ -62,6 +62,8 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
         Command::Exclusions(command) => server::cli::exclusions(&pool, command).await?,
         Command::Operator(command) => server::cli::operator(&pool, command).await?,
         Command::Wave(command) => server::cli::wave(&pool, command).await?,
+        Command::Catalogue(command) => server::cli::catalogue(&pool, command).await?,
+        Command::Card(command) => server::cli::card(&pool, command).await?,
         Command::Outbox { limit } => server::cli::print_outbox(&pool, limit).await?,
         Command::Serve => {
             migrate(&pool).await?;

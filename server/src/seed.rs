@@ -4,13 +4,15 @@ use app::{
     domain::{nik::compose_nik, Gender},
     signup::{db as signup_db, SignupApplication, SignupDraft},
 };
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 /// Demo accounts. Sign in with these addresses; the code appears on /dev/surat.
 pub const REGISTERED_DEMO_EMAIL: &str = "budi@contoh.id";
 pub const DRAFT_DEMO_EMAIL: &str = "siti@contoh.id";
+/// A participant with a card and the default balance, to try the catalogue and buying.
+pub const PARTICIPANT_DEMO_EMAIL: &str = "rina@contoh.id";
 /// Demo operators (username, role); both sign in on /operator/masuk with `DEMO_OPERATOR_PASSWORD`.
 pub const DEMO_OPERATORS: [(&str, &str, app::operators::OperatorRole); 2] = [
     (
@@ -26,7 +28,9 @@ pub const DEMO_OPERATORS: [(&str, &str, app::operators::OperatorRole); 2] = [
 ];
 pub const DEMO_OPERATOR_PASSWORD: &str = "prakerja-demo-2026";
 
-pub async fn seed_demo(pool: &PgPool) -> Result<(), Box<dyn std::error::Error>> {
+/// Loads the demo data as of `now` (the server's clock: `PRAKERJA_CLOCK_START` when set, so the
+/// demo wave and card fit a server whose clock was moved).
+pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>) -> Result<(), Box<dyn std::error::Error>> {
     let budi = account(pool, REGISTERED_DEMO_EMAIL).await?;
     let registered = sqlx::query_scalar!(
         r#"select exists(select 1 from applicants where account_id = $1) as "x!""#,
@@ -50,10 +54,10 @@ pub async fn seed_demo(pool: &PgPool) -> Result<(), Box<dyn std::error::Error>> 
             employment: "korban-phk".into(),
             interests: vec!["barista".into(), "jualan-online".into()],
         };
-        let today = app::registration::date_in_program_tz(Utc::now());
+        let today = app::registration::date_in_program_tz(now);
         let application =
             SignupApplication::parse(&draft, true, today).map_err(|e| format!("demo applicant: {e:?}"))?;
-        signup_db::register(pool, budi, Uuid::new_v4(), &application, Utc::now()).await?;
+        signup_db::register(pool, budi, Uuid::new_v4(), &application, now).await?;
     }
 
     // Siti has started the form and stopped after the first step.
@@ -75,22 +79,66 @@ pub async fn seed_demo(pool: &PgPool) -> Result<(), Box<dyn std::error::Error>> 
     .fetch_one(pool)
     .await?
     {
-        signup_db::save_draft(pool, siti, &draft, Utc::now()).await?;
+        signup_db::save_draft(pool, siti, &draft, now).await?;
     }
 
     // A wave open for the next 30 days, so the test can be taken.
     sqlx::query!(
         "insert into waves (name, join_opens_at, join_closes_at, created_at) values ('Gelombang Demo', $1, $2, $1)
          on conflict (name) do nothing",
-        Utc::now() - chrono::Duration::days(1),
-        Utc::now() + chrono::Duration::days(30)
+        now - chrono::Duration::days(1),
+        now + chrono::Duration::days(30)
     )
     .execute(pool)
     .await?;
+    // Rina was selected in the demo wave: she has a card and can buy trainings.
+    let rina = account(pool, PARTICIPANT_DEMO_EMAIL).await?;
+    if !sqlx::query_scalar!(
+        r#"select exists(select 1 from applicants where account_id = $1) as "x!""#,
+        rina
+    )
+    .fetch_one(pool)
+    .await?
+    {
+        let birth = NaiveDate::from_ymd_opt(1997, 2, 14).ok_or("date")?;
+        let draft = SignupDraft {
+            nik: compose_nik("317404", birth, Gender::Female, 8),
+            kk: "3174041102170005".into(),
+            full_name: "Rina Wulandari".into(),
+            birth_date: birth.to_string(),
+            gender: "P".into(),
+            birth_place: "Jakarta".into(),
+            province: "31".into(),
+            city: "Kota Jakarta Selatan".into(),
+            mobile: "081234500002".into(),
+            education: "diploma".into(),
+            employment: "pencari-kerja".into(),
+            interests: vec![
+                "pemasaran-digital".into(),
+                "desain-grafis".into(),
+                "jualan-online".into(),
+            ],
+        };
+        let today = app::registration::date_in_program_tz(now);
+        let application =
+            SignupApplication::parse(&draft, true, today).map_err(|e| format!("demo participant: {e:?}"))?;
+        signup_db::register(pool, rina, Uuid::new_v4(), &application, now).await?;
+    }
+    issue_demo_card(
+        pool,
+        PARTICIPANT_DEMO_EMAIL,
+        "Gelombang Demo",
+        app::domain::Rupiah::from_whole(1_000_000).ok_or("balance")?,
+        chrono::Duration::days(30),
+        now,
+    )
+    .await?;
+    crate::demo_catalogue::load(pool, crate::demo_catalogue::DEFAULT_SEED, now).await?;
+
     for (username, name, role) in DEMO_OPERATORS {
         let username = app::operators::Username::parse(username)?;
         let password = app::operators::Password::parse(DEMO_OPERATOR_PASSWORD)?;
-        match app::operators::db::create(pool, &username, name, role, password, "seed-demo", Utc::now()).await {
+        match app::operators::db::create(pool, &username, name, role, password, "seed-demo", now).await {
             Ok(_) | Err(app::operators::db::CreateOperatorError::UsernameTaken) => {}
             Err(error) => return Err(error.into()),
         }
@@ -106,4 +154,39 @@ async fn account(pool: &PgPool, email: &str) -> Result<Uuid, sqlx::Error> {
     )
     .fetch_one(pool)
     .await
+}
+
+/// Gives the applicant registered with `email` a card in `wave` (idempotent: one card each).
+pub async fn issue_demo_card(
+    pool: &PgPool,
+    email: &str,
+    wave: &str,
+    balance: app::domain::Rupiah,
+    first_purchase_within: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Uuid, Box<dyn std::error::Error>> {
+    let applicant_id = sqlx::query_scalar!(
+        "select a.id from applicants a join accounts c on c.id = a.account_id where c.email = $1",
+        email
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| format!("no applicant registered with {email}"))?;
+    let wave_id = sqlx::query_scalar!("select id from waves where name = $1", wave)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| format!("no wave named {wave}"))?;
+    let mut conn = pool.acquire().await?;
+    let card = app::cards::db::issue_card(
+        &mut conn,
+        &app::cards::db::NewCard {
+            applicant_id,
+            wave_id,
+            balance,
+            accepted_at: now,
+            first_purchase_due_at: now + first_purchase_within,
+        },
+    )
+    .await?;
+    Ok(card)
 }

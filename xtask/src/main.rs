@@ -207,6 +207,8 @@ mod commands {
                 .env("PRAKERJA_OPERATOR_PASSWORD", E2E_OPERATOR_PASSWORD),
             )?;
         }
+        // The catalogue specs search and buy from the demo catalogue.
+        process::run(open.command(&["catalogue", "seed-demo"]))?;
         let closed = site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3101", site::E2E_CLOCK_CLOSED);
         let servers = process::Servers(vec![
             process::spawn(open.command(&["serve"]))?,

@@ -17,6 +17,7 @@ pub mod nik;
 pub mod person_name;
 pub mod place_name;
 pub mod region;
+pub mod rupiah;
 
 pub use birth::{BirthDate, Gender};
 pub use category::TrainingCategory;
@@ -31,6 +32,7 @@ pub use nik::Nik;
 pub use person_name::PersonName;
 pub use place_name::PlaceName;
 pub use region::Province;
+pub use rupiah::Rupiah;
 
 /// Removes every whitespace character: applicants often type ID numbers in groups of four.
 pub(crate) fn without_whitespace(raw: &str) -> String {

@@ -1,0 +1,319 @@
+//! Cards and purchases in PostgreSQL.
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::{luhn_check_digit, CardView, Purchase, PurchaseLine, PurchaseOutcome, VOUCHER_ALPHABET};
+use crate::{domain::Rupiah, error::AppError};
+
+/// What a new card is given.
+#[derive(Clone, Debug)]
+pub struct NewCard {
+    pub applicant_id: Uuid,
+    pub wave_id: i32,
+    pub balance: Rupiah,
+    pub accepted_at: DateTime<Utc>,
+    pub first_purchase_due_at: DateTime<Utc>,
+}
+
+fn new_card_number() -> String {
+    let mut rng = rand::rng();
+    let mut digits = [0u8; 15];
+    // Prakerja cards start with 8, so they are never mistaken for a bank card.
+    digits[0] = 8;
+    for digit in &mut digits[1..] {
+        *digit = rng.random_range(0..10);
+    }
+    let check = luhn_check_digit(&digits);
+    digits
+        .iter()
+        .chain(std::iter::once(&check))
+        .map(|d| char::from(b'0' + d))
+        .collect()
+}
+
+fn new_voucher_code() -> String {
+    let mut rng = rand::rng();
+    let groups: Vec<String> = (0..4)
+        .map(|_| {
+            (0..4)
+                .map(|_| char::from(VOUCHER_ALPHABET[rng.random_range(0..VOUCHER_ALPHABET.len())]))
+                .collect()
+        })
+        .collect();
+    groups.join("-")
+}
+
+/// Gives an applicant their card; an applicant who has one keeps it (idempotent). Returns the
+/// card's id.
+pub async fn issue_card(conn: &mut PgConnection, card: &NewCard) -> Result<Uuid, AppError> {
+    // A clash of random card numbers is rare; try another number then.
+    for _ in 0..5 {
+        let inserted = sqlx::query_scalar!(
+            "insert into cards (id, applicant_id, wave_id, card_number, initial_balance, balance, accepted_at,
+                                first_purchase_due_at)
+             values ($1, $2, $3, $4, $5, $5, $6, $7)
+             on conflict do nothing
+             returning id",
+            Uuid::now_v7(),
+            card.applicant_id,
+            card.wave_id,
+            new_card_number(),
+            card.balance.whole(),
+            card.accepted_at,
+            card.first_purchase_due_at,
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(id) = inserted {
+            return Ok(id);
+        }
+        let existing = sqlx::query_scalar!("select id from cards where applicant_id = $1", card.applicant_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+    }
+    Err(AppError::internal("no free card number after 5 tries"))
+}
+
+/// The purchase a card made with this idempotency key, if any, with the card's balance now.
+async fn purchase_by_key(conn: &mut PgConnection, card_id: Uuid, key: Uuid) -> Result<Option<Purchase>, AppError> {
+    let row = sqlx::query!(
+        "select p.id, p.training_id, p.price, p.voucher_code, c.balance
+         from purchases p join cards c on c.id = p.card_id
+         where p.card_id = $1 and p.idempotency_key = $2",
+        card_id,
+        key
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| purchase_of(r.id, r.training_id, r.price, r.voucher_code, r.balance))
+        .transpose()
+}
+
+async fn purchase_of_training(
+    conn: &mut PgConnection,
+    card_id: Uuid,
+    training_id: i32,
+) -> Result<Option<Purchase>, AppError> {
+    let row = sqlx::query!(
+        "select p.id, p.training_id, p.price, p.voucher_code, c.balance
+         from purchases p join cards c on c.id = p.card_id
+         where p.card_id = $1 and p.training_id = $2",
+        card_id,
+        training_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| purchase_of(r.id, r.training_id, r.price, r.voucher_code, r.balance))
+        .transpose()
+}
+
+fn purchase_of(
+    id: Uuid,
+    training_id: i32,
+    price: i64,
+    voucher_code: String,
+    balance: i64,
+) -> Result<Purchase, AppError> {
+    let amount = |value: i64| Rupiah::from_whole(value).ok_or_else(|| AppError::internal("amount out of range"));
+    Ok(Purchase {
+        id,
+        training_id,
+        price: amount(price)?,
+        voucher_code,
+        balance_after: amount(balance)?,
+    })
+}
+
+/// Buys a training with a card, in one transaction. The price is deducted only if the card is
+/// valid (not revoked, and its first purchase not past due) and its balance covers it; the
+/// `balance >= 0` constraint backs this. A retry with the same `key` returns the first
+/// purchase and charges nothing.
+pub async fn purchase(
+    pool: &PgPool,
+    card_id: Uuid,
+    training_id: i32,
+    key: Uuid,
+    now: DateTime<Utc>,
+) -> Result<PurchaseOutcome, AppError> {
+    let mut tx = pool.begin().await?;
+    if let Some(earlier) = purchase_by_key(&mut tx, card_id, key).await? {
+        return Ok(PurchaseOutcome::Bought(earlier));
+    }
+    let price = sqlx::query_scalar!(
+        "select price from trainings where id = $1 and hidden_at is null",
+        training_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(price) = price else {
+        return Ok(PurchaseOutcome::TrainingUnavailable);
+    };
+    // The purchase row first: a concurrent retry with the same key waits on its unique index
+    // until this transaction ends, then finds it.
+    let purchase_id = Uuid::now_v7();
+    let voucher_code = new_voucher_code();
+    let inserted = sqlx::query!(
+        "insert into purchases (id, card_id, training_id, price, idempotency_key, voucher_code, purchased_at)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict do nothing",
+        purchase_id,
+        card_id,
+        training_id,
+        price,
+        key,
+        voucher_code,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        tx.rollback().await?;
+        let mut conn = pool.acquire().await?;
+        if let Some(earlier) = purchase_by_key(&mut conn, card_id, key).await? {
+            return Ok(PurchaseOutcome::Bought(earlier));
+        }
+        if let Some(earlier) = purchase_of_training(&mut conn, card_id, training_id).await? {
+            return Ok(PurchaseOutcome::AlreadyBought(earlier));
+        }
+        return Err(AppError::internal("purchase not recorded: voucher code clash"));
+    }
+    // Under the card's row lock, so concurrent purchases are charged one after another and each
+    // sees the balance the one before it left.
+    let charged = sqlx::query_scalar!(
+        "update cards
+         set balance = balance - $2, first_purchased_at = coalesce(first_purchased_at, $3)
+         where id = $1 and revoked_at is null and balance >= $2
+           and (first_purchased_at is not null or first_purchase_due_at > $3)
+         returning balance",
+        card_id,
+        price,
+        now
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(balance_after) = charged else {
+        tx.rollback().await?;
+        let card = sqlx::query!(
+            "select balance, revoked_at, first_purchased_at, first_purchase_due_at from cards where id = $1",
+            card_id
+        )
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        let valid =
+            card.revoked_at.is_none() && (card.first_purchased_at.is_some() || card.first_purchase_due_at > now);
+        if !valid {
+            return Ok(PurchaseOutcome::CardRevoked);
+        }
+        let amount = |value: i64| Rupiah::from_whole(value).ok_or_else(|| AppError::internal("amount out of range"));
+        return Ok(PurchaseOutcome::NotEnoughBalance {
+            balance: amount(card.balance)?,
+            price: amount(price)?,
+        });
+    };
+    sqlx::query!(
+        "update trainings set purchases = purchases + 1 where id = $1",
+        training_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(PurchaseOutcome::Bought(purchase_of(
+        purchase_id,
+        training_id,
+        price,
+        voucher_code,
+        balance_after,
+    )?))
+}
+
+/// A card revoked for want of a first purchase.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revocation {
+    pub card_id: Uuid,
+    pub returned_balance: Rupiah,
+}
+
+/// Revokes every card whose first purchase is past due, returning its balance. Safe to run from
+/// any number of workers at once, and against purchases in flight: the condition is on the
+/// card's own row, which a purchase updates under the same lock.
+pub async fn revoke_overdue_cards(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<Revocation>, AppError> {
+    let rows = sqlx::query!(
+        "update cards set revoked_at = $1, returned_balance = balance, balance = 0
+         where revoked_at is null and first_purchased_at is null and first_purchase_due_at <= $1
+         returning id, returned_balance as \"returned_balance!\"",
+        now
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(Revocation {
+                card_id: row.id,
+                returned_balance: Rupiah::from_whole(row.returned_balance)
+                    .ok_or_else(|| AppError::internal("amount out of range"))?,
+            })
+        })
+        .collect()
+}
+
+/// The card of an account's applicant, if they are a participant.
+pub async fn card_of_account(
+    pool: &PgPool,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<CardView>, AppError> {
+    let row = sqlx::query!(
+        "select c.id, c.card_number, c.balance, c.initial_balance, c.revoked_at, c.first_purchased_at,
+                c.first_purchase_due_at
+         from cards c join applicants a on a.id = c.applicant_id
+         where a.account_id = $1",
+        account_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    let amount = |value: i64| Rupiah::from_whole(value).ok_or_else(|| AppError::internal("amount out of range"));
+    row.map(|r| {
+        let revoked = r.revoked_at.is_some();
+        let due = r.first_purchased_at.is_none().then_some(r.first_purchase_due_at);
+        Ok(CardView {
+            id: r.id,
+            masked_number: format!("•••• •••• •••• {}", &r.card_number[12..]),
+            balance: amount(r.balance)?,
+            initial_balance: amount(r.initial_balance)?,
+            usable: !revoked && due.is_none_or(|due| due > now),
+            revoked,
+            first_purchase_due: due.map(crate::registration::format_wib),
+        })
+    })
+    .transpose()
+}
+
+/// A card's purchases, newest first.
+pub async fn purchases_of_card(pool: &PgPool, card_id: Uuid) -> Result<Vec<PurchaseLine>, AppError> {
+    let rows = sqlx::query!(
+        "select t.title, pl.name as platform, p.price, p.voucher_code, p.purchased_at
+         from purchases p join trainings t on t.id = p.training_id join platforms pl on pl.code = t.platform_code
+         where p.card_id = $1 order by p.purchased_at desc, p.id desc",
+        card_id
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(PurchaseLine {
+                title: r.title,
+                platform: r.platform,
+                price: Rupiah::from_whole(r.price).ok_or_else(|| AppError::internal("amount out of range"))?,
+                voucher_code: r.voucher_code,
+                purchased_at: crate::registration::format_wib(r.purchased_at),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,505 @@
+//! The training catalogue: about 900 trainings from the partner platforms, searched, filtered
+//! and sorted by price and fit; operators import them per platform and can hide one.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{choice_enum, FieldErrors, Rupiah, TrainingCategory},
+    error::AppError,
+};
+
+#[cfg(feature = "ssr")]
+pub mod import;
+pub mod query;
+#[cfg(feature = "ssr")]
+pub mod search;
+
+pub use query::{CatalogueQuery, RawCatalogueQuery, SortOrder};
+
+pub const CATALOGUE_PATH: &str = "/pelatihan";
+
+/// A price at least this many times its category's median is flagged: the real program had no
+/// price standard, and trainings were sold far above what they cost elsewhere.
+pub const OVERPRICED_FACTOR: i64 = 2;
+
+choice_enum! {
+    /// How a training is delivered.
+    TrainingMode, TrainingModeError, "Pilih cara belajar.",
+    {
+        SelfPacedVideo => ("video-mandiri", "Video mandiri"),
+        LiveWebinar => ("webinar-langsung", "Webinar langsung"),
+        Blended => ("campuran", "Campuran"),
+    }
+}
+
+choice_enum! {
+    TrainingLevel, TrainingLevelError, "Pilih tingkat pelatihan.",
+    {
+        Beginner => ("pemula", "Pemula"),
+        Intermediate => ("menengah", "Menengah"),
+        Advanced => ("mahir", "Mahir"),
+    }
+}
+
+/// A training as imported from a platform: every field parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewTraining {
+    course_id: String,
+    title: String,
+    description: String,
+    category: TrainingCategory,
+    provider: String,
+    price: Rupiah,
+    hours: i16,
+    mode: TrainingMode,
+    level: TrainingLevel,
+    outcomes: Vec<String>,
+}
+
+/// A training as a platform sends it (a CSV line or a JSON object), before parsing.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainingRecord {
+    pub course_id: String,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub provider: String,
+    pub price: String,
+    pub hours: String,
+    pub mode: String,
+    pub level: String,
+    /// Separated by `|` in CSV.
+    pub outcomes: Vec<String>,
+}
+
+fn text_within(raw: &str, min: usize, max: usize, what: &str) -> Result<String, String> {
+    let text = crate::domain::collapse_whitespace(raw);
+    let length = text.chars().count();
+    if length < min {
+        Err(format!("{what} kosong atau terlalu pendek"))
+    } else if length > max {
+        Err(format!("{what} lebih dari {max} karakter"))
+    } else {
+        Ok(text)
+    }
+}
+
+impl NewTraining {
+    /// The one place the rules of a training's fields live. The reason is for the operator.
+    pub fn parse(record: &TrainingRecord) -> Result<NewTraining, String> {
+        let course_id = record.course_id.trim().to_owned();
+        if course_id.is_empty()
+            || course_id.len() > 100
+            || !course_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
+            return Err("id kursus harus 1-100 huruf, angka, titik, garis bawah atau tanda hubung".into());
+        }
+        let title = text_within(&record.title, 3, 200, "judul")?;
+        // Descriptions keep their line breaks.
+        let description = record.description.trim().to_owned();
+        if description.is_empty() || description.chars().count() > 5000 {
+            return Err("deskripsi kosong atau lebih dari 5000 karakter".into());
+        }
+        let category = TrainingCategory::parse(&record.category)
+            .map_err(|_| format!("kategori \"{}\" tidak dikenal", record.category.trim()))?;
+        let provider = text_within(&record.provider, 2, 150, "nama lembaga pelatihan")?;
+        let price = Rupiah::parse(&record.price).map_err(|error| format!("harga: {error}"))?;
+        let hours: i16 = record
+            .hours
+            .trim()
+            .parse()
+            .ok()
+            .filter(|h| (1..=1000).contains(h))
+            .ok_or("jam pelatihan harus bilangan bulat 1 sampai 1000")?;
+        let mode = TrainingMode::parse(&record.mode)
+            .map_err(|_| "cara belajar harus video-mandiri, webinar-langsung atau campuran".to_owned())?;
+        let level =
+            TrainingLevel::parse(&record.level).map_err(|_| "tingkat harus pemula, menengah atau mahir".to_owned())?;
+        let outcomes: Vec<String> = record
+            .outcomes
+            .iter()
+            .map(|o| crate::domain::collapse_whitespace(o))
+            .filter(|o| !o.is_empty())
+            .collect();
+        if outcomes.is_empty() || outcomes.len() > 10 || outcomes.iter().any(|o| o.chars().count() > 300) {
+            return Err("hasil belajar harus 1 sampai 10 butir, masing-masing paling panjang 300 karakter".into());
+        }
+        Ok(NewTraining {
+            course_id,
+            title,
+            description,
+            category,
+            provider,
+            price,
+            hours,
+            mode,
+            level,
+            outcomes,
+        })
+    }
+
+    pub fn course_id(&self) -> &str {
+        &self.course_id
+    }
+
+    pub fn price(&self) -> Rupiah {
+        self.price
+    }
+}
+
+/// A training in the catalogue's list (read model).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainingSummary {
+    pub id: i32,
+    pub title: String,
+    pub provider: String,
+    pub platform: String,
+    pub category: TrainingCategory,
+    pub price: Rupiah,
+    pub hours: i16,
+    pub mode: TrainingMode,
+    pub level: TrainingLevel,
+    /// How many reviews gave 1, 2, 3, 4 and 5 stars.
+    pub rating_counts: [i32; 5],
+    pub purchases: i32,
+    pub category_median_price: Rupiah,
+    /// The provider is owned by the platform that sells this training.
+    pub conflict_of_interest: bool,
+}
+
+impl TrainingSummary {
+    pub fn price_per_hour(&self) -> Rupiah {
+        Rupiah::from_whole(self.price.whole() / i64::from(self.hours.max(1))).unwrap_or(self.price)
+    }
+
+    pub fn rating_count(&self) -> i32 {
+        self.rating_counts.iter().sum()
+    }
+
+    /// The mean rating to one decimal, as shown ("4,3"); `None` before the first review.
+    pub fn rating_mean(&self) -> Option<String> {
+        let count = self.rating_count();
+        (count > 0).then(|| {
+            let total: i32 = self.rating_counts.iter().zip(1..).map(|(n, stars)| n * stars).sum();
+            let tenths = (i64::from(total) * 10 + i64::from(count) / 2) / i64::from(count);
+            format!("{},{}", tenths / 10, tenths % 10)
+        })
+    }
+
+    pub fn overpriced(&self) -> bool {
+        self.category_median_price.whole() > 0
+            && self.price.whole() >= OVERPRICED_FACTOR * self.category_median_price.whole()
+    }
+}
+
+/// A page of the catalogue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueResults {
+    pub query: CatalogueQuery,
+    pub errors: FieldErrors,
+    pub trainings: Vec<TrainingSummary>,
+    pub total: i64,
+    pub platforms: Vec<(String, String)>,
+    /// The participant's card balance, when signed in with a valid card.
+    pub balance: Option<Rupiah>,
+    /// Drawn for this page; each buy button derives its idempotency key from it.
+    pub page_key: uuid::Uuid,
+}
+
+#[server(prefix = "/api", endpoint = "catalogue")]
+pub async fn search_catalogue(raw: RawCatalogueQuery) -> Result<CatalogueResults, AppError> {
+    let state = crate::state::app_state()?;
+    let (query, errors) = CatalogueQuery::parse(&raw);
+    let balance = match crate::auth::session::current(&state).await?.and_then(|s| s.account_id) {
+        Some(account_id) => crate::cards::db::card_of_account(&state.pool, account_id, state.clock.now())
+            .await?
+            .filter(|card| card.usable)
+            .map(|card| card.balance),
+        None => None,
+    };
+    let (trainings, total) = search::search(&state.pool, &query, balance).await?;
+    let platforms = sqlx::query!("select code, name from platforms order by name")
+        .fetch_all(&state.pool)
+        .await?
+        .into_iter()
+        .map(|p| (p.code, p.name))
+        .collect();
+    Ok(CatalogueResults {
+        query,
+        errors,
+        trainings,
+        total,
+        platforms,
+        balance,
+        page_key: uuid::Uuid::new_v4(),
+    })
+}
+
+fn raw_query_from_url(params: &leptos_router::params::ParamsMap) -> RawCatalogueQuery {
+    let get = |name: &str| params.get(name);
+    RawCatalogueQuery {
+        q: get("q"),
+        kategori: get("kategori"),
+        platform: get("platform"),
+        harga_maks: get("harga_maks"),
+        dalam_saldo: get("dalam_saldo"),
+        jam_min: get("jam_min"),
+        jam_maks: get("jam_maks"),
+        cara: get("cara"),
+        rating_min: get("rating_min"),
+        urut: get("urut"),
+        hal: get("hal"),
+    }
+}
+
+/// The catalogue: a GET form whose every choice is in the URL, and a page of results.
+#[component]
+pub fn CataloguePage() -> impl IntoView {
+    let params = use_query_map();
+    let results = Resource::new_blocking(move || raw_query_from_url(&params.get()), search_catalogue);
+    view! {
+        <Title text="Katalog pelatihan — Prakerja"/>
+        <h1>"Katalog pelatihan"</h1>
+        <Suspense fallback=|| view! { <p>"Memuat katalog…"</p> }>
+            {move || {
+                let raw = raw_query_from_url(&params.get_untracked());
+                results.get().map(|results| match results {
+                    Ok(results) => view! { <CatalogueView results raw/> }.into_any(),
+                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl IntoView {
+    let CatalogueResults {
+        query,
+        errors,
+        trainings,
+        total,
+        platforms,
+        balance,
+        page_key,
+    } = results;
+    let typed = |value: &Option<String>| value.clone().unwrap_or_default();
+    let error_of = |field: &str| errors.get(field).map(str::to_owned);
+    let field_error = move |field: &'static str| {
+        error_of(field).map(|message| {
+            view! { <p class="field-error" id=format!("{field}-error")><span class="visually-hidden">"Kesalahan: "</span>{message}</p> }
+        })
+    };
+    let described_by = |field: &str| errors.get(field).map(|_| format!("{field}-error"));
+    let pages = (total + query::PAGE_SIZE - 1) / query::PAGE_SIZE;
+    let summary = (!errors.is_empty()).then(|| {
+        view! {
+            <div class="error-summary" role="alert" tabindex="-1" autofocus=true aria-labelledby="error-summary-title">
+                <h2 id="error-summary-title">"Ada filter yang perlu diperbaiki"</h2>
+                <ul>
+                    {errors.iter().map(|e| view! { <li><a href=format!("#{}", e.field)>{e.message.clone()}</a></li> }).collect_view()}
+                </ul>
+            </div>
+        }
+    });
+    let selected_category = query.category;
+    let selected_platform = query.platform.clone();
+    let selected_mode = query.mode;
+    let selected_rating = query.min_rating;
+    let selected_sort = query.sort;
+    view! {
+        {summary}
+        <form method="get" action=CATALOGUE_PATH class="filters catalogue-filters" role="search" aria-label="Cari dan saring pelatihan">
+            <div class="field">
+                <label for="q">"Cari pelatihan"</label>
+                <input id="q" name="q" type="search" value=typed(&raw.q) maxlength="100" placeholder="contoh: barista, excel, jualan online"/>
+            </div>
+            <div class="field">
+                <label for="kategori">"Kategori"</label>
+                <select id="kategori" name="kategori" aria-describedby=described_by("kategori")>
+                    <option value="">"Semua kategori"</option>
+                    {TrainingCategory::ALL.iter().map(|c| view! {
+                        <option value=c.code() selected=selected_category == Some(*c)>{c.label()}</option>
+                    }).collect_view()}
+                </select>
+                {field_error("kategori")}
+            </div>
+            <div class="field">
+                <label for="platform">"Platform"</label>
+                <select id="platform" name="platform">
+                    <option value="">"Semua platform"</option>
+                    {platforms.into_iter().map(|(code, name)| {
+                        let selected = selected_platform.as_deref() == Some(code.as_str());
+                        view! { <option value=code selected=selected>{name}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="harga_maks">"Harga paling tinggi (Rp)"</label>
+                <input id="harga_maks" name="harga_maks" inputmode="numeric" value=typed(&raw.harga_maks) aria-describedby=described_by("harga_maks") aria-invalid=errors.get("harga_maks").map(|_| "true")/>
+                {field_error("harga_maks")}
+                {balance.map(|balance| view! {
+                    <label class="checkbox">
+                        <input type="checkbox" name="dalam_saldo" value="1" checked=query.within_balance/>
+                        {format!(" Sampai sisa saldo saya ({balance})")}
+                    </label>
+                })}
+            </div>
+            <div class="field">
+                <label for="jam_min">"Jam pelatihan paling singkat"</label>
+                <input id="jam_min" name="jam_min" inputmode="numeric" value=typed(&raw.jam_min) aria-describedby=described_by("jam_min") aria-invalid=errors.get("jam_min").map(|_| "true")/>
+                {field_error("jam_min")}
+            </div>
+            <div class="field">
+                <label for="jam_maks">"Jam pelatihan paling lama"</label>
+                <input id="jam_maks" name="jam_maks" inputmode="numeric" value=typed(&raw.jam_maks) aria-describedby=described_by("jam_maks") aria-invalid=errors.get("jam_maks").map(|_| "true")/>
+                {field_error("jam_maks")}
+            </div>
+            <div class="field">
+                <label for="cara">"Cara belajar"</label>
+                <select id="cara" name="cara">
+                    <option value="">"Semua cara"</option>
+                    {TrainingMode::ALL.iter().map(|m| view! {
+                        <option value=m.code() selected=selected_mode == Some(*m)>{m.label()}</option>
+                    }).collect_view()}
+                </select>
+                {field_error("cara")}
+            </div>
+            <div class="field">
+                <label for="rating_min">"Rating paling rendah"</label>
+                <select id="rating_min" name="rating_min">
+                    <option value="">"Semua rating"</option>
+                    {(1..=5i16).rev().map(|r| view! {
+                        <option value=r.to_string() selected=selected_rating == Some(r)>{format!("{r} bintang ke atas")}</option>
+                    }).collect_view()}
+                </select>
+                {field_error("rating_min")}
+            </div>
+            <div class="field">
+                <label for="urut">"Urutkan"</label>
+                <select id="urut" name="urut">
+                    {SortOrder::ALL.iter().map(|s| view! {
+                        <option value=s.code() selected=selected_sort == *s>{s.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="button">"Terapkan"</button>
+                <a href=CATALOGUE_PATH>"Hapus semua filter"</a>
+            </div>
+        </form>
+        <p class="result-count" role="status">{format!("{total} pelatihan ditemukan")}</p>
+        <ol class="training-list">
+            {trainings.into_iter().map(|training| view! { <li><TrainingItem training page_key=balance.map(|_| page_key)/></li> }).collect_view()}
+        </ol>
+        {(pages > 1).then(|| {
+            let previous = (query.page > 1).then(|| query.url(Some(query.page - 1)));
+            let next = (query.page < pages).then(|| query.url(Some(query.page + 1)));
+            view! {
+                <nav class="pagination" aria-label="Halaman hasil">
+                    {previous.map(|href| view! { <a href=href rel="prev">"‹ Sebelumnya"</a> })}
+                    <span>{format!(" Halaman {} dari {pages} ", query.page)}</span>
+                    {next.map(|href| view! { <a href=href rel="next">"Berikutnya ›"</a> })}
+                </nav>
+            }
+        })}
+    }
+}
+
+#[component]
+fn TrainingItem(
+    training: TrainingSummary,
+    /// Set when the visitor is a participant who can buy.
+    page_key: Option<uuid::Uuid>,
+) -> impl IntoView {
+    let rating = match training.rating_mean() {
+        Some(mean) => format!("Rating {mean} dari 5 ({} ulasan)", training.rating_count()),
+        None => "Belum ada ulasan".to_owned(),
+    };
+    let overpriced = training.overpriced().then(|| {
+        view! {
+            <li class="flag">{format!(
+                "Harga jauh di atas median kategorinya ({})",
+                training.category_median_price
+            )}</li>
+        }
+    });
+    let conflict = training.conflict_of_interest.then(|| {
+        view! { <li class="flag">"Lembaga pelatihan dimiliki platform penjualnya (konflik kepentingan)"</li> }
+    });
+    let heading_id = format!("pelatihan-{}", training.id);
+    let labelled_by = heading_id.clone();
+    view! {
+        <article class="training" aria-labelledby=labelled_by>
+            <h2 id=heading_id>{training.title.clone()}</h2>
+            <p class="meta">{format!("{} · {} · {}", training.provider, training.platform, training.category.label())}</p>
+            <dl class="facts">
+                <div><dt>"Harga"</dt><dd>{training.price.to_string()}</dd></div>
+                <div><dt>"Durasi"</dt><dd>{format!("{} jam", training.hours)}</dd></div>
+                <div><dt>"Per jam"</dt><dd>{training.price_per_hour().to_string()}</dd></div>
+                <div><dt>"Cara"</dt><dd>{training.mode.label()}</dd></div>
+                <div><dt>"Tingkat"</dt><dd>{training.level.label()}</dd></div>
+            </dl>
+            <p class="rating">{rating}</p>
+            <ul class="flags">{overpriced}{conflict}</ul>
+            {page_key.map(|key| view! {
+                <crate::cards::BuyForm training_id=training.id price=training.price purchase_key=crate::cards::purchase_key(key, training.id)/>
+            })}
+        </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn record() -> TrainingRecord {
+        TrainingRecord {
+            course_id: "BRS-101".into(),
+            title: "Barista  Pemula: Espresso dan Manual Brew".into(),
+            description: "Belajar menyeduh kopi.".into(),
+            category: "barista".into(),
+            provider: "Akademi Kopi Nusantara".into(),
+            price: "Rp350.000".into(),
+            hours: "12".into(),
+            mode: "video-mandiri".into(),
+            level: "pemula".into(),
+            outcomes: vec!["Menyeduh espresso".into(), " ".into()],
+        }
+    }
+
+    #[test]
+    fn a_good_record_parses_with_tidy_text() {
+        let training = NewTraining::parse(&record()).unwrap();
+        assert_eq!(training.title, "Barista Pemula: Espresso dan Manual Brew");
+        assert_eq!(training.price, Rupiah::from_whole(350_000).unwrap());
+        assert_eq!(training.outcomes, vec!["Menyeduh espresso".to_owned()]);
+    }
+
+    #[test]
+    fn each_bad_field_is_named_in_the_reason() {
+        type Spoil = fn(&mut TrainingRecord);
+        let cases: Vec<(Spoil, &str)> = vec![
+            (|r| r.course_id = "BRS 101".into(), "id kursus"),
+            (|r| r.title = "Ba".into(), "judul"),
+            (|r| r.category = "sulap".into(), "kategori \"sulap\""),
+            (|r| r.price = "gratis".into(), "harga"),
+            (|r| r.hours = "0".into(), "jam pelatihan"),
+            (|r| r.mode = "tatap-muka".into(), "cara belajar"),
+            (|r| r.level = "ahli".into(), "tingkat"),
+            (|r| r.outcomes = vec![], "hasil belajar"),
+            (|r| r.description = " ".into(), "deskripsi"),
+        ];
+        for (spoil, expected) in cases {
+            let mut bad = record();
+            spoil(&mut bad);
+            let reason = NewTraining::parse(&bad).unwrap_err();
+            assert!(reason.contains(expected), "{reason:?} should mention {expected:?}");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The catalogue search in PostgreSQL: Indonesian full-text search with trigram matching for
+//! partial or misspelt words, filters, sorting and pages. Every value is a bound parameter.
+
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+
+use super::{query::PAGE_SIZE, CatalogueQuery, SortOrder, TrainingLevel, TrainingMode, TrainingSummary};
+use crate::{
+    domain::{Rupiah, TrainingCategory},
+    error::AppError,
+};
+
+/// One page of trainings matching `query`, and how many match in all. `balance` is the
+/// participant's remaining balance, for "no dearer than my balance".
+pub async fn search(
+    pool: &PgPool,
+    query: &CatalogueQuery,
+    balance: Option<Rupiah>,
+) -> Result<(Vec<TrainingSummary>, i64), AppError> {
+    let mut sql: QueryBuilder<Postgres> = QueryBuilder::new(
+        "with medians as (
+             select category_code, percentile_disc(0.5) within group (order by price) as median
+             from trainings where hidden_at is null group by category_code
+         )
+         select t.id, t.title, pr.name as provider, pl.name as platform, t.category_code, t.price, t.hours,
+                t.mode, t.level, t.rating_counts, t.purchases, m.median,
+                coalesce(pr.owned_by_platform = t.platform_code, false) as conflict_of_interest,
+                count(*) over () as total
+         from trainings t
+         join providers pr on pr.id = t.provider_id
+         join platforms pl on pl.code = t.platform_code
+         join medians m on m.category_code = t.category_code
+         where t.hidden_at is null",
+    );
+    if let Some(words) = &query.words {
+        sql.push(" and (t.search @@ websearch_to_tsquery('indonesian', ")
+            .push_bind(words.clone())
+            .push(") or ")
+            .push_bind(words.clone())
+            .push(" <% t.title)");
+    }
+    if let Some(category) = query.category {
+        sql.push(" and t.category_code = ").push_bind(category.code());
+    }
+    if let Some(platform) = &query.platform {
+        sql.push(" and t.platform_code = ").push_bind(platform.clone());
+    }
+    let ceiling = match (query.max_price, balance.filter(|_| query.within_balance)) {
+        (Some(price), Some(balance)) => Some(price.min(balance)),
+        (price, balance) => price.or(balance),
+    };
+    if let Some(ceiling) = ceiling {
+        sql.push(" and t.price <= ").push_bind(ceiling.whole());
+    }
+    if let Some(hours) = query.min_hours {
+        sql.push(" and t.hours >= ").push_bind(hours);
+    }
+    if let Some(hours) = query.max_hours {
+        sql.push(" and t.hours <= ").push_bind(hours);
+    }
+    if let Some(mode) = query.mode {
+        sql.push(" and t.mode = ").push_bind(mode.code());
+    }
+    if let Some(rating) = query.min_rating {
+        sql.push(" and rating_mean(t.rating_counts) >= ").push_bind(rating);
+    }
+    sql.push(" order by ");
+    match (query.sort, &query.words) {
+        (SortOrder::Relevance, Some(words)) => {
+            sql.push("ts_rank(t.search, websearch_to_tsquery('indonesian', ")
+                .push_bind(words.clone())
+                .push(")) + word_similarity(")
+                .push_bind(words.clone())
+                .push(", t.title) desc, t.purchases desc");
+        }
+        (SortOrder::Relevance | SortOrder::Popularity, _) => {
+            sql.push("t.purchases desc");
+        }
+        (SortOrder::PriceLowFirst, _) => {
+            sql.push("t.price");
+        }
+        (SortOrder::PricePerHourLowFirst, _) => {
+            sql.push("t.price::numeric / t.hours");
+        }
+        (SortOrder::RatingHighFirst, _) => {
+            sql.push("rating_mean(t.rating_counts) desc nulls last, t.purchases desc");
+        }
+    }
+    sql.push(", t.id limit ")
+        .push_bind(PAGE_SIZE)
+        .push(" offset ")
+        .push_bind((query.page - 1) * PAGE_SIZE);
+
+    let rows = sql.build().fetch_all(pool).await?;
+    let total = rows.first().map_or(Ok(0), |row| row.try_get::<i64, _>("total"))?;
+    let amount = |value: i64| Rupiah::from_whole(value).ok_or_else(|| AppError::internal("amount out of range"));
+    let trainings = rows
+        .iter()
+        .map(|row| {
+            let counts: Vec<i32> = row.try_get("rating_counts")?;
+            Ok(TrainingSummary {
+                id: row.try_get("id")?,
+                title: row.try_get("title")?,
+                provider: row.try_get("provider")?,
+                platform: row.try_get("platform")?,
+                category: TrainingCategory::parse(row.try_get("category_code")?).map_err(AppError::internal)?,
+                price: amount(row.try_get("price")?)?,
+                hours: row.try_get("hours")?,
+                mode: TrainingMode::parse(row.try_get("mode")?).map_err(AppError::internal)?,
+                level: TrainingLevel::parse(row.try_get("level")?).map_err(AppError::internal)?,
+                rating_counts: counts.try_into().map_err(|_| AppError::internal("rating counts"))?,
+                purchases: row.try_get("purchases")?,
+                category_median_price: amount(row.try_get("median")?)?,
+                conflict_of_interest: row.try_get("conflict_of_interest")?,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok((trainings, total))
+}

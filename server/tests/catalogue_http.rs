@@ -1,0 +1,139 @@
+//! The catalogue and buying over HTTP, as a browser with JavaScript off uses them: the demo
+//! catalogue, a GET form whose search is in the URL, and a plain form that buys once.
+
+mod support;
+
+use sqlx::PgPool;
+use support::*;
+
+async fn demo(pool: &PgPool) {
+    server::seed::seed_demo(pool, wednesday_morning()).await.unwrap();
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_demo_catalogue_loads_once_with_about_900_trainings(pool: PgPool) {
+    demo(&pool).await;
+    assert_eq!(count(&pool, "select count(*) from trainings").await, 900);
+    assert!(count(&pool, "select count(distinct category_code) from trainings").await >= 15);
+    assert_eq!(
+        count(&pool, "select count(distinct platform_code) from trainings").await,
+        8
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from providers where owned_by_platform is not null"
+        )
+        .await,
+        2
+    );
+    let fingerprint = "select md5(string_agg(platform_course_id || title || description || price || hours || mode,
+                                              ',' order by platform_code, platform_course_id)) from trainings";
+    let before: String = sqlx::query_scalar(fingerprint).fetch_one(&pool).await.unwrap();
+    demo(&pool).await;
+    assert_eq!(count(&pool, "select count(*) from trainings").await, 900, "idempotent");
+    let after: String = sqlx::query_scalar(fingerprint).fetch_one(&pool).await.unwrap();
+    assert_eq!(before, after);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn anyone_can_search_the_catalogue_and_the_search_is_in_the_url(pool: PgPool) {
+    demo(&pool).await;
+    let mut browser = Browser::new(pool, wednesday_morning());
+    let all = browser.get("/pelatihan").await;
+    assert_eq!(all.status, 200);
+    assert!(all.body.contains("900 pelatihan ditemukan"), "{}", all.body);
+    assert!(all.body.contains("Halaman 1 dari 45"));
+    assert!(!all.body.contains("Beli dengan saldo"), "only participants can buy");
+
+    let barista = browser.get("/pelatihan?kategori=barista&urut=harga").await;
+    assert!(barista.body.contains("Barista dan minuman"));
+    assert!(
+        !barista.body.contains("Pemrograman web ·"),
+        "other categories are filtered out"
+    );
+
+    // A filter that does not parse is explained next to its field and in the summary; what was
+    // typed stays in the form, and the other filters still apply.
+    let typo = browser.get("/pelatihan?kategori=barista&harga_maks=murah").await;
+    assert_eq!(typo.status, 200);
+    assert!(typo.body.contains("id=\"harga_maks-error\""), "{}", typo.body);
+    assert!(typo.body.contains("Ada filter yang perlu diperbaiki"));
+    assert!(typo.body.contains("value=\"murah\""));
+    assert!(!typo.body.contains("Pemrograman web ·"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_participant_buys_a_training_once_and_sees_the_voucher_and_balance(pool: PgPool) {
+    demo(&pool).await;
+    let mut browser = Browser::new(pool.clone(), wednesday_morning());
+    browser.sign_in("rina@contoh.id").await;
+    let page = browser
+        .get("/pelatihan?kategori=barista&urut=harga&dalam_saldo=1")
+        .await;
+    assert!(
+        page.body.contains("Sampai sisa saldo saya (Rp1.000.000)"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Beli dengan saldo"));
+    let fields = hidden_fields(&page.body);
+    let first_form: Vec<(&str, &str)> = fields[..2].iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(first_form[0].0, "training_id");
+
+    let bought = browser.post_form("/api/buy-training", &first_form).await;
+    assert_eq!(bought.location(), Some("/pembelian"), "{}", bought.body);
+    let purchases = browser.get("/pembelian").await;
+    assert!(
+        purchases.body.contains("Pembelian berhasil. Kode voucher Anda:"),
+        "{}",
+        purchases.body
+    );
+    let price: i64 = sqlx::query_scalar("select price from purchases")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let balance: i64 = sqlx::query_scalar("select balance from cards")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(balance, 1_000_000 - price);
+    let shown = app::domain::Rupiah::from_whole(balance).unwrap().to_string();
+    assert!(purchases.body.contains(&shown), "the balance shown is {shown}");
+
+    // The same form sent again (a double click, or a resend after a dropped connection).
+    let again = browser.post_form("/api/buy-training", &first_form).await;
+    assert_eq!(again.location(), Some("/pembelian"));
+    assert_eq!(count(&pool, "select count(*) from purchases").await, 1);
+    let balance_after: i64 = sqlx::query_scalar("select balance from cards")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(balance_after, balance);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_applicant_without_a_card_cannot_buy(pool: PgPool) {
+    demo(&pool).await;
+    let mut browser = Browser::new(pool.clone(), wednesday_morning());
+    browser.sign_in("budi@contoh.id").await;
+    let page = browser.get("/pelatihan").await;
+    assert!(!page.body.contains("Beli dengan saldo"));
+    let training: i32 = sqlx::query_scalar("select min(id) from trainings")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let refused = browser
+        .post_form(
+            "/api/buy-training",
+            &[
+                ("training_id", &training.to_string()),
+                ("idempotency_key", &uuid::Uuid::new_v4().to_string()),
+            ],
+        )
+        .await;
+    assert_ne!(refused.status, 200);
+    assert_eq!(count(&pool, "select count(*) from purchases").await, 0);
+    let mine = browser.get("/pembelian").await;
+    assert!(mine.body.contains("Anda belum memiliki Kartu Prakerja"));
+}
