@@ -106,6 +106,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dasbor") view=dashboard::DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/tes") view=assessment::TestPage ssr=SsrMode::Async/>
                     <Route path=path!("/pelatihan") view=catalogue::CataloguePage ssr=SsrMode::Async/>
+                    <Route path=path!("/pelatihan/banding") view=catalogue::compare::ComparePage ssr=SsrMode::Async/>
                     <Route path=path!("/pembelian") view=cards::PurchasesPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator") view=|| view! { <leptos_router::components::Redirect path=console::queue::QUEUE_PATH/> }/>
                     <Route path=path!("/operator/masuk") view=console::OperatorSignInPage ssr=SsrMode::Async/>

@@ -27,6 +27,27 @@ test.describe('catalogue', () => {
     await expect(page.getByLabel('Kategori')).toHaveValue('barista');
   });
 
+  test('three trainings are compared side by side, and the choice is in the URL', async ({ page, javaScriptEnabled }) => {
+    const catalogue = new CataloguePage(new Portal(page, javaScriptEnabled));
+    await catalogue.open();
+    await catalogue.search({ category: 'jualan-online', sort: 'harga' });
+    const chosen: string[] = [];
+    for (const training of (await catalogue.trainings().all()).slice(0, 3)) {
+      chosen.push(await training.getByRole('heading').innerText());
+      await training.getByLabel('Bandingkan').check();
+    }
+    await page.getByRole('button', { name: 'Bandingkan yang dipilih' }).click();
+    await expect(page).toHaveURL(/\/pelatihan\/banding\?pilih=\d+&pilih=\d+&pilih=\d+$/);
+    const table = page.getByRole('region', { name: 'Perbandingan' });
+    await expect(table.locator('thead th')).toHaveText(chosen);
+    await expect(table.getByRole('row', { name: /Harga per jam/ })).toContainText('median kategorinya');
+    await expect(table.getByRole('row', { name: /Rating/ })).toContainText('Belum ada ulasan');
+    // Shared as a link, the comparison opens the same.
+    const url = page.url();
+    await page.goto(url);
+    await expect(table.locator('thead th')).toHaveText(chosen);
+  });
+
   test('a participant buys a training and sees the voucher and the balance drop', async ({ page, request, javaScriptEnabled }) => {
     const portal = new Portal(page, javaScriptEnabled);
     const applicant = uniqueApplicant();

@@ -137,3 +137,48 @@ async fn an_applicant_without_a_card_cannot_buy(pool: PgPool) {
     let mine = browser.get("/pembelian").await;
     assert!(mine.body.contains("Anda belum memiliki Kartu Prakerja"));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn up_to_four_trainings_are_compared_side_by_side_with_the_fit_explained(pool: PgPool) {
+    demo(&pool).await;
+    let ids: Vec<i32> = sqlx::query_scalar(
+        "select id from trainings where category_code in ('pemasaran-digital', 'barista') order by id limit 5",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let choice = |n: usize| {
+        ids[..n]
+            .iter()
+            .map(|id| format!("pilih={id}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let mut visitor = Browser::new(pool.clone(), wednesday_morning());
+    let three = visitor.get(&format!("/pelatihan/banding?{}", choice(3))).await;
+    assert_eq!(three.status, 200);
+    assert_eq!(three.body.matches("<th scope=\"col\">").count(), 3, "{}", three.body);
+    for row in [
+        "Harga per jam",
+        "median kategorinya",
+        "Lembaga pelatihan",
+        "Platform",
+        "Rating",
+        "Kecocokan untuk Anda",
+    ] {
+        assert!(three.body.contains(row), "{row}");
+    }
+    assert!(three.body.contains("untuk melihat kecocokan dengan minat Anda"));
+
+    // Rina's interests include digital marketing, not barista; her fit says so, in words.
+    let mut rina = Browser::new(pool.clone(), wednesday_morning());
+    rina.sign_in("rina@contoh.id").await;
+    let hers = rina.get(&format!("/pelatihan/banding?{}", choice(3))).await;
+    assert!(hers.body.contains("/100"), "{}", hers.body);
+    assert!(hers.body.contains("Sesuai minat Anda (Pemasaran digital)") || hers.body.contains("Di luar minat"));
+    assert!(hers.body.contains("terjangkau dengan sisa saldo Anda"));
+
+    let five = visitor.get(&format!("/pelatihan/banding?{}", choice(5))).await;
+    assert_eq!(five.body.matches("<th scope=\"col\">").count(), 4);
+    assert!(five.body.contains("Paling banyak 4 pelatihan"));
+}

@@ -11,6 +11,8 @@ use crate::{
     error::AppError,
 };
 
+pub mod compare;
+pub mod fit;
 #[cfg(feature = "ssr")]
 pub mod import;
 pub mod query;
@@ -394,6 +396,10 @@ fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl Into
             </div>
         </form>
         <p class="result-count" role="status">{format!("{total} pelatihan ditemukan")}</p>
+        <form id="banding" method="get" action=compare::COMPARE_PATH class="compare-form">
+            <button type="submit" class="button button-secondary">"Bandingkan yang dipilih"</button>
+            <span class="hint">" Centang 2 sampai 4 pelatihan."</span>
+        </form>
         <ol class="training-list">
             {trainings.into_iter().map(|training| view! { <li><TrainingItem training page_key=balance.map(|_| page_key)/></li> }).collect_view()}
         </ol>
@@ -447,6 +453,10 @@ fn TrainingItem(
             </dl>
             <p class="rating">{rating}</p>
             <ul class="flags">{overpriced}{conflict}</ul>
+            <label class="checkbox compare-choice">
+                <input type="checkbox" name="pilih" value=training.id.to_string() form="banding"/>
+                " Bandingkan"
+            </label>
             {page_key.map(|key| view! {
                 <crate::cards::BuyForm training_id=training.id price=training.price purchase_key=crate::cards::purchase_key(key, training.id)/>
             })}

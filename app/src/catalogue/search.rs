@@ -1,7 +1,7 @@
 //! The catalogue search in PostgreSQL: Indonesian full-text search with trigram matching for
 //! partial or misspelt words, filters, sorting and pages. Every value is a bound parameter.
 
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{postgres::PgRow, PgPool, Postgres, QueryBuilder, Row};
 
 use super::{query::PAGE_SIZE, CatalogueQuery, SortOrder, TrainingLevel, TrainingMode, TrainingSummary};
 use crate::{
@@ -92,27 +92,62 @@ pub async fn search(
 
     let rows = sql.build().fetch_all(pool).await?;
     let total = rows.first().map_or(Ok(0), |row| row.try_get::<i64, _>("total"))?;
+    let trainings = rows.iter().map(summary_of).collect::<Result<Vec<_>, AppError>>()?;
+    Ok((trainings, total))
+}
+
+/// The columns `summary_of` reads, for a query over `trainings t`.
+const SUMMARY_COLUMNS: &str = "t.id, t.title, pr.name as provider, pl.name as platform, t.category_code, t.price,
+    t.hours, t.mode, t.level, t.rating_counts, t.purchases, m.median,
+    coalesce(pr.owned_by_platform = t.platform_code, false) as conflict_of_interest";
+
+fn summary_of(row: &PgRow) -> Result<TrainingSummary, AppError> {
     let amount = |value: i64| Rupiah::from_whole(value).ok_or_else(|| AppError::internal("amount out of range"));
-    let trainings = rows
-        .iter()
+    let counts: Vec<i32> = row.try_get("rating_counts")?;
+    Ok(TrainingSummary {
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        provider: row.try_get("provider")?,
+        platform: row.try_get("platform")?,
+        category: TrainingCategory::parse(row.try_get("category_code")?).map_err(AppError::internal)?,
+        price: amount(row.try_get("price")?)?,
+        hours: row.try_get("hours")?,
+        mode: TrainingMode::parse(row.try_get("mode")?).map_err(AppError::internal)?,
+        level: TrainingLevel::parse(row.try_get("level")?).map_err(AppError::internal)?,
+        rating_counts: counts.try_into().map_err(|_| AppError::internal("rating counts"))?,
+        purchases: row.try_get("purchases")?,
+        category_median_price: amount(row.try_get("median")?)?,
+        conflict_of_interest: row.try_get("conflict_of_interest")?,
+    })
+}
+
+/// Visible trainings by id, in the order asked, with what the comparison shows beyond the list.
+pub async fn compare(pool: &PgPool, ids: &[i32]) -> Result<Vec<super::compare::ComparedTraining>, AppError> {
+    let sql = format!(
+        "with medians as (
+             select category_code, percentile_disc(0.5) within group (order by price) as median,
+                    percentile_disc(0.5) within group (order by price / hours) as median_per_hour
+             from trainings where hidden_at is null group by category_code
+         )
+         select {SUMMARY_COLUMNS}, m.median_per_hour, t.outcomes, t.description
+         from trainings t
+         join providers pr on pr.id = t.provider_id
+         join platforms pl on pl.code = t.platform_code
+         join medians m on m.category_code = t.category_code
+         where t.hidden_at is null and t.id = any($1)
+         order by array_position($1, t.id)"
+    );
+    let rows = sqlx::query(&sql).bind(ids).fetch_all(pool).await?;
+    rows.iter()
         .map(|row| {
-            let counts: Vec<i32> = row.try_get("rating_counts")?;
-            Ok(TrainingSummary {
-                id: row.try_get("id")?,
-                title: row.try_get("title")?,
-                provider: row.try_get("provider")?,
-                platform: row.try_get("platform")?,
-                category: TrainingCategory::parse(row.try_get("category_code")?).map_err(AppError::internal)?,
-                price: amount(row.try_get("price")?)?,
-                hours: row.try_get("hours")?,
-                mode: TrainingMode::parse(row.try_get("mode")?).map_err(AppError::internal)?,
-                level: TrainingLevel::parse(row.try_get("level")?).map_err(AppError::internal)?,
-                rating_counts: counts.try_into().map_err(|_| AppError::internal("rating counts"))?,
-                purchases: row.try_get("purchases")?,
-                category_median_price: amount(row.try_get("median")?)?,
-                conflict_of_interest: row.try_get("conflict_of_interest")?,
+            Ok(super::compare::ComparedTraining {
+                summary: summary_of(row)?,
+                median_price_per_hour: Rupiah::from_whole(row.try_get("median_per_hour")?)
+                    .ok_or_else(|| AppError::internal("amount out of range"))?,
+                outcomes: row.try_get("outcomes")?,
+                description: row.try_get("description")?,
+                fit: None,
             })
         })
-        .collect::<Result<Vec<_>, AppError>>()?;
-    Ok((trainings, total))
+        .collect()
 }
