@@ -2,6 +2,7 @@
 //! Run through `cargo xtask bench` and `cargo xtask crash-test`, which build and locate everything.
 
 mod applicants;
+mod catalogue_bench;
 mod cpu;
 mod driver;
 mod fixtures;
@@ -36,7 +37,11 @@ async fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("bench") => bench(&options).await,
         Some("crash") => crash(&options).await,
-        _ => Err("usage: prakerja-load bench|crash --server-bin PATH --site-root PATH --database-url URL ...".into()),
+        Some("catalogue") => catalogue_bench::run(&options).await,
+        _ => Err(
+            "usage: prakerja-load bench|crash|catalogue --server-bin PATH --site-root PATH --database-url URL ..."
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

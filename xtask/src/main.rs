@@ -21,6 +21,8 @@ usage: cargo xtask <command> [options]
   bench [-- OPTIONS]
                    the launch-rush benchmark: signups at fixed rates against a release server,
                    overload, and the database's raw ceiling (see README, Surge readiness)
+  bench-catalogue [-- OPTIONS]
+                   the catalogue search page at fixed rates, and the same searches in pgbench
   crash-test       kill -9 the server and restart PostgreSQL under load; no acknowledged
                    signup may be lost or doubled, and the server must recover by itself
   sqlx-prepare     refresh the offline query data in .sqlx/ (needs PostgreSQL)
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Some("end-to-end") => commands::end_to_end(profile, playwright_args(&args)),
         Some("bench") => commands::bench(playwright_args(&args)),
         Some("crash-test") => commands::crash_test(),
+        Some("bench-catalogue") => commands::bench_catalogue(playwright_args(&args)),
         Some("sqlx-prepare") => commands::sqlx_prepare(),
         Some("tools") => tools::ensure_all().map(|_| ()),
         Some("database") => database::ensure().map(|url| println!("{url}")),
@@ -251,6 +254,22 @@ mod commands {
                 .args(["--site-root", &built.site_root.to_string_lossy()])
                 .args(["--database-url", &url])
                 .args(["--pgbench", &pgbench.to_string_lossy()])
+                .args(&extra),
+        )
+    }
+
+    pub fn bench_catalogue(extra: Vec<String>) -> Result {
+        let (built, load) = load_tools()?;
+        let url = database::with_name(&database::ensure()?, "prakerja_bench_catalogue");
+        let pgbench = database::postgres_bin_dir().ok_or("pgbench not found")?.join("pgbench");
+        process::run(
+            std::process::Command::new(load)
+                .arg("catalogue")
+                .args(["--server-bin", &built.server_bin.to_string_lossy()])
+                .args(["--site-root", &built.site_root.to_string_lossy()])
+                .args(["--database-url", &url])
+                .args(["--pgbench", &pgbench.to_string_lossy()])
+                .args(["--port", "3201"])
                 .args(&extra),
         )
     }
