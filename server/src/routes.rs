@@ -84,6 +84,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
     Router::new()
         .route("/api/{*fn_name}", any(server_fn_handler))
         .route("/healthz", get(health))
+        .route(app::catalogue::document::DOCUMENT_PATH, get(catalogue_document))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -126,6 +127,36 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
 
 async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
     handle_server_fns_with_context(move || provide_context(state.clone()), request).await
+}
+
+/// The catalogue document for the in-page filter: revalidated with its ETag, so a browser that
+/// has it downloads nothing until the catalogue changes.
+async fn catalogue_document(State(state): State<AppState>, request_headers: axum::http::HeaderMap) -> Response {
+    let (json, etag) = match app::catalogue::document::build(&state.pool).await {
+        Ok(built) => built,
+        Err(error) => return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(error)).into_response(),
+    };
+    let unchanged = request_headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim() == etag);
+    let mut response = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, "application/json")], json).into_response()
+    };
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    // Anyone may cache it (it holds nothing personal), but must ask again after five minutes.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300, must-revalidate"),
+    );
+    response
 }
 
 /// For load balancers: 200 when the database answers, 503 otherwise.

@@ -182,3 +182,43 @@ async fn up_to_four_trainings_are_compared_side_by_side_with_the_fit_explained(p
     assert_eq!(five.body.matches("<th scope=\"col\">").count(), 4);
     assert!(five.body.contains("Paling banyak 4 pelatihan"));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_catalogue_document_is_cacheable_and_changes_with_the_catalogue(pool: PgPool) {
+    use axum::{
+        body::Body,
+        http::{header, Request},
+    };
+    demo(&pool).await;
+    let mut browser = Browser::new(pool.clone(), wednesday_morning());
+    let first = browser.get("/api/katalog.json").await;
+    assert_eq!(first.status, 200);
+    assert!(first.headers[header::CACHE_CONTROL]
+        .to_str()
+        .unwrap()
+        .starts_with("public"));
+    let etag = first.headers[header::ETAG].to_str().unwrap().to_owned();
+    let document: app::catalogue::document::CatalogueDocument = serde_json::from_str(&first.body).unwrap();
+    assert_eq!(document.trainings().len(), 900);
+    assert_eq!(document.platforms.len(), 8);
+
+    let revalidate = |etag: &str| {
+        Request::get("/api/katalog.json")
+            .header(header::IF_NONE_MATCH, etag)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let unchanged = browser.send(revalidate(&etag)).await;
+    assert_eq!(unchanged.status, 304);
+    assert!(unchanged.body.is_empty());
+
+    let id = document.trainings()[0].id;
+    app::catalogue::import::hide(&pool, id, "Uji", "operator:uji", wednesday_morning())
+        .await
+        .unwrap();
+    let changed = browser.send(revalidate(&etag)).await;
+    assert_eq!(changed.status, 200);
+    assert_ne!(changed.headers[header::ETAG].to_str().unwrap(), etag);
+    let document: app::catalogue::document::CatalogueDocument = serde_json::from_str(&changed.body).unwrap();
+    assert_eq!(document.trainings().len(), 899);
+}

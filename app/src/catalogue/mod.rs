@@ -12,6 +12,7 @@ use crate::{
 };
 
 pub mod compare;
+pub mod document;
 pub mod fit;
 #[cfg(feature = "ssr")]
 pub mod import;

@@ -151,3 +151,22 @@ pub async fn compare(pool: &PgPool, ids: &[i32]) -> Result<Vec<super::compare::C
         })
         .collect()
 }
+
+/// Every visible training, in id order (for the catalogue document).
+pub async fn all_visible(pool: &PgPool) -> Result<Vec<TrainingSummary>, AppError> {
+    let sql = format!(
+        "with medians as (
+             select category_code, percentile_disc(0.5) within group (order by price) as median
+             from trainings where hidden_at is null group by category_code
+         )
+         select {SUMMARY_COLUMNS}
+         from trainings t
+         join providers pr on pr.id = t.provider_id
+         join platforms pl on pl.code = t.platform_code
+         join medians m on m.category_code = t.category_code
+         where t.hidden_at is null
+         order by t.id"
+    );
+    let rows = sqlx::query(&sql).fetch_all(pool).await?;
+    rows.iter().map(summary_of).collect()
+}
