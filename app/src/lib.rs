@@ -112,6 +112,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/operator/masuk") view=console::OperatorSignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/verifikasi") view=console::queue::QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/corong") view=console::funnel::FunnelPage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator/katalog") view=console::catalogue::CatalogueConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/dev/surat") view=outbox::DevMailboxPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

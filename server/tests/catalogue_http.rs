@@ -222,3 +222,79 @@ async fn the_catalogue_document_is_cacheable_and_changes_with_the_catalogue(pool
     let document: app::catalogue::document::CatalogueDocument = serde_json::from_str(&changed.body).unwrap();
     assert_eq!(document.trainings().len(), 899);
 }
+
+async fn program_admin(browser: &Browser) -> Browser {
+    use app::operators::{db, OperatorRole, Password, Username};
+    let username = Username::parse("admin.katalog").unwrap();
+    db::create(
+        &browser.pool,
+        &username,
+        "Admin Katalog",
+        OperatorRole::ProgramAdmin,
+        Password::parse("kata-sandi-uji-panjang").unwrap(),
+        "test",
+        wednesday_morning(),
+    )
+    .await
+    .unwrap();
+    let mut console = browser.another();
+    let signed_in = console
+        .post_form(
+            "/api/operator-sign-in",
+            &[("username", "admin.katalog"), ("password", "kata-sandi-uji-panjang")],
+        )
+        .await;
+    assert!(signed_in.location().is_some(), "{}", signed_in.body);
+    console
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_program_admin_hides_a_training_with_a_reason_from_the_console(pool: PgPool) {
+    demo(&pool).await;
+    let visitor = Browser::new(pool.clone(), wednesday_morning());
+    let mut admin = program_admin(&visitor).await;
+    let id: i32 = sqlx::query_scalar("select min(id) from trainings")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let page = admin.get("/operator/katalog").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Sembunyikan pelatihan"), "{}", page.body);
+
+    // Without a reason: refused next to the field, the number typed kept.
+    let id_text = id.to_string();
+    let refused = admin
+        .post_form("/api/hide-training", &[("training", &id_text), ("reason", "")])
+        .await;
+    assert_eq!(refused.location(), Some("/operator/katalog"));
+    let page = admin.get("/operator/katalog").await;
+    assert!(page.body.contains("id=\"reason-error\""), "{}", page.body);
+    assert!(page.body.contains(&format!("value=\"{id}\"")));
+    assert_eq!(
+        count(&pool, "select count(*) from trainings where hidden_at is not null").await,
+        0
+    );
+
+    let hidden = admin
+        .post_form(
+            "/api/hide-training",
+            &[("training", &id_text), ("reason", "Harga jauh di atas harga pasar")],
+        )
+        .await;
+    assert_eq!(hidden.location(), Some("/operator/katalog"));
+    let page = admin.get("/operator/katalog").await;
+    assert!(page
+        .body
+        .contains(&format!("Pelatihan No. {id} disembunyikan dari katalog.")));
+    assert!(page.body.contains("alasan: Harga jauh di atas harga pasar"));
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from audit_log where action = 'katalog.sembunyikan' and actor = 'operator:admin.katalog'"
+        )
+        .await,
+        1
+    );
+    let mut anyone = visitor.another();
+    assert!(anyone.get("/pelatihan").await.body.contains("899 pelatihan ditemukan"));
+}

@@ -444,7 +444,7 @@ fn TrainingItem(
     view! {
         <article class="training" aria-labelledby=labelled_by>
             <h2 id=heading_id>{training.title.clone()}</h2>
-            <p class="meta">{format!("{} · {} · {}", training.provider, training.platform, training.category.label())}</p>
+            <p class="meta">{format!("{} · {} · {} · No. {}", training.provider, training.platform, training.category.label(), training.id)}</p>
             <dl class="facts">
                 <div><dt>"Harga"</dt><dd>{training.price.to_string()}</dd></div>
                 <div><dt>"Durasi"</dt><dd>{format!("{} jam", training.hours)}</dd></div>

@@ -5,6 +5,7 @@
 //! by the service worker (`x-prakerja-operator`), and every operator action goes to the audit
 //! log.
 
+pub mod catalogue;
 pub mod funnel;
 pub mod queue;
 
@@ -242,6 +243,9 @@ pub fn ConsoleNav(identity: OperatorIdentity) -> impl IntoView {
             <ul>
                 <li><a href=queue::QUEUE_PATH>"Antrean verifikasi"</a></li>
                 <li><a href=funnel::FUNNEL_PATH>"Corong pendaftar"</a></li>
+                {(identity.role == OperatorRole::ProgramAdmin).then(|| view! {
+                    <li><a href=catalogue::CATALOGUE_CONSOLE_PATH>"Katalog pelatihan"</a></li>
+                })}
             </ul>
             <form method="post" action=OperatorSignOut::url() class="inline-form">
                 <button type="submit" class="link-button">"Keluar dari konsol"</button>
