@@ -180,14 +180,5 @@ async fn pgbench_searches(options: &Options) -> Result<f64, Error> {
         command.arg("-f").arg(&path);
     }
     let output = command.arg(url).output().await?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        return Err(format!("pgbench failed: {}{}", stdout, String::from_utf8_lossy(&output.stderr)).into());
-    }
-    stdout
-        .lines()
-        .find(|l| l.starts_with("tps = "))
-        .and_then(|l| l["tps = ".len()..].split_whitespace().next())
-        .and_then(|t| t.parse().ok())
-        .ok_or_else(|| format!("no tps in pgbench output: {stdout}").into())
+    crate::tps_of(&output)
 }

@@ -452,17 +452,21 @@ select md5('pgbench-key-' || n)::uuid, md5('pgbench-account-' || n)::uuid, 'sign
         .arg(url)
         .output()
         .await?;
+    tps_of(&output)
+}
+
+/// The transactions a second that a pgbench run reports.
+fn tps_of(output: &std::process::Output) -> Result<f64, Error> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         return Err(format!("pgbench failed: {}{}", stdout, String::from_utf8_lossy(&output.stderr)).into());
     }
-    let tps = stdout
+    stdout
         .lines()
         .find(|l| l.starts_with("tps = "))
         .and_then(|l| l["tps = ".len()..].split_whitespace().next())
         .and_then(|t| t.parse().ok())
-        .ok_or_else(|| format!("no tps in pgbench output: {stdout}"))?;
-    Ok(tps)
+        .ok_or_else(|| format!("no tps in pgbench output: {stdout}").into())
 }
 
 /// Under load: kill -9 the server and start it again, then restart PostgreSQL at once (immediate

@@ -58,7 +58,7 @@ async fn anyone_can_search_the_catalogue_and_the_search_is_in_the_url(pool: PgPo
     let typo = browser.get("/pelatihan?kategori=barista&harga_maks=murah").await;
     assert_eq!(typo.status, 200);
     assert!(typo.body.contains("id=\"harga_maks-error\""), "{}", typo.body);
-    assert!(typo.body.contains("Ada filter yang perlu diperbaiki"));
+    assert!(typo.body.contains("Ada yang perlu diperbaiki"));
     assert!(typo.body.contains("value=\"murah\""));
     assert!(!typo.body.contains("Pemrograman web ·"));
 }

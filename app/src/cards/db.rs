@@ -80,31 +80,20 @@ pub async fn issue_card(conn: &mut PgConnection, card: &NewCard) -> Result<Uuid,
     Err(AppError::internal("no free card number after 5 tries"))
 }
 
-/// The purchase a card made with this idempotency key, if any, with the card's balance now.
-async fn purchase_by_key(conn: &mut PgConnection, card_id: Uuid, key: Uuid) -> Result<Option<Purchase>, AppError> {
-    let row = sqlx::query!(
-        "select p.id, p.training_id, p.price, p.voucher_code, c.balance
-         from purchases p join cards c on c.id = p.card_id
-         where p.card_id = $1 and p.idempotency_key = $2",
-        card_id,
-        key
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(|r| purchase_of(r.id, r.training_id, r.price, r.voucher_code, r.balance))
-        .transpose()
-}
-
-async fn purchase_of_training(
+/// A purchase the card made before: the one with this idempotency key, or (with no key) the one
+/// of this training; with the card's balance now.
+async fn earlier_purchase(
     conn: &mut PgConnection,
     card_id: Uuid,
-    training_id: i32,
+    key: Option<Uuid>,
+    training_id: Option<i32>,
 ) -> Result<Option<Purchase>, AppError> {
     let row = sqlx::query!(
         "select p.id, p.training_id, p.price, p.voucher_code, c.balance
          from purchases p join cards c on c.id = p.card_id
-         where p.card_id = $1 and p.training_id = $2",
+         where p.card_id = $1 and (p.idempotency_key = $2 or ($2 is null and p.training_id = $3))",
         card_id,
+        key,
         training_id
     )
     .fetch_optional(&mut *conn)
@@ -142,7 +131,7 @@ pub async fn purchase(
     now: DateTime<Utc>,
 ) -> Result<PurchaseOutcome, AppError> {
     let mut tx = pool.begin().await?;
-    if let Some(earlier) = purchase_by_key(&mut tx, card_id, key).await? {
+    if let Some(earlier) = earlier_purchase(&mut tx, card_id, Some(key), None).await? {
         return Ok(PurchaseOutcome::Bought(earlier));
     }
     let price = sqlx::query_scalar!(
@@ -175,10 +164,10 @@ pub async fn purchase(
     if inserted.rows_affected() == 0 {
         tx.rollback().await?;
         let mut conn = pool.acquire().await?;
-        if let Some(earlier) = purchase_by_key(&mut conn, card_id, key).await? {
+        if let Some(earlier) = earlier_purchase(&mut conn, card_id, Some(key), None).await? {
             return Ok(PurchaseOutcome::Bought(earlier));
         }
-        if let Some(earlier) = purchase_of_training(&mut conn, card_id, training_id).await? {
+        if let Some(earlier) = earlier_purchase(&mut conn, card_id, None, Some(training_id)).await? {
             return Ok(PurchaseOutcome::AlreadyBought(earlier));
         }
         return Err(AppError::internal("purchase not recorded: voucher code clash"));

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     domain::{choice_enum, FieldErrors, Rupiah, TrainingCategory},
     error::AppError,
+    forms::{ErrorSummary, FieldError, FormState},
 };
 
 pub mod compare;
@@ -292,31 +293,17 @@ fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl Into
         page_key,
     } = results;
     let typed = |value: &Option<String>| value.clone().unwrap_or_default();
-    let error_of = |field: &str| errors.get(field).map(str::to_owned);
-    let field_error = move |field: &'static str| {
-        error_of(field).map(|message| {
-            view! { <p class="field-error" id=format!("{field}-error")><span class="visually-hidden">"Kesalahan: "</span>{message}</p> }
-        })
-    };
     let described_by = |field: &str| errors.get(field).map(|_| format!("{field}-error"));
+    let invalid = |field: &str| errors.get(field).map(|_| "true");
     let pages = (total + query::PAGE_SIZE - 1) / query::PAGE_SIZE;
-    let summary = (!errors.is_empty()).then(|| {
-        view! {
-            <div class="error-summary" role="alert" tabindex="-1" autofocus=true aria-labelledby="error-summary-title">
-                <h2 id="error-summary-title">"Ada filter yang perlu diperbaiki"</h2>
-                <ul>
-                    {errors.iter().map(|e| view! { <li><a href=format!("#{}", e.field)>{e.message.clone()}</a></li> }).collect_view()}
-                </ul>
-            </div>
-        }
-    });
+    let form = FormState::new(errors.clone());
     let selected_category = query.category;
     let selected_platform = query.platform.clone();
     let selected_mode = query.mode;
     let selected_rating = query.min_rating;
     let selected_sort = query.sort;
     view! {
-        {summary}
+        <ErrorSummary state=form/>
         <form method="get" action=CATALOGUE_PATH class="filters catalogue-filters" role="search" aria-label="Cari dan saring pelatihan">
             <div class="field">
                 <label for="q">"Cari pelatihan"</label>
@@ -330,7 +317,7 @@ fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl Into
                         <option value=c.code() selected=selected_category == Some(*c)>{c.label()}</option>
                     }).collect_view()}
                 </select>
-                {field_error("kategori")}
+                <FieldError id="kategori" errors=form.errors/>
             </div>
             <div class="field">
                 <label for="platform">"Platform"</label>
@@ -344,8 +331,8 @@ fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl Into
             </div>
             <div class="field">
                 <label for="harga_maks">"Harga paling tinggi (Rp)"</label>
-                <input id="harga_maks" name="harga_maks" inputmode="numeric" value=typed(&raw.harga_maks) aria-describedby=described_by("harga_maks") aria-invalid=errors.get("harga_maks").map(|_| "true")/>
-                {field_error("harga_maks")}
+                <input id="harga_maks" name="harga_maks" inputmode="numeric" value=typed(&raw.harga_maks) aria-describedby=described_by("harga_maks") aria-invalid=invalid("harga_maks")/>
+                <FieldError id="harga_maks" errors=form.errors/>
                 {balance.map(|balance| view! {
                     <label class="checkbox">
                         <input type="checkbox" name="dalam_saldo" value="1" checked=query.within_balance/>
@@ -355,13 +342,13 @@ fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl Into
             </div>
             <div class="field">
                 <label for="jam_min">"Jam pelatihan paling singkat"</label>
-                <input id="jam_min" name="jam_min" inputmode="numeric" value=typed(&raw.jam_min) aria-describedby=described_by("jam_min") aria-invalid=errors.get("jam_min").map(|_| "true")/>
-                {field_error("jam_min")}
+                <input id="jam_min" name="jam_min" inputmode="numeric" value=typed(&raw.jam_min) aria-describedby=described_by("jam_min") aria-invalid=invalid("jam_min")/>
+                <FieldError id="jam_min" errors=form.errors/>
             </div>
             <div class="field">
                 <label for="jam_maks">"Jam pelatihan paling lama"</label>
-                <input id="jam_maks" name="jam_maks" inputmode="numeric" value=typed(&raw.jam_maks) aria-describedby=described_by("jam_maks") aria-invalid=errors.get("jam_maks").map(|_| "true")/>
-                {field_error("jam_maks")}
+                <input id="jam_maks" name="jam_maks" inputmode="numeric" value=typed(&raw.jam_maks) aria-describedby=described_by("jam_maks") aria-invalid=invalid("jam_maks")/>
+                <FieldError id="jam_maks" errors=form.errors/>
             </div>
             <div class="field">
                 <label for="cara">"Cara belajar"</label>
@@ -371,7 +358,7 @@ fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl Into
                         <option value=m.code() selected=selected_mode == Some(*m)>{m.label()}</option>
                     }).collect_view()}
                 </select>
-                {field_error("cara")}
+                <FieldError id="cara" errors=form.errors/>
             </div>
             <div class="field">
                 <label for="rating_min">"Rating paling rendah"</label>
@@ -381,7 +368,7 @@ fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl Into
                         <option value=r.to_string() selected=selected_rating == Some(r)>{format!("{r} bintang ke atas")}</option>
                     }).collect_view()}
                 </select>
-                {field_error("rating_min")}
+                <FieldError id="rating_min" errors=form.errors/>
             </div>
             <div class="field">
                 <label for="urut">"Urutkan"</label>

@@ -7,7 +7,11 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use super::{ConsoleNav, OperatorIdentity};
-use crate::{domain::FieldErrors, error::AppError, forms::Submitted};
+use crate::{
+    domain::FieldErrors,
+    error::AppError,
+    forms::{ErrorSummary, FieldError, FormState, Submitted},
+};
 
 pub const CATALOGUE_CONSOLE_PATH: &str = "/operator/katalog";
 #[cfg(feature = "ssr")]
@@ -153,32 +157,23 @@ pub fn CatalogueConsolePage() -> impl IntoView {
         <h1>"Katalog pelatihan"</h1>
         {crate::forms::loaded(page, |console| {
             let CatalogueConsole { operator, platforms, hidden, notice, errors, typed_training, typed_reason } = console;
-            let error_of = |field: &str| errors.get(field).map(str::to_owned);
-            let field_error = move |field: &'static str| error_of(field).map(|message| view! {
-                <p class="field-error" id=format!("{field}-error")><span class="visually-hidden">"Kesalahan: "</span>{message}</p>
-            });
-            let summary = (!errors.is_empty()).then(|| view! {
-                <div class="error-summary" role="alert" tabindex="-1" autofocus=true aria-labelledby="error-summary-title">
-                    <h2 id="error-summary-title">"Ada yang perlu diperbaiki"</h2>
-                    <ul>{errors.iter().map(|e| view! { <li><a href=format!("#{}", e.field)>{e.message.clone()}</a></li> }).collect_view()}</ul>
-                </div>
-            });
+            let form = FormState::new(errors.clone());
             let invalid = |field: &str| errors.get(field).map(|_| "true");
             view! {
                 <ConsoleNav identity=operator/>
                 {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
-                {summary}
+                <ErrorSummary state=form/>
                 <h2>"Sembunyikan pelatihan"</h2>
                 <form method="post" action=HideTraining::url()>
                     <div class="field" class:field-invalid=errors.get("training").is_some()>
                         <label for="training">"Nomor pelatihan"</label>
                         <p class="hint">"Tertera pada katalog, di bawah judul (No. …)."</p>
-                        {field_error("training")}
+                        <FieldError id="training" errors=form.errors/>
                         <input id="training" name="training" inputmode="numeric" value=typed_training aria-invalid=invalid("training")/>
                     </div>
                     <div class="field" class:field-invalid=errors.get("reason").is_some()>
                         <label for="reason">"Alasan"</label>
-                        {field_error("reason")}
+                        <FieldError id="reason" errors=form.errors/>
                         <input id="reason" name="reason" value=typed_reason aria-invalid=invalid("reason")/>
                     </div>
                     <button type="submit" class="button">"Sembunyikan"</button>
