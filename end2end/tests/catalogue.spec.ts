@@ -48,6 +48,35 @@ test.describe('catalogue', () => {
     await expect(table.locator('thead th')).toHaveText(chosen);
   });
 
+  test('with JavaScript, the trainings ticked for comparison are remembered across reloads and pages', async ({ page, javaScriptEnabled }) => {
+    test.skip(!javaScriptEnabled, 'without JavaScript the choice lives in the URL');
+    const catalogue = new CataloguePage(new Portal(page, javaScriptEnabled));
+    /** Ticks a box once the page's WASM listens (then the choice is stored). */
+    const tick = async (training: ReturnType<typeof catalogue.trainings>, remembered: number) => {
+      await expect(async () => {
+        await training.getByLabel('Bandingkan').setChecked(false);
+        await training.getByLabel('Bandingkan').setChecked(true);
+        const stored = await page.evaluate(() => localStorage.getItem('prakerja.banding'));
+        expect(JSON.parse(stored ?? '{"value": []}').value).toHaveLength(remembered);
+      }).toPass();
+    };
+    await page.goto('/pelatihan?kategori=barista&urut=harga');
+    const first = catalogue.trainings().nth(0);
+    const firstTitle = await first.getByRole('heading').innerText();
+    await tick(first, 1);
+    await page.reload();
+    await expect(catalogue.trainings().nth(0).getByLabel('Bandingkan')).toBeChecked();
+
+    // Another page of the catalogue: the choice made on the first travels with the form, first.
+    await page.goto('/pelatihan?kategori=menjahit&urut=harga');
+    const other = catalogue.trainings().nth(0);
+    const otherTitle = await other.getByRole('heading').innerText();
+    await tick(other, 2);
+    await page.getByRole('button', { name: 'Bandingkan yang dipilih' }).click();
+    await expect(page).toHaveURL(/\/pelatihan\/banding\?pilih=\d+&pilih=\d+$/);
+    await expect(page.getByRole('region', { name: 'Perbandingan' }).locator('thead th')).toHaveText([firstTitle, otherTitle]);
+  });
+
   test('a participant buys a training and sees the voucher and the balance drop', async ({ page, request, javaScriptEnabled }) => {
     const portal = new Portal(page, javaScriptEnabled);
     const applicant = uniqueApplicant();

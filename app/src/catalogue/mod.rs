@@ -384,6 +384,7 @@ fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl Into
             </div>
         </form>
         <p class="result-count" role="status">{format!("{total} pelatihan ditemukan")}</p>
+        <RememberedChoice/>
         <form id="banding" method="get" action=compare::COMPARE_PATH class="compare-form">
             <button type="submit" class="button button-secondary">"Bandingkan yang dipilih"</button>
             <span class="hint">" Centang 2 sampai 4 pelatihan."</span>
@@ -403,6 +404,23 @@ fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl Into
             }
         })}
     }
+}
+
+/// With JavaScript, the trainings ticked for comparison are remembered on this device across
+/// reloads and pages (`offline::compare_choice`).
+#[island]
+fn RememberedChoice() -> impl IntoView {
+    // Empty on the server: the note appears once the WASM remembers the choice.
+    let (note, set_note) = signal(String::new());
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if crate::offline::compare_choice::start() {
+            set_note.set("Pilihan perbandingan Anda diingat di perangkat ini.".to_owned());
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_note;
+    view! { <p class="hint remembered-choice" aria-live="polite">{note}</p> }
 }
 
 #[component]

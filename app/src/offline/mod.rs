@@ -11,6 +11,7 @@
 //!   for opening the portal offline; pages are not cached on a shared device, and are deleted at
 //!   sign-out.
 
+pub mod compare_choice;
 pub mod storage;
 
 use serde::{Deserialize, Serialize};
