@@ -15,6 +15,10 @@ fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap()
 }
 
+fn reason(text: &str) -> app::catalogue::HideReason {
+    app::catalogue::HideReason::parse(text).unwrap()
+}
+
 fn csv(rows: &[&str]) -> String {
     let mut text = format!("{CSV_HEADER}\n");
     for row in rows {
@@ -115,11 +119,13 @@ async fn a_hidden_training_leaves_the_catalogue_stays_hidden_on_reimport_and_is_
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert!(hide(&pool, id, "Harga tidak wajar", "operator:uji", now())
+    assert!(hide(&pool, id, &reason("Harga tidak wajar"), "operator:uji", now())
         .await
         .unwrap());
     assert!(
-        !hide(&pool, id, "Lagi", "operator:uji", now()).await.unwrap(),
+        !hide(&pool, id, &reason("Sekali lagi"), "operator:uji", now())
+            .await
+            .unwrap(),
         "already hidden"
     );
     load(&pool, "pintaria", &[BARISTA, LATTE]).await;

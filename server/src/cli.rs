@@ -369,6 +369,7 @@ pub async fn catalogue(pool: &sqlx::PgPool, command: CatalogueCommand) -> Result
             }
         }
         CatalogueCommand::Hide { id, reason } => {
+            let reason = app::catalogue::HideReason::parse(&reason)?;
             if !import::hide(pool, id, &reason, &actor(), Utc::now()).await? {
                 return Err(format!("no visible training {id}").into());
             }

@@ -213,7 +213,8 @@ async fn the_catalogue_document_is_cacheable_and_changes_with_the_catalogue(pool
     assert!(unchanged.body.is_empty());
 
     let id = document.trainings()[0].id;
-    app::catalogue::import::hide(&pool, id, "Uji", "operator:uji", wednesday_morning())
+    let reason = app::catalogue::HideReason::parse("Uji ETag").unwrap();
+    app::catalogue::import::hide(&pool, id, &reason, "operator:uji", wednesday_morning())
         .await
         .unwrap();
     let changed = browser.send(revalidate(&etag)).await;

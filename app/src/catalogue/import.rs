@@ -202,14 +202,11 @@ pub async fn import(
 pub async fn hide(
     pool: &PgPool,
     training_id: i32,
-    reason: &str,
+    reason: &super::HideReason,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let reason = crate::domain::collapse_whitespace(reason);
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::BadRequest);
-    }
+    let reason = reason.as_str();
     let mut tx = pool.begin().await?;
     let hidden = sqlx::query!(
         "update trainings set hidden_at = $2, hidden_reason = $3 where id = $1 and hidden_at is null returning title",

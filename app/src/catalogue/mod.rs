@@ -48,6 +48,29 @@ choice_enum! {
     }
 }
 
+/// Why operators hid a training: shown to whoever asks, so it must say something.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HideReason(String);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("Tulis alasan 5 sampai 500 karakter: peserta dan platform berhak tahu.")]
+pub struct HideReasonError;
+
+impl HideReason {
+    pub fn parse(raw: &str) -> Result<HideReason, HideReasonError> {
+        let reason = crate::domain::collapse_whitespace(raw);
+        if (5..=500).contains(&reason.chars().count()) {
+            Ok(HideReason(reason))
+        } else {
+            Err(HideReasonError)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A training as imported from a platform: every field parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewTraining {
@@ -294,7 +317,6 @@ fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl Into
     } = results;
     let typed = |value: &Option<String>| value.clone().unwrap_or_default();
     let described_by = |field: &str| errors.get(field).map(|_| format!("{field}-error"));
-    let invalid = |field: &str| errors.get(field).map(|_| "true");
     let pages = (total + query::PAGE_SIZE - 1) / query::PAGE_SIZE;
     let form = FormState::new(errors.clone());
     let selected_category = query.category;
@@ -329,27 +351,15 @@ fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl Into
                     }).collect_view()}
                 </select>
             </div>
-            <div class="field">
-                <label for="harga_maks">"Harga paling tinggi (Rp)"</label>
-                <input id="harga_maks" name="harga_maks" inputmode="numeric" value=typed(&raw.harga_maks) aria-describedby=described_by("harga_maks") aria-invalid=invalid("harga_maks")/>
-                <FieldError id="harga_maks" errors=form.errors/>
-                {balance.map(|balance| view! {
-                    <label class="checkbox">
-                        <input type="checkbox" name="dalam_saldo" value="1" checked=query.within_balance/>
-                        {format!(" Sampai sisa saldo saya ({balance})")}
-                    </label>
-                })}
-            </div>
-            <div class="field">
-                <label for="jam_min">"Jam pelatihan paling singkat"</label>
-                <input id="jam_min" name="jam_min" inputmode="numeric" value=typed(&raw.jam_min) aria-describedby=described_by("jam_min") aria-invalid=invalid("jam_min")/>
-                <FieldError id="jam_min" errors=form.errors/>
-            </div>
-            <div class="field">
-                <label for="jam_maks">"Jam pelatihan paling lama"</label>
-                <input id="jam_maks" name="jam_maks" inputmode="numeric" value=typed(&raw.jam_maks) aria-describedby=described_by("jam_maks") aria-invalid=invalid("jam_maks")/>
-                <FieldError id="jam_maks" errors=form.errors/>
-            </div>
+            <NumberFilter name="harga_maks" label="Harga paling tinggi (Rp)" typed=typed(&raw.harga_maks) errors=form.errors/>
+            {balance.map(|balance| view! {
+                <label class="checkbox">
+                    <input type="checkbox" name="dalam_saldo" value="1" checked=query.within_balance/>
+                    {format!(" Sampai sisa saldo saya ({balance})")}
+                </label>
+            })}
+            <NumberFilter name="jam_min" label="Jam pelatihan paling singkat" typed=typed(&raw.jam_min) errors=form.errors/>
+            <NumberFilter name="jam_maks" label="Jam pelatihan paling lama" typed=typed(&raw.jam_maks) errors=form.errors/>
             <div class="field">
                 <label for="cara">"Cara belajar"</label>
                 <select id="cara" name="cara">
@@ -403,6 +413,25 @@ fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl Into
                 </nav>
             }
         })}
+    }
+}
+
+/// A number typed into the filter form, with its error beside it.
+#[component]
+fn NumberFilter(
+    name: &'static str,
+    label: &'static str,
+    typed: String,
+    errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
+    let invalid = errors.with_untracked(|e| e.get(name).is_some());
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <input id=name name=name inputmode="numeric" value=typed
+                aria-describedby=invalid.then(|| format!("{name}-error")) aria-invalid=invalid.then_some("true")/>
+            <FieldError id=name errors/>
+        </div>
     }
 }
 
@@ -487,6 +516,16 @@ mod tests {
             level: "pemula".into(),
             outcomes: vec!["Menyeduh espresso".into(), " ".into()],
         }
+    }
+
+    #[test]
+    fn a_hide_reason_says_something_in_at_most_500_characters() {
+        assert_eq!(
+            HideReason::parse("  Harga   tidak wajar ").unwrap().as_str(),
+            "Harga tidak wajar"
+        );
+        assert_eq!(HideReason::parse("Uji"), Err(HideReasonError));
+        assert_eq!(HideReason::parse(&"x".repeat(501)), Err(HideReasonError));
     }
 
     #[test]

@@ -105,33 +105,25 @@ pub async fn hide_training(training: String, reason: String) -> Result<Submitted
         if id.is_none() {
             errors.push("training", "Tulis nomor pelatihan (angka, tertera pada katalog).");
         }
-        let reason_words = crate::domain::collapse_whitespace(&reason);
-        if reason_words.chars().count() < 5 || reason_words.chars().count() > 500 {
-            errors.push(
-                "reason",
-                "Tulis alasan 5 sampai 500 karakter: peserta dan platform berhak tahu.",
-            );
-        }
-        let (Some(id), true) = (id, errors.is_empty()) else {
-            return crate::forms::reply(
+        let reason = errors.check("reason", crate::catalogue::HideReason::parse(&reason));
+        let refuse = |errors: FieldErrors| {
+            crate::forms::reply(
                 &state,
                 HIDE_FORM,
                 CATALOGUE_CONSOLE_PATH,
                 Submitted::Invalid(errors),
-                values,
+                values.clone(),
             )
-            .await;
+        };
+        let (Some(id), Some(reason)) = (id, reason) else {
+            return refuse(errors).await;
         };
         let now = state.clock.now();
-        if !crate::catalogue::import::hide(&state.pool, id, &reason_words, &operator.actor(), now).await? {
-            let errors = FieldErrors::single("training", "Tidak ada pelatihan tampil dengan nomor itu.");
-            return crate::forms::reply(
-                &state,
-                HIDE_FORM,
-                CATALOGUE_CONSOLE_PATH,
-                Submitted::Invalid(errors),
-                values,
-            )
+        if !crate::catalogue::import::hide(&state.pool, id, &reason, &operator.actor(), now).await? {
+            return refuse(FieldErrors::single(
+                "training",
+                "Tidak ada pelatihan tampil dengan nomor itu.",
+            ))
             .await;
         }
         let flash = crate::auth::session::Flash {
