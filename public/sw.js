@@ -7,6 +7,8 @@
 //   24 hours) and shown when there is no connection, so the forms can be filled offline. No copy
 //   is kept for a shared device (the server marks those responses), and the page deletes the
 //   copies at sign-out.
+// - The catalogue document (public, the same for everyone) is fetched from the network first and
+//   its last copy kept, so the catalogue keeps filtering and comparing in the page offline.
 // - Posts always go to the network: a form submitted offline is queued by the page itself.
 //
 // `cargo xtask build` fills in BUILD and SHELL.
@@ -14,6 +16,8 @@ const BUILD = '__BUILD__';
 const SHELL = __SHELL__;
 const SHELL_CACHE = `prakerja-shell-${BUILD}`;
 const PAGES_CACHE = 'prakerja-pages';
+const DOCUMENTS_CACHE = 'prakerja-documents';
+const DOCUMENTS = ['/api/katalog.json'];
 const PAGE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 self.addEventListener('install', (event) => {
@@ -44,6 +48,8 @@ self.addEventListener('fetch', (event) => {
   }
   if (url.pathname.startsWith('/pkg/')) {
     event.respondWith(shellFirst(request));
+  } else if (DOCUMENTS.includes(url.pathname)) {
+    event.respondWith(documentFromNetworkFirst(request));
   } else if (request.mode === 'navigate') {
     event.respondWith(pageFromNetworkFirst(request));
   }
@@ -60,6 +66,23 @@ async function shellFirst(request) {
     await cache.put(request, response.clone());
   }
   return response;
+}
+
+async function documentFromNetworkFirst(request) {
+  const cache = await caches.open(DOCUMENTS_CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) {
+      await cache.put(request, response.clone());
+    }
+    return response;
+  } catch (offline) {
+    const copy = await cache.match(request);
+    if (copy) {
+      return copy;
+    }
+    throw offline;
+  }
 }
 
 async function pageFromNetworkFirst(request) {

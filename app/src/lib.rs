@@ -1,5 +1,7 @@
 //! The Prakerja portal: pages, components, server functions and domain types, compiled for the
 //! server (`ssr`) and for the browser (`hydrate`).
+// The comparison table's view type nests deeper than the default limit allows.
+#![recursion_limit = "256"]
 
 pub mod assessment;
 pub mod auth;
@@ -54,7 +56,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#0b4f8a"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HydrationScripts options=options.clone() islands=true/>
-                <link rel="stylesheet" href=format!("/pkg/{}.css", options.output_name)/>
+                <link rel="stylesheet" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)/>
                 <MetaTags/>
             </head>
             <body>

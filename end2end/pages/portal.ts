@@ -229,9 +229,24 @@ export class CataloguePage {
     return this.portal.page;
   }
 
-  /** Its forms are plain GET and POST forms (nothing for the WASM to take over yet). */
-  async open() {
-    await this.page.goto('/pelatihan');
+  /** Its forms are plain GET and POST forms; with JavaScript a lazily loaded island takes over
+   *  filtering and comparing once it holds the catalogue document (`waitForInstantFiltering`). */
+  async open(path = '/pelatihan') {
+    await this.page.goto(path);
+  }
+
+  /** The status line the island shows once it filters in the page. */
+  instantStatus() {
+    return this.page.locator('.instant-status');
+  }
+
+  async waitForInstantFiltering() {
+    await expect(this.instantStatus()).toContainText('Saringan langsung');
+  }
+
+  /** The comparison shown in the catalogue page itself (with JavaScript). */
+  inPageComparison() {
+    return this.page.getByRole('region', { name: /^Perbandingan \(/ });
   }
 
   resultCount() {

@@ -61,8 +61,8 @@ test.describe('low bandwidth', () => {
 
   test('the WASM bundle is served precompressed, hashed and cached for a year', async ({ request }) => {
     const html = await (await request.get('/masuk')).text();
-    const wasm = html.match(/\/pkg\/(prakerja\.[0-9a-f]{10})\.wasm/)?.[0];
-    expect(wasm, 'the page names a content-hashed bundle').toBeTruthy();
+    const wasm = html.match(/\/pkg\/[0-9a-f]{10}\/prakerja\.wasm/)?.[0];
+    expect(wasm, 'the page names the bundle in its build\'s content-hashed directory').toBeTruthy();
     const sizes: Record<string, number> = {};
     for (const encoding of ['identity', 'gzip', 'br']) {
       const response = await request.get(wasm!, { headers: { 'Accept-Encoding': encoding } });

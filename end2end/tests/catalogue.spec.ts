@@ -77,6 +77,89 @@ test.describe('catalogue', () => {
     await expect(page.getByRole('region', { name: 'Perbandingan' }).locator('thead th')).toHaveText([firstTitle, otherTitle]);
   });
 
+  test('with JavaScript, filtering and sorting happen in the page, without a round trip per change', async ({ page, javaScriptEnabled }) => {
+    test.skip(!javaScriptEnabled, 'without JavaScript the form asks the server (the first test)');
+    const catalogue = new CataloguePage(new Portal(page, javaScriptEnabled));
+    await catalogue.open();
+    await catalogue.waitForInstantFiltering();
+    await expect(catalogue.instantStatus()).toContainText('900 pelatihan tersimpan');
+    const roundTrips: string[] = [];
+    page.on('request', (request) => {
+      if (request.resourceType() === 'document' || request.url().includes('/api/')) roundTrips.push(request.url());
+    });
+
+    await page.getByLabel('Kategori').selectOption('menjahit');
+    await page.getByLabel('Urutkan').selectOption('harga');
+    await expect(page).toHaveURL(/\/pelatihan\?kategori=menjahit&urut=harga$/);
+    const count = Number((await catalogue.resultCount().innerText()).split(' ')[0]);
+    expect(count).toBeGreaterThan(20);
+    expect(count).toBeLessThan(900);
+    for (const meta of await catalogue.trainings().locator('.meta').allInnerTexts()) {
+      expect(meta).toContain('Menjahit dan tata busana');
+    }
+    const prices = (await catalogue.trainings().locator('dd').filter({ hasText: /^Rp/ }).allInnerTexts())
+      .filter((_, i) => i % 2 === 0)
+      .map((price) => Number(price.replace(/\D/g, '')));
+    expect(prices).toEqual([...prices].sort((a, b) => a - b));
+
+    // Pages turn in the page too.
+    await page.getByRole('link', { name: 'Berikutnya ›' }).click();
+    await expect(page).toHaveURL(/kategori=menjahit&urut=harga&hal=2$/);
+    await expect(page.getByRole('navigation', { name: 'Halaman hasil' })).toContainText('Halaman 2 dari');
+
+    // Typing filters as it goes; a bad number is explained beside the field straight away.
+    const portal = new Portal(page, javaScriptEnabled);
+    await page.getByLabel('Jam pelatihan paling singkat').fill('nol');
+    await expect(portal.fieldError('jam_min')).toBeVisible();
+    await page.getByLabel('Jam pelatihan paling singkat').fill('30');
+    await expect(portal.fieldError('jam_min')).toHaveCount(0);
+    await expect(page).toHaveURL(/kategori=menjahit&jam_min=30&urut=harga$/);
+    for (const hours of await catalogue.trainings().locator('dd').filter({ hasText: / jam$/ }).allInnerTexts()) {
+      expect(Number(hours.split(' ')[0])).toBeGreaterThanOrEqual(30);
+    }
+    expect(roundTrips, 'no request to the server while filtering').toEqual([]);
+
+    // The URL holds the search: opened afresh, the server shows the same page.
+    const shownInPage = await catalogue.trainings().locator('h2').allInnerTexts();
+    expect(shownInPage.length).toBeGreaterThan(0);
+    await page.goto(page.url());
+    await expect(catalogue.trainings().locator('h2')).toHaveText(shownInPage);
+  });
+
+  test('comparing keeps working offline after the first load', async ({ page, context, javaScriptEnabled }) => {
+    test.skip(!javaScriptEnabled, 'without JavaScript comparing is a page from the server');
+    const catalogue = new CataloguePage(new Portal(page, javaScriptEnabled));
+    await catalogue.open('/pelatihan?kategori=barista&urut=harga');
+    // Once the service worker controls the page, the next load keeps the page and the document.
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await catalogue.waitForInstantFiltering();
+
+    await context.setOffline(true);
+    await page.getByLabel('Kategori').selectOption('pemrograman-web');
+    await expect(catalogue.trainings().first().locator('.meta')).toContainText('Pemrograman web');
+    const chosen: string[] = [];
+    for (const training of (await catalogue.trainings().all()).slice(0, 3)) {
+      chosen.push(await training.getByRole('heading').innerText());
+      await training.getByLabel('Bandingkan').check();
+    }
+    const comparison = catalogue.inPageComparison();
+    await expect(comparison.locator('thead th')).toHaveText(chosen);
+    await expect(comparison.getByRole('row', { name: /Harga per jam/ })).toContainText('median kategorinya');
+    await expect(comparison.getByRole('row', { name: /Rating/ })).toContainText('Belum ada ulasan');
+    await expect(comparison.getByRole('link', { name: /perbandingan lengkap/ })).toHaveAttribute(
+      'href',
+      /^\/pelatihan\/banding\?pilih=\d+&pilih=\d+&pilih=\d+$/,
+    );
+
+    // A reload without a connection: the page and the document come from the device.
+    const offline = await page.reload();
+    expect(offline?.headers()['x-prakerja-offline-copy'], 'the page is the service worker\'s copy').toBe('1');
+    await catalogue.waitForInstantFiltering();
+    await expect(catalogue.inPageComparison().locator('thead th')).toHaveText(chosen);
+    await context.setOffline(false);
+  });
+
   test('a participant buys a training and sees the voucher and the balance drop', async ({ page, request, javaScriptEnabled }) => {
     const portal = new Portal(page, javaScriptEnabled);
     const applicant = uniqueApplicant();

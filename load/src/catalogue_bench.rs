@@ -98,6 +98,68 @@ async fn drive(client: &HttpClient, rate: u32, duration: Duration) -> Vec<Sample
     samples
 }
 
+/// The WASM the catalogue page has the browser download, as the portal serves it: the main
+/// module every page shares, and the lazily loaded module of the island that filters and
+/// compares in the page (named in the build's split manifest).
+async fn report_wasm(client: &HttpClient) -> Result<(), Error> {
+    let page = client.get("/pelatihan").await.map_err(|e| e.to_string())?;
+    let page = String::from_utf8_lossy(&page.body);
+    let main = page
+        .split('"')
+        .find(|part| part.starts_with("/pkg/") && part.ends_with("/prakerja.wasm"))
+        .ok_or("the catalogue page names no WASM bundle")?;
+    let pkg = main.trim_end_matches("/prakerja.wasm");
+    let manifest = client
+        .get(&format!("{pkg}/__wasm_split_manifest.json"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest.body)?;
+    let island: Vec<String> = manifest
+        .as_object()
+        .and_then(|splits| splits.iter().find(|(name, _)| name.contains("instant_catalogue")))
+        .and_then(|(_, modules)| modules.as_array())
+        .ok_or("the split manifest has no module for the catalogue island")?
+        .iter()
+        .filter_map(|module| module.as_str().map(|stem| format!("{pkg}/{stem}.wasm")))
+        .collect();
+    println!("\nWASM of the catalogue and in-page comparison, as served (KB):\n");
+    println!("| module | raw | gzip | brotli |");
+    println!("|---|---:|---:|---:|");
+    let mut totals = [0usize; 3];
+    let files = std::iter::once((main.to_owned(), "main module, every page")).chain(
+        island
+            .into_iter()
+            .map(|path| (path, "catalogue island, fetched after the page works")),
+    );
+    for (path, role) in files {
+        let mut sizes = [0usize; 3];
+        for (size, encoding) in sizes.iter_mut().zip(["identity", "gzip", "br"]) {
+            let answer = client
+                .get_with(&path, &format!("Accept-Encoding: {encoding}\r\n"))
+                .await
+                .map_err(|e| e.to_string())?;
+            if answer.status != 200 {
+                return Err(format!("{path}: status {}", answer.status).into());
+            }
+            *size = answer.body.len();
+        }
+        for (total, size) in totals.iter_mut().zip(sizes) {
+            *total += size;
+        }
+        let name = path.rsplit('/').next().unwrap_or(&path);
+        let kb = |bytes: usize| format!("{:.1}", bytes as f64 / 1024.0);
+        println!(
+            "| {name} ({role}) | {} | {} | {} |",
+            kb(sizes[0]),
+            kb(sizes[1]),
+            kb(sizes[2])
+        );
+    }
+    let kb = |bytes: usize| format!("{:.1}", bytes as f64 / 1024.0);
+    println!("| total | {} | {} | {} |", kb(totals[0]), kb(totals[1]), kb(totals[2]));
+    Ok(())
+}
+
 pub async fn run(options: &Options) -> Result<(), Error> {
     let seconds: u64 = options.number("step-seconds", 10)?;
     let rates: Vec<u32> = options
@@ -121,6 +183,7 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     let client = driver::client(&portal.base);
     println!("warming up…");
     drive(&client, 50, Duration::from_secs(3)).await;
+    report_wasm(&client).await?;
 
     println!(
         "\nThe catalogue page, server-rendered ({} searches in turn):\n",

@@ -41,7 +41,12 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> Result<Answer, Error> {
-        let head = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", self.host);
+        self.get_with(path, "").await
+    }
+
+    /// A GET with extra header lines (each ending in `\r\n`).
+    pub async fn get_with(&self, path: &str, headers: &str) -> Result<Answer, Error> {
+        let head = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n{headers}\r\n", self.host);
         self.exchange(head.into_bytes()).await
     }
 

@@ -1,4 +1,6 @@
 //! The Prakerja server: configuration, router, background jobs and the command line.
+// The catalogue page's view type nests deeper than the default limit allows.
+#![recursion_limit = "256"]
 
 pub mod admission;
 pub mod cli;
@@ -17,14 +19,16 @@ use leptos::prelude::LeptosOptions;
 
 /// The application state for a configuration.
 pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
-    // The bundle's content-hashed name, written by `cargo xtask build` next to the site.
-    let output_name = std::fs::read_to_string(format!("{}/build.txt", config.site_root))
-        .map(|name| name.trim().to_owned())
-        .unwrap_or_else(|_| env!("LEPTOS_OUTPUT_NAME").to_owned());
+    // Each build lives in its own directory under the package directory (content-addressed,
+    // so browsers may cache it forever); `cargo xtask build` writes its id next to the site.
+    let pkg_dir = match std::fs::read_to_string(format!("{}/build.txt", config.site_root)) {
+        Ok(build_id) => format!("{}/{}", config.site_pkg_dir, build_id.trim()),
+        Err(_) => config.site_pkg_dir.clone(),
+    };
     let leptos_options = LeptosOptions::builder()
-        .output_name(output_name)
+        .output_name(env!("LEPTOS_OUTPUT_NAME"))
         .site_root(config.site_root.as_str())
-        .site_pkg_dir(config.site_pkg_dir.as_str())
+        .site_pkg_dir(pkg_dir)
         .site_addr(config.addr)
         .build();
     let clock: Arc<dyn Clock> = match config.clock_start {

@@ -1,3 +1,5 @@
+// The catalogue page's view type nests deeper than the default limit allows.
+#![recursion_limit = "256"]
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::serve::ListenerExt;

@@ -224,6 +224,72 @@ async fn the_catalogue_document_is_cacheable_and_changes_with_the_catalogue(pool
     assert_eq!(document.trainings().len(), 899);
 }
 
+/// The page filters and compares in the browser from the catalogue document; for every filter
+/// and sort it must find the same page as the server's search (words aside: PostgreSQL stems).
+#[sqlx::test(migrations = "../migrations")]
+async fn the_browser_finds_the_same_pages_and_medians_as_the_server(pool: PgPool) {
+    use app::catalogue::{local::LocalCatalogue, search, CatalogueQuery, RawCatalogueQuery};
+    demo(&pool).await;
+    let mut browser = Browser::new(pool.clone(), wednesday_morning());
+    let document = browser.get("/api/katalog.json").await;
+    let local = LocalCatalogue::new(serde_json::from_str(&document.body).unwrap());
+    assert_eq!(local.len(), 900);
+
+    let balance = app::domain::Rupiah::from_whole(400_000);
+    let some = |value: &str| Some(value.to_owned());
+    let mut searches = Vec::new();
+    for sort in ["relevan", "harga", "harga-per-jam", "rating", "populer"] {
+        for page in ["1", "3"] {
+            searches.push(RawCatalogueQuery {
+                urut: some(sort),
+                hal: some(page),
+                ..Default::default()
+            });
+        }
+        searches.push(RawCatalogueQuery {
+            urut: some(sort),
+            kategori: some("barista"),
+            rating_min: some("4"),
+            ..Default::default()
+        });
+        searches.push(RawCatalogueQuery {
+            urut: some(sort),
+            platform: some("pintaria"),
+            harga_maks: some("Rp600.000"),
+            dalam_saldo: some("1"),
+            jam_min: some("10"),
+            jam_maks: some("40"),
+            cara: some("webinar-langsung"),
+            ..Default::default()
+        });
+    }
+    searches.push(RawCatalogueQuery {
+        hal: some("46"),
+        ..Default::default()
+    });
+    for raw in searches {
+        let (query, errors) = CatalogueQuery::parse(&raw);
+        assert!(errors.is_empty(), "{errors:?}");
+        let (on_server, server_total) = search::search(&pool, &query, balance).await.unwrap();
+        let (in_browser, browser_total) = local.search(&query, balance);
+        assert_eq!(browser_total, server_total, "{raw:?}");
+        assert_eq!(in_browser, on_server, "{raw:?}");
+    }
+
+    let ids: Vec<i32> = (1..=900).step_by(97).take(4).collect();
+    let on_server = search::compare(&pool, &ids).await.unwrap();
+    let in_browser = local.compare(&ids, None, None);
+    assert_eq!(in_browser.trainings.len(), 4);
+    for (server, browser) in on_server.iter().zip(&in_browser.trainings) {
+        assert_eq!(browser.summary, server.summary);
+        assert_eq!(
+            browser.median_price_per_hour, server.median_price_per_hour,
+            "{}",
+            server.summary.title
+        );
+    }
+}
+
 async fn program_admin(browser: &Browser) -> Browser {
     use app::operators::{db, OperatorRole, Password, Username};
     let username = Username::parse("admin.katalog").unwrap();

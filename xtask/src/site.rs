@@ -64,67 +64,73 @@ pub fn build(profile: Profile, tools: &Tools) -> Result<Built> {
         .join(wasm_dir)
         .join("frontend.wasm");
 
+    // Everything of one build lives in its own directory, `pkg/<build id>/`: browsers may keep
+    // these files forever, and a new build is new paths. It is staged first, because the id is
+    // the digest of what ends up in it.
     let _ = fs::remove_dir_all(&pkg);
-    fs::create_dir_all(&pkg).map_err(|e| e.to_string())?;
+    let staging = pkg.join("staging");
+    fs::create_dir_all(&staging).map_err(|e| e.to_string())?;
+    let main_wasm = split_lazy_code(&wasm, &staging)?;
     process::run(
         Command::new(&tools.wasm_bindgen)
             .args([
                 "--target",
                 "web",
                 "--no-typescript",
+                // The split modules link to the main module by these names.
+                "--keep-lld-exports",
+                "--no-demangle",
                 "--out-name",
                 OUTPUT_NAME,
                 "--out-dir",
             ])
-            .arg(&pkg)
-            .arg(&wasm),
+            .arg(&staging)
+            .arg(&main_wasm),
     )?;
-    let bundle = pkg.join(format!("{OUTPUT_NAME}.wasm"));
-    fs::rename(pkg.join(format!("{OUTPUT_NAME}_bg.wasm")), &bundle).map_err(|e| e.to_string())?;
+    fs::rename(
+        staging.join(format!("{OUTPUT_NAME}_bg.wasm")),
+        staging.join(format!("{OUTPUT_NAME}.wasm")),
+    )
+    .map_err(|e| e.to_string())?;
     if let Some(wasm_opt) = &tools.wasm_opt {
-        process::run(
-            Command::new(wasm_opt)
-                .args([
-                    "-Oz",
-                    "--enable-bulk-memory",
-                    "--enable-nontrapping-float-to-int",
-                    "--enable-sign-ext",
-                    "--enable-mutable-globals",
-                    "--enable-reference-types",
-                    "--enable-multivalue",
-                    "--strip-debug",
-                    "--strip-producers",
-                ])
-                .arg(&bundle)
-                .arg("-o")
-                .arg(&bundle),
-        )?;
+        for module in files_with_extension(&staging, "wasm")? {
+            process::run(
+                Command::new(wasm_opt)
+                    .args([
+                        "-Oz",
+                        "--enable-bulk-memory",
+                        "--enable-nontrapping-float-to-int",
+                        "--enable-sign-ext",
+                        "--enable-mutable-globals",
+                        "--enable-reference-types",
+                        "--enable-multivalue",
+                        "--strip-debug",
+                        "--strip-producers",
+                    ])
+                    .arg(&module)
+                    .arg("-o")
+                    .arg(&module),
+            )?;
+        }
     }
     fs::copy(
         workspace_root().join("style/main.css"),
-        pkg.join(format!("{OUTPUT_NAME}.css")),
+        staging.join(format!("{OUTPUT_NAME}.css")),
     )
     .map_err(|e| e.to_string())?;
 
-    // Content-hashed names: browsers may keep these files forever, and a new build is new files.
-    let build_id = content_hash(&pkg, &["js", "wasm", "css"])?;
-    let hashed = format!("{OUTPUT_NAME}.{build_id}");
-    for extension in ["js", "wasm", "css"] {
-        fs::rename(
-            pkg.join(format!("{OUTPUT_NAME}.{extension}")),
-            pkg.join(format!("{hashed}.{extension}")),
-        )
-        .map_err(|e| e.to_string())?;
-    }
-    // The server reads the bundle's name from here at start-up.
-    fs::write(site_root.join("build.txt"), &hashed).map_err(|e| e.to_string())?;
+    let build_id = content_hash(&staging)?;
+    fs::rename(&staging, pkg.join(&build_id)).map_err(|e| e.to_string())?;
+    let bundle = pkg.join(&build_id);
+    // The server reads the build's directory from here at start-up.
+    fs::write(site_root.join("build.txt"), &build_id).map_err(|e| e.to_string())?;
 
     copy_dir(&workspace_root().join("public"), &site_root)?;
-    write_service_worker(&site_root, &build_id, &hashed)?;
+    write_service_worker(&site_root, &build_id)?;
     if profile == Profile::Release {
-        precompress(&pkg)?;
+        precompress(&bundle)?;
     }
-    report_sizes(&pkg, &hashed)?;
+    report_sizes(&bundle, &build_id)?;
 
     let mut server = process::cargo(&["build", "-p", "server", "--bin", "prakerja"]);
     if profile == Profile::Release {
@@ -141,31 +147,91 @@ pub fn build(profile: Profile, tools: &Tools) -> Result<Built> {
     Ok(Built { site_root, server_bin })
 }
 
-/// A short hash of the files' contents (stable across runs of the same toolchain).
-fn content_hash(dir: &Path, extensions: &[&str]) -> Result<String> {
+/// Splits the code behind `#[lazy]` functions and `#[island(lazy)]` islands out of the main
+/// module into modules of their own, fetched the first time they are needed (what cargo-leptos
+/// does with `--split`). Writes them and their loader into `dir`; returns the main module, still
+/// to go through wasm-bindgen. Needs the wasm linked with `--emit-relocs` (.cargo/config.toml).
+fn split_lazy_code(wasm: &Path, dir: &Path) -> Result<PathBuf> {
+    let input = fs::read(wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
+    let main_out = wasm.with_file_name("frontend_split.wasm");
+    let split = wasm_split_cli_support::transform({
+        let mut options = wasm_split_cli_support::Options::new(&input);
+        options.output_dir = dir;
+        options.main_out_path = &main_out;
+        options.main_module = "./prakerja.js";
+        // The name Leptos looks for when it preloads a split module.
+        options.link_name = "./__wasm_split.______________________.js";
+        options
+    })
+    .map_err(|e| format!("splitting the wasm: {e:#}"))?;
+    let manifest = serde_json::to_string_pretty(&split.prefetch_map).map_err(|e| e.to_string())?;
+    fs::write(dir.join("__wasm_split_manifest.json"), manifest).map_err(|e| e.to_string())?;
+    Ok(main_out)
+}
+
+fn files_with_extension(dir: &Path, extension: &str) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == extension))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// A short hash of the files' names and contents (stable across runs of the same toolchain).
+fn content_hash(dir: &Path) -> Result<String> {
     use std::hash::{DefaultHasher, Hasher};
+    let mut names: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|entry| entry.path())
+        .collect();
+    names.sort();
     let mut hasher = DefaultHasher::new();
-    for extension in extensions {
-        hasher.write(&fs::read(dir.join(format!("{OUTPUT_NAME}.{extension}"))).map_err(|e| e.to_string())?);
+    for path in names {
+        hasher.write(path.file_name().unwrap_or_default().as_encoded_bytes());
+        hasher.write(&fs::read(&path).map_err(|e| e.to_string())?);
     }
     Ok(format!("{:016x}", hasher.finish())[..10].to_owned())
 }
 
-/// Stamps the build id and the application shell into the service worker.
-fn write_service_worker(site_root: &Path, build_id: &str, hashed: &str) -> Result {
+/// Stamps the build id and the application shell into the service worker. The split modules
+/// are not in the shell: each is cached the first time a page needs it.
+fn write_service_worker(site_root: &Path, build_id: &str) -> Result {
     let template = fs::read_to_string(workspace_root().join("public/sw.js")).map_err(|e| e.to_string())?;
-    let shell = format!(r#"["/pkg/{hashed}.js", "/pkg/{hashed}.wasm", "/pkg/{hashed}.css", "/favicon.svg"]"#);
+    let shell = [
+        format!("/pkg/{build_id}/{OUTPUT_NAME}.js"),
+        format!("/pkg/{build_id}/{OUTPUT_NAME}.wasm"),
+        format!("/pkg/{build_id}/{OUTPUT_NAME}.css"),
+        format!("/pkg/{build_id}/__wasm_split.______________________.js"),
+        "/favicon.svg".to_owned(),
+    ];
+    let shell = serde_json::to_string(&shell).map_err(|e| e.to_string())?;
     let worker = template.replace("__BUILD__", build_id).replace("__SHELL__", &shell);
     fs::write(site_root.join("sw.js"), worker).map_err(|e| e.to_string())
 }
 
-/// Prints what an applicant downloads: the WASM, script and stylesheet, raw and compressed.
-fn report_sizes(pkg: &Path, hashed: &str) -> Result {
-    println!("xtask: bundle {hashed}");
-    for extension in ["wasm", "js", "css"] {
-        let bytes = fs::read(pkg.join(format!("{hashed}.{extension}"))).map_err(|e| e.to_string())?;
+/// Prints what an applicant downloads: the main WASM, script and stylesheet, and each split
+/// module (fetched only by the pages that need it), raw and compressed.
+fn report_sizes(bundle: &Path, build_id: &str) -> Result {
+    println!("xtask: bundle {build_id}");
+    let mut files = vec![
+        bundle.join(format!("{OUTPUT_NAME}.wasm")),
+        bundle.join(format!("{OUTPUT_NAME}.js")),
+        bundle.join(format!("{OUTPUT_NAME}.css")),
+    ];
+    files.extend(
+        files_with_extension(bundle, "wasm")?
+            .into_iter()
+            .filter(|path| !path.ends_with(format!("{OUTPUT_NAME}.wasm"))),
+    );
+    for path in files {
+        let bytes = fs::read(&path).map_err(|e| e.to_string())?;
         println!(
-            "xtask:   {extension:<4} raw {:>7.1} KB   gzip {:>6.1} KB   brotli {:>6.1} KB",
+            "xtask:   {:<32} raw {:>7.1} KB   gzip {:>6.1} KB   brotli {:>6.1} KB",
+            path.file_name().unwrap_or_default().to_string_lossy(),
             bytes.len() as f64 / 1024.0,
             gzip(&bytes)?.len() as f64 / 1024.0,
             brotli(&bytes)?.len() as f64 / 1024.0

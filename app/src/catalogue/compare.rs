@@ -3,7 +3,7 @@
 //! fits the applicant, with the reason in words. The choice is in the URL (`?pilih=12&pilih=34`),
 //! so a comparison can be shared and works without JavaScript.
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,12 @@ pub fn parse_choice(raw: &[String]) -> Vec<i32> {
     ids
 }
 
+/// The comparison page of these trainings.
+pub fn compare_url(ids: &[i32]) -> String {
+    let choice: Vec<String> = ids.iter().map(|id| format!("pilih={id}")).collect();
+    format!("{COMPARE_PATH}?{}", choice.join("&"))
+}
+
 #[server(prefix = "/api", endpoint = "compare")]
 pub async fn load_comparison(ids: Vec<i32>) -> Result<Comparison, AppError> {
     let state = crate::state::app_state()?;
@@ -57,14 +63,7 @@ pub async fn load_comparison(ids: Vec<i32>) -> Result<Comparison, AppError> {
     let missing = ids.len() - trainings.len();
     let account = crate::auth::session::current(&state).await?.and_then(|s| s.account_id);
     if let Some(account_id) = account {
-        let interests: Vec<crate::domain::TrainingCategory> =
-            sqlx::query_scalar!("select interests from applicants where account_id = $1", account_id)
-                .fetch_optional(&state.pool)
-                .await?
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|code| crate::domain::TrainingCategory::parse(code).ok())
-                .collect();
+        let interests = super::search::interests_of(&state.pool, account_id).await?;
         let balance = crate::cards::db::card_of_account(&state.pool, account_id, state.clock.now())
             .await?
             .filter(|card| card.usable)
@@ -100,100 +99,183 @@ pub fn ComparePage() -> impl IntoView {
     }
 }
 
+/// One cell of the comparison. Every cell has this one shape, so the table is one view type:
+/// the in-page comparison's WASM stays small.
+#[derive(Default)]
+struct Cell {
+    /// Shown first and strong (a price, a score).
+    lead: Option<String>,
+    text: Option<String>,
+    /// A link before the text (href, words).
+    link: Option<(&'static str, &'static str)>,
+    /// A list, each entry with an optional bar (value out of a maximum).
+    items: Vec<(String, Option<(i32, i32)>)>,
+    /// The list's class.
+    list: &'static str,
+}
+
+impl Cell {
+    fn text(text: impl Into<String>) -> Cell {
+        Cell {
+            text: Some(text.into()),
+            ..Cell::default()
+        }
+    }
+}
+
+/// The rows: a label and what each training shows for it.
+fn rows(trainings: &[ComparedTraining]) -> Vec<(&'static str, Vec<Cell>)> {
+    let row =
+        |label: &'static str, cell: &dyn Fn(&ComparedTraining) -> Cell| (label, trainings.iter().map(cell).collect());
+    let mut rows = vec![
+        row("Harga", &|t| Cell::text(t.summary.price.to_string())),
+        row("Durasi", &|t| Cell::text(format!("{} jam", t.summary.hours))),
+        row("Harga per jam", &|t| {
+            let per_hour = t.summary.price_per_hour();
+            let against = if per_hour.whole() > t.median_price_per_hour.whole() {
+                "di atas"
+            } else {
+                "tidak lebih dari"
+            };
+            Cell {
+                lead: Some(per_hour.to_string()),
+                text: Some(format!("{against} median kategorinya ({})", t.median_price_per_hour)),
+                ..Cell::default()
+            }
+        }),
+        row("Kategori", &|t| Cell::text(t.summary.category.label())),
+        row("Cara belajar", &|t| Cell::text(t.summary.mode.label())),
+        row("Tingkat", &|t| Cell::text(t.summary.level.label())),
+        row("Lembaga pelatihan", &|t| Cell::text(t.summary.provider.clone())),
+        row("Platform", &|t| Cell::text(t.summary.platform.clone())),
+        row("Rating", &|t| rating_spread(&t.summary)),
+        row("Kecocokan untuk Anda", &|t| match &t.fit {
+            Some(fit) => Cell {
+                lead: Some(format!("{}/100", fit.score)),
+                text: Some(fit.sentence()),
+                ..Cell::default()
+            },
+            None => Cell {
+                link: Some((crate::auth::SIGN_IN_PATH, "Masuk")),
+                text: Some(" untuk melihat kecocokan dengan minat Anda.".to_owned()),
+                ..Cell::default()
+            },
+        }),
+        row("Perlu diperhatikan", &|t| {
+            let mut flags = Vec::new();
+            if t.summary.overpriced() {
+                flags.push((
+                    format!(
+                        "Harga jauh di atas median kategorinya ({}).",
+                        t.summary.category_median_price
+                    ),
+                    None,
+                ));
+            }
+            if t.summary.conflict_of_interest {
+                flags.push((
+                    "Lembaga pelatihan dimiliki platform penjualnya (konflik kepentingan).".to_owned(),
+                    None,
+                ));
+            }
+            if flags.is_empty() {
+                Cell::text("—")
+            } else {
+                Cell {
+                    items: flags,
+                    list: "flags",
+                    ..Cell::default()
+                }
+            }
+        }),
+    ];
+    if trainings.iter().any(|t| !t.outcomes.is_empty()) {
+        rows.push(row("Yang dipelajari", &|t| Cell {
+            items: t.outcomes.iter().map(|o| (o.clone(), None)).collect(),
+            ..Cell::default()
+        }));
+    }
+    rows
+}
+
+/// The whole spread of ratings, not only the mean: how many gave each number of stars.
+fn rating_spread(training: &TrainingSummary) -> Cell {
+    let count = training.rating_count();
+    if count == 0 {
+        return Cell::text("Belum ada ulasan");
+    }
+    Cell {
+        text: Some(format!(
+            "{} dari 5 ({count} ulasan)",
+            training.rating_mean().unwrap_or_default()
+        )),
+        items: (1..=5usize)
+            .rev()
+            .map(|stars| {
+                let n = training.rating_counts[stars - 1];
+                (format!("{stars} bintang: {n}"), Some((n, count)))
+            })
+            .collect(),
+        list: "spread",
+        ..Cell::default()
+    }
+}
+
+/// The comparison itself: on its own page, and in the catalogue page once the browser holds the
+/// catalogue document (without what the document leaves out: what each training teaches).
 #[component]
-fn ComparisonTable(comparison: Comparison) -> impl IntoView {
+pub fn ComparisonTable(comparison: Comparison) -> impl IntoView {
     let Comparison {
         trainings,
         truncated,
         missing,
     } = comparison;
     if trainings.is_empty() {
-        return view! {
+        return Either::Left(view! {
             <p>"Belum ada pelatihan yang dipilih. Centang "<strong>"Bandingkan"</strong>" pada dua sampai empat pelatihan di katalog, lalu tekan "<strong>"Bandingkan yang dipilih"</strong>"."</p>
-        }
-        .into_any();
+        });
     }
-    let row = |label: &'static str, cell: fn(&ComparedTraining) -> AnyView| {
-        let cells = trainings.iter().map(|t| view! { <td>{cell(t)}</td> }).collect_view();
-        view! { <tr><th scope="row">{label}</th>{cells}</tr> }
-    };
     let heads = trainings
         .iter()
         .map(|t| view! { <th scope="col">{t.summary.title.clone()}</th> })
         .collect_view();
-    view! {
+    let body = rows(&trainings)
+        .into_iter()
+        .map(|(label, cells)| {
+            let cells = cells.into_iter().map(|cell| view! {
+                <td>
+                    {cell.lead.map(|lead| view! { <strong>{lead}</strong><br/> })}
+                    {cell.link.map(|(href, words)| view! { <a href=href>{words}</a> })}
+                    {cell.text}
+                    {(!cell.items.is_empty()).then(|| view! {
+                        <ul class=cell.list>
+                            {cell.items.into_iter().map(|(item, bar)| view! {
+                                <li class:flag=cell.list == "flags">
+                                    {item}
+                                    // A bar without inline styles (the CSP allows none).
+                                    {bar.map(|(value, max)| view! {
+                                        " "<meter min="0" max=max.to_string() value=value.to_string() aria-hidden="true"></meter>
+                                    })}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    })}
+                </td>
+            }).collect_view();
+            view! { <tr><th scope="row">{label}</th>{cells}</tr> }
+        })
+        .collect_view();
+    // Not `into_any`: a type-erased view carries its server rendering into the WASM too.
+    Either::Right(view! {
         {truncated.then(|| view! { <p class="notice">"Paling banyak 4 pelatihan dibandingkan sekaligus; hanya 4 yang pertama ditampilkan."</p> })}
         {(missing > 0).then(|| view! { <p class="notice">{format!("{missing} pelatihan yang dipilih tidak ada lagi di katalog.")}</p> })}
         <div class="table-scroll" role="region" aria-label="Perbandingan" tabindex="0">
             <table class="comparison">
                 <thead><tr><td></td>{heads}</tr></thead>
-                <tbody>
-                    {row("Harga", |t| t.summary.price.to_string().into_any())}
-                    {row("Durasi", |t| format!("{} jam", t.summary.hours).into_any())}
-                    {row("Harga per jam", |t| {
-                        let per_hour = t.summary.price_per_hour();
-                        let against = if per_hour.whole() > t.median_price_per_hour.whole() { "di atas" } else { "tidak lebih dari" };
-                        view! { {per_hour.to_string()}<br/><small>{format!("{against} median kategorinya ({})", t.median_price_per_hour)}</small> }.into_any()
-                    })}
-                    {row("Kategori", |t| t.summary.category.label().into_any())}
-                    {row("Cara belajar", |t| t.summary.mode.label().into_any())}
-                    {row("Tingkat", |t| t.summary.level.label().into_any())}
-                    {row("Lembaga pelatihan", |t| t.summary.provider.clone().into_any())}
-                    {row("Platform", |t| t.summary.platform.clone().into_any())}
-                    {row("Rating", |t| view! { <RatingSpread training=t.summary.clone()/> }.into_any())}
-                    {row("Kecocokan untuk Anda", |t| match &t.fit {
-                        Some(fit) => view! { <strong>{format!("{}/100", fit.score)}</strong><br/>{fit.sentence()} }.into_any(),
-                        None => view! { <a href=crate::auth::SIGN_IN_PATH>"Masuk"</a>" untuk melihat kecocokan dengan minat Anda." }.into_any(),
-                    })}
-                    {row("Perlu diperhatikan", |t| {
-                        let mut flags = Vec::new();
-                        if t.summary.overpriced() {
-                            flags.push(format!("Harga jauh di atas median kategorinya ({}).", t.summary.category_median_price));
-                        }
-                        if t.summary.conflict_of_interest {
-                            flags.push("Lembaga pelatihan dimiliki platform penjualnya (konflik kepentingan).".to_owned());
-                        }
-                        if flags.is_empty() {
-                            "—".into_any()
-                        } else {
-                            view! { <ul class="flags">{flags.into_iter().map(|f| view! { <li class="flag">{f}</li> }).collect_view()}</ul> }.into_any()
-                        }
-                    })}
-                    {row("Yang dipelajari", |t| view! {
-                        <ul>{t.outcomes.iter().map(|o| view! { <li>{o.clone()}</li> }).collect_view()}</ul>
-                    }.into_any())}
-                </tbody>
+                <tbody>{body}</tbody>
             </table>
         </div>
-    }
-    .into_any()
-}
-
-/// The whole spread of ratings, not only the mean: how many gave each number of stars.
-#[component]
-pub fn RatingSpread(training: TrainingSummary) -> impl IntoView {
-    let count = training.rating_count();
-    if count == 0 {
-        return view! { <span>"Belum ada ulasan"</span> }.into_any();
-    }
-    let rows = (1..=5usize)
-        .rev()
-        .map(|stars| {
-            let n = training.rating_counts[stars - 1];
-            view! {
-                <li>
-                    {format!("{stars} bintang: {n} ")}
-                    // A bar without inline styles (the CSP allows none).
-                    <meter min="0" max=count.to_string() value=n.to_string() aria-hidden="true"></meter>
-                </li>
-            }
-        })
-        .collect_view();
-    view! {
-        <p>{format!("{} dari 5 ({count} ulasan)", training.rating_mean().unwrap_or_default())}</p>
-        <ul class="spread">{rows}</ul>
-    }
-    .into_any()
+    })
 }
 
 #[cfg(test)]

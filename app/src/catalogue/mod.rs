@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::{
     domain::{choice_enum, FieldErrors, Rupiah, TrainingCategory},
     error::AppError,
-    forms::{ErrorSummary, FieldError, FormState},
 };
 
 pub mod compare;
@@ -17,6 +16,8 @@ pub mod document;
 pub mod fit;
 #[cfg(feature = "ssr")]
 pub mod import;
+pub mod instant;
+pub mod local;
 pub mod query;
 #[cfg(feature = "ssr")]
 pub mod search;
@@ -236,18 +237,23 @@ pub struct CatalogueResults {
     pub balance: Option<Rupiah>,
     /// Drawn for this page; each buy button derives its idempotency key from it.
     pub page_key: uuid::Uuid,
+    /// When signed in: the interests given at signup, for the fit in the in-page comparison.
+    pub interests: Option<Vec<TrainingCategory>>,
 }
 
 #[server(prefix = "/api", endpoint = "catalogue")]
 pub async fn search_catalogue(raw: RawCatalogueQuery) -> Result<CatalogueResults, AppError> {
     let state = crate::state::app_state()?;
     let (query, errors) = CatalogueQuery::parse(&raw);
-    let balance = match crate::auth::session::current(&state).await?.and_then(|s| s.account_id) {
-        Some(account_id) => crate::cards::db::card_of_account(&state.pool, account_id, state.clock.now())
-            .await?
-            .filter(|card| card.usable)
-            .map(|card| card.balance),
-        None => None,
+    let (balance, interests) = match crate::auth::session::current(&state).await?.and_then(|s| s.account_id) {
+        Some(account_id) => (
+            crate::cards::db::card_of_account(&state.pool, account_id, state.clock.now())
+                .await?
+                .filter(|card| card.usable)
+                .map(|card| card.balance),
+            Some(search::interests_of(&state.pool, account_id).await?),
+        ),
+        None => (None, None),
     };
     let (trainings, total) = search::search(&state.pool, &query, balance).await?;
     let platforms = sqlx::query!("select code, name from platforms order by name")
@@ -264,6 +270,7 @@ pub async fn search_catalogue(raw: RawCatalogueQuery) -> Result<CatalogueResults
         platforms,
         balance,
         page_key: uuid::Uuid::new_v4(),
+        interests,
     })
 }
 
@@ -296,206 +303,11 @@ pub fn CataloguePage() -> impl IntoView {
             {move || {
                 let raw = raw_query_from_url(&params.get_untracked());
                 results.get().map(|results| match results {
-                    Ok(results) => view! { <CatalogueView results raw/> }.into_any(),
+                    Ok(results) => view! { <instant::InstantCatalogue results raw/> }.into_any(),
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 })
             }}
         </Suspense>
-    }
-}
-
-#[component]
-fn CatalogueView(results: CatalogueResults, raw: RawCatalogueQuery) -> impl IntoView {
-    let CatalogueResults {
-        query,
-        errors,
-        trainings,
-        total,
-        platforms,
-        balance,
-        page_key,
-    } = results;
-    let typed = |value: &Option<String>| value.clone().unwrap_or_default();
-    let described_by = |field: &str| errors.get(field).map(|_| format!("{field}-error"));
-    let pages = (total + query::PAGE_SIZE - 1) / query::PAGE_SIZE;
-    let form = FormState::new(errors.clone());
-    let selected_category = query.category;
-    let selected_platform = query.platform.clone();
-    let selected_mode = query.mode;
-    let selected_rating = query.min_rating;
-    let selected_sort = query.sort;
-    view! {
-        <ErrorSummary state=form/>
-        <form method="get" action=CATALOGUE_PATH class="filters catalogue-filters" role="search" aria-label="Cari dan saring pelatihan">
-            <div class="field">
-                <label for="q">"Cari pelatihan"</label>
-                <input id="q" name="q" type="search" value=typed(&raw.q) maxlength="100" placeholder="contoh: barista, excel, jualan online"/>
-            </div>
-            <div class="field">
-                <label for="kategori">"Kategori"</label>
-                <select id="kategori" name="kategori" aria-describedby=described_by("kategori")>
-                    <option value="">"Semua kategori"</option>
-                    {TrainingCategory::ALL.iter().map(|c| view! {
-                        <option value=c.code() selected=selected_category == Some(*c)>{c.label()}</option>
-                    }).collect_view()}
-                </select>
-                <FieldError id="kategori" errors=form.errors/>
-            </div>
-            <div class="field">
-                <label for="platform">"Platform"</label>
-                <select id="platform" name="platform">
-                    <option value="">"Semua platform"</option>
-                    {platforms.into_iter().map(|(code, name)| {
-                        let selected = selected_platform.as_deref() == Some(code.as_str());
-                        view! { <option value=code selected=selected>{name}</option> }
-                    }).collect_view()}
-                </select>
-            </div>
-            <NumberFilter name="harga_maks" label="Harga paling tinggi (Rp)" typed=typed(&raw.harga_maks) errors=form.errors/>
-            {balance.map(|balance| view! {
-                <label class="checkbox">
-                    <input type="checkbox" name="dalam_saldo" value="1" checked=query.within_balance/>
-                    {format!(" Sampai sisa saldo saya ({balance})")}
-                </label>
-            })}
-            <NumberFilter name="jam_min" label="Jam pelatihan paling singkat" typed=typed(&raw.jam_min) errors=form.errors/>
-            <NumberFilter name="jam_maks" label="Jam pelatihan paling lama" typed=typed(&raw.jam_maks) errors=form.errors/>
-            <div class="field">
-                <label for="cara">"Cara belajar"</label>
-                <select id="cara" name="cara">
-                    <option value="">"Semua cara"</option>
-                    {TrainingMode::ALL.iter().map(|m| view! {
-                        <option value=m.code() selected=selected_mode == Some(*m)>{m.label()}</option>
-                    }).collect_view()}
-                </select>
-                <FieldError id="cara" errors=form.errors/>
-            </div>
-            <div class="field">
-                <label for="rating_min">"Rating paling rendah"</label>
-                <select id="rating_min" name="rating_min">
-                    <option value="">"Semua rating"</option>
-                    {(1..=5i16).rev().map(|r| view! {
-                        <option value=r.to_string() selected=selected_rating == Some(r)>{format!("{r} bintang ke atas")}</option>
-                    }).collect_view()}
-                </select>
-                <FieldError id="rating_min" errors=form.errors/>
-            </div>
-            <div class="field">
-                <label for="urut">"Urutkan"</label>
-                <select id="urut" name="urut">
-                    {SortOrder::ALL.iter().map(|s| view! {
-                        <option value=s.code() selected=selected_sort == *s>{s.label()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            <div class="form-actions">
-                <button type="submit" class="button">"Terapkan"</button>
-                <a href=CATALOGUE_PATH>"Hapus semua filter"</a>
-            </div>
-        </form>
-        <p class="result-count" role="status">{format!("{total} pelatihan ditemukan")}</p>
-        <RememberedChoice/>
-        <form id="banding" method="get" action=compare::COMPARE_PATH class="compare-form">
-            <button type="submit" class="button button-secondary">"Bandingkan yang dipilih"</button>
-            <span class="hint">" Centang 2 sampai 4 pelatihan."</span>
-        </form>
-        <ol class="training-list">
-            {trainings.into_iter().map(|training| view! { <li><TrainingItem training page_key=balance.map(|_| page_key)/></li> }).collect_view()}
-        </ol>
-        {(pages > 1).then(|| {
-            let previous = (query.page > 1).then(|| query.url(Some(query.page - 1)));
-            let next = (query.page < pages).then(|| query.url(Some(query.page + 1)));
-            view! {
-                <nav class="pagination" aria-label="Halaman hasil">
-                    {previous.map(|href| view! { <a href=href rel="prev">"‹ Sebelumnya"</a> })}
-                    <span>{format!(" Halaman {} dari {pages} ", query.page)}</span>
-                    {next.map(|href| view! { <a href=href rel="next">"Berikutnya ›"</a> })}
-                </nav>
-            }
-        })}
-    }
-}
-
-/// A number typed into the filter form, with its error beside it.
-#[component]
-fn NumberFilter(
-    name: &'static str,
-    label: &'static str,
-    typed: String,
-    errors: RwSignal<FieldErrors>,
-) -> impl IntoView {
-    let invalid = errors.with_untracked(|e| e.get(name).is_some());
-    view! {
-        <div class="field">
-            <label for=name>{label}</label>
-            <input id=name name=name inputmode="numeric" value=typed
-                aria-describedby=invalid.then(|| format!("{name}-error")) aria-invalid=invalid.then_some("true")/>
-            <FieldError id=name errors/>
-        </div>
-    }
-}
-
-/// With JavaScript, the trainings ticked for comparison are remembered on this device across
-/// reloads and pages (`offline::compare_choice`).
-#[island]
-fn RememberedChoice() -> impl IntoView {
-    // Empty on the server: the note appears once the WASM remembers the choice.
-    let (note, set_note) = signal(String::new());
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if crate::offline::compare_choice::start() {
-            set_note.set("Pilihan perbandingan Anda diingat di perangkat ini.".to_owned());
-        }
-    });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = set_note;
-    view! { <p class="hint remembered-choice" aria-live="polite">{note}</p> }
-}
-
-#[component]
-fn TrainingItem(
-    training: TrainingSummary,
-    /// Set when the visitor is a participant who can buy.
-    page_key: Option<uuid::Uuid>,
-) -> impl IntoView {
-    let rating = match training.rating_mean() {
-        Some(mean) => format!("Rating {mean} dari 5 ({} ulasan)", training.rating_count()),
-        None => "Belum ada ulasan".to_owned(),
-    };
-    let overpriced = training.overpriced().then(|| {
-        view! {
-            <li class="flag">{format!(
-                "Harga jauh di atas median kategorinya ({})",
-                training.category_median_price
-            )}</li>
-        }
-    });
-    let conflict = training.conflict_of_interest.then(|| {
-        view! { <li class="flag">"Lembaga pelatihan dimiliki platform penjualnya (konflik kepentingan)"</li> }
-    });
-    let heading_id = format!("pelatihan-{}", training.id);
-    let labelled_by = heading_id.clone();
-    view! {
-        <article class="training" aria-labelledby=labelled_by>
-            <h2 id=heading_id>{training.title.clone()}</h2>
-            <p class="meta">{format!("{} · {} · {} · No. {}", training.provider, training.platform, training.category.label(), training.id)}</p>
-            <dl class="facts">
-                <div><dt>"Harga"</dt><dd>{training.price.to_string()}</dd></div>
-                <div><dt>"Durasi"</dt><dd>{format!("{} jam", training.hours)}</dd></div>
-                <div><dt>"Per jam"</dt><dd>{training.price_per_hour().to_string()}</dd></div>
-                <div><dt>"Cara"</dt><dd>{training.mode.label()}</dd></div>
-                <div><dt>"Tingkat"</dt><dd>{training.level.label()}</dd></div>
-            </dl>
-            <p class="rating">{rating}</p>
-            <ul class="flags">{overpriced}{conflict}</ul>
-            <label class="checkbox compare-choice">
-                <input type="checkbox" name="pilih" value=training.id.to_string() form="banding"/>
-                " Bandingkan"
-            </label>
-            {page_key.map(|key| view! {
-                <crate::cards::BuyForm training_id=training.id price=training.price purchase_key=crate::cards::purchase_key(key, training.id)/>
-            })}
-        </article>
     }
 }
 

@@ -31,6 +31,52 @@ pub async fn search(
          join medians m on m.category_code = t.category_code
          where t.hidden_at is null",
     );
+    push_conditions(&mut sql, query, balance);
+    sql.push(" order by ");
+    match (query.sort, &query.words) {
+        (SortOrder::Relevance, Some(words)) => {
+            sql.push("ts_rank(t.search, websearch_to_tsquery('indonesian', ")
+                .push_bind(words.clone())
+                .push(")) + word_similarity(")
+                .push_bind(words.clone())
+                .push(", t.title) desc, t.purchases desc");
+        }
+        (SortOrder::Relevance | SortOrder::Popularity, _) => {
+            sql.push("t.purchases desc");
+        }
+        (SortOrder::PriceLowFirst, _) => {
+            sql.push("t.price");
+        }
+        (SortOrder::PricePerHourLowFirst, _) => {
+            sql.push("t.price::numeric / t.hours");
+        }
+        (SortOrder::RatingHighFirst, _) => {
+            sql.push("rating_mean(t.rating_counts) desc nulls last, t.purchases desc");
+        }
+    }
+    sql.push(", t.id limit ")
+        .push_bind(PAGE_SIZE)
+        .push(" offset ")
+        .push_bind((query.page - 1) * PAGE_SIZE);
+
+    let rows = sql.build().fetch_all(pool).await?;
+    let total = match rows.first() {
+        Some(row) => row.try_get::<i64, _>("total")?,
+        // Past the last page the window count has no row to ride on: count on its own.
+        None if query.page > 1 => {
+            let mut count: QueryBuilder<Postgres> =
+                QueryBuilder::new("select count(*) from trainings t where t.hidden_at is null");
+            push_conditions(&mut count, query, balance);
+            count.build_query_scalar::<i64>().fetch_one(pool).await?
+        }
+        None => 0,
+    };
+    let trainings = rows.iter().map(summary_of).collect::<Result<Vec<_>, AppError>>()?;
+    Ok((trainings, total))
+}
+
+/// The search's conditions on `trainings t`, after a `where`.
+fn push_conditions(sql: &mut QueryBuilder<'_, Postgres>, query: &CatalogueQuery, balance: Option<Rupiah>) {
     if let Some(words) = &query.words {
         sql.push(" and (t.search @@ websearch_to_tsquery('indonesian', ")
             .push_bind(words.clone())
@@ -63,37 +109,6 @@ pub async fn search(
     if let Some(rating) = query.min_rating {
         sql.push(" and rating_mean(t.rating_counts) >= ").push_bind(rating);
     }
-    sql.push(" order by ");
-    match (query.sort, &query.words) {
-        (SortOrder::Relevance, Some(words)) => {
-            sql.push("ts_rank(t.search, websearch_to_tsquery('indonesian', ")
-                .push_bind(words.clone())
-                .push(")) + word_similarity(")
-                .push_bind(words.clone())
-                .push(", t.title) desc, t.purchases desc");
-        }
-        (SortOrder::Relevance | SortOrder::Popularity, _) => {
-            sql.push("t.purchases desc");
-        }
-        (SortOrder::PriceLowFirst, _) => {
-            sql.push("t.price");
-        }
-        (SortOrder::PricePerHourLowFirst, _) => {
-            sql.push("t.price::numeric / t.hours");
-        }
-        (SortOrder::RatingHighFirst, _) => {
-            sql.push("rating_mean(t.rating_counts) desc nulls last, t.purchases desc");
-        }
-    }
-    sql.push(", t.id limit ")
-        .push_bind(PAGE_SIZE)
-        .push(" offset ")
-        .push_bind((query.page - 1) * PAGE_SIZE);
-
-    let rows = sql.build().fetch_all(pool).await?;
-    let total = rows.first().map_or(Ok(0), |row| row.try_get::<i64, _>("total"))?;
-    let trainings = rows.iter().map(summary_of).collect::<Result<Vec<_>, AppError>>()?;
-    Ok((trainings, total))
 }
 
 /// The columns `summary_of` reads, for a query over `trainings t`.
@@ -169,4 +184,16 @@ pub async fn all_visible(pool: &PgPool) -> Result<Vec<TrainingSummary>, AppError
     );
     let rows = sqlx::query(&sql).fetch_all(pool).await?;
     rows.iter().map(summary_of).collect()
+}
+
+/// The interests an applicant gave at signup (none when they have not signed up yet).
+pub async fn interests_of(pool: &PgPool, account_id: uuid::Uuid) -> Result<Vec<TrainingCategory>, AppError> {
+    let codes = sqlx::query_scalar!("select interests from applicants where account_id = $1", account_id)
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or_default();
+    Ok(codes
+        .iter()
+        .filter_map(|code| TrainingCategory::parse(code).ok())
+        .collect())
 }

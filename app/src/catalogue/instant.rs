@@ -1,0 +1,386 @@
+//! The catalogue's filters, results and comparison as one island. The server renders it as
+//! plain HTML that works without JavaScript (a GET form, links, a comparison form). With WASM
+//! the island fetches the catalogue document once and from then on filters, sorts, pages and
+//! compares in the page, with no round trip per keystroke, and keeps doing so without a
+//! connection. Lazy: its code is a module of its own, fetched only by the catalogue page.
+
+use leptos::{html, prelude::*};
+
+use super::{
+    compare::{compare_url, ComparisonTable, COMPARE_PATH, MAX_COMPARED},
+    local::LocalCatalogue,
+    query::PAGE_SIZE,
+    CatalogueQuery, CatalogueResults, RawCatalogueQuery, SortOrder, TrainingMode, TrainingSummary, CATALOGUE_PATH,
+};
+use crate::{
+    domain::{FieldErrors, TrainingCategory},
+    forms::{ErrorSummary, FieldError, FormState},
+};
+
+/// What the list shows: the search, its page of trainings, and how many match in all.
+type Shown = (CatalogueQuery, Vec<TrainingSummary>, i64);
+
+#[island(lazy)]
+pub fn InstantCatalogue(results: CatalogueResults, raw: RawCatalogueQuery) -> impl IntoView {
+    let CatalogueResults {
+        query,
+        errors,
+        trainings,
+        total,
+        platforms,
+        balance,
+        page_key,
+        interests,
+    } = results;
+    let form = FormState::new(errors);
+    let filters = NodeRef::<html::Form>::new();
+    let result_count = NodeRef::<html::P>::new();
+    // The catalogue document, once it has arrived.
+    let local: RwSignal<Option<LocalCatalogue>> = RwSignal::new(None);
+    // The first change after the document arrived hands the list to the browser; until then it
+    // shows the server's page (whose word search, with stemming, can differ a little).
+    let instant = RwSignal::new(false);
+    let typed = RwSignal::new(raw.clone());
+    let chosen = RwSignal::new(Vec::<i32>::new());
+    let server_page: StoredValue<Shown> = StoredValue::new((query.clone(), trainings, total));
+    let shown = Memo::new(move |_| {
+        if instant.get() {
+            let (query, _) = CatalogueQuery::parse(&typed.get());
+            let found = local.with(|l| l.as_ref().map(|l| l.search(&query, balance)));
+            if let Some((trainings, total)) = found {
+                return (query, trainings, total);
+            }
+        }
+        server_page.get_value()
+    });
+    let ready = move || local.with(Option::is_some);
+
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        chosen.set(crate::offline::compare_choice::remembered());
+        leptos::task::spawn_local(async move {
+            if let Some(document) = browser::load_document().await {
+                local.set(Some(LocalCatalogue::new(document)));
+            }
+        });
+    });
+
+    // Shows the search in the URL too, so it can still be bookmarked and shared.
+    let show = move |raw: RawCatalogueQuery| {
+        typed.set(raw);
+        instant.set(true);
+        #[cfg(feature = "hydrate")]
+        browser::replace_url(&shown.get_untracked().0.url(None));
+    };
+    // Reads the form after every change: errors beside the fields, results in the list.
+    let refresh = move || {
+        #[cfg(feature = "hydrate")]
+        if let Some(raw) = filters.get_untracked().map(|f| browser::read_filters(&f)) {
+            let (_, errors) = CatalogueQuery::parse(&raw);
+            form.errors.set(errors);
+            if ready() {
+                show(raw);
+            }
+        }
+    };
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        if !ready() {
+            return; // The server searches.
+        }
+        event.prevent_default();
+        refresh();
+        let errors = form.errors.get_untracked();
+        if errors.is_empty() {
+            focus(result_count);
+        } else {
+            form.show(errors);
+        }
+    };
+    let go_to_page = move |event: leptos::ev::MouseEvent, page: i64| {
+        if !ready() {
+            return; // A plain link to the server's page.
+        }
+        event.prevent_default();
+        let mut raw = typed.get_untracked();
+        raw.hal = Some(page.to_string());
+        show(raw);
+        focus(result_count);
+    };
+
+    let typed_value = |value: &Option<String>| value.clone().unwrap_or_default();
+    let selected_category = query.category;
+    let selected_platform = query.platform.clone();
+    let selected_mode = query.mode;
+    let selected_rating = query.min_rating;
+    let selected_sort = query.sort;
+    view! {
+        <ErrorSummary state=form/>
+        <form method="get" action=CATALOGUE_PATH class="filters catalogue-filters" role="search"
+            aria-label="Cari dan saring pelatihan" node_ref=filters
+            on:input=move |_| refresh() on:change=move |_| refresh() on:submit=on_submit>
+            <div class="field">
+                <label for="q">"Cari pelatihan"</label>
+                <input id="q" name="q" type="search" value=typed_value(&raw.q) maxlength="100" placeholder="contoh: barista, excel, jualan online"/>
+            </div>
+            <div class="field">
+                <label for="kategori">"Kategori"</label>
+                <select id="kategori" name="kategori" aria-describedby=described_by("kategori", form.errors)>
+                    <option value="">"Semua kategori"</option>
+                    {TrainingCategory::ALL.iter().map(|c| view! {
+                        <option value=c.code() selected=selected_category == Some(*c)>{c.label()}</option>
+                    }).collect_view()}
+                </select>
+                <FieldError id="kategori" errors=form.errors/>
+            </div>
+            <div class="field">
+                <label for="platform">"Platform"</label>
+                <select id="platform" name="platform">
+                    <option value="">"Semua platform"</option>
+                    {platforms.into_iter().map(|(code, name)| {
+                        let selected = selected_platform.as_deref() == Some(code.as_str());
+                        view! { <option value=code selected=selected>{name}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <NumberFilter name="harga_maks" label="Harga paling tinggi (Rp)" typed=typed_value(&raw.harga_maks) errors=form.errors/>
+            {balance.map(|balance| view! {
+                <label class="checkbox">
+                    <input type="checkbox" name="dalam_saldo" value="1" checked=query.within_balance/>
+                    {format!(" Sampai sisa saldo saya ({balance})")}
+                </label>
+            })}
+            <NumberFilter name="jam_min" label="Jam pelatihan paling singkat" typed=typed_value(&raw.jam_min) errors=form.errors/>
+            <NumberFilter name="jam_maks" label="Jam pelatihan paling lama" typed=typed_value(&raw.jam_maks) errors=form.errors/>
+            <div class="field">
+                <label for="cara">"Cara belajar"</label>
+                <select id="cara" name="cara">
+                    <option value="">"Semua cara"</option>
+                    {TrainingMode::ALL.iter().map(|m| view! {
+                        <option value=m.code() selected=selected_mode == Some(*m)>{m.label()}</option>
+                    }).collect_view()}
+                </select>
+                <FieldError id="cara" errors=form.errors/>
+            </div>
+            <div class="field">
+                <label for="rating_min">"Rating paling rendah"</label>
+                <select id="rating_min" name="rating_min">
+                    <option value="">"Semua rating"</option>
+                    {(1..=5i16).rev().map(|r| view! {
+                        <option value=r.to_string() selected=selected_rating == Some(r)>{format!("{r} bintang ke atas")}</option>
+                    }).collect_view()}
+                </select>
+                <FieldError id="rating_min" errors=form.errors/>
+            </div>
+            <div class="field">
+                <label for="urut">"Urutkan"</label>
+                <select id="urut" name="urut">
+                    {SortOrder::ALL.iter().map(|s| view! {
+                        <option value=s.code() selected=selected_sort == *s>{s.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="button">"Terapkan"</button>
+                <a href=CATALOGUE_PATH>"Hapus semua filter"</a>
+            </div>
+            <p class="hint instant-status" aria-live="polite">
+                {move || local.with(|l| l.as_ref().map(|l| format!(
+                    "Saringan langsung: hasil berubah saat Anda memilih, tanpa memuat ulang ({} pelatihan tersimpan di perangkat ini).",
+                    l.len()
+                )))}
+            </p>
+        </form>
+        <p class="result-count" role="status" tabindex="-1" node_ref=result_count>
+            {move || format!("{} pelatihan ditemukan", shown.with(|s| s.2))}
+        </p>
+        <form id="banding" method="get" action=COMPARE_PATH class="compare-form">
+            // Trainings chosen on other pages of results travel with the form.
+            {move || {
+                let on_page: Vec<i32> = shown.with(|s| s.1.iter().map(|t| t.id).collect());
+                chosen.get().into_iter().filter(|id| !on_page.contains(id)).map(|id| view! {
+                    <input type="hidden" name="pilih" value=id.to_string()/>
+                }).collect_view()
+            }}
+            <button type="submit" class="button button-secondary">"Bandingkan yang dipilih"</button>
+            <span class="hint" aria-live="polite">{move || match chosen.with(Vec::len) {
+                0 => " Centang 2 sampai 4 pelatihan.".to_owned(),
+                n => format!(" {n} pelatihan dipilih (paling banyak {MAX_COMPARED})."),
+            }}</span>
+        </form>
+        {move || {
+            let ids = chosen.get();
+            let comparison = local.with(|l| {
+                l.as_ref()
+                    .filter(|_| !ids.is_empty())
+                    .map(|l| l.compare(&ids, interests.as_deref(), balance))
+            })?;
+            Some(view! {
+                <section class="in-page-comparison" aria-labelledby="banding-di-halaman">
+                    <h2 id="banding-di-halaman">{format!("Perbandingan ({} pelatihan)", comparison.trainings.len())}</h2>
+                    <ComparisonTable comparison/>
+                    <p><a href=compare_url(&ids)>"Buka perbandingan lengkap, dengan yang dipelajari di tiap pelatihan"</a></p>
+                </section>
+            })
+        }}
+        <ol class="training-list">
+            <For each=move || shown.get().1 key=|training| training.id let:training>
+                <li><TrainingItem training page_key=balance.map(|_| page_key) chosen/></li>
+            </For>
+        </ol>
+        {move || {
+            let (query, _, total) = shown.get();
+            let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+            (pages > 1).then(|| {
+                let page = query.page;
+                let previous = (page > 1).then(|| (query.url(Some(page - 1)), page - 1));
+                let next = (page < pages).then(|| (query.url(Some(page + 1)), page + 1));
+                view! {
+                    <nav class="pagination" aria-label="Halaman hasil">
+                        {previous.map(|(href, to)| view! { <a href=href rel="prev" on:click=move |e| go_to_page(e, to)>"‹ Sebelumnya"</a> })}
+                        <span>{format!(" Halaman {page} dari {pages} ")}</span>
+                        {next.map(|(href, to)| view! { <a href=href rel="next" on:click=move |e| go_to_page(e, to)>"Berikutnya ›"</a> })}
+                    </nav>
+                }
+            })
+        }}
+    }
+}
+
+fn described_by(field: &'static str, errors: RwSignal<FieldErrors>) -> impl Fn() -> Option<String> {
+    move || errors.with(|e| e.get(field).map(|_| format!("{field}-error")))
+}
+
+fn focus(target: NodeRef<html::P>) {
+    if let Some(element) = target.get_untracked() {
+        let _ = element.focus();
+    }
+}
+
+/// A number typed into the filter form, with its error beside it.
+#[component]
+fn NumberFilter(
+    name: &'static str,
+    label: &'static str,
+    typed: String,
+    errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
+    let invalid = move || errors.with(|e| e.get(name).is_some());
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <input id=name name=name inputmode="numeric" value=typed
+                aria-describedby=described_by(name, errors) aria-invalid=move || invalid().then_some("true")/>
+            <FieldError id=name errors/>
+        </div>
+    }
+}
+
+#[component]
+fn TrainingItem(
+    training: TrainingSummary,
+    /// Set when the visitor is a participant who can buy.
+    page_key: Option<uuid::Uuid>,
+    /// The trainings ticked for comparison.
+    chosen: RwSignal<Vec<i32>>,
+) -> impl IntoView {
+    let id = training.id;
+    let rating = match training.rating_mean() {
+        Some(mean) => format!("Rating {mean} dari 5 ({} ulasan)", training.rating_count()),
+        None => "Belum ada ulasan".to_owned(),
+    };
+    let overpriced = training.overpriced().then(|| {
+        view! {
+            <li class="flag">{format!(
+                "Harga jauh di atas median kategorinya ({})",
+                training.category_median_price
+            )}</li>
+        }
+    });
+    let conflict = training.conflict_of_interest.then(|| {
+        view! { <li class="flag">"Lembaga pelatihan dimiliki platform penjualnya (konflik kepentingan)"</li> }
+    });
+    let heading_id = format!("pelatihan-{id}");
+    let labelled_by = heading_id.clone();
+    let choose = move |event: leptos::ev::Event| {
+        let ticked = event_target_checked(&event);
+        chosen.update(|ids| {
+            ids.retain(|other| *other != id);
+            if ticked {
+                ids.push(id);
+            }
+            // The oldest choice gives way beyond four.
+            while ids.len() > MAX_COMPARED {
+                ids.remove(0);
+            }
+        });
+        #[cfg(feature = "hydrate")]
+        crate::offline::compare_choice::remember(&chosen.get_untracked());
+    };
+    view! {
+        <article class="training" aria-labelledby=labelled_by>
+            <h2 id=heading_id>{training.title.clone()}</h2>
+            <p class="meta">{format!("{} · {} · {} · No. {id}", training.provider, training.platform, training.category.label())}</p>
+            <dl class="facts">
+                <div><dt>"Harga"</dt><dd>{training.price.to_string()}</dd></div>
+                <div><dt>"Durasi"</dt><dd>{format!("{} jam", training.hours)}</dd></div>
+                <div><dt>"Per jam"</dt><dd>{training.price_per_hour().to_string()}</dd></div>
+                <div><dt>"Cara"</dt><dd>{training.mode.label()}</dd></div>
+                <div><dt>"Tingkat"</dt><dd>{training.level.label()}</dd></div>
+            </dl>
+            <p class="rating">{rating}</p>
+            <ul class="flags">{overpriced}{conflict}</ul>
+            <label class="checkbox compare-choice">
+                <input type="checkbox" name="pilih" value=id.to_string() form="banding"
+                    prop:checked=move || chosen.with(|ids| ids.contains(&id)) on:change=choose/>
+                " Bandingkan"
+            </label>
+            {page_key.map(|key| view! {
+                <crate::cards::BuyForm training_id=id price=training.price purchase_key=crate::cards::purchase_key(key, id)/>
+            })}
+        </article>
+    }
+}
+
+/// What only the browser does: read the form, rewrite the URL, fetch the document.
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::super::document::{CatalogueDocument, DOCUMENT_PATH};
+    use super::RawCatalogueQuery;
+
+    pub fn read_filters(form: &web_sys::HtmlFormElement) -> RawCatalogueQuery {
+        let Ok(data) = web_sys::FormData::new_with_form(form) else {
+            return RawCatalogueQuery::default();
+        };
+        let get = |name: &str| data.get(name).as_string().filter(|v| !v.is_empty());
+        RawCatalogueQuery {
+            q: get("q"),
+            kategori: get("kategori"),
+            platform: get("platform"),
+            harga_maks: get("harga_maks"),
+            dalam_saldo: get("dalam_saldo"),
+            jam_min: get("jam_min"),
+            jam_maks: get("jam_maks"),
+            cara: get("cara"),
+            rating_min: get("rating_min"),
+            urut: get("urut"),
+            hal: None,
+        }
+    }
+
+    pub fn replace_url(url: &str) {
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url));
+        }
+    }
+
+    /// The catalogue document, through the browser's HTTP cache (which revalidates it by its
+    /// ETag) and, without a connection, the service worker's last copy. `None` when neither has
+    /// it: the page then keeps working through the server.
+    pub async fn load_document() -> Option<CatalogueDocument> {
+        let response = gloo_net::http::Request::get(DOCUMENT_PATH).send().await.ok()?;
+        if !response.ok() {
+            return None;
+        }
+        response.json::<CatalogueDocument>().await.ok()
+    }
+}
