@@ -3,9 +3,9 @@
 #![cfg(feature = "ssr")]
 
 use app::catalogue::{
-    import::{hide, import, parse_file, CSV_HEADER},
+    import::{hide, import, parse_file},
     search::search,
-    CatalogueQuery, RawCatalogueQuery, SortOrder, TrainingMode,
+    CatalogueQuery, RawCatalogueQuery, SortOrder, TrainingMode, CSV_HEADER,
 };
 use app::domain::{Rupiah, TrainingCategory};
 use chrono::{TimeZone, Utc};
@@ -37,7 +37,7 @@ const EXCEL: &str = "ADM-1,Microsoft Excel untuk Kerja,Rumus dan tabel pivot.,ad
 async fn load(pool: &PgPool, platform: &str, rows: &[&str]) -> app::catalogue::import::ImportReport {
     let (trainings, rejected) = parse_file(&csv(rows)).unwrap();
     assert!(rejected.is_empty(), "{rejected:?}");
-    import(pool, platform, &trainings, now()).await.unwrap()
+    import(pool, platform, &trainings, &[], "cli:uji", now()).await.unwrap()
 }
 
 fn query(pairs: &[(&str, &str)]) -> CatalogueQuery {
@@ -77,10 +77,14 @@ async fn an_import_adds_good_rows_reports_bad_ones_and_a_second_run_changes_noth
     assert_eq!(lines, vec![3, 5, 6], "{rejected:?}");
     assert!(rejected[0].reason.contains("judul"));
     assert!(rejected[2].reason.contains("BRS-1"));
-    let report = import(&pool, "pintaria", &trainings, now()).await.unwrap();
+    let report = import(&pool, "pintaria", &trainings, &[], "cli:uji", now())
+        .await
+        .unwrap();
     assert_eq!((report.added, report.updated, report.unchanged), (2, 0, 0));
 
-    let again = import(&pool, "pintaria", &trainings, now()).await.unwrap();
+    let again = import(&pool, "pintaria", &trainings, &[], "cli:uji", now())
+        .await
+        .unwrap();
     assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 2));
 
     // A new price is an update of the same training, matched by the platform's course id.
@@ -108,8 +112,16 @@ async fn json_imports_like_csv_and_an_unknown_platform_is_refused(pool: PgPool) 
     assert_eq!(trainings.len(), 1);
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].row, 2);
-    assert_eq!(import(&pool, "tokopedia", &trainings, now()).await.unwrap().added, 1);
-    assert!(import(&pool, "tidak-ada", &trainings, now()).await.is_err());
+    assert_eq!(
+        import(&pool, "tokopedia", &trainings, &[], "cli:uji", now())
+            .await
+            .unwrap()
+            .added,
+        1
+    );
+    assert!(import(&pool, "tidak-ada", &trainings, &[], "cli:uji", now())
+        .await
+        .is_err());
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -345,18 +345,9 @@ pub async fn catalogue(pool: &sqlx::PgPool, command: CatalogueCommand) -> Result
         CatalogueCommand::Import { platform, file } => {
             let text = std::fs::read_to_string(&file)?;
             let (trainings, rejected) = import::parse_file(&text)?;
-            let report = import::import(pool, &platform, &trainings, Utc::now())
+            let report = import::import(pool, &platform, &trainings, &rejected, &actor(), Utc::now())
                 .await
                 .map_err(|e| format!("platform {platform}: {e}"))?;
-            app::audit::record(
-                pool,
-                &actor(),
-                "katalog.impor",
-                &format!("platform:{platform}"),
-                None,
-                Some(serde_json::json!({ "ditambah": report.added, "diubah": report.updated, "ditolak": rejected.len() })),
-            )
-            .await?;
             println!(
                 "{} added, {} updated, {} unchanged, {} rejected",
                 report.added,

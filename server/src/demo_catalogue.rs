@@ -477,7 +477,9 @@ pub async fn load(pool: &PgPool, seed: u64, now: DateTime<Utc>) -> Result<u64, B
             .map(NewTraining::parse)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|reason| format!("demo catalogue: {reason}"))?;
-        added += import::import(pool, platform, &trainings, now).await?.added;
+        added += import::import(pool, platform, &trainings, &[], "system:demo", now)
+            .await?
+            .added;
     }
     for (provider, platform) in PLATFORM_OWNED_PROVIDERS {
         sqlx::query!(

@@ -365,3 +365,82 @@ async fn a_program_admin_hides_a_training_with_a_reason_from_the_console(pool: P
     let mut anyone = visitor.another();
     assert!(anyone.get("/pelatihan").await.body.contains("899 pelatihan ditemukan"));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_program_admin_imports_a_platforms_file_from_the_console_once(pool: PgPool) {
+    let visitor = Browser::new(pool.clone(), wednesday_morning());
+    let mut admin = program_admin(&visitor).await;
+    let file = format!(
+        "{}\n\
+         KOPI-1,Barista Pemula,Menyeduh kopi dari nol.,barista,Akademi Kopi,Rp350.000,12,video-mandiri,pemula,Espresso|Manual brew\n\
+         KOPI-2,Latte Art,Menggambar di atas susu.,barista,Akademi Kopi,400000,8,campuran,menengah,Latte art\n\
+         KOPI-3,Sulap Kopi,Tanpa harga.,barista,Akademi Kopi,gratis,8,campuran,menengah,Sulap\n",
+        app::catalogue::CSV_HEADER
+    );
+    let imported = upload(&mut admin, "pintaria", &file).await;
+    assert_eq!(imported.location(), Some("/operator/katalog"), "{}", imported.body);
+    let page = admin.get("/operator/katalog").await;
+    assert!(
+        page.body
+            .contains("Impor Pintaria: 2 pelatihan baru, 0 diperbarui, 0 tidak berubah, 1 baris ditolak."),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("baris 4: harga"),
+        "the rejected row, by its line: {}",
+        page.body
+    );
+    assert_eq!(
+        count(&pool, "select count(*) from trainings where platform_code = 'pintaria'").await,
+        2
+    );
+
+    // The same file again changes nothing; the report says so.
+    upload(&mut admin, "pintaria", &file).await;
+    let page = admin.get("/operator/katalog").await;
+    assert!(
+        page.body.contains("0 pelatihan baru, 0 diperbarui, 2 tidak berubah"),
+        "{}",
+        page.body
+    );
+    assert_eq!(count(&pool, "select count(*) from trainings").await, 2);
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from audit_log where action = 'katalog.impor' and actor like 'operator:%'"
+        )
+        .await,
+        2
+    );
+
+    // No platform, or a file that is not a platform's: refused beside the field, nothing written.
+    let refused = upload(&mut admin, "", &file).await;
+    assert_eq!(refused.location(), Some("/operator/katalog"));
+    let page = admin.get("/operator/katalog").await;
+    assert!(page.body.contains("id=\"platform-error\""), "{}", page.body);
+    upload(&mut admin, "pintaria", "nama,umur\nRina,30\n").await;
+    let page = admin.get("/operator/katalog").await;
+    assert!(page.body.contains("id=\"file-error\""), "{}", page.body);
+    assert!(page.body.contains("baris pertama CSV harus"), "{}", page.body);
+    assert!(
+        page.body.contains("<option value=\"pintaria\" selected"),
+        "the platform chosen stays chosen"
+    );
+
+    // Applicants and other operators cannot import.
+    let mut stranger = visitor.another();
+    let refused = upload(&mut stranger, "pintaria", &file).await;
+    assert_ne!(refused.location(), Some("/operator/katalog"));
+    assert_eq!(count(&pool, "select count(*) from trainings").await, 2);
+}
+
+/// The console's import form, sent with a file as a browser does without JavaScript.
+async fn upload(browser: &mut Browser, platform: &str, file: &str) -> Response {
+    browser
+        .post_multipart(
+            "/api/import-trainings",
+            &[("platform", None, platform), ("file", Some("pelatihan.csv"), file)],
+        )
+        .await
+}

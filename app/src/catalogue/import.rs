@@ -6,11 +6,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::{NewTraining, TrainingRecord};
+use super::{NewTraining, TrainingRecord, CSV_HEADER};
 use crate::{audit, error::AppError};
-
-/// The CSV columns, in this order, with this header line. `outcomes` are separated by `|`.
-pub const CSV_HEADER: &str = "course_id,title,description,category,provider,price,hours,mode,level,outcomes";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RejectedRow {
@@ -119,10 +116,15 @@ pub fn parse_file(text: &str) -> Result<(Vec<NewTraining>, Vec<RejectedRow>), St
 
 /// Adds or updates a platform's trainings (matched by the platform's course id) in one
 /// transaction. A training whose fields did not change is left alone; hidden ones stay hidden.
+/// Writes a platform's parsed trainings (added, or updated where they changed) and records the
+/// import in the audit log, in one transaction. `rejected` are the rows that did not parse: they
+/// are reported and audited with the rest.
 pub async fn import(
     pool: &PgPool,
     platform: &str,
     trainings: &[NewTraining],
+    rejected: &[RejectedRow],
+    actor: &str,
     now: DateTime<Utc>,
 ) -> Result<ImportReport, AppError> {
     let known = sqlx::query_scalar!("select exists (select 1 from platforms where code = $1)", platform)
@@ -186,15 +188,29 @@ pub async fn import(
     )
     .fetch_all(&mut *tx)
     .await?;
-    tx.commit().await?;
     let added = written.iter().filter(|added| **added).count() as u64;
-    let updated = written.len() as u64 - added;
-    Ok(ImportReport {
+    let report = ImportReport {
         added,
-        updated,
+        updated: written.len() as u64 - added,
         unchanged: trainings.len() as u64 - written.len() as u64,
-        rejected: Vec::new(),
-    })
+        rejected: rejected.to_vec(),
+    };
+    audit::record(
+        &mut *tx,
+        actor,
+        "katalog.impor",
+        &format!("platform:{platform}"),
+        None,
+        Some(serde_json::json!({
+            "ditambah": report.added,
+            "diubah": report.updated,
+            "tetap": report.unchanged,
+            "ditolak": rejected.len(),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(report)
 }
 
 /// Hides a training from the catalogue (it can no longer be bought), with the operator's reason,

@@ -26,6 +26,10 @@ pub use query::{CatalogueQuery, RawCatalogueQuery, SortOrder};
 
 pub const CATALOGUE_PATH: &str = "/pelatihan";
 
+/// A platform's CSV file: these columns, in this order, with this header line. `outcomes` are
+/// separated by `|`. (JSON: a list of objects with the same names; `outcomes` a list.)
+pub const CSV_HEADER: &str = "course_id,title,description,category,provider,price,hours,mode,level,outcomes";
+
 /// A price at least this many times its category's median is flagged: the real program had no
 /// price standard, and trainings were sold far above what they cost elsewhere.
 pub const OVERPRICED_FACTOR: i64 = 2;

@@ -1,6 +1,7 @@
-//! The catalogue in the operators' console: hide a training (with a reason, audited; it can no
-//! longer be bought) and see what is hidden and why. Program admins only. Imports run on the
-//! command line (`prakerja catalogue import`), where a platform's whole file fits.
+//! The catalogue in the operators' console: import a platform's trainings from its CSV or JSON
+//! file (idempotent by the platform's course id; rejected rows reported by line), hide a training
+//! (with a reason; it can no longer be bought), and see what is hidden and why. Program admins
+//! only; every change is audited. The command line does the same (`prakerja catalogue …`).
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
@@ -16,6 +17,13 @@ use crate::{
 pub const CATALOGUE_CONSOLE_PATH: &str = "/operator/katalog";
 #[cfg(feature = "ssr")]
 const HIDE_FORM: &str = "catalogue-hide";
+#[cfg(feature = "ssr")]
+const IMPORT_FORM: &str = "catalogue-import";
+/// A platform's file, at most. (About 900 trainings take 1 MB.)
+pub const IMPORT_MAX_BYTES: usize = 8 * 1024 * 1024;
+/// Rejected rows listed on the page after an import (the count covers them all).
+#[cfg(feature = "ssr")]
+const REJECTED_SHOWN: usize = 100;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HiddenTraining {
@@ -29,13 +37,17 @@ pub struct HiddenTraining {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CatalogueConsole {
     pub operator: OperatorIdentity,
-    /// (platform, trainings shown, trainings hidden)
-    pub platforms: Vec<(String, i64, i64)>,
+    /// (code, name, trainings shown, trainings hidden)
+    pub platforms: Vec<(String, String, i64, i64)>,
     pub hidden: Vec<HiddenTraining>,
     pub notice: Option<String>,
     pub errors: FieldErrors,
     pub typed_training: String,
     pub typed_reason: String,
+    /// The last import: what it did, and the rows it rejected ("baris 7: harga: …").
+    pub import_notice: Option<String>,
+    pub import_rejected: Vec<String>,
+    pub typed_platform: String,
 }
 
 #[server(prefix = "/api", endpoint = "catalogue-console")]
@@ -48,16 +60,21 @@ pub async fn load_catalogue_console() -> Result<CatalogueConsole, AppError> {
         .take_flash(&state.pool, HIDE_FORM)
         .await?
         .unwrap_or_default();
+    let imported = operator
+        .session
+        .take_flash(&state.pool, IMPORT_FORM)
+        .await?
+        .unwrap_or_default();
     let platforms = sqlx::query!(
-        r#"select p.name, count(t.id) filter (where t.hidden_at is null) as "shown!",
+        r#"select p.code, p.name, count(t.id) filter (where t.hidden_at is null) as "shown!",
                   count(t.id) filter (where t.hidden_at is not null) as "hidden!"
            from platforms p left join trainings t on t.platform_code = p.code
-           group by p.name order by p.name"#
+           group by p.code, p.name order by p.name"#
     )
     .fetch_all(&state.pool)
     .await?
     .into_iter()
-    .map(|r| (r.name, r.shown, r.hidden))
+    .map(|r| (r.code, r.name, r.shown, r.hidden))
     .collect();
     let hidden = sqlx::query!(
         r#"select t.id, t.title, p.name as platform, t.hidden_reason as "reason!", t.hidden_at as "hidden_at!"
@@ -82,8 +99,166 @@ pub async fn load_catalogue_console() -> Result<CatalogueConsole, AppError> {
         notice: flash.notice,
         typed_training: flash.values.get("training").cloned().unwrap_or_default(),
         typed_reason: flash.values.get("reason").cloned().unwrap_or_default(),
-        errors: flash.errors,
+        // Both forms' fields have their own names: one summary lists the problems of either.
+        errors: {
+            let mut errors = flash.errors;
+            for error in imported.errors.iter() {
+                errors.push(&error.field, error.message.clone());
+            }
+            errors
+        },
+        import_notice: imported.notice,
+        import_rejected: imported
+            .values
+            .get("rejected")
+            .map(|rows| rows.lines().map(str::to_owned).collect())
+            .unwrap_or_default(),
+        typed_platform: imported.values.get("platform").cloned().unwrap_or_default(),
     })
+}
+
+/// Imports a platform's file of trainings (a plain multipart form: it works without
+/// JavaScript). Rows that do not parse are skipped and listed; the rest are written at once.
+#[server(prefix = "/api", endpoint = "import-trainings", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn import_trainings(data: leptos::server_fn::codec::MultipartData) -> Result<Submitted, AppError> {
+    let state = crate::state::app_state()?;
+    let result = async {
+        // Nobody else gets as far as the file.
+        let operator = super::require_operator(&state).await?;
+        operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+        let upload = read_upload(data).await;
+        let values = crate::forms::values([("platform", upload.platform.as_str())]);
+        let refuse = |field: &str, message: &str| {
+            crate::forms::reply(
+                &state,
+                IMPORT_FORM,
+                CATALOGUE_CONSOLE_PATH,
+                Submitted::Invalid(FieldErrors::single(field, message)),
+                values.clone(),
+            )
+        };
+        let platform = sqlx::query_scalar!("select name from platforms where code = $1", upload.platform)
+            .fetch_optional(&state.pool)
+            .await?;
+        let Some(platform_name) = platform else {
+            return refuse("platform", "Pilih platform asal berkas.").await;
+        };
+        let text = match upload.file {
+            Upload::Missing => return refuse("file", "Pilih berkas CSV atau JSON dari platform.").await,
+            Upload::TooLarge => {
+                let message = format!(
+                    "Berkas lebih dari {} MB: bagi menjadi beberapa berkas.",
+                    IMPORT_MAX_BYTES / (1024 * 1024)
+                );
+                return refuse("file", &message).await;
+            }
+            Upload::Unreadable => {
+                return refuse("file", "Berkas tidak terbaca: kirim ulang berkas CSV atau JSON.").await
+            }
+            Upload::File(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => return refuse("file", "Berkas harus berupa teks UTF-8 (CSV atau JSON).").await,
+            },
+        };
+        let (trainings, rejected) = match crate::catalogue::import::parse_file(&text) {
+            Ok(parsed) => parsed,
+            Err(reason) => return refuse("file", &format!("Berkas tidak bisa dibaca: {reason}.")).await,
+        };
+        let now = state.clock.now();
+        let report = crate::catalogue::import::import(
+            &state.pool,
+            &upload.platform,
+            &trainings,
+            &rejected,
+            &operator.actor(),
+            now,
+        )
+        .await?;
+        let listed: Vec<String> = report
+            .rejected
+            .iter()
+            .take(REJECTED_SHOWN)
+            .map(|row| format!("baris {}: {}", row.row, row.reason))
+            .collect();
+        let flash = crate::auth::session::Flash {
+            form: IMPORT_FORM.to_owned(),
+            notice: Some(format!(
+                "Impor {platform_name}: {} pelatihan baru, {} diperbarui, {} tidak berubah, {} baris ditolak.",
+                report.added,
+                report.updated,
+                report.unchanged,
+                report.rejected.len()
+            )),
+            values: crate::forms::values([("rejected", listed.join("\n").as_str())]),
+            ..Default::default()
+        };
+        operator.session.set_flash(&state.pool, &flash).await?;
+        let done = Submitted::Accepted {
+            next: CATALOGUE_CONSOLE_PATH.to_owned(),
+        };
+        crate::forms::reply(&state, IMPORT_FORM, CATALOGUE_CONSOLE_PATH, done, Default::default()).await
+    }
+    .await;
+    crate::forms::answer(&state, IMPORT_FORM, CATALOGUE_CONSOLE_PATH, result).await
+}
+
+#[cfg(feature = "ssr")]
+enum Upload {
+    Missing,
+    TooLarge,
+    Unreadable,
+    File(Vec<u8>),
+}
+
+#[cfg(feature = "ssr")]
+struct ImportUpload {
+    platform: String,
+    file: Upload,
+}
+
+/// The form's two fields, reading at most `IMPORT_MAX_BYTES` of the file.
+#[cfg(feature = "ssr")]
+async fn read_upload(data: leptos::server_fn::codec::MultipartData) -> ImportUpload {
+    let mut upload = ImportUpload {
+        platform: String::new(),
+        file: Upload::Missing,
+    };
+    let Some(mut multipart) = data.into_inner() else {
+        upload.file = Upload::Unreadable;
+        return upload;
+    };
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return upload,
+            Err(_) => {
+                upload.file = Upload::Unreadable;
+                return upload;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let mut bytes = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) if bytes.len() + chunk.len() <= IMPORT_MAX_BYTES => bytes.extend_from_slice(&chunk),
+                Ok(Some(_)) => {
+                    upload.file = Upload::TooLarge;
+                    return upload;
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    upload.file = Upload::Unreadable;
+                    return upload;
+                }
+            }
+        }
+        match name.as_str() {
+            "platform" => upload.platform = String::from_utf8_lossy(&bytes).trim().to_owned(),
+            // A file input left empty still sends an empty part.
+            "file" if !bytes.is_empty() => upload.file = Upload::File(bytes),
+            _ => {}
+        }
+    }
 }
 
 /// Hides a training from the catalogue, with the reason (audited).
@@ -148,14 +323,49 @@ pub fn CatalogueConsolePage() -> impl IntoView {
         <Title text="Katalog — Konsol Prakerja"/>
         <h1>"Katalog pelatihan"</h1>
         {crate::forms::loaded(page, |console| {
-            let CatalogueConsole { operator, platforms, hidden, notice, errors, typed_training, typed_reason } = console;
+            let CatalogueConsole {
+                operator, platforms, hidden, notice, errors, typed_training, typed_reason,
+                import_notice, import_rejected, typed_platform,
+            } = console;
             let form = FormState::new(errors.clone());
             let invalid = |field: &str| errors.get(field).map(|_| "true");
+            let platform_options = platforms.iter().map(|(code, name, _, _)| {
+                let selected = *code == typed_platform;
+                view! { <option value=code.clone() selected=selected>{name.clone()}</option> }
+            }).collect_view();
             view! {
                 <ConsoleNav identity=operator/>
-                {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
                 <ErrorSummary state=form/>
+                <h2>"Impor dari platform"</h2>
+                {import_notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+                {(!import_rejected.is_empty()).then(|| view! {
+                    <section aria-labelledby="ditolak">
+                        <h3 id="ditolak">"Baris yang ditolak"</h3>
+                        <ul class="rejected-rows">{import_rejected.into_iter().map(|row| view! { <li>{row}</li> }).collect_view()}</ul>
+                    </section>
+                })}
+                <form method="post" action=ImportTrainings::url() enctype="multipart/form-data">
+                    <div class="field" class:field-invalid=errors.get("platform").is_some()>
+                        <label for="platform">"Platform"</label>
+                        <FieldError id="platform" errors=form.errors/>
+                        <select id="platform" name="platform" aria-invalid=invalid("platform")>
+                            <option value="">"Pilih platform"</option>
+                            {platform_options}
+                        </select>
+                    </div>
+                    <div class="field" class:field-invalid=errors.get("file").is_some()>
+                        <label for="file">"Berkas pelatihan (CSV atau JSON)"</label>
+                        <p class="hint" id="file-hint">
+                            {format!("CSV dengan baris pertama: {}. Hasil belajar dipisah tanda |. Atau JSON: daftar objek dengan nama kolom yang sama. Pelatihan yang sudah ada (menurut course_id platform) diperbarui, bukan digandakan.", crate::catalogue::CSV_HEADER)}
+                        </p>
+                        <FieldError id="file" errors=form.errors/>
+                        <input id="file" name="file" type="file" accept=".csv,.json,text/csv,application/json"
+                            aria-describedby="file-hint" aria-invalid=invalid("file")/>
+                    </div>
+                    <button type="submit" class="button">"Impor"</button>
+                </form>
                 <h2>"Sembunyikan pelatihan"</h2>
+                {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
                 <form method="post" action=HideTraining::url()>
                     <div class="field" class:field-invalid=errors.get("training").is_some()>
                         <label for="training">"Nomor pelatihan"</label>
@@ -174,7 +384,7 @@ pub fn CatalogueConsolePage() -> impl IntoView {
                 <div class="table-scroll" tabindex="0" role="region" aria-label="Pelatihan per platform">
                     <table class="funnel">
                         <thead><tr><th scope="col">"Platform"</th><th scope="col">"Tampil"</th><th scope="col">"Disembunyikan"</th></tr></thead>
-                        <tbody>{platforms.into_iter().map(|(name, shown, hidden)| view! {
+                        <tbody>{platforms.into_iter().map(|(_, name, shown, hidden)| view! {
                             <tr><th scope="row">{name}</th><td>{shown}</td><td>{hidden}</td></tr>
                         }).collect_view()}</tbody>
                     </table>

@@ -147,6 +147,42 @@ impl Browser {
         self.post(path, fields, "application/json").await
     }
 
+    /// A `multipart/form-data` form posted by the browser itself (a file upload, JavaScript
+    /// off). Each part: name, file name (for a file), content.
+    pub async fn post_multipart(&mut self, path: &str, parts: &[(&str, Option<&str>, &str)]) -> Response {
+        const BOUNDARY: &str = "----prakerja-uji-7MA4YWxkTrZu0gW";
+        let mut body = String::new();
+        for (name, file_name, content) in parts {
+            body.push_str(&format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\""
+            ));
+            match file_name {
+                Some(file_name) => body.push_str(&format!(
+                    "; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )),
+                None => body.push_str("\r\n\r\n"),
+            }
+            body.push_str(content);
+            body.push_str("\r\n");
+        }
+        body.push_str(&format!("--{BOUNDARY}--\r\n"));
+        self.send(
+            Request::builder()
+                .method(Method::POST)
+                .uri(path)
+                .header(header::ACCEPT, "text/html,application/xhtml+xml")
+                .header(header::ORIGIN, ORIGIN)
+                .header(header::HOST, "127.0.0.1:3000")
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                )
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
     async fn post(&mut self, path: &str, fields: &[(&str, &str)], accept: &str) -> Response {
         let body = serde_urlencoded_pairs(fields);
         self.send(
