@@ -4,7 +4,8 @@
 //! compares in the page, with no round trip per keystroke, and keeps doing so without a
 //! connection. Lazy: its code is a module of its own, fetched only by the catalogue page.
 
-use leptos::{html, prelude::*};
+use leptos::{either::Either, html, prelude::*};
+use serde::{Deserialize, Serialize};
 
 use super::{
     compare::{compare_url, ComparisonTable, COMPARE_PATH, MAX_COMPARED},
@@ -13,28 +14,82 @@ use super::{
     CatalogueQuery, CatalogueResults, RawCatalogueQuery, SortOrder, TrainingMode, TrainingSummary, CATALOGUE_PATH,
 };
 use crate::{
-    domain::{FieldErrors, TrainingCategory},
+    domain::{FieldErrors, Rupiah, TrainingCategory},
     forms::{ErrorSummary, FieldError, FormState},
 };
 
-/// What the list shows: the search, its page of trainings, and how many match in all.
+/// Everything of the server's page the island needs, without the trainings themselves: those
+/// come as the island's children, rendered on the server and never serialized into the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogueFrame {
+    pub query: CatalogueQuery,
+    pub errors: FieldErrors,
+    pub total: i64,
+    pub platforms: Vec<(String, String)>,
+    pub balance: Option<Rupiah>,
+    pub page_key: uuid::Uuid,
+    pub interests: Option<Vec<TrainingCategory>>,
+    /// The trainings on the server's page.
+    pub page_ids: Vec<i32>,
+}
+
+impl CatalogueFrame {
+    /// The frame, and the server's page of trainings to render as the island's children.
+    pub fn of(results: CatalogueResults) -> (CatalogueFrame, Vec<TrainingSummary>) {
+        let CatalogueResults {
+            query,
+            errors,
+            trainings,
+            total,
+            platforms,
+            balance,
+            page_key,
+            interests,
+        } = results;
+        let page_ids = trainings.iter().map(|t| t.id).collect();
+        let frame = CatalogueFrame {
+            query,
+            errors,
+            total,
+            platforms,
+            balance,
+            page_key,
+            interests,
+            page_ids,
+        };
+        (frame, trainings)
+    }
+}
+
+/// The server's page of trainings: plain HTML, the island's children until the first change.
+#[component]
+pub fn ServerResults(trainings: Vec<TrainingSummary>, page_key: Option<uuid::Uuid>) -> impl IntoView {
+    view! {
+        <ol class="training-list">
+            {trainings.into_iter().map(|training| view! { <li><TrainingItem training page_key chosen=None/></li> }).collect_view()}
+        </ol>
+    }
+}
+
+/// What the list shows once the browser searches: the search, its page, how many match in all.
 type Shown = (CatalogueQuery, Vec<TrainingSummary>, i64);
 
 #[island(lazy)]
-pub fn InstantCatalogue(results: CatalogueResults, raw: RawCatalogueQuery) -> impl IntoView {
-    let CatalogueResults {
+pub fn InstantCatalogue(frame: CatalogueFrame, raw: RawCatalogueQuery, children: Children) -> impl IntoView {
+    let CatalogueFrame {
         query,
         errors,
-        trainings,
         total,
         platforms,
         balance,
         page_key,
         interests,
-    } = results;
+        page_ids,
+    } = frame;
     let form = FormState::new(errors);
     let filters = NodeRef::<html::Form>::new();
     let result_count = NodeRef::<html::P>::new();
+    let server_results = NodeRef::<html::Div>::new();
     // The catalogue document, once it has arrived.
     let local: RwSignal<Option<LocalCatalogue>> = RwSignal::new(None);
     // The first change after the document arrived hands the list to the browser; until then it
@@ -42,19 +97,38 @@ pub fn InstantCatalogue(results: CatalogueResults, raw: RawCatalogueQuery) -> im
     let instant = RwSignal::new(false);
     let typed = RwSignal::new(raw.clone());
     let chosen = RwSignal::new(Vec::<i32>::new());
-    let server_page: StoredValue<Shown> = StoredValue::new((query.clone(), trainings, total));
-    let shown = Memo::new(move |_| {
-        if instant.get() {
-            let (query, _) = CatalogueQuery::parse(&typed.get());
-            let found = local.with(|l| l.as_ref().map(|l| l.search(&query, balance)));
-            if let Some((trainings, total)) = found {
-                return (query, trainings, total);
-            }
+    let server_query = StoredValue::new(query.clone());
+    // `None` while the server's page is shown.
+    let shown: Memo<Option<Shown>> = Memo::new(move |_| {
+        if !instant.get() {
+            return None;
         }
-        server_page.get_value()
+        let (query, _) = CatalogueQuery::parse(&typed.get());
+        let (trainings, total) = local.with(|l| l.as_ref().map(|l| l.search(&query, balance)))?;
+        Some((query, trainings, total))
     });
+    let shown_query = move || {
+        shown
+            .with(|s| s.as_ref().map(|s| s.0.clone()))
+            .unwrap_or_else(|| server_query.get_value())
+    };
+    let shown_total = move || shown.with(|s| s.as_ref().map(|s| s.2)).unwrap_or(total);
+    let on_page = move || -> Vec<i32> {
+        shown.with(|s| match s {
+            Some((_, trainings, _)) => trainings.iter().map(|t| t.id).collect(),
+            None => page_ids.clone(),
+        })
+    };
     let ready = move || local.with(Option::is_some);
 
+    // The server's boxes follow the choice (a remembered one, or the oldest giving way).
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let ids = chosen.get();
+        if let Some(list) = server_results.get() {
+            browser::tick_boxes(&list, &ids);
+        }
+    });
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         chosen.set(crate::offline::compare_choice::remembered());
@@ -70,7 +144,22 @@ pub fn InstantCatalogue(results: CatalogueResults, raw: RawCatalogueQuery) -> im
         typed.set(raw);
         instant.set(true);
         #[cfg(feature = "hydrate")]
-        browser::replace_url(&shown.get_untracked().0.url(None));
+        {
+            // The server's page gives way for good (its boxes would post the choice twice).
+            if let Some(list) = server_results.get_untracked() {
+                list.remove();
+            }
+            browser::replace_url(&shown_query().url(None));
+        }
+    };
+    // A box of the server's page ticked or unticked.
+    let on_server_tick = move |event: leptos::ev::Event| {
+        let input = event_target::<leptos::web_sys::HtmlInputElement>(&event);
+        if input.name() == "pilih" {
+            if let Ok(id) = input.value().parse::<i32>() {
+                choose(chosen, id, input.checked());
+            }
+        }
     };
     // Reads the form after every change: errors beside the fields, results in the list.
     let refresh = move || {
@@ -191,12 +280,12 @@ pub fn InstantCatalogue(results: CatalogueResults, raw: RawCatalogueQuery) -> im
             </p>
         </form>
         <p class="result-count" role="status" tabindex="-1" node_ref=result_count>
-            {move || format!("{} pelatihan ditemukan", shown.with(|s| s.2))}
+            {move || format!("{} pelatihan ditemukan", shown_total())}
         </p>
         <form id="banding" method="get" action=COMPARE_PATH class="compare-form">
             // Trainings chosen on other pages of results travel with the form.
             {move || {
-                let on_page: Vec<i32> = shown.with(|s| s.1.iter().map(|t| t.id).collect());
+                let on_page = on_page();
                 chosen.get().into_iter().filter(|id| !on_page.contains(id)).map(|id| view! {
                     <input type="hidden" name="pilih" value=id.to_string()/>
                 }).collect_view()
@@ -222,13 +311,16 @@ pub fn InstantCatalogue(results: CatalogueResults, raw: RawCatalogueQuery) -> im
                 </section>
             })
         }}
-        <ol class="training-list">
-            <For each=move || shown.get().1 key=|training| training.id let:training>
-                <li><TrainingItem training page_key=balance.map(|_| page_key) chosen/></li>
-            </For>
-        </ol>
+        <div class="server-results" node_ref=server_results on:change=on_server_tick>{children()}</div>
+        {move || instant.get().then(|| view! {
+            <ol class="training-list">
+                <For each=move || shown.with(|s| s.as_ref().map(|s| s.1.clone()).unwrap_or_default()) key=|training| training.id let:training>
+                    <li><TrainingItem training page_key=balance.map(|_| page_key) chosen=Some(chosen)/></li>
+                </For>
+            </ol>
+        })}
         {move || {
-            let (query, _, total) = shown.get();
+            let (query, total) = (shown_query(), shown_total());
             let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
             (pages > 1).then(|| {
                 let page = query.page;
@@ -280,8 +372,9 @@ fn TrainingItem(
     training: TrainingSummary,
     /// Set when the visitor is a participant who can buy.
     page_key: Option<uuid::Uuid>,
-    /// The trainings ticked for comparison.
-    chosen: RwSignal<Vec<i32>>,
+    /// The trainings ticked for comparison, when the island renders the list (the server's list
+    /// has plain boxes; the island follows them).
+    chosen: Option<RwSignal<Vec<i32>>>,
 ) -> impl IntoView {
     let id = training.id;
     let rating = match training.rating_mean() {
@@ -301,20 +394,13 @@ fn TrainingItem(
     });
     let heading_id = format!("pelatihan-{id}");
     let labelled_by = heading_id.clone();
-    let choose = move |event: leptos::ev::Event| {
-        let ticked = event_target_checked(&event);
-        chosen.update(|ids| {
-            ids.retain(|other| *other != id);
-            if ticked {
-                ids.push(id);
-            }
-            // The oldest choice gives way beyond four.
-            while ids.len() > MAX_COMPARED {
-                ids.remove(0);
-            }
-        });
-        #[cfg(feature = "hydrate")]
-        crate::offline::compare_choice::remember(&chosen.get_untracked());
+    let compare_box = match chosen {
+        Some(chosen) => Either::Left(view! {
+            <input type="checkbox" name="pilih" value=id.to_string() form="banding"
+                prop:checked=move || chosen.with(|ids| ids.contains(&id))
+                on:change=move |event| choose(chosen, id, event_target_checked(&event))/>
+        }),
+        None => Either::Right(view! { <input type="checkbox" name="pilih" value=id.to_string() form="banding"/> }),
     };
     view! {
         <article class="training" aria-labelledby=labelled_by>
@@ -329,16 +415,28 @@ fn TrainingItem(
             </dl>
             <p class="rating">{rating}</p>
             <ul class="flags">{overpriced}{conflict}</ul>
-            <label class="checkbox compare-choice">
-                <input type="checkbox" name="pilih" value=id.to_string() form="banding"
-                    prop:checked=move || chosen.with(|ids| ids.contains(&id)) on:change=choose/>
-                " Bandingkan"
-            </label>
+            <label class="checkbox compare-choice">{compare_box}" Bandingkan"</label>
             {page_key.map(|key| view! {
                 <crate::cards::BuyForm training_id=id price=training.price purchase_key=crate::cards::purchase_key(key, id)/>
             })}
         </article>
     }
+}
+
+/// Ticks or unticks `id` among the trainings chosen for comparison, and remembers the choice.
+fn choose(chosen: RwSignal<Vec<i32>>, id: i32, ticked: bool) {
+    chosen.update(|ids| {
+        ids.retain(|other| *other != id);
+        if ticked {
+            ids.push(id);
+        }
+        // The oldest choice gives way beyond four.
+        while ids.len() > MAX_COMPARED {
+            ids.remove(0);
+        }
+    });
+    #[cfg(feature = "hydrate")]
+    crate::offline::compare_choice::remember(&chosen.get_untracked());
 }
 
 /// What only the browser does: read the form, rewrite the URL, fetch the document.
@@ -364,6 +462,21 @@ mod browser {
             rating_min: get("rating_min"),
             urut: get("urut"),
             hal: None,
+        }
+    }
+
+    /// Ticks the boxes of the server's page that are in `ids`, unticks the others.
+    pub fn tick_boxes(list: &web_sys::HtmlDivElement, ids: &[i32]) {
+        use wasm_bindgen::JsCast;
+        let Ok(boxes) = list.query_selector_all("input[name='pilih']") else {
+            return;
+        };
+        for input in (0..boxes.length())
+            .filter_map(|i| boxes.item(i))
+            .filter_map(|node| node.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            let id = input.value().parse::<i32>().ok();
+            input.set_checked(id.is_some_and(|id| ids.contains(&id)));
         }
     }
 

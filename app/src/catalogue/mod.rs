@@ -307,7 +307,15 @@ pub fn CataloguePage() -> impl IntoView {
             {move || {
                 let raw = raw_query_from_url(&params.get_untracked());
                 results.get().map(|results| match results {
-                    Ok(results) => view! { <instant::InstantCatalogue results raw/> }.into_any(),
+                    Ok(results) => {
+                        let (frame, trainings) = instant::CatalogueFrame::of(results);
+                        let page_key = frame.balance.map(|_| frame.page_key);
+                        view! {
+                            <instant::InstantCatalogue frame raw>
+                                <instant::ServerResults trainings page_key/>
+                            </instant::InstantCatalogue>
+                        }.into_any()
+                    }
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 })
             }}
