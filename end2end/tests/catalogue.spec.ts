@@ -126,6 +126,26 @@ test.describe('catalogue', () => {
     await expect(catalogue.trainings().locator('h2')).toHaveText(shownInPage);
   });
 
+  test('a training ticked before the page\'s code arrives stays chosen', async ({ page, javaScriptEnabled }) => {
+    test.skip(!javaScriptEnabled, 'without JavaScript the box is simply part of the form');
+    // Hold back the catalogue island's module until the box is ticked.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/pkg\/.*\/split_instant_catalogue.*\.wasm$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const catalogue = new CataloguePage(new Portal(page, javaScriptEnabled));
+    await catalogue.open('/pelatihan?kategori=barista&urut=harga');
+    const first = catalogue.trainings().first();
+    const title = await first.getByRole('heading').innerText();
+    await first.getByLabel('Bandingkan').check();
+    release();
+    await catalogue.waitForInstantFiltering();
+    await expect(catalogue.inPageComparison().locator('thead th')).toHaveText([title]);
+    await expect(first.getByLabel('Bandingkan')).toBeChecked();
+  });
+
   test('comparing keeps working offline after the first load', async ({ page, context, javaScriptEnabled }) => {
     test.skip(!javaScriptEnabled, 'without JavaScript comparing is a page from the server');
     const catalogue = new CataloguePage(new Portal(page, javaScriptEnabled));

@@ -38,6 +38,13 @@ fn main() -> ExitCode {
     } else {
         site::Profile::Release
     };
+    // Before cargo looks at this workspace's sources (see `site::claim_build`).
+    if !matches!(args.first().map(String::as_str), None | Some("tools" | "database")) {
+        if let Err(error) = site::claim_build(&target_dir()) {
+            eprintln!("xtask: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
     let result = match args.first().map(String::as_str) {
         Some("run") => commands::run(profile, flag("--open-registration")),
         Some("build") => commands::build(profile).map(|_| ()),

@@ -46,6 +46,7 @@ pub fn build(profile: Profile, tools: &Tools) -> Result<Built> {
         Profile::Dev => ("dev", "debug"),
         Profile::Release => ("wasm-release", "wasm-release"),
     };
+    let wasm_out = target_dir().join("wasm32-unknown-unknown").join(wasm_dir);
     process::run(
         process::cargo(&[
             "build",
@@ -59,10 +60,7 @@ pub fn build(profile: Profile, tools: &Tools) -> Result<Built> {
         ])
         .env("SQLX_OFFLINE", "true"),
     )?;
-    let wasm = target_dir()
-        .join("wasm32-unknown-unknown")
-        .join(wasm_dir)
-        .join("frontend.wasm");
+    let wasm = wasm_out.join("frontend.wasm");
 
     // Everything of one build lives in its own directory, `pkg/<build id>/`: browsers may keep
     // these files forever, and a new build is new paths. It is staged first, because the id is
@@ -145,6 +143,26 @@ pub fn build(profile: Profile, tools: &Tools) -> Result<Built> {
         })
         .join("prakerja");
     Ok(Built { site_root, server_bin })
+}
+
+/// Which workspace last built in the target directory.
+const BUILT_FROM: &str = "prakerja-built-from.txt";
+
+/// Clones share one target directory (CARGO_TARGET_DIR, so a new clone reuses the build), and
+/// cargo keys a workspace crate's build by its path inside the workspace: a clone's build serves
+/// the others, which is right while their sources are newer than it. A file edited here shortly
+/// before another clone built would look older than that build and be missed; so when another
+/// workspace built last, this one's sources count as changed.
+pub fn claim_build(target_dir: &Path) -> Result {
+    let here = workspace_root().display().to_string();
+    let marker = target_dir.join(BUILT_FROM);
+    if fs::read_to_string(&marker).is_ok_and(|built_from| built_from != here) {
+        for dir in ["app", "frontend", "server"] {
+            touch_tree(&workspace_root().join(dir))?;
+        }
+    }
+    fs::create_dir_all(target_dir).map_err(|e| e.to_string())?;
+    fs::write(marker, here).map_err(|e| e.to_string())
 }
 
 /// Splits the code behind `#[lazy]` functions and `#[island(lazy)]` islands out of the main

@@ -97,6 +97,8 @@ pub fn InstantCatalogue(frame: CatalogueFrame, raw: RawCatalogueQuery, children:
     let instant = RwSignal::new(false);
     let typed = RwSignal::new(raw.clone());
     let chosen = RwSignal::new(Vec::<i32>::new());
+    #[cfg(feature = "hydrate")]
+    let choice_known = StoredValue::new(false);
     let server_query = StoredValue::new(query.clone());
     // `None` while the server's page is shown.
     let shown: Memo<Option<Shown>> = Memo::new(move |_| {
@@ -121,22 +123,40 @@ pub fn InstantCatalogue(frame: CatalogueFrame, raw: RawCatalogueQuery, children:
     };
     let ready = move || local.with(Option::is_some);
 
-    // The server's boxes follow the choice (a remembered one, or the oldest giving way).
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        let ids = chosen.get();
-        if let Some(list) = server_results.get() {
-            browser::tick_boxes(&list, &ids);
+        // What was remembered, and what was ticked before this code arrived.
+        let mut ids = crate::offline::compare_choice::remembered();
+        let ticked_early = server_results.get_untracked().map(|list| browser::ticked_boxes(&list));
+        for id in ticked_early.unwrap_or_default() {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
         }
-    });
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        chosen.set(crate::offline::compare_choice::remembered());
+        while ids.len() > MAX_COMPARED {
+            ids.remove(0);
+        }
+        crate::offline::compare_choice::remember(&ids);
+        choice_known.set_value(true);
+        chosen.set(ids);
         leptos::task::spawn_local(async move {
             if let Some(document) = browser::load_document().await {
                 local.set(Some(LocalCatalogue::new(document)));
             }
         });
+    });
+
+    // The server's boxes follow the choice (a remembered one, or the oldest giving way), once it
+    // is known: before, they hold what was ticked before this code arrived.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let ids = chosen.get();
+        if !choice_known.get_value() {
+            return;
+        }
+        if let Some(list) = server_results.get() {
+            browser::tick_boxes(&list, &ids);
+        }
     });
 
     // Shows the search in the URL too, so it can still be bookmarked and shared.
@@ -465,19 +485,33 @@ mod browser {
         }
     }
 
-    /// Ticks the boxes of the server's page that are in `ids`, unticks the others.
-    pub fn tick_boxes(list: &web_sys::HtmlDivElement, ids: &[i32]) {
+    /// The comparison boxes of the server's page.
+    fn boxes(list: &web_sys::HtmlDivElement) -> Vec<web_sys::HtmlInputElement> {
         use wasm_bindgen::JsCast;
         let Ok(boxes) = list.query_selector_all("input[name='pilih']") else {
-            return;
+            return Vec::new();
         };
-        for input in (0..boxes.length())
+        (0..boxes.length())
             .filter_map(|i| boxes.item(i))
             .filter_map(|node| node.dyn_into::<web_sys::HtmlInputElement>().ok())
-        {
+            .collect()
+    }
+
+    /// Ticks the boxes of the server's page that are in `ids`, unticks the others.
+    pub fn tick_boxes(list: &web_sys::HtmlDivElement, ids: &[i32]) {
+        for input in boxes(list) {
             let id = input.value().parse::<i32>().ok();
             input.set_checked(id.is_some_and(|id| ids.contains(&id)));
         }
+    }
+
+    /// The trainings whose box is ticked.
+    pub fn ticked_boxes(list: &web_sys::HtmlDivElement) -> Vec<i32> {
+        boxes(list)
+            .into_iter()
+            .filter(|input| input.checked())
+            .filter_map(|input| input.value().parse().ok())
+            .collect()
     }
 
     pub fn replace_url(url: &str) {
