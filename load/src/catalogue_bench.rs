@@ -125,6 +125,7 @@ async fn report_wasm(client: &HttpClient) -> Result<(), Error> {
     println!("\nWASM of the catalogue and in-page comparison, as served (KB):\n");
     println!("| module | raw | gzip | brotli |");
     println!("|---|---:|---:|---:|");
+    let kb = |bytes: usize| format!("{:.1}", bytes as f64 / 1024.0);
     let mut totals = [0usize; 3];
     let files = std::iter::once((main.to_owned(), "main module, every page")).chain(
         island
@@ -147,7 +148,6 @@ async fn report_wasm(client: &HttpClient) -> Result<(), Error> {
             *total += size;
         }
         let name = path.rsplit('/').next().unwrap_or(&path);
-        let kb = |bytes: usize| format!("{:.1}", bytes as f64 / 1024.0);
         println!(
             "| {name} ({role}) | {} | {} | {} |",
             kb(sizes[0]),
@@ -155,7 +155,6 @@ async fn report_wasm(client: &HttpClient) -> Result<(), Error> {
             kb(sizes[2])
         );
     }
-    let kb = |bytes: usize| format!("{:.1}", bytes as f64 / 1024.0);
     println!("| total | {} | {} | {} |", kb(totals[0]), kb(totals[1]), kb(totals[2]));
     Ok(())
 }

@@ -58,9 +58,9 @@ pub fn fit(training: &TrainingSummary, interests: &[TrainingCategory], balance: 
 
     let count = training.rating_count();
     if count >= ENOUGH_REVIEWS {
-        let total: i32 = training.rating_counts.iter().zip(1..).map(|(n, stars)| n * stars).sum();
+        let (total, count64) = (training.rating_total(), i64::from(count));
         // 1 star gives nothing, 5 stars give 15.
-        score += (15 * (total - count) / (4 * count)) as u32;
+        score += (15 * (total - count64) / (4 * count64)) as u32;
         reasons.push(format!(
             "rating {} dari {count} ulasan",
             training.rating_mean().unwrap_or_default()

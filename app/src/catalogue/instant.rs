@@ -469,20 +469,9 @@ mod browser {
         let Ok(data) = web_sys::FormData::new_with_form(form) else {
             return RawCatalogueQuery::default();
         };
-        let get = |name: &str| data.get(name).as_string().filter(|v| !v.is_empty());
-        RawCatalogueQuery {
-            q: get("q"),
-            kategori: get("kategori"),
-            platform: get("platform"),
-            harga_maks: get("harga_maks"),
-            dalam_saldo: get("dalam_saldo"),
-            jam_min: get("jam_min"),
-            jam_maks: get("jam_maks"),
-            cara: get("cara"),
-            rating_min: get("rating_min"),
-            urut: get("urut"),
-            hal: None,
-        }
+        // The form has no page: a changed search starts on its first.
+        let get = |name: &str| data.get(name).as_string().filter(|v| !v.is_empty() && name != "hal");
+        RawCatalogueQuery::from_params(get)
     }
 
     /// The comparison boxes of the server's page.

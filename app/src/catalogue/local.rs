@@ -175,27 +175,18 @@ impl LocalCatalogue {
 /// The server's `rating_mean(counts) >= r`, in whole numbers.
 fn rating_at_least(training: &TrainingSummary, stars: i16) -> bool {
     let count = i64::from(training.rating_count());
-    let total: i64 = training
-        .rating_counts
-        .iter()
-        .zip(1..)
-        .map(|(n, s)| i64::from(*n) * s)
-        .sum();
-    count > 0 && total >= i64::from(stars) * count
+    count > 0 && training.rating_total() >= i64::from(stars) * count
 }
 
 /// Highest mean first, trainings without reviews last (`desc nulls last`).
 fn rating_order(a: &TrainingSummary, b: &TrainingSummary) -> Ordering {
-    let sums = |t: &TrainingSummary| {
-        let total: i64 = t.rating_counts.iter().zip(1..).map(|(n, s)| i64::from(*n) * s).sum();
-        (total, i64::from(t.rating_count()))
-    };
-    match (sums(a), sums(b)) {
-        ((_, 0), (_, 0)) => Ordering::Equal,
-        ((_, 0), _) => Ordering::Greater,
-        (_, (_, 0)) => Ordering::Less,
+    let (n_a, n_b) = (i64::from(a.rating_count()), i64::from(b.rating_count()));
+    match (n_a, n_b) {
+        (0, 0) => Ordering::Equal,
+        (0, _) => Ordering::Greater,
+        (_, 0) => Ordering::Less,
         // b's mean against a's, without division: total_b / n_b vs total_a / n_a.
-        ((total_a, n_a), (total_b, n_b)) => (total_b * n_a).cmp(&(total_a * n_b)),
+        _ => (b.rating_total() * n_a).cmp(&(a.rating_total() * n_b)),
     }
 }
 

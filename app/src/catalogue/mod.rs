@@ -213,12 +213,20 @@ impl TrainingSummary {
         self.rating_counts.iter().sum()
     }
 
+    /// The stars of all reviews together (the mean is this over the count).
+    pub fn rating_total(&self) -> i64 {
+        self.rating_counts
+            .iter()
+            .zip(1..)
+            .map(|(n, stars)| i64::from(*n) * stars)
+            .sum()
+    }
+
     /// The mean rating to one decimal, as shown ("4,3"); `None` before the first review.
     pub fn rating_mean(&self) -> Option<String> {
-        let count = self.rating_count();
+        let count = i64::from(self.rating_count());
         (count > 0).then(|| {
-            let total: i32 = self.rating_counts.iter().zip(1..).map(|(n, stars)| n * stars).sum();
-            let tenths = (i64::from(total) * 10 + i64::from(count) / 2) / i64::from(count);
+            let tenths = (self.rating_total() * 10 + count / 2) / count;
             format!("{},{}", tenths / 10, tenths % 10)
         })
     }
@@ -279,20 +287,7 @@ pub async fn search_catalogue(raw: RawCatalogueQuery) -> Result<CatalogueResults
 }
 
 fn raw_query_from_url(params: &leptos_router::params::ParamsMap) -> RawCatalogueQuery {
-    let get = |name: &str| params.get(name);
-    RawCatalogueQuery {
-        q: get("q"),
-        kategori: get("kategori"),
-        platform: get("platform"),
-        harga_maks: get("harga_maks"),
-        dalam_saldo: get("dalam_saldo"),
-        jam_min: get("jam_min"),
-        jam_maks: get("jam_maks"),
-        cara: get("cara"),
-        rating_min: get("rating_min"),
-        urut: get("urut"),
-        hal: get("hal"),
-    }
+    RawCatalogueQuery::from_params(|name| params.get(name))
 }
 
 /// The catalogue: a GET form whose every choice is in the URL, and a page of results.

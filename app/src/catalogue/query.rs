@@ -26,6 +26,25 @@ pub struct RawCatalogueQuery {
     pub hal: Option<String>,
 }
 
+impl RawCatalogueQuery {
+    /// The search from its parameters by name (the URL's, or the filter form's in the browser).
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> RawCatalogueQuery {
+        RawCatalogueQuery {
+            q: get("q"),
+            kategori: get("kategori"),
+            platform: get("platform"),
+            harga_maks: get("harga_maks"),
+            dalam_saldo: get("dalam_saldo"),
+            jam_min: get("jam_min"),
+            jam_maks: get("jam_maks"),
+            cara: get("cara"),
+            rating_min: get("rating_min"),
+            urut: get("urut"),
+            hal: get("hal"),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SortOrder {
     /// Best match first when searching for words; most bought otherwise.
