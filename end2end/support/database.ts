@@ -144,3 +144,22 @@ export async function balanceOf(nik: string): Promise<number> {
     return result.rows[0].balance;
   });
 }
+
+/** One visible training of a platform as the platform would send it (a CSV line), and the
+ *  platform's name: importing it again must change nothing. */
+export async function trainingAsCsvLine(platform: string): Promise<{ platformName: string; line: string }> {
+  return withClient(async (client) => {
+    const result = await client.query(
+      `select p.name as platform_name, t.platform_course_id, t.title, t.description, t.category_code,
+              pr.name as provider, t.price::text as price, t.hours::text as hours, t.mode, t.level,
+              array_to_string(t.outcomes, '|') as outcomes
+       from trainings t join platforms p on p.code = t.platform_code join providers pr on pr.id = t.provider_id
+       where t.platform_code = $1 and t.hidden_at is null order by t.id limit 1`,
+      [platform],
+    );
+    const row = result.rows[0];
+    const quoted = (value: string) => `"${value.replace(/"/g, '""')}"`;
+    const fields = ['platform_course_id', 'title', 'description', 'category_code', 'provider', 'price', 'hours', 'mode', 'level', 'outcomes'];
+    return { platformName: row.platform_name, line: fields.map((field) => quoted(row[field])).join(',') };
+  });
+}

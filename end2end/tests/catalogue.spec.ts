@@ -1,6 +1,7 @@
-import { CataloguePage, Dashboard, Portal, SignInPage, SignupForm } from '../pages/portal';
+import { CataloguePage, Console, Dashboard, Portal, SignInPage, SignupForm } from '../pages/portal';
 import { uniqueApplicant } from '../support/applicant';
-import { balanceOf, issueCard } from '../support/database';
+import { balanceOf, issueCard, trainingAsCsvLine } from '../support/database';
+import { OPERATOR_PASSWORD, PROGRAM_ADMIN } from '../support/operators';
 import { expect, test } from '../support/fixtures';
 
 test.describe('catalogue', () => {
@@ -205,5 +206,33 @@ test.describe('catalogue', () => {
     const balance = await balanceOf(applicant.nik);
     expect(balance).toBeLessThan(1_000_000);
     await expect(page.locator('.balance')).toHaveText(`Rp${balance.toLocaleString('id-ID')}`);
+  });
+
+  test('a program admin imports a platform\'s file from the console, and the report lists rejected rows', async ({ page }) => {
+    // A training already in the catalogue, sent again (unchanged), and a row without a price: the
+    // catalogue the other tests read stays as it is.
+    const { platformName, line } = await trainingAsCsvLine('pintaria');
+    const header = 'course_id,title,description,category,provider,price,hours,mode,level,outcomes';
+    const rejected = 'SULAP-1,Sulap Kopi,Tanpa harga.,barista,Akademi Kopi,gratis,8,campuran,menengah,Sulap';
+    await new Console(page).signIn(PROGRAM_ADMIN, OPERATOR_PASSWORD);
+    await page.goto('/operator/katalog');
+    await page.getByLabel('Platform', { exact: true }).selectOption('pintaria');
+    await page.getByLabel('Berkas pelatihan (CSV atau JSON)').setInputFiles({
+      name: 'pintaria.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`${header}\n${line}\n${rejected}\n`),
+    });
+    await page.getByRole('button', { name: 'Impor' }).click();
+    await expect(page).toHaveURL(/\/operator\/katalog$/);
+    await expect(page.getByRole('status').first()).toHaveText(
+      `Impor ${platformName}: 0 pelatihan baru, 0 diperbarui, 1 tidak berubah, 1 baris ditolak.`,
+    );
+    await expect(page.locator('.rejected-rows li')).toHaveText([/^baris 3: harga/]);
+
+    // Without a file: explained beside the field, the platform chosen kept.
+    await page.getByLabel('Platform', { exact: true }).selectOption('pintaria');
+    await page.getByRole('button', { name: 'Impor' }).click();
+    await expect(new Portal(page, false).fieldError('file')).toBeVisible();
+    await expect(page.getByLabel('Platform', { exact: true })).toHaveValue('pintaria');
   });
 });
