@@ -291,28 +291,7 @@ async fn the_browser_finds_the_same_pages_and_medians_as_the_server(pool: PgPool
 }
 
 async fn program_admin(browser: &Browser) -> Browser {
-    use app::operators::{db, OperatorRole, Password, Username};
-    let username = Username::parse("admin.katalog").unwrap();
-    db::create(
-        &browser.pool,
-        &username,
-        "Admin Katalog",
-        OperatorRole::ProgramAdmin,
-        Password::parse("kata-sandi-uji-panjang").unwrap(),
-        "test",
-        wednesday_morning(),
-    )
-    .await
-    .unwrap();
-    let mut console = browser.another();
-    let signed_in = console
-        .post_form(
-            "/api/operator-sign-in",
-            &[("username", "admin.katalog"), ("password", "kata-sandi-uji-panjang")],
-        )
-        .await;
-    assert!(signed_in.location().is_some(), "{}", signed_in.body);
-    console
+    signed_in_operator(browser, "admin.katalog", app::operators::OperatorRole::ProgramAdmin).await
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -9,8 +9,6 @@ use sqlx::PgPool;
 use support::*;
 use uuid::Uuid;
 
-const PASSWORD: &str = "kata sandi operator yang panjang";
-
 /// Signs `email` up as applicant number `n` (a NIK and family card of its own); returns the
 /// applicant's id.
 async fn registered_applicant(browser: &mut Browser, email: &str, n: u16) -> Uuid {
@@ -35,31 +33,6 @@ async fn registered_applicant(browser: &mut Browser, email: &str, n: u16) -> Uui
         .fetch_one(&browser.pool)
         .await
         .unwrap()
-}
-
-async fn operator(browser: &Browser, username: &str, role: operators::OperatorRole) -> Browser {
-    let username = operators::Username::parse(username).unwrap();
-    let password = operators::Password::parse(PASSWORD).unwrap();
-    operators::db::create(
-        &browser.pool,
-        &username,
-        "Petugas Uji",
-        role,
-        password,
-        "test",
-        wednesday_morning(),
-    )
-    .await
-    .unwrap();
-    let mut console = browser.another();
-    let signed_in = console
-        .post_form(
-            "/api/operator-sign-in",
-            &[("username", username.as_str()), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(signed_in.location(), Some("/operator/verifikasi"), "{}", signed_in.body);
-    console
 }
 
 async fn verify_all(pool: &PgPool) {
@@ -116,7 +89,7 @@ async fn a_refused_applicant_reads_why_and_an_operator_decides_the_manual_queue(
         .body
         .contains("Nama pengguna atau kata sandi salah"));
 
-    let mut console = operator(&excluded, "siti.verif", operators::OperatorRole::Verifier).await;
+    let mut console = signed_in_operator(&excluded, "siti.verif", operators::OperatorRole::Verifier).await;
     let queue = console.get("/operator/verifikasi").await;
     assert_eq!(queue.headers.get("cache-control").unwrap(), "no-store");
     assert!(
@@ -334,10 +307,10 @@ async fn the_server_refuses_answers_after_the_deadline_and_an_admin_grants_anoth
         ("reason", "Listrik padam saat tes".to_owned()),
     ];
     let reason: Vec<(&str, &str)> = reason.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let mut verifier = operator(&applicant, "verif.satu", operators::OperatorRole::Verifier).await;
+    let mut verifier = signed_in_operator(&applicant, "verif.satu", operators::OperatorRole::Verifier).await;
     verifier.post_form("/api/grant-test-attempt", &reason).await;
     assert_eq!(count(&pool, "select count(*) from test_attempt_grants").await, 0);
-    let mut admin = operator(&applicant, "admin.satu", operators::OperatorRole::ProgramAdmin).await;
+    let mut admin = signed_in_operator(&applicant, "admin.satu", operators::OperatorRole::ProgramAdmin).await;
     admin.post_form("/api/grant-test-attempt", &reason).await;
     assert_eq!(count(&pool, "select count(*) from test_attempt_grants").await, 1);
     assert_eq!(

@@ -299,3 +299,33 @@ pub fn hidden_fields(page: &str) -> Vec<(String, String)> {
 pub async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap()
 }
+
+/// The operators' password in tests.
+pub const OPERATOR_PASSWORD: &str = "kata sandi operator yang panjang";
+
+/// Creates an operator with this role and signs them in, in a browser of their own.
+pub async fn signed_in_operator(browser: &Browser, username: &str, role: app::operators::OperatorRole) -> Browser {
+    use app::operators::{db, Password, Username};
+    let username = Username::parse(username).unwrap();
+    let password = Password::parse(OPERATOR_PASSWORD).unwrap();
+    db::create(
+        &browser.pool,
+        &username,
+        "Petugas Uji",
+        role,
+        password,
+        "test",
+        wednesday_morning(),
+    )
+    .await
+    .unwrap();
+    let mut console = browser.another();
+    let signed_in = console
+        .post_form(
+            "/api/operator-sign-in",
+            &[("username", username.as_str()), ("password", OPERATOR_PASSWORD)],
+        )
+        .await;
+    assert_eq!(signed_in.location(), Some("/operator/verifikasi"), "{}", signed_in.body);
+    console
+}
