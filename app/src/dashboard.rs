@@ -37,12 +37,15 @@ pub struct Dashboard {
     pub test: Option<(bool, String)>,
     /// How many stages of `JOURNEY` are done.
     pub stages_done: usize,
+    pub wave: crate::waves::WavePanelData,
+    /// Said once, after joining a wave.
+    pub wave_notice: Option<String>,
 }
 
 #[server(prefix = "/api", endpoint = "dashboard")]
 pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
     let state = crate::state::app_state()?;
-    let (_, account_id) = crate::auth::session::require_account(&state, DASHBOARD_PATH).await?;
+    let (session, account_id) = crate::auth::session::require_account(&state, DASHBOARD_PATH).await?;
     let row = sqlx::query!(
         r#"select a.reference, a.full_name, a.nik, a.registered_at, v.status as "status?", v.reasons as "reasons?",
                   t.passed as "passed?", t.ability_score as "score?", t.ability_total as "total?"
@@ -56,6 +59,11 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
     )
     .fetch_optional(&state.pool)
     .await?;
+    let wave = match &row {
+        Some(_) => crate::waves::db::standing(&state.pool, account_id, state.clock.now()).await?,
+        None => crate::waves::WavePanelData::nothing(),
+    };
+    let wave_notice = crate::waves::take_join_notice(&state, &session).await?;
     Ok(row.map(|r| {
         let verification = r.status.as_deref().and_then(|s| VerificationStatus::parse(s).ok());
         let test = match (r.passed, r.score, r.total) {
@@ -80,7 +88,13 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
                 .map(|reason| (reason.title(), reason.explanation()))
                 .collect(),
             test,
-            stages_done: 1 + usize::from(verified) + usize::from(verified && passed),
+            stages_done: {
+                let (joined, selected) = wave.stages();
+                let before_wave = 1 + usize::from(verified) + usize::from(verified && passed);
+                before_wave + usize::from(before_wave == 3 && joined) + usize::from(before_wave == 3 && selected)
+            },
+            wave,
+            wave_notice,
         }
     }))
 }
@@ -111,6 +125,7 @@ pub fn DashboardPage() -> impl IntoView {
                         <div><dt>"Terdaftar"</dt><dd>{d.registered_at}</dd></div>
                     </dl>
                     <VerificationPanel verification=d.verification reasons=d.reasons.clone() test=d.test.clone()/>
+                    <crate::waves::WavePanel panel=d.wave.clone() notice=d.wave_notice.clone()/>
                     <h2>"Perjalanan Anda"</h2>
                     <ol class="journey">
                         {JOURNEY.iter().enumerate().map(|(index, (name, description))| {

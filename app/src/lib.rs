@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod registration;
 pub mod signup;
 pub mod verification;
+pub mod waves;
 
 #[cfg(feature = "ssr")]
 pub mod audit;
@@ -115,6 +116,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/operator/verifikasi") view=console::queue::QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/corong") view=console::funnel::FunnelPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/katalog") view=console::catalogue::CatalogueConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator/gelombang") view=console::waves::WavesConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("/gelombang") view=waves::audit::WavesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/gelombang/:id") view=waves::audit::WaveAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/dev/surat") view=outbox::DevMailboxPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

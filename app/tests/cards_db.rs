@@ -49,8 +49,9 @@ async fn applicant(pool: &PgPool, n: u32) -> Uuid {
 
 async fn wave(pool: &PgPool) -> i32 {
     sqlx::query_scalar(
-        "insert into waves (name, join_opens_at, join_closes_at, created_at)
-         values ('Gelombang Uji', now() - interval '30 days', now() - interval '20 days', now())
+        "insert into waves (name, join_opens_at, join_closes_at, created_at, quota, balance, seed_source)
+         values ('Gelombang Uji', now() - interval '30 days', now() - interval '20 days', now(), 10, 1000000,
+                 'Sumber seed uji.')
          on conflict (name) do update set name = excluded.name
          returning id",
     )

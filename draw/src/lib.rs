@@ -137,7 +137,8 @@ pub struct Digest(pub [u8; 32]);
 impl Digest {
     pub fn parse(text: &str) -> Result<Digest, String> {
         let mut bytes = [0u8; 32];
-        hex::decode_to_slice(text.trim(), &mut bytes).map_err(|_| format!("{text:?} is not a SHA-256 digest in hexadecimal"))?;
+        hex::decode_to_slice(text.trim(), &mut bytes)
+            .map_err(|_| format!("{text:?} is not a SHA-256 digest in hexadecimal"))?;
         Ok(Digest(bytes))
     }
 }
@@ -191,14 +192,19 @@ impl Pool {
         for (index, line) in split_lines(body)?.enumerate() {
             let number = index + 2;
             let error = |reason: String| FileError { line: number, reason };
-            let (id, tier) = line.split_once(',').ok_or_else(|| error("expected <draw id>,<tier>".into()))?;
+            let (id, tier) = line
+                .split_once(',')
+                .ok_or_else(|| error("expected <draw id>,<tier>".into()))?;
             let entry = PoolEntry {
                 draw_id: DrawId::parse(id).map_err(error)?,
                 tier: Tier::parse(tier).map_err(error)?,
             };
             if let Some(previous) = entries.last().map(|e: &PoolEntry| e.draw_id) {
                 if entry.draw_id <= previous {
-                    return Err(error(format!("draw id {} is not greater than the line before", entry.draw_id)));
+                    return Err(error(format!(
+                        "draw id {} is not greater than the line before",
+                        entry.draw_id
+                    )));
                 }
             }
             entries.push(entry);
@@ -382,7 +388,10 @@ impl Ranking {
 
     /// The rank of one draw id (1-based).
     pub fn rank_of(&self, draw_id: DrawId) -> Option<u64> {
-        self.ranked.iter().position(|e| e.draw_id == draw_id).map(|i| i as u64 + 1)
+        self.ranked
+            .iter()
+            .position(|e| e.draw_id == draw_id)
+            .map(|i| i as u64 + 1)
     }
 
     /// The result file, byte for byte.
@@ -514,7 +523,9 @@ mod tests {
 
     #[test]
     fn the_ranking_does_not_depend_on_input_order_or_threads() {
-        let entries: Vec<PoolEntry> = (0..10_001).map(|i| entry(i * 7919 % 100_003, 1 + (i % 3) as u16)).collect();
+        let entries: Vec<PoolEntry> = (0..10_001)
+            .map(|i| entry(i * 7919 % 100_003, 1 + (i % 3) as u16))
+            .collect();
         let mut reversed = entries.clone();
         reversed.reverse();
         let a = Ranking::new(&Pool::new(entries).unwrap(), &seed("x"));
@@ -526,7 +537,10 @@ mod tests {
             .map(|e| (e.tier, ranking_key(&seed("x"), e.draw_id), e.draw_id))
             .collect();
         single.sort_unstable();
-        assert_eq!(single.iter().map(|k| k.2).collect::<Vec<_>>(), a.ranked().iter().map(|e| e.draw_id).collect::<Vec<_>>());
+        assert_eq!(
+            single.iter().map(|k| k.2).collect::<Vec<_>>(),
+            a.ranked().iter().map(|e| e.draw_id).collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -561,9 +575,9 @@ mod tests {
     #[test]
     fn pool_files_that_would_hash_differently_are_refused() {
         let refused = [
-            ("draw_id,tier\n0000000000000005,1", 2),                      // no final line break
-            ("draw_id,tier\r\n0000000000000005,1\n", 1),                  // CRLF
-            ("draw_id,tier\n0000000000000005,01\n", 2),                   // leading zero
+            ("draw_id,tier\n0000000000000005,1", 2),     // no final line break
+            ("draw_id,tier\r\n0000000000000005,1\n", 1), // CRLF
+            ("draw_id,tier\n0000000000000005,01\n", 2),  // leading zero
             ("draw_id,tier\n0000000000000006,1\n0000000000000005,1\n", 3), // not sorted
             ("draw_id,tier\n0000000000000005,1\n0000000000000005,2\n", 3), // twice
             ("draw_id,tier\n0000000000000005,1,x\n", 2),

@@ -34,7 +34,15 @@ fn applicants() -> Vec<Applicant> {
 
 fn pool() -> Pool {
     let one = Tier::new(1).unwrap();
-    Pool::new((0..POOL_SIZE).map(|i| PoolEntry { draw_id: DrawId::from_i64(i as i64).unwrap(), tier: one }).collect()).unwrap()
+    Pool::new(
+        (0..POOL_SIZE)
+            .map(|i| PoolEntry {
+                draw_id: DrawId::from_i64(i as i64).unwrap(),
+                tier: one,
+            })
+            .collect(),
+    )
+    .unwrap()
 }
 
 /// Chi-square of selections per group against an equal rate for everyone.
@@ -84,14 +92,21 @@ const BOUNDS: [f64; 3] = [16.27, 22.46, 27.88];
 
 fn the_draw(pool: &Pool, seed: u64) -> Vec<DrawId> {
     let seed = Seed::parse(&format!("beacon round {seed}")).unwrap();
-    Ranking::new(pool, &seed).selected(QUOTA).iter().map(|e| e.draw_id).collect()
+    Ranking::new(pool, &seed)
+        .selected(QUOTA)
+        .iter()
+        .map(|e| e.draw_id)
+        .collect()
 }
 
 #[test]
 fn selection_does_not_depend_on_signup_day_region_or_id_order() {
     let found = statistics(the_draw);
     for ((statistic, bound), attribute) in found.iter().zip(BOUNDS).zip(["day", "region", "id order"]) {
-        assert!(statistic < &bound, "{attribute}: chi-square {statistic:.2} ≥ {bound} (all: {found:?})");
+        assert!(
+            statistic < &bound,
+            "{attribute}: chi-square {statistic:.2} ≥ {bound} (all: {found:?})"
+        );
     }
 }
 

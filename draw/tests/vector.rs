@@ -30,7 +30,14 @@ fn the_library_reproduces_the_published_vector() {
     let order: Vec<String> = ranking.ranked().iter().map(|e| e.draw_id.to_string()).collect();
     assert_eq!(
         order,
-        ["3e0000000000beef", "0000000000000b02", "2d00000000000007", "0000000000000a01", "1c3f0000000000aa", "7fffffffffffffff"]
+        [
+            "3e0000000000beef",
+            "0000000000000b02",
+            "2d00000000000007",
+            "0000000000000a01",
+            "1c3f0000000000aa",
+            "7fffffffffffffff"
+        ]
     );
 }
 
@@ -58,16 +65,25 @@ fn the_verifier_confirms_the_published_files_and_digests() {
     ]);
     assert_eq!(status, 0, "{out}");
     assert!(out.contains(&format!("Digest pool: {POOL_DIGEST}")), "{out}");
-    assert!(out.contains(&format!("Digest hasil (dihitung ulang): {RESULT_DIGEST}")), "{out}");
+    assert!(
+        out.contains(&format!("Digest hasil (dihitung ulang): {RESULT_DIGEST}")),
+        "{out}"
+    );
     assert!(!out.contains("TIDAK COCOK"), "{out}");
-    assert!(out.contains("Nomor undian 0000000000000a01: peringkat 4, tidak terpilih"), "{out}");
+    assert!(
+        out.contains("Nomor undian 0000000000000a01: peringkat 4, tidak terpilih"),
+        "{out}"
+    );
 }
 
 #[test]
 fn the_verifier_says_so_when_a_digest_or_the_result_differs() {
     let (status, out) = verifier(&["--result-digest", POOL_DIGEST]);
     assert_eq!(status, 1, "{out}");
-    assert!(out.contains("Digest hasil sama dengan yang diumumkan: TIDAK COCOK"), "{out}");
+    assert!(
+        out.contains("Digest hasil sama dengan yang diumumkan: TIDAK COCOK"),
+        "{out}"
+    );
 
     // A result file with two winners swapped is caught.
     let tampered = std::env::temp_dir().join(format!("prakerja-vector-{}.csv", std::process::id()));
@@ -75,7 +91,10 @@ fn the_verifier_says_so_when_a_digest_or_the_result_differs() {
     let (status, out) = verifier(&["--result", tampered.to_str().unwrap()]);
     std::fs::remove_file(&tampered).unwrap();
     assert_eq!(status, 1, "{out}");
-    assert!(out.contains("Berkas hasil yang diunduh sama dengan hasil hitung ulang: TIDAK COCOK"), "{out}");
+    assert!(
+        out.contains("Berkas hasil yang diunduh sama dengan hasil hitung ulang: TIDAK COCOK"),
+        "{out}"
+    );
 
     // Another seed gives another result.
     let output = Command::new(env!("CARGO_BIN_EXE_prakerja-verify"))

@@ -91,14 +91,54 @@ pub enum CardCommand {
 
 #[derive(Subcommand)]
 pub enum WaveCommand {
-    /// Create a wave. Times are RFC 3339, e.g. 2026-12-07T08:00:00+07:00. Audited.
+    /// Create a wave. Times are WIB wall-clock, e.g. 2027-01-04T08:00. The seed's source is
+    /// committed now. Audited.
     Create {
         #[arg(long)]
         name: String,
         #[arg(long)]
-        opens: chrono::DateTime<chrono::FixedOffset>,
+        opens: String,
         #[arg(long)]
-        closes: chrono::DateTime<chrono::FixedOffset>,
+        closes: String,
+        #[arg(long)]
+        quota: String,
+        /// Training balance of each card, in rupiah.
+        #[arg(long, default_value = "1000000")]
+        balance: String,
+        #[arg(long, default_value = "30")]
+        first_purchase_days: String,
+        /// Where the seed will come from (announced before its value exists).
+        #[arg(long)]
+        seed_source: String,
+        /// Require a test passed in this wave (a pass from an earlier wave does not count).
+        #[arg(long)]
+        new_test: bool,
+    },
+    /// Record the seed's value, once joining has closed. Audited.
+    Seed {
+        #[arg(long)]
+        wave: String,
+        #[arg(long)]
+        seed: String,
+    },
+    /// Close the wave: recheck eligibility, freeze the pool, draw, write outcomes and cards.
+    /// Prints the time of each phase. Running it again changes nothing.
+    Close {
+        #[arg(long)]
+        wave: String,
+    },
+    /// Add N synthetic verified applicants to the wave (COPY), for demos and benchmarks.
+    SyntheticPool {
+        #[arg(long)]
+        wave: String,
+        #[arg(long)]
+        applicants: u64,
+        /// Per thousand put on the exclusion list.
+        #[arg(long, default_value_t = 5)]
+        excluded_per_mille: u64,
+        /// Per thousand put on a priority list (tier 1).
+        #[arg(long, default_value_t = 20)]
+        priority_per_mille: u64,
     },
 }
 
@@ -155,7 +195,7 @@ pub enum ScheduleCommand {
     },
 }
 
-fn actor() -> String {
+pub fn actor() -> String {
     format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
 }
 
@@ -298,45 +338,126 @@ pub async fn operator(pool: &sqlx::PgPool, command: OperatorCommand) -> Result<(
     Ok(())
 }
 
+async fn wave_id(pool: &sqlx::PgPool, name: &str) -> Result<i32, Box<dyn std::error::Error>> {
+    Ok(sqlx::query_scalar!("select id from waves where name = $1", name)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| format!("no wave named {name:?}"))?)
+}
+
 pub async fn wave(pool: &sqlx::PgPool, command: WaveCommand) -> Result<(), Box<dyn std::error::Error>> {
+    use app::waves::{db, NewWave, NewWaveForm, SeedValue};
     match command {
-        WaveCommand::Create { name, opens, closes } => {
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 100 {
-                return Err("--name: 1-100 characters".into());
-            }
-            if closes <= opens {
-                return Err("--closes must be after --opens".into());
-            }
-            let mut tx = pool.begin().await?;
-            let id = sqlx::query_scalar!(
-                "insert into waves (name, join_opens_at, join_closes_at, created_at) values ($1, $2, $3, $4)
-                 on conflict (name) do nothing returning id",
+        WaveCommand::Create {
+            name,
+            opens,
+            closes,
+            quota,
+            balance,
+            first_purchase_days,
+            seed_source,
+            new_test,
+        } => {
+            let form = NewWaveForm {
                 name,
-                opens.to_utc(),
-                closes.to_utc(),
-                Utc::now()
-            )
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(id) = id else {
-                println!("wave {name:?} exists already; nothing changed");
-                return Ok(());
+                join_opens: opens,
+                join_closes: closes,
+                quota,
+                balance,
+                first_purchase_days,
+                test_carries_over: (!new_test).then(|| "ya".to_owned()),
+                seed_source,
             };
-            app::audit::record(
-                &mut *tx,
-                &actor(),
-                "waves.create",
-                name,
-                None,
-                Some(serde_json::json!({ "id": id, "opens": opens.to_rfc3339(), "closes": closes.to_rfc3339() })),
-            )
-            .await?;
-            tx.commit().await?;
-            println!("wave {name:?} created: {id}");
+            let wave = NewWave::parse(&form).map_err(|errors| {
+                errors
+                    .iter()
+                    .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })?;
+            match db::create(pool, &wave, &actor(), Utc::now()).await? {
+                Ok(id) => println!("wave {:?} created: {id}", wave.name.as_str()),
+                Err(db::CreateWaveError::NameTaken) => {
+                    println!("wave {:?} exists already; nothing changed", wave.name.as_str())
+                }
+            }
+        }
+        WaveCommand::Seed { wave, seed } => {
+            let id = wave_id(pool, &wave).await?;
+            let seed = SeedValue::parse(&seed)?;
+            let operator = system_operator(pool).await?;
+            match db::enter_seed(pool, id, &seed, operator, &actor(), Utc::now()).await? {
+                Ok(()) => println!("seed of {wave:?} recorded"),
+                Err(db::SeedError::JoiningOpen) => {
+                    return Err("joining is still open: the seed comes after it closes".into())
+                }
+                Err(db::SeedError::AlreadyEntered) => return Err("the seed of this wave is recorded already".into()),
+                Err(db::SeedError::NoWave) => return Err(format!("no wave named {wave:?}").into()),
+            }
+        }
+        WaveCommand::Close { wave } => {
+            let id = wave_id(pool, &wave).await?;
+            let started = std::time::Instant::now();
+            let mut last = started;
+            let mut report = |phase: db::ClosePhase| {
+                let now = std::time::Instant::now();
+                println!("  {:<16} {:>7.2} s", format!("{phase:?}"), (now - last).as_secs_f64());
+                last = now;
+                Ok(())
+            };
+            let closed = db::close(pool, id, &actor(), Utc::now(), &mut report).await?;
+            match closed {
+                Ok(closed) => {
+                    if !closed.earlier {
+                        println!("  {:<16} {:>7.2} s", "Commit", last.elapsed().as_secs_f64());
+                        println!("  {:<16} {:>7.2} s", "Total", started.elapsed().as_secs_f64());
+                    }
+                    println!(
+                        "{}{}: pool {} (digest {}), selected {}, not eligible {}, result digest {}",
+                        closed.wave_name,
+                        if closed.earlier {
+                            " (closed before; nothing changed)"
+                        } else {
+                            ""
+                        },
+                        closed.pool_size,
+                        closed.pool_digest,
+                        closed.selected,
+                        closed.ineligible,
+                        closed.result_digest
+                    );
+                }
+                Err(db::CloseRefusal::JoiningOpen) => return Err("joining is still open".into()),
+                Err(db::CloseRefusal::NoSeed) => return Err("record the seed first (prakerja wave seed)".into()),
+                Err(db::CloseRefusal::NoWave) => return Err(format!("no wave named {wave:?}").into()),
+            }
+        }
+        WaveCommand::SyntheticPool {
+            wave,
+            applicants,
+            excluded_per_mille,
+            priority_per_mille,
+        } => {
+            let spec = crate::synthetic::SyntheticPool {
+                applicants,
+                excluded_per_mille,
+                priority_per_mille,
+            };
+            crate::synthetic::generate(pool, &wave, &spec).await?;
         }
     }
     Ok(())
+}
+
+/// The operator the command line acts as when an operator must be named (the seed's enterer):
+/// the first program admin.
+async fn system_operator(pool: &sqlx::PgPool) -> Result<uuid::Uuid, Box<dyn std::error::Error>> {
+    Ok(sqlx::query_scalar!(
+        "select id from operators where role = 'admin-program' and disabled_at is null order by created_at limit 1"
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or("create a program admin first (prakerja operator create --role admin-program)")?)
 }
 
 pub async fn catalogue(pool: &sqlx::PgPool, command: CatalogueCommand) -> Result<(), Box<dyn std::error::Error>> {

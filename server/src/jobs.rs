@@ -168,6 +168,19 @@ pub fn spawn(state: AppState, mailer: Arc<Mailer>) {
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
+    let notifier = state.pool.clone();
+    tokio::spawn(async move {
+        // After a draw, everyone's outcome email is queued in batches (millions take minutes,
+        // not one long transaction).
+        loop {
+            match app::waves::db::notify_outcomes(&notifier, 2_000).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "queueing wave outcome emails failed; will retry"),
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    });
     let verifier = state.clone();
     tokio::spawn(async move {
         let mut signups_seen = verifier.signups.received();

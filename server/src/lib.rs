@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod routes;
 pub mod security;
 pub mod seed;
+pub mod synthetic;
 
 use std::sync::Arc;
 

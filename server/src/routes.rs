@@ -5,7 +5,7 @@ use std::time::Duration;
 use app::{shell, state::AppState, App};
 use axum::{
     body::Body,
-    extract::{Request, State},
+    extract::{Path, Request, State},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::{any, get},
@@ -85,6 +85,8 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .route("/api/{*fn_name}", any(server_fn_handler))
         .route("/healthz", get(health))
         .route(app::catalogue::document::DOCUMENT_PATH, get(catalogue_document))
+        .route("/gelombang/{id}/pool.csv", get(wave_pool_file))
+        .route("/gelombang/{id}/hasil.csv", get(wave_result_file))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -155,6 +157,42 @@ async fn catalogue_document(State(state): State<AppState>, request_headers: axum
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300, must-revalidate"),
+    );
+    response
+}
+
+async fn wave_pool_file(State(state): State<AppState>, Path(wave_id): Path<i32>) -> Response {
+    wave_file(&state, wave_id, app::waves::db::PublishedFile::Pool).await
+}
+
+async fn wave_result_file(State(state): State<AppState>, Path(wave_id): Path<i32>) -> Response {
+    wave_file(&state, wave_id, app::waves::db::PublishedFile::Result).await
+}
+
+/// A drawn wave's pool or result, streamed (a pool of millions is tens of megabytes). Both are
+/// public and never change once the wave is drawn.
+async fn wave_file(state: &AppState, wave_id: i32, file: app::waves::db::PublishedFile) -> Response {
+    let stream = match app::waves::db::published_file(&state.pool, wave_id, file).await {
+        Ok(Some(stream)) => stream,
+        Ok(None) => return (StatusCode::NOT_FOUND, "Gelombang ini belum diundi.").into_response(),
+        Err(error) => return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(error)).into_response(),
+    };
+    let name = match file {
+        app::waves::db::PublishedFile::Pool => format!("gelombang-{wave_id}-pool.csv"),
+        app::waves::db::PublishedFile::Result => format!("gelombang-{wave_id}-hasil.csv"),
+    };
+    let mut response = Body::from_stream(stream).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400, immutable"),
     );
     response
 }

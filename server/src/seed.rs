@@ -84,7 +84,8 @@ pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>) -> Result<(), Box<dyn 
 
     // A wave open for the next 30 days, so the test can be taken.
     sqlx::query!(
-        "insert into waves (name, join_opens_at, join_closes_at, created_at) values ('Gelombang Demo', $1, $2, $1)
+        "insert into waves (name, join_opens_at, join_closes_at, created_at, quota, balance, seed_source)
+         values ('Gelombang Demo', $1, $2, $1, 1000, 1000000, 'Diumumkan di halaman ini sebelum gelombang ditutup (data demo).')
          on conflict (name) do nothing",
         now - chrono::Duration::days(1),
         now + chrono::Duration::days(30)

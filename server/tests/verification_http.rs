@@ -174,7 +174,8 @@ async fn a_refused_applicant_reads_why_and_an_operator_decides_the_manual_queue(
 /// A wave open on the test day, and the question bank.
 async fn open_wave_and_bank(pool: &PgPool) {
     sqlx::query!(
-        "insert into waves (name, join_opens_at, join_closes_at, created_at) values ('Gelombang 1', $1, $2, $1)",
+        "insert into waves (name, join_opens_at, join_closes_at, created_at, quota, balance, seed_source)
+         values ('Gelombang 1', $1, $2, $1, 1000, 1000000, 'Sumber seed uji.')",
         wednesday_morning() - chrono::Duration::days(2),
         wednesday_morning() + chrono::Duration::days(5)
     )

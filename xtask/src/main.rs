@@ -198,9 +198,13 @@ mod commands {
             "--name",
             "Gelombang Uji",
             "--opens",
-            "2026-11-30T08:00:00+07:00",
+            "2026-11-30T08:00",
             "--closes",
-            "2026-12-31T16:00:00+07:00",
+            "2026-12-31T16:00",
+            "--quota",
+            "1000",
+            "--seed-source",
+            "Tidak diundi: gelombang tempat tes end-to-end.",
         ]))?;
         for (username, role) in [("verifikator.uji", "verifikator"), ("admin.uji", "admin-program")] {
             process::run(

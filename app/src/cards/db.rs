@@ -18,7 +18,7 @@ pub struct NewCard {
     pub first_purchase_due_at: DateTime<Utc>,
 }
 
-fn new_card_number() -> String {
+pub(crate) fn new_card_number() -> String {
     let mut rng = rand::rng();
     let mut digits = [0u8; 15];
     // Prakerja cards start with 8, so they are never mistaken for a bank card.

@@ -8,6 +8,7 @@
 pub mod catalogue;
 pub mod funnel;
 pub mod queue;
+pub mod waves;
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
@@ -245,6 +246,7 @@ pub fn ConsoleNav(identity: OperatorIdentity) -> impl IntoView {
                 <li><a href=funnel::FUNNEL_PATH>"Corong pendaftar"</a></li>
                 {(identity.role == OperatorRole::ProgramAdmin).then(|| view! {
                     <li><a href=catalogue::CATALOGUE_CONSOLE_PATH>"Katalog pelatihan"</a></li>
+                    <li><a href=waves::WAVES_CONSOLE_PATH>"Gelombang"</a></li>
                 })}
             </ul>
             <form method="post" action=OperatorSignOut::url() class="inline-form">

@@ -31,7 +31,9 @@ fn parse_arguments(mut args: impl Iterator<Item = String>) -> Result<Arguments, 
         match flag.as_str() {
             "--pool" => parsed.pool = Some(value()?),
             "--seed" => parsed.seed = Some(value()?),
-            "--quota" => parsed.quota = Some(u64::from_str(&value()?).map_err(|_| "--quota: bilangan bulat".to_owned())?),
+            "--quota" => {
+                parsed.quota = Some(u64::from_str(&value()?).map_err(|_| "--quota: bilangan bulat".to_owned())?)
+            }
             "--result" => parsed.result = Some(value()?),
             "--pool-digest" => parsed.pool_digest = Some(Digest::parse(&value()?)?),
             "--result-digest" => parsed.result_digest = Some(Digest::parse(&value()?)?),
@@ -82,7 +84,10 @@ fn run() -> Result<bool, String> {
     println!("Terpilih: {} dari kuota {quota}", found.selected);
     println!("Digest hasil (dihitung ulang): {}", found.result_digest);
     if let Some(expected) = args.result_digest {
-        check("Digest hasil sama dengan yang diumumkan", expected == found.result_digest);
+        check(
+            "Digest hasil sama dengan yang diumumkan",
+            expected == found.result_digest,
+        );
     }
     if let Some(matches) = found.result_matches() {
         check("Berkas hasil yang diunduh sama dengan hasil hitung ulang", matches);
