@@ -1,9 +1,8 @@
 -- Waves with a quota and a fair, auditable draw (app::waves; the algorithm is the `draw` crate).
 --
 -- Citus: wave_entries is distributed by applicant_id (colocated with applicants, verifications
--- and cards, which the close joins); wave_outcomes and the tier lists are small per row and keyed
--- by wave, and the close reads them whole, so they can stay on the coordinator or be distributed
--- by draw_id.
+-- and cards, which the close joins); the draw's blocks are keyed by wave and read whole by the
+-- close and the downloads, so they stay on the coordinator (or are distributed by wave_id).
 
 alter table waves
     add column quota integer not null default 1000 check (quota between 1 and 10000000),
@@ -75,23 +74,47 @@ create table wave_entries (
 );
 create index wave_entries_applicant on wave_entries (applicant_id);
 
--- What the draw decided for each entry: a rank in the pool, or the check that failed at the
--- close. Selected are ranks up to waves.selected_count. Written once, by the close.
-create table wave_outcomes (
+-- The draw's ranks, in blocks of consecutive draw ids: a row per up to 1,024 entries of the pool,
+-- not per entry, so that the close writes a pool of millions in about a second (a row and an
+-- index entry per applicant took over a minute here). Rank r is selected when r <= the wave's
+-- selected_count. Written once, by the close.
+create table wave_rank_blocks (
+    wave_id integer not null references waves (id),
+    first_draw_id bigint not null,
+    draw_ids bigint[] not null,
+    tiers smallint[] not null,
+    ranks integer[] not null,
+    check (cardinality(draw_ids) between 1 and 1024 and cardinality(tiers) = cardinality(draw_ids)
+           and cardinality(ranks) = cardinality(draw_ids) and draw_ids[1] = first_draw_id),
+    primary key (wave_id, first_draw_id)
+);
+
+-- The selected in rank order, in blocks of up to 1,024 (the result file).
+create table wave_result_blocks (
+    wave_id integer not null references waves (id),
+    first_rank integer not null check (first_rank >= 1),
+    draw_ids bigint[] not null,
+    tiers smallint[] not null,
+    check (cardinality(draw_ids) between 1 and 1024 and cardinality(tiers) = cardinality(draw_ids)),
+    primary key (wave_id, first_rank)
+);
+
+-- Entries the close left out of the pool, with the first check they failed.
+create table wave_ineligible (
     wave_id integer not null references waves (id),
     draw_id bigint not null,
-    tier smallint check (tier between 1 and 99),
-    rank integer check (rank >= 1),
-    failed_check text check (failed_check in ('tidak-terverifikasi', 'daftar-pengecualian', 'sudah-peserta')),
-    check ((rank is null) = (failed_check is not null) and (rank is null) = (tier is null)),
+    failed_check text not null check (failed_check in ('tidak-terverifikasi', 'daftar-pengecualian', 'sudah-peserta')),
     primary key (wave_id, draw_id)
 );
-create index wave_outcomes_rank on wave_outcomes (wave_id, rank) where rank is not null;
 
-create function wave_outcomes_are_final() returns trigger language plpgsql as $$
+create function draw_results_are_final() returns trigger language plpgsql as $$
 begin
-    raise exception 'wave_outcomes are written once, by the close';
+    raise exception 'a draw''s results are written once, by the close';
 end;
 $$;
-create trigger wave_outcomes_no_update before update on wave_outcomes
-    for each row execute function wave_outcomes_are_final();
+create trigger wave_rank_blocks_final before update on wave_rank_blocks
+    for each row execute function draw_results_are_final();
+create trigger wave_result_blocks_final before update on wave_result_blocks
+    for each row execute function draw_results_are_final();
+create trigger wave_ineligible_final before update on wave_ineligible
+    for each row execute function draw_results_are_final();

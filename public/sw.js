@@ -89,8 +89,10 @@ async function pageFromNetworkFirst(request) {
   try {
     const response = await fetch(request);
     // Operator pages are never kept on the device either (x-prakerja-operator).
+    // Only pages: a download (a wave's pool of millions of lines) is never copied to the device.
     const keep =
       response.ok &&
+      (response.headers.get('content-type') || '').startsWith('text/html') &&
       !response.redirected &&
       !response.headers.has('x-prakerja-shared-device') &&
       !response.headers.has('x-prakerja-operator');

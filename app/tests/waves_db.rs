@@ -77,6 +77,13 @@ async fn applicant(pool: &PgPool, n: u32, verified: bool, passed: bool) -> (Uuid
     .execute(pool)
     .await
     .unwrap();
+    // As signup does: the NIK is claimed (the close finds NIKs on lists through the claims).
+    sqlx::query("insert into nik_claims (nik, applicant_id) values ($1, $2)")
+        .bind(&nik)
+        .bind(id)
+        .execute(pool)
+        .await
+        .unwrap();
     let status = if verified { "terverifikasi" } else { "periksa-manual" };
     let reasons: Vec<&str> = if verified {
         vec![]
@@ -257,8 +264,8 @@ async fn the_seed_comes_after_joining_once_and_freezes_the_priority_lists(pool: 
     assert_eq!(audited, ["waves.create", "waves.add_tier", "waves.enter_seed"]);
 }
 
-/// 30 joined: #1-#3 on a priority list, #4 on the exclusion list by the close, #5 no longer
-/// verified by then. Quota 10.
+/// 30 joined: #1-#3 on a priority list; by the close #4 is on the exclusion list, #5 no longer
+/// verified, and #6 got a card from another wave. Quota 10.
 async fn drawn_wave(pool: &PgPool) -> (i32, Vec<(Uuid, String)>) {
     let wave = create_wave(pool, "Gelombang 1", 10).await;
     let admin = operator(pool).await;
@@ -295,6 +302,28 @@ async fn drawn_wave(pool: &PgPool) -> (i32, Vec<(Uuid, String)>) {
     .execute(pool)
     .await
     .unwrap();
+    let other_wave: i32 = sqlx::query_scalar("select id from waves where name = 'Gelombang Tes'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let sixth: Uuid = sqlx::query_scalar("select id from applicants where nik = $1")
+        .bind(&people[5].1)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    app::cards::db::issue_card(
+        &mut conn,
+        &app::cards::db::NewCard {
+            applicant_id: sixth,
+            wave_id: other_wave,
+            balance: app::domain::Rupiah::from_whole(1_000_000).unwrap(),
+            accepted_at: wib(6, 9),
+            first_purchase_due_at: wib(30, 9),
+        },
+    )
+    .await
+    .unwrap();
     db::enter_seed(pool, wave, &seed(), admin, "operator:uji", after_joining())
         .await
         .unwrap()
@@ -307,9 +336,15 @@ async fn the_close_rechecks_eligibility_fills_priority_first_and_gives_the_selec
     let (wave, people) = drawn_wave(&pool).await;
     let closed = close(&pool, wave).await;
     assert!(!closed.earlier);
-    assert_eq!((closed.pool_size, closed.selected, closed.ineligible), (28, 10, 2));
+    assert_eq!((closed.pool_size, closed.selected, closed.ineligible), (27, 10, 3));
     assert_eq!(
-        count(&pool, "select count(*) from wave_outcomes where wave_id = $1", wave).await,
+        count(
+            &pool,
+            "select (select coalesce(sum(cardinality(draw_ids)), 0) from wave_rank_blocks where wave_id = $1)::bigint
+                     + (select count(*) from wave_ineligible where wave_id = $1)",
+            wave
+        )
+        .await,
         30
     );
     assert_eq!(
@@ -361,9 +396,16 @@ async fn the_close_rechecks_eligibility_fills_priority_first_and_gives_the_selec
             ..
         }
     ));
+    assert!(matches!(
+        outcome(5).await,
+        WaveStanding::NotEligible {
+            check: FailedCheck::AlreadyParticipant,
+            ..
+        }
+    ));
     let mut selected = 0;
     let mut not_selected = 0;
-    for n in 5..30 {
+    for n in 6..30 {
         match outcome(n).await {
             WaveStanding::Selected { rank, .. } => {
                 assert!((4..=10).contains(&rank));
@@ -375,14 +417,14 @@ async fn the_close_rechecks_eligibility_fills_priority_first_and_gives_the_selec
                 pool_size,
                 ..
             } => {
-                assert!(rank > 10 && rank <= 28);
-                assert_eq!((cut_off, pool_size), (10, 28));
+                assert!(rank > 10 && rank <= 27);
+                assert_eq!((cut_off, pool_size), (10, 27));
                 not_selected += 1;
             }
             other => panic!("{other:?}"),
         }
     }
-    assert_eq!((selected, not_selected), (7, 18));
+    assert_eq!((selected, not_selected), (7, 17));
     // Selected applicants are participants now: no wave offers itself to them.
     assert!(db::standing(&pool, people[0].0, after_joining())
         .await
@@ -397,20 +439,21 @@ async fn the_published_files_are_what_the_verifier_recomputes(pool: PgPool) {
     let closed = close(&pool, wave).await;
     let pool_file = String::from_utf8(downloaded(&pool, wave, PublishedFile::Pool).await).unwrap();
     let result_file = downloaded(&pool, wave, PublishedFile::Result).await;
-    assert_eq!(pool_file.lines().count(), 1 + 28);
+    assert_eq!(pool_file.lines().count(), 1 + 27);
     let found = draw::verify(&pool_file, SEED, 10, Some(&result_file)).unwrap();
     assert_eq!(found.pool_digest.to_string(), closed.pool_digest);
     assert_eq!(found.result_digest.to_string(), closed.result_digest);
     assert_eq!(found.result_matches(), Some(true));
     // Tier 1 has the three on the priority list; the general tier is 2.
-    assert_eq!(found.tier_counts.values().copied().collect::<Vec<_>>(), [3, 25]);
+    assert_eq!(found.tier_counts.values().copied().collect::<Vec<_>>(), [3, 24]);
     // Every rank stored is the verifier's rank.
-    let stored: Vec<(i64, i32)> =
-        sqlx::query_as("select draw_id, rank from wave_outcomes where wave_id = $1 and rank is not null")
-            .bind(wave)
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let stored: Vec<(i64, i32)> = sqlx::query_as(
+        "select u.d, u.r from wave_rank_blocks b, unnest(b.draw_ids, b.ranks) as u (d, r) where b.wave_id = $1",
+    )
+    .bind(wave)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
     for (draw_id, rank) in stored {
         let id = draw::DrawId::from_i64(draw_id).unwrap();
         assert_eq!(found.ranking.rank_of(id), Some(rank as u64));
@@ -439,7 +482,13 @@ async fn closing_twice_changes_nothing(pool: PgPool) {
         .unwrap();
     assert_eq!(cards, cards_after);
     assert_eq!(
-        count(&pool, "select count(*) from wave_outcomes where wave_id = $1", wave).await,
+        count(
+            &pool,
+            "select (select coalesce(sum(cardinality(draw_ids)), 0) from wave_rank_blocks where wave_id = $1)::bigint
+                     + (select count(*) from wave_ineligible where wave_id = $1)",
+            wave
+        )
+        .await,
         30
     );
     assert_eq!(
@@ -478,7 +527,13 @@ async fn a_close_that_fails_half_way_leaves_no_half_drawn_wave(pool: PgPool) {
         ]
     );
     assert_eq!(
-        count(&pool, "select count(*) from wave_outcomes where wave_id = $1", wave).await,
+        count(
+            &pool,
+            "select (select coalesce(sum(cardinality(draw_ids)), 0) from wave_rank_blocks where wave_id = $1)::bigint
+                     + (select count(*) from wave_ineligible where wave_id = $1)",
+            wave
+        )
+        .await,
         0
     );
     assert_eq!(

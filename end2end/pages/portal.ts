@@ -265,3 +265,53 @@ export class CataloguePage {
     return this.page.locator('article.training');
   }
 }
+
+/** The console's waves page (program admins). */
+export class WavesConsole {
+  constructor(readonly page: Page) {}
+
+  async open() {
+    await this.page.goto('/operator/gelombang');
+  }
+
+  async create(wave: { name: string; opens: string; closes: string; quota: string; seedSource: string }) {
+    await this.page.getByLabel('Nama gelombang').fill(wave.name);
+    await this.page.getByLabel('Pendaftaran gelombang dibuka (WIB)').fill(wave.opens);
+    await this.page.getByLabel('Pendaftaran gelombang ditutup (WIB)').fill(wave.closes);
+    await this.page.getByLabel('Kuota (jumlah peserta terpilih)').fill(wave.quota);
+    await this.page.getByLabel('Sumber seed undian').fill(wave.seedSource);
+    await this.page.getByRole('button', { name: 'Buat gelombang' }).click();
+    await expect(this.page).toHaveURL(/\/operator\/gelombang$/);
+  }
+
+  item(name: string): Locator {
+    return this.page.locator('.wave-item', { has: this.page.getByRole('heading', { name, exact: true }) });
+  }
+
+  notice(): Locator {
+    return this.page.locator('.notice[role="status"]');
+  }
+}
+
+/** The wave panel of an applicant's dashboard. */
+export class WavePanel {
+  constructor(readonly portal: Portal) {}
+
+  get section(): Locator {
+    return this.portal.page.locator('section.wave');
+  }
+
+  async join(wave: string) {
+    await this.portal.goto('/dasbor');
+    await this.section.getByRole('button', { name: `Bergabung dengan ${wave}` }).click();
+    await expect(this.portal.page).toHaveURL(/\/dasbor$/);
+  }
+
+  outcome(): Locator {
+    return this.section.locator('[data-outcome]');
+  }
+
+  async drawId(): Promise<string> {
+    return (await this.section.locator('.draw-id').first().textContent()) ?? '';
+  }
+}

@@ -163,3 +163,25 @@ export async function trainingAsCsvLine(platform: string): Promise<{ platformNam
     return { platformName: row.platform_name, line: fields.map((field) => quoted(row[field])).join(',') };
   });
 }
+
+/** Gives the applicant with this NIK a passed test in the e2e wave (the test has its own spec). */
+export async function passTest(nik: string): Promise<void> {
+  await withClient(async (client) => {
+    await client.query(
+      `insert into test_attempts (id, applicant_id, wave_id, question_ids, started_at, deadline_at, finished_at,
+                                  ability_score, ability_total, pass_mark, passed)
+       select gen_random_uuid(), a.id, (select id from waves where name = 'Gelombang Uji'), array_fill(1, array[18]),
+              timestamptz '2026-12-01T09:00:00+07:00', timestamptz '2026-12-01T09:25:00+07:00',
+              timestamptz '2026-12-01T09:20:00+07:00', 12, 14, 7, true
+       from applicants a where a.nik = $1`,
+      [nik],
+    );
+  });
+}
+
+/** Time passes for a wave: its joining closes before the open server's clock (2 December 10:00 WIB). */
+export async function closeJoining(wave: string): Promise<void> {
+  await withClient(async (client) => {
+    await client.query("update waves set join_closes_at = timestamptz '2026-12-02T09:00:00+07:00' where name = $1", [wave]);
+  });
+}

@@ -4,6 +4,7 @@
 mod applicants;
 mod catalogue_bench;
 mod cpu;
+mod draw_bench;
 mod driver;
 mod fixtures;
 mod wire;
@@ -38,8 +39,9 @@ async fn main() -> ExitCode {
         Some("bench") => bench(&options).await,
         Some("crash") => crash(&options).await,
         Some("catalogue") => catalogue_bench::run(&options).await,
+        Some("draw") => draw_bench::run(&options).await,
         _ => Err(
-            "usage: prakerja-load bench|crash|catalogue --server-bin PATH --site-root PATH --database-url URL ..."
+            "usage: prakerja-load bench|crash|catalogue|draw --server-bin PATH --site-root PATH --database-url URL ..."
                 .into(),
         ),
     };

@@ -92,7 +92,7 @@ pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>) -> Result<(), Box<dyn 
     )
     .execute(pool)
     .await?;
-    // Rina was selected in the demo wave: she has a card and can buy trainings.
+    // Rina, who will be selected in the demo's drawn wave (below).
     let rina = account(pool, PARTICIPANT_DEMO_EMAIL).await?;
     if !sqlx::query_scalar!(
         r#"select exists(select 1 from applicants where account_id = $1) as "x!""#,
@@ -125,15 +125,6 @@ pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>) -> Result<(), Box<dyn 
             SignupApplication::parse(&draft, true, today).map_err(|e| format!("demo participant: {e:?}"))?;
         signup_db::register(pool, rina, Uuid::new_v4(), &application, now).await?;
     }
-    issue_demo_card(
-        pool,
-        PARTICIPANT_DEMO_EMAIL,
-        "Gelombang Demo",
-        app::domain::Rupiah::from_whole(1_000_000).ok_or("balance")?,
-        chrono::Duration::days(30),
-        now,
-    )
-    .await?;
     crate::demo_catalogue::load(pool, crate::demo_catalogue::DEFAULT_SEED, now).await?;
 
     for (username, name, role) in DEMO_OPERATORS {
@@ -144,6 +135,8 @@ pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>) -> Result<(), Box<dyn 
             Err(error) => return Err(error.into()),
         }
     }
+    // Rina was selected in the demo's drawn wave: she has a card and can buy trainings.
+    drawn_demo_wave(pool, now).await?;
     Ok(())
 }
 
@@ -190,4 +183,124 @@ pub async fn issue_demo_card(
     )
     .await?;
     Ok(card)
+}
+
+/// The demo's drawn wave: 400 synthetic applicants and Rina (on its priority list), a quota of
+/// 100, drawn nine days ago by the real close, so its audit page and files can be checked.
+pub const DRAWN_DEMO_WAVE: &str = "Gelombang Contoh";
+const DRAWN_DEMO_SEED: &str = "contoh: nilai acak yang diumumkan sesudah pendaftaran gelombang ditutup";
+
+async fn drawn_demo_wave(pool: &PgPool, now: DateTime<Utc>) -> Result<(), Box<dyn std::error::Error>> {
+    use app::waves::{datetime_local, db, NewWave, NewWaveForm, SeedValue};
+    let drawn = sqlx::query_scalar!(
+        r#"select exists(select 1 from waves where name = $1 and drawn_at is not null) as "x!""#,
+        DRAWN_DEMO_WAVE
+    )
+    .fetch_one(pool)
+    .await?;
+    if drawn {
+        return Ok(());
+    }
+    let closes = now - chrono::Duration::days(10);
+    let wave = NewWave::parse(&NewWaveForm {
+        name: DRAWN_DEMO_WAVE.into(),
+        join_opens: datetime_local(now - chrono::Duration::days(17)),
+        join_closes: datetime_local(closes),
+        quota: "100".into(),
+        balance: "1000000".into(),
+        first_purchase_days: "30".into(),
+        test_carries_over: Some("ya".into()),
+        seed_source: "Contoh: nilai acak yang diumumkan penyelenggara sesudah pendaftaran gelombang ditutup.".into(),
+    })
+    .map_err(|errors| format!("demo wave: {errors:?}"))?;
+    let wave_id = match db::create(pool, &wave, "seed-demo", now - chrono::Duration::days(18)).await? {
+        Ok(id) => id,
+        Err(db::CreateWaveError::NameTaken) => {
+            sqlx::query_scalar!("select id from waves where name = $1", DRAWN_DEMO_WAVE)
+                .fetch_one(pool)
+                .await?
+        }
+    };
+    let joined = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from wave_entries where wave_id = $1"#,
+        wave_id
+    )
+    .fetch_one(pool)
+    .await?;
+    if joined == 0 {
+        crate::synthetic::generate(
+            pool,
+            DRAWN_DEMO_WAVE,
+            &crate::synthetic::SyntheticPool {
+                applicants: 400,
+                excluded_per_mille: 10,
+                priority_per_mille: 20,
+            },
+        )
+        .await?;
+    }
+    // Rina passed the test in the open demo wave, joined this one, and is on its priority list.
+    let rina = sqlx::query!(
+        "select a.id, a.nik from applicants a join accounts c on c.id = a.account_id where c.email = $1",
+        PARTICIPANT_DEMO_EMAIL
+    )
+    .fetch_one(pool)
+    .await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        "insert into verifications (applicant_id, status, reasons, decided_at) values ($1, 'terverifikasi', '{}', $2)
+         on conflict (applicant_id) do update set status = 'terverifikasi', reasons = '{}'",
+        rina.id,
+        closes - chrono::Duration::days(5)
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("delete from verification_jobs where applicant_id = $1", rina.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!(
+        "insert into test_attempts (id, applicant_id, wave_id, question_ids, started_at, deadline_at, finished_at,
+                                    ability_score, ability_total, pass_mark, passed)
+         select $1, $2, id, array_fill(1, array[18]), $3::timestamptz, $3::timestamptz + interval '25 minutes',
+                $3::timestamptz + interval '20 minutes',
+                12, 14, 7, true
+         from waves where name = 'Gelombang Demo'
+         on conflict do nothing",
+        Uuid::new_v4(),
+        rina.id,
+        closes - chrono::Duration::days(4)
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "insert into wave_entries (wave_id, applicant_id, draw_id, joined_at) values ($1, $2, $3, $4)
+         on conflict do nothing",
+        wave_id,
+        rina.id,
+        (rand::random::<u64>() >> 1) as i64,
+        closes - chrono::Duration::days(3)
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "insert into wave_tier_niks (wave_id, nik, tier) values ($1, $2, 1) on conflict do nothing",
+        wave_id,
+        rina.nik
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let admin = sqlx::query_scalar!("select id from operators where username = 'admin'")
+        .fetch_one(pool)
+        .await?;
+    let seed = SeedValue::parse(DRAWN_DEMO_SEED)?;
+    let drawn_at = now - chrono::Duration::days(9);
+    match db::enter_seed(pool, wave_id, &seed, admin, "seed-demo", drawn_at).await? {
+        Ok(()) | Err(db::SeedError::AlreadyEntered) => {}
+        Err(other) => return Err(format!("demo seed: {other:?}").into()),
+    }
+    db::close(pool, wave_id, "seed-demo", drawn_at, &mut |_| Ok(()))
+        .await?
+        .map_err(|refusal| format!("demo draw: {refusal:?}"))?;
+    Ok(())
 }

@@ -23,6 +23,9 @@ usage: cargo xtask <command> [options]
                    overload, and the database's raw ceiling (see README, Surge readiness)
   bench-catalogue [-- OPTIONS]
                    the catalogue search page at fixed rates, and the same searches in pgbench
+  bench-draw [-- --applicants N --quota N]
+                   close a wave of 4,000,000 with a quota of 1,000,000: each phase's time, the
+                   same ranking in plain SQL, and the result digest again after a rerun
   crash-test       kill -9 the server and restart PostgreSQL under load; no acknowledged
                    signup may be lost or doubled, and the server must recover by itself
   sqlx-prepare     refresh the offline query data in .sqlx/ (needs PostgreSQL)
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Some("bench") => commands::bench(playwright_args(&args)),
         Some("crash-test") => commands::crash_test(),
         Some("bench-catalogue") => commands::bench_catalogue(playwright_args(&args)),
+        Some("bench-draw") => commands::bench_draw(playwright_args(&args)),
         Some("sqlx-prepare") => commands::sqlx_prepare(),
         Some("tools") => tools::ensure_all().map(|_| ()),
         Some("database") => database::ensure().map(|url| println!("{url}")),
@@ -265,6 +269,18 @@ mod commands {
                 .args(["--site-root", &built.site_root.to_string_lossy()])
                 .args(["--database-url", &url])
                 .args(["--pgbench", &pgbench.to_string_lossy()])
+                .args(&extra),
+        )
+    }
+
+    pub fn bench_draw(extra: Vec<String>) -> Result {
+        let (built, load) = load_tools()?;
+        let url = database::with_name(&database::ensure()?, "prakerja_bench_draw");
+        process::run(
+            std::process::Command::new(load)
+                .arg("draw")
+                .args(["--server-bin", &built.server_bin.to_string_lossy()])
+                .args(["--database-url", &url])
                 .args(&extra),
         )
     }

@@ -11,7 +11,7 @@ use crate::{
     domain::FieldErrors,
     error::AppError,
     forms::{ErrorSummary, FieldError, FormState, Submitted, TextField},
-    waves::{group_thousands, NewWaveForm},
+    waves::group_thousands,
 };
 
 pub const WAVES_CONSOLE_PATH: &str = "/operator/gelombang";
@@ -160,7 +160,7 @@ pub async fn create_wave(
     let state = crate::state::app_state()?;
     let result = async {
         let operator = program_admin(&state).await?;
-        let form = NewWaveForm {
+        let form = crate::waves::NewWaveForm {
             name,
             join_opens,
             join_closes,

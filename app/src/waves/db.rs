@@ -354,10 +354,8 @@ pub async fn standing(pool: &PgPool, account_id: Uuid, now: DateTime<Utc>) -> Re
         }
     }
     let latest = sqlx::query!(
-        r#"select e.wave_id, w.name, e.draw_id, w.join_closes_at, w.drawn_at, w.selected_count, w.pool_size,
-                  o.rank as "rank?", o.failed_check as "failed_check?"
+        r#"select e.wave_id, w.name, e.draw_id, w.join_closes_at, w.drawn_at, w.selected_count, w.pool_size
            from wave_entries e join waves w on w.id = e.wave_id
-           left join wave_outcomes o on o.wave_id = e.wave_id and o.draw_id = e.draw_id
            where e.applicant_id = $1 order by e.joined_at desc, e.wave_id desc limit 1"#,
         applicant_id
     )
@@ -377,44 +375,71 @@ pub async fn standing(pool: &PgPool, account_id: Uuid, now: DateTime<Utc>) -> Re
             draw_id,
             closes_at: crate::registration::format_wib(entry.join_closes_at),
         }
-    } else if let Some(check) = entry.failed_check.as_deref().and_then(FailedCheck::parse) {
-        WaveStanding::NotEligible {
-            wave_id: entry.wave_id,
-            wave_name: entry.name,
-            check,
-        }
     } else {
-        let rank = i64::from(
-            entry
-                .rank
-                .ok_or_else(|| AppError::internal("drawn entry without outcome"))?,
-        );
-        let cut_off = i64::from(entry.selected_count.unwrap_or(0));
-        if rank <= cut_off {
-            drop(conn);
-            let card = crate::cards::db::card_of_account(pool, account_id, now)
-                .await?
-                .ok_or_else(|| AppError::internal("selected applicant without a card"))?;
-            WaveStanding::Selected {
+        match outcome_of(&mut conn, entry.wave_id, entry.draw_id)
+            .await?
+            .ok_or_else(|| AppError::internal("drawn entry without outcome"))?
+        {
+            Err(check) => WaveStanding::NotEligible {
                 wave_id: entry.wave_id,
                 wave_name: entry.name,
-                draw_id,
-                rank,
-                masked_card_number: card.masked_number,
-                balance: card.balance,
-            }
-        } else {
-            WaveStanding::NotSelected {
-                wave_id: entry.wave_id,
-                wave_name: entry.name,
-                draw_id,
-                rank,
-                cut_off,
-                pool_size: i64::from(entry.pool_size.unwrap_or(0)),
+                check,
+            },
+            Ok(rank) => {
+                drop(conn);
+                let placing = Placing {
+                    wave_id: entry.wave_id,
+                    wave_name: entry.name,
+                    draw_id,
+                    rank,
+                    cut_off: i64::from(entry.selected_count.unwrap_or(0)),
+                    pool_size: i64::from(entry.pool_size.unwrap_or(0)),
+                };
+                ranked_standing(pool, account_id, now, placing).await?
             }
         }
     };
     Ok(WavePanelData { standing, joinable })
+}
+
+/// A drawn wave's place in it: who, where the cut-off fell, and how big the pool was.
+struct Placing {
+    wave_id: i32,
+    wave_name: String,
+    draw_id: String,
+    rank: i64,
+    cut_off: i64,
+    pool_size: i64,
+}
+
+/// Selected (with the card) or not selected (with the rank and the cut-off).
+async fn ranked_standing(
+    pool: &PgPool,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+    placing: Placing,
+) -> Result<WaveStanding, AppError> {
+    if placing.rank > placing.cut_off {
+        return Ok(WaveStanding::NotSelected {
+            wave_id: placing.wave_id,
+            wave_name: placing.wave_name,
+            draw_id: placing.draw_id,
+            rank: placing.rank,
+            cut_off: placing.cut_off,
+            pool_size: placing.pool_size,
+        });
+    }
+    let card = crate::cards::db::card_of_account(pool, account_id, now)
+        .await?
+        .ok_or_else(|| AppError::internal("selected applicant without a card"))?;
+    Ok(WaveStanding::Selected {
+        wave_id: placing.wave_id,
+        wave_name: placing.wave_name,
+        draw_id: placing.draw_id,
+        rank: placing.rank,
+        masked_card_number: card.masked_number,
+        balance: card.balance,
+    })
 }
 
 /// The steps of a close, reported as each ends (for the benchmark's timings and for tests that
@@ -448,42 +473,71 @@ pub enum CloseRefusal {
     NoSeed,
 }
 
-/// One line of the frozen pool before ranking.
+/// Entries per row of the draw's blocks.
+const BLOCK: usize = 1024;
+
+/// The wave's entries as the close found them.
 struct Frozen {
-    entries: Vec<PoolEntry>,
-    ineligible: Vec<(i64, FailedCheck)>,
+    /// (draw id, applicant) of every entry.
+    entries: Vec<(i64, Uuid)>,
+    /// Entries that fail a check now, with the first check they fail.
+    ineligible: std::collections::HashMap<i64, FailedCheck>,
+    /// Entries on a priority list, with the tier served first.
+    tiers: std::collections::HashMap<i64, i16>,
 }
 
-/// Reads every entry of the closing wave with its tier and the first eligibility check it
-/// fails, through COPY (the fastest way out of PostgreSQL). COPY takes no bind parameters, so
-/// the wave and the general tier reach the query as transaction-local settings.
-async fn freeze(conn: &mut PgConnection, wave_id: i32, general_tier: i16) -> Result<Frozen, AppError> {
+/// Reads the closing wave's entries, and the few that changed since they joined. Joining
+/// required a verified applicant with no card, so only three things can have made an entry
+/// ineligible since: a verification no longer `terverifikasi`, the NIK put on the exclusion
+/// list, a card from another wave. Each is found from its own (small) table through an index,
+/// instead of joining every entry with every table (16 s for 4 million here).
+async fn freeze(conn: &mut PgConnection, wave_id: i32) -> Result<Frozen, AppError> {
+    let mut ineligible = std::collections::HashMap::new();
+    // In the order of FailedCheck::ALL: an entry failing several is told the first.
+    let checks = sqlx::query!(
+        r#"select e.draw_id as "draw_id!", 1 as "check!" from verifications v
+             join wave_entries e on e.wave_id = $1 and e.applicant_id = v.applicant_id
+             where v.status <> 'terverifikasi'
+           union all
+           select e.draw_id, 2 from exclusions x join nik_claims n on n.nik = x.nik
+             join wave_entries e on e.wave_id = $1 and e.applicant_id = n.applicant_id
+           union all
+           select e.draw_id, 3 from cards c join wave_entries e on e.wave_id = $1 and e.applicant_id = c.applicant_id"#,
+        wave_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in checks {
+        let check = FailedCheck::ALL[usize::try_from(row.check - 1).map_err(AppError::internal)?];
+        ineligible.entry(row.draw_id).or_insert(check);
+    }
+    let mut tiers = std::collections::HashMap::new();
+    let listed = sqlx::query!(
+        "select e.draw_id, t.tier from wave_tier_niks t join nik_claims n on n.nik = t.nik
+         join wave_entries e on e.wave_id = t.wave_id and e.applicant_id = n.applicant_id
+         where t.wave_id = $1",
+        wave_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in listed {
+        tiers.insert(row.draw_id, row.tier);
+    }
+    // Every entry, through COPY (the fastest way out of PostgreSQL). COPY takes no bind
+    // parameters, so the wave reaches the query as a transaction-local setting.
     sqlx::query!(
-        "select set_config('prakerja.closing_wave', $1, true) as wave, set_config('prakerja.general_tier', $2, true) as tier",
-        wave_id.to_string(),
-        general_tier.to_string()
+        "select set_config('prakerja.closing_wave', $1, true) as wave",
+        wave_id.to_string()
     )
     .fetch_one(&mut *conn)
     .await?;
     let mut stream = conn
         .copy_out_raw(
-            "copy (select e.draw_id, coalesce(t.tier, current_setting('prakerja.general_tier')::smallint),
-                          case when v.status is distinct from 'terverifikasi' then 'tidak-terverifikasi'
-                               when x.nik is not null then 'daftar-pengecualian'
-                               when c.applicant_id is not null then 'sudah-peserta' end
-                   from wave_entries e
-                   join applicants a on a.id = e.applicant_id
-                   left join verifications v on v.applicant_id = e.applicant_id
-                   left join exclusions x on x.nik = a.nik
-                   left join cards c on c.applicant_id = e.applicant_id
-                   left join wave_tier_niks t on t.wave_id = e.wave_id and t.nik = a.nik
-                   where e.wave_id = current_setting('prakerja.closing_wave')::integer) to stdout",
+            "copy (select draw_id, applicant_id from wave_entries
+                   where wave_id = current_setting('prakerja.closing_wave')::integer) to stdout",
         )
         .await?;
-    let mut frozen = Frozen {
-        entries: Vec::new(),
-        ineligible: Vec::new(),
-    };
+    let mut entries = Vec::new();
     let mut partial: Vec<u8> = Vec::new();
     use futures_util::StreamExt;
     while let Some(chunk) = stream.next().await {
@@ -491,55 +545,51 @@ async fn freeze(conn: &mut PgConnection, wave_id: i32, general_tier: i16) -> Res
         let mut rest: &[u8] = &chunk;
         while let Some(end) = rest.iter().position(|b| *b == b'\n') {
             if partial.is_empty() {
-                read_frozen_line(&rest[..end], &mut frozen)?;
+                entries.push(entry_line(&rest[..end])?);
             } else {
                 partial.extend_from_slice(&rest[..end]);
-                read_frozen_line(&partial, &mut frozen)?;
+                entries.push(entry_line(&partial)?);
                 partial.clear();
             }
             rest = &rest[end + 1..];
         }
         partial.extend_from_slice(rest);
     }
-    Ok(frozen)
+    Ok(Frozen {
+        entries,
+        ineligible,
+        tiers,
+    })
 }
 
-fn read_frozen_line(line: &[u8], frozen: &mut Frozen) -> Result<(), AppError> {
-    let bad = || AppError::internal("unexpected line from the pool's COPY");
+fn entry_line(line: &[u8]) -> Result<(i64, Uuid), AppError> {
+    let bad = || AppError::internal("unexpected line from the entries' COPY");
     let text = std::str::from_utf8(line).map_err(|_| bad())?;
-    let mut fields = text.split('\t');
-    let (Some(id), Some(tier), Some(check)) = (fields.next(), fields.next(), fields.next()) else {
-        return Err(bad());
-    };
-    let id: i64 = id.parse().map_err(|_| bad())?;
-    if check == "\\N" {
-        let tier = tier.parse::<u16>().ok().and_then(Tier::new).ok_or_else(bad)?;
-        frozen.entries.push(PoolEntry {
-            draw_id: DrawId::from_i64(id).ok_or_else(bad)?,
-            tier,
-        });
-    } else {
-        frozen.ineligible.push((id, FailedCheck::parse(check).ok_or_else(bad)?));
-    }
-    Ok(())
+    let (id, applicant) = text.split_once('\t').ok_or_else(bad)?;
+    Ok((
+        id.parse().map_err(|_| bad())?,
+        Uuid::parse_str(applicant).map_err(|_| bad())?,
+    ))
 }
 
-/// Card numbers for the selected, distinct among themselves (a clash with an existing card is
-/// retried by the caller).
-fn new_card_numbers(count: usize) -> Vec<String> {
-    let mut seen = std::collections::HashSet::with_capacity(count);
-    let mut numbers = Vec::with_capacity(count);
-    while numbers.len() < count {
-        let number = crate::cards::db::new_card_number();
-        if seen.insert(number.clone()) {
-            numbers.push(number);
-        }
+/// The card number of the applicant ranked `rank` in wave `wave_id`: 8, the wave (4 digits),
+/// the rank (10 digits), a Luhn check digit. Unique by construction, and in rank order, so the
+/// close adds a million to the index at its end instead of at random places. A card number is
+/// not a secret: buying needs its owner signed in.
+fn card_number_for(wave_id: i32, rank: u64) -> Result<String, AppError> {
+    if !(0..10_000).contains(&wave_id) || rank >= 10_000_000_000 {
+        return Err(AppError::internal("wave or rank too large for a card number"));
     }
-    numbers
+    let body = format!("8{wave_id:04}{rank:010}");
+    let mut digits = [0u8; 15];
+    for (digit, byte) in digits.iter_mut().zip(body.bytes()) {
+        *digit = byte - b'0';
+    }
+    Ok(format!("{body}{}", crate::cards::luhn_check_digit(&digits)))
 }
 
 /// Closes a wave: rechecks eligibility, freezes the pool (digest), ranks it with the seed,
-/// writes every entry's outcome and gives the selected their cards, in one transaction; a
+/// writes the ranks and the result and gives the selected their cards, in one transaction; a
 /// failure anywhere leaves the wave as it was. Closing a closed wave changes nothing and
 /// reports the earlier close. `on_phase` hears each phase end; an error from it aborts the close.
 pub async fn close(
@@ -600,15 +650,31 @@ pub async fn close(
     .fetch_one(&mut *tx)
     .await?;
 
-    let frozen = freeze(&mut tx, wave_id, general_tier).await?;
-    let mut ineligible = frozen.ineligible;
+    let frozen = freeze(&mut tx, wave_id).await?;
     // Sorting, hashing and ranking millions of entries is CPU work: off the async workers.
     let quota = u64::try_from(wave.quota).map_err(AppError::internal)?;
-    let entries = frozen.entries;
-    let (pool_frozen, pool_digest) = tokio::task::spawn_blocking(move || {
-        let pool = Pool::new(entries).map_err(|id| format!("draw id {id} twice in the pool"))?;
+    let (pool_frozen, applicants, ineligible, pool_digest) = tokio::task::spawn_blocking(move || {
+        let general = Tier::new(general_tier as u16).ok_or("general tier out of range")?;
+        let mut entries = Vec::with_capacity(frozen.entries.len());
+        let mut ineligible = Vec::new();
+        let mut applicants = std::collections::HashMap::with_capacity(frozen.entries.len() / 3);
+        for (draw_id, applicant) in frozen.entries {
+            if let Some(check) = frozen.ineligible.get(&draw_id) {
+                ineligible.push((draw_id, *check));
+                continue;
+            }
+            let tier = match frozen.tiers.get(&draw_id) {
+                Some(tier) => Tier::new(*tier as u16).ok_or("tier out of range")?,
+                None => general,
+            };
+            let id = DrawId::from_i64(draw_id).ok_or("negative draw id")?;
+            entries.push(PoolEntry { draw_id: id, tier });
+            applicants.insert(draw_id, applicant);
+        }
+        ineligible.sort_unstable_by_key(|(id, _)| *id);
+        let pool = Pool::new(entries).map_err(|_| "a draw id twice in the pool")?;
         let digest = pool.digest();
-        Ok::<_, String>((pool, digest))
+        Ok::<_, &'static str>((pool, applicants, ineligible, digest))
     })
     .await
     .map_err(AppError::internal)?
@@ -623,24 +689,20 @@ pub async fn close(
     .map_err(AppError::internal)?;
     on_phase(ClosePhase::Rank)?;
 
-    // Outcomes, in draw-id order (the primary key's order: the index grows at its end).
-    let selected = ranking.selected(quota);
-    let mut rank_of_index = vec![0u32; pool_frozen.len()];
-    for (position, entry) in ranking.ranked().iter().enumerate() {
-        let index = pool_frozen
-            .entries()
-            .binary_search_by_key(&entry.draw_id, |e| e.draw_id)
-            .map_err(|_| AppError::internal("ranked id missing from the pool"))?;
-        rank_of_index[index] = u32::try_from(position + 1).map_err(AppError::internal)?;
-    }
-    ineligible.sort_unstable_by_key(|(id, _)| *id);
-    write_outcomes(&mut tx, wave_id, pool_frozen.entries(), &rank_of_index, &ineligible).await?;
+    write_outcomes(&mut tx, wave_id, &pool_frozen, &ranking, quota, &ineligible).await?;
     on_phase(ClosePhase::WriteOutcomes)?;
 
-    let accepted_at = now;
+    let selected = ranking.selected(quota);
     let due = now + Duration::days(i64::from(wave.first_purchase_days));
     let balance = Rupiah::from_whole(wave.balance).ok_or_else(|| AppError::internal("balance out of range"))?;
-    issue_cards(&mut tx, wave_id, selected, balance, accepted_at, due).await?;
+    let mut cards = Vec::with_capacity(selected.len());
+    for (index, entry) in selected.iter().enumerate() {
+        let applicant = applicants
+            .get(&entry.draw_id.as_i64())
+            .ok_or_else(|| AppError::internal("selected entry without its applicant"))?;
+        cards.push((*applicant, card_number_for(wave_id, index as u64 + 1)?));
+    }
+    issue_cards(&mut tx, wave_id, cards, balance, now, due).await?;
     on_phase(ClosePhase::IssueCards)?;
 
     let mut tier_counts: BTreeMap<String, serde_json::Value> = BTreeMap::new();
@@ -700,89 +762,100 @@ pub async fn close(
     }))
 }
 
-/// Writes every entry's outcome with COPY, in draw-id order.
+/// Writes the ranks (blocks in draw-id order), the result (blocks in rank order) and the
+/// entries left out.
 async fn write_outcomes(
     conn: &mut PgConnection,
     wave_id: i32,
-    eligible: &[PoolEntry],
-    rank_of_index: &[u32],
+    pool: &Pool,
+    ranking: &Ranking,
+    quota: u64,
     ineligible: &[(i64, FailedCheck)],
 ) -> Result<(), AppError> {
-    const CHUNK: usize = 1 << 20;
-    let mut copy = conn
-        .copy_in_raw("copy wave_outcomes (wave_id, draw_id, tier, rank, failed_check) from stdin")
-        .await?;
-    let wave = wave_id.to_string();
-    let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK + 128);
-    let (mut e, mut i) = (0, 0);
-    while e < eligible.len() || i < ineligible.len() {
-        let take_eligible = match (eligible.get(e), ineligible.get(i)) {
-            (Some(entry), Some((id, _))) => entry.draw_id.as_i64() < *id,
-            (Some(_), None) => true,
-            _ => false,
-        };
-        buffer.extend_from_slice(wave.as_bytes());
-        buffer.push(b'\t');
-        if take_eligible {
-            let entry = &eligible[e];
-            push_decimal(&mut buffer, entry.draw_id.as_i64() as u64);
-            buffer.push(b'\t');
-            push_decimal(&mut buffer, u64::from(entry.tier.get()));
-            buffer.push(b'\t');
-            push_decimal(&mut buffer, u64::from(rank_of_index[e]));
-            buffer.extend_from_slice(b"\t\\N\n");
-            e += 1;
-        } else {
-            let (id, check) = ineligible[i];
-            push_decimal(&mut buffer, id as u64);
-            buffer.extend_from_slice(b"\t\\N\t\\N\t");
-            buffer.extend_from_slice(check.code().as_bytes());
-            buffer.push(b'\n');
-            i += 1;
-        }
-        if buffer.len() >= CHUNK {
-            copy.send(std::mem::take(&mut buffer)).await?;
-            buffer.reserve(CHUNK + 128);
-        }
+    let mut rank_of = vec![0i32; pool.len()];
+    for (position, entry) in ranking.ranked().iter().enumerate() {
+        let index = pool
+            .entries()
+            .binary_search_by_key(&entry.draw_id, |e| e.draw_id)
+            .map_err(|_| AppError::internal("ranked id missing from the pool"))?;
+        rank_of[index] = i32::try_from(position + 1).map_err(AppError::internal)?;
     }
-    if !buffer.is_empty() {
-        copy.send(buffer).await?;
-    }
-    copy.finish().await?;
+    // Whole columns go as three arrays; PostgreSQL cuts them into blocks (slices are cheap).
+    let ids: Vec<i64> = pool.entries().iter().map(|e| e.draw_id.as_i64()).collect();
+    let tiers: Vec<i16> = pool.entries().iter().map(|e| e.tier.get() as i16).collect();
+    sqlx::query!(
+        "insert into wave_rank_blocks (wave_id, first_draw_id, draw_ids, tiers, ranks)
+         select $1, ($2::bigint[])[i * $5 + 1], ($2::bigint[])[i * $5 + 1 : i * $5 + $5],
+                ($3::smallint[])[i * $5 + 1 : i * $5 + $5], ($4::integer[])[i * $5 + 1 : i * $5 + $5]
+         from generate_series(0, (cardinality($2::bigint[]) - 1) / $5::integer) as i
+         where cardinality($2::bigint[]) > 0",
+        wave_id,
+        &ids,
+        &tiers,
+        &rank_of,
+        BLOCK as i32
+    )
+    .execute(&mut *conn)
+    .await?;
+    let selected = ranking.selected(quota);
+    let ids: Vec<i64> = selected.iter().map(|e| e.draw_id.as_i64()).collect();
+    let tiers: Vec<i16> = selected.iter().map(|e| e.tier.get() as i16).collect();
+    sqlx::query!(
+        "insert into wave_result_blocks (wave_id, first_rank, draw_ids, tiers)
+         select $1, i * $4 + 1, ($2::bigint[])[i * $4 + 1 : i * $4 + $4], ($3::smallint[])[i * $4 + 1 : i * $4 + $4]
+         from generate_series(0, (cardinality($2::bigint[]) - 1) / $4::integer) as i
+         where cardinality($2::bigint[]) > 0",
+        wave_id,
+        &ids,
+        &tiers,
+        BLOCK as i32
+    )
+    .execute(&mut *conn)
+    .await?;
+    let ids: Vec<i64> = ineligible.iter().map(|(id, _)| *id).collect();
+    let checks: Vec<String> = ineligible.iter().map(|(_, check)| check.code().to_owned()).collect();
+    sqlx::query!(
+        "insert into wave_ineligible (wave_id, draw_id, failed_check) select $1, d, c from unnest($2::bigint[], $3::text[]) as u (d, c)",
+        wave_id,
+        &ids,
+        &checks
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
-fn push_decimal(buffer: &mut Vec<u8>, value: u64) {
-    use std::io::Write;
-    let _ = write!(buffer, "{value}");
-}
-
-/// Gives each selected applicant a card with the wave's balance, in one statement; a random
-/// card number that clashes with an existing card is drawn again.
+/// Gives each selected applicant a card with the wave's balance, in one statement, in
+/// applicant order (the index on the applicant grows in order). A card number already taken (a
+/// card issued by hand) gets a random one instead.
 async fn issue_cards(
     conn: &mut PgConnection,
     wave_id: i32,
-    selected: &[PoolEntry],
+    mut cards: Vec<(Uuid, String)>,
     balance: Rupiah,
     accepted_at: DateTime<Utc>,
     first_purchase_due_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let mut waiting: Vec<i64> = selected.iter().map(|e| e.draw_id.as_i64()).collect();
-    for _ in 0..5 {
-        if waiting.is_empty() {
+    cards.sort_unstable_by_key(|(applicant, _)| *applicant);
+    for attempt in 0..5 {
+        if cards.is_empty() {
             return Ok(());
         }
-        let card_ids: Vec<Uuid> = waiting.iter().map(|_| Uuid::now_v7()).collect();
-        let numbers = new_card_numbers(waiting.len());
-        sqlx::query!(
+        let ids: Vec<Uuid> = cards.iter().map(|_| Uuid::now_v7()).collect();
+        let applicants: Vec<Uuid> = cards.iter().map(|(applicant, _)| *applicant).collect();
+        let numbers: Vec<String> = if attempt == 0 {
+            cards.iter().map(|(_, number)| number.clone()).collect()
+        } else {
+            cards.iter().map(|_| crate::cards::db::new_card_number()).collect()
+        };
+        let inserted = sqlx::query!(
             "insert into cards (id, applicant_id, wave_id, card_number, initial_balance, balance, accepted_at,
                                 first_purchase_due_at)
-             select s.id, e.applicant_id, $4, s.number, $5, $5, $6, $7
-             from unnest($1::bigint[], $2::uuid[], $3::text[]) as s (draw_id, id, number)
-             join wave_entries e on e.wave_id = $4 and e.draw_id = s.draw_id
+             select id, applicant, $4, number, $5, $5, $6, $7
+             from unnest($1::uuid[], $2::uuid[], $3::text[]) as s (id, applicant, number)
              on conflict do nothing",
-            &waiting,
-            &card_ids,
+            &ids,
+            &applicants,
             &numbers,
             wave_id,
             balance.whole(),
@@ -790,22 +863,57 @@ async fn issue_cards(
             first_purchase_due_at
         )
         .execute(&mut *conn)
-        .await?;
-        waiting = sqlx::query_scalar!(
-            r#"select s.draw_id as "draw_id!" from unnest($1::bigint[]) as s (draw_id)
-               join wave_entries e on e.wave_id = $2 and e.draw_id = s.draw_id
-               where not exists (select 1 from cards c where c.applicant_id = e.applicant_id and c.wave_id = $2)"#,
-            &waiting,
+        .await?
+        .rows_affected();
+        if inserted as usize == cards.len() {
+            return Ok(());
+        }
+        // Rare: find who is still without a card from this wave, and try again.
+        let missing: Vec<Uuid> = sqlx::query_scalar!(
+            r#"select s.applicant as "applicant!" from unnest($1::uuid[]) as s (applicant)
+               where not exists (select 1 from cards c where c.applicant_id = s.applicant and c.wave_id = $2)"#,
+            &applicants,
             wave_id
         )
         .fetch_all(&mut *conn)
         .await?;
+        let missing: std::collections::HashSet<Uuid> = missing.into_iter().collect();
+        cards.retain(|(applicant, _)| missing.contains(applicant));
     }
-    if waiting.is_empty() {
+    if cards.is_empty() {
         Ok(())
     } else {
         Err(AppError::internal("selected applicants left without a card"))
     }
+}
+
+/// The rank of an entry in a drawn wave, or the check it failed.
+async fn outcome_of(
+    conn: &mut PgConnection,
+    wave_id: i32,
+    draw_id: i64,
+) -> Result<Option<Result<i64, FailedCheck>>, AppError> {
+    let ranked = sqlx::query_scalar!(
+        r#"select b.ranks[array_position(b.draw_ids, $2)] as "rank?"
+           from wave_rank_blocks b where b.wave_id = $1 and b.first_draw_id <= $2
+           order by b.first_draw_id desc limit 1"#,
+        wave_id,
+        draw_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten();
+    if let Some(rank) = ranked {
+        return Ok(Some(Ok(i64::from(rank))));
+    }
+    let failed = sqlx::query_scalar!(
+        "select failed_check from wave_ineligible where wave_id = $1 and draw_id = $2",
+        wave_id,
+        draw_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(failed.as_deref().and_then(FailedCheck::parse).map(Err))
 }
 
 /// Queues the outcome emails of closed waves, one batch per transaction; the wave remembers
@@ -823,9 +931,8 @@ pub async fn notify_outcomes(pool: &PgPool, batch: i64) -> Result<u64, AppError>
         return Ok(0);
     };
     let rows = sqlx::query!(
-        r#"select e.applicant_id, e.draw_id, o.rank as "rank?", o.failed_check as "failed_check?", c.email
+        r#"select e.applicant_id, e.draw_id, c.email
            from wave_entries e
-           join wave_outcomes o on o.wave_id = e.wave_id and o.draw_id = e.draw_id
            join applicants a on a.id = e.applicant_id
            join accounts c on c.id = a.account_id
            where e.wave_id = $1 and e.applicant_id > coalesce($2, '00000000-0000-0000-0000-000000000000'::uuid)
@@ -841,12 +948,8 @@ pub async fn notify_outcomes(pool: &PgPool, batch: i64) -> Result<u64, AppError>
     let mut subjects = Vec::with_capacity(rows.len());
     let mut bodies = Vec::with_capacity(rows.len());
     for row in &rows {
-        let (subject, body) = outcome_message(
-            &wave.name,
-            row.rank.map(i64::from),
-            cut_off,
-            row.failed_check.as_deref(),
-        );
+        let outcome = outcome_of(&mut tx, wave.id, row.draw_id).await?;
+        let (subject, body) = outcome_message(&wave.name, outcome, cut_off);
         recipients.push(row.email.clone());
         subjects.push(subject);
         bodies.push(body);
@@ -878,14 +981,14 @@ pub async fn notify_outcomes(pool: &PgPool, batch: i64) -> Result<u64, AppError>
 }
 
 /// The outcome email: no NIK, no card number; the dashboard has the details.
-fn outcome_message(wave: &str, rank: Option<i64>, cut_off: i64, failed: Option<&str>) -> (String, String) {
+fn outcome_message(wave: &str, outcome: Option<Result<i64, FailedCheck>>, cut_off: i64) -> (String, String) {
     let dashboard = "Lihat rinciannya di dasbor portal Prakerja (menu Dasbor).";
-    match (rank, failed.and_then(FailedCheck::parse)) {
-        (Some(rank), _) if rank <= cut_off => (
+    match outcome {
+        Some(Ok(rank)) if rank <= cut_off => (
             format!("Selamat, Anda terpilih di {wave}"),
             format!("Anda terpilih sebagai peserta Kartu Prakerja di {wave}. Kartu dan saldo pelatihan Anda sudah aktif. {dashboard}"),
         ),
-        (Some(rank), _) => (
+        Some(Ok(rank)) => (
             format!("Hasil undian {wave}"),
             format!(
                 "Anda belum terpilih di {wave}: peringkat Anda {} sedangkan kuota terisi sampai peringkat {}. Anda dapat bergabung lagi di gelombang berikutnya. {dashboard}",
@@ -893,11 +996,14 @@ fn outcome_message(wave: &str, rank: Option<i64>, cut_off: i64, failed: Option<&
                 super::group_thousands(cut_off as u64)
             ),
         ),
-        (None, check) => (
+        Some(Err(check)) => (
+            format!("Hasil pemeriksaan {wave}"),
+            format!("Anda tidak diikutkan dalam undian {wave}: {}. {dashboard}", check.title()),
+        ),
+        None => (
             format!("Hasil pemeriksaan {wave}"),
             format!(
-                "Anda tidak diikutkan dalam undian {wave}: {}. {dashboard}",
-                check.map(FailedCheck::title).unwrap_or("syarat tidak terpenuhi")
+                "Hasil undian {wave} sudah diumumkan. {dashboard}"
             ),
         ),
     }
@@ -917,66 +1023,66 @@ pub async fn published_file(
     wave_id: i32,
     file: PublishedFile,
 ) -> Result<Option<impl futures_util::Stream<Item = Result<Vec<u8>, AppError>> + Send + 'static>, AppError> {
-    let selected = sqlx::query_scalar!(
-        "select selected_count from waves where id = $1 and drawn_at is not null",
+    let drawn = sqlx::query_scalar!(
+        "select drawn_at is not null as \"drawn!\" from waves where id = $1",
         wave_id
     )
     .fetch_optional(pool)
-    .await?
-    .flatten();
-    let Some(selected) = selected else {
+    .await?;
+    if drawn != Some(true) {
         return Ok(None);
-    };
+    }
     const CHUNK: usize = 256 * 1024;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, AppError>>(4);
     let pool = pool.clone();
     tokio::spawn(async move {
         use futures_util::StreamExt;
         let mut buffer = Vec::with_capacity(CHUNK + 64);
-        let rows = match file {
+        // (first rank or 0, draw ids, tiers) per block, in file order.
+        let blocks = match file {
             PublishedFile::Pool => {
                 buffer.extend_from_slice(draw::POOL_HEADER.as_bytes());
                 sqlx::query!(
-                    r#"select draw_id, tier as "tier!", rank as "rank!" from wave_outcomes
-                       where wave_id = $1 and rank is not null order by draw_id"#,
+                    "select draw_ids, tiers from wave_rank_blocks where wave_id = $1 order by first_draw_id",
                     wave_id
                 )
                 .fetch(&pool)
-                .map(|row| row.map(|r| (r.draw_id, r.tier, r.rank)))
+                .map(|row| row.map(|r| (0, r.draw_ids, r.tiers)))
                 .boxed()
             }
             PublishedFile::Result => {
                 buffer.extend_from_slice(draw::RESULT_HEADER.as_bytes());
                 sqlx::query!(
-                    r#"select draw_id, tier as "tier!", rank as "rank!" from wave_outcomes
-                       where wave_id = $1 and rank <= $2 order by rank"#,
-                    wave_id,
-                    selected
+                    "select first_rank, draw_ids, tiers from wave_result_blocks where wave_id = $1 order by first_rank",
+                    wave_id
                 )
                 .fetch(&pool)
-                .map(|row| row.map(|r| (r.draw_id, r.tier, r.rank)))
+                .map(|row| row.map(|r| (r.first_rank, r.draw_ids, r.tiers)))
                 .boxed()
             }
         };
-        let mut rows = rows;
-        while let Some(row) = rows.next().await {
-            let line = row.map_err(AppError::from).and_then(|(draw_id, tier, rank)| {
-                let bad = || AppError::internal("stored outcome out of range");
-                let entry = PoolEntry {
-                    draw_id: DrawId::from_i64(draw_id).ok_or_else(bad)?,
-                    tier: u16::try_from(tier).ok().and_then(Tier::new).ok_or_else(bad)?,
-                };
-                Ok((entry, u64::try_from(rank).map_err(|_| bad())?))
-            });
-            match line {
-                Ok((entry, rank)) => match file {
-                    PublishedFile::Pool => draw::pool_line(&entry, &mut buffer),
-                    PublishedFile::Result => draw::result_line(rank, &entry, &mut buffer),
-                },
-                Err(error) => {
-                    let _ = sender.send(Err(error)).await;
-                    return;
+        let mut blocks = blocks;
+        while let Some(block) = blocks.next().await {
+            let written = block.map_err(AppError::from).and_then(|(first_rank, ids, tiers)| {
+                let bad = || AppError::internal("stored draw block out of range");
+                for (offset, (draw_id, tier)) in ids.into_iter().zip(tiers).enumerate() {
+                    let entry = PoolEntry {
+                        draw_id: DrawId::from_i64(draw_id).ok_or_else(bad)?,
+                        tier: u16::try_from(tier).ok().and_then(Tier::new).ok_or_else(bad)?,
+                    };
+                    match file {
+                        PublishedFile::Pool => draw::pool_line(&entry, &mut buffer),
+                        PublishedFile::Result => {
+                            let rank = u64::try_from(first_rank).map_err(|_| bad())? + offset as u64;
+                            draw::result_line(rank, &entry, &mut buffer)
+                        }
+                    }
                 }
+                Ok(())
+            });
+            if let Err(error) = written {
+                let _ = sender.send(Err(error)).await;
+                return;
             }
             if buffer.len() >= CHUNK && sender.send(Ok(std::mem::take(&mut buffer))).await.is_err() {
                 return; // The download was abandoned.

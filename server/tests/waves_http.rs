@@ -1,0 +1,193 @@
+//! Waves over HTTP with JavaScript off: the console's plain forms (program admins only, each
+//! action audited), and the public audit page and files of a drawn wave, which hash to the
+//! published digests and hold no personal data.
+
+mod support;
+
+use app::operators::OperatorRole;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use support::*;
+use uuid::Uuid;
+
+const SEED: &str = "drand 5000000: 9c1e";
+
+fn create_form<'a>(name: &'a str, closes: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("name", name),
+        ("join_opens", "2026-12-07T08:00"),
+        ("join_closes", closes),
+        ("quota", "3"),
+        ("balance", "Rp1.000.000"),
+        ("first_purchase_days", "30"),
+        ("test_carries_over", "ya"),
+        ("seed_source", "Putaran drand 5.000.000, diumumkan 11 Desember 2026"),
+    ]
+}
+
+/// Five applicants joined the wave (straight into the tables; joining has its own tests).
+async fn joined(pool: &PgPool, wave: i32) -> Vec<String> {
+    let mut niks = Vec::new();
+    for n in 1..=5u32 {
+        let (account, id) = (Uuid::new_v4(), Uuid::now_v7());
+        let nik = format!("320101170895{n:04}");
+        sqlx::query("insert into accounts (id, email) values ($1, $2)")
+            .bind(account)
+            .bind(format!("gelombang{n}@contoh.id"))
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "insert into applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, birth_place,
+                                     province_code, city, mobile, education, employment_status, interests, registered_at)
+             values ($1, $2, $3, $4, $5, 'Pendaftar Uji', '1995-08-17', 'L', 'Bandung', '32', 'Bandung',
+                     '+6281234567890', 'sma', 'pencari-kerja', '{barista}', now())",
+        )
+        .bind(id)
+        .bind(account)
+        .bind(format!("PK-HTTP-{n:04}-AAAA"))
+        .bind(&nik)
+        .bind(format!("320101000000{n:04}"))
+        .execute(pool)
+        .await
+        .unwrap();
+        // As signup does: the NIK is claimed (the close finds NIKs on lists through the claims).
+        sqlx::query("insert into nik_claims (nik, applicant_id) values ($1, $2)")
+            .bind(&nik)
+            .bind(id)
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query("insert into verifications (applicant_id, status, reasons, decided_at) values ($1, 'terverifikasi', '{}', now())")
+            .bind(id)
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query("insert into wave_entries (wave_id, applicant_id, draw_id, joined_at) values ($1, $2, $3, now())")
+            .bind(wave)
+            .bind(id)
+            .bind(i64::from(n) * 0x0123_4567_89ab)
+            .execute(pool)
+            .await
+            .unwrap();
+        niks.push(nik);
+    }
+    niks
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_program_admin_runs_a_wave_from_the_console_and_anyone_can_check_its_draw(pool: PgPool) {
+    let browser = Browser::new(pool.clone(), wib("2026-12-02 10:00"));
+    let mut admin = signed_in_operator(&browser, "admin.gelombang", OperatorRole::ProgramAdmin).await;
+
+    // A mistake comes back beside its field, with what was typed.
+    let refused = admin
+        .post_form("/api/create-wave", &create_form("Gelombang 1", "2026-12-06T08:00"))
+        .await;
+    assert_eq!(refused.location(), Some("/operator/gelombang"));
+    let page = admin.get("/operator/gelombang").await;
+    assert!(
+        page.body.contains("Waktu tutup harus sesudah waktu buka."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"value="Gelombang 1""#));
+
+    let created = admin
+        .post_form("/api/create-wave", &create_form("Gelombang 1", "2026-12-10T16:00"))
+        .await;
+    assert_eq!(created.location(), Some("/operator/gelombang"));
+    let wave: i32 = sqlx::query_scalar("select id from waves where name = 'Gelombang 1'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let niks = joined(&pool, wave).await;
+
+    // Before the draw there is nothing to download; the seed must wait for joining to close.
+    assert_eq!(
+        browser
+            .another()
+            .get(&format!("/gelombang/{wave}/pool.csv"))
+            .await
+            .status,
+        404
+    );
+    let early = admin
+        .post_form(
+            "/api/enter-wave-seed",
+            &[("wave_id", &wave.to_string()), ("seed", SEED)],
+        )
+        .await;
+    assert_eq!(early.location(), Some("/operator/gelombang"));
+    assert!(admin
+        .get("/operator/gelombang")
+        .await
+        .body
+        .contains("Pendaftaran gelombang masih dibuka"));
+
+    admin.clock.set(wib("2026-12-11 13:00"));
+    admin
+        .post_form(
+            "/api/enter-wave-seed",
+            &[("wave_id", &wave.to_string()), ("seed", SEED)],
+        )
+        .await;
+    let closed = admin
+        .post_form("/api/close-wave", &[("wave_id", &wave.to_string())])
+        .await;
+    assert_eq!(closed.location(), Some("/operator/gelombang"));
+    let page = admin.get("/operator/gelombang").await;
+    assert!(
+        page.body.contains("Gelombang 1 diundi: 3 terpilih dari pool 5"),
+        "{}",
+        page.body
+    );
+    let actions: Vec<String> =
+        sqlx::query_scalar("select action from audit_log where actor = 'operator:admin.gelombang' order by id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(actions, ["waves.create", "waves.enter_seed", "waves.draw"]);
+
+    // The public page and files, for anyone.
+    let mut visitor = browser.another();
+    let audit = visitor.get(&format!("/gelombang/{wave}")).await;
+    assert_eq!(audit.status, 200);
+    let (pool_digest, result_digest): (String, String) =
+        sqlx::query_as("select pool_digest, result_digest from waves where id = $1")
+            .bind(wave)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    for shown in [
+        SEED,
+        pool_digest.as_str(),
+        result_digest.as_str(),
+        "Putaran drand 5.000.000",
+    ] {
+        assert!(audit.body.contains(shown), "{shown} not on the audit page");
+    }
+    let pool_file = visitor.get(&format!("/gelombang/{wave}/pool.csv")).await;
+    assert_eq!(pool_file.status, 200);
+    assert_eq!(pool_file.headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(hex::encode(Sha256::digest(pool_file.body.as_bytes())), pool_digest);
+    let result_file = visitor.get(&format!("/gelombang/{wave}/hasil.csv")).await;
+    assert_eq!(hex::encode(Sha256::digest(result_file.body.as_bytes())), result_digest);
+    assert_eq!(result_file.body.lines().count(), 1 + 3);
+    let verified = draw::verify(&pool_file.body, SEED, 3, Some(result_file.body.as_bytes())).unwrap();
+    assert_eq!(verified.result_matches(), Some(true));
+    for nik in &niks {
+        assert!(!pool_file.body.contains(nik.as_str()) && !audit.body.contains(nik.as_str()));
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn verifiers_cannot_run_waves(pool: PgPool) {
+    let browser = Browser::new(pool.clone(), wib("2026-12-02 10:00"));
+    let mut verifier = signed_in_operator(&browser, "verifikator.gelombang", OperatorRole::Verifier).await;
+    assert_eq!(verifier.get("/operator/gelombang").await.status, 403);
+    verifier
+        .post_form("/api/create-wave", &create_form("Gelombang 1", "2026-12-10T16:00"))
+        .await;
+    assert_eq!(count(&pool, "select count(*) from waves").await, 0);
+}
