@@ -617,3 +617,41 @@ async fn everyone_is_told_their_outcome_once_even_with_two_workers(pool: PgPool)
         "no NIK in a message"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_card_belongs_to_a_wave_that_exists_and_keeps_it(pool: PgPool) {
+    let wave = create_wave(&pool, "Gelombang 1", 10).await;
+    let (account, _) = applicant(&pool, 1, true, true).await;
+    let applicant: Uuid = sqlx::query_scalar("select id from applicants where account_id = $1")
+        .bind(account)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let insert = |wave_id: i32| {
+        sqlx::query(
+            "insert into cards (id, applicant_id, wave_id, card_number, initial_balance, balance, accepted_at,
+                                first_purchase_due_at)
+             values ($1, $2, $3, '8000100000000017', 1000000, 1000000, now(), now() + interval '30 days')",
+        )
+        .bind(Uuid::now_v7())
+        .bind(applicant)
+        .bind(wave_id)
+        .execute(&pool)
+    };
+    assert!(insert(wave + 1000).await.is_err(), "no such wave");
+    insert(wave).await.unwrap();
+    let other: i32 = sqlx::query_scalar("select id from waves where name = 'Gelombang Tes'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(sqlx::query("update cards set wave_id = $1")
+        .bind(other)
+        .execute(&pool)
+        .await
+        .is_err());
+    assert!(sqlx::query("delete from waves where id = $1")
+        .bind(wave)
+        .execute(&pool)
+        .await
+        .is_err());
+}

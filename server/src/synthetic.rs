@@ -51,7 +51,7 @@ impl<'c> CopyLines<'c> {
         let _ = self.buffer.write_fmt(line);
         self.buffer.push('\n');
         self.rows += 1;
-        if self.rows % ROWS_PER_SEND == 0 {
+        if self.rows.is_multiple_of(ROWS_PER_SEND) {
             self.copy.send(std::mem::take(&mut self.buffer).into_bytes()).await?;
         }
         Ok(())

@@ -2,6 +2,10 @@
 //! then), add priority lists of NIKs, enter the seed once joining has closed, and close the
 //! wave (the draw). Every action is audited; the CLI does the same (`prakerja wave …`).
 
+// The create form's fields arrive as the server function's arguments (the generated client
+// function has one per field, and no attribute reaches it from here).
+#![allow(clippy::too_many_arguments)]
+
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -145,7 +149,6 @@ async fn program_admin(state: &crate::state::AppState) -> Result<super::Operator
     Ok(operator)
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "create-wave")]
 pub async fn create_wave(
     name: String,

@@ -493,11 +493,12 @@ struct Frozen {
 /// instead of joining every entry with every table (16 s for 4 million here).
 async fn freeze(conn: &mut PgConnection, wave_id: i32) -> Result<Frozen, AppError> {
     let mut ineligible = std::collections::HashMap::new();
-    // In the order of FailedCheck::ALL: an entry failing several is told the first.
+    // In the order of FailedCheck::ALL: an entry failing several is told the first. (A status
+    // other than verified is one of the two listed: the index on the status finds the few.)
     let checks = sqlx::query!(
         r#"select e.draw_id as "draw_id!", 1 as "check!" from verifications v
              join wave_entries e on e.wave_id = $1 and e.applicant_id = v.applicant_id
-             where v.status <> 'terverifikasi'
+             where v.status in ('ditolak', 'periksa-manual')
            union all
            select e.draw_id, 2 from exclusions x join nik_claims n on n.nik = x.nik
              join wave_entries e on e.wave_id = $1 and e.applicant_id = n.applicant_id
@@ -780,38 +781,52 @@ async fn write_outcomes(
             .map_err(|_| AppError::internal("ranked id missing from the pool"))?;
         rank_of[index] = i32::try_from(position + 1).map_err(AppError::internal)?;
     }
-    // Whole columns go as three arrays; PostgreSQL cuts them into blocks (slices are cheap).
-    let ids: Vec<i64> = pool.entries().iter().map(|e| e.draw_id.as_i64()).collect();
-    let tiers: Vec<i16> = pool.entries().iter().map(|e| e.tier.get() as i16).collect();
-    sqlx::query!(
-        "insert into wave_rank_blocks (wave_id, first_draw_id, draw_ids, tiers, ranks)
-         select $1, ($2::bigint[])[i * $5 + 1], ($2::bigint[])[i * $5 + 1 : i * $5 + $5],
-                ($3::smallint[])[i * $5 + 1 : i * $5 + $5], ($4::integer[])[i * $5 + 1 : i * $5 + $5]
-         from generate_series(0, (cardinality($2::bigint[]) - 1) / $5::integer) as i
-         where cardinality($2::bigint[]) > 0",
-        wave_id,
-        &ids,
-        &tiers,
-        &rank_of,
-        BLOCK as i32
-    )
-    .execute(&mut *conn)
-    .await?;
-    let selected = ranking.selected(quota);
-    let ids: Vec<i64> = selected.iter().map(|e| e.draw_id.as_i64()).collect();
-    let tiers: Vec<i16> = selected.iter().map(|e| e.tier.get() as i16).collect();
-    sqlx::query!(
-        "insert into wave_result_blocks (wave_id, first_rank, draw_ids, tiers)
-         select $1, i * $4 + 1, ($2::bigint[])[i * $4 + 1 : i * $4 + $4], ($3::smallint[])[i * $4 + 1 : i * $4 + $4]
-         from generate_series(0, (cardinality($2::bigint[]) - 1) / $4::integer) as i
-         where cardinality($2::bigint[]) > 0",
-        wave_id,
-        &ids,
-        &tiers,
-        BLOCK as i32
-    )
-    .execute(&mut *conn)
-    .await?;
+    // COPY, as text: a row per block, its arrays written out ({1,2,3}).
+    let wave = wave_id.to_string();
+    let mut copy = conn
+        .copy_in_raw("copy wave_rank_blocks (wave_id, first_draw_id, draw_ids, tiers, ranks) from stdin")
+        .await?;
+    let mut buffer: Vec<u8> = Vec::with_capacity(1 << 20);
+    for (block, ranks) in pool.entries().chunks(BLOCK).zip(rank_of.chunks(BLOCK)) {
+        buffer.extend_from_slice(wave.as_bytes());
+        buffer.push(b'\t');
+        push_decimal(&mut buffer, block[0].draw_id.as_i64() as u64);
+        buffer.push(b'\t');
+        push_array(&mut buffer, block.iter().map(|e| e.draw_id.as_i64() as u64));
+        buffer.push(b'\t');
+        push_array(&mut buffer, block.iter().map(|e| u64::from(e.tier.get())));
+        buffer.push(b'\t');
+        push_array(&mut buffer, ranks.iter().map(|r| *r as u64));
+        buffer.push(b'\n');
+        if buffer.len() >= 1 << 20 {
+            copy.send(std::mem::take(&mut buffer)).await?;
+        }
+    }
+    if !buffer.is_empty() {
+        copy.send(buffer).await?;
+    }
+    copy.finish().await?;
+    let mut copy = conn
+        .copy_in_raw("copy wave_result_blocks (wave_id, first_rank, draw_ids, tiers) from stdin")
+        .await?;
+    let mut buffer: Vec<u8> = Vec::with_capacity(1 << 20);
+    for (index, block) in ranking.selected(quota).chunks(BLOCK).enumerate() {
+        buffer.extend_from_slice(wave.as_bytes());
+        buffer.push(b'\t');
+        push_decimal(&mut buffer, (index * BLOCK + 1) as u64);
+        buffer.push(b'\t');
+        push_array(&mut buffer, block.iter().map(|e| e.draw_id.as_i64() as u64));
+        buffer.push(b'\t');
+        push_array(&mut buffer, block.iter().map(|e| u64::from(e.tier.get())));
+        buffer.push(b'\n');
+        if buffer.len() >= 1 << 20 {
+            copy.send(std::mem::take(&mut buffer)).await?;
+        }
+    }
+    if !buffer.is_empty() {
+        copy.send(buffer).await?;
+    }
+    copy.finish().await?;
     let ids: Vec<i64> = ineligible.iter().map(|(id, _)| *id).collect();
     let checks: Vec<String> = ineligible.iter().map(|(_, check)| check.code().to_owned()).collect();
     sqlx::query!(
@@ -825,6 +840,23 @@ async fn write_outcomes(
     Ok(())
 }
 
+fn push_decimal(buffer: &mut Vec<u8>, value: u64) {
+    use std::io::Write;
+    let _ = write!(buffer, "{value}");
+}
+
+/// `{1,2,3}`: an array in COPY's text format.
+fn push_array(buffer: &mut Vec<u8>, values: impl Iterator<Item = u64>) {
+    buffer.push(b'{');
+    for (index, value) in values.enumerate() {
+        if index > 0 {
+            buffer.push(b',');
+        }
+        push_decimal(buffer, value);
+    }
+    buffer.push(b'}');
+}
+
 /// Gives each selected applicant a card with the wave's balance, in one statement, in
 /// applicant order (the index on the applicant grows in order). A card number already taken (a
 /// card issued by hand) gets a random one instead.
@@ -836,55 +868,48 @@ async fn issue_cards(
     accepted_at: DateTime<Utc>,
     first_purchase_due_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    // A card issued by hand may hold a number of this wave's range (8, the wave, …): the few
+    // that clash get a random number instead. Checked first, so that the million go in as one
+    // plain insert (`on conflict` would cost a check of every unique index per row).
+    let prefix = format!("8{wave_id:04}");
+    let taken: std::collections::HashSet<String> = sqlx::query_scalar!(
+        r#"select card_number as "card_number!" from cards where card_number >= $1 and card_number < $2"#,
+        format!("{prefix}00000000000"),
+        format!("{prefix}99999999999")
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    for (_, number) in cards.iter_mut().filter(|(_, number)| taken.contains(number.as_str())) {
+        loop {
+            let random = crate::cards::db::new_card_number();
+            if !random.starts_with(&prefix) {
+                *number = random;
+                break;
+            }
+        }
+    }
     cards.sort_unstable_by_key(|(applicant, _)| *applicant);
-    for attempt in 0..5 {
-        if cards.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<Uuid> = cards.iter().map(|_| Uuid::now_v7()).collect();
-        let applicants: Vec<Uuid> = cards.iter().map(|(applicant, _)| *applicant).collect();
-        let numbers: Vec<String> = if attempt == 0 {
-            cards.iter().map(|(_, number)| number.clone()).collect()
-        } else {
-            cards.iter().map(|_| crate::cards::db::new_card_number()).collect()
-        };
-        let inserted = sqlx::query!(
-            "insert into cards (id, applicant_id, wave_id, card_number, initial_balance, balance, accepted_at,
-                                first_purchase_due_at)
-             select id, applicant, $4, number, $5, $5, $6, $7
-             from unnest($1::uuid[], $2::uuid[], $3::text[]) as s (id, applicant, number)
-             on conflict do nothing",
-            &ids,
-            &applicants,
-            &numbers,
-            wave_id,
-            balance.whole(),
-            accepted_at,
-            first_purchase_due_at
-        )
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if inserted as usize == cards.len() {
-            return Ok(());
-        }
-        // Rare: find who is still without a card from this wave, and try again.
-        let missing: Vec<Uuid> = sqlx::query_scalar!(
-            r#"select s.applicant as "applicant!" from unnest($1::uuid[]) as s (applicant)
-               where not exists (select 1 from cards c where c.applicant_id = s.applicant and c.wave_id = $2)"#,
-            &applicants,
-            wave_id
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        let missing: std::collections::HashSet<Uuid> = missing.into_iter().collect();
-        cards.retain(|(applicant, _)| missing.contains(applicant));
-    }
-    if cards.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::internal("selected applicants left without a card"))
-    }
+    let ids: Vec<Uuid> = cards.iter().map(|_| Uuid::now_v7()).collect();
+    let applicants: Vec<Uuid> = cards.iter().map(|(applicant, _)| *applicant).collect();
+    let numbers: Vec<String> = cards.into_iter().map(|(_, number)| number).collect();
+    sqlx::query!(
+        "insert into cards (id, applicant_id, wave_id, card_number, initial_balance, balance, accepted_at,
+                            first_purchase_due_at)
+         select id, applicant, $4, number, $5, $5, $6, $7
+         from unnest($1::uuid[], $2::uuid[], $3::text[]) as s (id, applicant, number)",
+        &ids,
+        &applicants,
+        &numbers,
+        wave_id,
+        balance.whole(),
+        accepted_at,
+        first_purchase_due_at
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// The rank of an entry in a drawn wave, or the check it failed.

@@ -14,6 +14,7 @@ pub mod db;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use leptos::{prelude::*, server_fn::ServerFn};
+
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -97,7 +98,7 @@ pub fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -513,6 +514,21 @@ impl JoinOutcome {
     }
 }
 
+/// The join button: a plain form without JavaScript; with WASM it is sent by the page and,
+/// offline, kept until the connection returns.
+#[island]
+fn JoinWaveForm(wave_id: i32, wave_name: String) -> impl IntoView {
+    let state = crate::forms::FormState::new(FieldErrors::new());
+    view! {
+        <crate::forms::ErrorSummary state/>
+        <crate::forms::SubmissionStatus state/>
+        <crate::forms::ProgressiveForm action=JoinWave::url() id="join-wave" state keep_draft=false class="inline-form">
+            <input type="hidden" name="wave_id" value=wave_id.to_string()/>
+            <button type="submit" class="button">{format!("Bergabung dengan {wave_name}")}</button>
+        </crate::forms::ProgressiveForm>
+    }
+}
+
 /// The wave panel of the dashboard.
 #[component]
 pub fn WavePanel(panel: WavePanelData, notice: Option<String>) -> impl IntoView {
@@ -593,10 +609,7 @@ pub fn WavePanel(panel: WavePanelData, notice: Option<String>) -> impl IntoView 
             {joinable.into_iter().map(|wave| view! {
                 <div class="joinable-wave">
                     <p>{format!("{} dibuka sampai {}. Bergabunglah untuk ikut undian peserta.", wave.name, wave.closes_at)}</p>
-                    <form method="post" action=JoinWave::url() class="inline-form">
-                        <input type="hidden" name="wave_id" value=wave.id.to_string()/>
-                        <button type="submit" class="button">{format!("Bergabung dengan {}", wave.name)}</button>
-                    </form>
+                    <JoinWaveForm wave_id=wave.id wave_name=wave.name.clone()/>
                 </div>
             }).collect_view()}
         </section>
