@@ -1115,8 +1115,9 @@ pub async fn published_file(
         }
         let _ = sender.send(Ok(buffer)).await;
     });
-    Ok(Some(futures_util::stream::unfold(
-        receiver,
-        |mut receiver| async move { receiver.recv().await.map(|item| (item, receiver)) },
-    )))
+    // A receiver may be asked again after its end (compression layers do), unlike `unfold`.
+    let mut receiver = receiver;
+    Ok(Some(futures_util::stream::poll_fn(move |context| {
+        receiver.poll_recv(context)
+    })))
 }
