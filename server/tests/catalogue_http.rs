@@ -93,7 +93,10 @@ async fn a_participant_buys_a_training_once_and_sees_the_voucher_and_balance(poo
         .fetch_one(&pool)
         .await
         .unwrap();
-    let balance: i64 = sqlx::query_scalar("select balance from cards")
+    let balance: i64 = sqlx::query_scalar(
+        "select c.balance from cards c join applicants a on a.id = c.applicant_id
+         join accounts u on u.id = a.account_id where u.email = 'rina@contoh.id'",
+    )
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -105,7 +108,10 @@ async fn a_participant_buys_a_training_once_and_sees_the_voucher_and_balance(poo
     let again = browser.post_form("/api/buy-training", &first_form).await;
     assert_eq!(again.location(), Some("/pembelian"));
     assert_eq!(count(&pool, "select count(*) from purchases").await, 1);
-    let balance_after: i64 = sqlx::query_scalar("select balance from cards")
+    let balance_after: i64 = sqlx::query_scalar(
+        "select c.balance from cards c join applicants a on a.id = c.applicant_id
+         join accounts u on u.id = a.account_id where u.email = 'rina@contoh.id'",
+    )
         .fetch_one(&pool)
         .await
         .unwrap();
