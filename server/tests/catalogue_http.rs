@@ -97,9 +97,9 @@ async fn a_participant_buys_a_training_once_and_sees_the_voucher_and_balance(poo
         "select c.balance from cards c join applicants a on a.id = c.applicant_id
          join accounts u on u.id = a.account_id where u.email = 'rina@contoh.id'",
     )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(balance, 1_000_000 - price);
     let shown = app::domain::Rupiah::from_whole(balance).unwrap().to_string();
     assert!(purchases.body.contains(&shown), "the balance shown is {shown}");
@@ -112,9 +112,9 @@ async fn a_participant_buys_a_training_once_and_sees_the_voucher_and_balance(poo
         "select c.balance from cards c join applicants a on a.id = c.applicant_id
          join accounts u on u.id = a.account_id where u.email = 'rina@contoh.id'",
     )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(balance_after, balance);
 }
 
