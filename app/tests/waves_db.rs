@@ -509,7 +509,7 @@ async fn a_close_that_fails_half_way_leaves_no_half_drawn_wave(pool: PgPool) {
     let mut seen = Vec::new();
     let failed = db::close(&pool, wave, "operator:uji", after_joining(), &mut |phase| {
         seen.push(phase);
-        if phase == ClosePhase::IssueCards {
+        if phase == ClosePhase::Digests {
             Err(AppError::internal("the server died here"))
         } else {
             Ok(())
@@ -523,7 +523,8 @@ async fn a_close_that_fails_half_way_leaves_no_half_drawn_wave(pool: PgPool) {
             ClosePhase::Freeze,
             ClosePhase::Rank,
             ClosePhase::WriteOutcomes,
-            ClosePhase::IssueCards
+            ClosePhase::IssueCards,
+            ClosePhase::Digests
         ]
     );
     assert_eq!(
@@ -619,15 +620,19 @@ async fn everyone_is_told_their_outcome_once_even_with_two_workers(pool: PgPool)
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_card_belongs_to_a_wave_that_exists_and_keeps_it(pool: PgPool) {
+async fn a_card_refers_to_a_wave_and_an_applicant_that_exist_and_keeps_them(pool: PgPool) {
     let wave = create_wave(&pool, "Gelombang 1", 10).await;
-    let (account, _) = applicant(&pool, 1, true, true).await;
-    let applicant: Uuid = sqlx::query_scalar("select id from applicants where account_id = $1")
-        .bind(account)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let insert = |wave_id: i32| {
+    let mut holders = Vec::new();
+    for n in [1, 2] {
+        let (account, _) = applicant(&pool, n, true, true).await;
+        let id: Uuid = sqlx::query_scalar("select id from applicants where account_id = $1")
+            .bind(account)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        holders.push(id);
+    }
+    let insert = |applicant: Uuid, wave_id: i32| {
         sqlx::query(
             "insert into cards (id, applicant_id, wave_id, card_number, initial_balance, balance, accepted_at,
                                 first_purchase_due_at)
@@ -638,8 +643,19 @@ async fn a_card_belongs_to_a_wave_that_exists_and_keeps_it(pool: PgPool) {
         .bind(wave_id)
         .execute(&pool)
     };
-    assert!(insert(wave + 1000).await.is_err(), "no such wave");
-    insert(wave).await.unwrap();
+    let foreign_key_violation = |result: Result<sqlx::postgres::PgQueryResult, sqlx::Error>| match result {
+        Err(sqlx::Error::Database(error)) => error.code().as_deref() == Some("23503"),
+        _ => false,
+    };
+    assert!(
+        foreign_key_violation(insert(holders[0], wave + 1000).await),
+        "no such wave"
+    );
+    assert!(
+        foreign_key_violation(insert(Uuid::now_v7(), wave).await),
+        "no such applicant"
+    );
+    insert(holders[0], wave).await.unwrap();
     let other: i32 = sqlx::query_scalar("select id from waves where name = 'Gelombang Tes'")
         .fetch_one(&pool)
         .await
@@ -649,9 +665,25 @@ async fn a_card_belongs_to_a_wave_that_exists_and_keeps_it(pool: PgPool) {
         .execute(&pool)
         .await
         .is_err());
+    assert!(sqlx::query("update cards set applicant_id = $1")
+        .bind(holders[1])
+        .execute(&pool)
+        .await
+        .is_err());
     assert!(sqlx::query("delete from waves where id = $1")
         .bind(wave)
         .execute(&pool)
         .await
         .is_err());
+    let delete_applicant = |id: Uuid| {
+        sqlx::query("delete from applicants where id = $1")
+            .bind(id)
+            .execute(&pool)
+    };
+    assert!(
+        foreign_key_violation(delete_applicant(holders[0]).await),
+        "the holder of a card stays"
+    );
+    // An applicant without a card may still go (the signup undoes its own rows this way).
+    delete_applicant(holders[1]).await.unwrap();
 }

@@ -332,10 +332,13 @@ pub fn ranking_key(seed: &Seed, draw_id: DrawId) -> [u8; 32] {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ranking {
     ranked: Vec<PoolEntry>,
+    /// Where each ranked entry is in the pool (`pool.entries()[pool_positions[0]]` has rank 1).
+    pool_positions: Vec<usize>,
 }
 
-/// What sorting compares: tier, then key, then id.
-type SortKey = (Tier, [u8; 32], DrawId);
+/// What sorting compares: tier, then key, then id. The pool position comes last and never
+/// decides anything (draw ids are unique in a pool); it is carried along for the caller.
+type SortKey = (Tier, [u8; 32], DrawId, usize);
 
 impl Ranking {
     /// Ranks the pool with the seed. The keys are hashed and sorted on every core; the order
@@ -347,11 +350,14 @@ impl Ranking {
             let workers: Vec<_> = pool
                 .entries
                 .chunks(chunk)
-                .map(|entries| {
+                .enumerate()
+                .map(|(number, entries)| {
                     scope.spawn(move || {
+                        let first = number * chunk;
                         let mut keys: Vec<SortKey> = entries
                             .iter()
-                            .map(|e| (e.tier, ranking_key(seed, e.draw_id), e.draw_id))
+                            .enumerate()
+                            .map(|(i, e)| (e.tier, ranking_key(seed, e.draw_id), e.draw_id, first + i))
                             .collect();
                         keys.sort_unstable();
                         keys
@@ -366,13 +372,31 @@ impl Ranking {
             sorted_chunks.push(merge(left, right));
             sorted_chunks.rotate_right(1);
         }
-        let ranked = sorted_chunks
-            .pop()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(tier, _, draw_id)| PoolEntry { draw_id, tier })
+        let sorted = sorted_chunks.pop().unwrap_or_default();
+        let ranked = sorted
+            .iter()
+            .map(|(tier, _, draw_id, _)| PoolEntry {
+                draw_id: *draw_id,
+                tier: *tier,
+            })
             .collect();
-        Ranking { ranked }
+        let pool_positions = sorted.iter().map(|(_, _, _, position)| *position).collect();
+        Ranking { ranked, pool_positions }
+    }
+
+    /// Where each entry is in the pool, in rank order: `pool_positions()[0]` is the position
+    /// in `pool.entries()` of rank 1.
+    pub fn pool_positions(&self) -> &[usize] {
+        &self.pool_positions
+    }
+
+    /// The rank (1-based) of each pool entry, in the pool's order.
+    pub fn ranks_in_pool_order(&self) -> Vec<u64> {
+        let mut ranks = vec![0; self.pool_positions.len()];
+        for (index, position) in self.pool_positions.iter().enumerate() {
+            ranks[*position] = index as u64 + 1;
+        }
+        ranks
     }
 
     /// Everyone, in rank order: `ranked()[0]` has rank 1.
@@ -531,7 +555,7 @@ mod tests {
         let a = Ranking::new(&Pool::new(entries).unwrap(), &seed("x"));
         let b = Ranking::new(&Pool::new(reversed).unwrap(), &seed("x"));
         assert_eq!(a, b);
-        let mut single: Vec<SortKey> = a
+        let mut single: Vec<(Tier, [u8; 32], DrawId)> = a
             .ranked()
             .iter()
             .map(|e| (e.tier, ranking_key(&seed("x"), e.draw_id), e.draw_id))
@@ -557,6 +581,19 @@ mod tests {
         assert_eq!(ranking.selected(100).len(), 10);
         assert_eq!(ranking.selected(0).len(), 0);
         assert_eq!(ranking.rank_of(ranking.ranked()[4].draw_id), Some(5));
+    }
+
+    #[test]
+    fn pool_positions_and_ranks_point_at_the_same_entries() {
+        let pool = Pool::new((0..5_000).map(|i| entry(i * 13 + 7, 1 + (i % 2) as u16)).collect()).unwrap();
+        let ranking = Ranking::new(&pool, &seed("posisi"));
+        let ranks = ranking.ranks_in_pool_order();
+        for (index, entry) in ranking.ranked().iter().enumerate() {
+            let position = ranking.pool_positions()[index];
+            assert_eq!(pool.entries()[position], *entry);
+            assert_eq!(ranks[position], index as u64 + 1);
+            assert_eq!(ranking.rank_of(entry.draw_id), Some(index as u64 + 1));
+        }
     }
 
     #[test]

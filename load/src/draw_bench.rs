@@ -6,7 +6,7 @@
 
 use std::{process::Stdio, time::Instant};
 
-use sqlx::postgres::PgPoolOptions;
+use sqlx::{postgres::PgPoolOptions, PgPool};
 use tokio::process::Command;
 
 use crate::{recreate_database, Error, Options};
@@ -63,53 +63,16 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     let database_url = options.get("database-url")?;
     let applicants: u64 = options.number("applicants", 4_000_000)?;
     let quota: u64 = options.number("quota", 1_000_000)?;
+    // `--pool keep` closes again the pool a previous run left (after undoing its draw) instead of
+    // generating a new one: for trying a change to the close without 11 minutes of setup.
+    let keep_pool = options.get("pool").is_ok_and(|value| value == "keep");
     let cli = Cli {
         bin: options.get("server-bin")?,
         database_url,
     };
-    recreate_database(database_url).await?;
-    cli.run(&["migrate"]).await?;
-    cli.run(&[
-        "operator",
-        "create",
-        "--username",
-        "admin.tolok",
-        "--name",
-        "Admin Tolok Ukur",
-        "--role",
-        "admin-program",
-    ])
-    .await?;
-    cli.run(&[
-        "wave",
-        "create",
-        "--name",
-        WAVE,
-        "--opens",
-        "2020-01-06T08:00",
-        "--closes",
-        "2020-01-09T16:00",
-        "--quota",
-        &quota.to_string(),
-        "--seed-source",
-        "Tolok ukur: nilai tetap, diumumkan dalam kode.",
-    ])
-    .await?;
-    let generated = Instant::now();
-    cli.run(&[
-        "wave",
-        "synthetic-pool",
-        "--wave",
-        WAVE,
-        "--applicants",
-        &applicants.to_string(),
-    ])
-    .await?;
-    println!(
-        "synthetic pool of {applicants}: {:.1} s (setup, not part of the close)",
-        generated.elapsed().as_secs_f64()
-    );
-    cli.run(&["wave", "seed", "--wave", WAVE, "--seed", SEED]).await?;
+    if !(keep_pool && kept_pool(database_url, applicants, quota).await?) {
+        generate_pool(&cli, database_url, applicants, quota).await?;
+    }
     let pool = PgPoolOptions::new().max_connections(1).connect(database_url).await?;
     sqlx::query("checkpoint").execute(&pool).await?;
 
@@ -153,29 +116,7 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     );
 
     println!("\n== undo the draw and close again ==");
-    let mut tx = pool.begin().await?;
-    sqlx::query("delete from cards where wave_id = $1")
-        .bind(wave_id)
-        .execute(&mut *tx)
-        .await?;
-    for table in ["wave_rank_blocks", "wave_result_blocks", "wave_ineligible"] {
-        sqlx::query(&format!("delete from {table} where wave_id = $1"))
-            .bind(wave_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query(
-        "update waves set drawn_at = null, pool_digest = null, result_digest = null, general_tier = null,
-                          pool_size = null, selected_count = null, tier_counts = null, ineligible_counts = null
-         where id = $1",
-    )
-    .bind(wave_id)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    sqlx::query("vacuum analyze wave_rank_blocks, wave_result_blocks, wave_ineligible, cards")
-        .execute(&pool)
-        .await?;
+    undo_draw(&pool, wave_id).await?;
     sqlx::query("checkpoint").execute(&pool).await?;
     let second = cli.run(&["wave", "close", "--wave", WAVE]).await?;
     let rerun_digest = result_digest(&second).ok_or("no result digest in the second close's output")?;
@@ -197,5 +138,116 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     if rerun_digest != digest {
         return Err("the rerun gave another result digest".into());
     }
+    Ok(())
+}
+
+/// Whether the database holds the pool of an earlier run of this size, ready to close (its
+/// draw, if any, undone).
+async fn kept_pool(database_url: &str, applicants: u64, quota: u64) -> Result<bool, Error> {
+    let Ok(pool) = PgPoolOptions::new().max_connections(1).connect(database_url).await else {
+        return Ok(false);
+    };
+    let wave: Option<(i32, i32)> = sqlx::query_as("select id, quota from waves where name = $1 and seed is not null")
+        .bind(WAVE)
+        .fetch_optional(&pool)
+        .await
+        .unwrap_or(None);
+    let Some((wave_id, wave_quota)) = wave else {
+        return Ok(false);
+    };
+    let joined: i64 = sqlx::query_scalar("select count(*) from wave_entries where wave_id = $1")
+        .bind(wave_id)
+        .fetch_one(&pool)
+        .await?;
+    if joined as u64 != applicants || wave_quota as u64 != quota {
+        return Ok(false);
+    }
+    println!("reusing the pool of {joined} from an earlier run");
+    undo_draw(&pool, wave_id).await?;
+    Ok(true)
+}
+
+/// A fresh database with the benchmark's wave, its synthetic pool and its seed.
+async fn generate_pool(cli: &Cli<'_>, database_url: &str, applicants: u64, quota: u64) -> Result<(), Error> {
+    recreate_database(database_url).await?;
+    cli.run(&["migrate"]).await?;
+    cli.run(&[
+        "operator",
+        "create",
+        "--username",
+        "admin.tolok",
+        "--name",
+        "Admin Tolok Ukur",
+        "--role",
+        "admin-program",
+    ])
+    .await?;
+    cli.run(&[
+        "wave",
+        "create",
+        "--name",
+        WAVE,
+        "--opens",
+        "2020-01-06T08:00",
+        "--closes",
+        "2020-01-09T16:00",
+        "--quota",
+        &quota.to_string(),
+        "--seed-source",
+        "Tolok ukur: nilai tetap, diumumkan dalam kode.",
+    ])
+    .await?;
+    let generated = Instant::now();
+    cli.run(&[
+        "wave",
+        "synthetic-pool",
+        "--wave",
+        WAVE,
+        "--applicants",
+        &applicants.to_string(),
+    ])
+    .await?;
+    println!(
+        "synthetic pool of {applicants}: {:.1} s (setup, not part of the close)",
+        generated.elapsed().as_secs_f64()
+    );
+    cli.run(&["wave", "seed", "--wave", WAVE, "--seed", SEED]).await?;
+    // In the portal the pool is days old when the wave closes, and autovacuum has been through
+    // it; here it is minutes old, and a vacuum of a gigabyte of applicants would start in the
+    // middle of the close. So it runs now, as setup.
+    let started = Instant::now();
+    let pool = PgPoolOptions::new().max_connections(1).connect(database_url).await?;
+    sqlx::query("vacuum analyze").execute(&pool).await?;
+    println!("vacuum analyze: {:.1} s (setup)", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Takes a drawn wave back to undrawn (its cards, blocks and figures gone), as the benchmark's
+/// database only; the portal itself never undoes a draw. Vacuumed, so the next close does not
+/// pay for the dead rows.
+async fn undo_draw(pool: &PgPool, wave_id: i32) -> Result<(), Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("delete from cards where wave_id = $1")
+        .bind(wave_id)
+        .execute(&mut *tx)
+        .await?;
+    for table in ["wave_rank_blocks", "wave_result_blocks", "wave_ineligible"] {
+        sqlx::query(&format!("delete from {table} where wave_id = $1"))
+            .bind(wave_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "update waves set drawn_at = null, pool_digest = null, result_digest = null, general_tier = null,
+                          pool_size = null, selected_count = null, tier_counts = null, ineligible_counts = null
+         where id = $1",
+    )
+    .bind(wave_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    sqlx::query("vacuum analyze wave_rank_blocks, wave_result_blocks, wave_ineligible, cards")
+        .execute(pool)
+        .await?;
     Ok(())
 }

@@ -23,9 +23,10 @@ usage: cargo xtask <command> [options]
                    overload, and the database's raw ceiling (see README, Surge readiness)
   bench-catalogue [-- OPTIONS]
                    the catalogue search page at fixed rates, and the same searches in pgbench
-  bench-draw [-- --applicants N --quota N]
+  bench-draw [-- --applicants N --quota N --pool keep]
                    close a wave of 4,000,000 with a quota of 1,000,000: each phase's time, the
                    same ranking in plain SQL, and the result digest again after a rerun
+                   (`--pool keep` closes the previous run's pool again instead of a new one)
   crash-test       kill -9 the server and restart PostgreSQL under load; no acknowledged
                    signup may be lost or doubled, and the server must recover by itself
   sqlx-prepare     refresh the offline query data in .sqlx/ (needs PostgreSQL)

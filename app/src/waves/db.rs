@@ -1,7 +1,7 @@
 //! Waves in PostgreSQL: creating them, priority lists, joining, the seed, the close (freeze,
 //! rank, write outcomes and cards in one transaction) and the outcome notifications.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use chrono::{DateTime, Duration, Utc};
 use draw::{DrawId, Pool, PoolEntry, Ranking, Tier};
@@ -446,11 +446,14 @@ async fn ranked_standing(
 /// stop a close half-way).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClosePhase {
-    /// Eligibility rechecked, pool frozen and its digest computed.
+    /// Eligibility rechecked, the pool frozen (read and sorted).
     Freeze,
     Rank,
     WriteOutcomes,
     IssueCards,
+    /// The pool's and the result's digests, computed alongside the two writes: what is left of
+    /// them when the writes are done.
+    Digests,
 }
 
 /// A close that was done (now or before).
@@ -478,7 +481,7 @@ const BLOCK: usize = 1024;
 
 /// The wave's entries as the close found them.
 struct Frozen {
-    /// (draw id, applicant) of every entry.
+    /// (draw id, applicant) of every entry, by draw id.
     entries: Vec<(i64, Uuid)>,
     /// Entries that fail a check now, with the first check they fail.
     ineligible: std::collections::HashMap<i64, FailedCheck>,
@@ -492,6 +495,40 @@ struct Frozen {
 /// list, a card from another wave. Each is found from its own (small) table through an index,
 /// instead of joining every entry with every table (16 s for 4 million here).
 async fn freeze(conn: &mut PgConnection, wave_id: i32) -> Result<Frozen, AppError> {
+    // Every entry first, through COPY (the fastest way out of PostgreSQL), so that sorting them
+    // (CPU here) overlaps the checks below (work for PostgreSQL). COPY takes no bind
+    // parameters, so the wave reaches the query as a transaction-local setting.
+    sqlx::query!(
+        "select set_config('prakerja.closing_wave', $1, true) as wave",
+        wave_id.to_string()
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut stream = conn
+        .copy_out_raw(
+            "copy (select draw_id, applicant_id from wave_entries
+                   where wave_id = current_setting('prakerja.closing_wave')::integer) to stdout with (format binary)",
+        )
+        .await?;
+    let mut entries = Vec::new();
+    let mut reader = crate::pg_copy::FixedRowReader::new(&[8, 16]);
+    use futures_util::StreamExt;
+    while let Some(chunk) = stream.next().await {
+        reader
+            .feed(&chunk?, |fields| {
+                let draw_id = i64::from_be_bytes(fields[0].try_into().unwrap_or_default());
+                let applicant = Uuid::from_slice(fields[1]).unwrap_or_default();
+                entries.push((draw_id, applicant));
+            })
+            .map_err(AppError::internal)?;
+    }
+    reader.finish().map_err(AppError::internal)?;
+    drop(stream);
+    let sorted = tokio::task::spawn_blocking(move || {
+        entries.sort_unstable_by_key(|(draw_id, _)| *draw_id);
+        entries
+    });
+
     let mut ineligible = std::collections::HashMap::new();
     // In the order of FailedCheck::ALL: an entry failing several is told the first. (A status
     // other than verified is one of the two listed: the index on the status finds the few.)
@@ -524,64 +561,24 @@ async fn freeze(conn: &mut PgConnection, wave_id: i32) -> Result<Frozen, AppErro
     for row in listed {
         tiers.insert(row.draw_id, row.tier);
     }
-    // Every entry, through COPY (the fastest way out of PostgreSQL). COPY takes no bind
-    // parameters, so the wave reaches the query as a transaction-local setting.
-    sqlx::query!(
-        "select set_config('prakerja.closing_wave', $1, true) as wave",
-        wave_id.to_string()
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let mut stream = conn
-        .copy_out_raw(
-            "copy (select draw_id, applicant_id from wave_entries
-                   where wave_id = current_setting('prakerja.closing_wave')::integer) to stdout",
-        )
-        .await?;
-    let mut entries = Vec::new();
-    let mut partial: Vec<u8> = Vec::new();
-    use futures_util::StreamExt;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        let mut rest: &[u8] = &chunk;
-        while let Some(end) = rest.iter().position(|b| *b == b'\n') {
-            if partial.is_empty() {
-                entries.push(entry_line(&rest[..end])?);
-            } else {
-                partial.extend_from_slice(&rest[..end]);
-                entries.push(entry_line(&partial)?);
-                partial.clear();
-            }
-            rest = &rest[end + 1..];
-        }
-        partial.extend_from_slice(rest);
-    }
     Ok(Frozen {
-        entries,
+        entries: sorted.await.map_err(AppError::internal)?,
         ineligible,
         tiers,
     })
 }
 
-fn entry_line(line: &[u8]) -> Result<(i64, Uuid), AppError> {
-    let bad = || AppError::internal("unexpected line from the entries' COPY");
-    let text = std::str::from_utf8(line).map_err(|_| bad())?;
-    let (id, applicant) = text.split_once('\t').ok_or_else(bad)?;
-    Ok((
-        id.parse().map_err(|_| bad())?,
-        Uuid::parse_str(applicant).map_err(|_| bad())?,
-    ))
-}
-
-/// The card number of the applicant ranked `rank` in wave `wave_id`: 8, the wave (4 digits),
-/// the rank (10 digits), a Luhn check digit. Unique by construction, and in rank order, so the
-/// close adds a million to the index at its end instead of at random places. A card number is
-/// not a secret: buying needs its owner signed in.
-fn card_number_for(wave_id: i32, rank: u64) -> Result<String, AppError> {
-    if !(0..10_000).contains(&wave_id) || rank >= 10_000_000_000 {
-        return Err(AppError::internal("wave or rank too large for a card number"));
+/// The card number of the `sequence`th holder of wave `wave_id`'s cards (counted in the order of
+/// their applicant ids): 8, the wave (4 digits), the sequence (10 digits), a Luhn check digit.
+/// Unique by construction; and as the close inserts the cards in applicant order, both the
+/// applicant index and the card-number index grow in order (a number per rank put the
+/// million at random places of one of them: 4 s more here). A card number is not a secret:
+/// buying needs its owner signed in.
+fn card_number_for(wave_id: i32, sequence: u64) -> Result<String, AppError> {
+    if !(0..10_000).contains(&wave_id) || sequence >= 10_000_000_000 {
+        return Err(AppError::internal("wave or sequence too large for a card number"));
     }
-    let body = format!("8{wave_id:04}{rank:010}");
+    let body = format!("8{wave_id:04}{sequence:010}");
     let mut digits = [0u8; 15];
     for (digit, byte) in digits.iter_mut().zip(body.bytes()) {
         *digit = byte - b'0';
@@ -654,12 +651,14 @@ pub async fn close(
     let frozen = freeze(&mut tx, wave_id).await?;
     // Sorting, hashing and ranking millions of entries is CPU work: off the async workers.
     let quota = u64::try_from(wave.quota).map_err(AppError::internal)?;
-    let (pool_frozen, applicants, ineligible, pool_digest) = tokio::task::spawn_blocking(move || {
+    let (pool_frozen, applicants, ineligible) = tokio::task::spawn_blocking(move || {
         let general = Tier::new(general_tier as u16).ok_or("general tier out of range")?;
-        let mut entries = Vec::with_capacity(frozen.entries.len());
+        let all = frozen.entries;
+        let mut entries = Vec::with_capacity(all.len());
+        // The applicant of each pool entry, at the same position.
+        let mut applicants = Vec::with_capacity(all.len());
         let mut ineligible = Vec::new();
-        let mut applicants = std::collections::HashMap::with_capacity(frozen.entries.len() / 3);
-        for (draw_id, applicant) in frozen.entries {
+        for (draw_id, applicant) in all {
             if let Some(check) = frozen.ineligible.get(&draw_id) {
                 ineligible.push((draw_id, *check));
                 continue;
@@ -670,41 +669,49 @@ pub async fn close(
             };
             let id = DrawId::from_i64(draw_id).ok_or("negative draw id")?;
             entries.push(PoolEntry { draw_id: id, tier });
-            applicants.insert(draw_id, applicant);
+            applicants.push(applicant);
         }
-        ineligible.sort_unstable_by_key(|(id, _)| *id);
+        // Already sorted and unique (the table's key), so the pool keeps this order and the
+        // applicants stay beside their entries.
         let pool = Pool::new(entries).map_err(|_| "a draw id twice in the pool")?;
-        let digest = pool.digest();
-        Ok::<_, &'static str>((pool, applicants, ineligible, digest))
+        Ok::<_, &'static str>((Arc::new(pool), applicants, ineligible))
     })
     .await
     .map_err(AppError::internal)?
     .map_err(AppError::internal)?;
     on_phase(ClosePhase::Freeze)?;
-    let (pool_frozen, ranking, result_digest) = tokio::task::spawn_blocking(move || {
-        let ranking = Ranking::new(&pool_frozen, seed.as_seed());
-        let digest = ranking.result_digest(quota);
-        (pool_frozen, ranking, digest)
-    })
-    .await
-    .map_err(AppError::internal)?;
+    let ranking = Arc::new(
+        tokio::task::spawn_blocking({
+            let pool = pool_frozen.clone();
+            move || Ranking::new(&pool, seed.as_seed())
+        })
+        .await
+        .map_err(AppError::internal)?,
+    );
     on_phase(ClosePhase::Rank)?;
+    // The digests hash the pool and result files (tens of megabytes): on the core PostgreSQL
+    // leaves idle while it writes the outcomes and cards.
+    let digests = tokio::task::spawn_blocking({
+        let (pool, ranking) = (pool_frozen.clone(), ranking.clone());
+        move || (pool.digest(), ranking.result_digest(quota))
+    });
 
+    // Ranks are stored as integers: the pool must fit.
+    let pool_size = i32::try_from(pool_frozen.len()).map_err(AppError::internal)?;
     write_outcomes(&mut tx, wave_id, &pool_frozen, &ranking, quota, &ineligible).await?;
     on_phase(ClosePhase::WriteOutcomes)?;
 
     let selected = ranking.selected(quota);
     let due = now + Duration::days(i64::from(wave.first_purchase_days));
     let balance = Rupiah::from_whole(wave.balance).ok_or_else(|| AppError::internal("balance out of range"))?;
-    let mut cards = Vec::with_capacity(selected.len());
-    for (index, entry) in selected.iter().enumerate() {
-        let applicant = applicants
-            .get(&entry.draw_id.as_i64())
-            .ok_or_else(|| AppError::internal("selected entry without its applicant"))?;
-        cards.push((*applicant, card_number_for(wave_id, index as u64 + 1)?));
-    }
-    issue_cards(&mut tx, wave_id, cards, balance, now, due).await?;
+    let holders: Vec<Uuid> = ranking.pool_positions()[..selected.len()]
+        .iter()
+        .map(|position| applicants[*position])
+        .collect();
+    issue_cards(&mut tx, wave_id, holders, balance, now, due).await?;
     on_phase(ClosePhase::IssueCards)?;
+    let (pool_digest, result_digest) = digests.await.map_err(AppError::internal)?;
+    on_phase(ClosePhase::Digests)?;
 
     let mut tier_counts: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     for (tier, count) in pool_frozen.tier_counts() {
@@ -718,7 +725,6 @@ pub async fn close(
     for (_, check) in &ineligible {
         *ineligible_counts.entry(check.code()).or_insert(0) += 1;
     }
-    let pool_size = i32::try_from(pool_frozen.len()).map_err(AppError::internal)?;
     let selected_count = i32::try_from(selected.len()).map_err(AppError::internal)?;
     sqlx::query!(
         "update waves set drawn_at = $2, pool_digest = $3, result_digest = $4, general_tier = $5, pool_size = $6,
@@ -773,60 +779,34 @@ async fn write_outcomes(
     quota: u64,
     ineligible: &[(i64, FailedCheck)],
 ) -> Result<(), AppError> {
-    let mut rank_of = vec![0i32; pool.len()];
-    for (position, entry) in ranking.ranked().iter().enumerate() {
-        let index = pool
-            .entries()
-            .binary_search_by_key(&entry.draw_id, |e| e.draw_id)
-            .map_err(|_| AppError::internal("ranked id missing from the pool"))?;
-        rank_of[index] = i32::try_from(position + 1).map_err(AppError::internal)?;
-    }
-    // COPY, as text: a row per block, its arrays written out ({1,2,3}).
-    let wave = wave_id.to_string();
-    let mut copy = conn
-        .copy_in_raw("copy wave_rank_blocks (wave_id, first_draw_id, draw_ids, tiers, ranks) from stdin")
-        .await?;
-    let mut buffer: Vec<u8> = Vec::with_capacity(1 << 20);
-    for (block, ranks) in pool.entries().chunks(BLOCK).zip(rank_of.chunks(BLOCK)) {
-        buffer.extend_from_slice(wave.as_bytes());
-        buffer.push(b'\t');
-        push_decimal(&mut buffer, block[0].draw_id.as_i64() as u64);
-        buffer.push(b'\t');
-        push_array(&mut buffer, block.iter().map(|e| e.draw_id.as_i64() as u64));
-        buffer.push(b'\t');
-        push_array(&mut buffer, block.iter().map(|e| u64::from(e.tier.get())));
-        buffer.push(b'\t');
-        push_array(&mut buffer, ranks.iter().map(|r| *r as u64));
-        buffer.push(b'\n');
-        if buffer.len() >= 1 << 20 {
-            copy.send(std::mem::take(&mut buffer)).await?;
-        }
-    }
-    if !buffer.is_empty() {
-        copy.send(buffer).await?;
-    }
-    copy.finish().await?;
-    let mut copy = conn
-        .copy_in_raw("copy wave_result_blocks (wave_id, first_rank, draw_ids, tiers) from stdin")
-        .await?;
-    let mut buffer: Vec<u8> = Vec::with_capacity(1 << 20);
-    for (index, block) in ranking.selected(quota).chunks(BLOCK).enumerate() {
-        buffer.extend_from_slice(wave.as_bytes());
-        buffer.push(b'\t');
-        push_decimal(&mut buffer, (index * BLOCK + 1) as u64);
-        buffer.push(b'\t');
-        push_array(&mut buffer, block.iter().map(|e| e.draw_id.as_i64() as u64));
-        buffer.push(b'\t');
-        push_array(&mut buffer, block.iter().map(|e| u64::from(e.tier.get())));
-        buffer.push(b'\n');
-        if buffer.len() >= 1 << 20 {
-            copy.send(std::mem::take(&mut buffer)).await?;
-        }
-    }
-    if !buffer.is_empty() {
-        copy.send(buffer).await?;
-    }
-    copy.finish().await?;
+    let ranks = ranking.ranks_in_pool_order();
+    let pool_blocks = pool
+        .entries()
+        .chunks(BLOCK)
+        .zip(ranks.chunks(BLOCK))
+        .map(|(block, ranks)| {
+            let first_draw_id = block[0].draw_id.as_i64();
+            (first_draw_id, block, Some(ranks))
+        });
+    copy_blocks(
+        conn,
+        "copy wave_rank_blocks (wave_id, first_draw_id, draw_ids, tiers, ranks) from stdin with (format binary)",
+        wave_id,
+        pool_blocks,
+    )
+    .await?;
+    let result_blocks = ranking
+        .selected(quota)
+        .chunks(BLOCK)
+        .enumerate()
+        .map(|(index, block)| ((index * BLOCK + 1) as i64, block, None));
+    copy_blocks(
+        conn,
+        "copy wave_result_blocks (wave_id, first_rank, draw_ids, tiers) from stdin with (format binary)",
+        wave_id,
+        result_blocks,
+    )
+    .await?;
     let ids: Vec<i64> = ineligible.iter().map(|(id, _)| *id).collect();
     let checks: Vec<String> = ineligible.iter().map(|(_, check)| check.code().to_owned()).collect();
     sqlx::query!(
@@ -840,37 +820,59 @@ async fn write_outcomes(
     Ok(())
 }
 
-fn push_decimal(buffer: &mut Vec<u8>, value: u64) {
-    use std::io::Write;
-    let _ = write!(buffer, "{value}");
-}
+/// How much a bulk COPY gathers before sending it on.
+const COPY_CHUNK: usize = 1 << 20;
 
-/// `{1,2,3}`: an array in COPY's text format.
-fn push_array(buffer: &mut Vec<u8>, values: impl Iterator<Item = u64>) {
-    buffer.push(b'{');
-    for (index, value) in values.enumerate() {
-        if index > 0 {
-            buffer.push(b',');
+/// COPYs blocks of entries as rows (wave, the block's first key, its draw ids, its tiers and,
+/// for the rank blocks, its ranks), in binary.
+async fn copy_blocks<'a>(
+    conn: &mut PgConnection,
+    statement: &str,
+    wave_id: i32,
+    blocks: impl Iterator<Item = (i64, &'a [PoolEntry], Option<&'a [u64]>)>,
+) -> Result<(), AppError> {
+    let mut copy = conn.copy_in_raw(statement).await?;
+    let mut rows = crate::pg_copy::BinaryCopyWriter::new();
+    for (first, block, ranks) in blocks {
+        rows.row(if ranks.is_some() { 5 } else { 4 });
+        rows.int4(wave_id);
+        match ranks {
+            Some(_) => rows.int8(first),
+            None => rows.int4(i32::try_from(first).map_err(AppError::internal)?),
         }
-        push_decimal(buffer, value);
+        rows.int8_array(block.iter().map(|e| e.draw_id.as_i64()));
+        rows.int2_array(block.iter().map(|e| e.tier.get() as i16));
+        if let Some(ranks) = ranks {
+            // A rank is at most the pool's size, which the close checked fits an integer.
+            rows.int4_array(ranks.iter().map(|rank| *rank as i32));
+        }
+        if rows.len() >= COPY_CHUNK {
+            copy.send(rows.take()).await?;
+        }
     }
-    buffer.push(b'}');
+    copy.send(rows.finish()).await?;
+    copy.finish().await?;
+    Ok(())
 }
 
-/// Gives each selected applicant a card with the wave's balance, in one statement, in
-/// applicant order (the index on the applicant grows in order). A card number already taken (a
-/// card issued by hand) gets a random one instead.
+/// Gives each selected applicant a card with the wave's balance: one binary COPY, in applicant
+/// order. A card number already taken (a card issued by hand) gets a random one instead.
 async fn issue_cards(
     conn: &mut PgConnection,
     wave_id: i32,
-    mut cards: Vec<(Uuid, String)>,
+    mut holders: Vec<Uuid>,
     balance: Rupiah,
     accepted_at: DateTime<Utc>,
     first_purchase_due_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    holders.sort_unstable();
+    let mut numbers = Vec::with_capacity(holders.len());
+    for sequence in 1..=holders.len() as u64 {
+        numbers.push(card_number_for(wave_id, sequence)?);
+    }
     // A card issued by hand may hold a number of this wave's range (8, the wave, …): the few
     // that clash get a random number instead. Checked first, so that the million go in as one
-    // plain insert (`on conflict` would cost a check of every unique index per row).
+    // plain COPY (`on conflict` would cost a check of every unique index per row).
     let prefix = format!("8{wave_id:04}");
     let taken: std::collections::HashSet<String> = sqlx::query_scalar!(
         r#"select card_number as "card_number!" from cards where card_number >= $1 and card_number < $2"#,
@@ -881,7 +883,7 @@ async fn issue_cards(
     .await?
     .into_iter()
     .collect();
-    for (_, number) in cards.iter_mut().filter(|(_, number)| taken.contains(number.as_str())) {
+    for number in numbers.iter_mut().filter(|number| taken.contains(number.as_str())) {
         loop {
             let random = crate::cards::db::new_card_number();
             if !random.starts_with(&prefix) {
@@ -890,25 +892,29 @@ async fn issue_cards(
             }
         }
     }
-    cards.sort_unstable_by_key(|(applicant, _)| *applicant);
-    let ids: Vec<Uuid> = cards.iter().map(|_| Uuid::now_v7()).collect();
-    let applicants: Vec<Uuid> = cards.iter().map(|(applicant, _)| *applicant).collect();
-    let numbers: Vec<String> = cards.into_iter().map(|(_, number)| number).collect();
-    sqlx::query!(
-        "insert into cards (id, applicant_id, wave_id, card_number, initial_balance, balance, accepted_at,
-                            first_purchase_due_at)
-         select id, applicant, $4, number, $5, $5, $6, $7
-         from unnest($1::uuid[], $2::uuid[], $3::text[]) as s (id, applicant, number)",
-        &ids,
-        &applicants,
-        &numbers,
-        wave_id,
-        balance.whole(),
-        accepted_at,
-        first_purchase_due_at
-    )
-    .execute(&mut *conn)
-    .await?;
+    let mut copy = conn
+        .copy_in_raw(
+            "copy cards (id, applicant_id, wave_id, card_number, initial_balance, balance, accepted_at,
+                         first_purchase_due_at) from stdin with (format binary)",
+        )
+        .await?;
+    let mut rows = crate::pg_copy::BinaryCopyWriter::new();
+    for (applicant, number) in holders.into_iter().zip(&numbers) {
+        rows.row(8);
+        rows.uuid(Uuid::now_v7());
+        rows.uuid(applicant);
+        rows.int4(wave_id);
+        rows.text(number);
+        rows.int8(balance.whole());
+        rows.int8(balance.whole());
+        rows.timestamptz(accepted_at);
+        rows.timestamptz(first_purchase_due_at);
+        if rows.len() >= COPY_CHUNK {
+            copy.send(rows.take()).await?;
+        }
+    }
+    copy.send(rows.finish()).await?;
+    copy.finish().await?;
     Ok(())
 }
 
