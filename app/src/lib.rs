@@ -7,6 +7,7 @@ pub mod assessment;
 pub mod auth;
 pub mod cards;
 pub mod catalogue;
+pub mod completion;
 pub mod console;
 pub mod dashboard;
 pub mod domain;
@@ -121,6 +122,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/operator/gelombang") view=console::waves::WavesConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/gelombang") view=waves::audit::WavesPage ssr=SsrMode::Async/>
                     <Route path=path!("/gelombang/:id") view=waves::audit::WaveAuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sertifikat/:code") view=completion::certificate::CertificatePage ssr=SsrMode::Async/>
                     <Route path=path!("/dev/surat") view=outbox::DevMailboxPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

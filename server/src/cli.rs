@@ -42,6 +42,9 @@ pub enum Command {
     /// Participants' cards (until the waves' draw issues them).
     #[command(subcommand)]
     Card(CardCommand),
+    /// Partner platforms: their API keys, and a simulator that plays a platform.
+    #[command(subcommand)]
+    Platform(PlatformCommand),
     /// Print the messages in the outbox (the development mailbox, on the command line).
     Outbox {
         #[arg(long, default_value_t = 10)]
@@ -69,6 +72,37 @@ pub enum CatalogueCommand {
     SeedDemo {
         #[arg(long, default_value_t = crate::demo_catalogue::DEFAULT_SEED)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PlatformCommand {
+    /// Make an API key for a platform (audited). Prints the key id and its secret, once.
+    KeyCreate {
+        #[arg(long)]
+        platform: String,
+    },
+    /// Revoke a key (audited): requests signed with it are refused from now on.
+    KeyRevoke {
+        #[arg(long)]
+        key: String,
+    },
+    /// Play a platform over HTTP: report a voucher's training as started, half done and
+    /// completed, each event signed with the key.
+    Simulate {
+        /// The portal, e.g. http://127.0.0.1:3000.
+        #[arg(long)]
+        base_url: String,
+        #[arg(long)]
+        key: String,
+        /// The key's secret; derived from PRAKERJA_SECRET when omitted (this server's keys).
+        #[arg(long)]
+        secret: Option<String>,
+        #[arg(long)]
+        voucher: String,
+        /// Stop after the start and the progress report (no completion).
+        #[arg(long)]
+        no_complete: bool,
     },
 }
 
@@ -516,6 +550,73 @@ pub async fn card(pool: &sqlx::PgPool, command: CardCommand) -> Result<(), Box<d
             .await?;
             app::audit::record(pool, &actor(), "kartu.terbit", &format!("kartu:{card}"), None, None).await?;
             println!("card {card} issued");
+        }
+    }
+    Ok(())
+}
+
+pub async fn platform(
+    pool: &sqlx::PgPool,
+    server_secret: &[u8],
+    command: PlatformCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use app::completion::{api, db};
+    match command {
+        PlatformCommand::KeyCreate { platform } => match db::create_key(pool, &platform, &actor(), Utc::now()).await? {
+            Some(key_id) => {
+                println!("key:    {key_id}");
+                println!("secret: {}", api::platform_secret(server_secret, &key_id));
+                println!("(the secret is shown only now; give it to the platform over a secure channel)");
+            }
+            None => return Err(format!("no platform {platform:?}").into()),
+        },
+        PlatformCommand::KeyRevoke { key } => {
+            if !db::revoke_key(pool, &key, &actor(), Utc::now()).await? {
+                return Err(format!("no active key {key:?}").into());
+            }
+            println!("key {key} revoked");
+        }
+        PlatformCommand::Simulate {
+            base_url,
+            key,
+            secret,
+            voucher,
+            no_complete,
+        } => {
+            let secret = secret.unwrap_or_else(|| api::platform_secret(server_secret, &key));
+            let run = uuid::Uuid::new_v4().simple().to_string();
+            let mut events = vec![("mulai", None), ("kemajuan", Some(50))];
+            if !no_complete {
+                events.push(("selesai", None));
+            }
+            for (index, (kind, percent)) in events.into_iter().enumerate() {
+                let mut body = serde_json::json!({
+                    "event_id": format!("sim-{run}-{index}"),
+                    "voucher": voucher,
+                    "type": kind,
+                    "occurred_at": (Utc::now() + Duration::seconds(index as i64 - 3)).to_rfc3339(),
+                });
+                if let Some(percent) = percent {
+                    body["progress_percent"] = serde_json::json!(percent);
+                }
+                let body = body.to_string();
+                let timestamp = Utc::now().timestamp().to_string();
+                let signature = api::signature(&secret, &timestamp, body.as_bytes());
+                let (status, answer) = crate::http_client::post_json(
+                    &format!("{}{}", base_url.trim_end_matches('/'), app::completion::EVENTS_PATH),
+                    &[
+                        (app::completion::KEY_HEADER, key.as_str()),
+                        (app::completion::TIMESTAMP_HEADER, timestamp.as_str()),
+                        (app::completion::SIGNATURE_HEADER, signature.as_str()),
+                    ],
+                    &body,
+                )
+                .await?;
+                println!("{kind}: HTTP {status} {answer}");
+                if status != 200 {
+                    return Err(format!("the portal refused the {kind} event").into());
+                }
+            }
         }
     }
     Ok(())

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo_catalogue;
+pub mod http_client;
 pub mod jobs;
 pub mod routes;
 pub mod security;

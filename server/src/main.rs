@@ -66,6 +66,7 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
         Command::Wave(command) => server::cli::wave(&pool, command).await?,
         Command::Catalogue(command) => server::cli::catalogue(&pool, command).await?,
         Command::Card(command) => server::cli::card(&pool, command).await?,
+        Command::Platform(command) => server::cli::platform(&pool, &config.secret, command).await?,
         Command::Outbox { limit } => server::cli::print_outbox(&pool, limit).await?,
         Command::Serve => {
             migrate(&pool).await?;

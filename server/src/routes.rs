@@ -8,7 +8,7 @@ use axum::{
     extract::{Path, Request, State},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    routing::{any, get},
+    routing::{any, get, post},
     Router,
 };
 use leptos::prelude::provide_context;
@@ -87,6 +87,11 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .route(app::catalogue::document::DOCUMENT_PATH, get(catalogue_document))
         .route("/gelombang/{id}/pool.csv", get(wave_pool_file))
         .route("/gelombang/{id}/hasil.csv", get(wave_result_file))
+        .route(app::completion::EVENTS_PATH, post(app::completion::api::receive_event))
+        .route(
+            app::completion::OPENAPI_PATH,
+            get(app::completion::api::openapi_document),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

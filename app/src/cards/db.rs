@@ -5,7 +5,7 @@ use rand::Rng;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{luhn_check_digit, CardView, Purchase, PurchaseLine, PurchaseOutcome, VOUCHER_ALPHABET};
+use super::{luhn_check_digit, CardView, Purchase, PurchaseLine, PurchaseOutcome, TrainingProgress, VOUCHER_ALPHABET};
 use crate::{domain::Rupiah, error::AppError};
 
 /// What a new card is given.
@@ -287,9 +287,11 @@ pub async fn card_of_account(
 /// A card's purchases, newest first.
 pub async fn purchases_of_card(pool: &PgPool, card_id: Uuid) -> Result<Vec<PurchaseLine>, AppError> {
     let rows = sqlx::query!(
-        "select t.title, pl.name as platform, p.price, p.voucher_code, p.purchased_at
-         from purchases p join trainings t on t.id = p.training_id join platforms pl on pl.code = t.platform_code
-         where p.card_id = $1 order by p.purchased_at desc, p.id desc",
+        r#"select t.title, pl.name as platform, p.price, p.voucher_code, p.purchased_at, p.started_at,
+                  p.progress_percent, c.code as "certificate?"
+           from purchases p join trainings t on t.id = p.training_id join platforms pl on pl.code = t.platform_code
+           left join certificates c on c.purchase_id = p.id
+           where p.card_id = $1 order by p.purchased_at desc, p.id desc"#,
         card_id
     )
     .fetch_all(pool)
@@ -302,6 +304,13 @@ pub async fn purchases_of_card(pool: &PgPool, card_id: Uuid) -> Result<Vec<Purch
                 price: Rupiah::from_whole(r.price).ok_or_else(|| AppError::internal("amount out of range"))?,
                 voucher_code: r.voucher_code,
                 purchased_at: crate::registration::format_wib(r.purchased_at),
+                progress: match (r.started_at, r.certificate) {
+                    (_, Some(code)) => TrainingProgress::Completed { certificate: code },
+                    (Some(_), None) => TrainingProgress::InProgress {
+                        percent: r.progress_percent,
+                    },
+                    (None, None) => TrainingProgress::NotStarted,
+                },
             })
         })
         .collect()

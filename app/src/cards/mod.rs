@@ -95,6 +95,20 @@ pub struct PurchaseLine {
     pub price: Rupiah,
     pub voucher_code: String,
     pub purchased_at: String,
+    pub progress: TrainingProgress,
+}
+
+/// Where a bought training stands, as its platform reported it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrainingProgress {
+    NotStarted,
+    InProgress {
+        percent: i16,
+    },
+    /// Completed: the certificate's code.
+    Completed {
+        certificate: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -209,6 +223,13 @@ pub fn PurchasesPage() -> impl IntoView {
                                             <strong>{p.title}</strong>
                                             {format!(" · {} · {} · dibeli {}", p.platform, p.price, p.purchased_at)}
                                             <br/>"Kode voucher: "<code class="voucher">{p.voucher_code}</code>
+                                            <br/>{match p.progress {
+                                                TrainingProgress::NotStarted => view! { <span>"Belum dimulai di platform."</span> }.into_any(),
+                                                TrainingProgress::InProgress { percent } => view! { <span>{format!("Sedang berjalan: {percent}% selesai.")}</span> }.into_any(),
+                                                TrainingProgress::Completed { certificate } => view! {
+                                                    <span>"Selesai. "<a href=format!("/sertifikat/{certificate}")>{format!("Sertifikat {certificate}")}</a></span>
+                                                }.into_any(),
+                                            }}
                                         </li>
                                     }).collect_view()}
                                 </ul>

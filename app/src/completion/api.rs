@@ -1,0 +1,212 @@
+//! The platforms' HTTP API: signature checks and the event endpoint's responses.
+
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+use super::{
+    db::{self, EventRefusal},
+    ProgressEvent, KEY_HEADER, REPLAY_WINDOW_SECS, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+};
+use crate::state::AppState;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// A key's secret: derived from the server's secret and the key id, never stored. Shown once,
+/// when the key is made (`prakerja platform key create`).
+pub fn platform_secret(server_secret: &[u8], key_id: &str) -> String {
+    let mut mac = HmacSha256::new_from_slice(server_secret).expect("HMAC takes any key length");
+    mac.update(b"prakerja platform key:");
+    mac.update(key_id.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// The signature of a request: lowercase hex HMAC-SHA256 of `<timestamp>.<body>` with the
+/// key's secret.
+pub fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Compares in constant time (the MAC's own check).
+fn signature_matches(secret: &str, timestamp: &str, body: &[u8], given: &str) -> bool {
+    let Ok(given) = hex::decode(given) else {
+        return false;
+    };
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.verify_slice(&given).is_ok()
+}
+
+fn refusal(status: StatusCode, error: &str, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": error, "message": message }))).into_response()
+}
+
+fn unauthorized() -> Response {
+    refusal(
+        StatusCode::UNAUTHORIZED,
+        "tanda-tangan-tidak-sah",
+        "Kunci tidak dikenal atau dicabut, atau tanda tangan tidak cocok dengan badan permintaan.",
+    )
+}
+
+/// `POST /platform/v1/events`.
+pub async fn receive_event(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (Some(key_id), Some(timestamp), Some(given)) = (
+        header_text(KEY_HEADER),
+        header_text(TIMESTAMP_HEADER),
+        header_text(SIGNATURE_HEADER),
+    ) else {
+        return unauthorized();
+    };
+    let now = state.clock.now();
+    // The signature first: nothing of an unsigned body is read.
+    let platform = match db::active_key_platform(&state.pool, &key_id).await {
+        Ok(platform) => platform,
+        Err(error) => return error.into_api_response(),
+    };
+    let Some(platform) = platform else {
+        return unauthorized();
+    };
+    let secret = platform_secret(&state.settings.secret, &key_id);
+    if !signature_matches(&secret, &timestamp, &body, &given) {
+        return unauthorized();
+    }
+    let fresh = timestamp
+        .parse::<i64>()
+        .is_ok_and(|seconds| (now.timestamp() - seconds).abs() <= REPLAY_WINDOW_SECS);
+    if !fresh {
+        return refusal(
+            StatusCode::UNAUTHORIZED,
+            "stempel-waktu-kedaluwarsa",
+            "Prakerja-Timestamp lebih dari 5 menit dari jam server: kirim ulang dengan waktu sekarang.",
+        );
+    }
+    let event = match ProgressEvent::parse(&body) {
+        Ok(event) => event,
+        Err(error) => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(serde_json::json!({
+                    "error": "isian-tidak-sah",
+                    "field": error.field,
+                    "message": error.message,
+                })),
+            )
+                .into_response()
+        }
+    };
+    let digest = hex::encode(Sha256::digest(&body));
+    let recorded = match db::record_event(&state.pool, &platform, &event, &digest, now).await {
+        Ok(recorded) => recorded,
+        Err(error) => return error.into_api_response(),
+    };
+    match recorded {
+        Ok(recorded) => (
+            StatusCode::OK,
+            Json(serde_json::json!({
+                "status": if recorded.duplicate { "sudah-dicatat" } else { "dicatat" },
+                "progress_percent": recorded.progress_percent,
+                "completed_at": recorded.completed_at,
+                "certificate_url": recorded.certificate.map(|code| code.path()),
+            })),
+        )
+            .into_response(),
+        Err(EventRefusal::UnknownVoucher) => refusal(
+            StatusCode::NOT_FOUND,
+            "voucher-tidak-dikenal",
+            "Tidak ada pembelian dengan voucher ini.",
+        ),
+        Err(EventRefusal::OtherPlatform) => refusal(
+            StatusCode::FORBIDDEN,
+            "voucher-platform-lain",
+            "Voucher ini untuk pelatihan di platform lain.",
+        ),
+        Err(EventRefusal::NotStarted) => refusal(
+            StatusCode::CONFLICT,
+            "belum-dimulai",
+            "Pelatihan ini belum dilaporkan dimulai: kirim peristiwa mulai lebih dulu.",
+        ),
+        Err(EventRefusal::CompletedBeforeStart) => refusal(
+            StatusCode::CONFLICT,
+            "selesai-sebelum-mulai",
+            "Waktu selesai lebih awal dari waktu mulai pelatihan.",
+        ),
+        Err(EventRefusal::AlreadyCompleted) => refusal(
+            StatusCode::CONFLICT,
+            "sudah-selesai",
+            "Pelatihan ini sudah dilaporkan selesai; peristiwa baru tidak diterima.",
+        ),
+        Err(EventRefusal::EventIdReused) => refusal(
+            StatusCode::CONFLICT,
+            "event-id-bentrok",
+            "event_id ini sudah dipakai untuk peristiwa dengan isi lain.",
+        ),
+        Err(EventRefusal::InTheFuture) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(serde_json::json!({
+                "error": "isian-tidak-sah",
+                "field": "occurred_at",
+                "message": "occurred_at ada di masa depan.",
+            })),
+        )
+            .into_response(),
+    }
+}
+
+/// `GET /platform/v1/openapi.json`: the API's description.
+pub async fn openapi_document() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
+}
+
+impl crate::error::AppError {
+    /// A server error for an API caller: JSON, with the incident code only.
+    fn into_api_response(self) -> Response {
+        let incident = match &self {
+            crate::error::AppError::Internal { incident } => incident.clone(),
+            _ => String::new(),
+        };
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(serde_json::json!({
+                "error": "kesalahan-server",
+                "message": "Terjadi kesalahan pada server; coba lagi nanti.",
+                "incident": incident,
+            })),
+        )
+            .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signature_is_checked_against_timestamp_and_body() {
+        let secret = platform_secret(&[7; 32], "pk_aaaaaaaaaaaaaaaaaaaa");
+        let signed = signature(&secret, "1800000000", b"{}");
+        assert!(signature_matches(&secret, "1800000000", b"{}", &signed));
+        assert!(!signature_matches(&secret, "1800000001", b"{}", &signed));
+        assert!(!signature_matches(&secret, "1800000000", b"{ }", &signed));
+        assert!(!signature_matches(&secret, "1800000000", b"{}", "zz"));
+        let other = platform_secret(&[7; 32], "pk_bbbbbbbbbbbbbbbbbbbb");
+        assert!(!signature_matches(&other, "1800000000", b"{}", &signed));
+    }
+}

@@ -1,0 +1,126 @@
+//! The public verification page of a certificate (`/sertifikat/{code}`): whether it is valid,
+//! whose it is (the name partly masked) and for which training. No sign-in: an employer checks
+//! a certificate by its code or its QR code.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateView {
+    pub code: String,
+    /// Each word's first two letters, the rest hidden (`Ri** Am*****`).
+    pub holder: String,
+    pub training: String,
+    pub provider: String,
+    pub platform: String,
+    /// WIB dates.
+    pub completed_on: String,
+    pub issued_on: String,
+    /// When and why it was revoked.
+    pub revoked: Option<(String, String)>,
+}
+
+/// `Rina Amelia` → `Ri** Am****`: enough to match a person's document, not to find them.
+pub fn mask_name(name: &str) -> String {
+    name.split_whitespace()
+        .map(|word| {
+            let shown: String = word.chars().take(2).collect();
+            let hidden = word.chars().count().saturating_sub(2);
+            format!("{shown}{}", "*".repeat(hidden))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[server(prefix = "/api", endpoint = "certificate")]
+pub async fn load_certificate(code: String) -> Result<CertificateView, AppError> {
+    let state = crate::state::app_state()?;
+    let code = super::CertificateCode::parse(&code).ok_or(AppError::NotFound)?;
+    let row = sqlx::query!(
+        "select c.code, c.issued_at, c.revoked_at, c.revoked_reason, a.full_name, t.title, v.name as provider,
+                f.name as platform, p.completed_at as \"completed_at!\"
+         from certificates c
+         join purchases p on p.id = c.purchase_id
+         join cards k on k.id = p.card_id
+         join applicants a on a.id = k.applicant_id
+         join trainings t on t.id = p.training_id
+         join providers v on v.id = t.provider_id
+         join platforms f on f.code = t.platform_code
+         where c.code = $1",
+        code.as_str()
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let date = |at: chrono::DateTime<chrono::Utc>| {
+        crate::registration::schedule::format_date(
+            at.with_timezone(&crate::registration::schedule::PROGRAM_TZ)
+                .date_naive(),
+        )
+    };
+    Ok(CertificateView {
+        code: row.code,
+        holder: mask_name(&row.full_name),
+        training: row.title,
+        provider: row.provider,
+        platform: row.platform,
+        completed_on: date(row.completed_at),
+        issued_on: date(row.issued_at),
+        revoked: row
+            .revoked_at
+            .map(|at| (date(at), row.revoked_reason.unwrap_or_default())),
+    })
+}
+
+#[component]
+pub fn CertificatePage() -> impl IntoView {
+    let params = use_params_map();
+    let certificate = Resource::new_blocking(
+        move || params.with(|p| p.get("code").unwrap_or_default()),
+        |code| async move { load_certificate(code).await },
+    );
+    view! {
+        <Title text="Verifikasi sertifikat — Prakerja"/>
+        {crate::forms::loaded(certificate, |certificate| view! { <CertificateBody certificate/> })}
+    }
+}
+
+#[component]
+fn CertificateBody(certificate: CertificateView) -> impl IntoView {
+    let valid = certificate.revoked.is_none();
+    view! {
+        <h1>"Verifikasi sertifikat"</h1>
+        <p class=if valid { "notice notice-open" } else { "notice notice-error" } data-field="certificate-status" role="status">
+            {match certificate.revoked.clone() {
+                None => "Sertifikat ini sah.".to_owned(),
+                Some((on, reason)) => format!("Sertifikat ini dicabut pada {on}: {reason}"),
+            }}
+        </p>
+        <dl class="facts">
+            <div><dt>"Kode sertifikat"</dt><dd><code>{certificate.code}</code></dd></div>
+            <div><dt>"Pemegang"</dt><dd data-field="holder">{certificate.holder}</dd></div>
+            <div><dt>"Pelatihan"</dt><dd data-field="training">{certificate.training}</dd></div>
+            <div><dt>"Lembaga pelatihan"</dt><dd>{certificate.provider}</dd></div>
+            <div><dt>"Platform"</dt><dd>{certificate.platform}</dd></div>
+            <div><dt>"Selesai"</dt><dd>{certificate.completed_on}</dd></div>
+            <div><dt>"Diterbitkan"</dt><dd>{certificate.issued_on}</dd></div>
+        </dl>
+        <p class="hint">"Penyelesaian dilaporkan oleh platform pelatihan dengan permintaan bertanda tangan, bukan diisi peserta."</p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_keep_two_letters_of_each_word() {
+        assert_eq!(mask_name("Rina Amelia"), "Ri** Am****");
+        assert_eq!(mask_name("  Budi  "), "Bu**");
+        assert_eq!(mask_name("Ai"), "Ai");
+    }
+}

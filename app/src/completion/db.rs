@@ -1,0 +1,261 @@
+//! Platform keys, progress events and certificates in PostgreSQL.
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use super::{CertificateCode, EventKind, ProgressEvent, REPLAY_WINDOW_SECS};
+use crate::error::AppError;
+
+/// A new key id: `pk_` and 20 random lowercase letters and digits.
+pub fn new_key_id() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    let tail: String = (0..20)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect();
+    format!("pk_{tail}")
+}
+
+/// Makes a key for a platform (audited); `None` when there is no such platform.
+pub async fn create_key(
+    pool: &PgPool,
+    platform_code: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, AppError> {
+    let mut tx = pool.begin().await?;
+    let key_id = new_key_id();
+    let created = sqlx::query_scalar!(
+        "insert into platform_keys (key_id, platform_code, created_at, created_by)
+         select $1, code, $3, $4 from platforms where code = $2
+         returning key_id",
+        key_id,
+        platform_code,
+        now,
+        actor
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if created.is_none() {
+        return Ok(None);
+    }
+    crate::audit::record(
+        &mut *tx,
+        actor,
+        "platform_keys.create",
+        platform_code,
+        None,
+        Some(serde_json::json!({ "key_id": key_id })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(key_id))
+}
+
+/// Revokes a key (audited); false when it was not active.
+pub async fn revoke_key(pool: &PgPool, key_id: &str, actor: &str, now: DateTime<Utc>) -> Result<bool, AppError> {
+    let mut tx = pool.begin().await?;
+    let platform = sqlx::query_scalar!(
+        "update platform_keys set revoked_at = $2 where key_id = $1 and revoked_at is null returning platform_code",
+        key_id,
+        now
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(platform) = platform else {
+        return Ok(false);
+    };
+    crate::audit::record(
+        &mut *tx,
+        actor,
+        "platform_keys.revoke",
+        &platform,
+        None,
+        Some(serde_json::json!({ "key_id": key_id })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The platform of an active key.
+pub async fn active_key_platform(pool: &PgPool, key_id: &str) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "select platform_code from platform_keys where key_id = $1 and revoked_at is null",
+        key_id
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Why an authentic event was not recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventRefusal {
+    UnknownVoucher,
+    /// The voucher is for a training on another platform.
+    OtherPlatform,
+    /// Progress or completion before the platform reported the start.
+    NotStarted,
+    CompletedBeforeStart,
+    AlreadyCompleted,
+    /// The event id was used before with another body.
+    EventIdReused,
+    InTheFuture,
+}
+
+/// Where the purchase stands after an event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventRecorded {
+    /// The same event had been recorded before: nothing changed.
+    pub duplicate: bool,
+    pub progress_percent: i16,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub certificate: Option<CertificateCode>,
+}
+
+/// Records one event of a platform and applies it to its purchase, in one transaction; a
+/// completion issues the certificate. The purchase's row is locked first, so two copies of an
+/// event arriving together are recorded once.
+pub async fn record_event(
+    pool: &PgPool,
+    platform_code: &str,
+    event: &ProgressEvent,
+    body_digest: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<EventRecorded, EventRefusal>, AppError> {
+    if event.occurred_at > now + chrono::Duration::seconds(REPLAY_WINDOW_SECS) {
+        return Ok(Err(EventRefusal::InTheFuture));
+    }
+    let mut tx = pool.begin().await?;
+    let purchase = sqlx::query!(
+        "select p.id, t.platform_code, p.started_at, p.progress_percent, p.completed_at
+         from purchases p join trainings t on t.id = p.training_id
+         where p.voucher_code = $1
+         for update of p",
+        event.voucher.as_str()
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(purchase) = purchase else {
+        return Ok(Err(EventRefusal::UnknownVoucher));
+    };
+    if purchase.platform_code != platform_code {
+        return Ok(Err(EventRefusal::OtherPlatform));
+    }
+    let earlier = sqlx::query_scalar!(
+        r#"select body_digest as "body_digest!" from platform_events where platform_code = $1 and event_id = $2"#,
+        platform_code,
+        event.event_id.as_str()
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(earlier) = earlier {
+        if earlier != body_digest {
+            return Ok(Err(EventRefusal::EventIdReused));
+        }
+        let certificate = certificate_of(&mut tx, purchase.id).await?;
+        return Ok(Ok(EventRecorded {
+            duplicate: true,
+            progress_percent: purchase.progress_percent,
+            completed_at: purchase.completed_at,
+            certificate,
+        }));
+    }
+    if purchase.completed_at.is_some() {
+        return Ok(Err(EventRefusal::AlreadyCompleted));
+    }
+    let started_at = match (event.kind, purchase.started_at) {
+        (EventKind::Started, started) => Some(started.unwrap_or(event.occurred_at).min(event.occurred_at)),
+        (_, None) => return Ok(Err(EventRefusal::NotStarted)),
+        (EventKind::Completed, Some(started)) if event.occurred_at < started => {
+            return Ok(Err(EventRefusal::CompletedBeforeStart))
+        }
+        (_, started) => started,
+    };
+    let completed_at = (event.kind == EventKind::Completed).then_some(event.occurred_at);
+    let progress_percent = purchase.progress_percent.max(event.progress_percent);
+    sqlx::query!(
+        "insert into platform_events (platform_code, event_id, purchase_id, kind, progress_percent, occurred_at,
+                                      received_at, body_digest)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        platform_code,
+        event.event_id.as_str(),
+        purchase.id,
+        event.kind.code(),
+        event.progress_percent,
+        event.occurred_at,
+        now,
+        body_digest
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update purchases set started_at = $2, progress_percent = $3, completed_at = $4 where id = $1",
+        purchase.id,
+        started_at,
+        progress_percent,
+        completed_at
+    )
+    .execute(&mut *tx)
+    .await?;
+    let certificate = match completed_at {
+        Some(_) => Some(issue_certificate(&mut tx, purchase.id, now).await?),
+        None => None,
+    };
+    tx.commit().await?;
+    Ok(Ok(EventRecorded {
+        duplicate: false,
+        progress_percent,
+        completed_at,
+        certificate,
+    }))
+}
+
+fn new_certificate_code() -> CertificateCode {
+    let alphabet = crate::cards::VOUCHER_ALPHABET;
+    let mut rng = rand::rng();
+    let groups: Vec<String> = (0..5)
+        .map(|_| {
+            (0..4)
+                .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
+                .collect()
+        })
+        .collect();
+    CertificateCode::parse(&groups.join("-")).expect("a code from the alphabet parses")
+}
+
+async fn issue_certificate(
+    tx: &mut Transaction<'_, Postgres>,
+    purchase_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<CertificateCode, AppError> {
+    // 100 random bits: a clash is practically impossible, but retried rather than failed.
+    for _ in 0..3 {
+        let code = new_certificate_code();
+        let inserted = sqlx::query_scalar!(
+            "insert into certificates (code, purchase_id, issued_at) values ($1, $2, $3)
+             on conflict (code) do nothing returning code",
+            code.as_str(),
+            purchase_id,
+            now
+        )
+        .fetch_optional(&mut **tx)
+        .await?;
+        if inserted.is_some() {
+            return Ok(code);
+        }
+    }
+    Err(AppError::internal("no free certificate code after three tries"))
+}
+
+async fn certificate_of(
+    tx: &mut Transaction<'_, Postgres>,
+    purchase_id: Uuid,
+) -> Result<Option<CertificateCode>, AppError> {
+    let code = sqlx::query_scalar!("select code from certificates where purchase_id = $1", purchase_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(code.as_deref().and_then(CertificateCode::parse))
+}
