@@ -584,38 +584,13 @@ pub async fn platform(
             no_complete,
         } => {
             let secret = secret.unwrap_or_else(|| api::platform_secret(server_secret, &key));
-            let run = uuid::Uuid::new_v4().simple().to_string();
-            let mut events = vec![("mulai", None), ("kemajuan", Some(50))];
-            if !no_complete {
-                events.push(("selesai", None));
-            }
-            for (index, (kind, percent)) in events.into_iter().enumerate() {
-                let mut body = serde_json::json!({
-                    "event_id": format!("sim-{run}-{index}"),
-                    "voucher": voucher,
-                    "type": kind,
-                    "occurred_at": (Utc::now() + Duration::seconds(index as i64 - 3)).to_rfc3339(),
-                });
-                if let Some(percent) = percent {
-                    body["progress_percent"] = serde_json::json!(percent);
-                }
-                let body = body.to_string();
-                let timestamp = Utc::now().timestamp().to_string();
-                let signature = api::signature(&secret, &timestamp, body.as_bytes());
-                let (status, answer) = crate::http_client::post_json(
-                    &format!("{}{}", base_url.trim_end_matches('/'), app::completion::EVENTS_PATH),
-                    &[
-                        (app::completion::KEY_HEADER, key.as_str()),
-                        (app::completion::TIMESTAMP_HEADER, timestamp.as_str()),
-                        (app::completion::SIGNATURE_HEADER, signature.as_str()),
-                    ],
-                    &body,
-                )
-                .await?;
+            let answers =
+                crate::http_client::simulate_platform(&base_url, &key, &secret, &voucher, !no_complete).await?;
+            for (kind, status, answer) in &answers {
                 println!("{kind}: HTTP {status} {answer}");
-                if status != 200 {
-                    return Err(format!("the portal refused the {kind} event").into());
-                }
+            }
+            if answers.iter().any(|(_, status, _)| *status != 200) {
+                return Err("the portal refused an event".into());
             }
         }
     }

@@ -1,7 +1,57 @@
-//! A minimal HTTP/1.1 client for the command line's platform simulator: one POST over plain
-//! HTTP to a portal (a development or test server; a real platform would use its own client).
+//! A platform simulator for demos and tests: it reports a voucher's training to a portal over
+//! plain HTTP/1.1, each event signed with the platform key (a real platform has its own client).
 
+use chrono::{Duration, Utc};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Reports the voucher's training as started, half done and (when `complete`) completed; stops
+/// at the first refusal. Returns each event's type, HTTP status and answer.
+pub async fn simulate_platform(
+    base_url: &str,
+    key: &str,
+    secret: &str,
+    voucher: &str,
+    complete: bool,
+) -> Result<Vec<(&'static str, u16, String)>, Box<dyn std::error::Error>> {
+    use app::completion::{api, EVENTS_PATH, KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let mut events: Vec<(&'static str, Option<i64>)> = vec![("mulai", None), ("kemajuan", Some(50))];
+    if complete {
+        events.push(("selesai", None));
+    }
+    let url = format!("{}{EVENTS_PATH}", base_url.trim_end_matches('/'));
+    let mut answers = Vec::new();
+    for (index, (kind, percent)) in events.into_iter().enumerate() {
+        let mut body = serde_json::json!({
+            "event_id": format!("sim-{run}-{index}"),
+            "voucher": voucher,
+            "type": kind,
+            // A few seconds apart, in order, none in the future.
+            "occurred_at": (Utc::now() + Duration::seconds(index as i64 - 3)).to_rfc3339(),
+        });
+        if let Some(percent) = percent {
+            body["progress_percent"] = serde_json::json!(percent);
+        }
+        let body = body.to_string();
+        let timestamp = Utc::now().timestamp().to_string();
+        let signature = api::signature(secret, &timestamp, body.as_bytes());
+        let (status, answer) = post_json(
+            &url,
+            &[
+                (KEY_HEADER, key),
+                (TIMESTAMP_HEADER, timestamp.as_str()),
+                (SIGNATURE_HEADER, signature.as_str()),
+            ],
+            &body,
+        )
+        .await?;
+        answers.push((kind, status, answer));
+        if status != 200 {
+            break;
+        }
+    }
+    Ok(answers)
+}
 
 /// POSTs a JSON body; returns the status code and the response body.
 pub async fn post_json(

@@ -258,3 +258,51 @@ async fn the_api_is_described_by_its_openapi_document(pool: PgPool) {
     assert_eq!(parsed["openapi"], "3.1.0");
     assert!(parsed["paths"][EVENTS_PATH]["post"]["responses"]["409"].is_object());
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_simulator_completes_a_training_over_real_http(pool: PgPool) {
+    let (_, voucher, platform_code) = purchase(&pool).await;
+    let platform = Platform::new(&pool, &platform_code).await;
+    // A real server on a real socket, on the real clock (the simulator signs with it).
+    let state = app::state::AppState {
+        leptos_options: leptos::prelude::LeptosOptions::builder()
+            .output_name("prakerja")
+            .site_root("target/site")
+            .build(),
+        pool: pool.clone(),
+        clock: std::sync::Arc::new(app::state::SystemClock),
+        settings: std::sync::Arc::new(app::state::Settings::for_tests()),
+        schedule: Default::default(),
+        signups: app::signup::queue::SignupQueue::start(pool.clone(), 1, 8),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let router = server::routes::router(state, Default::default());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let answers = server::http_client::simulate_platform(
+        &format!("http://{address}"),
+        &platform.key,
+        &platform.secret,
+        &voucher,
+        true,
+    )
+    .await
+    .unwrap();
+    let statuses: Vec<(&str, u16)> = answers.iter().map(|(kind, status, _)| (*kind, *status)).collect();
+    assert_eq!(
+        statuses,
+        [("mulai", 200), ("kemajuan", 200), ("selesai", 200)],
+        "{answers:?}"
+    );
+    assert!(answers[2].2.contains("/sertifikat/"), "{}", answers[2].2);
+    assert_eq!(count(&pool, "select count(*) from certificates").await, 1);
+
+    // A wrong secret is refused over the wire too, and the simulator stops there.
+    let refused =
+        server::http_client::simulate_platform(&format!("http://{address}"), &platform.key, "salah", &voucher, true)
+            .await
+            .unwrap();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].1, 401);
+}

@@ -80,7 +80,7 @@ impl VoucherCode {
                 .iter()
                 .all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
         if !valid {
-            return Err("voucher harus berbentuk XXXX-XXXX-XXXX-XXXX");
+            return Err("voucher harus 4 kelompok 4 huruf atau angka, mis. ABCD-EFGH-JKMN-PQ23");
         }
         Ok(VoucherCode(text))
     }
