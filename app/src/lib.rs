@@ -123,6 +123,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/gelombang") view=waves::audit::WavesPage ssr=SsrMode::Async/>
                     <Route path=path!("/gelombang/:id") view=waves::audit::WaveAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/sertifikat/:code") view=completion::certificate::CertificatePage ssr=SsrMode::Async/>
+                    <Route path=path!("/sertifikat/:code/cetak") view=completion::certificate::PrintableCertificatePage ssr=SsrMode::Async/>
                     <Route path=path!("/dev/surat") view=outbox::DevMailboxPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -71,6 +71,8 @@ impl Clock for FixedClock {
 pub struct Settings {
     /// Key for HMACs of sign-in codes and rate-limit keys. At least 32 bytes.
     pub secret: Vec<u8>,
+    /// The portal's address as people reach it, without a trailing slash.
+    pub public_url: String,
     /// `Secure` cookies with the `__Host-` prefix; off only for plain-HTTP development.
     pub secure_cookies: bool,
     /// Shows sent messages on /dev/surat (development and tests only).
@@ -85,6 +87,7 @@ impl Settings {
     pub fn for_tests() -> Settings {
         Settings {
             secret: vec![7; 32],
+            public_url: "http://127.0.0.1:3000".into(),
             secure_cookies: false,
             dev_mailbox: true,
             trust_forwarded_for: false,

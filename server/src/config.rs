@@ -19,6 +19,8 @@ pub struct Config {
     pub site_root: String,
     pub site_pkg_dir: String,
     pub secret: Vec<u8>,
+    /// The portal's address as people reach it (certificates' QR codes point there).
+    pub public_url: String,
     pub dev_mailbox: bool,
     pub smtp_url: Option<String>,
     pub mail_from: String,
@@ -92,6 +94,15 @@ impl Config {
             None if development => b"development-only-secret-not-for-production".to_vec(),
             None => return Err("PRAKERJA_SECRET is required in production (32+ random characters)".into()),
         };
+        let addr: SocketAddr = parsed("PRAKERJA_ADDR")?.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+        let public_url = match var("PRAKERJA_PUBLIC_URL") {
+            Some(url) if url.starts_with("https://") || (development && url.starts_with("http://")) => {
+                url.trim_end_matches('/').to_owned()
+            }
+            Some(_) => return Err("PRAKERJA_PUBLIC_URL must start with https:// (http:// in development)".into()),
+            // Behind a proxy this is wrong: production deployments set it (see the README).
+            None => format!("http://{addr}"),
+        };
         Ok(Config {
             environment,
             database_url,
@@ -100,7 +111,8 @@ impl Config {
             // Two batches: one commits while the next fills. More batches at once are each smaller,
             // and every batch costs PostgreSQL a transaction, a commit and its statements.
             signup_workers: parsed("PRAKERJA_SIGNUP_WORKERS")?.unwrap_or(2),
-            addr: parsed("PRAKERJA_ADDR")?.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
+            addr,
+            public_url,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             site_pkg_dir: var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
             secret,

@@ -48,6 +48,7 @@ pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
         clock,
         settings: Arc::new(Settings {
             secret: config.secret.clone(),
+            public_url: config.public_url.clone(),
             secure_cookies: config.secure_cookies(),
             dev_mailbox: config.dev_mailbox,
             trust_forwarded_for: config.trust_forwarded_for,

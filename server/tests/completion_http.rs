@@ -136,6 +136,19 @@ async fn signed_events_take_a_purchase_from_start_to_one_certificate(pool: PgPoo
         purchases.body
     );
 
+    // Her certificate to print: her full name, and a QR code of the verification page.
+    let print_path = app::completion::certificate::print_path(certificate.trim_start_matches("/sertifikat/"));
+    let printable = browser.get(&print_path).await;
+    assert_eq!(printable.status.as_u16(), 200);
+    assert!(printable.body.contains("Rina Wulandari"), "{}", printable.body);
+    assert!(printable.body.contains("<svg"), "a QR code");
+    assert!(printable.body.contains(&format!("http://127.0.0.1:3000{certificate}")));
+    let stranger = browser.another().get(&print_path).await;
+    assert!(
+        !stranger.body.contains("Rina Wulandari"),
+        "only its holder sees the full name"
+    );
+
     // Anyone can check the certificate: valid, the holder's name partly masked, the training.
     let page = browser.another().get(&certificate).await;
     assert_eq!(page.status.as_u16(), 200);

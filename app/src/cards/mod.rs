@@ -227,7 +227,8 @@ pub fn PurchasesPage() -> impl IntoView {
                                                 TrainingProgress::NotStarted => view! { <span>"Belum dimulai di platform."</span> }.into_any(),
                                                 TrainingProgress::InProgress { percent } => view! { <span>{format!("Sedang berjalan: {percent}% selesai.")}</span> }.into_any(),
                                                 TrainingProgress::Completed { certificate } => view! {
-                                                    <span>"Selesai. "<a href=format!("/sertifikat/{certificate}")>{format!("Sertifikat {certificate}")}</a></span>
+                                                    <span>"Selesai. "<a href=crate::completion::certificate::print_path(&certificate)>"Sertifikat (cetak atau simpan PDF)"</a>
+                                                    " · "<a href=format!("/sertifikat/{certificate}")>{format!("Halaman verifikasi {certificate}")}</a></span>
                                                 }.into_any(),
                                             }}
                                         </li>

@@ -89,6 +89,116 @@ pub fn CertificatePage() -> impl IntoView {
     }
 }
 
+/// The certificate to print (A4) or save as PDF, for its holder only: the full name, the
+/// training, and a QR code of the public verification page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrintableCertificate {
+    pub code: String,
+    pub holder: String,
+    pub training: String,
+    pub provider: String,
+    pub platform: String,
+    pub completed_on: String,
+    pub verify_url: String,
+    /// An SVG drawn by the server from `verify_url`.
+    pub qr_svg: String,
+    pub revoked: bool,
+}
+
+pub fn print_path(code: &str) -> String {
+    format!("/sertifikat/{code}/cetak")
+}
+
+#[server(prefix = "/api", endpoint = "certificate-print")]
+pub async fn load_printable_certificate(code: String) -> Result<PrintableCertificate, AppError> {
+    let state = crate::state::app_state()?;
+    let code = super::CertificateCode::parse(&code).ok_or(AppError::NotFound)?;
+    let (_, account_id) = crate::auth::session::require_account(&state, &print_path(code.as_str())).await?;
+    // Someone else's certificate is "not found", like one that does not exist.
+    let row = sqlx::query!(
+        "select c.code, c.revoked_at, a.full_name, t.title, v.name as provider, f.name as platform,
+                p.completed_at as \"completed_at!\"
+         from certificates c
+         join purchases p on p.id = c.purchase_id
+         join cards k on k.id = p.card_id
+         join applicants a on a.id = k.applicant_id
+         join trainings t on t.id = p.training_id
+         join providers v on v.id = t.provider_id
+         join platforms f on f.code = t.platform_code
+         where c.code = $1 and a.account_id = $2",
+        code.as_str(),
+        account_id
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let verify_url = format!("{}{}", state.settings.public_url, code.path());
+    let qr = qrcode::QrCode::new(verify_url.as_bytes()).map_err(AppError::internal)?;
+    let svg = qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(160, 160)
+        .build();
+    // Inline in the page: the XML declaration is left out.
+    let qr_svg = svg.find("<svg").map(|start| svg[start..].to_owned()).unwrap_or(svg);
+    Ok(PrintableCertificate {
+        code: row.code,
+        holder: row.full_name,
+        training: row.title,
+        provider: row.provider,
+        platform: row.platform,
+        completed_on: crate::registration::schedule::format_date(
+            row.completed_at
+                .with_timezone(&crate::registration::schedule::PROGRAM_TZ)
+                .date_naive(),
+        ),
+        verify_url,
+        qr_svg,
+        revoked: row.revoked_at.is_some(),
+    })
+}
+
+#[component]
+pub fn PrintableCertificatePage() -> impl IntoView {
+    let params = use_params_map();
+    let certificate = Resource::new_blocking(
+        move || params.with(|p| p.get("code").unwrap_or_default()),
+        |code| async move { load_printable_certificate(code).await },
+    );
+    view! {
+        <Title text="Sertifikat pelatihan — Prakerja"/>
+        {crate::forms::loaded(certificate, |certificate| view! { <PrintableBody certificate/> })}
+    }
+}
+
+#[component]
+fn PrintableBody(certificate: PrintableCertificate) -> impl IntoView {
+    view! {
+        <p class="no-print hint">
+            "Untuk mencetak atau mengunduh: pilih Cetak di menu browser (Ctrl+P), lalu printer atau "
+            "\"Simpan sebagai PDF\". Ukuran kertas A4."
+        </p>
+        {certificate.revoked.then(|| view! {
+            <p class="notice notice-error" role="alert">"Sertifikat ini sudah dicabut dan tidak berlaku."</p>
+        })}
+        <article class="certificate-print" aria-labelledby="certificate-title">
+            <p class="certificate-program">"Program Prakerja"</p>
+            <h1 id="certificate-title">"Sertifikat Penyelesaian Pelatihan"</h1>
+            <p>"Diberikan kepada"</p>
+            <p class="certificate-holder" data-field="holder">{certificate.holder}</p>
+            <p>"yang telah menyelesaikan pelatihan"</p>
+            <p class="certificate-training" data-field="training">{certificate.training}</p>
+            <p>{format!("oleh {} melalui {}, selesai {}.", certificate.provider, certificate.platform, certificate.completed_on)}</p>
+            <figure class="certificate-qr">
+                <div role="img" aria-label="Kode QR menuju halaman verifikasi sertifikat" inner_html=certificate.qr_svg></div>
+                <figcaption>
+                    "Periksa keaslian: "<a href=certificate.verify_url.clone()>{certificate.verify_url.clone()}</a>
+                    <br/>"Kode sertifikat: "<code>{certificate.code}</code>
+                </figcaption>
+            </figure>
+        </article>
+    }
+}
+
 #[component]
 fn CertificateBody(certificate: CertificateView) -> impl IntoView {
     let valid = certificate.revoked.is_none();
