@@ -48,7 +48,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
     let hsts = options.hsts;
     let request_timeout = options.request_timeout;
     let admission = crate::admission::Admission::new(&options.admission);
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let pkg_dir = format!(
         "{}/{}",
         state.leptos_options.site_root, state.leptos_options.site_pkg_dir
@@ -130,6 +130,14 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
                 .layer(CompressionLayer::new()),
         )
         .with_state(state)
+}
+
+/// The app's routes, worked out once per process. Working them out renders the app with
+/// resources suspended process-wide (leptos' `SuppressResourceLoad`): a page rendering at that
+/// moment on another router of the same process (the tests build many) would wait forever.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
