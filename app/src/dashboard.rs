@@ -40,6 +40,35 @@ pub struct Dashboard {
     pub wave: crate::waves::WavePanelData,
     /// Said once, after joining a wave.
     pub wave_notice: Option<String>,
+    pub training: TrainingPanelData,
+}
+
+/// Finished trainings, their certificates and the incentive.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingPanelData {
+    /// (training title, certificate code, reviewed) of each finished training.
+    pub certificates: Vec<(String, String, bool)>,
+    pub incentive: Option<crate::incentive::IncentiveStanding>,
+}
+
+#[cfg(feature = "ssr")]
+async fn training_panel(pool: &sqlx::PgPool, account_id: uuid::Uuid) -> Result<TrainingPanelData, AppError> {
+    let certificates = sqlx::query!(
+        r#"select t.title, c.code, exists (select 1 from reviews r where r.purchase_id = p.id) as "reviewed!"
+           from certificates c join purchases p on p.id = c.purchase_id join trainings t on t.id = p.training_id
+           join cards k on k.id = p.card_id join applicants a on a.id = k.applicant_id
+           where a.account_id = $1 and c.revoked_at is null order by c.issued_at"#,
+        account_id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.title, r.code, r.reviewed))
+    .collect();
+    Ok(TrainingPanelData {
+        certificates,
+        incentive: crate::incentive::db::standing(pool, account_id).await?,
+    })
 }
 
 #[server(prefix = "/api", endpoint = "dashboard")]
@@ -64,6 +93,10 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
         None => crate::waves::WavePanelData::nothing(),
     };
     let wave_notice = crate::waves::take_join_notice(&state, &session).await?;
+    let training = match &row {
+        Some(_) => training_panel(&state.pool, account_id).await?,
+        None => TrainingPanelData::default(),
+    };
     Ok(row.map(|r| {
         let verification = r.status.as_deref().and_then(|s| VerificationStatus::parse(s).ok());
         let test = match (r.passed, r.score, r.total) {
@@ -91,10 +124,15 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
             stages_done: {
                 let (joined, selected) = wave.stages();
                 let before_wave = 1 + usize::from(verified) + usize::from(verified && passed);
-                before_wave + usize::from(before_wave == 3 && joined) + usize::from(before_wave == 3 && selected)
+                let finished = !training.certificates.is_empty();
+                let reviewed = training.certificates.iter().any(|(_, _, reviewed)| *reviewed);
+                let through_draw =
+                    before_wave + usize::from(before_wave == 3 && joined) + usize::from(before_wave == 3 && selected);
+                through_draw + usize::from(through_draw == 5 && finished) + usize::from(through_draw == 5 && reviewed)
             },
             wave,
             wave_notice,
+            training,
         }
     }))
 }
@@ -126,6 +164,7 @@ pub fn DashboardPage() -> impl IntoView {
                     </dl>
                     <VerificationPanel verification=d.verification reasons=d.reasons.clone() test=d.test.clone()/>
                     <crate::waves::WavePanel panel=d.wave.clone() notice=d.wave_notice.clone()/>
+                    <TrainingPanel panel=d.training.clone()/>
                     <h2>"Perjalanan Anda"</h2>
                     <ol class="journey">
                         {JOURNEY.iter().enumerate().map(|(index, (name, description))| {
@@ -151,6 +190,43 @@ pub fn DashboardPage() -> impl IntoView {
                 }.into_any(),
             })}
     }
+}
+
+/// Certificates of finished trainings, and the incentive they lead to.
+#[component]
+fn TrainingPanel(panel: TrainingPanelData) -> impl IntoView {
+    let TrainingPanelData {
+        certificates,
+        incentive,
+    } = panel;
+    (!certificates.is_empty() || incentive.is_some()).then(|| view! {
+        <section aria-labelledby="sertifikat-heading">
+            <h2 id="sertifikat-heading">"Sertifikat dan insentif"</h2>
+            <ul class="certificates">
+                {certificates.into_iter().map(|(title, code, reviewed)| view! {
+                    <li>
+                        <strong>{title}</strong>" · sertifikat "<code>{code.clone()}</code>
+                        <br/><a href=crate::completion::certificate::print_path(&code)>"Cetak atau simpan PDF"</a>
+                        " · "<a href=format!("/sertifikat/{code}")>"Halaman verifikasi"</a>
+                        {(!reviewed).then(|| view! { " · "<a href=crate::cards::PURCHASES_PATH>"Tulis ulasan"</a> })}
+                    </li>
+                }).collect_view()}
+            </ul>
+            {match incentive {
+                None => view! {
+                    <p>"Setelah pelatihan pertama selesai dan Anda menulis ulasannya, insentif pascapelatihan dijadwalkan."</p>
+                }.into_any(),
+                Some(incentive) => view! {
+                    <dl class="facts incentive">
+                        <div><dt>"Insentif"</dt><dd>{format!("{} sebulan × {} bulan", incentive.monthly, incentive.months)}</dd></div>
+                        <div><dt>"Sudah dibayar"</dt><dd>{format!("{} ({} dari {} kali)", incentive.paid, incentive.paid_installments, incentive.months)}</dd></div>
+                        <div><dt>"Belum dibayar"</dt><dd>{incentive.outstanding.to_string()}</dd></div>
+                        {incentive.next_due.map(|due| view! { <div><dt>"Pembayaran berikutnya"</dt><dd>{due}</dd></div> })}
+                    </dl>
+                }.into_any(),
+            }}
+        </section>
+    })
 }
 
 /// Where verification stands, and why: every refusal comes with its reasons in plain words.

@@ -707,6 +707,35 @@ pub fn TextField(
     }
 }
 
+/// A labelled multi-line text box with its hint and error.
+#[component]
+pub fn TextAreaField(
+    id: &'static str,
+    name: String,
+    label: &'static str,
+    #[prop(into)] value: String,
+    errors: RwSignal<FieldErrors>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = 6)] rows: u32,
+    #[prop(optional)] maxlength: Option<u32>,
+) -> impl IntoView {
+    let has_error = move || errors.with(|e| e.get(id).is_some());
+    view! {
+        <LabelledField id label hint errors>
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                maxlength=maxlength
+                aria-invalid=move || has_error().then_some("true")
+                aria-describedby=move || described_by(id, hint.is_some(), has_error())
+            >
+                {value}
+            </textarea>
+        </LabelledField>
+    }
+}
+
 /// A labelled drop-down list.
 #[component]
 pub fn SelectField(

@@ -14,11 +14,13 @@ pub mod domain;
 pub mod error;
 pub mod forms;
 pub mod home;
+pub mod incentive;
 #[cfg(feature = "hydrate")]
 pub mod offline;
 pub mod operators;
 pub mod outbox;
 pub mod registration;
+pub mod reviews;
 pub mod signup;
 pub mod verification;
 pub mod waves;
@@ -114,12 +116,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pelatihan") view=catalogue::CataloguePage ssr=SsrMode::Async/>
                     <Route path=path!("/pelatihan/banding") view=catalogue::compare::ComparePage ssr=SsrMode::Async/>
                     <Route path=path!("/pembelian") view=cards::PurchasesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/pembelian/:purchase/ulasan") view=reviews::ReviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/pelatihan/:id/ulasan") view=reviews::TrainingReviewsPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator") view=|| view! { <leptos_router::components::Redirect path=console::queue::QUEUE_PATH/> }/>
                     <Route path=path!("/operator/masuk") view=console::OperatorSignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/verifikasi") view=console::queue::QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/corong") view=console::funnel::FunnelPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/katalog") view=console::catalogue::CatalogueConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/gelombang") view=console::waves::WavesConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator/penyelesaian") view=console::completion::CompletionConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/gelombang") view=waves::audit::WavesPage ssr=SsrMode::Async/>
                     <Route path=path!("/gelombang/:id") view=waves::audit::WaveAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/sertifikat/:code") view=completion::certificate::CertificatePage ssr=SsrMode::Async/>

@@ -81,6 +81,8 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Ability questions (of 14) an applicant must answer correctly to pass the test.
     pub test_pass_mark: i16,
+    /// What a participant is paid after their first finished and reviewed training.
+    pub incentive: crate::incentive::IncentivePlan,
 }
 
 impl Settings {
@@ -92,6 +94,7 @@ impl Settings {
             dev_mailbox: true,
             trust_forwarded_for: false,
             test_pass_mark: crate::assessment::DEFAULT_PASS_MARK,
+            incentive: crate::incentive::IncentivePlan::default(),
         }
     }
 }

@@ -28,6 +28,8 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// PRAKERJA_TEST_PASS_MARK: correct ability answers (of 14) needed to pass the test.
     pub test_pass_mark: i16,
+    /// PRAKERJA_INCENTIVE_MONTHLY (whole rupiah) and PRAKERJA_INCENTIVE_MONTHS.
+    pub incentive: app::incentive::IncentivePlan,
     pub request_timeout: Duration,
     pub admission: crate::admission::AdmissionSettings,
 }
@@ -72,6 +74,17 @@ fn admission_settings() -> Result<crate::admission::AdmissionSettings, String> {
         return Err("PRAKERJA_MIN_IN_FLIGHT must be at least 1 and at most PRAKERJA_MAX_IN_FLIGHT".into());
     }
     Ok(settings)
+}
+
+fn incentive_plan() -> Result<app::incentive::IncentivePlan, String> {
+    let default = app::incentive::IncentivePlan::default();
+    let monthly = match parsed::<i64>("PRAKERJA_INCENTIVE_MONTHLY")? {
+        None => default.monthly(),
+        Some(amount) => app::domain::Rupiah::from_whole(amount).ok_or("PRAKERJA_INCENTIVE_MONTHLY is out of range")?,
+    };
+    let months = parsed::<i16>("PRAKERJA_INCENTIVE_MONTHS")?.unwrap_or(default.months());
+    app::incentive::IncentivePlan::new(monthly, months)
+        .ok_or_else(|| "PRAKERJA_INCENTIVE_MONTHLY must be above 0 and PRAKERJA_INCENTIVE_MONTHS 1 to 24".to_owned())
 }
 
 impl Config {
@@ -127,6 +140,7 @@ impl Config {
                 Some(mark) if (1..=app::assessment::ABILITY_QUESTIONS as i16).contains(&mark) => mark,
                 Some(_) => return Err("PRAKERJA_TEST_PASS_MARK must be between 1 and 14".into()),
             },
+            incentive: incentive_plan()?,
             request_timeout: Duration::from_secs(30),
             admission: admission_settings()?,
         })

@@ -181,6 +181,28 @@ pub fn spawn(state: AppState, mailer: Arc<Mailer>) {
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     });
+    let payer = state.clone();
+    tokio::spawn(async move {
+        // Incentive payouts: due installments through the outbox to the payment rail (not
+        // connected yet: the ledger records each payout under its reference).
+        let rail = app::incentive::db::LedgerOnlyRail;
+        loop {
+            match app::incentive::db::run_payouts(&payer.pool, &rail, payer.clock.now(), 500).await {
+                Ok(run) if run.sent > 0 || run.queued > 0 => {
+                    tracing::info!(
+                        queued = run.queued,
+                        sent = run.sent,
+                        failed = run.failed,
+                        "incentive payouts"
+                    );
+                    continue;
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "incentive payouts failed; will retry"),
+            }
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+    });
     let verifier = state.clone();
     tokio::spawn(async move {
         let mut signups_seen = verifier.signups.received();

@@ -53,6 +53,7 @@ pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
             dev_mailbox: config.dev_mailbox,
             trust_forwarded_for: config.trust_forwarded_for,
             test_pass_mark: config.test_pass_mark,
+            incentive: config.incentive,
         }),
         schedule: Default::default(),
         signups,

@@ -319,3 +319,456 @@ async fn the_simulator_completes_a_training_over_real_http(pool: PgPool) {
     assert_eq!(refused.len(), 1);
     assert_eq!(refused[0].1, 401);
 }
+
+/// Rina's purchase, started and finished on its platform; returns her browser, the purchase id
+/// and the training's id.
+async fn finished_training(pool: &PgPool) -> (Browser, uuid::Uuid, i32) {
+    let (mut browser, voucher, platform_code) = purchase(pool).await;
+    let platform = Platform::new(pool, &platform_code).await;
+    for (id, kind, at) in [("s", "mulai", "10:30"), ("c", "selesai", "11:30")] {
+        let (status, answer) = platform.send(&mut browser, &event(id, &voucher, kind, None, at)).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    let (purchase, training): (uuid::Uuid, i32) = sqlx::query_as("select id, training_id from purchases")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    (browser, purchase, training)
+}
+
+const REVIEW_TEXT: &str = "Materinya runtut, praktik espresso sangat membantu saya memulai usaha.";
+
+fn review_form<'a>(purchase: &'a str, training: &'a str, service: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("purchase", purchase),
+        ("review[training_stars]", training),
+        ("review[service_stars]", service),
+        ("review[body]", body),
+    ]
+}
+
+async fn spreads(pool: &PgPool) -> (Vec<i32>, Vec<i32>, Vec<i32>) {
+    sqlx::query_as(
+        "select t.rating_counts, pr.rating_counts, pl.service_rating_counts from purchases p
+         join trainings t on t.id = p.training_id join providers pr on pr.id = t.provider_id
+         join platforms pl on pl.code = t.platform_code",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_finished_training_is_reviewed_once_and_its_stars_feed_the_catalogue(pool: PgPool) {
+    let (mut browser, voucher, platform_code) = purchase(&pool).await;
+    let purchase: uuid::Uuid = sqlx::query_scalar("select id from purchases")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let purchase_text = purchase.to_string();
+    let review_path = app::reviews::review_path(purchase);
+
+    // Not finished yet: no form, and a post writes nothing.
+    let early = browser.get(&review_path).await;
+    assert!(early.body.contains("setelah platform melaporkan"), "{}", early.body);
+    let refused = browser
+        .post_form("/api/write-review", &review_form(&purchase_text, "5", "4", REVIEW_TEXT))
+        .await;
+    assert_eq!(refused.location(), Some("/pembelian"));
+    assert_eq!(count(&pool, "select count(*) from reviews").await, 0);
+
+    let platform = Platform::new(&pool, &platform_code).await;
+    platform
+        .send(&mut browser, &event("s", &voucher, "mulai", None, "10:30"))
+        .await;
+    platform
+        .send(&mut browser, &event("c", &voucher, "selesai", None, "11:30"))
+        .await;
+    let purchases = browser.get("/pembelian").await;
+    assert!(
+        purchases.body.contains(&format!("href=\"{review_path}\"")),
+        "{}",
+        purchases.body
+    );
+
+    // JavaScript off: what does not parse comes back next to its field, with what was typed.
+    let invalid = browser
+        .post_form("/api/write-review", &review_form(&purchase_text, "", "4", "Bagus."))
+        .await;
+    assert_eq!(invalid.location(), Some(review_path.as_str()));
+    let form = browser.get(&review_path).await;
+    assert!(
+        form.body.contains("Pilih 1 sampai 5 bintang untuk pelatihannya."),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains("Ulasan paling sedikit 30 karakter (sekarang 6)"));
+    assert!(form.body.contains(">Bagus.</textarea>"), "the text is kept");
+    assert!(form.body.contains("value=\"4\" checked"), "the service stars are kept");
+    // The WASM client gets the same errors without a redirect.
+    let from_wasm = browser
+        .post_from_wasm("/api/write-review", &review_form(&purchase_text, "7", "4", REVIEW_TEXT))
+        .await;
+    assert!(from_wasm.location().is_none());
+    assert!(from_wasm.body.contains("training_stars"), "{}", from_wasm.body);
+    assert_eq!(count(&pool, "select count(*) from reviews").await, 0);
+
+    // Written, then the same form again (a double click, a replay): one review.
+    let written = browser
+        .post_form("/api/write-review", &review_form(&purchase_text, "5", "4", REVIEW_TEXT))
+        .await;
+    assert_eq!(written.location(), Some("/pembelian"));
+    let thanked = browser.get("/pembelian").await;
+    assert!(thanked.body.contains("ulasan Anda tersimpan"), "{}", thanked.body);
+    assert!(
+        thanked.body.contains("Rp600.000 sebulan selama 4 bulan"),
+        "{}",
+        thanked.body
+    );
+    let again = browser
+        .post_form("/api/write-review", &review_form(&purchase_text, "1", "1", REVIEW_TEXT))
+        .await;
+    assert_eq!(again.location(), Some("/pembelian"));
+    assert!(browser
+        .get("/pembelian")
+        .await
+        .body
+        .contains("sudah tersimpan sebelumnya"));
+    assert_eq!(count(&pool, "select count(*) from reviews").await, 1);
+    // The database refuses a second review of the purchase and a review of an unfinished one.
+    let duplicate = sqlx::query(
+        "insert into reviews (purchase_id, training_stars, service_stars, body, written_at)
+         select purchase_id, 1, 1, body, now() from reviews",
+    )
+    .execute(&pool)
+    .await;
+    assert!(duplicate.is_err());
+
+    // Its stars count for the training, its provider and the platform's service.
+    assert_eq!(
+        spreads(&pool).await,
+        (vec![0, 0, 0, 0, 1], vec![0, 0, 0, 0, 1], vec![0, 0, 0, 1, 0])
+    );
+    // The first review of a finished training schedules the incentive: 4 × Rp600.000.
+    assert_eq!(
+        count(&pool, "select sum(amount)::bigint from incentive_installments").await,
+        2_400_000
+    );
+    let dashboard = browser.get("/dasbor").await;
+    assert!(
+        dashboard.body.contains("Rp600.000 sebulan × 4 bulan"),
+        "{}",
+        dashboard.body
+    );
+
+    // Everyone sees the spread and the words; the comparison shows the spreads too.
+    let training: i32 = sqlx::query_scalar("select training_id from purchases")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let mut visitor = browser.another();
+    let reviews = visitor.get(&app::reviews::training_reviews_path(training)).await;
+    assert!(reviews.body.contains(REVIEW_TEXT), "{}", reviews.body);
+    assert!(reviews.body.contains("5 bintang: 1"));
+    assert!(!reviews.body.contains("Rina"), "reviews carry no name");
+    let compare = visitor.get(&format!("/pelatihan/banding?pilih={training}")).await;
+    assert!(compare.body.contains("5,0 dari 5 (1 ulasan)"), "{}", compare.body);
+    assert!(compare.body.contains("Rating lembaga"), "{}", compare.body);
+    let document = visitor.get("/api/katalog.json").await;
+    assert!(document.body.contains("[0,0,0,0,1]"));
+
+    // Someone else's purchase has no review page for them.
+    let mut budi = browser.another();
+    budi.sign_in(server::seed::REGISTERED_DEMO_EMAIL).await;
+    let foreign = budi.get(&review_path).await;
+    assert!(!foreign.body.contains("Kirim ulasan"), "{}", foreign.body);
+    let foreign_post = budi
+        .post_form("/api/write-review", &review_form(&purchase_text, "1", "1", REVIEW_TEXT))
+        .await;
+    assert_ne!(foreign_post.status.as_u16(), 200);
+    assert_eq!(count(&pool, "select count(*) from reviews").await, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn operators_hide_reviews_revoke_certificates_and_make_keys_in_the_console(pool: PgPool) {
+    let (mut browser, purchase, training) = finished_training(&pool).await;
+    let purchase_text = purchase.to_string();
+    browser
+        .post_form("/api/write-review", &review_form(&purchase_text, "2", "3", REVIEW_TEXT))
+        .await;
+    let number: i64 = sqlx::query_scalar("select id from reviews")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+
+    use app::operators::OperatorRole;
+    let mut verifier = signed_in_operator(&browser, "verifikator.satu", OperatorRole::Verifier).await;
+    let refused = verifier.get("/operator/penyelesaian").await;
+    assert!(refused.body.contains("Anda tidak berwenang"), "{}", refused.body);
+    assert!(!refused.body.contains(REVIEW_TEXT));
+    verifier
+        .post_form(
+            "/api/hide-review",
+            &[("review", "1"), ("review_reason", "Alasan yang cukup panjang")],
+        )
+        .await;
+    assert_eq!(
+        count(&pool, "select count(*) from reviews where hidden_at is not null").await,
+        0
+    );
+    let mut admin = signed_in_operator(&browser, "admin.satu", OperatorRole::ProgramAdmin).await;
+    let console = admin.get("/operator/penyelesaian").await;
+    assert!(console.body.contains(REVIEW_TEXT), "{}", console.body);
+    assert!(console.body.contains(&format!("No. {number}")));
+
+    // A reason too short: refused, with what was typed.
+    let number_text = number.to_string();
+    let refused = admin
+        .post_form("/api/hide-review", &[("review", &number_text), ("review_reason", "x")])
+        .await;
+    assert_eq!(refused.location(), Some("/operator/penyelesaian"));
+    let again = admin.get("/operator/penyelesaian").await;
+    assert!(
+        again.body.contains("Tulis alasan 5 sampai 500 karakter"),
+        "{}",
+        again.body
+    );
+    assert!(again.body.contains(&format!("value=\"{number}\"")));
+    let reason = "Berisi nomor telepon pribadi";
+    let hidden = admin
+        .post_form(
+            "/api/hide-review",
+            &[("review", &number_text), ("review_reason", reason)],
+        )
+        .await;
+    assert_eq!(hidden.location(), Some("/operator/penyelesaian"));
+    assert_eq!(
+        spreads(&pool).await,
+        (vec![0; 5], vec![0; 5], vec![0; 5]),
+        "hidden stars stop counting"
+    );
+    let public = browser
+        .another()
+        .get(&app::reviews::training_reviews_path(training))
+        .await;
+    assert!(!public.body.contains(REVIEW_TEXT), "{}", public.body);
+    assert!(public.body.contains(reason));
+    // Words are never edited, by anyone.
+    assert!(sqlx::query("update reviews set body = body || '!'")
+        .execute(&pool)
+        .await
+        .is_err());
+
+    // A certificate revoked with its reason: the public page says so.
+    let code: String = sqlx::query_scalar("select code from certificates")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let revoked = admin
+        .post_form(
+            "/api/revoke-certificate",
+            &[
+                ("certificate", &code.to_lowercase()),
+                ("certificate_reason", "Penyelesaian tidak wajar"),
+            ],
+        )
+        .await;
+    assert_eq!(revoked.location(), Some("/operator/penyelesaian"));
+    let page = browser.another().get(&format!("/sertifikat/{code}")).await;
+    assert!(
+        page.body.contains("dicabut") && page.body.contains("Penyelesaian tidak wajar"),
+        "{}",
+        page.body
+    );
+
+    // A key: its secret shown once, then never again; revoked from the console too.
+    let made = admin.post_form("/api/platform-key", &[("platform", "pintaria")]).await;
+    assert_eq!(made.location(), Some("/operator/penyelesaian"));
+    let key: String = sqlx::query_scalar("select key_id from platform_keys where platform_code = 'pintaria'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let secret = api::platform_secret(&app::state::Settings::for_tests().secret, &key);
+    assert!(admin.get("/operator/penyelesaian").await.body.contains(&secret));
+    assert!(
+        !admin.get("/operator/penyelesaian").await.body.contains(&secret),
+        "shown once"
+    );
+    admin.post_form("/api/platform-key", &[("revoke", &key)]).await;
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from platform_keys where revoked_at is not null and platform_code = 'pintaria'"
+        )
+        .await,
+        1
+    );
+    let audited: Vec<String> = sqlx::query_scalar(
+        "select action from audit_log where actor = 'operator:admin.satu' and action not like 'operators.%' order by id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        [
+            "reviews.hide",
+            "certificates.revoke",
+            "platform_keys.create",
+            "platform_keys.revoke"
+        ]
+    );
+}
+
+/// A payment rail that records every payout it takes, and turns some away the first time.
+#[derive(Default)]
+struct RecordingRail {
+    paid: std::sync::Mutex<Vec<String>>,
+    turned_away: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl app::incentive::db::PaymentRail for RecordingRail {
+    fn pay(&self, order: &app::incentive::db::PayoutOrder) -> Result<String, String> {
+        let reference = order.reference();
+        if order.applicant_id.as_bytes()[15].is_multiple_of(5)
+            && self.turned_away.lock().unwrap().insert(reference.clone())
+        {
+            return Err("rail sedang sibuk".into());
+        }
+        self.paid.lock().unwrap().push(reference.clone());
+        Ok(reference)
+    }
+}
+
+/// Two payout workers side by side until nothing is left that is due at `until`, the clock
+/// moving an hour each pass (so refused payouts come round again).
+async fn pay_with_two_workers(
+    pool: &PgPool,
+    rail: &std::sync::Arc<RecordingRail>,
+    from: chrono::DateTime<chrono::Utc>,
+) {
+    let worker = |pool: PgPool, rail: std::sync::Arc<RecordingRail>| async move {
+        let mut now = from;
+        let mut idle = 0;
+        while idle < 3 {
+            let run = app::incentive::db::run_payouts(&pool, &*rail, now, 16).await.unwrap();
+            idle = if run.queued == 0 && run.sent == 0 && run.failed == 0 {
+                idle + 1
+            } else {
+                0
+            };
+            now += chrono::Duration::hours(1);
+        }
+    };
+    let (a, b) = tokio::join!(
+        tokio::spawn(worker(pool.clone(), rail.clone())),
+        tokio::spawn(worker(pool.clone(), rail.clone()))
+    );
+    a.unwrap();
+    b.unwrap();
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_incentive_ledger_pays_each_installment_once_even_with_two_workers(pool: PgPool) {
+    let (mut browser, purchase, _) = finished_training(&pool).await;
+    browser
+        .post_form(
+            "/api/write-review",
+            &review_form(&purchase.to_string(), "4", "4", REVIEW_TEXT),
+        )
+        .await;
+    // 99 more participants like Rina, each with a finished and reviewed training.
+    let participants = 99;
+    for statement in [
+        "insert into accounts (id, email) select ('00000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid,
+             'peserta' || n || '@contoh.invalid' from generate_series(1, $1) n",
+        "insert into applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, birth_place,
+             province_code, city, mobile, education, employment_status, interests, registered_at)
+         select ('10000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid,
+             ('00000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, 'PK-UJI0-0000-' || lpad(n::text, 4, '0'),
+             '3171' || lpad(n::text, 12, '0'), '3172' || lpad(n::text, 12, '0'), full_name, birth_date, gender,
+             birth_place, province_code, city, '+62812' || lpad(n::text, 8, '0'), education, employment_status,
+             interests, registered_at
+         from applicants a, generate_series(1, $1) n
+         where a.id = (select c.applicant_id from cards c join purchases p on p.card_id = c.id)",
+        "insert into cards (id, applicant_id, wave_id, card_number, initial_balance, balance, accepted_at,
+             first_purchase_due_at, first_purchased_at)
+         select ('20000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid,
+             ('10000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, wave_id, '8' || lpad(n::text, 15, '0'),
+             initial_balance, balance, accepted_at, first_purchase_due_at, first_purchased_at
+         from cards c, generate_series(1, $1) n where exists (select 1 from purchases p where p.card_id = c.id)",
+        "insert into purchases (id, card_id, training_id, price, idempotency_key, voucher_code, purchased_at,
+             started_at, progress_percent, completed_at)
+         select ('30000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid,
+             ('20000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, training_id, price, gen_random_uuid(),
+             'UJIX-UJIX-UJIX-' || lpad(n::text, 4, '0'), purchased_at, started_at, 100, completed_at
+         from purchases, generate_series(1, $1) n",
+        "insert into reviews (purchase_id, training_stars, service_stars, body, written_at)
+         select ('30000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, 4, 4, body, written_at
+         from reviews, generate_series(1, $1) n",
+    ] {
+        sqlx::query(statement).bind(participants).execute(&pool).await.unwrap();
+    }
+    let written_at: chrono::DateTime<chrono::Utc> = sqlx::query_scalar("select written_at from reviews limit 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let plan = app::incentive::IncentivePlan::default();
+    for n in 1..=participants {
+        let id = |prefix: &str| uuid::Uuid::parse_str(&format!("{prefix}-0000-4000-8000-{n:012}")).unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        assert!(
+            app::incentive::db::schedule(&mut tx, id("10000000"), id("30000000"), &plan, written_at)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+    }
+    let everyone = i64::from(participants) + 1;
+    assert_eq!(
+        count(&pool, "select count(*) from incentive_installments").await,
+        everyone * 4
+    );
+
+    // On the day of the reviews only the first installments are due.
+    let rail = std::sync::Arc::new(RecordingRail::default());
+    pay_with_two_workers(&pool, &rail, written_at).await;
+    assert_eq!(rail.paid.lock().unwrap().len() as i64, everyone);
+    assert!(
+        rail.turned_away.lock().unwrap().len() > 5,
+        "some payouts were refused and retried"
+    );
+    // Four months on, the rest; then nothing more, however often the job runs.
+    pay_with_two_workers(&pool, &rail, written_at + chrono::Duration::days(125)).await;
+    pay_with_two_workers(&pool, &rail, written_at + chrono::Duration::days(200)).await;
+    let paid = rail.paid.lock().unwrap().clone();
+    let distinct: std::collections::HashSet<&String> = paid.iter().collect();
+    assert_eq!(paid.len() as i64, everyone * 4);
+    assert_eq!(distinct.len(), paid.len(), "no installment paid twice");
+
+    // The ledger balances: everything scheduled was paid once, nothing is outstanding.
+    let (scheduled, paid_total, outstanding): (i64, i64, i64) = sqlx::query_as(
+        "select sum(scheduled)::bigint, sum(paid)::bigint, sum(outstanding)::bigint from incentive_balances",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (scheduled, paid_total, outstanding),
+        (everyone * 2_400_000, everyone * 2_400_000, 0)
+    );
+    // The database itself refuses a second payout of an installment, or one of another amount.
+    let second = sqlx::query(
+        "insert into incentive_payouts (applicant_id, installment, amount, queued_at, available_at)
+         select applicant_id, installment, amount, now(), now() from incentive_installments limit 1",
+    )
+    .execute(&pool)
+    .await;
+    assert!(second.is_err());
+    let dashboard = browser.get("/dasbor").await;
+    assert!(
+        dashboard.body.contains("Rp2.400.000 (4 dari 4 kali)"),
+        "{}",
+        dashboard.body
+    );
+}

@@ -287,8 +287,9 @@ pub async fn card_of_account(
 /// A card's purchases, newest first.
 pub async fn purchases_of_card(pool: &PgPool, card_id: Uuid) -> Result<Vec<PurchaseLine>, AppError> {
     let rows = sqlx::query!(
-        r#"select t.title, pl.name as platform, p.price, p.voucher_code, p.purchased_at, p.started_at,
-                  p.progress_percent, c.code as "certificate?"
+        r#"select p.id, t.id as training_id, t.title, pl.name as platform, p.price, p.voucher_code, p.purchased_at,
+                  p.started_at, p.progress_percent, c.code as "certificate?",
+                  exists (select 1 from reviews r where r.purchase_id = p.id) as "reviewed!"
            from purchases p join trainings t on t.id = p.training_id join platforms pl on pl.code = t.platform_code
            left join certificates c on c.purchase_id = p.id
            where p.card_id = $1 order by p.purchased_at desc, p.id desc"#,
@@ -299,13 +300,18 @@ pub async fn purchases_of_card(pool: &PgPool, card_id: Uuid) -> Result<Vec<Purch
     rows.into_iter()
         .map(|r| {
             Ok(PurchaseLine {
+                id: r.id,
+                training_id: r.training_id,
                 title: r.title,
                 platform: r.platform,
                 price: Rupiah::from_whole(r.price).ok_or_else(|| AppError::internal("amount out of range"))?,
                 voucher_code: r.voucher_code,
                 purchased_at: crate::registration::format_wib(r.purchased_at),
                 progress: match (r.started_at, r.certificate) {
-                    (_, Some(code)) => TrainingProgress::Completed { certificate: code },
+                    (_, Some(code)) => TrainingProgress::Completed {
+                        certificate: code,
+                        reviewed: r.reviewed,
+                    },
                     (Some(_), None) => TrainingProgress::InProgress {
                         percent: r.progress_percent,
                     },

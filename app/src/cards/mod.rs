@@ -12,7 +12,7 @@ use crate::{domain::Rupiah, error::AppError, forms::Submitted};
 
 pub const PURCHASES_PATH: &str = "/pembelian";
 #[cfg(feature = "ssr")]
-const BUY_FORM: &str = "beli-pelatihan";
+pub(crate) const BUY_FORM: &str = "beli-pelatihan";
 
 #[cfg(feature = "ssr")]
 pub mod db;
@@ -90,6 +90,8 @@ pub struct CardView {
 /// A purchase on the participant's page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurchaseLine {
+    pub id: Uuid,
+    pub training_id: i32,
     pub title: String,
     pub platform: String,
     pub price: Rupiah,
@@ -105,9 +107,10 @@ pub enum TrainingProgress {
     InProgress {
         percent: i16,
     },
-    /// Completed: the certificate's code.
+    /// Completed: the certificate's code, and whether the participant has reviewed it.
     Completed {
         certificate: String,
+        reviewed: bool,
     },
 }
 
@@ -218,7 +221,7 @@ pub fn PurchasesPage() -> impl IntoView {
                         } else {
                             view! {
                                 <ul class="purchases">
-                                    {purchases.into_iter().map(|p| view! {
+                                    {purchases.into_iter().map(|p| { let review_path = crate::reviews::review_path(p.id); view! {
                                         <li>
                                             <strong>{p.title}</strong>
                                             {format!(" · {} · {} · dibeli {}", p.platform, p.price, p.purchased_at)}
@@ -226,13 +229,18 @@ pub fn PurchasesPage() -> impl IntoView {
                                             <br/>{match p.progress {
                                                 TrainingProgress::NotStarted => view! { <span>"Belum dimulai di platform."</span> }.into_any(),
                                                 TrainingProgress::InProgress { percent } => view! { <span>{format!("Sedang berjalan: {percent}% selesai.")}</span> }.into_any(),
-                                                TrainingProgress::Completed { certificate } => view! {
+                                                TrainingProgress::Completed { certificate, reviewed } => view! {
                                                     <span>"Selesai. "<a href=crate::completion::certificate::print_path(&certificate)>"Sertifikat (cetak atau simpan PDF)"</a>
                                                     " · "<a href=format!("/sertifikat/{certificate}")>{format!("Halaman verifikasi {certificate}")}</a></span>
+                                                    <br/>{if reviewed {
+                                                        view! { <a href=review_path>"Ulasan Anda"</a> }.into_any()
+                                                    } else {
+                                                        view! { <a class="button" href=review_path>"Tulis ulasan"</a> }.into_any()
+                                                    }}
                                                 }.into_any(),
                                             }}
                                         </li>
-                                    }).collect_view()}
+                                    }}).collect_view()}
                                 </ul>
                             }.into_any()
                         }}

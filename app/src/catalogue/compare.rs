@@ -20,6 +20,8 @@ pub struct ComparedTraining {
     pub median_price_per_hour: Rupiah,
     pub outcomes: Vec<String>,
     pub description: String,
+    /// The spread of all the provider's trainings' ratings (not in the catalogue document).
+    pub provider_rating_counts: Option<[i32; 5]>,
     /// For a signed-in applicant: against the interests they gave at signup.
     pub fit: Option<Fit>,
 }
@@ -148,7 +150,7 @@ fn rows(trainings: &[ComparedTraining]) -> Vec<(&'static str, Vec<Cell>)> {
         row("Tingkat", &|t| Cell::text(t.summary.level.label())),
         row("Lembaga pelatihan", &|t| Cell::text(t.summary.provider.clone())),
         row("Platform", &|t| Cell::text(t.summary.platform.clone())),
-        row("Rating", &|t| rating_spread(&t.summary)),
+        row("Rating", &|t| rating_spread(t.summary.rating_counts)),
         row("Kecocokan untuk Anda", &|t| match &t.fit {
             Some(fit) => Cell {
                 lead: Some(format!("{}/100", fit.score)),
@@ -189,6 +191,15 @@ fn rows(trainings: &[ComparedTraining]) -> Vec<(&'static str, Vec<Cell>)> {
             }
         }),
     ];
+    if trainings.iter().any(|t| t.provider_rating_counts.is_some()) {
+        rows.push(row(
+            "Rating lembaga (semua pelatihannya)",
+            &|t| match t.provider_rating_counts {
+                Some(counts) => rating_spread(counts),
+                None => Cell::text("—"),
+            },
+        ));
+    }
     if trainings.iter().any(|t| !t.outcomes.is_empty()) {
         rows.push(row("Yang dipelajari", &|t| Cell {
             items: t.outcomes.iter().map(|o| (o.clone(), None)).collect(),
@@ -199,20 +210,18 @@ fn rows(trainings: &[ComparedTraining]) -> Vec<(&'static str, Vec<Cell>)> {
 }
 
 /// The whole spread of ratings, not only the mean: how many gave each number of stars.
-fn rating_spread(training: &TrainingSummary) -> Cell {
-    let count = training.rating_count();
-    if count == 0 {
+fn rating_spread(counts: [i32; 5]) -> Cell {
+    let spread = crate::reviews::RatingSpread(counts);
+    let Some(mean) = spread.mean() else {
         return Cell::text("Belum ada ulasan");
-    }
+    };
+    let count = spread.count();
     Cell {
-        text: Some(format!(
-            "{} dari 5 ({count} ulasan)",
-            training.rating_mean().unwrap_or_default()
-        )),
+        text: Some(format!("{mean} dari 5 ({count} ulasan)")),
         items: (1..=5usize)
             .rev()
             .map(|stars| {
-                let n = training.rating_counts[stars - 1];
+                let n = counts[stars - 1];
                 (format!("{stars} bintang: {n}"), Some((n, count)))
             })
             .collect(),

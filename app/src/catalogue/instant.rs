@@ -433,7 +433,7 @@ fn TrainingItem(
                 <div><dt>"Cara"</dt><dd>{training.mode.label()}</dd></div>
                 <div><dt>"Tingkat"</dt><dd>{training.level.label()}</dd></div>
             </dl>
-            <p class="rating">{rating}</p>
+            <p class="rating">{rating}" · "<a href=crate::reviews::training_reviews_path(id)>"Ulasan dan sebaran rating"</a></p>
             <ul class="flags">{overpriced}{conflict}</ul>
             <label class="checkbox compare-choice">{compare_box}" Bandingkan"</label>
             {page_key.map(|key| view! {

@@ -161,6 +161,7 @@ impl LocalCatalogue {
                     .unwrap_or(t.training.price),
                 outcomes: Vec::new(),
                 description: String::new(),
+                provider_rating_counts: None,
                 fit: interests.map(|interests| fit(&t.training, interests, balance)),
             })
             .collect();

@@ -210,25 +210,17 @@ impl TrainingSummary {
     }
 
     pub fn rating_count(&self) -> i32 {
-        self.rating_counts.iter().sum()
+        crate::reviews::RatingSpread(self.rating_counts).count()
     }
 
     /// The stars of all reviews together (the mean is this over the count).
     pub fn rating_total(&self) -> i64 {
-        self.rating_counts
-            .iter()
-            .zip(1..)
-            .map(|(n, stars)| i64::from(*n) * stars)
-            .sum()
+        crate::reviews::RatingSpread(self.rating_counts).total()
     }
 
     /// The mean rating to one decimal, as shown ("4,3"); `None` before the first review.
     pub fn rating_mean(&self) -> Option<String> {
-        let count = i64::from(self.rating_count());
-        (count > 0).then(|| {
-            let tenths = (self.rating_total() * 10 + count / 2) / count;
-            format!("{},{}", tenths / 10, tenths % 10)
-        })
+        crate::reviews::RatingSpread(self.rating_counts).mean()
     }
 
     pub fn overpriced(&self) -> bool {

@@ -144,7 +144,7 @@ pub async fn compare(pool: &PgPool, ids: &[i32]) -> Result<Vec<super::compare::C
                     percentile_disc(0.5) within group (order by price / hours) as median_per_hour
              from trainings where hidden_at is null group by category_code
          )
-         select {SUMMARY_COLUMNS}, m.median_per_hour, t.outcomes, t.description
+         select {SUMMARY_COLUMNS}, m.median_per_hour, t.outcomes, t.description, pr.rating_counts as provider_rating_counts
          from trainings t
          join providers pr on pr.id = t.provider_id
          join platforms pl on pl.code = t.platform_code
@@ -161,6 +161,10 @@ pub async fn compare(pool: &PgPool, ids: &[i32]) -> Result<Vec<super::compare::C
                     .ok_or_else(|| AppError::internal("amount out of range"))?,
                 outcomes: row.try_get("outcomes")?,
                 description: row.try_get("description")?,
+                provider_rating_counts: {
+                    let counts: Vec<i32> = row.try_get("provider_rating_counts")?;
+                    counts.try_into().ok()
+                },
                 fit: None,
             })
         })

@@ -259,3 +259,58 @@ async fn certificate_of(
         .await?;
     Ok(code.as_deref().and_then(CertificateCode::parse))
 }
+
+/// Revokes a certificate (audited): its public page says so from now on, with the reason.
+/// False when no valid certificate has that code.
+pub async fn revoke_certificate(
+    pool: &PgPool,
+    code: &CertificateCode,
+    reason: &crate::catalogue::HideReason,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let mut tx = pool.begin().await?;
+    let revoked = sqlx::query_scalar!(
+        "update certificates set revoked_at = $2, revoked_reason = $3
+         where code = $1 and revoked_at is null returning purchase_id",
+        code.as_str(),
+        now,
+        reason.as_str()
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(purchase_id) = revoked else {
+        return Ok(false);
+    };
+    crate::audit::record(
+        &mut *tx,
+        actor,
+        "certificates.revoke",
+        code.as_str(),
+        Some(serde_json::json!({ "purchase_id": purchase_id })),
+        Some(serde_json::json!({ "reason": reason.as_str() })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// A platform key as operators see it (never its secret).
+pub struct KeyListing {
+    pub key_id: String,
+    pub platform: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub async fn keys(pool: &PgPool) -> Result<Vec<KeyListing>, AppError> {
+    Ok(sqlx::query_as!(
+        KeyListing,
+        "select k.key_id, p.name as platform, k.created_at, k.created_by, k.revoked_at
+         from platform_keys k join platforms p on p.code = k.platform_code
+         order by k.revoked_at is not null, p.name, k.created_at desc"
+    )
+    .fetch_all(pool)
+    .await?)
+}

@@ -6,6 +6,7 @@
 //! log.
 
 pub mod catalogue;
+pub mod completion;
 pub mod funnel;
 pub mod queue;
 pub mod waves;
@@ -247,6 +248,7 @@ pub fn ConsoleNav(identity: OperatorIdentity) -> impl IntoView {
                 {(identity.role == OperatorRole::ProgramAdmin).then(|| view! {
                     <li><a href=catalogue::CATALOGUE_CONSOLE_PATH>"Katalog pelatihan"</a></li>
                     <li><a href=waves::WAVES_CONSOLE_PATH>"Gelombang"</a></li>
+                    <li><a href=completion::COMPLETION_CONSOLE_PATH>"Penyelesaian pelatihan"</a></li>
                 })}
             </ul>
             <form method="post" action=OperatorSignOut::url() class="inline-form">

@@ -1,0 +1,428 @@
+//! Finishing trainings, in the operators' console: the platforms' API keys (made and revoked;
+//! a new key's secret is shown once), certificates revoked with a reason, reviews hidden with a
+//! reason, and the incentive ledger's totals. Program admins only; every change is audited.
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use super::{ConsoleNav, OperatorIdentity};
+use crate::{
+    domain::FieldErrors,
+    error::AppError,
+    forms::{ErrorSummary, FieldError, FormState, Submitted},
+};
+
+pub const COMPLETION_CONSOLE_PATH: &str = "/operator/penyelesaian";
+#[cfg(feature = "ssr")]
+const KEY_FORM: &str = "platform-key";
+#[cfg(feature = "ssr")]
+const CERTIFICATE_FORM: &str = "certificate-revoke";
+#[cfg(feature = "ssr")]
+const REVIEW_FORM: &str = "review-hide";
+/// Reviews listed for moderation, newest first.
+#[cfg(feature = "ssr")]
+const REVIEWS_LISTED: i64 = 50;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyLine {
+    pub key_id: String,
+    pub platform: String,
+    pub created: String,
+    pub revoked: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewLine {
+    pub number: i64,
+    pub training: String,
+    pub stars: String,
+    pub body: String,
+    pub written: String,
+    pub hidden_reason: Option<String>,
+}
+
+/// A key just made: its secret, shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewKey {
+    pub key_id: String,
+    pub secret: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompletionConsole {
+    pub operator: OperatorIdentity,
+    pub platforms: Vec<(String, String)>,
+    pub keys: Vec<KeyLine>,
+    pub new_key: Option<NewKey>,
+    pub reviews: Vec<ReviewLine>,
+    /// (label, value) lines of the incentive ledger.
+    pub ledger: Vec<(String, String)>,
+    pub notice: Option<String>,
+    pub errors: FieldErrors,
+    /// What was typed in a refused form, by field name.
+    pub typed: std::collections::BTreeMap<String, String>,
+}
+
+#[server(prefix = "/api", endpoint = "completion-console")]
+pub async fn load_completion_console() -> Result<CompletionConsole, AppError> {
+    let state = crate::state::app_state()?;
+    let operator = super::require_operator(&state).await?;
+    operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+    // One flash per session: whichever of the forms was posted last.
+    let mut flash = None;
+    for form in [KEY_FORM, CERTIFICATE_FORM, REVIEW_FORM] {
+        if let Some(found) = operator.session.take_flash(&state.pool, form).await? {
+            flash = Some(found);
+        }
+    }
+    let flash = flash.unwrap_or_default();
+    let new_key = flash.values.get("new_key").map(|key_id| NewKey {
+        secret: crate::completion::api::platform_secret(&state.settings.secret, key_id),
+        key_id: key_id.clone(),
+    });
+    let platforms = sqlx::query!("select code, name from platforms order by name")
+        .fetch_all(&state.pool)
+        .await?
+        .into_iter()
+        .map(|p| (p.code, p.name))
+        .collect();
+    let keys = crate::completion::db::keys(&state.pool)
+        .await?
+        .into_iter()
+        .map(|k| KeyLine {
+            key_id: k.key_id,
+            platform: k.platform,
+            created: format!(
+                "{} oleh {}",
+                crate::registration::format_wib(k.created_at),
+                k.created_by
+            ),
+            revoked: k.revoked_at.map(crate::registration::format_wib),
+        })
+        .collect();
+    let reviews = crate::reviews::db::newest(&state.pool, REVIEWS_LISTED)
+        .await?
+        .into_iter()
+        .map(|r| ReviewLine {
+            number: r.number,
+            training: r.training,
+            stars: format!("pelatihan {} · layanan {}", r.training_stars, r.service_stars),
+            body: r.body,
+            written: crate::registration::format_wib(r.written_at),
+            hidden_reason: r.hidden_reason,
+        })
+        .collect();
+    let totals = crate::incentive::db::totals(&state.pool).await?;
+    let rupiah = |amount: i64| {
+        crate::domain::Rupiah::from_whole(amount)
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| amount.to_string())
+    };
+    let ledger = vec![
+        ("Peserta terjadwal".to_owned(), totals.participants.to_string()),
+        ("Terjadwal".to_owned(), rupiah(totals.scheduled)),
+        ("Sudah dibayar".to_owned(), rupiah(totals.paid)),
+        ("Belum dibayar".to_owned(), rupiah(totals.outstanding)),
+        (
+            "Menunggu di antrean pembayaran".to_owned(),
+            totals.waiting_payouts.to_string(),
+        ),
+        ("Gagal dan dicoba ulang".to_owned(), totals.failing_payouts.to_string()),
+    ];
+    let mut typed = flash.values.clone();
+    typed.remove("new_key");
+    Ok(CompletionConsole {
+        operator: operator.identity,
+        platforms,
+        keys,
+        new_key,
+        reviews,
+        ledger,
+        notice: flash.notice,
+        errors: flash.errors,
+        typed,
+    })
+}
+
+#[cfg(feature = "ssr")]
+async fn done(
+    state: &crate::state::AppState,
+    operator: &super::Operator,
+    form: &str,
+    notice: String,
+    values: std::collections::BTreeMap<String, String>,
+) -> Result<Submitted, AppError> {
+    let flash = crate::auth::session::Flash {
+        form: form.to_owned(),
+        notice: Some(notice),
+        values,
+        ..Default::default()
+    };
+    operator.session.set_flash(&state.pool, &flash).await?;
+    let next = Submitted::Accepted {
+        next: COMPLETION_CONSOLE_PATH.to_owned(),
+    };
+    crate::forms::reply(state, form, COMPLETION_CONSOLE_PATH, next, Default::default()).await
+}
+
+/// Makes a platform key (the secret is shown once) or revokes one.
+#[server(prefix = "/api", endpoint = "platform-key")]
+pub async fn manage_platform_key(
+    #[server(default)] platform: String,
+    #[server(default)] revoke: String,
+) -> Result<Submitted, AppError> {
+    let state = crate::state::app_state()?;
+    let result = async {
+        let operator = super::require_operator(&state).await?;
+        operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+        let now = state.clock.now();
+        let refuse = |field: &str, message: &str| {
+            let values = crate::forms::values([("platform", platform.as_str()), ("revoke", revoke.as_str())]);
+            crate::forms::reply(
+                &state,
+                KEY_FORM,
+                COMPLETION_CONSOLE_PATH,
+                Submitted::Invalid(FieldErrors::single(field, message)),
+                values,
+            )
+        };
+        let revoke = revoke.trim();
+        if !revoke.is_empty() {
+            if !crate::completion::db::revoke_key(&state.pool, revoke, &operator.actor(), now).await? {
+                return refuse("revoke", "Tidak ada kunci aktif dengan id itu.").await;
+            }
+            let notice =
+                format!("Kunci {revoke} dicabut: permintaan yang ditandatangani dengannya ditolak mulai sekarang.");
+            return done(&state, &operator, KEY_FORM, notice, Default::default()).await;
+        }
+        match crate::completion::db::create_key(&state.pool, platform.trim(), &operator.actor(), now).await? {
+            None => refuse("platform", "Pilih platform.").await,
+            Some(key_id) => {
+                let notice = format!("Kunci baru {key_id} dibuat.");
+                let values = crate::forms::values([("new_key", key_id.as_str())]);
+                done(&state, &operator, KEY_FORM, notice, values).await
+            }
+        }
+    }
+    .await;
+    crate::forms::answer(&state, KEY_FORM, COMPLETION_CONSOLE_PATH, result).await
+}
+
+/// Revokes a certificate, with the reason its public page will show.
+#[server(prefix = "/api", endpoint = "revoke-certificate")]
+pub async fn revoke_certificate(certificate: String, certificate_reason: String) -> Result<Submitted, AppError> {
+    let state = crate::state::app_state()?;
+    let result = async {
+        let operator = super::require_operator(&state).await?;
+        operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+        let values = crate::forms::values([
+            ("certificate", certificate.as_str()),
+            ("certificate_reason", certificate_reason.as_str()),
+        ]);
+        let mut errors = FieldErrors::new();
+        let code = crate::completion::CertificateCode::parse(&certificate);
+        if code.is_none() {
+            errors.push(
+                "certificate",
+                "Tulis kode sertifikat: lima kelompok empat huruf/angka, mis. ABCD-EFGH-JKLM-NPQR-STUV.",
+            );
+        }
+        let reason = errors.check(
+            "certificate_reason",
+            crate::catalogue::HideReason::parse(&certificate_reason),
+        );
+        let (Some(code), Some(reason)) = (code, reason) else {
+            return crate::forms::reply(
+                &state,
+                CERTIFICATE_FORM,
+                COMPLETION_CONSOLE_PATH,
+                Submitted::Invalid(errors),
+                values,
+            )
+            .await;
+        };
+        let now = state.clock.now();
+        if !crate::completion::db::revoke_certificate(&state.pool, &code, &reason, &operator.actor(), now).await? {
+            let errors = FieldErrors::single("certificate", "Tidak ada sertifikat berlaku dengan kode itu.");
+            return crate::forms::reply(
+                &state,
+                CERTIFICATE_FORM,
+                COMPLETION_CONSOLE_PATH,
+                Submitted::Invalid(errors),
+                values,
+            )
+            .await;
+        }
+        let notice = format!(
+            "Sertifikat {} dicabut; halaman verifikasinya kini menyatakan demikian.",
+            code.as_str()
+        );
+        done(&state, &operator, CERTIFICATE_FORM, notice, Default::default()).await
+    }
+    .await;
+    crate::forms::answer(&state, CERTIFICATE_FORM, COMPLETION_CONSOLE_PATH, result).await
+}
+
+/// Hides a review: its words are no longer shown and its stars no longer count.
+#[server(prefix = "/api", endpoint = "hide-review")]
+pub async fn hide_review(review: String, review_reason: String) -> Result<Submitted, AppError> {
+    let state = crate::state::app_state()?;
+    let result = async {
+        let operator = super::require_operator(&state).await?;
+        operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+        let values = crate::forms::values([("review", review.as_str()), ("review_reason", review_reason.as_str())]);
+        let mut errors = FieldErrors::new();
+        let number = review
+            .trim()
+            .trim_start_matches("No.")
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0);
+        if number.is_none() {
+            errors.push("review", "Tulis nomor ulasan (angka, tertera di daftar ulasan).");
+        }
+        let reason = errors.check("review_reason", crate::catalogue::HideReason::parse(&review_reason));
+        let (Some(number), Some(reason)) = (number, reason) else {
+            return crate::forms::reply(
+                &state,
+                REVIEW_FORM,
+                COMPLETION_CONSOLE_PATH,
+                Submitted::Invalid(errors),
+                values,
+            )
+            .await;
+        };
+        if !crate::reviews::db::hide(&state.pool, number, &reason, &operator.actor(), state.clock.now()).await? {
+            let errors = FieldErrors::single("review", "Tidak ada ulasan tampil dengan nomor itu.");
+            return crate::forms::reply(
+                &state,
+                REVIEW_FORM,
+                COMPLETION_CONSOLE_PATH,
+                Submitted::Invalid(errors),
+                values,
+            )
+            .await;
+        }
+        let notice = format!("Ulasan No. {number} disembunyikan; bintangnya tidak lagi dihitung.");
+        done(&state, &operator, REVIEW_FORM, notice, Default::default()).await
+    }
+    .await;
+    crate::forms::answer(&state, REVIEW_FORM, COMPLETION_CONSOLE_PATH, result).await
+}
+
+#[component]
+pub fn CompletionConsolePage() -> impl IntoView {
+    let page = Resource::new_blocking(|| (), |_| load_completion_console());
+    view! {
+        <Title text="Penyelesaian pelatihan — Konsol Prakerja"/>
+        <h1>"Penyelesaian pelatihan"</h1>
+        {crate::forms::loaded(page, |console| {
+            let CompletionConsole { operator, platforms, keys, new_key, reviews, ledger, notice, errors, typed } = console;
+            let form = FormState::new(errors.clone());
+            let invalid = |field: &str| errors.get(field).map(|_| "true");
+            let typed_value = |name: &str| typed.get(name).cloned().unwrap_or_default();
+            let typed_platform = typed_value("platform");
+            view! {
+                <ConsoleNav identity=operator/>
+                <ErrorSummary state=form/>
+                {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+                {new_key.map(|key| view! {
+                    <div class="notice notice-open" role="status">
+                        <h2>"Rahasia kunci baru"</h2>
+                        <p>"Berikan kepada platform lewat saluran aman. Rahasia ini hanya ditampilkan sekali: portal tidak menyimpannya."</p>
+                        <dl class="facts">
+                            <div><dt>"Id kunci"</dt><dd><code class="key-id">{key.key_id}</code></dd></div>
+                            <div><dt>"Rahasia"</dt><dd><code class="key-secret">{key.secret}</code></dd></div>
+                        </dl>
+                    </div>
+                })}
+                <h2>"Kunci API platform"</h2>
+                <p class="hint">{format!("Platform melaporkan kemajuan dan kelulusan lewat {} (dokumentasi: ", crate::completion::EVENTS_PATH)}
+                    <a href=crate::completion::OPENAPI_PATH>"OpenAPI"</a>")."</p>
+                <form method="post" action=ManagePlatformKey::url()>
+                    <div class="field" class:field-invalid=errors.get("platform").is_some()>
+                        <label for="platform">"Platform"</label>
+                        <FieldError id="platform" errors=form.errors/>
+                        <select id="platform" name="platform" aria-invalid=invalid("platform")>
+                            <option value="">"Pilih platform"</option>
+                            {platforms.into_iter().map(|(code, name)| {
+                                let selected = code == typed_platform;
+                                view! { <option value=code selected=selected>{name}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <button type="submit" class="button">"Buat kunci"</button>
+                </form>
+                <form method="post" action=ManagePlatformKey::url()>
+                    <div class="field" class:field-invalid=errors.get("revoke").is_some()>
+                        <label for="revoke">"Cabut kunci (id kunci)"</label>
+                        <FieldError id="revoke" errors=form.errors/>
+                        <input id="revoke" name="revoke" value=typed_value("revoke") aria-invalid=invalid("revoke") autocomplete="off"/>
+                    </div>
+                    <button type="submit" class="button button-secondary">"Cabut kunci"</button>
+                </form>
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Kunci API platform">
+                    <table class="funnel">
+                        <thead><tr><th scope="col">"Id kunci"</th><th scope="col">"Platform"</th><th scope="col">"Dibuat"</th><th scope="col">"Status"</th></tr></thead>
+                        <tbody>{keys.into_iter().map(|k| view! {
+                            <tr>
+                                <td><code>{k.key_id}</code></td><td>{k.platform}</td><td>{k.created}</td>
+                                <td>{k.revoked.map(|at| format!("dicabut {at}")).unwrap_or_else(|| "aktif".to_owned())}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table>
+                </div>
+                <h2>"Cabut sertifikat"</h2>
+                <form method="post" action=RevokeCertificate::url()>
+                    <div class="field" class:field-invalid=errors.get("certificate").is_some()>
+                        <label for="certificate">"Kode sertifikat"</label>
+                        <FieldError id="certificate" errors=form.errors/>
+                        <input id="certificate" name="certificate" value=typed_value("certificate") aria-invalid=invalid("certificate") autocomplete="off"/>
+                    </div>
+                    <div class="field" class:field-invalid=errors.get("certificate_reason").is_some()>
+                        <label for="certificate_reason">"Alasan (tampil di halaman verifikasi)"</label>
+                        <FieldError id="certificate_reason" errors=form.errors/>
+                        <input id="certificate_reason" name="certificate_reason" value=typed_value("certificate_reason") aria-invalid=invalid("certificate_reason")/>
+                    </div>
+                    <button type="submit" class="button">"Cabut sertifikat"</button>
+                </form>
+                <h2>"Moderasi ulasan"</h2>
+                <form method="post" action=HideReview::url()>
+                    <div class="field" class:field-invalid=errors.get("review").is_some()>
+                        <label for="review">"Nomor ulasan"</label>
+                        <FieldError id="review" errors=form.errors/>
+                        <input id="review" name="review" inputmode="numeric" value=typed_value("review") aria-invalid=invalid("review")/>
+                    </div>
+                    <div class="field" class:field-invalid=errors.get("review_reason").is_some()>
+                        <label for="review_reason">"Alasan (tampil di halaman ulasan pelatihan)"</label>
+                        <FieldError id="review_reason" errors=form.errors/>
+                        <input id="review_reason" name="review_reason" value=typed_value("review_reason") aria-invalid=invalid("review_reason")/>
+                    </div>
+                    <button type="submit" class="button">"Sembunyikan ulasan"</button>
+                </form>
+                {if reviews.is_empty() {
+                    view! { <p>"Belum ada ulasan."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="queue">{reviews.into_iter().map(|r| view! {
+                            <li class="queue-item">
+                                <strong>{format!("No. {} · {}", r.number, r.training)}</strong>
+                                <br/>{format!("{} · {}", r.stars, r.written)}
+                                {match r.hidden_reason {
+                                    Some(reason) => view! { <p><em>{format!("Disembunyikan: {reason}")}</em></p> }.into_any(),
+                                    None => view! { <p class="review-body">{r.body}</p> }.into_any(),
+                                }}
+                            </li>
+                        }).collect_view()}</ul>
+                    }.into_any()
+                }}
+                <h2>"Buku besar insentif"</h2>
+                <dl class="facts">{ledger.into_iter().map(|(label, value)| view! {
+                    <div><dt>{label}</dt><dd>{value}</dd></div>
+                }).collect_view()}</dl>
+            }
+        })}
+    }
+}

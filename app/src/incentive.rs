@@ -1,0 +1,301 @@
+//! The incentive after the first training: once a participant's first finished training is
+//! reviewed, they are owed a monthly amount for some months (Rp600.000 × 4 by default,
+//! configurable). The ledger has two sides: installments (what is owed, and from when) and
+//! payouts (what went to the payment rail). A payout job moves due installments into the
+//! payouts table (the outbox) and hands them to the rail; the payouts' primary key is the
+//! installment, so nothing is paid twice whatever the number of workers.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Rupiah;
+
+/// How much, for how long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncentivePlan {
+    monthly: Rupiah,
+    months: i16,
+}
+
+impl IncentivePlan {
+    /// At least Rp1 a month, 1 to 24 months (the table's rules).
+    pub fn new(monthly: Rupiah, months: i16) -> Option<IncentivePlan> {
+        (monthly.whole() > 0 && (1..=24).contains(&months)).then_some(IncentivePlan { monthly, months })
+    }
+
+    pub fn monthly(&self) -> Rupiah {
+        self.monthly
+    }
+
+    pub fn months(&self) -> i16 {
+        self.months
+    }
+
+    pub fn total(&self) -> Rupiah {
+        Rupiah::from_whole(self.monthly.whole() * i64::from(self.months)).unwrap_or(self.monthly)
+    }
+}
+
+impl Default for IncentivePlan {
+    /// The 2020 program's: Rp600.000 a month for four months.
+    fn default() -> Self {
+        IncentivePlan {
+            monthly: Rupiah::from_whole(600_000).unwrap_or_else(|| unreachable!("a small amount")),
+            months: 4,
+        }
+    }
+}
+
+/// A participant's incentive, as their dashboard shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncentiveStanding {
+    pub monthly: Rupiah,
+    pub months: i16,
+    pub paid_installments: i64,
+    pub paid: Rupiah,
+    pub outstanding: Rupiah,
+    /// The next installment's due date (WIB), while any is unpaid.
+    pub next_due: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+pub mod db {
+    use chrono::{DateTime, Months, Utc};
+    use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
+    use uuid::Uuid;
+
+    use super::{IncentivePlan, IncentiveStanding};
+    use crate::{domain::Rupiah, error::AppError};
+
+    /// Schedules a participant's installments, once: the first is due at once, the next a month
+    /// apart. False when they already have a schedule (their first review came earlier).
+    pub async fn schedule(
+        tx: &mut Transaction<'_, Postgres>,
+        applicant_id: Uuid,
+        review_purchase: Uuid,
+        plan: &IncentivePlan,
+        now: DateTime<Utc>,
+    ) -> Result<bool, AppError> {
+        let made = sqlx::query!(
+            "insert into incentive_schedules (applicant_id, review_purchase_id, monthly_amount, months, scheduled_at)
+             values ($1, $2, $3, $4, $5) on conflict (applicant_id) do nothing",
+            applicant_id,
+            review_purchase,
+            plan.monthly().whole(),
+            plan.months(),
+            now
+        )
+        .execute(&mut **tx)
+        .await?;
+        if made.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let due: Vec<DateTime<Utc>> = (0..plan.months())
+            .map(|month| {
+                now.checked_add_months(Months::new(u32::try_from(month).unwrap_or_default()))
+                    .ok_or_else(|| AppError::internal("due date out of range"))
+            })
+            .collect::<Result<_, _>>()?;
+        sqlx::query!(
+            "insert into incentive_installments (applicant_id, installment, amount, due_at)
+             select $1, n::smallint, $2, due from unnest($3::timestamptz[]) with ordinality as d(due, n)",
+            applicant_id,
+            plan.monthly().whole(),
+            &due
+        )
+        .execute(&mut **tx)
+        .await?;
+        Ok(true)
+    }
+
+    /// One payout handed to the payment rail.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct PayoutOrder {
+        pub applicant_id: Uuid,
+        pub installment: i16,
+        pub amount: Rupiah,
+    }
+
+    impl PayoutOrder {
+        /// The same for every attempt at this installment: the rail's idempotency key, so a
+        /// payout sent again after a crash (before its commit) is recognised there.
+        pub fn reference(&self) -> String {
+            format!("PRK-INS-{}-{}", self.applicant_id.simple(), self.installment)
+        }
+    }
+
+    /// The payment rail (bank or e-wallet transfer): out of scope here. It answers the rail's
+    /// reference of the transfer, or why it failed.
+    pub trait PaymentRail: Send + Sync {
+        fn pay(&self, order: &PayoutOrder) -> Result<String, String>;
+    }
+
+    /// Until a rail is connected: every payout is recorded as handed over under its reference.
+    pub struct LedgerOnlyRail;
+
+    impl PaymentRail for LedgerOnlyRail {
+        fn pay(&self, order: &PayoutOrder) -> Result<String, String> {
+            Ok(order.reference())
+        }
+    }
+
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct PayoutRun {
+        pub queued: u64,
+        pub sent: usize,
+        pub failed: usize,
+    }
+
+    /// One pass of the payout job: due installments into the outbox, then a batch of the outbox
+    /// to the rail. Any number of workers may run it at once: a payout row is claimed with
+    /// `skip locked`, and an installment has at most one payout row.
+    pub async fn run_payouts(
+        pool: &PgPool,
+        rail: &dyn PaymentRail,
+        now: DateTime<Utc>,
+        batch: i64,
+    ) -> Result<PayoutRun, AppError> {
+        let queued = sqlx::query!(
+            "insert into incentive_payouts (applicant_id, installment, amount, queued_at, available_at)
+             select i.applicant_id, i.installment, i.amount, $1, $1 from incentive_installments i
+             where i.due_at <= $1
+               and not exists (select 1 from incentive_payouts p
+                               where p.applicant_id = i.applicant_id and p.installment = i.installment)
+             order by i.due_at limit $2
+             on conflict do nothing",
+            now,
+            batch
+        )
+        .execute(pool)
+        .await?
+        .rows_affected();
+        let mut tx = pool.begin().await?;
+        let claimed = sqlx::query!(
+            "select applicant_id, installment, amount from incentive_payouts
+             where sent_at is null and available_at <= $1
+             order by available_at limit $2 for update skip locked",
+            now,
+            batch
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut run = PayoutRun {
+            queued,
+            ..PayoutRun::default()
+        };
+        for payout in claimed {
+            let order = PayoutOrder {
+                applicant_id: payout.applicant_id,
+                installment: payout.installment,
+                amount: Rupiah::from_whole(payout.amount).ok_or_else(|| AppError::internal("amount out of range"))?,
+            };
+            match rail.pay(&order) {
+                Ok(reference) => {
+                    sqlx::query!(
+                        "update incentive_payouts set sent_at = $3, rail_reference = $4, last_error = null
+                         where applicant_id = $1 and installment = $2",
+                        order.applicant_id,
+                        order.installment,
+                        now,
+                        reference
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                    run.sent += 1;
+                }
+                Err(error) => {
+                    tracing::warn!(installment = order.installment, %error, "incentive payout refused by the rail; will retry");
+                    sqlx::query!(
+                        "update incentive_payouts set attempts = attempts + 1, last_error = $3,
+                             available_at = $4::timestamptz + least(interval '1 day', interval '1 minute' * power(2, attempts))
+                         where applicant_id = $1 and installment = $2",
+                        order.applicant_id,
+                        order.installment,
+                        error,
+                        now
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                    run.failed += 1;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(run)
+    }
+
+    /// The participant's incentive, if scheduled.
+    pub async fn standing(
+        executor: impl PgExecutor<'_>,
+        account_id: Uuid,
+    ) -> Result<Option<IncentiveStanding>, AppError> {
+        let row = sqlx::query!(
+            r#"select s.monthly_amount, s.months,
+                      count(p.sent_at) as "paid_installments!",
+                      coalesce(sum(p.amount) filter (where p.sent_at is not null), 0)::bigint as "paid!",
+                      (sum(i.amount) - coalesce(sum(p.amount) filter (where p.sent_at is not null), 0))::bigint as "outstanding!",
+                      min(i.due_at) filter (where p.sent_at is null) as next_due
+               from incentive_schedules s
+               join applicants a on a.id = s.applicant_id
+               join incentive_installments i on i.applicant_id = s.applicant_id
+               left join incentive_payouts p on p.applicant_id = i.applicant_id and p.installment = i.installment
+               where a.account_id = $1
+               group by s.monthly_amount, s.months"#,
+            account_id
+        )
+        .fetch_optional(executor)
+        .await?;
+        let amount = |value: i64| Rupiah::from_whole(value).ok_or_else(|| AppError::internal("amount out of range"));
+        row.map(|r| {
+            Ok(IncentiveStanding {
+                monthly: amount(r.monthly_amount)?,
+                months: r.months,
+                paid_installments: r.paid_installments,
+                paid: amount(r.paid)?,
+                outstanding: amount(r.outstanding)?,
+                next_due: r.next_due.map(|at| {
+                    crate::registration::schedule::format_date(
+                        at.with_timezone(&crate::registration::schedule::PROGRAM_TZ)
+                            .date_naive(),
+                    )
+                }),
+            })
+        })
+        .transpose()
+    }
+
+    /// The whole ledger, for operators: owed, paid, waiting in the outbox.
+    #[derive(Clone, Debug, Default, PartialEq, Eq)]
+    pub struct LedgerTotals {
+        pub participants: i64,
+        pub scheduled: i64,
+        pub paid: i64,
+        pub outstanding: i64,
+        pub waiting_payouts: i64,
+        pub failing_payouts: i64,
+    }
+
+    pub async fn totals(pool: &PgPool) -> Result<LedgerTotals, AppError> {
+        let balances = sqlx::query!(
+            r#"select count(*) as "participants!", coalesce(sum(scheduled), 0)::bigint as "scheduled!",
+                      coalesce(sum(paid), 0)::bigint as "paid!", coalesce(sum(outstanding), 0)::bigint as "outstanding!"
+               from incentive_balances"#
+        )
+        .fetch_one(pool)
+        .await?;
+        let outbox = sqlx::query!(
+            r#"select count(*) filter (where sent_at is null) as "waiting!",
+                      count(*) filter (where sent_at is null and attempts > 0) as "failing!"
+               from incentive_payouts"#
+        )
+        .fetch_one(pool)
+        .await?;
+        Ok(LedgerTotals {
+            participants: balances.participants,
+            scheduled: balances.scheduled,
+            paid: balances.paid,
+            outstanding: balances.outstanding,
+            waiting_payouts: outbox.waiting,
+            failing_payouts: outbox.failing,
+        })
+    }
+}
