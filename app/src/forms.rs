@@ -398,6 +398,20 @@ mod enhance {
 
         pub fn focus_out(self) -> impl Fn(web_sys::FocusEvent) + 'static {
             move |event| {
+                // Leaving a field for this form's submit button: the submit checks everything.
+                // Showing the errors now would push the button down between the press and the
+                // release, and the click would be lost.
+                let to_submit = event
+                    .related_target()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlButtonElement>().ok())
+                    .is_some_and(|button| {
+                        button.type_() == "submit"
+                            && button.form().is_some()
+                            && button.form() == self.form.get_untracked()
+                    });
+                if to_submit {
+                    return;
+                }
                 if let Some(field) = Self::target_field(&event) {
                     self.touched.update_value(|t| {
                         t.insert(field);

@@ -299,3 +299,25 @@ pub mod db {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_plan_is_the_programs_and_plans_stay_within_the_tables_rules() {
+        let plan = IncentivePlan::default();
+        assert_eq!(
+            (plan.monthly().whole(), plan.months(), plan.total().whole()),
+            (600_000, 4, 2_400_000)
+        );
+        let rupiah = |n| Rupiah::from_whole(n).unwrap();
+        assert!(IncentivePlan::new(rupiah(0), 4).is_none());
+        assert!(IncentivePlan::new(rupiah(1), 0).is_none());
+        assert!(IncentivePlan::new(rupiah(1), 25).is_none());
+        assert_eq!(
+            IncentivePlan::new(rupiah(750_000), 6).map(|p| p.total().whole()),
+            Some(4_500_000)
+        );
+    }
+}

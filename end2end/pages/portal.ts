@@ -1,6 +1,6 @@
 import { APIRequestContext, expect, Locator, Page } from '@playwright/test';
-import { Applicant } from '../support/applicant';
-import { latestCodeFor } from '../support/database';
+import { Applicant, uniqueApplicant } from '../support/applicant';
+import { issueCard, latestCodeFor } from '../support/database';
 
 /** The portal as an applicant sees it, whether or not JavaScript runs. */
 export class Portal {
@@ -314,4 +314,53 @@ export class WavePanel {
   async drawId(): Promise<string> {
     return (await this.section.locator('.draw-id').first().textContent()) ?? '';
   }
+}
+
+/** The console's page for finishing trainings: platform keys, certificates, reviews. */
+export class CompletionConsole {
+  constructor(readonly page: Page) {}
+
+  async open() {
+    await this.page.goto('/operator/penyelesaian');
+  }
+
+  /** Makes a key for a platform; returns its id and the secret the page shows once. */
+  async createKey(platformName: string): Promise<{ key: string; secret: string }> {
+    await this.page.getByLabel('Platform', { exact: true }).selectOption({ label: platformName });
+    await this.page.getByRole('button', { name: 'Buat kunci' }).click();
+    await expect(this.page).toHaveURL(/\/operator\/penyelesaian$/);
+    const key = (await this.page.locator('.key-id').innerText()).trim();
+    const secret = (await this.page.locator('.key-secret').innerText()).trim();
+    return { key, secret };
+  }
+}
+
+/** A participant's review of one finished training. */
+export class ReviewPage {
+  constructor(readonly portal: Portal) {}
+
+  get page() {
+    return this.portal.page;
+  }
+
+  async write(review: { training: number; service: number; text: string }) {
+    await this.portal.waitForEnhancement();
+    await this.page.getByRole('group', { name: 'Nilai pelatihannya' }).getByLabel(new RegExp(`^${review.training} bintang`)).check();
+    await this.page.getByRole('group', { name: 'Nilai layanan platformnya' }).getByLabel(new RegExp(`^${review.service} bintang`)).check();
+    await this.page.getByLabel('Ulasan Anda').fill(review.text);
+    await this.page.getByRole('button', { name: 'Kirim ulasan' }).click();
+  }
+}
+
+/** A new applicant signs up in the browser and is given a card with this balance (as if drawn
+ *  in a wave); returns who they are. They stay signed in. */
+export async function signUpParticipant(portal: Portal, request: APIRequestContext, balance: number): Promise<Applicant> {
+  const applicant = uniqueApplicant();
+  await new SignInPage(portal).signIn(applicant.email, request);
+  const form = new SignupForm(portal);
+  await form.fillAll(applicant);
+  await form.declareAndSubmit();
+  await new Dashboard(portal).expectRegistered();
+  await issueCard(applicant.nik, balance);
+  return applicant;
 }

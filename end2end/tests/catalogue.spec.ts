@@ -1,6 +1,5 @@
-import { CataloguePage, Console, Dashboard, Portal, SignInPage, SignupForm } from '../pages/portal';
-import { uniqueApplicant } from '../support/applicant';
-import { balanceOf, issueCard, trainingAsCsvLine } from '../support/database';
+import { CataloguePage, Console, Portal, signUpParticipant } from '../pages/portal';
+import { balanceOf, trainingAsCsvLine } from '../support/database';
 import { OPERATOR_PASSWORD, PROGRAM_ADMIN } from '../support/operators';
 import { expect, test } from '../support/fixtures';
 
@@ -183,13 +182,7 @@ test.describe('catalogue', () => {
 
   test('a participant buys a training and sees the voucher and the balance drop', async ({ page, request, javaScriptEnabled }) => {
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
-    await new SignInPage(portal).signIn(applicant.email, request);
-    const form = new SignupForm(portal);
-    await form.fillAll(applicant);
-    await form.declareAndSubmit();
-    await new Dashboard(portal).expectRegistered();
-    await issueCard(applicant.nik, 1_000_000);
+    const applicant = await signUpParticipant(portal, request, 1_000_000);
 
     const catalogue = new CataloguePage(portal);
     await catalogue.open();

@@ -5,7 +5,9 @@ use chrono::{Duration, Utc};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Reports the voucher's training as started, half done and (when `complete`) completed; stops
-/// at the first refusal. Returns each event's type, HTTP status and answer.
+/// at the first refusal. Returns each event's type, HTTP status and answer. Like a careful
+/// platform, it corrects its clock by the server's time when the portal says its timestamp is
+/// stale (the portal may run on another clock: a demo's or a test's).
 pub async fn simulate_platform(
     base_url: &str,
     key: &str,
@@ -21,30 +23,46 @@ pub async fn simulate_platform(
     }
     let url = format!("{}{EVENTS_PATH}", base_url.trim_end_matches('/'));
     let mut answers = Vec::new();
+    let mut skew = Duration::zero();
     for (index, (kind, percent)) in events.into_iter().enumerate() {
-        let mut body = serde_json::json!({
-            "event_id": format!("sim-{run}-{index}"),
-            "voucher": voucher,
-            "type": kind,
-            // A few seconds apart, in order, none in the future.
-            "occurred_at": (Utc::now() + Duration::seconds(index as i64 - 3)).to_rfc3339(),
-        });
-        if let Some(percent) = percent {
-            body["progress_percent"] = serde_json::json!(percent);
-        }
-        let body = body.to_string();
-        let timestamp = Utc::now().timestamp().to_string();
-        let signature = api::signature(secret, &timestamp, body.as_bytes());
-        let (status, answer) = post_json(
-            &url,
-            &[
-                (KEY_HEADER, key),
-                (TIMESTAMP_HEADER, timestamp.as_str()),
-                (SIGNATURE_HEADER, signature.as_str()),
-            ],
-            &body,
-        )
-        .await?;
+        let mut corrected = false;
+        let (status, answer) = loop {
+            let now = Utc::now() + skew;
+            let mut body = serde_json::json!({
+                "event_id": format!("sim-{run}-{index}"),
+                "voucher": voucher,
+                "type": kind,
+                // A few seconds apart, in order, none in the future.
+                "occurred_at": (now + Duration::seconds(index as i64 - 3)).to_rfc3339(),
+            });
+            if let Some(percent) = percent {
+                body["progress_percent"] = serde_json::json!(percent);
+            }
+            let body = body.to_string();
+            let timestamp = now.timestamp().to_string();
+            let signature = api::signature(secret, &timestamp, body.as_bytes());
+            let (status, answer) = post_json(
+                &url,
+                &[
+                    (KEY_HEADER, key),
+                    (TIMESTAMP_HEADER, timestamp.as_str()),
+                    (SIGNATURE_HEADER, signature.as_str()),
+                ],
+                &body,
+            )
+            .await?;
+            let server_time = serde_json::from_str::<serde_json::Value>(&answer)
+                .ok()
+                .filter(|a| a["error"] == "stempel-waktu-kedaluwarsa")
+                .and_then(|a| a["server_time"].as_i64());
+            match server_time {
+                Some(server_time) if status == 401 && !corrected => {
+                    skew = Duration::seconds(server_time - Utc::now().timestamp());
+                    corrected = true;
+                }
+                _ => break (status, answer),
+            }
+        };
         answers.push((kind, status, answer));
         if status != 200 {
             break;

@@ -276,14 +276,18 @@ async fn the_api_is_described_by_its_openapi_document(pool: PgPool) {
 async fn the_simulator_completes_a_training_over_real_http(pool: PgPool) {
     let (_, voucher, platform_code) = purchase(&pool).await;
     let platform = Platform::new(&pool, &platform_code).await;
-    // A real server on a real socket, on the real clock (the simulator signs with it).
+    // A real server on a real socket.
     let state = app::state::AppState {
         leptos_options: leptos::prelude::LeptosOptions::builder()
             .output_name("prakerja")
             .site_root("target/site")
             .build(),
         pool: pool.clone(),
-        clock: std::sync::Arc::new(app::state::SystemClock),
+        // Two days ahead, as the end-to-end servers run: the simulator corrects its clock by the
+        // server's time when told its timestamp is stale.
+        clock: std::sync::Arc::new(app::state::ShiftedClock::starting_at(
+            chrono::Utc::now() + chrono::Duration::days(2),
+        )),
         settings: std::sync::Arc::new(app::state::Settings::for_tests()),
         schedule: Default::default(),
         signups: app::signup::queue::SignupQueue::start(pool.clone(), 1, 8),
@@ -473,7 +477,7 @@ async fn a_finished_training_is_reviewed_once_and_its_stars_feed_the_catalogue(p
     assert!(!reviews.body.contains("Rina"), "reviews carry no name");
     let compare = visitor.get(&format!("/pelatihan/banding?pilih={training}")).await;
     assert!(compare.body.contains("5,0 dari 5 (1 ulasan)"), "{}", compare.body);
-    assert!(compare.body.contains("Rating lembaga"), "{}", compare.body);
+    assert!(compare.body.contains("Penilaian lembaga"), "{}", compare.body);
     let document = visitor.get("/api/katalog.json").await;
     assert!(document.body.contains("[0,0,0,0,1]"));
 

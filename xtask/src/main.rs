@@ -242,6 +242,8 @@ mod commands {
                 .env("BASE_URL", "http://127.0.0.1:3100")
                 .env("BASE_URL_CLOSED", "http://127.0.0.1:3101")
                 .env("DATABASE_URL", &url)
+                // The completion spec plays a platform with the server's `platform simulate`.
+                .env("PRAKERJA_SERVER_BIN", &built.server_bin)
                 .env("PW_CHROMIUM_PATH", &tools.chromium)
                 .env(
                     "PRAKERJA_PROFILE",

@@ -193,7 +193,7 @@ fn rows(trainings: &[ComparedTraining]) -> Vec<(&'static str, Vec<Cell>)> {
     ];
     if trainings.iter().any(|t| t.provider_rating_counts.is_some()) {
         rows.push(row(
-            "Rating lembaga (semua pelatihannya)",
+            "Penilaian lembaga (semua pelatihannya)",
             &|t| match t.provider_rating_counts {
                 Some(counts) => rating_spread(counts),
                 None => Cell::text("—"),

@@ -88,11 +88,16 @@ pub async fn receive_event(State(state): State<AppState>, headers: HeaderMap, bo
         .parse::<i64>()
         .is_ok_and(|seconds| (now.timestamp() - seconds).abs() <= REPLAY_WINDOW_SECS);
     if !fresh {
-        return refusal(
+        // The server's time lets a platform whose clock is off correct it and send again.
+        return (
             StatusCode::UNAUTHORIZED,
-            "stempel-waktu-kedaluwarsa",
-            "Prakerja-Timestamp lebih dari 5 menit dari jam server: kirim ulang dengan waktu sekarang.",
-        );
+            Json(serde_json::json!({
+                "error": "stempel-waktu-kedaluwarsa",
+                "message": "Prakerja-Timestamp lebih dari 5 menit dari jam server: kirim ulang dengan waktu sekarang.",
+                "server_time": now.timestamp(),
+            })),
+        )
+            .into_response();
     }
     let event = match ProgressEvent::parse(&body) {
         Ok(event) => event,

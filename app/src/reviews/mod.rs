@@ -381,8 +381,9 @@ fn star_options(low: &str, high: &str) -> Vec<(String, String)> {
 }
 
 /// The review form: a plain form without JavaScript; with WASM its fields are checked as they
-/// are filled, by the same `NewReview::parse` the server runs.
-#[island]
+/// are filled, by the same `NewReview::parse` the server runs. Its code is a module of its own,
+/// fetched by the review page only (the main module every page loads stays small).
+#[island(lazy)]
 fn ReviewForm(purchase: Uuid, errors: FieldErrors, typed: RawReview) -> impl IntoView {
     let state = FormState::new(errors);
     let validate = Callback::new(|values: FormValues| {
@@ -447,7 +448,7 @@ pub fn SpreadList(label: &'static str, spread: RatingSpread) -> impl IntoView {
                             view! {
                                 <li>
                                     <span>{format!("{stars} bintang: {n}")}</span>
-                                    <meter min="0" max=count.to_string() value=n.to_string()></meter>
+                                    " "<meter min="0" max=count.to_string() value=n.to_string() aria-hidden="true"></meter>
                                 </li>
                             }
                         }).collect_view()}

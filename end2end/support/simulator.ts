@@ -1,0 +1,16 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+/** Plays the training's platform with the portal's own simulator (`prakerja platform simulate`):
+ *  signed events over HTTP report the voucher's training started, half done and finished. */
+export async function simulatePlatform(options: { key: string; secret: string; voucher: string }): Promise<string> {
+  const binary = process.env.PRAKERJA_SERVER_BIN;
+  if (!binary) throw new Error('PRAKERJA_SERVER_BIN is not set: run the specs with `cargo xtask end-to-end`');
+  const { stdout } = await promisify(execFile)(
+    binary,
+    ['platform', 'simulate', '--base-url', process.env.BASE_URL ?? 'http://127.0.0.1:3100', '--key', options.key,
+      '--secret', options.secret, '--voucher', options.voucher],
+    { env: { ...process.env, PRAKERJA_ENV: 'development', RUST_LOG: 'warn' } },
+  );
+  return stdout;
+}
