@@ -8,7 +8,8 @@ alter table providers add column rating_counts integer[] not null default '{0,0,
 alter table platforms add column service_rating_counts integer[] not null default '{0,0,0,0,0}'
     check (cardinality(service_rating_counts) = 5 and 0 <= all (service_rating_counts));
 
--- One review per purchase, only of a finished training (the trigger below). The number is what
+-- One review per purchase, only of a finished training whose certificate stands (the trigger
+-- below). The number is what
 -- operators name a review by.
 create table reviews (
     id bigint generated always as identity unique,
@@ -26,8 +27,9 @@ create table reviews (
 
 create function reviews_only_of_finished_trainings() returns trigger language plpgsql as $$
 begin
-    if not exists (select 1 from purchases where id = new.purchase_id and completed_at is not null) then
-        raise exception 'a review needs a finished training' using errcode = 'check_violation';
+    if not exists (select 1 from purchases p join certificates c on c.purchase_id = p.id
+                   where p.id = new.purchase_id and p.completed_at is not null and c.revoked_at is null) then
+        raise exception 'a review needs a finished training with a valid certificate' using errcode = 'check_violation';
     end if;
     return new;
 end
@@ -90,20 +92,31 @@ create table incentive_schedules (
     scheduled_at timestamptz not null
 );
 
--- The ledger's debit side: what is owed, and from when.
+-- The ledger's debit side: what is owed, and from when. Once due, an installment is queued for
+-- payment (`queued_at`, with its payout row); one not yet queued is cancelled when the
+-- certificate that earned it is revoked. Both are updates of this row, so a cancellation and
+-- the payout job decide one after the other: queued is paid, cancelled is not.
 create table incentive_installments (
     applicant_id uuid not null references incentive_schedules (applicant_id),
     installment smallint not null check (installment >= 1),
     amount bigint not null check (amount > 0),
     due_at timestamptz not null,
+    queued_at timestamptz,
+    cancelled_at timestamptz,
+    cancelled_reason text,
     primary key (applicant_id, installment),
-    unique (applicant_id, installment, amount)
+    unique (applicant_id, installment, amount),
+    check (queued_at is null or cancelled_at is null),
+    check ((cancelled_at is null) = (cancelled_reason is null))
 );
-create index incentive_installments_by_due on incentive_installments (due_at);
+-- The payout job reads only what is waiting, however long the ledger grows.
+create index incentive_installments_waiting on incentive_installments (due_at)
+    where queued_at is null and cancelled_at is null;
 
 -- The credit side, and the outbox to the payment rail: one payout per installment (the primary
 -- key: nothing is paid twice, whatever the workers do), of exactly the installment's amount (the
--- foreign key carries the amount). `sent_at` is when the rail took it.
+-- foreign key carries the amount). `sent_at` is when the rail took it; while a worker hands it
+-- to the rail, `available_at` is pushed ahead (a lease), so no other worker takes it meanwhile.
 create table incentive_payouts (
     applicant_id uuid not null,
     installment smallint not null,
@@ -124,9 +137,11 @@ create index incentive_payouts_pending on incentive_payouts (available_at) where
 -- What each participant is owed and has been paid; `outstanding` is never below zero.
 create view incentive_balances as
     select i.applicant_id,
-           sum(i.amount) as scheduled,
+           coalesce(sum(i.amount) filter (where i.cancelled_at is null), 0) as scheduled,
+           coalesce(sum(i.amount) filter (where i.cancelled_at is not null), 0) as cancelled,
            coalesce(sum(p.amount) filter (where p.sent_at is not null), 0) as paid,
-           sum(i.amount) - coalesce(sum(p.amount) filter (where p.sent_at is not null), 0) as outstanding
+           coalesce(sum(i.amount) filter (where i.cancelled_at is null), 0)
+               - coalesce(sum(p.amount) filter (where p.sent_at is not null), 0) as outstanding
     from incentive_installments i
     left join incentive_payouts p using (applicant_id, installment)
     group by i.applicant_id;

@@ -221,6 +221,9 @@ fn TrainingPanel(panel: TrainingPanelData) -> impl IntoView {
                         <div><dt>"Insentif"</dt><dd>{format!("{} sebulan × {} bulan", incentive.monthly, incentive.months)}</dd></div>
                         <div><dt>"Sudah dibayar"</dt><dd>{format!("{} ({} dari {} kali)", incentive.paid, incentive.paid_installments, incentive.months)}</dd></div>
                         <div><dt>"Belum dibayar"</dt><dd>{incentive.outstanding.to_string()}</dd></div>
+                        {(incentive.cancelled_installments > 0).then(|| view! {
+                            <div><dt>"Dibatalkan"</dt><dd>{format!("{} kali, karena sertifikat pelatihannya dicabut", incentive.cancelled_installments)}</dd></div>
+                        })}
                         {incentive.next_due.map(|due| view! { <div><dt>"Pembayaran berikutnya"</dt><dd>{due}</dd></div> })}
                     </dl>
                 }.into_any(),

@@ -51,6 +51,8 @@ pub struct IncentiveStanding {
     pub monthly: Rupiah,
     pub months: i16,
     pub paid_installments: i64,
+    /// Cancelled because the certificate that earned them was revoked.
+    pub cancelled_installments: i64,
     pub paid: Rupiah,
     pub outstanding: Rupiah,
     /// The next installment's due date (WIB), while any is unpaid.
@@ -145,9 +147,17 @@ pub mod db {
         pub failed: usize,
     }
 
+    /// How long a worker holds the payouts it is handing to the rail before another may take
+    /// them (a worker that died mid-batch).
+    const PAYOUT_LEASE_MINUTES: i32 = 15;
+
     /// One pass of the payout job: due installments into the outbox, then a batch of the outbox
-    /// to the rail. Any number of workers may run it at once: a payout row is claimed with
-    /// `skip locked`, and an installment has at most one payout row.
+    /// to the rail. Any number of workers may run it at once: rows are taken with `skip locked`,
+    /// an installment has at most one payout row, and a payout being handed over is leased to
+    /// its worker. The rail is called outside any transaction, and each outcome is recorded on
+    /// its own: a payout the rail took is never rolled back to be sent again by this job (a
+    /// worker dying between the rail and the record leaves it to the lease and the rail's
+    /// idempotency on `PayoutOrder::reference`).
     pub async fn run_payouts(
         pool: &PgPool,
         rail: &dyn PaymentRail,
@@ -155,28 +165,33 @@ pub mod db {
         batch: i64,
     ) -> Result<PayoutRun, AppError> {
         let queued = sqlx::query!(
-            "insert into incentive_payouts (applicant_id, installment, amount, queued_at, available_at)
-             select i.applicant_id, i.installment, i.amount, $1, $1 from incentive_installments i
-             where i.due_at <= $1
-               and not exists (select 1 from incentive_payouts p
-                               where p.applicant_id = i.applicant_id and p.installment = i.installment)
-             order by i.due_at limit $2
-             on conflict do nothing",
+            "with due as (
+                 update incentive_installments set queued_at = $1
+                 where (applicant_id, installment) in (
+                     select applicant_id, installment from incentive_installments
+                     where queued_at is null and cancelled_at is null and due_at <= $1
+                     order by due_at limit $2 for update skip locked)
+                 returning applicant_id, installment, amount)
+             insert into incentive_payouts (applicant_id, installment, amount, queued_at, available_at)
+             select applicant_id, installment, amount, $1, $1 from due",
             now,
             batch
         )
         .execute(pool)
         .await?
         .rows_affected();
-        let mut tx = pool.begin().await?;
         let claimed = sqlx::query!(
-            "select applicant_id, installment, amount from incentive_payouts
-             where sent_at is null and available_at <= $1
-             order by available_at limit $2 for update skip locked",
+            "update incentive_payouts set available_at = $1 + make_interval(mins => $3)
+             where (applicant_id, installment) in (
+                 select applicant_id, installment from incentive_payouts
+                 where sent_at is null and available_at <= $1
+                 order by available_at limit $2 for update skip locked)
+             returning applicant_id, installment, amount",
             now,
-            batch
+            batch,
+            PAYOUT_LEASE_MINUTES
         )
-        .fetch_all(&mut *tx)
+        .fetch_all(pool)
         .await?;
         let mut run = PayoutRun {
             queued,
@@ -192,35 +207,66 @@ pub mod db {
                 Ok(reference) => {
                     sqlx::query!(
                         "update incentive_payouts set sent_at = $3, rail_reference = $4, last_error = null
-                         where applicant_id = $1 and installment = $2",
+                         where applicant_id = $1 and installment = $2 and sent_at is null",
                         order.applicant_id,
                         order.installment,
                         now,
                         reference
                     )
-                    .execute(&mut *tx)
+                    .execute(pool)
                     .await?;
                     run.sent += 1;
                 }
                 Err(error) => {
                     tracing::warn!(installment = order.installment, %error, "incentive payout refused by the rail; will retry");
+                    // Retried after 1, 2, 4 … minutes, at most a day apart (the exponent is capped:
+                    // 2^attempts minutes overflows an interval after a few dozen refusals).
                     sqlx::query!(
                         "update incentive_payouts set attempts = attempts + 1, last_error = $3,
-                             available_at = $4::timestamptz + least(interval '1 day', interval '1 minute' * power(2, attempts))
-                         where applicant_id = $1 and installment = $2",
+                             available_at = $4::timestamptz
+                                 + least(interval '1 day', interval '1 minute' * power(2, least(attempts, 20)))
+                         where applicant_id = $1 and installment = $2 and sent_at is null",
                         order.applicant_id,
                         order.installment,
                         error,
                         now
                     )
-                    .execute(&mut *tx)
+                    .execute(pool)
                     .await?;
                     run.failed += 1;
                 }
             }
         }
-        tx.commit().await?;
         Ok(run)
+    }
+
+    /// When the certificate that earned the incentive is revoked and no other finished,
+    /// reviewed training with a valid certificate earns it, what is not yet queued for payment
+    /// is cancelled (in the revocation's transaction). Returns how many installments.
+    pub async fn cancel_unqueued(
+        tx: &mut Transaction<'_, Postgres>,
+        revoked_purchase: Uuid,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, AppError> {
+        Ok(sqlx::query!(
+            "update incentive_installments i set cancelled_at = $2, cancelled_reason = $3
+             from incentive_schedules s
+             where s.applicant_id = i.applicant_id and s.review_purchase_id = $1
+               and i.queued_at is null and i.cancelled_at is null
+               and not exists (
+                   select 1 from reviews r
+                   join purchases p on p.id = r.purchase_id
+                   join cards k on k.id = p.card_id
+                   join certificates c on c.purchase_id = p.id
+                   where k.applicant_id = s.applicant_id and c.revoked_at is null)",
+            revoked_purchase,
+            now,
+            reason
+        )
+        .execute(&mut **tx)
+        .await?
+        .rows_affected())
     }
 
     /// The participant's incentive, if scheduled.
@@ -231,9 +277,11 @@ pub mod db {
         let row = sqlx::query!(
             r#"select s.monthly_amount, s.months,
                       count(p.sent_at) as "paid_installments!",
+                      count(i.cancelled_at) as "cancelled_installments!",
                       coalesce(sum(p.amount) filter (where p.sent_at is not null), 0)::bigint as "paid!",
-                      (sum(i.amount) - coalesce(sum(p.amount) filter (where p.sent_at is not null), 0))::bigint as "outstanding!",
-                      min(i.due_at) filter (where p.sent_at is null) as next_due
+                      (coalesce(sum(i.amount) filter (where i.cancelled_at is null), 0)
+                          - coalesce(sum(p.amount) filter (where p.sent_at is not null), 0))::bigint as "outstanding!",
+                      min(i.due_at) filter (where p.sent_at is null and i.cancelled_at is null) as next_due
                from incentive_schedules s
                join applicants a on a.id = s.applicant_id
                join incentive_installments i on i.applicant_id = s.applicant_id
@@ -250,6 +298,7 @@ pub mod db {
                 monthly: amount(r.monthly_amount)?,
                 months: r.months,
                 paid_installments: r.paid_installments,
+                cancelled_installments: r.cancelled_installments,
                 paid: amount(r.paid)?,
                 outstanding: amount(r.outstanding)?,
                 next_due: r.next_due.map(|at| {
@@ -270,15 +319,26 @@ pub mod db {
         pub scheduled: i64,
         pub paid: i64,
         pub outstanding: i64,
+        pub cancelled: i64,
+        /// Due but not yet in the outbox (the job takes them on its next pass).
+        pub due_unqueued: i64,
         pub waiting_payouts: i64,
         pub failing_payouts: i64,
     }
 
-    pub async fn totals(pool: &PgPool) -> Result<LedgerTotals, AppError> {
+    pub async fn totals(pool: &PgPool, now: DateTime<Utc>) -> Result<LedgerTotals, AppError> {
         let balances = sqlx::query!(
             r#"select count(*) as "participants!", coalesce(sum(scheduled), 0)::bigint as "scheduled!",
+                      coalesce(sum(cancelled), 0)::bigint as "cancelled!",
                       coalesce(sum(paid), 0)::bigint as "paid!", coalesce(sum(outstanding), 0)::bigint as "outstanding!"
                from incentive_balances"#
+        )
+        .fetch_one(pool)
+        .await?;
+        let due_unqueued = sqlx::query_scalar!(
+            r#"select count(*) as "n!" from incentive_installments
+               where queued_at is null and cancelled_at is null and due_at <= $1"#,
+            now
         )
         .fetch_one(pool)
         .await?;
@@ -294,6 +354,8 @@ pub mod db {
             scheduled: balances.scheduled,
             paid: balances.paid,
             outstanding: balances.outstanding,
+            cancelled: balances.cancelled,
+            due_unqueued,
             waiting_payouts: outbox.waiting,
             failing_payouts: outbox.failing,
         })

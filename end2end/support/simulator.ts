@@ -9,8 +9,9 @@ export async function simulatePlatform(options: { key: string; secret: string; v
   const { stdout } = await promisify(execFile)(
     binary,
     ['platform', 'simulate', '--base-url', process.env.BASE_URL ?? 'http://127.0.0.1:3100', '--key', options.key,
-      '--secret', options.secret, '--voucher', options.voucher],
-    { env: { ...process.env, PRAKERJA_ENV: 'development', RUST_LOG: 'warn' } },
+      '--voucher', options.voucher],
+    // The secret in the environment, not on the command line where other processes can read it.
+    { env: { ...process.env, PRAKERJA_ENV: 'development', RUST_LOG: 'warn', PRAKERJA_PLATFORM_SECRET: options.secret } },
   );
   return stdout;
 }

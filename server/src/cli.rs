@@ -95,7 +95,8 @@ pub enum PlatformCommand {
         base_url: String,
         #[arg(long)]
         key: String,
-        /// The key's secret; derived from PRAKERJA_SECRET when omitted (this server's keys).
+        /// The key's secret (better: PRAKERJA_PLATFORM_SECRET, which other processes cannot
+        /// read from the command line); derived from PRAKERJA_SECRET when neither is given.
         #[arg(long)]
         secret: Option<String>,
         #[arg(long)]
@@ -583,7 +584,9 @@ pub async fn platform(
             voucher,
             no_complete,
         } => {
-            let secret = secret.unwrap_or_else(|| api::platform_secret(server_secret, &key));
+            let secret = secret
+                .or_else(|| std::env::var("PRAKERJA_PLATFORM_SECRET").ok())
+                .unwrap_or_else(|| api::platform_secret(server_secret, &key));
             let answers =
                 crate::http_client::simulate_platform(&base_url, &key, &secret, &voucher, !no_complete).await?;
             for (kind, status, answer) in &answers {

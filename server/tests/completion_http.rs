@@ -380,6 +380,16 @@ async fn a_finished_training_is_reviewed_once_and_its_stars_feed_the_catalogue(p
         .await;
     assert_eq!(refused.location(), Some("/pembelian"));
     assert_eq!(count(&pool, "select count(*) from reviews").await, 0);
+    // The database refuses it too, whoever writes.
+    let unfinished = sqlx::query(
+        "insert into reviews (purchase_id, training_stars, service_stars, body, written_at)
+         values ($1, 5, 5, $2, now())",
+    )
+    .bind(purchase)
+    .bind(REVIEW_TEXT)
+    .execute(&pool)
+    .await;
+    assert!(unfinished.unwrap_err().to_string().contains("valid certificate"));
 
     let platform = Platform::new(&pool, &platform_code).await;
     platform
@@ -506,6 +516,7 @@ async fn operators_hide_reviews_revoke_certificates_and_make_keys_in_the_console
         .unwrap();
 
     use app::operators::OperatorRole;
+    let number_text = number.to_string();
     let mut verifier = signed_in_operator(&browser, "verifikator.satu", OperatorRole::Verifier).await;
     let refused = verifier.get("/operator/penyelesaian").await;
     assert!(refused.body.contains("Anda tidak berwenang"), "{}", refused.body);
@@ -513,7 +524,7 @@ async fn operators_hide_reviews_revoke_certificates_and_make_keys_in_the_console
     verifier
         .post_form(
             "/api/hide-review",
-            &[("review", "1"), ("review_reason", "Alasan yang cukup panjang")],
+            &[("review", &number_text), ("review_reason", "Alasan yang cukup panjang")],
         )
         .await;
     assert_eq!(
@@ -526,7 +537,6 @@ async fn operators_hide_reviews_revoke_certificates_and_make_keys_in_the_console
     assert!(console.body.contains(&format!("No. {number}")));
 
     // A reason too short: refused, with what was typed.
-    let number_text = number.to_string();
     let refused = admin
         .post_form("/api/hide-review", &[("review", &number_text), ("review_reason", "x")])
         .await;
@@ -624,7 +634,11 @@ async fn operators_hide_reviews_revoke_certificates_and_make_keys_in_the_console
     );
 }
 
-/// A payment rail that records every payout it takes, and turns some away the first time.
+/// The participant whose account the rail always refuses (closed, say).
+const CLOSED_ACCOUNT: &str = "10000000-0000-4000-8000-000000000007";
+
+/// A payment rail that records every payout it takes, turns some away the first time, and one
+/// participant's always.
 #[derive(Default)]
 struct RecordingRail {
     paid: std::sync::Mutex<Vec<String>>,
@@ -634,6 +648,9 @@ struct RecordingRail {
 impl app::incentive::db::PaymentRail for RecordingRail {
     fn pay(&self, order: &app::incentive::db::PayoutOrder) -> Result<String, String> {
         let reference = order.reference();
+        if order.applicant_id.to_string() == CLOSED_ACCOUNT {
+            return Err("rekening ditutup".into());
+        }
         if order.applicant_id.as_bytes()[15].is_multiple_of(5)
             && self.turned_away.lock().unwrap().insert(reference.clone())
         {
@@ -644,29 +661,30 @@ impl app::incentive::db::PaymentRail for RecordingRail {
     }
 }
 
-/// Two payout workers side by side until nothing is left that is due at `until`, the clock
-/// moving an hour each pass (so refused payouts come round again).
+/// Two payout workers side by side until neither has had anything to do for a while, on one
+/// clock that moves ten seconds each pass (so refused payouts come round again).
 async fn pay_with_two_workers(
     pool: &PgPool,
     rail: &std::sync::Arc<RecordingRail>,
     from: chrono::DateTime<chrono::Utc>,
 ) {
-    let worker = |pool: PgPool, rail: std::sync::Arc<RecordingRail>| async move {
-        let mut now = from;
+    use std::sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc,
+    };
+    let passes = Arc::new(AtomicI64::new(0));
+    let worker = |pool: PgPool, rail: Arc<RecordingRail>, passes: Arc<AtomicI64>| async move {
         let mut idle = 0;
-        while idle < 3 {
+        while idle < 40 {
+            let pass = passes.fetch_add(1, Ordering::SeqCst);
+            let now = from + chrono::Duration::seconds(10 * pass);
             let run = app::incentive::db::run_payouts(&pool, &*rail, now, 16).await.unwrap();
-            idle = if run.queued == 0 && run.sent == 0 && run.failed == 0 {
-                idle + 1
-            } else {
-                0
-            };
-            now += chrono::Duration::hours(1);
+            idle = if run.queued == 0 && run.sent == 0 { idle + 1 } else { 0 };
         }
     };
     let (a, b) = tokio::join!(
-        tokio::spawn(worker(pool.clone(), rail.clone())),
-        tokio::spawn(worker(pool.clone(), rail.clone()))
+        tokio::spawn(worker(pool.clone(), rail.clone(), passes.clone())),
+        tokio::spawn(worker(pool.clone(), rail.clone(), passes.clone()))
     );
     a.unwrap();
     b.unwrap();
@@ -707,6 +725,10 @@ async fn the_incentive_ledger_pays_each_installment_once_even_with_two_workers(p
              ('20000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, training_id, price, gen_random_uuid(),
              'UJIX-UJIX-UJIX-' || lpad(n::text, 4, '0'), purchased_at, started_at, 100, completed_at
          from purchases, generate_series(1, $1) n",
+        "insert into certificates (code, purchase_id, issued_at)
+         select 'UJIX-UJIX-UJIX-UJIX-' || lpad(n::text, 4, '0'),
+             ('30000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, issued_at
+         from certificates, generate_series(1, $1) n",
         "insert into reviews (purchase_id, training_stars, service_stars, body, written_at)
          select ('30000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, 4, 4, body, written_at
          from reviews, generate_series(1, $1) n",
@@ -734,23 +756,35 @@ async fn the_incentive_ledger_pays_each_installment_once_even_with_two_workers(p
         everyone * 4
     );
 
-    // On the day of the reviews only the first installments are due.
+    // On the day of the reviews only the first installments are due; one participant's rail
+    // account refuses every payout, and the others are paid all the same.
     let rail = std::sync::Arc::new(RecordingRail::default());
     pay_with_two_workers(&pool, &rail, written_at).await;
-    assert_eq!(rail.paid.lock().unwrap().len() as i64, everyone);
+    assert_eq!(rail.paid.lock().unwrap().len() as i64, everyone - 1);
     assert!(
         rail.turned_away.lock().unwrap().len() > 5,
         "some payouts were refused and retried"
     );
-    // Four months on, the rest; then nothing more, however often the job runs.
+    // Four months on, the rest; then nothing more, however often the job runs. A payout
+    // refused sixty times is still retried, a day apart.
     pay_with_two_workers(&pool, &rail, written_at + chrono::Duration::days(125)).await;
+    sqlx::query("update incentive_payouts set attempts = 60 where sent_at is null")
+        .execute(&pool)
+        .await
+        .unwrap();
     pay_with_two_workers(&pool, &rail, written_at + chrono::Duration::days(200)).await;
     let paid = rail.paid.lock().unwrap().clone();
     let distinct: std::collections::HashSet<&String> = paid.iter().collect();
-    assert_eq!(paid.len() as i64, everyone * 4);
+    assert_eq!(paid.len() as i64, (everyone - 1) * 4);
     assert_eq!(distinct.len(), paid.len(), "no installment paid twice");
+    let waiting: (i64, Option<i32>, Option<String>) =
+        sqlx::query_as("select count(*), max(attempts), max(last_error) from incentive_payouts where sent_at is null")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(waiting, (4, Some(61), Some("rekening ditutup".to_owned())));
 
-    // The ledger balances: everything scheduled was paid once, nothing is outstanding.
+    // The ledger balances: everything scheduled was paid once, but the refused account's.
     let (scheduled, paid_total, outstanding): (i64, i64, i64) = sqlx::query_as(
         "select sum(scheduled)::bigint, sum(paid)::bigint, sum(outstanding)::bigint from incentive_balances",
     )
@@ -759,7 +793,7 @@ async fn the_incentive_ledger_pays_each_installment_once_even_with_two_workers(p
     .unwrap();
     assert_eq!(
         (scheduled, paid_total, outstanding),
-        (everyone * 2_400_000, everyone * 2_400_000, 0)
+        (everyone * 2_400_000, (everyone - 1) * 2_400_000, 2_400_000)
     );
     // The database itself refuses a second payout of an installment, or one of another amount.
     let second = sqlx::query(

@@ -288,7 +288,7 @@ pub async fn card_of_account(
 pub async fn purchases_of_card(pool: &PgPool, card_id: Uuid) -> Result<Vec<PurchaseLine>, AppError> {
     let rows = sqlx::query!(
         r#"select p.id, t.id as training_id, t.title, pl.name as platform, p.price, p.voucher_code, p.purchased_at,
-                  p.started_at, p.progress_percent, c.code as "certificate?",
+                  p.started_at, p.progress_percent, c.code as "certificate?", c.revoked_reason as "revoked_reason?",
                   exists (select 1 from reviews r where r.purchase_id = p.id) as "reviewed!"
            from purchases p join trainings t on t.id = p.training_id join platforms pl on pl.code = t.platform_code
            left join certificates c on c.purchase_id = p.id
@@ -307,15 +307,16 @@ pub async fn purchases_of_card(pool: &PgPool, card_id: Uuid) -> Result<Vec<Purch
                 price: Rupiah::from_whole(r.price).ok_or_else(|| AppError::internal("amount out of range"))?,
                 voucher_code: r.voucher_code,
                 purchased_at: crate::registration::format_wib(r.purchased_at),
-                progress: match (r.started_at, r.certificate) {
-                    (_, Some(code)) => TrainingProgress::Completed {
+                progress: match (r.started_at, r.certificate, r.revoked_reason) {
+                    (_, Some(_), Some(reason)) => TrainingProgress::CertificateRevoked { reason },
+                    (_, Some(code), None) => TrainingProgress::Completed {
                         certificate: code,
                         reviewed: r.reviewed,
                     },
-                    (Some(_), None) => TrainingProgress::InProgress {
+                    (Some(_), None, _) => TrainingProgress::InProgress {
                         percent: r.progress_percent,
                     },
-                    (None, None) => TrainingProgress::NotStarted,
+                    (None, None, _) => TrainingProgress::NotStarted,
                 },
             })
         })

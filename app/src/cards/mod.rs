@@ -112,6 +112,10 @@ pub enum TrainingProgress {
         certificate: String,
         reviewed: bool,
     },
+    /// Reported finished, but its certificate was revoked (the reason).
+    CertificateRevoked {
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -229,6 +233,9 @@ pub fn PurchasesPage() -> impl IntoView {
                                             <br/>{match p.progress {
                                                 TrainingProgress::NotStarted => view! { <span>"Belum dimulai di platform."</span> }.into_any(),
                                                 TrainingProgress::InProgress { percent } => view! { <span>{format!("Sedang berjalan: {percent}% selesai.")}</span> }.into_any(),
+                                                TrainingProgress::CertificateRevoked { reason } => view! {
+                                                    <span class="error">{format!("Sertifikat pelatihan ini dicabut: {reason}")}</span>
+                                                }.into_any(),
                                                 TrainingProgress::Completed { certificate, reviewed } => view! {
                                                     <span>"Selesai. "<a href=crate::completion::certificate::print_path(&certificate)>"Sertifikat (cetak atau simpan PDF)"</a>
                                                     " · "<a href=format!("/sertifikat/{certificate}")>{format!("Halaman verifikasi {certificate}")}</a></span>

@@ -282,13 +282,15 @@ pub async fn revoke_certificate(
     let Some(purchase_id) = revoked else {
         return Ok(false);
     };
+    // The incentive it earned stops, unless another valid, reviewed training earns it too.
+    let cancelled = crate::incentive::db::cancel_unqueued(&mut tx, purchase_id, reason.as_str(), now).await?;
     crate::audit::record(
         &mut *tx,
         actor,
         "certificates.revoke",
         code.as_str(),
         Some(serde_json::json!({ "purchase_id": purchase_id })),
-        Some(serde_json::json!({ "reason": reason.as_str() })),
+        Some(serde_json::json!({ "reason": reason.as_str(), "incentive_installments_cancelled": cancelled })),
     )
     .await?;
     tx.commit().await?;

@@ -113,7 +113,7 @@ pub async fn load_completion_console() -> Result<CompletionConsole, AppError> {
             hidden_reason: r.hidden_reason,
         })
         .collect();
-    let totals = crate::incentive::db::totals(&state.pool).await?;
+    let totals = crate::incentive::db::totals(&state.pool, state.clock.now()).await?;
     let rupiah = |amount: i64| {
         crate::domain::Rupiah::from_whole(amount)
             .map(|r| r.to_string())
@@ -124,6 +124,11 @@ pub async fn load_completion_console() -> Result<CompletionConsole, AppError> {
         ("Terjadwal".to_owned(), rupiah(totals.scheduled)),
         ("Sudah dibayar".to_owned(), rupiah(totals.paid)),
         ("Belum dibayar".to_owned(), rupiah(totals.outstanding)),
+        ("Dibatalkan (sertifikat dicabut)".to_owned(), rupiah(totals.cancelled)),
+        (
+            "Jatuh tempo, belum diantrekan".to_owned(),
+            totals.due_unqueued.to_string(),
+        ),
         (
             "Menunggu di antrean pembayaran".to_owned(),
             totals.waiting_payouts.to_string(),
@@ -190,7 +195,7 @@ pub async fn manage_platform_key(
         let revoke = revoke.trim();
         if !revoke.is_empty() {
             if !crate::completion::db::revoke_key(&state.pool, revoke, &operator.actor(), now).await? {
-                return refuse("revoke", "Tidak ada kunci aktif dengan id itu.").await;
+                return refuse("revoke", "Tidak ada kunci aktif dengan ID itu.").await;
             }
             let notice =
                 format!("Kunci {revoke} dicabut: permintaan yang ditandatangani dengannya ditolak mulai sekarang.");
@@ -295,7 +300,7 @@ pub async fn hide_review(review: String, review_reason: String) -> Result<Submit
             .await;
         };
         if !crate::reviews::db::hide(&state.pool, number, &reason, &operator.actor(), state.clock.now()).await? {
-            let errors = FieldErrors::single("review", "Tidak ada ulasan tampil dengan nomor itu.");
+            let errors = FieldErrors::single("review", "Tidak ada ulasan yang tampil dengan nomor itu.");
             return crate::forms::reply(
                 &state,
                 REVIEW_FORM,
@@ -322,6 +327,7 @@ pub fn CompletionConsolePage() -> impl IntoView {
             let CompletionConsole { operator, platforms, keys, new_key, reviews, ledger, notice, errors, typed } = console;
             let form = FormState::new(errors.clone());
             let invalid = |field: &str| errors.get(field).map(|_| "true");
+            let described = |field: &str| errors.get(field).map(|_| format!("{field}-error"));
             let typed_value = |name: &str| typed.get(name).cloned().unwrap_or_default();
             let typed_platform = typed_value("platform");
             view! {
@@ -333,7 +339,7 @@ pub fn CompletionConsolePage() -> impl IntoView {
                         <h2>"Rahasia kunci baru"</h2>
                         <p>"Berikan kepada platform lewat saluran aman. Rahasia ini hanya ditampilkan sekali: portal tidak menyimpannya."</p>
                         <dl class="facts">
-                            <div><dt>"Id kunci"</dt><dd><code class="key-id">{key.key_id}</code></dd></div>
+                            <div><dt>"ID kunci"</dt><dd><code class="key-id">{key.key_id}</code></dd></div>
                             <div><dt>"Rahasia"</dt><dd><code class="key-secret">{key.secret}</code></dd></div>
                         </dl>
                     </div>
@@ -345,7 +351,7 @@ pub fn CompletionConsolePage() -> impl IntoView {
                     <div class="field" class:field-invalid=errors.get("platform").is_some()>
                         <label for="platform">"Platform"</label>
                         <FieldError id="platform" errors=form.errors/>
-                        <select id="platform" name="platform" aria-invalid=invalid("platform")>
+                        <select id="platform" name="platform" aria-invalid=invalid("platform") aria-describedby=described("platform")>
                             <option value="">"Pilih platform"</option>
                             {platforms.into_iter().map(|(code, name)| {
                                 let selected = code == typed_platform;
@@ -357,15 +363,15 @@ pub fn CompletionConsolePage() -> impl IntoView {
                 </form>
                 <form method="post" action=ManagePlatformKey::url()>
                     <div class="field" class:field-invalid=errors.get("revoke").is_some()>
-                        <label for="revoke">"Cabut kunci (id kunci)"</label>
+                        <label for="revoke">"Cabut kunci (ID kunci)"</label>
                         <FieldError id="revoke" errors=form.errors/>
-                        <input id="revoke" name="revoke" value=typed_value("revoke") aria-invalid=invalid("revoke") autocomplete="off"/>
+                        <input id="revoke" name="revoke" value=typed_value("revoke") aria-invalid=invalid("revoke") aria-describedby=described("revoke") autocomplete="off"/>
                     </div>
                     <button type="submit" class="button button-secondary">"Cabut kunci"</button>
                 </form>
                 <div class="table-scroll" tabindex="0" role="region" aria-label="Kunci API platform">
                     <table class="funnel">
-                        <thead><tr><th scope="col">"Id kunci"</th><th scope="col">"Platform"</th><th scope="col">"Dibuat"</th><th scope="col">"Status"</th></tr></thead>
+                        <thead><tr><th scope="col">"ID kunci"</th><th scope="col">"Platform"</th><th scope="col">"Dibuat"</th><th scope="col">"Status"</th></tr></thead>
                         <tbody>{keys.into_iter().map(|k| view! {
                             <tr>
                                 <td><code>{k.key_id}</code></td><td>{k.platform}</td><td>{k.created}</td>
@@ -379,12 +385,12 @@ pub fn CompletionConsolePage() -> impl IntoView {
                     <div class="field" class:field-invalid=errors.get("certificate").is_some()>
                         <label for="certificate">"Kode sertifikat"</label>
                         <FieldError id="certificate" errors=form.errors/>
-                        <input id="certificate" name="certificate" value=typed_value("certificate") aria-invalid=invalid("certificate") autocomplete="off"/>
+                        <input id="certificate" name="certificate" value=typed_value("certificate") aria-invalid=invalid("certificate") aria-describedby=described("certificate") autocomplete="off"/>
                     </div>
                     <div class="field" class:field-invalid=errors.get("certificate_reason").is_some()>
                         <label for="certificate_reason">"Alasan (tampil di halaman verifikasi)"</label>
                         <FieldError id="certificate_reason" errors=form.errors/>
-                        <input id="certificate_reason" name="certificate_reason" value=typed_value("certificate_reason") aria-invalid=invalid("certificate_reason")/>
+                        <input id="certificate_reason" name="certificate_reason" value=typed_value("certificate_reason") aria-invalid=invalid("certificate_reason") aria-describedby=described("certificate_reason")/>
                     </div>
                     <button type="submit" class="button">"Cabut sertifikat"</button>
                 </form>
@@ -393,12 +399,12 @@ pub fn CompletionConsolePage() -> impl IntoView {
                     <div class="field" class:field-invalid=errors.get("review").is_some()>
                         <label for="review">"Nomor ulasan"</label>
                         <FieldError id="review" errors=form.errors/>
-                        <input id="review" name="review" inputmode="numeric" value=typed_value("review") aria-invalid=invalid("review")/>
+                        <input id="review" name="review" inputmode="numeric" value=typed_value("review") aria-invalid=invalid("review") aria-describedby=described("review")/>
                     </div>
                     <div class="field" class:field-invalid=errors.get("review_reason").is_some()>
                         <label for="review_reason">"Alasan (tampil di halaman ulasan pelatihan)"</label>
                         <FieldError id="review_reason" errors=form.errors/>
-                        <input id="review_reason" name="review_reason" value=typed_value("review_reason") aria-invalid=invalid("review_reason")/>
+                        <input id="review_reason" name="review_reason" value=typed_value("review_reason") aria-invalid=invalid("review_reason") aria-describedby=described("review_reason")/>
                     </div>
                     <button type="submit" class="button">"Sembunyikan ulasan"</button>
                 </form>

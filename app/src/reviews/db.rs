@@ -17,7 +17,11 @@ pub struct PurchaseForReview {
     pub title: String,
     pub platform: String,
     pub finished: bool,
+    /// Why its certificate was revoked, if it was.
+    pub certificate_revoked: Option<String>,
     pub review: Option<PublishedReview>,
+    /// Why operators hid the review, if they did.
+    pub hidden_reason: Option<String>,
 }
 
 fn written_on(at: DateTime<Utc>) -> String {
@@ -38,10 +42,11 @@ pub async fn purchase_for_review(
     purchase: Uuid,
 ) -> Result<Option<PurchaseForReview>, AppError> {
     let row = sqlx::query!(
-        r#"select t.id as training_id, t.title, pl.name as platform, p.completed_at,
+        r#"select t.id as training_id, t.title, pl.name as platform, p.completed_at, ce.revoked_reason as "revoked_reason?",
                   r.id as "number?", r.training_stars as "training_stars?", r.service_stars as "service_stars?",
-                  r.body as "body?", r.written_at as "written_at?"
+                  r.body as "body?", r.written_at as "written_at?", r.hidden_reason as "hidden_reason?"
            from purchases p
+           left join certificates ce on ce.purchase_id = p.id
            join cards c on c.id = p.card_id
            join applicants a on a.id = c.applicant_id
            join trainings t on t.id = p.training_id
@@ -58,6 +63,8 @@ pub async fn purchase_for_review(
         title: r.title,
         platform: r.platform,
         finished: r.completed_at.is_some(),
+        certificate_revoked: r.revoked_reason,
+        hidden_reason: r.hidden_reason,
         review: match (r.number, r.training_stars, r.service_stars, r.body, r.written_at) {
             (Some(number), Some(training), Some(service), Some(body), Some(at)) => Some(PublishedReview {
                 number,
@@ -79,6 +86,7 @@ pub enum WriteOutcome {
     /// One review per purchase: this one has it already (a resent form lands here).
     AlreadyWritten,
     NotFinished,
+    CertificateRevoked,
     NotYours,
 }
 
@@ -95,8 +103,9 @@ pub async fn write(
 ) -> Result<WriteOutcome, AppError> {
     let mut tx = pool.begin().await?;
     let found = sqlx::query!(
-        r#"select c.applicant_id, p.completed_at from purchases p
+        r#"select c.applicant_id, p.completed_at, ce.revoked_at as "revoked_at?" from purchases p
            join cards c on c.id = p.card_id join applicants a on a.id = c.applicant_id
+           left join certificates ce on ce.purchase_id = p.id
            where p.id = $1 and a.account_id = $2
            for update of p"#,
         purchase,
@@ -109,6 +118,9 @@ pub async fn write(
     };
     if found.completed_at.is_none() {
         return Ok(WriteOutcome::NotFinished);
+    }
+    if found.revoked_at.is_some() {
+        return Ok(WriteOutcome::CertificateRevoked);
     }
     let inserted = sqlx::query!(
         "insert into reviews (purchase_id, training_stars, service_stars, body, written_at)

@@ -209,12 +209,12 @@ pub struct ReviewFormPage {
 pub enum ReviewStanding {
     /// The platform has not reported the training finished.
     NotFinished,
+    /// Its certificate was revoked (the reason): there is nothing to review.
+    CertificateRevoked(String),
     /// The form, with the errors and what was typed in a plain post that was refused.
-    Open {
-        errors: FieldErrors,
-        typed: RawReview,
-    },
-    Written(PublishedReview),
+    Open { errors: FieldErrors, typed: RawReview },
+    /// Written; and the reason, if operators hid it.
+    Written(PublishedReview, Option<String>),
 }
 
 #[server(prefix = "/api", endpoint = "review-form")]
@@ -239,10 +239,11 @@ pub async fn load_review_form(purchase: Uuid) -> Result<ReviewFormPage, AppError
     } else {
         (FieldErrors::new(), RawReview::default())
     };
-    let standing = match (found.review, found.finished) {
-        (Some(review), _) => ReviewStanding::Written(review),
-        (None, false) => ReviewStanding::NotFinished,
-        (None, true) => ReviewStanding::Open { errors, typed },
+    let standing = match (found.review, found.finished, found.certificate_revoked) {
+        (Some(review), _, _) => ReviewStanding::Written(review, found.hidden_reason),
+        (None, false, _) => ReviewStanding::NotFinished,
+        (None, true, Some(reason)) => ReviewStanding::CertificateRevoked(reason),
+        (None, true, None) => ReviewStanding::Open { errors, typed },
     };
     Ok(ReviewFormPage {
         purchase,
@@ -287,6 +288,9 @@ pub async fn write_review(purchase: Uuid, review: RawReview) -> Result<Submitted
             db::WriteOutcome::NotYours => return Err(AppError::NotFound),
             db::WriteOutcome::NotFinished => {
                 "Ulasan baru bisa ditulis setelah platform melaporkan pelatihan Anda selesai.".to_owned()
+            }
+            db::WriteOutcome::CertificateRevoked => {
+                "Sertifikat pelatihan ini dicabut, sehingga ulasannya tidak bisa ditulis.".to_owned()
             }
             db::WriteOutcome::AlreadyWritten => {
                 "Ulasan Anda untuk pelatihan ini sudah tersimpan sebelumnya.".to_owned()
@@ -353,8 +357,15 @@ pub fn ReviewPage() -> impl IntoView {
                         <p>"Ulasan bisa ditulis setelah platform melaporkan pelatihan ini selesai."</p>
                         <p><a href=crate::cards::PURCHASES_PATH>"‹ Kembali ke pembelian"</a></p>
                     }.into_any(),
-                    ReviewStanding::Written(review) => view! {
+                    ReviewStanding::CertificateRevoked(reason) => view! {
+                        <p>{format!("Sertifikat pelatihan ini dicabut ({reason}), sehingga ulasannya tidak bisa ditulis.")}</p>
+                        <p><a href=crate::cards::PURCHASES_PATH>"‹ Kembali ke pembelian"</a></p>
+                    }.into_any(),
+                    ReviewStanding::Written(review, hidden_reason) => view! {
                         <p>"Anda sudah menulis ulasan untuk pelatihan ini (satu ulasan untuk setiap pembelian)."</p>
+                        {hidden_reason.map(|reason| view! {
+                            <p class="notice">{format!("Ulasan ini disembunyikan operator dan tidak dihitung dalam rating: {reason}")}</p>
+                        })}
                         <ReviewCard review/>
                         <p><a href=training_reviews_path(training_id)>"Lihat semua ulasan pelatihan ini"</a></p>
                     }.into_any(),
@@ -436,7 +447,7 @@ fn ReviewCard(review: PublishedReview) -> impl IntoView {
 pub fn SpreadList(label: &'static str, spread: RatingSpread) -> impl IntoView {
     let count = spread.count();
     view! {
-        <section class="rating-spread" aria-label=label>
+        <section class="rating-spread">
             <h3>{label}</h3>
             {match spread.mean() {
                 None => view! { <p>"Belum ada ulasan."</p> }.into_any(),
@@ -480,6 +491,7 @@ pub fn TrainingReviewsPage() -> impl IntoView {
                 <h1>{format!("Ulasan: {title}")}</h1>
                 <p>{format!("No. {training_id} · {provider} · {platform}")}</p>
                 <p><a href=crate::catalogue::compare::compare_url(&[training_id])>"Lihat rinciannya di perbandingan"</a></p>
+                <h2>"Sebaran rating"</h2>
                 <div class="spreads">
                     <SpreadList label="Rating pelatihan ini" spread=training/>
                     <SpreadList label="Rating semua pelatihan lembaga ini" spread=provider_spread/>
