@@ -206,7 +206,8 @@ fn TrainingPanel(panel: TrainingPanelData) -> impl IntoView {
                 {certificates.into_iter().map(|(title, code, reviewed)| view! {
                     <li>
                         <strong>{title}</strong>" · sertifikat "<code>{code.clone()}</code>
-                        <br/><a href=crate::completion::certificate::print_path(&code)>"Cetak atau simpan PDF"</a>
+                        <br/><a href=crate::completion::certificate::print_path(&code)>"Cetak"</a>
+                        " · "<a href=crate::completion::certificate::pdf_path(&code) download="">"Unduh PDF"</a>
                         " · "<a href=format!("/sertifikat/{code}")>"Halaman verifikasi"</a>
                         {(!reviewed).then(|| view! { " · "<a href=crate::cards::PURCHASES_PATH>"Tulis ulasan"</a> })}
                     </li>

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { CataloguePage, CompletionConsole, Console, Portal, ReviewPage, signUpParticipant } from '../pages/portal';
 import { expect, test } from '../support/fixtures';
 import { OPERATOR_PASSWORD, PROGRAM_ADMIN } from '../support/operators';
@@ -39,12 +40,21 @@ test.describe('finishing a training', () => {
     const report = await simulatePlatform({ key, secret, voucher });
     expect(report).toContain('selesai: HTTP 200');
 
-    // The certificate on the dashboard, to print, and on its public page (the name masked).
+    // The certificate on the dashboard, as a PDF and to print, and on its public page (the name
+    // masked).
     await portal.goto('/dasbor');
     const certificates = page.locator('.certificates li', { hasText: title });
     const code = (await certificates.locator('code').innerText()).trim();
     expect(code).toMatch(/^[A-Z0-9]{4}(-[A-Z0-9]{4}){4}$/);
-    await certificates.getByRole('link', { name: 'Cetak atau simpan PDF' }).click();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      certificates.getByRole('link', { name: 'Unduh PDF' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`sertifikat-prakerja-${code}.pdf`);
+    const pdf = await readFile(await download.path());
+    expect(pdf.subarray(0, 8).toString('latin1')).toBe('%PDF-1.4');
+    expect(pdf.toString('latin1')).toContain(`(${applicant.fullName}) Tj`);
+    await certificates.getByRole('link', { name: 'Cetak', exact: true }).click();
     await expect(page.locator('main')).toContainText(applicant.fullName);
     await expect(page.locator('main svg')).toBeVisible();
     await page.goto(`/sertifikat/${code}`);

@@ -89,6 +89,10 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .route("/gelombang/{id}/hasil.csv", get(wave_result_file))
         .route(app::completion::EVENTS_PATH, post(app::completion::api::receive_event))
         .route(
+            "/sertifikat/{code}/pdf",
+            get(app::completion::certificate::certificate_pdf),
+        )
+        .route(
             app::completion::OPENAPI_PATH,
             get(app::completion::api::openapi_document),
         )

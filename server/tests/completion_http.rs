@@ -148,6 +148,25 @@ async fn signed_events_take_a_purchase_from_start_to_one_certificate(pool: PgPoo
         !stranger.body.contains("Rina Wulandari"),
         "only its holder sees the full name"
     );
+    // The same as a PDF file to download; a visitor is sent to sign in first, another
+    // participant finds nothing.
+    let code = certificate.trim_start_matches("/sertifikat/");
+    let pdf_path = app::completion::certificate::pdf_path(code);
+    let pdf = browser.get(&pdf_path).await;
+    assert_eq!(pdf.status.as_u16(), 200);
+    assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+    assert_eq!(
+        pdf.headers[header::CONTENT_DISPOSITION],
+        format!("attachment; filename=\"sertifikat-prakerja-{code}.pdf\"").as_str()
+    );
+    assert!(pdf.body.starts_with("%PDF-1.4") && pdf.body.contains("(Rina Wulandari) Tj"));
+    let visitor = browser.another().get(&pdf_path).await;
+    assert_eq!(visitor.location(), Some(print_path.as_str()));
+    let mut budi = browser.another();
+    budi.sign_in(server::seed::REGISTERED_DEMO_EMAIL).await;
+    let foreign = budi.get(&pdf_path).await;
+    assert_eq!(foreign.status.as_u16(), 404);
+    assert!(!foreign.body.contains("Rina"));
 
     // Anyone can check the certificate: valid, the holder's name partly masked, the training.
     let page = browser.another().get(&certificate).await;

@@ -90,7 +90,21 @@ pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
     let Some(token) = request::cookie(cookie_name(&state.settings)) else {
         return Ok(None);
     };
-    let token_hash = hash_token(&token);
+    load(state, hash_token(&token)).await
+}
+
+/// The account signed in with these request headers' session cookie, for a handler outside the
+/// server functions (a file download).
+pub async fn account_of_headers(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Option<Uuid>, AppError> {
+    let Some(token) = request::cookie_in(headers, cookie_name(&state.settings)) else {
+        return Ok(None);
+    };
+    Ok(load(state, hash_token(&token))
+        .await?
+        .and_then(|session| session.account_id))
+}
+
+async fn load(state: &AppState, token_hash: Vec<u8>) -> Result<Option<Session>, AppError> {
     let row = sqlx::query!(
         r#"select account_id, operator_id, challenge_id, return_to, shared_device, carried_form from sessions
            where token_hash = $1 and expires_at > $2"#,

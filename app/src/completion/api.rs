@@ -182,7 +182,7 @@ pub async fn openapi_document() -> Response {
 
 impl crate::error::AppError {
     /// A server error for an API caller: JSON, with the incident code only.
-    fn into_api_response(self) -> Response {
+    pub(crate) fn into_api_response(self) -> Response {
         let incident = match &self {
             crate::error::AppError::Internal { incident } => incident.clone(),
             _ => String::new(),

@@ -114,8 +114,23 @@ pub async fn load_printable_certificate(code: String) -> Result<PrintableCertifi
     let state = crate::state::app_state()?;
     let code = super::CertificateCode::parse(&code).ok_or(AppError::NotFound)?;
     let (_, account_id) = crate::auth::session::require_account(&state, &print_path(code.as_str())).await?;
-    // Someone else's certificate is "not found", like one that does not exist.
-    let row = sqlx::query!(
+    printable(&state, &code, account_id).await?.ok_or(AppError::NotFound)
+}
+
+/// The PDF of a certificate (A4), for its holder: `/sertifikat/{code}/pdf`.
+pub fn pdf_path(code: &str) -> String {
+    format!("/sertifikat/{code}/pdf")
+}
+
+/// The certificate as its holder prints it; `None` when it is not this account's (someone
+/// else's certificate is "not found", like one that does not exist).
+#[cfg(feature = "ssr")]
+pub async fn printable(
+    state: &crate::state::AppState,
+    code: &super::CertificateCode,
+    account_id: uuid::Uuid,
+) -> Result<Option<PrintableCertificate>, AppError> {
+    let Some(row) = sqlx::query!(
         "select c.code, c.revoked_at, a.full_name, t.title, v.name as provider, f.name as platform,
                 p.completed_at as \"completed_at!\"
          from certificates c
@@ -131,7 +146,9 @@ pub async fn load_printable_certificate(code: String) -> Result<PrintableCertifi
     )
     .fetch_optional(&state.pool)
     .await?
-    .ok_or(AppError::NotFound)?;
+    else {
+        return Ok(None);
+    };
     let verify_url = format!("{}{}", state.settings.public_url, code.path());
     let qr = qrcode::QrCode::new(verify_url.as_bytes()).map_err(AppError::internal)?;
     let svg = qr
@@ -140,7 +157,7 @@ pub async fn load_printable_certificate(code: String) -> Result<PrintableCertifi
         .build();
     // Inline in the page: the XML declaration is left out.
     let qr_svg = svg.find("<svg").map(|start| svg[start..].to_owned()).unwrap_or(svg);
-    Ok(PrintableCertificate {
+    Ok(Some(PrintableCertificate {
         code: row.code,
         holder: row.full_name,
         training: row.title,
@@ -154,7 +171,54 @@ pub async fn load_printable_certificate(code: String) -> Result<PrintableCertifi
         verify_url,
         qr_svg,
         revoked: row.revoked_at.is_some(),
-    })
+    }))
+}
+
+/// `GET /sertifikat/{code}/pdf`: the certificate as a PDF file to download, for its holder. Not
+/// signed in: to the printable page, which asks them to sign in first.
+#[cfg(feature = "ssr")]
+pub async fn certificate_pdf(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::{
+        http::{header, StatusCode},
+        response::{IntoResponse, Redirect},
+    };
+    let Some(code) = super::CertificateCode::parse(&code) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let found = async {
+        let Some(account_id) = crate::auth::session::account_of_headers(&state, &headers).await? else {
+            return Ok(None);
+        };
+        printable(&state, &code, account_id).await.map(Some)
+    }
+    .await;
+    match found {
+        Ok(None) => Redirect::to(&print_path(code.as_str())).into_response(),
+        Ok(Some(None)) => StatusCode::NOT_FOUND.into_response(),
+        Ok(Some(Some(certificate))) => {
+            let Ok(qr) = qrcode::QrCode::new(certificate.verify_url.as_bytes()) else {
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            };
+            let file = super::pdf::certificate(&certificate, &qr);
+            (
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"sertifikat-prakerja-{}.pdf\"", certificate.code),
+                    ),
+                    (header::CACHE_CONTROL, "private, no-store".to_owned()),
+                ],
+                file,
+            )
+                .into_response()
+        }
+        Err(error) => error.into_api_response(),
+    }
 }
 
 #[component]
@@ -174,8 +238,8 @@ pub fn PrintableCertificatePage() -> impl IntoView {
 fn PrintableBody(certificate: PrintableCertificate) -> impl IntoView {
     view! {
         <p class="no-print hint">
-            "Untuk mencetak atau mengunduh: pilih Cetak di menu browser (Ctrl+P), lalu printer atau "
-            "\"Simpan sebagai PDF\". Ukuran kertas A4."
+            "Untuk mencetak: pilih Cetak di menu browser (Ctrl+P), ukuran kertas A4. Atau "
+            <a href=pdf_path(&certificate.code) download="">"unduh sertifikat (PDF)"</a>"."
         </p>
         {certificate.revoked.then(|| view! {
             <p class="notice notice-error" role="alert">"Sertifikat ini sudah dicabut dan tidak berlaku."</p>

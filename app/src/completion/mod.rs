@@ -11,6 +11,8 @@ pub mod api;
 pub mod certificate;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod pdf;
 
 use serde::{Deserialize, Serialize};
 
