@@ -301,12 +301,7 @@ pub mod db {
                 cancelled_installments: r.cancelled_installments,
                 paid: amount(r.paid)?,
                 outstanding: amount(r.outstanding)?,
-                next_due: r.next_due.map(|at| {
-                    crate::registration::schedule::format_date(
-                        at.with_timezone(&crate::registration::schedule::PROGRAM_TZ)
-                            .date_naive(),
-                    )
-                }),
+                next_due: r.next_due.map(crate::registration::format_wib_date),
             })
         })
         .transpose()

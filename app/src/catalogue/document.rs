@@ -87,12 +87,7 @@ impl CatalogueDocument {
 pub async fn build(pool: &sqlx::PgPool) -> Result<(String, String), crate::error::AppError> {
     use sha2::{Digest, Sha256};
     let trainings = super::search::all_visible(pool).await?;
-    let platforms = sqlx::query!("select code, name from platforms order by name")
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|p| (p.code, p.name))
-        .collect();
+    let platforms = super::search::platforms(pool).await?;
     let document = CatalogueDocument {
         platforms,
         trainings: trainings.iter().map(CatalogueDocument::compact).collect(),

@@ -260,12 +260,7 @@ pub async fn search_catalogue(raw: RawCatalogueQuery) -> Result<CatalogueResults
         None => (None, None),
     };
     let (trainings, total) = search::search(&state.pool, &query, balance).await?;
-    let platforms = sqlx::query!("select code, name from platforms order by name")
-        .fetch_all(&state.pool)
-        .await?
-        .into_iter()
-        .map(|p| (p.code, p.name))
-        .collect();
+    let platforms = search::platforms(&state.pool).await?;
     Ok(CatalogueResults {
         query,
         errors,

@@ -9,6 +9,16 @@ use crate::{
     error::AppError,
 };
 
+/// The partner platforms as (code, name), by name: the filter's choices, the document's list.
+pub async fn platforms(pool: &PgPool) -> Result<Vec<(String, String)>, AppError> {
+    Ok(sqlx::query!("select code, name from platforms order by name")
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|p| (p.code, p.name))
+        .collect())
+}
+
 /// One page of trainings matching `query`, and how many match in all. `balance` is the
 /// participant's remaining balance, for "no dearer than my balance".
 pub async fn search(

@@ -40,7 +40,49 @@ pub fn mask_name(name: &str) -> String {
 pub async fn load_certificate(code: String) -> Result<CertificateView, AppError> {
     let state = crate::state::app_state()?;
     let code = super::CertificateCode::parse(&code).ok_or(AppError::NotFound)?;
-    let row = sqlx::query!(
+    let row = certificate_row(&state.pool, &code, None)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(CertificateView {
+        code: row.code,
+        holder: mask_name(&row.full_name),
+        training: row.title,
+        provider: row.provider,
+        platform: row.platform,
+        completed_on: crate::registration::format_wib_date(row.completed_at),
+        issued_on: crate::registration::format_wib_date(row.issued_at),
+        revoked: row.revoked_at.map(|at| {
+            (
+                crate::registration::format_wib_date(at),
+                row.revoked_reason.unwrap_or_default(),
+            )
+        }),
+    })
+}
+
+/// A certificate with what its pages show (database row).
+#[cfg(feature = "ssr")]
+struct CertificateRow {
+    code: String,
+    issued_at: chrono::DateTime<chrono::Utc>,
+    revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    revoked_reason: Option<String>,
+    full_name: String,
+    title: String,
+    provider: String,
+    platform: String,
+    completed_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The certificate with this code; with `holder`, only if it is that account's.
+#[cfg(feature = "ssr")]
+async fn certificate_row(
+    pool: &sqlx::PgPool,
+    code: &super::CertificateCode,
+    holder: Option<uuid::Uuid>,
+) -> Result<Option<CertificateRow>, AppError> {
+    Ok(sqlx::query_as!(
+        CertificateRow,
         "select c.code, c.issued_at, c.revoked_at, c.revoked_reason, a.full_name, t.title, v.name as provider,
                 f.name as platform, p.completed_at as \"completed_at!\"
          from certificates c
@@ -50,30 +92,12 @@ pub async fn load_certificate(code: String) -> Result<CertificateView, AppError>
          join trainings t on t.id = p.training_id
          join providers v on v.id = t.provider_id
          join platforms f on f.code = t.platform_code
-         where c.code = $1",
-        code.as_str()
+         where c.code = $1 and ($2::uuid is null or a.account_id = $2)",
+        code.as_str(),
+        holder
     )
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let date = |at: chrono::DateTime<chrono::Utc>| {
-        crate::registration::schedule::format_date(
-            at.with_timezone(&crate::registration::schedule::PROGRAM_TZ)
-                .date_naive(),
-        )
-    };
-    Ok(CertificateView {
-        code: row.code,
-        holder: mask_name(&row.full_name),
-        training: row.title,
-        provider: row.provider,
-        platform: row.platform,
-        completed_on: date(row.completed_at),
-        issued_on: date(row.issued_at),
-        revoked: row
-            .revoked_at
-            .map(|at| (date(at), row.revoked_reason.unwrap_or_default())),
-    })
+    .fetch_optional(pool)
+    .await?)
 }
 
 #[component]
@@ -130,23 +154,7 @@ pub async fn printable(
     code: &super::CertificateCode,
     account_id: uuid::Uuid,
 ) -> Result<Option<PrintableCertificate>, AppError> {
-    let Some(row) = sqlx::query!(
-        "select c.code, c.revoked_at, a.full_name, t.title, v.name as provider, f.name as platform,
-                p.completed_at as \"completed_at!\"
-         from certificates c
-         join purchases p on p.id = c.purchase_id
-         join cards k on k.id = p.card_id
-         join applicants a on a.id = k.applicant_id
-         join trainings t on t.id = p.training_id
-         join providers v on v.id = t.provider_id
-         join platforms f on f.code = t.platform_code
-         where c.code = $1 and a.account_id = $2",
-        code.as_str(),
-        account_id
-    )
-    .fetch_optional(&state.pool)
-    .await?
-    else {
+    let Some(row) = certificate_row(&state.pool, code, Some(account_id)).await? else {
         return Ok(None);
     };
     let verify_url = format!("{}{}", state.settings.public_url, code.path());
@@ -163,11 +171,7 @@ pub async fn printable(
         training: row.title,
         provider: row.provider,
         platform: row.platform,
-        completed_on: crate::registration::schedule::format_date(
-            row.completed_at
-                .with_timezone(&crate::registration::schedule::PROGRAM_TZ)
-                .date_naive(),
-        ),
+        completed_on: crate::registration::format_wib_date(row.completed_at),
         verify_url,
         qr_svg,
         revoked: row.revoked_at.is_some(),

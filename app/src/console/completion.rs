@@ -81,12 +81,7 @@ pub async fn load_completion_console() -> Result<CompletionConsole, AppError> {
         secret: crate::completion::api::platform_secret(&state.settings.secret, key_id),
         key_id: key_id.clone(),
     });
-    let platforms = sqlx::query!("select code, name from platforms order by name")
-        .fetch_all(&state.pool)
-        .await?
-        .into_iter()
-        .map(|p| (p.code, p.name))
-        .collect();
+    let platforms = crate::catalogue::search::platforms(&state.pool).await?;
     let keys = crate::completion::db::keys(&state.pool)
         .await?
         .into_iter()
@@ -171,6 +166,17 @@ async fn done(
     crate::forms::reply(state, form, COMPLETION_CONSOLE_PATH, next, Default::default()).await
 }
 
+/// Back to the console with a form's errors and what was typed.
+#[cfg(feature = "ssr")]
+async fn refuse(
+    state: &crate::state::AppState,
+    form: &str,
+    errors: FieldErrors,
+    values: std::collections::BTreeMap<String, String>,
+) -> Result<Submitted, AppError> {
+    crate::forms::reply(state, form, COMPLETION_CONSOLE_PATH, Submitted::Invalid(errors), values).await
+}
+
 /// Makes a platform key (the secret is shown once) or revokes one.
 #[server(prefix = "/api", endpoint = "platform-key")]
 pub async fn manage_platform_key(
@@ -182,27 +188,21 @@ pub async fn manage_platform_key(
         let operator = super::require_operator(&state).await?;
         operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
         let now = state.clock.now();
-        let refuse = |field: &str, message: &str| {
+        let refused = |field: &str, message: &str| {
             let values = crate::forms::values([("platform", platform.as_str()), ("revoke", revoke.as_str())]);
-            crate::forms::reply(
-                &state,
-                KEY_FORM,
-                COMPLETION_CONSOLE_PATH,
-                Submitted::Invalid(FieldErrors::single(field, message)),
-                values,
-            )
+            refuse(&state, KEY_FORM, FieldErrors::single(field, message), values)
         };
         let revoke = revoke.trim();
         if !revoke.is_empty() {
             if !crate::completion::db::revoke_key(&state.pool, revoke, &operator.actor(), now).await? {
-                return refuse("revoke", "Tidak ada kunci aktif dengan ID itu.").await;
+                return refused("revoke", "Tidak ada kunci aktif dengan ID itu.").await;
             }
             let notice =
                 format!("Kunci {revoke} dicabut: permintaan yang ditandatangani dengannya ditolak mulai sekarang.");
             return done(&state, &operator, KEY_FORM, notice, Default::default()).await;
         }
         match crate::completion::db::create_key(&state.pool, platform.trim(), &operator.actor(), now).await? {
-            None => refuse("platform", "Pilih platform.").await,
+            None => refused("platform", "Pilih platform.").await,
             Some(key_id) => {
                 let notice = format!("Kunci baru {key_id} dibuat.");
                 let values = crate::forms::values([("new_key", key_id.as_str())]);
@@ -238,26 +238,12 @@ pub async fn revoke_certificate(certificate: String, certificate_reason: String)
             crate::catalogue::HideReason::parse(&certificate_reason),
         );
         let (Some(code), Some(reason)) = (code, reason) else {
-            return crate::forms::reply(
-                &state,
-                CERTIFICATE_FORM,
-                COMPLETION_CONSOLE_PATH,
-                Submitted::Invalid(errors),
-                values,
-            )
-            .await;
+            return refuse(&state, CERTIFICATE_FORM, errors, values).await;
         };
         let now = state.clock.now();
         if !crate::completion::db::revoke_certificate(&state.pool, &code, &reason, &operator.actor(), now).await? {
             let errors = FieldErrors::single("certificate", "Tidak ada sertifikat berlaku dengan kode itu.");
-            return crate::forms::reply(
-                &state,
-                CERTIFICATE_FORM,
-                COMPLETION_CONSOLE_PATH,
-                Submitted::Invalid(errors),
-                values,
-            )
-            .await;
+            return refuse(&state, CERTIFICATE_FORM, errors, values).await;
         }
         let notice = format!(
             "Sertifikat {} dicabut; halaman verifikasinya kini menyatakan demikian.",
@@ -290,25 +276,11 @@ pub async fn hide_review(review: String, review_reason: String) -> Result<Submit
         }
         let reason = errors.check("review_reason", crate::catalogue::HideReason::parse(&review_reason));
         let (Some(number), Some(reason)) = (number, reason) else {
-            return crate::forms::reply(
-                &state,
-                REVIEW_FORM,
-                COMPLETION_CONSOLE_PATH,
-                Submitted::Invalid(errors),
-                values,
-            )
-            .await;
+            return refuse(&state, REVIEW_FORM, errors, values).await;
         };
         if !crate::reviews::db::hide(&state.pool, number, &reason, &operator.actor(), state.clock.now()).await? {
             let errors = FieldErrors::single("review", "Tidak ada ulasan yang tampil dengan nomor itu.");
-            return crate::forms::reply(
-                &state,
-                REVIEW_FORM,
-                COMPLETION_CONSOLE_PATH,
-                Submitted::Invalid(errors),
-                values,
-            )
-            .await;
+            return refuse(&state, REVIEW_FORM, errors, values).await;
         }
         let notice = format!("Ulasan No. {number} disembunyikan; bintangnya tidak lagi dihitung.");
         done(&state, &operator, REVIEW_FORM, notice, Default::default()).await

@@ -8,7 +8,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 pub mod schedule;
 #[cfg(feature = "ssr")]
-pub use schedule::{date_in_program_tz, format_date, format_wib};
+pub use schedule::{date_in_program_tz, format_date, format_wib, format_wib_date};
 
 /// Whether registration is open, and when that changes. Times are Unix seconds so the browser
 /// needs no time-zone data; the labels are already in WIB.

@@ -170,6 +170,11 @@ pub fn format_date(date: NaiveDate) -> String {
     format!("{} {} {}", date.day(), MONTHS[date.month0() as usize], date.year())
 }
 
+/// The day of a moment in WIB: "30 November 2026".
+pub fn format_wib_date(at: DateTime<Utc>) -> String {
+    format_date(at.with_timezone(&PROGRAM_TZ).date_naive())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

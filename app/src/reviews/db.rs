@@ -24,13 +24,6 @@ pub struct PurchaseForReview {
     pub hidden_reason: Option<String>,
 }
 
-fn written_on(at: DateTime<Utc>) -> String {
-    crate::registration::schedule::format_date(
-        at.with_timezone(&crate::registration::schedule::PROGRAM_TZ)
-            .date_naive(),
-    )
-}
-
 fn stars(value: i16) -> u8 {
     u8::try_from(value).unwrap_or_default()
 }
@@ -71,7 +64,7 @@ pub async fn purchase_for_review(
                 training_stars: stars(training),
                 service_stars: stars(service),
                 body,
-                written_on: written_on(at),
+                written_on: crate::registration::format_wib_date(at),
             }),
             _ => None,
         },
@@ -214,7 +207,7 @@ pub async fn training_reviews(pool: &PgPool, training_id: i32) -> Result<Option<
         match (r.hidden_at, r.hidden_reason) {
             (Some(at), Some(reason)) => hidden.push(HiddenReview {
                 number: r.id,
-                hidden_on: written_on(at),
+                hidden_on: crate::registration::format_wib_date(at),
                 reason,
             }),
             _ => reviews.push(PublishedReview {
@@ -222,7 +215,7 @@ pub async fn training_reviews(pool: &PgPool, training_id: i32) -> Result<Option<
                 training_stars: stars(r.training_stars),
                 service_stars: stars(r.service_stars),
                 body: r.body,
-                written_on: written_on(r.written_at),
+                written_on: crate::registration::format_wib_date(r.written_at),
             }),
         }
     }
