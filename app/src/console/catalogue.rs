@@ -270,13 +270,7 @@ pub async fn hide_training(training: String, reason: String) -> Result<Submitted
         operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
         let values = crate::forms::values([("training", training.as_str()), ("reason", reason.as_str())]);
         let mut errors = FieldErrors::new();
-        let id = training
-            .trim()
-            .trim_start_matches("No.")
-            .trim()
-            .parse::<i32>()
-            .ok()
-            .filter(|id| *id > 0);
+        let id = crate::domain::parse_listed_number::<i32>(&training);
         if id.is_none() {
             errors.push("training", "Tulis nomor pelatihan (angka, tertera pada katalog).");
         }

@@ -264,13 +264,7 @@ pub async fn hide_review(review: String, review_reason: String) -> Result<Submit
         operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
         let values = crate::forms::values([("review", review.as_str()), ("review_reason", review_reason.as_str())]);
         let mut errors = FieldErrors::new();
-        let number = review
-            .trim()
-            .trim_start_matches("No.")
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0);
+        let number = crate::domain::parse_listed_number::<i64>(&review);
         if number.is_none() {
             errors.push("review", "Tulis nomor ulasan (angka, tertera di daftar ulasan).");
         }

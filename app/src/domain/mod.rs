@@ -39,6 +39,25 @@ pub(crate) fn without_whitespace(raw: &str) -> String {
     raw.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// A positive number as operators copy it from a list ("12" or "No. 12"); `None` otherwise.
+pub fn parse_listed_number<T: std::str::FromStr + PartialOrd + Default>(raw: &str) -> Option<T> {
+    raw.trim()
+        .trim_start_matches("No.")
+        .trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| *n > T::default())
+}
+
+#[cfg(test)]
+#[test]
+fn listed_numbers_may_carry_their_label() {
+    assert_eq!(parse_listed_number::<i64>(" No. 12 "), Some(12));
+    assert_eq!(parse_listed_number::<i32>("7"), Some(7));
+    assert_eq!(parse_listed_number::<i32>("0"), None);
+    assert_eq!(parse_listed_number::<i64>("No. dua"), None);
+}
+
 /// Trims and collapses runs of whitespace to one space.
 pub(crate) fn collapse_whitespace(raw: &str) -> String {
     raw.split_whitespace().collect::<Vec<_>>().join(" ")
