@@ -25,6 +25,8 @@ pub enum AppError {
     NotFound,
     #[error("Data yang dikirim tidak lengkap. Muat ulang halaman lalu coba lagi.")]
     BadRequest,
+    #[error("Isian yang dikirim terlalu besar. Persingkat isian lalu coba lagi.")]
+    PayloadTooLarge,
     #[error("Tidak dapat terhubung ke server. Periksa koneksi internet Anda lalu coba lagi.")]
     Network,
     #[error("Terjadi kesalahan pada server. Silakan coba lagi beberapa saat lagi. (Kode kejadian: {incident})")]
@@ -37,7 +39,15 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Request(_) => AppError::Network,
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest,
+            // A body past the router's limit fails while it is read: the client's doing, not
+            // the server's (no incident, no log line).
+            ServerFnErrorErr::Deserialization(message) if message.contains("length limit exceeded") => {
+                AppError::PayloadTooLarge
+            }
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => AppError::BadRequest,
             other => AppError::internal(other),
         }
     }
@@ -53,6 +63,35 @@ impl AppError {
         #[cfg(not(feature = "ssr"))]
         leptos::logging::error!("{incident}: {cause}");
         AppError::Internal { incident }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The one mapping from an error to its HTTP status: refusals are 4xx, only a fault of the
+    /// server itself is a 5xx.
+    pub fn status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest => StatusCode::BAD_REQUEST,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            // Raised in the browser only; should a server ever hold one, a gateway failed.
+            AppError::Network => StatusCode::BAD_GATEWAY,
+            AppError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Seconds a client should wait before trying again, where the error says so.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
     }
 }
 

@@ -14,12 +14,36 @@ use crate::domain::Rupiah;
 pub struct IncentivePlan {
     monthly: Rupiah,
     months: i16,
+    /// Days between the review that earns the incentive and the first installment: time to
+    /// find a fraudulent completion (and revoke its certificate) before money leaves.
+    #[serde(default = "default_holding_days")]
+    holding_days: i16,
+}
+
+fn default_holding_days() -> i16 {
+    7
 }
 
 impl IncentivePlan {
     /// At least Rp1 a month, 1 to 24 months (the table's rules).
     pub fn new(monthly: Rupiah, months: i16) -> Option<IncentivePlan> {
-        (monthly.whole() > 0 && (1..=24).contains(&months)).then_some(IncentivePlan { monthly, months })
+        (monthly.whole() > 0 && (1..=24).contains(&months)).then_some(IncentivePlan {
+            monthly,
+            months,
+            holding_days: default_holding_days(),
+        })
+    }
+
+    /// The same plan with another holding period: 0 to 90 days.
+    pub fn holding(self, days: i16) -> Option<IncentivePlan> {
+        (0..=90).contains(&days).then_some(IncentivePlan {
+            holding_days: days,
+            ..self
+        })
+    }
+
+    pub fn holding_days(&self) -> i16 {
+        self.holding_days
     }
 
     pub fn monthly(&self) -> Rupiah {
@@ -41,6 +65,7 @@ impl Default for IncentivePlan {
         IncentivePlan {
             monthly: Rupiah::from_whole(600_000).unwrap_or_else(|| unreachable!("a small amount")),
             months: 4,
+            holding_days: default_holding_days(),
         }
     }
 }
@@ -68,8 +93,9 @@ pub mod db {
     use super::{IncentivePlan, IncentiveStanding};
     use crate::{domain::Rupiah, error::AppError};
 
-    /// Schedules a participant's installments, once: the first is due at once, the next a month
-    /// apart. False when they already have a schedule (their first review came earlier).
+    /// Schedules a participant's installments, once: the first is due after the plan's holding
+    /// period, the next a month apart. False when they already have a schedule (their first
+    /// review came earlier).
     pub async fn schedule(
         tx: &mut Transaction<'_, Postgres>,
         applicant_id: Uuid,
@@ -91,9 +117,11 @@ pub mod db {
         if made.rows_affected() == 0 {
             return Ok(false);
         }
+        let first_due = now + chrono::Duration::days(i64::from(plan.holding_days()));
         let due: Vec<DateTime<Utc>> = (0..plan.months())
             .map(|month| {
-                now.checked_add_months(Months::new(u32::try_from(month).unwrap_or_default()))
+                first_due
+                    .checked_add_months(Months::new(u32::try_from(month).unwrap_or_default()))
                     .ok_or_else(|| AppError::internal("due date out of range"))
             })
             .collect::<Result<_, _>>()?;
@@ -145,6 +173,12 @@ pub mod db {
         pub queued: u64,
         pub sent: usize,
         pub failed: usize,
+        /// Not handed to the rail: the participant is no longer eligible (checked again a day later).
+        pub held: usize,
+        /// The rail's answer came after this worker's lease had expired or passed to another
+        /// worker: not recorded by this one (the other records it; the rail's idempotency on the
+        /// reference keeps the payment single).
+        pub fenced: usize,
     }
 
     /// How long a worker holds the payouts it is handing to the rail before another may take
@@ -154,16 +188,18 @@ pub mod db {
     /// One pass of the payout job: due installments into the outbox, then a batch of the outbox
     /// to the rail. Any number of workers may run it at once: rows are taken with `skip locked`,
     /// an installment has at most one payout row, and a payout being handed over is leased to
-    /// its worker. The rail is called outside any transaction, and each outcome is recorded on
-    /// its own: a payout the rail took is never rolled back to be sent again by this job (a
-    /// worker dying between the rail and the record leaves it to the lease and the rail's
-    /// idempotency on `PayoutOrder::reference`).
+    /// its worker under a token of the worker's own. The rail is called outside any
+    /// transaction, and each outcome is recorded on its own, only while the worker still holds
+    /// the lease (fencing: a stalled worker whose lease expired or passed on records nothing).
+    /// Eligibility is checked again as a payout is taken: a revoked certificate or card, or a
+    /// NIK on the exclusion list, holds it.
     pub async fn run_payouts(
         pool: &PgPool,
         rail: &dyn PaymentRail,
-        now: DateTime<Utc>,
+        clock: &dyn crate::state::Clock,
         batch: i64,
     ) -> Result<PayoutRun, AppError> {
+        let now = clock.now();
         let queued = sqlx::query!(
             "with due as (
                  update incentive_installments set queued_at = $1
@@ -180,16 +216,31 @@ pub mod db {
         .execute(pool)
         .await?
         .rows_affected();
+        let lease = Uuid::new_v4();
         let claimed = sqlx::query!(
-            "update incentive_payouts set available_at = $1 + make_interval(mins => $3)
-             where (applicant_id, installment) in (
-                 select applicant_id, installment from incentive_payouts
-                 where sent_at is null and available_at <= $1
-                 order by available_at limit $2 for update skip locked)
-             returning applicant_id, installment, amount",
+            r#"update incentive_payouts o set available_at = $1 + make_interval(mins => $3), lease_token = $4
+               where (applicant_id, installment) in (
+                   select applicant_id, installment from incentive_payouts
+                   where sent_at is null and available_at <= $1
+                   order by available_at limit $2 for update skip locked)
+               returning applicant_id, installment, amount,
+                   case
+                       when exists (select 1 from applicants a join exclusions e on e.nik = a.nik
+                                    where a.id = o.applicant_id)
+                           then 'NIK ada di daftar pengecualian'
+                       when exists (select 1 from cards k where k.applicant_id = o.applicant_id and k.revoked_at is not null)
+                           then 'kartu dicabut'
+                       when not exists (select 1 from reviews r
+                                        join purchases p on p.id = r.purchase_id
+                                        join cards k on k.id = p.card_id
+                                        join certificates c on c.purchase_id = p.id
+                                        where k.applicant_id = o.applicant_id and c.revoked_at is null)
+                           then 'tidak ada sertifikat yang berlaku'
+                   end as held_reason"#,
             now,
             batch,
-            PAYOUT_LEASE_MINUTES
+            PAYOUT_LEASE_MINUTES,
+            lease
         )
         .fetch_all(pool)
         .await?;
@@ -203,38 +254,72 @@ pub mod db {
                 installment: payout.installment,
                 amount: Rupiah::from_whole(payout.amount).ok_or_else(|| AppError::internal("amount out of range"))?,
             };
-            match rail.pay(&order) {
-                Ok(reference) => {
-                    sqlx::query!(
-                        "update incentive_payouts set sent_at = $3, rail_reference = $4, last_error = null
-                         where applicant_id = $1 and installment = $2 and sent_at is null",
-                        order.applicant_id,
-                        order.installment,
-                        now,
-                        reference
-                    )
-                    .execute(pool)
-                    .await?;
-                    run.sent += 1;
-                }
+            if let Some(reason) = payout.held_reason {
+                sqlx::query!(
+                    "update incentive_payouts set held_reason = $4, lease_token = null,
+                         available_at = $3::timestamptz + interval '1 day'
+                     where applicant_id = $1 and installment = $2 and lease_token = $5",
+                    order.applicant_id,
+                    order.installment,
+                    now,
+                    reason,
+                    lease
+                )
+                .execute(pool)
+                .await?;
+                run.held += 1;
+                continue;
+            }
+            let outcome = rail.pay(&order);
+            // The lease is checked when the outcome is recorded, by the clock of that moment.
+            let recorded_at = clock.now();
+            let recorded = match &outcome {
+                Ok(reference) => sqlx::query!(
+                    "update incentive_payouts set sent_at = $3, rail_reference = $4, last_error = null,
+                         held_reason = null, lease_token = null
+                     where applicant_id = $1 and installment = $2 and sent_at is null
+                       and lease_token = $5 and available_at > $3",
+                    order.applicant_id,
+                    order.installment,
+                    recorded_at,
+                    reference,
+                    lease
+                )
+                .execute(pool)
+                .await?
+                .rows_affected(),
                 Err(error) => {
                     tracing::warn!(installment = order.installment, %error, "incentive payout refused by the rail; will retry");
                     // Retried after 1, 2, 4 … minutes, at most a day apart (the exponent is capped:
                     // 2^attempts minutes overflows an interval after a few dozen refusals).
                     sqlx::query!(
-                        "update incentive_payouts set attempts = attempts + 1, last_error = $3,
+                        "update incentive_payouts set attempts = attempts + 1, last_error = $3, lease_token = null,
+                             held_reason = null,
                              available_at = $4::timestamptz
                                  + least(interval '1 day', interval '1 minute' * power(2, least(attempts, 20)))
-                         where applicant_id = $1 and installment = $2 and sent_at is null",
+                         where applicant_id = $1 and installment = $2 and sent_at is null
+                           and lease_token = $5 and available_at > $4",
                         order.applicant_id,
                         order.installment,
                         error,
-                        now
+                        recorded_at,
+                        lease
                     )
                     .execute(pool)
-                    .await?;
-                    run.failed += 1;
+                    .await?
+                    .rows_affected()
                 }
+            };
+            match (recorded, outcome) {
+                (0, _) => {
+                    tracing::warn!(
+                        installment = order.installment,
+                        "payout outcome not recorded: this worker's lease expired or passed to another"
+                    );
+                    run.fenced += 1;
+                }
+                (_, Ok(_)) => run.sent += 1,
+                (_, Err(_)) => run.failed += 1,
             }
         }
         Ok(run)

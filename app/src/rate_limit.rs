@@ -32,27 +32,77 @@ pub const SIGN_IN_PER_IP: Limit = Limit {
     window: Duration::minutes(10),
 };
 
+/// Wrong sign-in codes per email address, across all its codes (a new code does not buy new
+/// guesses): past either budget, signing in with that address is locked for the rest of the
+/// window and its owner is told by email.
+pub const WRONG_CODES_PER_HOUR: Limit = Limit {
+    name: "wrong-codes-hour",
+    max_hits: 10,
+    window: Duration::hours(1),
+};
+pub const WRONG_CODES_PER_DAY: Limit = Limit {
+    name: "wrong-codes-day",
+    max_hits: 20,
+    window: Duration::hours(24),
+};
+
 /// Operator sign-in attempts per client address.
 pub const OPERATOR_SIGN_IN_PER_IP: Limit = Limit {
     name: "operator-sign-in-ip",
     max_hits: 30,
     window: Duration::minutes(15),
 };
-/// Operator sign-in attempts per username, from anywhere (guessing one account's password).
-pub const OPERATOR_SIGN_IN_PER_USERNAME: Limit = Limit {
-    name: "operator-sign-in-username",
-    max_hits: 10,
+/// Wrong operator passwords per username *and* client address: a stranger guessing from their
+/// own address locks only themselves out, never the operator. Five in 15 minutes, then twenty
+/// in a day: the wait grows with the guessing.
+pub const WRONG_PASSWORDS_SHORT: Limit = Limit {
+    name: "wrong-passwords-15min",
+    max_hits: 5,
     window: Duration::minutes(15),
 };
+pub const WRONG_PASSWORDS_LONG: Limit = Limit {
+    name: "wrong-passwords-day",
+    max_hits: 20,
+    window: Duration::hours(24),
+};
 
-/// Counts one hit against `limit` for `subject`; `Err(seconds)` when the limit is reached.
-/// The key stored is an HMAC of the subject, never the email or IP address itself.
-pub async fn hit(state: &AppState, limit: &Limit, subject: &str) -> Result<Result<(), u64>, AppError> {
+/// The stored key of `subject` under `limit`: an HMAC, never the email or address itself.
+fn key(state: &AppState, limit: &Limit, subject: &str) -> Result<String, AppError> {
     let mut mac = Hmac::<Sha256>::new_from_slice(&state.settings.secret).map_err(AppError::internal)?;
     mac.update(limit.name.as_bytes());
     mac.update(b":");
     mac.update(subject.as_bytes());
-    let key = format!("{}:{}", limit.name, hex::encode(&mac.finalize().into_bytes()[..16]));
+    Ok(format!(
+        "{}:{}",
+        limit.name,
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    ))
+}
+
+/// Seconds until `subject` may go on, when `limit` is used up; `None` otherwise. Counts nothing.
+pub async fn exhausted(state: &AppState, limit: &Limit, subject: &str) -> Result<Option<u64>, AppError> {
+    let key = key(state, limit, subject)?;
+    let now = state.clock.now();
+    let row = sqlx::query!(
+        "select hits, window_started_at from rate_limit_windows where key = $1 and window_started_at > $2",
+        key,
+        now - limit.window,
+    )
+    .fetch_optional(&state.pool)
+    .await?;
+    Ok(row
+        .filter(|row| row.hits >= limit.max_hits)
+        .map(|row| (row.window_started_at + limit.window - now).num_seconds().max(1) as u64))
+}
+
+/// Counts one hit against `limit` for `subject`; `Err(seconds)` when the limit is reached.
+pub async fn hit(state: &AppState, limit: &Limit, subject: &str) -> Result<Result<(), u64>, AppError> {
+    Ok(hit_counting(state, limit, subject).await?.map(|_| ()))
+}
+
+/// Like `hit`, with the hits counted in the window so far (this one included).
+pub async fn hit_counting(state: &AppState, limit: &Limit, subject: &str) -> Result<Result<i32, u64>, AppError> {
+    let key = key(state, limit, subject)?;
     let now = state.clock.now();
     let window_start_cutoff = now - limit.window;
     let row = sqlx::query!(
@@ -71,6 +121,40 @@ pub async fn hit(state: &AppState, limit: &Limit, subject: &str) -> Result<Resul
         let retry_after = (row.window_started_at + limit.window - now).num_seconds().max(1) as u64;
         Ok(Err(retry_after))
     } else {
-        Ok(Ok(()))
+        Ok(Ok(row.hits))
+    }
+}
+
+/// The subject of a per-address limit: an IPv4 address, or the /64 network of an IPv6 one (a
+/// single subscriber is usually given a whole /64, so counting addresses would count nothing).
+pub fn network_of(ip: std::net::IpAddr) -> String {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let segments = v6.segments();
+                let network = std::net::Ipv6Addr::new(segments[0], segments[1], segments[2], segments[3], 0, 0, 0, 0);
+                format!("{network}/64")
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_bit_network() {
+        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:bbbb:cccc:dddd:eeee".parse().unwrap();
+        let other: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(network_of(a), "2001:db8:1:2::/64");
+        assert_eq!(network_of(a), network_of(b));
+        assert_ne!(network_of(a), network_of(other));
+        assert_eq!(network_of("::ffff:10.1.2.3".parse().unwrap()), "10.1.2.3");
+        assert_eq!(network_of("10.1.2.3".parse().unwrap()), "10.1.2.3");
     }
 }

@@ -77,6 +77,14 @@ pub fn client_ip(settings: &Settings) -> Option<IpAddr> {
         .map(|ConnectInfo(addr)| addr.ip())
 }
 
+/// The subject of per-address rate limits: the client's address, or its /64 for IPv6 (see
+/// `rate_limit::network_of`); empty when unknown.
+pub fn client_network(settings: &Settings) -> String {
+    client_ip(settings)
+        .map(crate::rate_limit::network_of)
+        .unwrap_or_default()
+}
+
 pub fn set_status(status: axum::http::StatusCode) {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(status);

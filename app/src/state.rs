@@ -71,6 +71,8 @@ impl Clock for FixedClock {
 pub struct Settings {
     /// Key for HMACs of sign-in codes and rate-limit keys. At least 32 bytes.
     pub secret: Vec<u8>,
+    /// The master secrets of platform keys, by version (never the secret above).
+    pub platform_keys: crate::completion::api::PlatformKeySecrets,
     /// The portal's address as people reach it, without a trailing slash.
     pub public_url: String,
     /// `Secure` cookies with the `__Host-` prefix; off only for plain-HTTP development.
@@ -83,18 +85,26 @@ pub struct Settings {
     pub test_pass_mark: i16,
     /// What a participant is paid after their first finished and reviewed training.
     pub incentive: crate::incentive::IncentivePlan,
+    /// How long a training must have been studied for its completion to be certified by itself.
+    pub study_rule: crate::completion::StudyRule,
 }
 
 impl Settings {
     pub fn for_tests() -> Settings {
         Settings {
             secret: vec![7; 32],
+            platform_keys: crate::completion::api::PlatformKeySecrets::parse(
+                "1:platform-key-secret-for-tests-only-0001",
+            )
+            .expect("a valid secret"),
             public_url: "http://127.0.0.1:3000".into(),
             secure_cookies: false,
             dev_mailbox: true,
             trust_forwarded_for: false,
             test_pass_mark: crate::assessment::DEFAULT_PASS_MARK,
             incentive: crate::incentive::IncentivePlan::default(),
+            // Tests drive whole trainings in seconds; the rule's own tests set it.
+            study_rule: crate::completion::StudyRule::new(0).expect("a valid share"),
         }
     }
 }

@@ -27,6 +27,10 @@ impl Cli<'_> {
             .env("DATABASE_URL", self.database_url)
             .env("PRAKERJA_ENV", "production")
             .env("PRAKERJA_SECRET", "benchmark-secret-benchmark-secret-0123456789")
+            .env(
+                "PRAKERJA_PLATFORM_KEY_SECRETS",
+                "1:benchmark-platform-key-secret-0123456789",
+            )
             .env("RUST_LOG", "error")
             .env("PRAKERJA_OPERATOR_PASSWORD", "kata sandi tolok ukur")
             .stdin(Stdio::null())

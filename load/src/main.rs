@@ -106,6 +106,13 @@ impl Portal {
                 "PRAKERJA_SECRET".to_owned(),
                 "benchmark-secret-benchmark-secret-0123456789".to_owned(),
             ),
+            (
+                "PRAKERJA_PLATFORM_KEY_SECRETS".to_owned(),
+                "1:benchmark-platform-key-secret-0123456789".to_owned(),
+            ),
+            // Production will not serve without a mail server. Nothing listens here: the
+            // few messages a run queues fail at once and wait for their retry.
+            ("PRAKERJA_SMTP_URL".to_owned(), "smtp://127.0.0.1:9".to_owned()),
             ("DATABASE_URL".to_owned(), database_url.clone()),
             ("PRAKERJA_ADDR".to_owned(), format!("127.0.0.1:{port}")),
             ("LEPTOS_SITE_ROOT".to_owned(), options.get("site-root")?.to_owned()),

@@ -50,13 +50,14 @@ impl Client {
         self.exchange(head.into_bytes()).await
     }
 
-    /// Posts a form with the given extra header lines (each ending in `\r\n`).
+    /// Posts a form with the given extra header lines (each ending in `\r\n`). Like a
+    /// browser, it says which site the form comes from (the portal refuses posts that do not).
     pub async fn post_form(&self, path: &str, headers: &str, body: &str) -> Result<Answer, Error> {
         let request = format!(
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-             Content-Length: {}\r\n{headers}\r\n{body}",
-            self.host,
-            body.len()
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n{headers}\r\n{body}",
+            body.len(),
+            host = self.host,
         );
         self.exchange(request.into_bytes()).await
     }

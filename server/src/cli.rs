@@ -558,19 +558,25 @@ pub async fn card(pool: &sqlx::PgPool, command: CardCommand) -> Result<(), Box<d
 
 pub async fn platform(
     pool: &sqlx::PgPool,
-    server_secret: &[u8],
+    key_secrets: &app::completion::api::PlatformKeySecrets,
     command: PlatformCommand,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    use app::completion::{api, db};
+    use app::completion::db;
+    let version = key_secrets.current_version();
     match command {
-        PlatformCommand::KeyCreate { platform } => match db::create_key(pool, &platform, &actor(), Utc::now()).await? {
-            Some(key_id) => {
-                println!("key:    {key_id}");
-                println!("secret: {}", api::platform_secret(server_secret, &key_id));
-                println!("(the secret is shown only now; give it to the platform over a secure channel)");
+        PlatformCommand::KeyCreate { platform } => {
+            match db::create_key(pool, &platform, version, &actor(), Utc::now()).await? {
+                Some(key_id) => {
+                    let secret = key_secrets
+                        .key_secret(version, &key_id)
+                        .ok_or("no current key secret")?;
+                    println!("key:    {key_id}");
+                    println!("secret: {secret}");
+                    println!("(the secret is shown only now; give it to the platform over a secure channel)");
+                }
+                None => return Err(format!("no platform {platform:?}").into()),
             }
-            None => return Err(format!("no platform {platform:?}").into()),
-        },
+        }
         PlatformCommand::KeyRevoke { key } => {
             if !db::revoke_key(pool, &key, &actor(), Utc::now()).await? {
                 return Err(format!("no active key {key:?}").into());
@@ -584,9 +590,14 @@ pub async fn platform(
             voucher,
             no_complete,
         } => {
-            let secret = secret
-                .or_else(|| std::env::var("PRAKERJA_PLATFORM_SECRET").ok())
-                .unwrap_or_else(|| api::platform_secret(server_secret, &key));
+            let secret = match secret.or_else(|| std::env::var("PRAKERJA_PLATFORM_SECRET").ok()) {
+                Some(secret) => secret,
+                // Development: the portal's own configuration knows every key's secret.
+                None => db::active_key(pool, &key)
+                    .await?
+                    .and_then(|(_, version)| key_secrets.key_secret(version, &key))
+                    .ok_or("no active key with a configured secret version; give --secret")?,
+            };
             let answers =
                 crate::http_client::simulate_platform(&base_url, &key, &secret, &voucher, !no_complete).await?;
             for (kind, status, answer) in &answers {

@@ -19,6 +19,8 @@ pub struct Config {
     pub site_root: String,
     pub site_pkg_dir: String,
     pub secret: Vec<u8>,
+    /// PRAKERJA_PLATFORM_KEY_SECRETS: the master secrets of platform keys, by version.
+    pub platform_keys: app::completion::api::PlatformKeySecrets,
     /// The portal's address as people reach it (certificates' QR codes point there).
     pub public_url: String,
     pub dev_mailbox: bool,
@@ -30,9 +32,22 @@ pub struct Config {
     pub test_pass_mark: i16,
     /// PRAKERJA_INCENTIVE_MONTHLY (whole rupiah) and PRAKERJA_INCENTIVE_MONTHS.
     pub incentive: app::incentive::IncentivePlan,
+    /// PRAKERJA_MIN_STUDY_PERCENT: the share of a training's hours that must pass between its
+    /// start and its completion for the certificate to be issued without an operator.
+    pub study_rule: app::completion::StudyRule,
     pub request_timeout: Duration,
     pub admission: crate::admission::AdmissionSettings,
+    /// PRAKERJA_HEADER_READ_TIMEOUT_MS and PRAKERJA_MAX_CONNECTIONS.
+    pub connections: crate::serve::ConnectionLimits,
+    /// PRAKERJA_STATEMENT_TIMEOUT_MS for the portal's own pool (0: none). Command-line tasks
+    /// (a synthetic pool of millions, say) run without one.
+    pub statement_timeout: Option<Duration>,
 }
+
+/// Development's fixed secrets, so codes and keys survive a restart of `cargo xtask watch`.
+/// Production refuses to start with either.
+const DEVELOPMENT_SECRET: &str = "development-only-secret-not-for-production";
+const DEVELOPMENT_PLATFORM_KEY_SECRETS: &str = "1:development-only-platform-key-secret-not-for-production";
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -76,6 +91,21 @@ fn admission_settings() -> Result<crate::admission::AdmissionSettings, String> {
     Ok(settings)
 }
 
+fn connection_limits() -> Result<crate::serve::ConnectionLimits, String> {
+    let defaults = crate::serve::ConnectionLimits::default();
+    let limits = crate::serve::ConnectionLimits {
+        header_read_timeout: parsed::<u64>("PRAKERJA_HEADER_READ_TIMEOUT_MS")?
+            .map(Duration::from_millis)
+            .unwrap_or(defaults.header_read_timeout),
+        max_connections: parsed("PRAKERJA_MAX_CONNECTIONS")?.unwrap_or(defaults.max_connections),
+        ..defaults
+    };
+    if limits.header_read_timeout.is_zero() || limits.max_connections == 0 {
+        return Err("PRAKERJA_HEADER_READ_TIMEOUT_MS and PRAKERJA_MAX_CONNECTIONS must be above 0".into());
+    }
+    Ok(limits)
+}
+
 fn incentive_plan() -> Result<app::incentive::IncentivePlan, String> {
     let default = app::incentive::IncentivePlan::default();
     let monthly = match parsed::<i64>("PRAKERJA_INCENTIVE_MONTHLY")? {
@@ -83,8 +113,14 @@ fn incentive_plan() -> Result<app::incentive::IncentivePlan, String> {
         Some(amount) => app::domain::Rupiah::from_whole(amount).ok_or("PRAKERJA_INCENTIVE_MONTHLY is out of range")?,
     };
     let months = parsed::<i16>("PRAKERJA_INCENTIVE_MONTHS")?.unwrap_or(default.months());
-    app::incentive::IncentivePlan::new(monthly, months)
-        .ok_or_else(|| "PRAKERJA_INCENTIVE_MONTHLY must be above 0 and PRAKERJA_INCENTIVE_MONTHS 1 to 24".to_owned())
+    let plan = app::incentive::IncentivePlan::new(monthly, months)
+        .ok_or("PRAKERJA_INCENTIVE_MONTHLY must be above 0 and PRAKERJA_INCENTIVE_MONTHS 1 to 24")?;
+    match parsed::<i16>("PRAKERJA_INCENTIVE_HOLDING_DAYS")? {
+        None => Ok(plan),
+        Some(days) => plan
+            .holding(days)
+            .ok_or_else(|| "PRAKERJA_INCENTIVE_HOLDING_DAYS must be 0 to 90".to_owned()),
+    }
 }
 
 impl Config {
@@ -101,12 +137,38 @@ impl Config {
         let development = environment == Environment::Development;
         let database_url = var("DATABASE_URL").ok_or("DATABASE_URL is not set")?;
         let secret = match var("PRAKERJA_SECRET") {
+            Some(secret) if !development && secret == DEVELOPMENT_SECRET => {
+                return Err("PRAKERJA_SECRET: the development secret is refused in production".into())
+            }
             Some(secret) if secret.len() >= 32 => secret.into_bytes(),
             Some(_) => return Err("PRAKERJA_SECRET must be at least 32 characters".into()),
-            // Development only: a fixed key, so codes survive a restart of `cargo xtask watch`.
-            None if development => b"development-only-secret-not-for-production".to_vec(),
+            None if development => DEVELOPMENT_SECRET.as_bytes().to_vec(),
             None => return Err("PRAKERJA_SECRET is required in production (32+ random characters)".into()),
         };
+        let platform_keys = match var("PRAKERJA_PLATFORM_KEY_SECRETS") {
+            Some(raw) if !development && raw.contains(DEVELOPMENT_PLATFORM_KEY_SECRETS) => {
+                return Err("PRAKERJA_PLATFORM_KEY_SECRETS: the development secret is refused in production".into())
+            }
+            Some(raw) => app::completion::api::PlatformKeySecrets::parse(&raw)
+                .map_err(|e| format!("PRAKERJA_PLATFORM_KEY_SECRETS: {e}"))?,
+            None if development => app::completion::api::PlatformKeySecrets::parse(DEVELOPMENT_PLATFORM_KEY_SECRETS)?,
+            None => {
+                return Err(
+                    "PRAKERJA_PLATFORM_KEY_SECRETS is required in production (1:<32+ random characters>)".into(),
+                )
+            }
+        };
+        if platform_keys.contains(&secret) {
+            return Err("PRAKERJA_PLATFORM_KEY_SECRETS must differ from PRAKERJA_SECRET".into());
+        }
+        let dev_mailbox = flag("PRAKERJA_DEV_MAILBOX", development)?;
+        if dev_mailbox && !development {
+            return Err(
+                "PRAKERJA_DEV_MAILBOX: the development mailbox shows sign-in codes to anyone; \
+                        it cannot be on in production"
+                    .into(),
+            );
+        }
         let addr: SocketAddr = parsed("PRAKERJA_ADDR")?.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
         let public_url = match var("PRAKERJA_PUBLIC_URL") {
             Some(url) if url.starts_with("https://") || (development && url.starts_with("http://")) => {
@@ -129,7 +191,8 @@ impl Config {
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             site_pkg_dir: var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
             secret,
-            dev_mailbox: flag("PRAKERJA_DEV_MAILBOX", development)?,
+            platform_keys,
+            dev_mailbox,
             smtp_url: var("PRAKERJA_SMTP_URL"),
             mail_from: var("PRAKERJA_MAIL_FROM").unwrap_or_else(|| "Prakerja <noreply@prakerja.example>".into()),
             // RFC 3339, e.g. 2026-12-02T10:00:00+07:00
@@ -141,8 +204,19 @@ impl Config {
                 Some(_) => return Err("PRAKERJA_TEST_PASS_MARK must be between 1 and 14".into()),
             },
             incentive: incentive_plan()?,
+            study_rule: match parsed::<i16>("PRAKERJA_MIN_STUDY_PERCENT")? {
+                None => app::completion::StudyRule::default(),
+                Some(percent) => app::completion::StudyRule::new(percent)
+                    .ok_or("PRAKERJA_MIN_STUDY_PERCENT must be between 0 and 100")?,
+            },
             request_timeout: Duration::from_secs(30),
             admission: admission_settings()?,
+            connections: connection_limits()?,
+            statement_timeout: match parsed::<u64>("PRAKERJA_STATEMENT_TIMEOUT_MS")? {
+                Some(0) => None,
+                Some(millis) => Some(Duration::from_millis(millis)),
+                None => Some(Duration::from_secs(30)),
+            },
         })
     }
 
@@ -156,5 +230,20 @@ impl Config {
 
     pub fn secure_cookies(&self) -> bool {
         self.environment == Environment::Production
+    }
+
+    /// What production refuses for a command, besides what `from_env` refuses for every one:
+    /// serving without a way to send mail (sign-in codes would vanish), and demo data.
+    pub fn refuse_unsafe_production(&self, serving: bool, seeding_demo: bool) -> Result<(), String> {
+        if self.environment != Environment::Production {
+            return Ok(());
+        }
+        if seeding_demo {
+            return Err("seed-demo loads known accounts and passwords: refused with PRAKERJA_ENV=production".into());
+        }
+        if serving && self.smtp_url.is_none() {
+            return Err("PRAKERJA_SMTP_URL is required in production: sign-in codes are sent by email".into());
+        }
+        Ok(())
     }
 }

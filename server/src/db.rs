@@ -2,18 +2,28 @@
 
 use std::time::Duration;
 
-use sqlx::{migrate::MigrateDatabase, postgres::PgPoolOptions, PgPool, Postgres};
+use sqlx::{
+    migrate::MigrateDatabase,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool, Postgres,
+};
 
 /// A pool that never holds the server hostage: it opens connections on demand, so the portal
-/// serves again by itself as soon as PostgreSQL is back after a restart.
-pub fn pool(url: &str, size: u32) -> Result<PgPool, sqlx::Error> {
-    PgPoolOptions::new()
+/// serves again by itself as soon as PostgreSQL is back after a restart. With a statement
+/// timeout, no statement holds a connection longer than that (a runaway query, or a client
+/// made to hold one); PostgreSQL cancels it.
+pub fn pool(url: &str, size: u32, statement_timeout: Option<Duration>) -> Result<PgPool, sqlx::Error> {
+    let mut options: PgConnectOptions = url.parse()?;
+    if let Some(timeout) = statement_timeout {
+        options = options.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]);
+    }
+    Ok(PgPoolOptions::new()
         .max_connections(size)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(5))
         .idle_timeout(Duration::from_secs(300))
         .test_before_acquire(true)
-        .connect_lazy(url)
+        .connect_lazy_with(options))
 }
 
 /// Waits for the database at start-up (it may be starting next to us).

@@ -187,12 +187,14 @@ pub fn spawn(state: AppState, mailer: Arc<Mailer>) {
         // connected yet: the ledger records each payout under its reference).
         let rail = app::incentive::db::LedgerOnlyRail;
         loop {
-            match app::incentive::db::run_payouts(&payer.pool, &rail, payer.clock.now(), 500).await {
+            match app::incentive::db::run_payouts(&payer.pool, &rail, &*payer.clock, 500).await {
                 Ok(run) if run.sent > 0 || run.queued > 0 => {
                     tracing::info!(
                         queued = run.queued,
                         sent = run.sent,
                         failed = run.failed,
+                        held = run.held,
+                        fenced = run.fenced,
                         "incentive payouts"
                     );
                     continue;

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod routes;
 pub mod security;
 pub mod seed;
+pub mod serve;
 pub mod synthetic;
 
 use std::sync::Arc;
@@ -48,12 +49,14 @@ pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
         clock,
         settings: Arc::new(Settings {
             secret: config.secret.clone(),
+            platform_keys: config.platform_keys.clone(),
             public_url: config.public_url.clone(),
             secure_cookies: config.secure_cookies(),
             dev_mailbox: config.dev_mailbox,
             trust_forwarded_for: config.trust_forwarded_for,
             test_pass_mark: config.test_pass_mark,
             incentive: config.incentive,
+            study_rule: config.study_rule,
         }),
         schedule: Default::default(),
         signups,

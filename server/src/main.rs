@@ -1,8 +1,7 @@
 // The catalogue page's view type nests deeper than the default limit allows.
 #![recursion_limit = "256"]
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
-use axum::serve::ListenerExt;
 use clap::Parser;
 use server::{
     cli::{Cli, Command},
@@ -33,6 +32,7 @@ async fn main() {
 
 async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let command = cli.command.unwrap_or(Command::Serve);
+    config.refuse_unsafe_production(matches!(command, Command::Serve), matches!(command, Command::SeedDemo))?;
     if let Command::ResetDatabase { yes } = command {
         if !yes || config.environment != Environment::Development {
             return Err("reset-database needs --yes and PRAKERJA_ENV=development".into());
@@ -43,7 +43,11 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
     if matches!(command, Command::Migrate | Command::SeedDemo | Command::Serve) {
         db::create_if_missing(&config.database_url).await?;
     }
-    let pool = db::pool(&config.database_url, config.database_pool_size)?;
+    let statement_timeout = match command {
+        Command::Serve => config.statement_timeout,
+        _ => None,
+    };
+    let pool = db::pool(&config.database_url, config.database_pool_size, statement_timeout)?;
     db::wait_until_ready(&pool, Duration::from_secs(60)).await?;
     match command {
         Command::ResetDatabase { .. } => {} // done above, before connecting
@@ -66,7 +70,7 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
         Command::Wave(command) => server::cli::wave(&pool, command).await?,
         Command::Catalogue(command) => server::cli::catalogue(&pool, command).await?,
         Command::Card(command) => server::cli::card(&pool, command).await?,
-        Command::Platform(command) => server::cli::platform(&pool, &config.secret, command).await?,
+        Command::Platform(command) => server::cli::platform(&pool, &config.platform_keys, command).await?,
         Command::Outbox { limit } => server::cli::print_outbox(&pool, limit).await?,
         Command::Serve => {
             migrate(&pool).await?;
@@ -77,36 +81,12 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
             let state = server::state(&config, pool);
             jobs::spawn(state.clone(), mailer);
             let router = routes::router(state, config.router_options());
-            // Answers are small and may leave in pieces (headers, then compressed chunks): each
-            // goes out at once rather than waiting on Nagle's algorithm for the client's ACK.
-            let listener = listen(config.addr)?.tap_io(|tcp| {
-                if let Err(error) = tcp.set_nodelay(true) {
-                    tracing::warn!(%error, "could not set TCP_NODELAY");
-                }
-            });
+            let listener = server::serve::listen(config.addr)?;
             tracing::info!("listening on http://{}", config.addr);
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
+            server::serve::serve(listener, router, config.connections.clone(), shutdown_signal()).await?;
         }
     }
     Ok(())
-}
-
-/// A rush opens thousands of connections within a second. With the usual backlog of 1,024 the
-/// kernel drops the connections it cannot queue, and each of those clients retries only after a
-/// second (measured: 1.16 s answers at 15,000 requests/s). The kernel caps the backlog at
-/// `net.core.somaxconn`.
-fn listen(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    const ACCEPT_BACKLOG: u32 = 8192;
-    let socket = if address.is_ipv4() {
-        tokio::net::TcpSocket::new_v4()?
-    } else {
-        tokio::net::TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(address)?;
-    socket.listen(ACCEPT_BACKLOG)
 }
 
 async fn shutdown_signal() {

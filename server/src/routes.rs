@@ -48,6 +48,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
     let hsts = options.hsts;
     let request_timeout = options.request_timeout;
     let admission = crate::admission::Admission::new(&options.admission);
+    let public_origin = crate::security::PublicOrigin::of(&state.settings.public_url);
     let routes = route_list();
     let pkg_dir = format!(
         "{}/{}",
@@ -130,8 +131,11 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
                 .layer(axum::middleware::from_fn(move |req, next| {
                     crate::security::headers(hsts, req, next)
                 }))
-                .layer(axum::middleware::from_fn(crate::security::reject_cross_site))
-                .layer(CompressionLayer::new()),
+                .layer(axum::middleware::from_fn(move |req, next| {
+                    crate::security::reject_cross_site(public_origin.clone(), req, next)
+                }))
+                .layer(CompressionLayer::new())
+                .layer(axum::middleware::from_fn(honest_error_status)),
         )
         .with_state(state)
 }
@@ -146,6 +150,48 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 
 async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
     handle_server_fns_with_context(move || provide_context(state.clone()), request).await
+}
+
+/// server_fn answers every error with 500 (or, for a plain form post, a redirect back to the
+/// referring page that hides the refusal). The error itself decides the status instead
+/// (`AppError::status`), so a refusal is an honest 4xx.
+async fn honest_error_status(request: Request, next: axum::middleware::Next) -> Response {
+    const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
+    let accepts_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let response = next.run(request).await;
+    if !response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Errors are a short JSON object; anything longer is not one of ours.
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Terjadi kesalahan pada server.").into_response();
+    };
+    let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    if error == app::error::AppError::Unauthenticated && parts.status != StatusCode::INTERNAL_SERVER_ERROR {
+        // Sent to the sign-in page (a plain post) or told 401 (the WASM client) already.
+        return Response::from_parts(parts, Body::from(bytes));
+    }
+    parts.status = error.status();
+    parts.headers.remove(header::LOCATION);
+    if let Some(seconds) = error.retry_after_secs() {
+        parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    if accepts_html {
+        // A browser without JavaScript shows the body as it is: the sentence, not JSON.
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        return Response::from_parts(parts, Body::from(error.to_string()));
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// The catalogue document for the in-page filter: revalidated with its ETag, so a browser that

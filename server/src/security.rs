@@ -8,11 +8,48 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-/// Rejects cross-site state-changing requests (OWASP CSRF cheat sheet: Fetch Metadata with an
-/// Origin check as fallback). Session cookies are also SameSite=Lax. Requests without either
-/// header come from non-browser clients, which cannot carry a victim's cookies.
-pub async fn reject_cross_site(request: Request, next: Next) -> Response {
-    if is_state_changing(request.method()) && is_cross_site(request.headers()) {
+/// This site's origin (`scheme://host[:port]`), from the public URL people reach it by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicOrigin(String);
+
+impl PublicOrigin {
+    pub fn of(public_url: &str) -> PublicOrigin {
+        let (scheme, rest) = public_url.split_once("://").unwrap_or(("http", public_url));
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        PublicOrigin(format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            authority.to_ascii_lowercase()
+        ))
+    }
+
+    /// An `Origin` header's value names this site, scheme and port included.
+    fn is(&self, origin: &str) -> bool {
+        origin.eq_ignore_ascii_case(&self.0)
+    }
+
+    /// A `Referer` is a page of this site.
+    fn is_page_of(&self, referer: &str) -> bool {
+        referer.len() >= self.0.len()
+            && referer.as_bytes()[..self.0.len()].eq_ignore_ascii_case(self.0.as_bytes())
+            && matches!(referer.as_bytes().get(self.0.len()), None | Some(b'/' | b'?' | b'#'))
+    }
+}
+
+/// The machine-to-machine API: platforms sign each request with their key (HMAC) and carry no
+/// cookies, so a browser's cross-site form cannot act through it.
+const SIGNED_API_PREFIX: &str = "/platform/v1/";
+
+/// Rejects state-changing requests that a browser did not send from this site (OWASP CSRF
+/// cheat sheet: Fetch Metadata, `Origin` against the public URL, and `Referer` when a browser or
+/// proxy stripped both). A request that says nothing of where it comes from is refused too:
+/// browsers always say it, and a client that hides it has no business changing state here.
+/// Session cookies are also SameSite=Lax.
+pub async fn reject_cross_site(public_origin: PublicOrigin, request: Request, next: Next) -> Response {
+    if is_state_changing(request.method())
+        && !request.uri().path().starts_with(SIGNED_API_PREFIX)
+        && !is_same_site(request.headers(), &public_origin)
+    {
         tracing::warn!(path = %request.uri().path(), "cross-site request refused");
         return (
             StatusCode::FORBIDDEN,
@@ -27,18 +64,17 @@ fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-fn is_cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return !matches!(site, "same-origin" | "none");
+fn is_same_site(headers: &HeaderMap, public_origin: &PublicOrigin) -> bool {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if fetch_site.is_some_and(|site| !matches!(site, "same-origin" | "none")) {
+        return false;
     }
-    match (
-        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
-    ) {
-        (Some("null"), _) => true,
-        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, authority)| authority) != Some(host),
-        (Some(_), None) => true,
-        (None, _) => false,
+    match (text(header::ORIGIN), fetch_site) {
+        // "null" (a sandboxed frame, a redirect across sites) never equals the public origin.
+        (Some(origin), _) => public_origin.is(origin),
+        (None, Some(_)) => true,
+        (None, None) => text(header::REFERER).is_some_and(|referer| public_origin.is_page_of(referer)),
     }
 }
 
@@ -90,28 +126,66 @@ mod tests {
         map
     }
 
-    #[test]
-    fn fetch_metadata_decides_when_present() {
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "none")])));
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
+    fn site() -> PublicOrigin {
+        PublicOrigin::of("http://127.0.0.1:3000")
     }
 
     #[test]
-    fn origin_must_match_host_otherwise() {
-        assert!(!is_cross_site(&headers(&[
-            ("origin", "http://127.0.0.1:3000"),
-            ("host", "127.0.0.1:3000")
-        ])));
-        assert!(is_cross_site(&headers(&[
-            ("origin", "https://evil.example"),
-            ("host", "127.0.0.1:3000")
-        ])));
-        assert!(is_cross_site(&headers(&[
-            ("origin", "null"),
-            ("host", "127.0.0.1:3000")
-        ])));
-        assert!(!is_cross_site(&headers(&[("host", "127.0.0.1:3000")])));
+    fn fetch_metadata_refuses_other_sites() {
+        assert!(is_same_site(&headers(&[("sec-fetch-site", "same-origin")]), &site()));
+        assert!(is_same_site(&headers(&[("sec-fetch-site", "none")]), &site()));
+        assert!(!is_same_site(&headers(&[("sec-fetch-site", "cross-site")]), &site()));
+        assert!(!is_same_site(&headers(&[("sec-fetch-site", "same-site")]), &site()));
+        assert!(!is_same_site(
+            &headers(&[("sec-fetch-site", "same-origin"), ("origin", "https://evil.example")]),
+            &site()
+        ));
+    }
+
+    #[test]
+    fn origin_must_be_the_public_url_scheme_included() {
+        assert!(is_same_site(&headers(&[("origin", "http://127.0.0.1:3000")]), &site()));
+        assert!(!is_same_site(
+            &headers(&[("origin", "https://127.0.0.1:3000")]),
+            &site()
+        ));
+        assert!(!is_same_site(&headers(&[("origin", "http://127.0.0.1:3001")]), &site()));
+        assert!(!is_same_site(&headers(&[("origin", "https://evil.example")]), &site()));
+        assert!(!is_same_site(&headers(&[("origin", "null")]), &site()));
+        // The Host header is the client's to choose: it proves nothing.
+        assert!(!is_same_site(
+            &headers(&[("origin", "http://evil.example"), ("host", "evil.example")]),
+            &site()
+        ));
+    }
+
+    #[test]
+    fn without_origin_or_fetch_metadata_only_a_referer_of_this_site_passes() {
+        assert!(!is_same_site(&headers(&[("host", "127.0.0.1:3000")]), &site()));
+        assert!(is_same_site(
+            &headers(&[("referer", "http://127.0.0.1:3000/masuk")]),
+            &site()
+        ));
+        assert!(is_same_site(&headers(&[("referer", "http://127.0.0.1:3000")]), &site()));
+        assert!(!is_same_site(
+            &headers(&[("referer", "http://127.0.0.1:30001/masuk")]),
+            &site()
+        ));
+        assert!(!is_same_site(
+            &headers(&[("referer", "http://127.0.0.1:3000.evil.example/")]),
+            &site()
+        ));
+        assert!(!is_same_site(
+            &headers(&[("referer", "https://evil.example/http://127.0.0.1:3000")]),
+            &site()
+        ));
+    }
+
+    #[test]
+    fn the_public_origin_drops_path_and_case() {
+        assert_eq!(
+            PublicOrigin::of("HTTPS://Prakerja.Example/portal/"),
+            PublicOrigin("https://prakerja.example".into())
+        );
     }
 }

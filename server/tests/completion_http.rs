@@ -15,8 +15,13 @@ use support::*;
 /// Rina (the demo's participant) buys a training; returns her browser (its clock at noon, two
 /// hours after buying), the voucher and the platform.
 async fn purchase(pool: &PgPool) -> (Browser, String, String) {
+    purchase_on(pool, app::state::Settings::for_tests()).await
+}
+
+/// The same on a server with these settings.
+async fn purchase_on(pool: &PgPool, settings: app::state::Settings) -> (Browser, String, String) {
     server::seed::seed_demo(pool, wednesday_morning()).await.unwrap();
-    let mut browser = Browser::new(pool.clone(), wednesday_morning());
+    let mut browser = Browser::with_settings(pool.clone(), wednesday_morning(), settings);
     browser.sign_in("rina@contoh.id").await;
     let page = browser
         .get("/pelatihan?kategori=barista&urut=harga&dalam_saldo=1")
@@ -43,11 +48,14 @@ struct Platform {
 
 impl Platform {
     async fn new(pool: &PgPool, code: &str) -> Platform {
-        let key = db::create_key(pool, code, "cli:uji", wednesday_morning())
+        let key = db::create_key(pool, code, 1, "cli:uji", wednesday_morning())
             .await
             .unwrap()
             .unwrap();
-        let secret = api::platform_secret(&app::state::Settings::for_tests().secret, &key);
+        let secret = app::state::Settings::for_tests()
+            .platform_keys
+            .key_secret(1, &key)
+            .unwrap();
         Platform { key, secret }
     }
 
@@ -621,7 +629,10 @@ async fn operators_hide_reviews_revoke_certificates_and_make_keys_in_the_console
         .fetch_one(&pool)
         .await
         .unwrap();
-    let secret = api::platform_secret(&app::state::Settings::for_tests().secret, &key);
+    let secret = app::state::Settings::for_tests()
+        .platform_keys
+        .key_secret(1, &key)
+        .unwrap();
     assert!(admin.get("/operator/penyelesaian").await.body.contains(&secret));
     assert!(
         !admin.get("/operator/penyelesaian").await.body.contains(&secret),
@@ -697,7 +708,10 @@ async fn pay_with_two_workers(
         while idle < 40 {
             let pass = passes.fetch_add(1, Ordering::SeqCst);
             let now = from + chrono::Duration::seconds(10 * pass);
-            let run = app::incentive::db::run_payouts(&pool, &*rail, now, 16).await.unwrap();
+            let clock = app::state::FixedClock::at(now);
+            let run = app::incentive::db::run_payouts(&pool, &*rail, &clock, 16)
+                .await
+                .unwrap();
             idle = if run.queued == 0 && run.sent == 0 { idle + 1 } else { 0 };
         }
     };
@@ -775,10 +789,13 @@ async fn the_incentive_ledger_pays_each_installment_once_even_with_two_workers(p
         everyone * 4
     );
 
-    // On the day of the reviews only the first installments are due; one participant's rail
-    // account refuses every payout, and the others are paid all the same.
+    // Nothing is paid during the holding period after the reviews; then the first installments
+    // are due. One participant's rail account refuses every payout, and the others are paid
+    // all the same.
     let rail = std::sync::Arc::new(RecordingRail::default());
     pay_with_two_workers(&pool, &rail, written_at).await;
+    assert!(rail.paid.lock().unwrap().is_empty(), "held for the first week");
+    pay_with_two_workers(&pool, &rail, written_at + chrono::Duration::days(7)).await;
     assert_eq!(rail.paid.lock().unwrap().len() as i64, everyone - 1);
     assert!(
         rail.turned_away.lock().unwrap().len() > 5,
@@ -827,5 +844,247 @@ async fn the_incentive_ledger_pays_each_installment_once_even_with_two_workers(p
         dashboard.body.contains("Rp2.400.000 (4 dari 4 kali)"),
         "{}",
         dashboard.body
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_platform_key_cannot_date_events_back_or_certify_a_training_finished_too_soon(pool: PgPool) {
+    let settings = app::state::Settings {
+        study_rule: app::completion::StudyRule::default(),
+        ..app::state::Settings::for_tests()
+    };
+    let (mut browser, voucher, platform_code) = purchase_on(&pool, settings).await;
+    let platform = Platform::new(&pool, &platform_code).await;
+    let body = |id: &str, kind: &str, percent: Option<i64>, at: &str| {
+        let mut body = serde_json::json!({ "event_id": id, "voucher": voucher, "type": kind, "occurred_at": at });
+        if let Some(percent) = percent {
+            body["progress_percent"] = percent.into();
+        }
+        body.to_string()
+    };
+
+    // Started in 2020, before the purchase; or dated ahead of the server's clock.
+    let (status, answer) = platform
+        .send(&mut browser, &body("x1", "mulai", None, "2020-01-01T08:00:00+07:00"))
+        .await;
+    assert_eq!((status, &answer["field"]), (422, &"occurred_at".into()), "{answer}");
+    let (status, answer) = platform
+        .send(&mut browser, &body("x2", "mulai", None, "2026-12-02T12:10:00+07:00"))
+        .await;
+    assert_eq!((status, &answer["field"]), (422, &"occurred_at".into()), "{answer}");
+
+    // A start dated just after the purchase, progress that goes back, a second start dated
+    // further back: refused or ignored.
+    let (status, _) = platform
+        .send(&mut browser, &event("x3", &voucher, "mulai", None, "10:30"))
+        .await;
+    assert_eq!(status, 200);
+    platform
+        .send(&mut browser, &event("x4", &voucher, "kemajuan", Some(60), "11:00"))
+        .await;
+    let (status, answer) = platform
+        .send(&mut browser, &event("x5", &voucher, "kemajuan", Some(40), "11:05"))
+        .await;
+    assert_eq!((status, &answer["error"]), (409, &"kemajuan-mundur".into()), "{answer}");
+    platform
+        .send(&mut browser, &event("x6", &voucher, "mulai", None, "10:01"))
+        .await;
+    let started: chrono::DateTime<chrono::Utc> = sqlx::query_scalar("select started_at from purchases")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(started, wib("2026-12-02 10:30:00"), "the first start stands");
+
+    // Finished "one second later", as the portal saw it: held for an operator, no certificate.
+    browser.clock.advance(chrono::Duration::seconds(1));
+    let (status, done) = platform
+        .send(&mut browser, &event("x7", &voucher, "selesai", None, "12:00"))
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["held_for_review"], true, "{done}");
+    assert!(done["certificate_url"].is_null());
+    assert_eq!(count(&pool, "select count(*) from certificates").await, 0);
+    let refused_certificate = sqlx::query(
+        "insert into certificates (code, purchase_id, issued_at) select 'ABCD-EFGH-JKMN-PQRS-TUVW', id, now() from purchases",
+    )
+    .execute(&pool)
+    .await;
+    assert!(
+        refused_certificate.is_err(),
+        "the database refuses a certificate while it is held"
+    );
+    assert!(browser.get("/pembelian").await.body.contains("petugas memeriksanya"));
+
+    // A program admin sees it with the study time, and certifies it (audited).
+    let mut admin = signed_in_operator(&browser, "admin.tahan", app::operators::OperatorRole::ProgramAdmin).await;
+    let console = admin.get("/operator/penyelesaian").await.body;
+    assert!(console.contains("Penyelesaian yang ditahan"), "{console}");
+    assert!(console.contains("0 menit dari start yang diterima portal"), "{console}");
+    let purchase_id: uuid::Uuid = sqlx::query_scalar("select id from purchases")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let id = purchase_id.to_string();
+    let no_reason = admin
+        .post_form(
+            "/api/decide-completion",
+            &[("purchase", &id), ("decision", "ditolak"), ("completion_reason", "")],
+        )
+        .await;
+    assert_eq!(no_reason.location(), Some("/operator/penyelesaian"));
+    assert!(admin.get("/operator/penyelesaian").await.body.contains("field-error"));
+    let certified = admin
+        .post_form("/api/decide-completion", &[("purchase", &id), ("decision", "terbit")])
+        .await;
+    assert_eq!(certified.location(), Some("/operator/penyelesaian"));
+    assert!(admin.get("/operator/penyelesaian").await.body.contains("diterbitkan"));
+    assert_eq!(count(&pool, "select count(*) from certificates").await, 1);
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from audit_log where action = 'completions.decide' and actor = 'operator:admin.tahan'"
+        )
+        .await,
+        1
+    );
+    let again = admin
+        .post_form(
+            "/api/decide-completion",
+            &[
+                ("purchase", &id),
+                ("decision", "ditolak"),
+                ("completion_reason", "Terlambat sekali"),
+            ],
+        )
+        .await;
+    assert_eq!(again.location(), Some("/operator/penyelesaian"));
+    assert!(admin
+        .get("/operator/penyelesaian")
+        .await
+        .body
+        .contains("sudah diputuskan"));
+    assert!(browser.get("/pembelian").await.body.contains("Sertifikat (cetak"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_payout_is_held_when_the_participant_is_no_longer_eligible(pool: PgPool) {
+    let (mut browser, purchase, _) = finished_training(&pool).await;
+    browser
+        .post_form(
+            "/api/write-review",
+            &review_form(&purchase.to_string(), "4", "4", REVIEW_TEXT),
+        )
+        .await;
+    // Put on the exclusion list after the review (found to be a civil servant, say).
+    sqlx::query(
+        "insert into exclusions (nik, category, source, imported_at)
+         select a.nik, 'asn', 'BKN', now() from applicants a join cards c on c.applicant_id = a.id
+         join purchases p on p.card_id = c.id",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let rail = RecordingRail::default();
+    let clock = app::state::FixedClock::at(wednesday_morning() + chrono::Duration::days(8));
+    let run = app::incentive::db::run_payouts(&pool, &rail, &clock, 10).await.unwrap();
+    assert_eq!((run.queued, run.sent, run.held), (1, 0, 1), "{run:?}");
+    assert!(rail.paid.lock().unwrap().is_empty());
+    let reason: String = sqlx::query_scalar("select held_reason from incentive_payouts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(reason, "NIK ada di daftar pengecualian");
+    // Taken off the list (a mistake): paid on the next check, a day later.
+    sqlx::query("delete from exclusions").execute(&pool).await.unwrap();
+    clock.advance(chrono::Duration::days(1));
+    let run = app::incentive::db::run_payouts(&pool, &rail, &clock, 10).await.unwrap();
+    assert_eq!((run.sent, run.held), (1, 0), "{run:?}");
+}
+
+/// A rail whose first call blocks until released: the worker making it stalls.
+struct StallingRail {
+    stalled: std::sync::Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+    paid: std::sync::Mutex<Vec<String>>,
+}
+
+impl app::incentive::db::PaymentRail for StallingRail {
+    fn pay(&self, order: &app::incentive::db::PayoutOrder) -> Result<String, String> {
+        let stall = self.stalled.lock().unwrap().take();
+        if let Some(release) = stall {
+            let _ = release.recv();
+        }
+        self.paid.lock().unwrap().push(order.reference());
+        Ok(order.reference())
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_stalled_payout_worker_cannot_record_after_its_lease_passed_to_another(pool: PgPool) {
+    let (mut browser, purchase, _) = finished_training(&pool).await;
+    browser
+        .post_form(
+            "/api/write-review",
+            &review_form(&purchase.to_string(), "4", "4", REVIEW_TEXT),
+        )
+        .await;
+    let due = wednesday_morning() + chrono::Duration::days(8);
+    let (release, stalled) = std::sync::mpsc::channel();
+    let rail = std::sync::Arc::new(StallingRail {
+        stalled: std::sync::Mutex::new(Some(stalled)),
+        paid: Default::default(),
+    });
+    // Worker A takes the payout and stalls inside the rail call, its clock running on.
+    let clock = std::sync::Arc::new(app::state::FixedClock::at(due));
+    let worker_a = {
+        // A process of its own: its own runtime and connections.
+        let (options, rail, clock) = (pool.connect_options(), rail.clone(), clock.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(2)
+                    .connect_with((*options).clone())
+                    .await
+                    .unwrap();
+                app::incentive::db::run_payouts(&pool, &*rail, &*clock, 10).await
+            })
+        })
+    };
+    while count(
+        &pool,
+        "select count(*) from incentive_payouts where lease_token is not null",
+    )
+    .await
+        == 0
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Its lease runs out; worker B takes the payout over and pays it (the same reference).
+    let later = app::state::FixedClock::at(due + chrono::Duration::minutes(16));
+    let run_b = app::incentive::db::run_payouts(&pool, &*rail, &later, 10)
+        .await
+        .unwrap();
+    assert_eq!(run_b.sent, 1, "{run_b:?}");
+    // A wakes up: its outcome is refused.
+    clock.advance(chrono::Duration::minutes(17));
+    release.send(()).unwrap();
+    let run_a = tokio::task::spawn_blocking(move || worker_a.join().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((run_a.sent, run_a.fenced), (0, 1), "{run_a:?}");
+    let paid = rail.paid.lock().unwrap().clone();
+    assert_eq!(paid.len(), 2, "both workers reached the rail");
+    assert_eq!(paid[0], paid[1], "under one reference: the rail pays it once");
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from incentive_payouts where sent_at is not null"
+        )
+        .await,
+        1
     );
 }

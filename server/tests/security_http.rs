@@ -57,25 +57,139 @@ async fn the_session_cookie_is_http_only_and_same_site(pool: PgPool) {
     assert!(!sent.location().unwrap().contains("kuki"), "no personal data in URLs");
 }
 
+/// A post carrying only these headers (besides the form's own).
+fn bare_post(path: &str, headers: &[(&str, &str)], body: &str) -> Request<Body> {
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(Body::from(body.to_owned())).unwrap()
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn cross_site_form_posts_are_refused(pool: PgPool) {
     let mut browser = Browser::new(pool.clone(), wednesday_morning());
-    for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
+    for headers in [
+        &[("origin", "https://evil.example")][..],
+        &[("sec-fetch-site", "cross-site")],
+        &[("sec-fetch-site", "same-site"), ("origin", "http://127.0.0.1:3000")],
+        // The scheme counts: the same host over another scheme is another origin.
+        &[("origin", "https://127.0.0.1:3000")],
+        &[("origin", "null")],
+        // Says nothing of where it comes from.
+        &[],
+        &[("referer", "https://evil.example/http://127.0.0.1:3000/masuk")],
+    ] {
         let response = browser
-            .send(
-                Request::builder()
-                    .method(Method::POST)
-                    .uri("/api/request-code")
-                    .header(header::HOST, "127.0.0.1:3000")
-                    .header(name, value)
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(Body::from("email=korban%40contoh.id"))
-                    .unwrap(),
-            )
+            .send(bare_post("/api/request-code", headers, "email=korban%40contoh.id"))
             .await;
-        assert_eq!(response.status, StatusCode::FORBIDDEN, "{name}");
+        assert_eq!(response.status, StatusCode::FORBIDDEN, "{headers:?}");
     }
     assert_eq!(count(&pool, "select count(*) from outbox_messages").await, 0);
+
+    // A browser or proxy that strips Origin still sends the page it came from.
+    let referred = browser
+        .send(bare_post(
+            "/api/request-code",
+            &[("referer", "http://127.0.0.1:3000/masuk"), ("accept", "text/html")],
+            "email=sah%40contoh.id",
+        ))
+        .await;
+    assert_eq!(referred.location(), Some("/masuk/kode"), "{}", referred.body);
+    assert_eq!(count(&pool, "select count(*) from outbox_messages").await, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_signed_in_change_without_origin_or_fetch_metadata_is_refused(pool: PgPool) {
+    let mut browser = Browser::new(pool.clone(), wednesday_morning());
+    browser.sign_in("asal@contoh.id").await;
+    let sessions = count(&pool, "select count(*) from sessions where account_id is not null").await;
+    let refused = browser.send(bare_post("/api/sign-out", &[], "")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        count(&pool, "select count(*) from sessions where account_id is not null").await,
+        sessions,
+        "still signed in"
+    );
+    let page = browser.get("/daftar/identitas").await;
+    assert_eq!(page.status, StatusCode::OK, "{:?}", page.location());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn refusals_from_server_functions_are_honest_statuses_without_an_error_log(pool: PgPool) {
+    let (logs, _guard) = CapturedLogs::start();
+    let mut browser = Browser::new(pool.clone(), wednesday_morning());
+
+    // Over the body limit, with and without JavaScript: 413, and no incident logged.
+    let huge = format!("email={}", "a".repeat(100 * 1024));
+    for accept in ["application/json", "text/html"] {
+        let response = browser
+            .send(bare_post(
+                "/api/request-code",
+                &[("origin", ORIGIN), ("accept", accept)],
+                &huge,
+            ))
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{accept}: {} {:?}",
+            response.body,
+            response.headers
+        );
+        assert!(response.location().is_none());
+        // Without JavaScript the sentence itself; the WASM client reads the error and says it.
+        let expected = if accept == "text/html" {
+            app::error::AppError::PayloadTooLarge.to_string()
+        } else {
+            "\"PayloadTooLarge\"".to_owned()
+        };
+        assert_eq!(response.body, expected);
+    }
+    // A body that is not the function's arguments: 400.
+    let garbled = browser
+        .send(bare_post(
+            "/api/decide-verification",
+            &[("origin", ORIGIN), ("accept", "application/json")],
+            "%zz=%%",
+        ))
+        .await;
+    assert_eq!(garbled.status, StatusCode::BAD_REQUEST, "{}", garbled.body);
+
+    // A verifier calling a program admin's function: 403; an applicant that is not there: 404.
+    let mut verifier = signed_in_operator(&browser, "verif.status", app::operators::OperatorRole::Verifier).await;
+    let forbidden = verifier
+        .post_from_wasm(
+            "/api/grant-test-attempt",
+            &[
+                ("applicant", &uuid::Uuid::nil().to_string()),
+                ("reason", "Alasan yang cukup"),
+            ],
+        )
+        .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN, "{}", forbidden.body);
+    assert!(
+        forbidden.body.contains("Forbidden"),
+        "the WASM client reads the error: {}",
+        forbidden.body
+    );
+    let missing = verifier
+        .post_from_wasm(
+            "/api/decide-verification",
+            &[
+                ("applicant", &uuid::Uuid::nil().to_string()),
+                ("decision", "terverifikasi"),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
+
+    let logs = logs.text();
+    assert!(!logs.contains("internal error"), "{logs}");
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -108,13 +222,13 @@ async fn codes_are_stored_hashed_and_lock_after_five_wrong_tries(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn codes_expire_after_fifteen_minutes(pool: PgPool) {
+async fn codes_expire_after_ten_minutes(pool: PgPool) {
     let mut browser = Browser::new(pool.clone(), wednesday_morning());
     browser
         .post_form("/api/request-code", &[("email", "lambat@contoh.id")])
         .await;
     let code = latest_code(&pool, "lambat@contoh.id").await;
-    browser.clock.advance(chrono::Duration::minutes(15));
+    browser.clock.advance(chrono::Duration::minutes(10));
     browser.post_form("/api/verify-code", &[("code", &code)]).await;
     assert!(browser
         .get("/masuk/kode")
@@ -233,4 +347,99 @@ async fn a_shared_device_is_remembered_and_marked_on_every_page(pool: PgPool) {
         page.body.contains("data-shared-device=\"true\""),
         "the browser keeps no draft"
     );
+}
+
+/// Posts a wrong code (one that is not `right`) and returns what the code page then says.
+async fn wrong_code(browser: &mut Browser, right: &str) -> String {
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+    browser.post_form("/api/verify-code", &[("code", wrong)]).await;
+    browser.get("/masuk/kode").await.body
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn wrong_codes_are_counted_across_codes_then_the_address_is_locked_and_its_owner_told(pool: PgPool) {
+    const EMAIL: &str = "sasaran@contoh.id";
+    let mut attacker = Browser::new(pool.clone(), wednesday_morning());
+    let mut code = String::new();
+    // Two codes, five wrong guesses each: a new code every minute gives no new guesses.
+    for round in 0..2 {
+        if round > 0 {
+            attacker.clock.advance(chrono::Duration::seconds(61));
+        }
+        let sent = attacker.post_form("/api/request-code", &[("email", EMAIL)]).await;
+        assert_eq!(sent.location(), Some("/masuk/kode"), "round {round}");
+        code = latest_code(&pool, EMAIL).await;
+        for guess in 0..5 {
+            let page = wrong_code(&mut attacker, &code).await;
+            if round == 1 && guess == 4 {
+                assert!(page.contains("dikunci sementara"), "{page}");
+            }
+        }
+    }
+    let told: String =
+        sqlx::query_scalar("select subject from outbox_messages where recipient = $1 order by id desc limit 1")
+            .bind(EMAIL)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(told.contains("dikunci"), "the owner is told: {told}");
+
+    // Locked: a third code is not sent, and even the right code does not sign in.
+    attacker.clock.advance(chrono::Duration::seconds(61));
+    let mails = count(&pool, "select count(*) from outbox_messages").await;
+    attacker.post_form("/api/request-code", &[("email", EMAIL)]).await;
+    assert!(attacker.get("/masuk").await.body.contains("dikunci sementara"));
+    assert_eq!(
+        count(&pool, "select count(*) from outbox_messages").await,
+        mails,
+        "no new code sent"
+    );
+    let mut owner = attacker.another();
+    owner.post_form("/api/request-code", &[("email", EMAIL)]).await;
+    assert_eq!(count(&pool, "select count(*) from outbox_messages").await, mails);
+    let right = attacker.post_form("/api/verify-code", &[("code", &code)]).await;
+    assert_eq!(right.location(), Some("/masuk/kode"), "not signed in");
+    assert_eq!(
+        count(&pool, "select count(*) from sessions where account_id is not null").await,
+        0
+    );
+
+    // After the hour, the owner signs in.
+    owner.clock.advance(chrono::Duration::minutes(60));
+    assert_eq!(owner.sign_in(EMAIL).await, "/daftar/identitas");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_stranger_guessing_an_operator_password_locks_only_themselves_out(pool: PgPool) {
+    let browser = Browser::new(pool.clone(), wednesday_morning());
+    let mut operator = signed_in_operator(&browser, "admin.kunci", app::operators::OperatorRole::ProgramAdmin).await;
+    operator.post_form("/api/sign-out", &[]).await;
+    let mut stranger = browser.another().seen_from("203.0.113.9");
+    for _ in 0..10 {
+        stranger
+            .post_form(
+                "/api/operator-sign-in",
+                &[("username", "admin.kunci"), ("password", "tebakan yang salah sekali")],
+            )
+            .await;
+    }
+    let page = stranger.get("/operator/masuk").await.body;
+    assert!(page.contains("Terlalu banyak percobaan masuk"), "{page}");
+    // Even the right password from the guesser's address waits.
+    let guessed = stranger
+        .post_form(
+            "/api/operator-sign-in",
+            &[("username", "admin.kunci"), ("password", OPERATOR_PASSWORD)],
+        )
+        .await;
+    assert_eq!(guessed.location(), Some("/operator/masuk"));
+    // The operator, from another address, signs in.
+    let mut own = browser.another().seen_from("2001:db8:7::1");
+    let signed_in = own
+        .post_form(
+            "/api/operator-sign-in",
+            &[("username", "admin.kunci"), ("password", OPERATOR_PASSWORD)],
+        )
+        .await;
+    assert_eq!(signed_in.location(), Some("/operator/verifikasi"), "{}", signed_in.body);
 }

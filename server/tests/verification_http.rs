@@ -327,3 +327,55 @@ async fn the_server_refuses_answers_after_the_deadline_and_an_admin_grants_anoth
     assert!(applicant.get("/tes").await.body.contains("Soal 1 dari 18"));
     assert_eq!(count(&pool, "select count(*) from test_attempts").await, 2);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_return_path_off_this_site_is_refused_before_the_decision_is_saved(pool: PgPool) {
+    let mut applicant = Browser::new(pool.clone(), wednesday_morning());
+    let id = registered_applicant(&mut applicant, "kembali@contoh.id", 3)
+        .await
+        .to_string();
+    let mut console = signed_in_operator(&applicant, "siti.kembali", operators::OperatorRole::Verifier).await;
+    // Browsers drop tabs and line breaks from a URL and read a backslash as a slash.
+    for return_to in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\nSet-Cookie: a=b",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+    ] {
+        let response = console
+            .post_form(
+                "/api/decide-verification",
+                &[
+                    ("applicant", &id),
+                    ("decision", "terverifikasi"),
+                    ("return_to", return_to),
+                ],
+            )
+            .await;
+        assert_eq!(response.status, axum::http::StatusCode::BAD_REQUEST, "{return_to:?}");
+        assert_eq!(response.location(), None, "{return_to:?}");
+    }
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from audit_log where action = 'verification.decide'"
+        )
+        .await,
+        0,
+        "nothing was decided"
+    );
+    verify_all(&pool).await;
+    let kept = console
+        .post_form(
+            "/api/decide-verification",
+            &[
+                ("applicant", &id),
+                ("decision", "terverifikasi"),
+                ("return_to", "/operator/verifikasi?halaman=2"),
+            ],
+        )
+        .await;
+    assert_eq!(kept.location(), Some("/operator/verifikasi?halaman=2"));
+}

@@ -1,7 +1,9 @@
 //! Accounts without passwords: an email address and a 6-digit one-time code.
 //!
-//! Codes expire after 15 minutes, allow at most 5 wrong tries, and a new one can be asked for at
-//! most once a minute per address. Only an HMAC of each code is stored.
+//! Codes expire after 10 minutes (ASVS 2.7.2), allow at most 5 wrong tries, and a new one can be
+//! asked for at most once a minute per address. Wrong codes are also counted per address across
+//! codes (10 an hour, 20 a day), past which signing in with it is locked and its owner told.
+//! Only an HMAC of each code is stored.
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
@@ -18,7 +20,7 @@ pub mod session;
 
 pub const SIGN_IN_PATH: &str = "/masuk";
 pub const CODE_PATH: &str = "/masuk/kode";
-pub const CODE_LIFETIME_MINUTES: i64 = 15;
+pub const CODE_LIFETIME_MINUTES: i64 = 10;
 pub const MAX_WRONG_CODES: i16 = 5;
 
 const EMAIL_FORM: &str = "sign-in-email";
@@ -137,15 +139,16 @@ pub async fn request_code(email: String, shared_device: Option<String>) -> Resul
             Ok(email) => email,
             Err(error) => return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(error.to_string()), values).await,
         };
-        let ip = request::client_ip(&state.settings)
-            .map(|ip| ip.to_string())
-            .unwrap_or_default();
+        let ip = request::client_network(&state.settings);
         if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_IP, &ip).await? {
             let message = format!(
                 "Terlalu banyak permintaan kode dari jaringan Anda. Coba lagi dalam {} menit.",
                 wait.div_ceil(60)
             );
             return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(message), values).await;
+        }
+        if let Some(wait) = wrong_code_lock(&state, &email).await? {
+            return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(locked_message(wait)), values).await;
         }
         let session = session::current_or_new(&state).await?;
         if shared_device.is_some() && !session.shared_device {
@@ -187,6 +190,63 @@ pub async fn request_code(email: String, shared_device: Option<String>) -> Resul
     }
     .await;
     crate::forms::answer(&state, EMAIL_FORM, SIGN_IN_PATH, result).await
+}
+
+/// Seconds until this address may sign in again, when its wrong codes used up a budget.
+#[cfg(feature = "ssr")]
+async fn wrong_code_lock(
+    state: &crate::state::AppState,
+    email: &crate::domain::EmailAddress,
+) -> Result<Option<u64>, AppError> {
+    use crate::rate_limit::{exhausted, WRONG_CODES_PER_DAY, WRONG_CODES_PER_HOUR};
+    let day = exhausted(state, &WRONG_CODES_PER_DAY, email.as_str()).await?;
+    let hour = exhausted(state, &WRONG_CODES_PER_HOUR, email.as_str()).await?;
+    Ok(day.max(hour))
+}
+
+/// Counts a wrong code against the address's budgets. When this one used a budget up, the
+/// owner is told by email (in the caller's transaction) and the lock's length is returned.
+#[cfg(feature = "ssr")]
+async fn count_wrong_code(
+    state: &crate::state::AppState,
+    tx: &mut sqlx::PgConnection,
+    email: &crate::domain::EmailAddress,
+) -> Result<Option<u64>, AppError> {
+    use crate::rate_limit::{hit_counting, WRONG_CODES_PER_DAY, WRONG_CODES_PER_HOUR};
+    let mut used_up = false;
+    for limit in [&WRONG_CODES_PER_HOUR, &WRONG_CODES_PER_DAY] {
+        // Counted past the budget only while already locked, which refuses before this.
+        if let Ok(hits) = hit_counting(state, limit, email.as_str()).await? {
+            used_up |= hits == limit.max_hits;
+        }
+    }
+    if !used_up {
+        return Ok(None);
+    }
+    let wait = wrong_code_lock(state, email).await?.unwrap_or(1);
+    let until = state.clock.now() + chrono::Duration::seconds(wait as i64);
+    crate::outbox::db::enqueue_email(
+        &mut *tx,
+        email.as_str(),
+        "Masuk ke akun Prakerja Anda dikunci sementara",
+        &format!(
+            "Kode masuk yang salah dimasukkan terlalu sering untuk alamat email ini. Demi keamanan, masuk \
+             dengan email ini dikunci sampai {}.\n\nJika itu bukan Anda, seseorang mungkin mencoba masuk ke akun \
+             Anda. Jangan berikan kode masuk kepada siapa pun, termasuk orang yang mengaku petugas Prakerja.",
+            crate::registration::format_wib(until)
+        ),
+    )
+    .await?;
+    Ok(Some(wait))
+}
+
+#[cfg(feature = "ssr")]
+fn locked_message(wait_secs: u64) -> String {
+    format!(
+        "Terlalu banyak kode salah untuk email ini. Demi keamanan, masuk dengan email ini dikunci sementara. \
+         Coba lagi dalam {} menit; kami sudah memberi tahu pemilik email.",
+        wait_secs.div_ceil(60)
+    )
 }
 
 /// The session that is waiting for a code, with the address the code went to.
@@ -237,18 +297,19 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
     let result: Result<Submitted, AppError> = async {
         let values = Default::default();
         let invalid = |message: String| Submitted::Invalid(FieldErrors::single("code", message));
-        let Some((session, _)) = pending_sign_in(&state).await? else {
+        let Some((session, email)) = pending_sign_in(&state).await? else {
             return restart_sign_in(&state).await;
         };
-        let ip = request::client_ip(&state.settings)
-            .map(|ip| ip.to_string())
-            .unwrap_or_default();
+        let ip = request::client_network(&state.settings);
         if let Err(wait) = rate_limit::hit(&state, &rate_limit::SIGN_IN_PER_IP, &ip).await? {
             let message = format!(
                 "Terlalu banyak percobaan dari jaringan Anda. Coba lagi dalam {} menit.",
                 wait.div_ceil(60)
             );
             return reply(&state, CODE_FORM, CODE_PATH, invalid(message), values).await;
+        }
+        if let Some(wait) = wrong_code_lock(&state, &email).await? {
+            return reply(&state, CODE_FORM, CODE_PATH, invalid(locked_message(wait)), values).await;
         }
         let code = match OneTimeCode::parse(&code) {
             Ok(code) => code,
@@ -271,10 +332,12 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
                 };
                 Submitted::Accepted { next }
             }
-            db::CodeCheck::Wrong { attempts_left } if attempts_left > 0 => {
-                invalid(format!("Kode salah. Sisa percobaan: {attempts_left}."))
-            }
-            db::CodeCheck::Wrong { .. } | db::CodeCheck::TooManyAttempts => {
+            db::CodeCheck::Wrong { attempts_left } => match count_wrong_code(&state, &mut tx, &email).await? {
+                Some(wait) => invalid(locked_message(wait)),
+                None if attempts_left > 0 => invalid(format!("Kode salah. Sisa percobaan: {attempts_left}.")),
+                None => invalid("Kode salah terlalu sering dan tidak berlaku lagi. Minta kode baru.".to_owned()),
+            },
+            db::CodeCheck::TooManyAttempts => {
                 invalid("Kode salah terlalu sering dan tidak berlaku lagi. Minta kode baru.".to_owned())
             }
             db::CodeCheck::Expired => invalid("Kode sudah tidak berlaku. Minta kode baru.".to_owned()),
@@ -297,8 +360,14 @@ pub async fn resend_code() -> Result<Submitted, AppError> {
         let Some((session, email)) = pending_sign_in(&state).await? else {
             return restart_sign_in(&state).await;
         };
-        if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str()).await? {
-            let message = format!("Kode baru bisa diminta lagi dalam {wait} detik.");
+        let refused = match wrong_code_lock(&state, &email).await? {
+            Some(wait) => Some(locked_message(wait)),
+            None => rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str())
+                .await?
+                .err()
+                .map(|wait| format!("Kode baru bisa diminta lagi dalam {wait} detik.")),
+        };
+        if let Some(message) = refused {
             return reply(
                 &state,
                 CODE_FORM,
@@ -602,7 +671,8 @@ fn CodeForm(page: CodePage) -> impl IntoView {
         }
     });
     view! {
-        <p>"Kami telah mengirim kode 6 angka ke " <strong>{page.masked_email}</strong> ". Kode berlaku 15 menit."</p>
+        <p>"Kami telah mengirim kode 6 angka ke " <strong>{page.masked_email}</strong> ". Kode berlaku "
+            {CODE_LIFETIME_MINUTES} " menit."</p>
         {page.notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
         <ErrorSummary state/>
         <SubmissionStatus state/>

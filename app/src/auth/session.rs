@@ -310,12 +310,12 @@ impl Session {
     }
 }
 
-/// Only a path on this site may be a return target (no open redirects).
+/// Only a path on this site may be a return target (no open redirects); anything else
+/// returns to the home page. For a return path a person sent, parse `LocalPath` and refuse.
 pub fn local_path(path: &str) -> &str {
-    if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') {
-        path
-    } else {
-        "/"
+    match crate::domain::LocalPath::parse(path) {
+        Ok(_) => path,
+        Err(_) => "/",
     }
 }
 
@@ -380,5 +380,6 @@ mod tests {
         assert_eq!(local_path("https://evil.example"), "/");
         assert_eq!(local_path("//evil.example"), "/");
         assert_eq!(local_path("/\\evil.example"), "/");
+        assert_eq!(local_path("/\t/evil.example"), "/");
     }
 }

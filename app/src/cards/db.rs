@@ -289,9 +289,12 @@ pub async fn purchases_of_card(pool: &PgPool, card_id: Uuid) -> Result<Vec<Purch
     let rows = sqlx::query!(
         r#"select p.id, t.id as training_id, t.title, pl.name as platform, p.price, p.voucher_code, p.purchased_at,
                   p.started_at, p.progress_percent, c.code as "certificate?", c.revoked_reason as "revoked_reason?",
-                  exists (select 1 from reviews r where r.purchase_id = p.id) as "reviewed!"
+                  exists (select 1 from reviews r where r.purchase_id = p.id) as "reviewed!",
+                  cr.purchase_id is not null and cr.decision is null as "awaiting_review!",
+                  case when cr.decision = 'ditolak' then cr.decision_reason end as "refused_reason?"
            from purchases p join trainings t on t.id = p.training_id join platforms pl on pl.code = t.platform_code
            left join certificates c on c.purchase_id = p.id
+           left join completion_reviews cr on cr.purchase_id = p.id
            where p.card_id = $1 order by p.purchased_at desc, p.id desc"#,
         card_id
     )
@@ -308,6 +311,10 @@ pub async fn purchases_of_card(pool: &PgPool, card_id: Uuid) -> Result<Vec<Purch
                 voucher_code: r.voucher_code,
                 purchased_at: crate::registration::format_wib(r.purchased_at),
                 progress: match (r.started_at, r.certificate, r.revoked_reason) {
+                    (_, None, _) if r.awaiting_review => TrainingProgress::AwaitingReview,
+                    (_, None, _) if r.refused_reason.is_some() => TrainingProgress::CompletionRefused {
+                        reason: r.refused_reason.unwrap_or_default(),
+                    },
                     (_, Some(_), Some(reason)) => TrainingProgress::CertificateRevoked { reason },
                     (_, Some(code), None) => TrainingProgress::Completed {
                         certificate: code,

@@ -116,6 +116,12 @@ pub enum TrainingProgress {
     CertificateRevoked {
         reason: String,
     },
+    /// Reported finished sooner than the minimum study time: an operator decides.
+    AwaitingReview,
+    /// Reported finished, and refused by an operator (the reason).
+    CompletionRefused {
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,6 +241,12 @@ pub fn PurchasesPage() -> impl IntoView {
                                                 TrainingProgress::InProgress { percent } => view! { <span>{format!("Sedang berjalan: {percent}% selesai.")}</span> }.into_any(),
                                                 TrainingProgress::CertificateRevoked { reason } => view! {
                                                     <span class="error">{format!("Sertifikat pelatihan ini dicabut: {reason}")}</span>
+                                                }.into_any(),
+                                                TrainingProgress::AwaitingReview => view! {
+                                                    <span>"Dilaporkan selesai. Karena lebih cepat dari waktu belajar minimal, petugas memeriksanya sebelum sertifikat terbit."</span>
+                                                }.into_any(),
+                                                TrainingProgress::CompletionRefused { reason } => view! {
+                                                    <span class="error">{format!("Penyelesaian pelatihan ini ditolak petugas: {reason}")}</span>
                                                 }.into_any(),
                                                 TrainingProgress::Completed { certificate, reviewed } => view! {
                                                     <span>"Selesai. "<a href=crate::completion::certificate::print_path(&certificate)>"Sertifikat (cetak atau simpan PDF)"</a>

@@ -18,10 +18,76 @@ use crate::state::AppState;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// A key's secret: derived from the server's secret and the key id, never stored. Shown once,
+/// The master secrets platform keys are derived from, by version, apart from the secret of
+/// sign-in codes: rotating them (a new version for new keys, old versions kept until their keys
+/// are revoked) touches nothing else. PRAKERJA_PLATFORM_KEY_SECRETS: `2:<secret>,1:<secret>`.
+#[derive(Clone)]
+pub struct PlatformKeySecrets {
+    by_version: std::collections::BTreeMap<i16, Vec<u8>>,
+}
+
+impl std::fmt::Debug for PlatformKeySecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlatformKeySecrets")
+            .field("versions", &self.by_version.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl PlatformKeySecrets {
+    pub const MIN_SECRET_LEN: usize = 32;
+
+    /// `version:secret` pairs separated by commas; versions 1 to 999, each secret 32+ characters.
+    pub fn parse(raw: &str) -> Result<PlatformKeySecrets, String> {
+        let mut by_version = std::collections::BTreeMap::new();
+        for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (version, secret) = pair
+                .split_once(':')
+                .ok_or("each platform key secret is written version:secret")?;
+            let version = version
+                .trim()
+                .parse::<i16>()
+                .ok()
+                .filter(|v| (1..=999).contains(v))
+                .ok_or("a platform key secret's version is a number from 1 to 999")?;
+            if secret.len() < Self::MIN_SECRET_LEN {
+                return Err(format!(
+                    "platform key secret version {version} is shorter than 32 characters"
+                ));
+            }
+            if by_version.insert(version, secret.as_bytes().to_vec()).is_some() {
+                return Err(format!("platform key secret version {version} is given twice"));
+            }
+        }
+        if by_version.is_empty() {
+            return Err("no platform key secret given".into());
+        }
+        Ok(PlatformKeySecrets { by_version })
+    }
+
+    /// The version new keys are made with: the highest.
+    pub fn current_version(&self) -> i16 {
+        self.by_version.keys().next_back().copied().unwrap_or(1)
+    }
+
+    /// A key's secret, from its id and the version it was made with; `None` when that version
+    /// is no longer configured (its keys no longer work).
+    pub fn key_secret(&self, version: i16, key_id: &str) -> Option<String> {
+        self.by_version
+            .get(&version)
+            .map(|master| platform_secret(master, key_id))
+    }
+
+    /// Whether any version equals this other secret (the sign-in codes' must differ).
+    pub fn contains(&self, other: &[u8]) -> bool {
+        self.by_version.values().any(|secret| secret == other)
+    }
+}
+
+/// A key's secret: derived from a master secret and the key id, never stored. Shown once,
 /// when the key is made (`prakerja platform key create`).
-pub fn platform_secret(server_secret: &[u8], key_id: &str) -> String {
-    let mut mac = HmacSha256::new_from_slice(server_secret).expect("HMAC takes any key length");
+fn platform_secret(master_secret: &[u8], key_id: &str) -> String {
+    let mut mac = HmacSha256::new_from_slice(master_secret).expect("HMAC takes any key length");
     mac.update(b"prakerja platform key:");
     mac.update(key_id.as_bytes());
     hex::encode(mac.finalize().into_bytes())
@@ -73,14 +139,20 @@ pub async fn receive_event(State(state): State<AppState>, headers: HeaderMap, bo
     };
     let now = state.clock.now();
     // The signature first: nothing of an unsigned body is read.
-    let platform = match db::active_key_platform(&state.pool, &key_id).await {
-        Ok(platform) => platform,
+    let key = match db::active_key(&state.pool, &key_id).await {
+        Ok(key) => key,
         Err(error) => return error.into_api_response(),
     };
-    let Some(platform) = platform else {
+    let Some((platform, secret_version)) = key else {
         return unauthorized();
     };
-    let secret = platform_secret(&state.settings.secret, &key_id);
+    let Some(secret) = state.settings.platform_keys.key_secret(secret_version, &key_id) else {
+        tracing::warn!(
+            secret_version,
+            "a key of a platform key secret version that is no longer configured"
+        );
+        return unauthorized();
+    };
     if !signature_matches(&secret, &timestamp, &body, &given) {
         return unauthorized();
     }
@@ -114,7 +186,8 @@ pub async fn receive_event(State(state): State<AppState>, headers: HeaderMap, bo
         }
     };
     let digest = hex::encode(Sha256::digest(&body));
-    let recorded = match db::record_event(&state.pool, &platform, &event, &digest, now).await {
+    let recorded = match db::record_event(&state.pool, &platform, &event, &digest, now, state.settings.study_rule).await
+    {
         Ok(recorded) => recorded,
         Err(error) => return error.into_api_response(),
     };
@@ -123,6 +196,7 @@ pub async fn receive_event(State(state): State<AppState>, headers: HeaderMap, bo
             StatusCode::OK,
             Json(serde_json::json!({
                 "status": if recorded.duplicate { "sudah-dicatat" } else { "dicatat" },
+                "held_for_review": recorded.held_for_review,
                 "progress_percent": recorded.progress_percent,
                 "completed_at": recorded.completed_at,
                 "certificate_url": recorded.certificate.map(|code| code.path()),
@@ -159,16 +233,24 @@ pub async fn receive_event(State(state): State<AppState>, headers: HeaderMap, bo
             "event-id-bentrok",
             "event_id ini sudah dipakai untuk peristiwa dengan isi lain.",
         ),
-        Err(EventRefusal::InTheFuture) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({
-                "error": "isian-tidak-sah",
-                "field": "occurred_at",
-                "message": "occurred_at ada di masa depan.",
-            })),
-        )
-            .into_response(),
+        Err(EventRefusal::InTheFuture) => invalid_occurred_at("occurred_at ada di masa depan menurut jam server."),
+        Err(EventRefusal::BeforePurchase) => {
+            invalid_occurred_at("occurred_at lebih awal dari waktu pembelian pelatihan ini.")
+        }
+        Err(EventRefusal::ProgressBackwards) => refusal(
+            StatusCode::CONFLICT,
+            "kemajuan-mundur",
+            "progress_percent lebih kecil dari kemajuan yang sudah dicatat; kemajuan tidak bisa mundur.",
+        ),
     }
+}
+
+fn invalid_occurred_at(message: &str) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(serde_json::json!({ "error": "isian-tidak-sah", "field": "occurred_at", "message": message })),
+    )
+        .into_response()
 }
 
 /// `GET /platform/v1/openapi.json`: the API's description.
@@ -202,6 +284,34 @@ impl crate::error::AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_secrets_are_versioned_and_rotate_apart() {
+        let secrets = PlatformKeySecrets::parse(&format!("1:{},2:{}", "a".repeat(32), "b".repeat(32))).unwrap();
+        assert_eq!(secrets.current_version(), 2);
+        let old = secrets.key_secret(1, "pk_aaaaaaaaaaaaaaaaaaaa").unwrap();
+        let new = secrets.key_secret(2, "pk_aaaaaaaaaaaaaaaaaaaa").unwrap();
+        assert_ne!(old, new);
+        assert_eq!(secrets.key_secret(3, "pk_aaaaaaaaaaaaaaaaaaaa"), None);
+        let rotated = PlatformKeySecrets::parse(&format!("2:{}", "b".repeat(32))).unwrap();
+        assert_eq!(rotated.key_secret(2, "pk_aaaaaaaaaaaaaaaaaaaa"), Some(new));
+        assert_eq!(
+            rotated.key_secret(1, "pk_aaaaaaaaaaaaaaaaaaaa"),
+            None,
+            "version 1 retired"
+        );
+        assert!(secrets.contains(&[b'a'; 32]));
+        for bad in [
+            "",
+            "1:short",
+            "x:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "0:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ] {
+            assert!(PlatformKeySecrets::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(PlatformKeySecrets::parse(&format!("1:{0},1:{0}", "a".repeat(32))).is_err());
+        assert!(!format!("{secrets:?}").contains("aaaa"), "Debug shows no secret");
+    }
 
     #[test]
     fn a_signature_is_checked_against_timestamp_and_body() {

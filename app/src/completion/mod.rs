@@ -23,6 +23,35 @@ pub const TIMESTAMP_HEADER: &str = "prakerja-timestamp";
 pub const SIGNATURE_HEADER: &str = "prakerja-signature";
 /// How far a request's timestamp may be from the server's clock, either way.
 pub const REPLAY_WINDOW_SECS: i64 = 300;
+/// How far ahead of the server's clock an event may be dated (clocks drift a little).
+pub const EVENT_CLOCK_SKEW_SECS: i64 = 120;
+
+/// How long a participant must have studied, from the start the portal saw, for a completion
+/// to be certified without an operator: a share of the training's hours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StudyRule {
+    percent_of_hours: i16,
+}
+
+impl StudyRule {
+    /// 0 (every completion is certified at once) to 100 percent of the training's hours.
+    pub fn new(percent_of_hours: i16) -> Option<StudyRule> {
+        (0..=100)
+            .contains(&percent_of_hours)
+            .then_some(StudyRule { percent_of_hours })
+    }
+
+    pub fn required_minutes(&self, training_hours: i16) -> i32 {
+        i32::from(training_hours) * 60 * i32::from(self.percent_of_hours) / 100
+    }
+}
+
+impl Default for StudyRule {
+    /// Half of the training's hours.
+    fn default() -> Self {
+        StudyRule { percent_of_hours: 50 }
+    }
+}
 
 /// What a platform reports about a voucher.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,6 +277,14 @@ mod tests {
     }
 
     #[test]
+    fn the_study_rule_takes_a_share_of_the_hours() {
+        assert_eq!(StudyRule::default().required_minutes(10), 300);
+        assert_eq!(StudyRule::new(0).unwrap().required_minutes(10), 0);
+        assert_eq!(StudyRule::new(100).unwrap().required_minutes(1000), 60_000);
+        assert!(StudyRule::new(101).is_none() && StudyRule::new(-1).is_none());
+    }
+
+    #[test]
     fn certificate_codes_are_five_groups_of_the_voucher_alphabet() {
         assert!(CertificateCode::parse("abcd-efgh-jkmn-pq23-4567").is_some());
         assert!(CertificateCode::parse("ABCD-EFGH-JKMN-PQ23").is_none());
@@ -255,5 +292,38 @@ mod tests {
             CertificateCode::parse("ABCD-EFGH-JKMN-PQ23-4561").is_none(),
             "1 is not in the alphabet"
         );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(10_000))]
+
+        /// A platform's body never panics the parser, whatever its bytes.
+        #[test]
+        fn any_bytes_parse_or_name_a_field(body in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let _ = ProgressEvent::parse(&body);
+        }
+
+        /// Nor does a body that is JSON of the right shape with any values.
+        #[test]
+        fn any_field_values_parse_or_name_a_field(
+            event_id in "\\PC{0,120}",
+            voucher in "[A-Za-z0-9-]{0,24}",
+            kind in "mulai|kemajuan|selesai|\\PC{0,8}",
+            percent in proptest::option::of(proptest::num::i64::ANY),
+            occurred_at in "\\PC{0,40}|20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}",
+        ) {
+            let body = serde_json::json!({
+                "event_id": event_id, "voucher": voucher, "type": kind,
+                "progress_percent": percent, "occurred_at": occurred_at,
+            });
+            if let Ok(event) = ProgressEvent::parse(body.to_string().as_bytes()) {
+                proptest::prop_assert!((0..=100).contains(&event.progress_percent));
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
-//! Finishing trainings, in the operators' console: the platforms' API keys (made and revoked;
-//! a new key's secret is shown once), certificates revoked with a reason, reviews hidden with a
-//! reason, and the incentive ledger's totals. Program admins only; every change is audited.
+//! Finishing trainings, in the operators' console: completions held for review (reported sooner
+//! than the minimum study time: certified or refused with a reason), the platforms' API keys
+//! (made and revoked; a new key's secret is shown once), certificates revoked with a reason,
+//! reviews hidden with a reason, and the incentive ledger's totals. Program admins only; every
+//! change is audited.
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
@@ -20,6 +22,21 @@ const KEY_FORM: &str = "platform-key";
 const CERTIFICATE_FORM: &str = "certificate-revoke";
 #[cfg(feature = "ssr")]
 const REVIEW_FORM: &str = "review-hide";
+#[cfg(feature = "ssr")]
+const HELD_FORM: &str = "completion-decide";
+/// Held completions listed, oldest first.
+#[cfg(feature = "ssr")]
+const HELD_LISTED: i64 = 50;
+
+/// A completion held for review: reported sooner than the minimum study time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldLine {
+    pub purchase: String,
+    pub training: String,
+    pub platform: String,
+    pub studied: String,
+    pub held: String,
+}
 /// Reviews listed for moderation, newest first.
 #[cfg(feature = "ssr")]
 const REVIEWS_LISTED: i64 = 50;
@@ -55,6 +72,7 @@ pub struct CompletionConsole {
     pub platforms: Vec<(String, String)>,
     pub keys: Vec<KeyLine>,
     pub new_key: Option<NewKey>,
+    pub held: Vec<HeldLine>,
     pub reviews: Vec<ReviewLine>,
     /// (label, value) lines of the incentive ledger.
     pub ledger: Vec<(String, String)>,
@@ -71,16 +89,22 @@ pub async fn load_completion_console() -> Result<CompletionConsole, AppError> {
     operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
     // One flash per session: whichever of the forms was posted last.
     let mut flash = None;
-    for form in [KEY_FORM, CERTIFICATE_FORM, REVIEW_FORM] {
+    for form in [HELD_FORM, KEY_FORM, CERTIFICATE_FORM, REVIEW_FORM] {
         if let Some(found) = operator.session.take_flash(&state.pool, form).await? {
             flash = Some(found);
         }
     }
     let flash = flash.unwrap_or_default();
-    let new_key = flash.values.get("new_key").map(|key_id| NewKey {
-        secret: crate::completion::api::platform_secret(&state.settings.secret, key_id),
-        key_id: key_id.clone(),
-    });
+    let new_key = match flash.values.get("new_key") {
+        Some(key_id) => crate::completion::db::active_key(&state.pool, key_id)
+            .await?
+            .and_then(|(_, version)| state.settings.platform_keys.key_secret(version, key_id))
+            .map(|secret| NewKey {
+                secret,
+                key_id: key_id.clone(),
+            }),
+        None => None,
+    };
     let platforms = crate::catalogue::search::platforms(&state.pool).await?;
     let keys = crate::completion::db::keys(&state.pool)
         .await?
@@ -94,6 +118,20 @@ pub async fn load_completion_console() -> Result<CompletionConsole, AppError> {
                 k.created_by
             ),
             revoked: k.revoked_at.map(crate::registration::format_wib),
+        })
+        .collect();
+    let held = crate::completion::db::held_completions(&state.pool, HELD_LISTED)
+        .await?
+        .into_iter()
+        .map(|h| HeldLine {
+            purchase: h.purchase_id.to_string(),
+            training: h.training,
+            platform: h.platform,
+            studied: format!(
+                "{} menit dari start yang diterima portal; minimal {} menit",
+                h.study_minutes, h.required_minutes
+            ),
+            held: crate::registration::format_wib(h.held_at),
         })
         .collect();
     let reviews = crate::reviews::db::newest(&state.pool, REVIEWS_LISTED)
@@ -137,6 +175,7 @@ pub async fn load_completion_console() -> Result<CompletionConsole, AppError> {
         platforms,
         keys,
         new_key,
+        held,
         reviews,
         ledger,
         notice: flash.notice,
@@ -201,7 +240,15 @@ pub async fn manage_platform_key(
                 format!("Kunci {revoke} dicabut: permintaan yang ditandatangani dengannya ditolak mulai sekarang.");
             return done(&state, &operator, KEY_FORM, notice, Default::default()).await;
         }
-        match crate::completion::db::create_key(&state.pool, platform.trim(), &operator.actor(), now).await? {
+        match crate::completion::db::create_key(
+            &state.pool,
+            platform.trim(),
+            state.settings.platform_keys.current_version(),
+            &operator.actor(),
+            now,
+        )
+        .await?
+        {
             None => refused("platform", "Pilih platform.").await,
             Some(key_id) => {
                 let notice = format!("Kunci baru {key_id} dibuat.");
@@ -255,6 +302,59 @@ pub async fn revoke_certificate(certificate: String, certificate_reason: String)
     crate::forms::answer(&state, CERTIFICATE_FORM, COMPLETION_CONSOLE_PATH, result).await
 }
 
+/// Decides a completion held for review: issues its certificate, or refuses it with a reason.
+#[server(prefix = "/api", endpoint = "decide-completion")]
+pub async fn decide_completion(
+    purchase: String,
+    decision: String,
+    #[server(default)] completion_reason: String,
+) -> Result<Submitted, AppError> {
+    use crate::completion::db::CompletionDecision;
+
+    let state = crate::state::app_state()?;
+    let result = async {
+        let operator = super::require_operator(&state).await?;
+        operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+        let purchase_id = uuid::Uuid::parse_str(purchase.trim()).map_err(|_| AppError::BadRequest)?;
+        let field = format!("completion_reason-{purchase_id}");
+        let values = crate::forms::values([(field.as_str(), completion_reason.as_str())]);
+        let reason;
+        let decided = match decision.as_str() {
+            "terbit" => CompletionDecision::Certify,
+            "ditolak" => {
+                let mut errors = FieldErrors::new();
+                reason = errors.check(&field, crate::catalogue::HideReason::parse(&completion_reason));
+                match &reason {
+                    Some(reason) => CompletionDecision::Refuse(reason),
+                    None => return refuse(&state, HELD_FORM, errors, values).await,
+                }
+            }
+            _ => return Err(AppError::BadRequest),
+        };
+        let now = state.clock.now();
+        let outcome = crate::completion::db::decide_completion(
+            &state.pool,
+            purchase_id,
+            decided,
+            operator.id,
+            &operator.actor(),
+            now,
+        )
+        .await?;
+        let notice = match outcome {
+            None => {
+                let errors = FieldErrors::single(&field, "Penyelesaian ini sudah diputuskan.");
+                return refuse(&state, HELD_FORM, errors, values).await;
+            }
+            Some(Some(code)) => format!("Sertifikat {} diterbitkan.", code.as_str()),
+            Some(None) => "Penyelesaian ditolak; peserta melihat alasannya.".to_owned(),
+        };
+        done(&state, &operator, HELD_FORM, notice, Default::default()).await
+    }
+    .await;
+    crate::forms::answer(&state, HELD_FORM, COMPLETION_CONSOLE_PATH, result).await
+}
+
 /// Hides a review: its words are no longer shown and its stars no longer count.
 #[server(prefix = "/api", endpoint = "hide-review")]
 pub async fn hide_review(review: String, review_reason: String) -> Result<Submitted, AppError> {
@@ -290,7 +390,7 @@ pub fn CompletionConsolePage() -> impl IntoView {
         <Title text="Penyelesaian pelatihan — Konsol Prakerja"/>
         <h1>"Penyelesaian pelatihan"</h1>
         {crate::forms::loaded(page, |console| {
-            let CompletionConsole { operator, platforms, keys, new_key, reviews, ledger, notice, errors, typed } = console;
+            let CompletionConsole { operator, platforms, keys, new_key, held, reviews, ledger, notice, errors, typed } = console;
             let form = FormState::new(errors.clone());
             let invalid = |field: &str| errors.get(field).map(|_| "true");
             let described = |field: &str| errors.get(field).map(|_| format!("{field}-error"));
@@ -310,6 +410,42 @@ pub fn CompletionConsolePage() -> impl IntoView {
                         </dl>
                     </div>
                 })}
+                <h2>"Penyelesaian yang ditahan"</h2>
+                <p class="hint">"Platform melaporkan selesai lebih cepat dari waktu belajar minimal. Sertifikat baru terbit bila Anda menyetujuinya."</p>
+                {if held.is_empty() {
+                    view! { <p>"Tidak ada penyelesaian yang menunggu."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="queue">{held.into_iter().map(|h| {
+                            let field = format!("completion_reason-{}", h.purchase);
+                            let has_error = errors.get(&field).is_some();
+                            let reason_value = typed.get(&field).cloned().unwrap_or_default();
+                            let described_by = has_error.then(|| format!("{field}-error"));
+                            view! {
+                                <li class="queue-item">
+                                    <strong>{format!("{} · {}", h.training, h.platform)}</strong>
+                                    <br/>{format!("{} · ditahan {}", h.studied, h.held)}
+                                    <form method="post" action=DecideCompletion::url()>
+                                        <input type="hidden" name="purchase" value=h.purchase.clone()/>
+                                        <div class="field" class:field-invalid=has_error>
+                                            <label for=field.clone()>"Alasan bila ditolak"</label>
+                                            {errors.get(&field).map(|message| view! {
+                                                <p class="field-error" id=format!("{field}-error")>
+                                                    <span class="visually-hidden">"Kesalahan: "</span>{message.to_owned()}
+                                                </p>
+                                            })}
+                                            <input id=field.clone() name="completion_reason" value=reason_value
+                                                aria-invalid=has_error.then_some("true") aria-describedby=described_by/>
+                                        </div>
+                                        <button type="submit" name="decision" value="terbit" class="button">"Terbitkan sertifikat"</button>
+                                        " "
+                                        <button type="submit" name="decision" value="ditolak" class="button button-secondary">"Tolak"</button>
+                                    </form>
+                                </li>
+                            }
+                        }).collect_view()}</ul>
+                    }.into_any()
+                }}
                 <h2>"Kunci API platform"</h2>
                 <p class="hint">{format!("Platform melaporkan kemajuan dan kelulusan lewat {} (dokumentasi: ", crate::completion::EVENTS_PATH)}
                     <a href=crate::completion::OPENAPI_PATH>"OpenAPI"</a>")."</p>

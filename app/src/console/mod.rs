@@ -135,16 +135,17 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
         // The password is never put back into the form, nor kept anywhere.
         let values = crate::forms::values([("username", username.as_str())]);
         let refuse = |message: &str| Submitted::Invalid(FieldErrors::single("password", message));
-        let ip = request::client_ip(&state.settings)
-            .map(|ip| ip.to_string())
-            .unwrap_or_default();
+        let ip = request::client_network(&state.settings);
         let name = username.trim().to_lowercase();
-        let limited = rate_limit::hit(&state, &rate_limit::OPERATOR_SIGN_IN_PER_IP, &ip).await?;
-        let limited = match limited {
-            Ok(()) => rate_limit::hit(&state, &rate_limit::OPERATOR_SIGN_IN_PER_USERNAME, &name).await?,
-            other => other,
-        };
-        if let Err(wait) = limited {
+        // Wrong passwords count per username and address: a stranger locks out only themselves.
+        let guesser = format!("{name}@{ip}");
+        let mut wait = rate_limit::hit(&state, &rate_limit::OPERATOR_SIGN_IN_PER_IP, &ip)
+            .await?
+            .err();
+        for limit in [&rate_limit::WRONG_PASSWORDS_SHORT, &rate_limit::WRONG_PASSWORDS_LONG] {
+            wait = wait.max(rate_limit::exhausted(&state, limit, &guesser).await?);
+        }
+        if let Some(wait) = wait {
             let message = format!(
                 "Terlalu banyak percobaan masuk. Coba lagi dalam {} menit.",
                 wait.div_ceil(60)
@@ -168,6 +169,10 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
         let matches = db::password_matches(password, stored).await?;
         let Some((operator_id, _)) = account.filter(|_| matches) else {
             tracing::info!("operator sign-in refused");
+            for limit in [&rate_limit::WRONG_PASSWORDS_SHORT, &rate_limit::WRONG_PASSWORDS_LONG] {
+                // Refused once over the budget, which the next attempt's check reports.
+                let _over_budget = rate_limit::hit(&state, limit, &guesser).await?;
+            }
             let wrong = refuse("Nama pengguna atau kata sandi salah.");
             return reply(&state, SIGN_IN_FORM, OPERATOR_SIGN_IN_PATH, wrong, values).await;
         };

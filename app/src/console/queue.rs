@@ -148,7 +148,7 @@ pub async fn decide_verification(
     use crate::operators::OperatorRole;
 
     let state = crate::state::app_state()?;
-    let back = back_to(return_to.as_deref());
+    let back = back_to(return_to.as_deref())?;
     let result = async {
         let (operator, applicant_id) =
             acting_on(&state, &[OperatorRole::Verifier, OperatorRole::ProgramAdmin], &applicant).await?;
@@ -215,7 +215,7 @@ pub async fn grant_test_attempt(
     use crate::operators::OperatorRole;
 
     let state = crate::state::app_state()?;
-    let back = back_to(return_to.as_deref());
+    let back = back_to(return_to.as_deref())?;
     let result = async {
         let (operator, applicant_id) = acting_on(&state, &[OperatorRole::ProgramAdmin], &applicant).await?;
         let field = format!("grant-{applicant_id}");
@@ -243,10 +243,16 @@ pub async fn grant_test_attempt(
     crate::forms::answer(&state, DECISION_FORM, &back, result).await
 }
 
-/// Where a console form returns to: the queue as it was filtered (a local path only).
+/// Where a console form returns to: the queue as it was filtered. A return path that is not a
+/// path on this site is refused before anything is written.
 #[cfg(feature = "ssr")]
-fn back_to(return_to: Option<&str>) -> String {
-    crate::auth::session::local_path(return_to.unwrap_or(QUEUE_PATH)).to_owned()
+fn back_to(return_to: Option<&str>) -> Result<String, AppError> {
+    match return_to {
+        None => Ok(QUEUE_PATH.to_owned()),
+        Some(raw) => crate::domain::LocalPath::parse(raw)
+            .map(String::from)
+            .map_err(|_| AppError::BadRequest),
+    }
 }
 
 /// The signed-in operator, if their role allows the action, and the applicant acted on.

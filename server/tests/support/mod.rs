@@ -54,10 +54,17 @@ pub struct Browser {
     pub pool: PgPool,
     pub clock: Arc<FixedClock>,
     cookie: Option<String>,
+    /// The client's address as the server sees it (none: unknown, as in-process).
+    peer: Option<std::net::SocketAddr>,
 }
 
 impl Browser {
     pub fn new(pool: PgPool, at: DateTime<Utc>) -> Browser {
+        Browser::with_settings(pool, at, Settings::for_tests())
+    }
+
+    /// A browser on a server with these settings.
+    pub fn with_settings(pool: PgPool, at: DateTime<Utc>, settings: Settings) -> Browser {
         let clock = Arc::new(FixedClock::at(at));
         let state = AppState {
             leptos_options: LeptosOptions::builder()
@@ -66,7 +73,7 @@ impl Browser {
                 .build(),
             pool: pool.clone(),
             clock: clock.clone(),
-            settings: Arc::new(Settings::for_tests()),
+            settings: Arc::new(settings),
             schedule: Default::default(),
             signups: app::signup::queue::SignupQueue::start(pool.clone(), 2, 64),
         };
@@ -75,7 +82,19 @@ impl Browser {
             pool,
             clock,
             cookie: None,
+            peer: None,
         }
+    }
+
+    /// This browser, seen by the server as coming from `ip`.
+    pub fn seen_from(mut self, ip: &str) -> Browser {
+        self.peer = Some(std::net::SocketAddr::new(ip.parse().unwrap(), 40_000));
+        self
+    }
+
+    /// The router this browser talks to, to serve on a real socket.
+    pub fn router(&self) -> Router {
+        self.router.clone()
     }
 
     /// Another browser on the same server and database (no cookies).
@@ -85,6 +104,7 @@ impl Browser {
             pool: self.pool.clone(),
             clock: self.clock.clone(),
             cookie: None,
+            peer: None,
         }
     }
 
@@ -100,6 +120,9 @@ impl Browser {
         let mut request = request;
         if let Some(cookie) = &self.cookie {
             request.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
+        }
+        if let Some(peer) = self.peer {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
         }
         let path = request.uri().path().to_owned();
         let started = std::time::Instant::now();
@@ -328,4 +351,34 @@ pub async fn signed_in_operator(browser: &Browser, username: &str, role: app::op
         .await;
     assert_eq!(signed_in.location(), Some("/operator/verifikasi"), "{}", signed_in.body);
     console
+}
+
+/// Everything logged on this thread, at every level, while the guard lives.
+#[derive(Clone, Default)]
+pub struct CapturedLogs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    pub fn start() -> (CapturedLogs, tracing::subscriber::DefaultGuard) {
+        let captured = CapturedLogs::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        (captured, tracing::subscriber::set_default(subscriber))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
