@@ -187,6 +187,8 @@ pub fn DashboardPage() -> impl IntoView {
                             }
                         }).collect_view()}
                     </ol>
+                    <h2>"Keamanan akun"</h2>
+                    <crate::auth::SignOutEverywhereButton/>
                 }.into_any(),
             })}
     }

@@ -34,6 +34,8 @@ pub mod rate_limit;
 #[cfg(feature = "ssr")]
 pub mod request;
 #[cfg(feature = "ssr")]
+pub mod secrets;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 use leptos::{prelude::*, server_fn::ServerFn};

@@ -46,6 +46,20 @@ pub const WRONG_CODES_PER_DAY: Limit = Limit {
     window: Duration::hours(24),
 };
 
+/// Signups refused because the NIK is registered or the family card is full, per account and
+/// per client address: each refusal says whether a NIK is registered, so past the budget the
+/// refusal no longer says which.
+pub const TAKEN_IDENTITY_PER_ACCOUNT: Limit = Limit {
+    name: "taken-identity-account",
+    max_hits: 5,
+    window: Duration::hours(24),
+};
+pub const TAKEN_IDENTITY_PER_IP: Limit = Limit {
+    name: "taken-identity-ip",
+    max_hits: 30,
+    window: Duration::hours(1),
+};
+
 /// Operator sign-in attempts per client address.
 pub const OPERATOR_SIGN_IN_PER_IP: Limit = Limit {
     name: "operator-sign-in-ip",
@@ -122,39 +136,5 @@ pub async fn hit_counting(state: &AppState, limit: &Limit, subject: &str) -> Res
         Ok(Err(retry_after))
     } else {
         Ok(Ok(row.hits))
-    }
-}
-
-/// The subject of a per-address limit: an IPv4 address, or the /64 network of an IPv6 one (a
-/// single subscriber is usually given a whole /64, so counting addresses would count nothing).
-pub fn network_of(ip: std::net::IpAddr) -> String {
-    use std::net::IpAddr;
-    match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let segments = v6.segments();
-                let network = std::net::Ipv6Addr::new(segments[0], segments[1], segments[2], segments[3], 0, 0, 0, 0);
-                format!("{network}/64")
-            }
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ipv6_addresses_count_by_their_64_bit_network() {
-        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
-        let b: std::net::IpAddr = "2001:db8:1:2:bbbb:cccc:dddd:eeee".parse().unwrap();
-        let other: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        assert_eq!(network_of(a), "2001:db8:1:2::/64");
-        assert_eq!(network_of(a), network_of(b));
-        assert_ne!(network_of(a), network_of(other));
-        assert_eq!(network_of("::ffff:10.1.2.3".parse().unwrap()), "10.1.2.3");
-        assert_eq!(network_of("10.1.2.3".parse().unwrap()), "10.1.2.3");
     }
 }

@@ -80,9 +80,7 @@ pub fn client_ip(settings: &Settings) -> Option<IpAddr> {
 /// The subject of per-address rate limits: the client's address, or its /64 for IPv6 (see
 /// `rate_limit::network_of`); empty when unknown.
 pub fn client_network(settings: &Settings) -> String {
-    client_ip(settings)
-        .map(crate::rate_limit::network_of)
-        .unwrap_or_default()
+    client_ip(settings).map(network_of).unwrap_or_default()
 }
 
 pub fn set_status(status: axum::http::StatusCode) {
@@ -95,4 +93,38 @@ pub fn set_status(status: axum::http::StatusCode) {
 /// (calls from the WASM client).
 pub fn redirect(path: &str) {
     leptos_axum::redirect(path);
+}
+
+/// The subject of a per-address limit: an IPv4 address, or the /64 network of an IPv6 one (a
+/// single subscriber is usually given a whole /64, so counting addresses would count nothing).
+pub fn network_of(ip: std::net::IpAddr) -> String {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let segments = v6.segments();
+                let network = std::net::Ipv6Addr::new(segments[0], segments[1], segments[2], segments[3], 0, 0, 0, 0);
+                format!("{network}/64")
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_bit_network() {
+        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:bbbb:cccc:dddd:eeee".parse().unwrap();
+        let other: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(network_of(a), "2001:db8:1:2::/64");
+        assert_eq!(network_of(a), network_of(b));
+        assert_ne!(network_of(a), network_of(other));
+        assert_eq!(network_of("::ffff:10.1.2.3".parse().unwrap()), "10.1.2.3");
+        assert_eq!(network_of("10.1.2.3".parse().unwrap()), "10.1.2.3");
+    }
 }

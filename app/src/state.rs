@@ -72,7 +72,7 @@ pub struct Settings {
     /// Key for HMACs of sign-in codes and rate-limit keys. At least 32 bytes.
     pub secret: Vec<u8>,
     /// The master secrets of platform keys, by version (never the secret above).
-    pub platform_keys: crate::completion::api::PlatformKeySecrets,
+    pub platform_keys: crate::secrets::PlatformKeySecrets,
     /// The portal's address as people reach it, without a trailing slash.
     pub public_url: String,
     /// `Secure` cookies with the `__Host-` prefix; off only for plain-HTTP development.
@@ -86,17 +86,15 @@ pub struct Settings {
     /// What a participant is paid after their first finished and reviewed training.
     pub incentive: crate::incentive::IncentivePlan,
     /// How long a training must have been studied for its completion to be certified by itself.
-    pub study_rule: crate::completion::StudyRule,
+    pub study_rule: crate::domain::StudyRule,
 }
 
 impl Settings {
     pub fn for_tests() -> Settings {
         Settings {
             secret: vec![7; 32],
-            platform_keys: crate::completion::api::PlatformKeySecrets::parse(
-                "1:platform-key-secret-for-tests-only-0001",
-            )
-            .expect("a valid secret"),
+            platform_keys: crate::secrets::PlatformKeySecrets::parse("1:platform-key-secret-for-tests-only-0001")
+                .expect("a valid secret"),
             public_url: "http://127.0.0.1:3000".into(),
             secure_cookies: false,
             dev_mailbox: true,
@@ -104,7 +102,7 @@ impl Settings {
             test_pass_mark: crate::assessment::DEFAULT_PASS_MARK,
             incentive: crate::incentive::IncentivePlan::default(),
             // Tests drive whole trainings in seconds; the rule's own tests set it.
-            study_rule: crate::completion::StudyRule::new(0).expect("a valid share"),
+            study_rule: crate::domain::StudyRule::new(0).expect("a valid share"),
         }
     }
 }

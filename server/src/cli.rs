@@ -558,7 +558,7 @@ pub async fn card(pool: &sqlx::PgPool, command: CardCommand) -> Result<(), Box<d
 
 pub async fn platform(
     pool: &sqlx::PgPool,
-    key_secrets: &app::completion::api::PlatformKeySecrets,
+    key_secrets: &app::secrets::PlatformKeySecrets,
     command: PlatformCommand,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use app::completion::db;

@@ -20,7 +20,7 @@ pub struct Config {
     pub site_pkg_dir: String,
     pub secret: Vec<u8>,
     /// PRAKERJA_PLATFORM_KEY_SECRETS: the master secrets of platform keys, by version.
-    pub platform_keys: app::completion::api::PlatformKeySecrets,
+    pub platform_keys: app::secrets::PlatformKeySecrets,
     /// The portal's address as people reach it (certificates' QR codes point there).
     pub public_url: String,
     pub dev_mailbox: bool,
@@ -149,9 +149,9 @@ impl Config {
             Some(raw) if !development && raw.contains(DEVELOPMENT_PLATFORM_KEY_SECRETS) => {
                 return Err("PRAKERJA_PLATFORM_KEY_SECRETS: the development secret is refused in production".into())
             }
-            Some(raw) => app::completion::api::PlatformKeySecrets::parse(&raw)
+            Some(raw) => app::secrets::PlatformKeySecrets::parse(&raw)
                 .map_err(|e| format!("PRAKERJA_PLATFORM_KEY_SECRETS: {e}"))?,
-            None if development => app::completion::api::PlatformKeySecrets::parse(DEVELOPMENT_PLATFORM_KEY_SECRETS)?,
+            None if development => app::secrets::PlatformKeySecrets::parse(DEVELOPMENT_PLATFORM_KEY_SECRETS)?,
             None => {
                 return Err(
                     "PRAKERJA_PLATFORM_KEY_SECRETS is required in production (1:<32+ random characters>)".into(),

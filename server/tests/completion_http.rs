@@ -367,6 +367,19 @@ async fn finished_training(pool: &PgPool) -> (Browser, uuid::Uuid, i32) {
     (browser, purchase, training)
 }
 
+/// A finished training, reviewed (the incentive is scheduled); Rina's browser.
+async fn reviewed_training(pool: &PgPool) -> Browser {
+    let (mut browser, purchase, _) = finished_training(pool).await;
+    let written = browser
+        .post_form(
+            "/api/write-review",
+            &review_form(&purchase.to_string(), "4", "4", REVIEW_TEXT),
+        )
+        .await;
+    assert!(written.location().is_some(), "{}", written.body);
+    browser
+}
+
 const REVIEW_TEXT: &str = "Materinya runtut, praktik espresso sangat membantu saya memulai usaha.";
 
 fn review_form<'a>(purchase: &'a str, training: &'a str, service: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -725,13 +738,7 @@ async fn pay_with_two_workers(
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_incentive_ledger_pays_each_installment_once_even_with_two_workers(pool: PgPool) {
-    let (mut browser, purchase, _) = finished_training(&pool).await;
-    browser
-        .post_form(
-            "/api/write-review",
-            &review_form(&purchase.to_string(), "4", "4", REVIEW_TEXT),
-        )
-        .await;
+    let mut browser = reviewed_training(&pool).await;
     // 99 more participants like Rina, each with a finished and reviewed training.
     let participants = 99;
     for statement in [
@@ -968,13 +975,7 @@ async fn a_platform_key_cannot_date_events_back_or_certify_a_training_finished_t
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_payout_is_held_when_the_participant_is_no_longer_eligible(pool: PgPool) {
-    let (mut browser, purchase, _) = finished_training(&pool).await;
-    browser
-        .post_form(
-            "/api/write-review",
-            &review_form(&purchase.to_string(), "4", "4", REVIEW_TEXT),
-        )
-        .await;
+    reviewed_training(&pool).await;
     // Put on the exclusion list after the review (found to be a civil servant, say).
     sqlx::query(
         "insert into exclusions (nik, category, source, imported_at)
@@ -1020,13 +1021,7 @@ impl app::incentive::db::PaymentRail for StallingRail {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_stalled_payout_worker_cannot_record_after_its_lease_passed_to_another(pool: PgPool) {
-    let (mut browser, purchase, _) = finished_training(&pool).await;
-    browser
-        .post_form(
-            "/api/write-review",
-            &review_form(&purchase.to_string(), "4", "4", REVIEW_TEXT),
-        )
-        .await;
+    reviewed_training(&pool).await;
     let due = wednesday_morning() + chrono::Duration::days(8);
     let (release, stalled) = std::sync::mpsc::channel();
     let rail = std::sync::Arc::new(StallingRail {

@@ -125,3 +125,23 @@ async fn past_the_cap_new_connections_wait_until_a_slow_one_is_dropped(pool: PgP
         "both slots were taken by the slow clients: served after {waited:?}"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_statement_past_the_serving_pools_timeout_is_cancelled(pool: PgPool) {
+    let options = pool.connect_options();
+    let url = format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap()
+    );
+    let serving = server::db::pool(&url, 2, Some(Duration::from_millis(200))).unwrap();
+    let slow = sqlx::query("select pg_sleep(2)").execute(&serving).await;
+    let error = slow.expect_err("cancelled").to_string();
+    assert!(error.contains("statement timeout"), "{error}");
+    // The connection is fine afterwards, and quick statements run.
+    sqlx::query("select 1").execute(&serving).await.unwrap();
+    let unlimited = server::db::pool(&url, 1, None).unwrap();
+    sqlx::query("select pg_sleep(0.3)").execute(&unlimited).await.unwrap();
+}

@@ -443,3 +443,27 @@ async fn a_stranger_guessing_an_operator_password_locks_only_themselves_out(pool
         .await;
     assert_eq!(signed_in.location(), Some("/operator/verifikasi"), "{}", signed_in.body);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn signing_out_everywhere_ends_every_session_of_the_account(pool: PgPool) {
+    let mut phone = Browser::new(pool.clone(), wednesday_morning());
+    phone.sign_in("dua.perangkat@contoh.id").await;
+    let mut laptop = phone.another();
+    laptop.clock.advance(chrono::Duration::seconds(61));
+    laptop.sign_in("dua.perangkat@contoh.id").await;
+    let mut someone_else = phone.another();
+    someone_else.sign_in("orang.lain@contoh.id").await;
+    assert_eq!(laptop.get("/daftar/identitas").await.status, StatusCode::OK);
+
+    let out = phone.post_form("/api/sign-out-everywhere", &[]).await;
+    assert_eq!(out.location(), Some("/?keluar=semua"));
+    for browser in [&mut phone, &mut laptop] {
+        let page = browser.get("/daftar/identitas").await;
+        assert_eq!(page.location(), Some("/masuk"), "signed out");
+    }
+    assert_eq!(
+        someone_else.get("/daftar/identitas").await.status,
+        StatusCode::OK,
+        "other accounts stay signed in"
+    );
+}

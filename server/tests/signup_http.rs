@@ -127,6 +127,46 @@ async fn a_registered_nik_is_refused_with_a_clear_message(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn after_five_refusals_for_a_taken_nik_the_refusal_no_longer_says_so(pool: PgPool) {
+    let mut owner = Browser::new(pool.clone(), wednesday_morning());
+    owner.sign_in("pemilik@contoh.id").await;
+    fill_all_steps(&mut owner).await;
+    assert_eq!(
+        submit_check_page(&mut owner, true).await.location(),
+        Some("/dasbor?baru=1")
+    );
+
+    // Someone holding the owner's NIK tries it again and again (20 submits).
+    let mut script = owner.another().seen_from("198.51.100.7");
+    script.sign_in("penebak@contoh.id").await;
+    fill_all_steps(&mut script).await;
+    let mut told = 0;
+    for _ in 0..20 {
+        submit_check_page(&mut script, true).await;
+        let page = script.get("/daftar/periksa").await.body;
+        if page.contains("NIK ini sudah terdaftar") {
+            told += 1;
+        } else {
+            assert!(page.contains("terlalu banyak percobaan"), "{page}");
+        }
+    }
+    assert_eq!(told, 5, "the budget per account");
+
+    // Another account from the same address has the address's budget left; its own refusals
+    // count against both.
+    let mut other = owner.another().seen_from("198.51.100.7");
+    other.sign_in("lain@contoh.id").await;
+    fill_all_steps(&mut other).await;
+    submit_check_page(&mut other, true).await;
+    assert!(other
+        .get("/daftar/periksa")
+        .await
+        .body
+        .contains("NIK ini sudah terdaftar"));
+    assert_eq!(count(&pool, "select count(*) from applicants").await, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn outside_the_window_a_submit_is_refused_and_the_input_kept(pool: PgPool) {
     let mut browser = Browser::new(pool.clone(), saturday_morning());
     let home = browser.get("/").await.body;

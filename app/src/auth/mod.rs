@@ -420,6 +420,24 @@ pub async fn sign_out() -> Result<Submitted, AppError> {
     })
 }
 
+/// Signs the account out on every device (a phone lost, a shared computer left signed in):
+/// every session of the account ends, this one too.
+#[server(prefix = "/api", endpoint = "sign-out-everywhere")]
+pub async fn sign_out_everywhere() -> Result<Submitted, AppError> {
+    let state = crate::state::app_state()?;
+    let (session, account_id) = session::require_account(&state, crate::dashboard::DASHBOARD_PATH).await?;
+    let ended = sqlx::query!("delete from sessions where account_id = $1", account_id)
+        .execute(&state.pool)
+        .await?
+        .rows_affected();
+    tracing::info!(sessions = ended, "signed out everywhere");
+    session::end(&state, &session).await?;
+    crate::request::redirect("/?keluar=semua");
+    Ok(Submitted::Accepted {
+        next: "/?keluar=semua".to_owned(),
+    })
+}
+
 #[cfg(feature = "ssr")]
 pub mod db {
     use hmac::{Hmac, Mac};
@@ -697,6 +715,19 @@ pub fn SignOutButton() -> impl IntoView {
     view! {
         <ProgressiveForm action=SignOut::url() id="sign-out" state keep_draft=false forget_device_data=true class="inline-form">
             <button type="submit" class="link-button">"Keluar"</button>
+        </ProgressiveForm>
+    }
+}
+
+/// "Sign out of every device", on the dashboard. It also removes what the portal kept on this
+/// device.
+#[island]
+pub fn SignOutEverywhereButton() -> impl IntoView {
+    let state = FormState::new(FieldErrors::new());
+    view! {
+        <ProgressiveForm action=SignOutEverywhere::url() id="sign-out-everywhere" state keep_draft=false forget_device_data=true>
+            <p class="hint">"Kehilangan ponsel atau lupa keluar di komputer lain? Semua perangkat yang masuk dengan akun ini akan keluar."</p>
+            <button type="submit" class="button button-secondary">"Keluar dari semua perangkat"</button>
         </ProgressiveForm>
     }
 }

@@ -108,7 +108,7 @@ pub enum EventRefusal {
     EventIdReused,
     /// Dated ahead of the server's clock by more than a small skew.
     InTheFuture,
-    /// Dated before the training was bought.
+    /// Dated before the training was bought (by more than the clock skew).
     BeforePurchase,
     /// Reports less progress than already recorded.
     ProgressBackwards,
@@ -185,7 +185,9 @@ pub async fn record_event(
     if purchase.completed_at.is_some() {
         return Ok(Err(EventRefusal::AlreadyCompleted));
     }
-    if event.occurred_at < purchase.purchased_at {
+    // The same small skew either way: a platform's clock a second behind ours reports a start
+    // right after the purchase as just before it.
+    if event.occurred_at < purchase.purchased_at - chrono::Duration::seconds(EVENT_CLOCK_SKEW_SECS) {
         return Ok(Err(EventRefusal::BeforePurchase));
     }
     if event.progress_percent < purchase.progress_percent && event.kind != EventKind::Started {

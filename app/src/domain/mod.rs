@@ -19,6 +19,7 @@ pub mod person_name;
 pub mod place_name;
 pub mod region;
 pub mod rupiah;
+pub mod study_rule;
 
 pub use birth::{BirthDate, Gender};
 pub use category::TrainingCategory;
@@ -35,6 +36,7 @@ pub use person_name::PersonName;
 pub use place_name::PlaceName;
 pub use region::Province;
 pub use rupiah::Rupiah;
+pub use study_rule::StudyRule;
 
 /// Removes every whitespace character: applicants often type ID numbers in groups of four.
 pub(crate) fn without_whitespace(raw: &str) -> String {

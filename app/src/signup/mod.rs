@@ -199,28 +199,55 @@ pub async fn submit_signup(
         let SignupOutcome::Decided { account_id, registration } = outcome else {
             return Err(AppError::internal("a signup with a known account came back signed out"));
         };
-        let outcome = match registration {
-            db::Registration::Registered { .. } | db::Registration::AlreadyRegistered { .. } => registered,
-            db::Registration::NikTaken => {
-                db::save_draft(&state.pool, account_id, &draft, now).await?;
-                Submitted::Invalid(FieldErrors::single(
-                    field::NIK,
-                    "NIK ini sudah terdaftar. Satu NIK hanya dapat mendaftar satu kali. Jika Anda tidak pernah mendaftar, \
-                     hubungi layanan pengaduan Prakerja.",
-                ))
+        let refusal = match registration {
+            db::Registration::Registered { .. } | db::Registration::AlreadyRegistered { .. } => {
+                return reply(&state, CHECK_FORM, CHECK_PATH, registered, values).await;
             }
-            db::Registration::FamilyCardFull => {
-                db::save_draft(&state.pool, account_id, &draft, now).await?;
-                Submitted::Invalid(FieldErrors::single(
-                    field::KK,
-                    "Sudah ada 2 anggota keluarga dengan nomor KK ini yang mendaftar. Satu KK paling banyak 2 pendaftar.",
-                ))
-            }
+            db::Registration::NikTaken => (
+                field::NIK,
+                "NIK ini sudah terdaftar. Satu NIK hanya dapat mendaftar satu kali. Jika Anda tidak pernah mendaftar, \
+                 hubungi layanan pengaduan Prakerja.",
+            ),
+            db::Registration::FamilyCardFull => (
+                field::KK,
+                "Sudah ada 2 anggota keluarga dengan nomor KK ini yang mendaftar. Satu KK paling banyak 2 pendaftar.",
+            ),
         };
+        db::save_draft(&state.pool, account_id, &draft, now).await?;
+        // Each such refusal tells whether a NIK is registered: past a budget per account and
+        // per address it no longer says which (only the refused path pays for the count).
+        let (field_name, message) = match taken_identity_budget(&state, account_id).await? {
+            None => (refusal.0, refusal.1.to_owned()),
+            Some(wait) => (
+                crate::forms::FORM_ERROR,
+                format!(
+                    "Pendaftaran Anda tidak dapat diproses: terlalu banyak percobaan dengan NIK atau KK yang sudah \
+                     terdaftar. Coba lagi dalam {} menit, atau hubungi layanan pengaduan Prakerja.",
+                    wait.div_ceil(60)
+                ),
+            ),
+        };
+        let outcome = Submitted::Invalid(FieldErrors::single(field_name, message));
         reply(&state, CHECK_FORM, CHECK_PATH, outcome, values).await
     }
     .await;
     crate::forms::answer(&state, CHECK_FORM, CHECK_PATH, result).await
+}
+
+/// Counts a refusal for a registered NIK or a full family card; the wait when the account's or
+/// the address's budget is used up.
+#[cfg(feature = "ssr")]
+async fn taken_identity_budget(
+    state: &crate::state::AppState,
+    account_id: uuid::Uuid,
+) -> Result<Option<u64>, AppError> {
+    use crate::rate_limit::{hit, TAKEN_IDENTITY_PER_ACCOUNT, TAKEN_IDENTITY_PER_IP};
+    let by_account = hit(state, &TAKEN_IDENTITY_PER_ACCOUNT, &account_id.to_string())
+        .await?
+        .err();
+    let network = crate::request::client_network(&state.settings);
+    let by_address = hit(state, &TAKEN_IDENTITY_PER_IP, &network).await?.err();
+    Ok(by_account.max(by_address))
 }
 
 #[cfg(feature = "ssr")]
