@@ -3,10 +3,15 @@
 // - The application shell (the content-hashed script, WASM and stylesheet) is cached when the
 //   worker installs and served from the cache; a new deployment has a new build id, installs a
 //   new shell cache and deletes the old ones.
-// - Pages are fetched from the network first; the last copy of each page visited is kept (at most
-//   24 hours) and shown when there is no connection, so the forms can be filled offline. No copy
-//   is kept for a shared device (the server marks those responses), and the page deletes the
-//   copies at sign-out.
+// - Pages are fetched from the network first. A copy is kept only of the pages on an allow-list,
+//   which hold no personal data: public pages as they are, and the signup form's steps as blank
+//   copies (the server renders them without the applicant's answers when asked with
+//   `x-prakerja-copy: blank`; the page fills them from the account's own draft on the device).
+//   Copies live 24 hours (expired ones are dropped when the worker activates), none is kept for
+//   a shared device, and the page deletes them all at sign-out.
+// - Every copy is bound to the account that fetched it (`x-prakerja-owner`, an opaque tag).
+//   When another account signs in on this browser, the copies of the previous one are deleted;
+//   offline, a copy is shown only to the account it was made for (or anyone, for public pages).
 // - The catalogue document (public, the same for everyone) is fetched from the network first and
 //   its last copy kept, so the catalogue keeps filtering and comparing in the page offline.
 // - Posts always go to the network: a form submitted offline is queued by the page itself.
@@ -19,6 +24,16 @@ const PAGES_CACHE = 'prakerja-pages';
 const DOCUMENTS_CACHE = 'prakerja-documents';
 const DOCUMENTS = ['/api/katalog.json'];
 const PAGE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+// A blank copy is fetched again when older than this (it changes only with a deployment or the
+// registration status it shows).
+const BLANK_COPY_REFRESH_MS = 60 * 60 * 1000;
+// Kept as they are: nothing personal on them.
+const KEPT_PAGES = ['/', '/masuk', '/pelatihan', '/gelombang'];
+// Kept as blank copies.
+const BLANK_FORMS = ['/daftar/identitas', '/daftar/alamat-kontak', '/daftar/latar-belakang'];
+// Where the worker remembers the last account it saw (a tag; in its own cache, as workers
+// are stopped and restarted at will).
+const OWNER_ENTRY = '/__prakerja/owner';
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -36,6 +51,7 @@ self.addEventListener('activate', (event) => {
           .filter((name) => name.startsWith('prakerja-shell-') && name !== SHELL_CACHE)
           .map((name) => caches.delete(name)),
       ))
+      .then(dropPageCopies((copy) => isExpired(copy)))
       .then(() => self.clients.claim()),
   );
 });
@@ -51,7 +67,7 @@ self.addEventListener('fetch', (event) => {
   } else if (DOCUMENTS.includes(url.pathname)) {
     event.respondWith(documentFromNetworkFirst(request));
   } else if (request.mode === 'navigate') {
-    event.respondWith(pageFromNetworkFirst(request));
+    event.respondWith(pageFromNetworkFirst(event));
   }
 });
 
@@ -85,26 +101,101 @@ async function documentFromNetworkFirst(request) {
   }
 }
 
-async function pageFromNetworkFirst(request) {
+function isExpired(copy) {
+  const age = Date.now() - Date.parse(copy.headers.get('date') || '');
+  return !(age < PAGE_MAX_AGE_MS);
+}
+
+function ownerOf(response) {
+  return response.headers.get('x-prakerja-owner') || '';
+}
+
+/** Deletes the kept page copies for which `drop(copy)` is true. */
+function dropPageCopies(drop) {
+  return async () => {
+    const cache = await caches.open(PAGES_CACHE);
+    for (const request of await cache.keys()) {
+      if (new URL(request.url).pathname === OWNER_ENTRY) {
+        continue;
+      }
+      const copy = await cache.match(request);
+      if (!copy || drop(copy)) {
+        await cache.delete(request);
+      }
+    }
+  };
+}
+
+async function knownOwner() {
+  const cache = await caches.open(PAGES_CACHE);
+  const entry = await cache.match(OWNER_ENTRY);
+  return entry ? entry.text() : '';
+}
+
+/**
+ * Remembers the account a page was fetched for. When it is another account than before, the
+ * previous account's copies go. A signed-out page changes nothing: an expired session comes back
+ * to its own copies, and signing out deletes them from the page.
+ */
+async function noteOwner(owner) {
+  if (!owner || owner === (await knownOwner())) {
+    return;
+  }
+  await dropPageCopies((copy) => ownerOf(copy) !== '' && ownerOf(copy) !== owner)();
+  const cache = await caches.open(PAGES_CACHE);
+  await cache.put(OWNER_ENTRY, new Response(owner));
+}
+
+function mayKeep(response) {
+  return response.ok &&
+    (response.headers.get('content-type') || '').startsWith('text/html') &&
+    !response.redirected &&
+    !response.headers.has('x-prakerja-shared-device') &&
+    !response.headers.has('x-prakerja-operator');
+}
+
+/** Keeps a blank copy of a form page for this account, unless a recent one is kept already. */
+async function keepBlankCopy(url, owner) {
+  const cache = await caches.open(PAGES_CACHE);
+  const kept = await cache.match(url);
+  if (kept && ownerOf(kept) === owner &&
+      Date.now() - Date.parse(kept.headers.get('date') || '') < BLANK_COPY_REFRESH_MS) {
+    return;
+  }
+  const blank = await fetch(url, { headers: { 'x-prakerja-copy': 'blank' }, credentials: 'same-origin' });
+  if (mayKeep(blank) && ownerOf(blank) === owner) {
+    await cache.put(url, blank);
+  }
+}
+
+async function pageFromNetworkFirst(event) {
+  const request = event.request;
+  const path = new URL(request.url).pathname;
   try {
     const response = await fetch(request);
-    // Operator pages are never kept on the device either (x-prakerja-operator).
-    // Only pages: a download (a wave's pool of millions of lines) is never copied to the device.
-    const keep =
-      response.ok &&
-      (response.headers.get('content-type') || '').startsWith('text/html') &&
-      !response.redirected &&
-      !response.headers.has('x-prakerja-shared-device') &&
-      !response.headers.has('x-prakerja-operator');
-    if (keep) {
-      const cache = await caches.open(PAGES_CACHE);
-      await cache.put(request, response.clone());
-    }
+    const owner = ownerOf(response);
+    // Cloned now: the page starts reading the body as soon as it is returned.
+    const copy = mayKeep(response) && KEPT_PAGES.includes(path) ? response.clone() : null;
+    event.waitUntil((async () => {
+      // A shared device keeps nothing, not even which account used it.
+      if (response.headers.has('x-prakerja-shared-device')) {
+        return;
+      }
+      await noteOwner(owner);
+      if (copy) {
+        const cache = await caches.open(PAGES_CACHE);
+        await cache.put(path, copy);
+      } else if (mayKeep(response) && BLANK_FORMS.includes(path)) {
+        await keepBlankCopy(path, owner);
+      }
+    })().catch(() => {}));
     return response;
   } catch (offline) {
     const cache = await caches.open(PAGES_CACHE);
-    const copy = await cache.match(request, { ignoreSearch: true });
-    if (copy && Date.now() - Date.parse(copy.headers.get('date') || '') < PAGE_MAX_AGE_MS) {
+    const copy = await cache.match(path);
+    const owner = await knownOwner();
+    const forThisAccount = copy && (ownerOf(copy) === '' || ownerOf(copy) === owner);
+    if (forThisAccount && !isExpired(copy)) {
       // Marked, so it is plain (to tests and to anyone debugging) that this came from the copy.
       const headers = new Headers(copy.headers);
       headers.set('x-prakerja-offline-copy', '1');

@@ -191,8 +191,8 @@ pub mod db {
     /// its worker under a token of the worker's own. The rail is called outside any
     /// transaction, and each outcome is recorded on its own, only while the worker still holds
     /// the lease (fencing: a stalled worker whose lease expired or passed on records nothing).
-    /// Eligibility is checked again as a payout is taken: a revoked certificate or card, or a
-    /// NIK on the exclusion list, holds it.
+    /// Eligibility is checked again as a payout is taken: a revoked certificate or card, a
+    /// NIK on the exclusion list, or an open dispute over the NIK, holds it.
     pub async fn run_payouts(
         pool: &PgPool,
         rail: &dyn PaymentRail,
@@ -228,6 +228,9 @@ pub mod db {
                        when exists (select 1 from applicants a join exclusions e on e.nik = a.nik
                                     where a.id = o.applicant_id)
                            then 'NIK ada di daftar pengecualian'
+                       when exists (select 1 from applicants a join nik_disputes d on d.nik = a.nik and d.status = 'terbuka'
+                                    where a.id = o.applicant_id)
+                           then 'NIK sedang disanggah'
                        when exists (select 1 from cards k where k.applicant_id = o.applicant_id and k.revoked_at is not null)
                            then 'kartu dicabut'
                        when not exists (select 1 from reviews r

@@ -113,6 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/daftar/alamat-kontak") view=|| view! { <signup::SignupStepPage step=SignupStep::Contact/> } ssr=SsrMode::Async/>
                     <Route path=path!("/daftar/latar-belakang") view=|| view! { <signup::SignupStepPage step=SignupStep::Background/> } ssr=SsrMode::Async/>
                     <Route path=path!("/daftar/periksa") view=signup::SignupCheckPage ssr=SsrMode::Async/>
+                    <Route path=path!("/daftar/sanggah-nik") view=signup::dispute::DisputePage ssr=SsrMode::Async/>
                     <Route path=path!("/dasbor") view=dashboard::DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/tes") view=assessment::TestPage ssr=SsrMode::Async/>
                     <Route path=path!("/pelatihan") view=catalogue::CataloguePage ssr=SsrMode::Async/>
@@ -122,11 +123,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pelatihan/:id/ulasan") view=reviews::TrainingReviewsPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator") view=|| view! { <leptos_router::components::Redirect path=console::queue::QUEUE_PATH/> }/>
                     <Route path=path!("/operator/masuk") view=console::OperatorSignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator/masuk/kode") view=console::second_factor::CodePage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator/dua-langkah") view=console::second_factor::EnrolPage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator/petugas") view=console::operators::OperatorsConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/verifikasi") view=console::queue::QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/corong") view=console::funnel::FunnelPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/katalog") view=console::catalogue::CatalogueConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/gelombang") view=console::waves::WavesConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/penyelesaian") view=console::completion::CompletionConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator/sanggahan") view=console::disputes::DisputesConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/gelombang") view=waves::audit::WavesPage ssr=SsrMode::Async/>
                     <Route path=path!("/gelombang/:id") view=waves::audit::WaveAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/sertifikat/:code") view=completion::certificate::CertificatePage ssr=SsrMode::Async/>
@@ -151,8 +156,9 @@ fn SiteHeader() -> impl IntoView {
                 let summary = summary.unwrap_or_default();
                 // The browser reads this before keeping anything on the device.
                 let shared_device = summary.shared_device.then_some("true");
+                let owner = summary.device_owner.clone();
                 view! {
-                    <header class="site-header" data-shared-device=shared_device>
+                    <header class="site-header" data-shared-device=shared_device data-owner=owner>
                         <a class="brand" href="/">"Prakerja"</a>
                         <nav aria-label="Menu utama">
                             {match (summary.operator_name, summary.masked_email) {

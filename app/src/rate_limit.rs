@@ -60,6 +60,19 @@ pub const TAKEN_IDENTITY_PER_IP: Limit = Limit {
     window: Duration::hours(1),
 };
 
+/// NIK disputes filed per account and per client address: a dispute holds someone's record
+/// until operators decide it, so filing one is not free.
+pub const DISPUTES_PER_ACCOUNT: Limit = Limit {
+    name: "disputes-account",
+    max_hits: 3,
+    window: Duration::days(30),
+};
+pub const DISPUTES_PER_IP: Limit = Limit {
+    name: "disputes-ip",
+    max_hits: 10,
+    window: Duration::hours(24),
+};
+
 /// Operator sign-in attempts per client address.
 pub const OPERATOR_SIGN_IN_PER_IP: Limit = Limit {
     name: "operator-sign-in-ip",

@@ -27,6 +27,17 @@ pub fn is_plain_form_post() -> bool {
         .unwrap_or(false)
 }
 
+/// The header the service worker sends when it fetches a form page to keep on the device: the
+/// page is then rendered without anything the portal holds about the applicant (a blank form).
+pub const BLANK_COPY_HEADER: &str = "x-prakerja-copy";
+
+/// This render is the service worker's blank copy of a form page (see `BLANK_COPY_HEADER`).
+pub fn wants_blank_copy() -> bool {
+    parts()
+        .and_then(|p| p.headers.get(BLANK_COPY_HEADER).map(|v| v.as_bytes() == b"blank"))
+        .unwrap_or(false)
+}
+
 pub fn cookie(name: &str) -> Option<String> {
     cookie_in(&parts()?.headers, name)
 }

@@ -80,6 +80,43 @@ fn platform_secret(master_secret: &[u8], key_id: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// The tag that binds what the browser keeps (drafts, queued posts, page copies) to one account:
+/// derived from the account id with the portal's secret, so it tells nothing about the account
+/// and cannot be guessed for another one. Sixteen hex digits are plenty to tell apart the few
+/// accounts that share one browser.
+pub fn device_owner_tag(secret: &[u8], account_id: uuid::Uuid) -> String {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"prakerja device owner:");
+    mac.update(account_id.as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..8])
+}
+
+/// Seals (or, applied again, unseals) an operator's TOTP secret for storage: XOR with a key
+/// stream derived from the portal's secret, the operator and a nonce used for this secret only.
+/// A copy of the database alone then gives no codes.
+pub fn seal_totp_secret(secret: &[u8], operator_id: uuid::Uuid, nonce: &[u8], totp_secret: &[u8; 20]) -> [u8; 20] {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"prakerja totp seal:");
+    mac.update(operator_id.as_bytes());
+    mac.update(nonce);
+    let stream = mac.finalize().into_bytes();
+    let mut sealed = [0u8; 20];
+    for (i, byte) in sealed.iter_mut().enumerate() {
+        *byte = totp_secret[i] ^ stream[i];
+    }
+    sealed
+}
+
+/// The stored form of a recovery code: an HMAC with the portal's secret (a copy of the database
+/// cannot be searched for codes offline).
+pub fn recovery_code_hash(secret: &[u8], operator_id: uuid::Uuid, code: &str) -> Vec<u8> {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"prakerja recovery code:");
+    mac.update(operator_id.as_bytes());
+    mac.update(code.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +147,35 @@ mod tests {
         }
         assert!(PlatformKeySecrets::parse(&format!("1:{0},1:{0}", "a".repeat(32))).is_err());
         assert!(!format!("{secrets:?}").contains("aaaa"), "Debug shows no secret");
+    }
+
+    #[test]
+    fn device_owner_tags_differ_by_account_and_secret() {
+        let (one, other) = (uuid::Uuid::from_u128(42), uuid::Uuid::from_u128(43));
+        let tag = device_owner_tag(&[1; 32], one);
+        assert_eq!(tag.len(), 16);
+        assert!(tag.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(tag, device_owner_tag(&[1; 32], one), "stable for one account");
+        assert_ne!(tag, device_owner_tag(&[1; 32], other));
+        assert_ne!(tag, device_owner_tag(&[2; 32], one));
+    }
+
+    #[test]
+    fn a_sealed_totp_secret_unseals_with_the_same_inputs_only() {
+        let operator = uuid::Uuid::from_u128(7);
+        let totp = [9u8; 20];
+        let sealed = seal_totp_secret(&[1; 32], operator, &[2; 16], &totp);
+        assert_ne!(sealed, totp);
+        assert_eq!(seal_totp_secret(&[1; 32], operator, &[2; 16], &sealed), totp);
+        assert_ne!(
+            seal_totp_secret(&[1; 32], operator, &[3; 16], &sealed),
+            totp,
+            "another nonce"
+        );
+        assert_ne!(
+            seal_totp_secret(&[4; 32], operator, &[2; 16], &sealed),
+            totp,
+            "another portal secret"
+        );
     }
 }

@@ -112,6 +112,9 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub clock: Arc<dyn Clock>,
+    /// The real time, for what must agree with the world outside: the codes of operators'
+    /// authenticator apps. (`clock` may be shifted in development and end-to-end tests.)
+    pub wall_clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub schedule: Arc<crate::registration::ScheduleCache>,
     /// Signups are registered in batches (group commit).

@@ -13,6 +13,29 @@ async function keptOnDevice(page: import('@playwright/test').Page) {
   });
 }
 
+/** Each kept page copy: its path, the account tag it was made for and its HTML. */
+async function keptCopies(page: import('@playwright/test').Page) {
+  return page.evaluate(async () => {
+    if (!(await caches.has('prakerja-pages'))) {
+      return [];
+    }
+    const cache = await caches.open('prakerja-pages');
+    const copies = [];
+    for (const request of await cache.keys()) {
+      const path = new URL(request.url).pathname;
+      if (path.startsWith('/__prakerja/')) {
+        continue;
+      }
+      const response = await cache.match(request);
+      copies.push({ path, owner: response?.headers.get('x-prakerja-owner') ?? '', html: (await response?.text()) ?? '' });
+    }
+    return copies;
+  });
+}
+
+/** The pages the service worker may keep (public/sw.js): none of them shows personal data. */
+const ALLOWED_COPIES = ['/', '/masuk', '/pelatihan', '/gelombang', '/daftar/identitas', '/daftar/alamat-kontak', '/daftar/latar-belakang'];
+
 /** Pages that show personal data: the signup form and the dashboard. */
 const personal = (path: string) => path.startsWith('/daftar') || path.startsWith('/dasbor') || path.startsWith('/masuk');
 
@@ -142,6 +165,8 @@ test.describe('nothing an applicant types is lost', () => {
     await page.reload();
     await portal.waitForEnhancement();
     await page.getByLabel('NIK (Nomor Induk Kependudukan)').fill(applicant.nik);
+    // The worker keeps a blank copy of the form in the background.
+    await expect.poll(async () => (await keptCopies(page)).map((copy) => copy.path)).toContain('/daftar/identitas');
 
     await context.setOffline(true);
     const offline = await page.reload();
@@ -206,5 +231,70 @@ test.describe('nothing an applicant types is lost', () => {
     const kept = await keptOnDevice(page);
     expect(kept.keys).toEqual([]);
     expect(kept.pages.filter(personal), 'no page with personal data stays cached').toEqual([]);
+  });
+
+  test('the device keeps copies only of pages without personal data', async ({ page, request, javaScriptEnabled }) => {
+    test.skip(!javaScriptEnabled, 'the service worker needs JavaScript');
+    const portal = new Portal(page, javaScriptEnabled);
+    const applicant = uniqueApplicant();
+    await new SignInPage(portal).signIn(applicant.email, request);
+    await portal.waitForEnhancement();
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    // Every step saved on the server, then the check page (the full NIK and KK) and the dashboard.
+    const form = new SignupForm(portal);
+    await page.reload();
+    await form.fillAll(applicant);
+    await expect(page).toHaveURL(/\/daftar\/periksa$/);
+    await page.reload();
+    await portal.goto('/daftar/identitas');
+    await page.goto('/pelatihan');
+    await expect.poll(async () => (await keptCopies(page)).map((copy) => copy.path).sort()).toEqual(['/daftar/alamat-kontak', '/daftar/identitas', '/daftar/latar-belakang', '/pelatihan']);
+
+    const copies = await keptCopies(page);
+    for (const copy of copies) {
+      expect(ALLOWED_COPIES, `${copy.path} is on the allow-list`).toContain(copy.path);
+      expect(copy.html, `${copy.path} holds no NIK`).not.toContain(applicant.nik);
+      expect(copy.html, `${copy.path} holds no KK`).not.toContain(applicant.kk);
+      expect(copy.html, `${copy.path} holds no name`).not.toContain(applicant.fullName);
+      expect(copy.owner, `${copy.path} is bound to the account`).toMatch(/^[0-9a-f]{16}$/);
+    }
+  });
+
+  test('another account on the same browser gets neither the drafts nor the page copies of the first', async ({ page, context, request, javaScriptEnabled }) => {
+    test.skip(!javaScriptEnabled, 'drafts and copies on the device need JavaScript');
+    const portal = new Portal(page, javaScriptEnabled);
+    const first = uniqueApplicant();
+    await new SignInPage(portal).signIn(first.email, request);
+    await portal.waitForEnhancement();
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await portal.waitForEnhancement();
+    await page.getByLabel('NIK (Nomor Induk Kependudukan)').fill(first.nik);
+    await expect.poll(async () => (await keptCopies(page)).map((copy) => copy.path)).toContain('/daftar/identitas');
+    const firstOwner = (await keptCopies(page))[0].owner;
+
+    // The session ends without signing out (it expired, or the cookies were cleared), and
+    // someone else signs in on this browser.
+    await context.clearCookies();
+    const second = uniqueApplicant();
+    await new SignInPage(portal).signIn(second.email, request);
+    await expect(page).toHaveURL(/\/daftar\/identitas$/);
+    await portal.waitForEnhancement();
+    await expect(page.getByLabel('NIK (Nomor Induk Kependudukan)')).toHaveValue('');
+    expect((await keptOnDevice(page)).keys, "the first account's draft is gone").toEqual([]);
+    await expect
+      .poll(async () => (await keptCopies(page)).filter((copy) => copy.owner === firstOwner).length, {
+        message: "the first account's page copies are gone",
+      })
+      .toBe(0);
+
+    // Offline, the second account is not shown the first one's form either.
+    await context.setOffline(true);
+    const offline = await page.reload();
+    if (offline?.headers()['x-prakerja-offline-copy'] === '1') {
+      await portal.waitForEnhancement();
+      await expect(page.getByLabel('NIK (Nomor Induk Kependudukan)')).toHaveValue('');
+    }
+    await context.setOffline(false);
   });
 });

@@ -191,6 +191,19 @@ pub enum OperatorCommand {
         #[arg(long)]
         role: String,
     },
+    /// Change an operator's role (verifikator or admin-program).
+    Role { username: String, role: String },
+    /// Disable an operator: their sessions end and they can no longer sign in.
+    Disable { username: String },
+    /// Enable a disabled operator again.
+    Enable { username: String },
+    /// Give an operator a new password, read like `create`'s; their sessions end.
+    ResetPassword { username: String },
+    /// Reset an operator's second factor (a lost phone): they enrol again at the next sign-in.
+    ResetSecondFactor { username: String },
+    /// Development and end-to-end tests only: give an operator this TOTP secret (base32, 32
+    /// characters), enrolled, so a test or a developer can compute the codes.
+    SetSecondFactor { username: String, secret: String },
 }
 
 #[derive(Subcommand)]
@@ -346,9 +359,61 @@ pub async fn exclusions(pool: &sqlx::PgPool, command: ExclusionsCommand) -> Resu
     Ok(())
 }
 
-pub async fn operator(pool: &sqlx::PgPool, command: OperatorCommand) -> Result<(), Box<dyn std::error::Error>> {
-    use app::operators::{db, OperatorRole, Password, Username};
+fn read_password() -> Result<app::operators::Password, Box<dyn std::error::Error>> {
+    let password = match std::env::var("PRAKERJA_OPERATOR_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            eprintln!("Kata sandi (minimal 12 karakter), lalu Enter:");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    Ok(app::operators::Password::parse(&password)?)
+}
+
+/// The operator commands that change an account: each audited, each ending the operator's
+/// sessions. `secret` is the portal's (PRAKERJA_SECRET), which seals second-factor secrets.
+pub async fn operator(
+    pool: &sqlx::PgPool,
+    secret: &[u8],
+    development: bool,
+    command: OperatorCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use app::operators::{
+        admin::{self, Change},
+        db, OperatorRole, Username,
+    };
+    let target = |username: String| async move {
+        admin::id_of(pool, &username)
+            .await?
+            .ok_or_else(|| Box::<dyn std::error::Error>::from(format!("no operator named {username:?}")))
+    };
+    let change = |username: String, change: Change| async move {
+        let id = target(username.clone()).await?;
+        admin::change(pool, id, change, &actor()).await?;
+        println!("operator {username} changed; their sessions ended");
+        Ok::<(), Box<dyn std::error::Error>>(())
+    };
     match command {
+        OperatorCommand::Role { username, role } => change(username, Change::Role(OperatorRole::parse(&role)?)).await?,
+        OperatorCommand::Disable { username } => change(username, Change::Disable).await?,
+        OperatorCommand::Enable { username } => change(username, Change::Enable).await?,
+        OperatorCommand::ResetPassword { username } => change(username, Change::Password(read_password()?)).await?,
+        OperatorCommand::ResetSecondFactor { username } => change(username, Change::ResetSecondFactor).await?,
+        OperatorCommand::SetSecondFactor {
+            username,
+            secret: base32,
+        } => {
+            if !development {
+                return Err("set-second-factor is for development and tests; production refuses it".into());
+            }
+            let decoded = app::operators::second_factor::secret_from_base32(&base32)
+                .ok_or("the secret must be 32 base32 characters (20 bytes)")?;
+            let id = target(username.clone()).await?;
+            admin::set_known_secret(pool, secret, id, &decoded, &actor(), Utc::now()).await?;
+            println!("operator {username}: second factor set");
+        }
         OperatorCommand::Create { username, name, role } => {
             let username = Username::parse(&username)?;
             let role = OperatorRole::parse(&role)?;
@@ -356,16 +421,7 @@ pub async fn operator(pool: &sqlx::PgPool, command: OperatorCommand) -> Result<(
             if name.is_empty() || name.chars().count() > 100 {
                 return Err("--name: 1-100 characters".into());
             }
-            let password = match std::env::var("PRAKERJA_OPERATOR_PASSWORD") {
-                Ok(password) => password,
-                Err(_) => {
-                    eprintln!("Kata sandi (minimal 12 karakter), lalu Enter:");
-                    let mut line = String::new();
-                    std::io::stdin().read_line(&mut line)?;
-                    line.trim_end_matches(['\r', '\n']).to_owned()
-                }
-            };
-            let password = Password::parse(&password)?;
+            let password = read_password()?;
             let id = db::create(pool, &username, name, role, password, &actor(), Utc::now()).await?;
             println!("operator {} ({}) created: {id}", username.as_str(), role.code());
         }

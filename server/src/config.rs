@@ -42,6 +42,9 @@ pub struct Config {
     /// PRAKERJA_STATEMENT_TIMEOUT_MS for the portal's own pool (0: none). Command-line tasks
     /// (a synthetic pool of millions, say) run without one.
     pub statement_timeout: Option<Duration>,
+    /// PRAKERJA_PUBLISHED_DIR: where the waves' public files are written (default: a directory
+    /// under the system's temporary one). Files are named by digest; processes may share it.
+    pub published_dir: std::path::PathBuf,
 }
 
 /// Development's fixed secrets, so codes and keys survive a restart of `cargo xtask watch`.
@@ -217,6 +220,9 @@ impl Config {
                 Some(millis) => Some(Duration::from_millis(millis)),
                 None => Some(Duration::from_secs(30)),
             },
+            published_dir: var("PRAKERJA_PUBLISHED_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| std::env::temp_dir().join("prakerja-published")),
         })
     }
 
@@ -225,6 +231,7 @@ impl Config {
             hsts: self.environment == Environment::Production,
             request_timeout: self.request_timeout,
             admission: self.admission.clone(),
+            published: std::sync::Arc::new(crate::published::PublishedFiles::new(self.published_dir.clone())),
         }
     }
 

@@ -156,8 +156,19 @@ pub async fn housekeeping(state: &AppState) -> Result<(), app::error::AppError> 
 const RUSH_SIGNUPS_PER_HALF_SECOND: u64 = 50;
 
 /// Starts the background jobs of one app server.
-pub fn spawn(state: AppState, mailer: Arc<Mailer>) {
+pub fn spawn(state: AppState, mailer: Arc<Mailer>, published: Arc<crate::published::PublishedFiles>) {
     let pool = state.pool.clone();
+    let publisher = state.pool.clone();
+    tokio::spawn(async move {
+        // A closed wave's public files, written to disk within seconds of the close, so that
+        // downloads never wait on (or hold) the database.
+        loop {
+            if let Err(error) = published.write_drawn(&publisher).await {
+                tracing::warn!(%error, "writing the waves' public files failed; will retry");
+            }
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    });
     tokio::spawn(async move {
         loop {
             match deliver_outbox_batch(&pool, &mailer).await {

@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo_catalogue;
 pub mod http_client;
 pub mod jobs;
+pub mod published;
 pub mod routes;
 pub mod security;
 pub mod seed;
@@ -47,6 +48,7 @@ pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
         leptos_options,
         pool,
         clock,
+        wall_clock: Arc::new(SystemClock),
         settings: Arc::new(Settings {
             secret: config.secret.clone(),
             platform_keys: config.platform_keys.clone(),

@@ -66,7 +66,10 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
         }
         Command::Schedule(command) => server::cli::schedule(&pool, command).await?,
         Command::Exclusions(command) => server::cli::exclusions(&pool, command).await?,
-        Command::Operator(command) => server::cli::operator(&pool, command).await?,
+        Command::Operator(command) => {
+            let development = config.environment != server::config::Environment::Production;
+            server::cli::operator(&pool, &config.secret, development, command).await?
+        }
         Command::Wave(command) => server::cli::wave(&pool, command).await?,
         Command::Catalogue(command) => server::cli::catalogue(&pool, command).await?,
         Command::Card(command) => server::cli::card(&pool, command).await?,
@@ -79,8 +82,9 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
                 &config.mail_from,
             )?);
             let state = server::state(&config, pool);
-            jobs::spawn(state.clone(), mailer);
-            let router = routes::router(state, config.router_options());
+            let options = config.router_options();
+            jobs::spawn(state.clone(), mailer, options.published.clone());
+            let router = routes::router(state, options);
             let listener = server::serve::listen(config.addr)?;
             tracing::info!("listening on http://{}", config.addr);
             server::serve::serve(listener, router, config.connections.clone(), shutdown_signal()).await?;

@@ -1,8 +1,8 @@
 //! The HTTP router: pages, server functions, static files, middleware.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
-use app::{shell, state::AppState, App};
+use app::{shell, state::AppState, waves::db::PublishedFile, App};
 use axum::{
     body::Body,
     extract::{Path, Request, State},
@@ -13,10 +13,13 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
-use tower::ServiceBuilder;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    compression::CompressionLayer,
+    compression::{
+        predicate::{DefaultPredicate, NotForContentType, Predicate},
+        CompressionLayer,
+    },
     services::{ServeDir, ServeFile},
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
@@ -32,6 +35,8 @@ pub struct RouterOptions {
     pub hsts: bool,
     pub request_timeout: Duration,
     pub admission: crate::admission::AdmissionSettings,
+    /// Where the waves' public files are kept (shared with the job that writes them).
+    pub published: Arc<crate::published::PublishedFiles>,
 }
 
 impl Default for RouterOptions {
@@ -40,6 +45,7 @@ impl Default for RouterOptions {
             hsts: false,
             request_timeout: Duration::from_secs(30),
             admission: Default::default(),
+            published: Arc::new(crate::published::PublishedFiles::in_temp_dir()),
         }
     }
 }
@@ -48,6 +54,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
     let hsts = options.hsts;
     let request_timeout = options.request_timeout;
     let admission = crate::admission::Admission::new(&options.admission);
+    let published = options.published.clone();
     let public_origin = crate::security::PublicOrigin::of(&state.settings.public_url);
     let routes = route_list();
     let pkg_dir = format!(
@@ -86,8 +93,20 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .route("/api/{*fn_name}", any(server_fn_handler))
         .route("/healthz", get(health))
         .route(app::catalogue::document::DOCUMENT_PATH, get(catalogue_document))
-        .route("/gelombang/{id}/pool.csv", get(wave_pool_file))
-        .route("/gelombang/{id}/hasil.csv", get(wave_result_file))
+        .route(
+            "/gelombang/{id}/pool.csv",
+            get({
+                let published = published.clone();
+                move |state, path, request| wave_file(state, published, path, request, PublishedFile::Pool)
+            }),
+        )
+        .route(
+            "/gelombang/{id}/hasil.csv",
+            get({
+                let published = published.clone();
+                move |state, path, request| wave_file(state, published, path, request, PublishedFile::Result)
+            }),
+        )
         .route(app::completion::EVENTS_PATH, post(app::completion::api::receive_event))
         .route(
             "/sertifikat/{code}/pdf",
@@ -134,7 +153,12 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
                 .layer(axum::middleware::from_fn(move |req, next| {
                     crate::security::reject_cross_site(public_origin.clone(), req, next)
                 }))
-                .layer(CompressionLayer::new())
+                // The waves' files come compressed from disk; compressing them again on the fly
+                // would break byte ranges.
+                .layer(
+                    CompressionLayer::new()
+                        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("text/csv"))),
+                )
                 .layer(axum::middleware::from_fn(honest_error_status)),
         )
         .with_state(state)
@@ -224,34 +248,56 @@ async fn catalogue_document(State(state): State<AppState>, request_headers: axum
     response
 }
 
-async fn wave_pool_file(State(state): State<AppState>, Path(wave_id): Path<i32>) -> Response {
-    wave_file(&state, wave_id, app::waves::db::PublishedFile::Pool).await
-}
-
-async fn wave_result_file(State(state): State<AppState>, Path(wave_id): Path<i32>) -> Response {
-    wave_file(&state, wave_id, app::waves::db::PublishedFile::Result).await
-}
-
-/// A drawn wave's pool or result, streamed (a pool of millions is tens of megabytes). Both are
-/// public and never change once the wave is drawn.
-async fn wave_file(state: &AppState, wave_id: i32, file: app::waves::db::PublishedFile) -> Response {
-    let stream = match app::waves::db::published_file(&state.pool, wave_id, file).await {
-        Ok(Some(stream)) => stream,
+/// A drawn wave's pool or result, from the file on disk (`published`): no database connection
+/// is held while a client reads, ranges and gzip are served, and the digest is the ETag. Both
+/// files are public and never change once the wave is drawn.
+async fn wave_file(
+    State(state): State<AppState>,
+    published: Arc<crate::published::PublishedFiles>,
+    Path(wave_id): Path<i32>,
+    request: Request,
+    file: PublishedFile,
+) -> Response {
+    let ready = match published.ready(&state.pool, wave_id, file).await {
+        Ok(Some(ready)) => ready,
         Ok(None) => return (StatusCode::NOT_FOUND, "Gelombang ini belum diundi.").into_response(),
-        Err(error) => return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(error)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, wave_id, "a wave's public file could not be written");
+            return (error.status(), error.to_string()).into_response();
+        }
+    };
+    let etag = format!("\"{}\"", ready.digest);
+    let unchanged = request
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim() == etag || tag.trim() == "*");
+    let mut response = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        match ServeFile::new(&ready.path).precompressed_gzip().oneshot(request).await {
+            Ok(response) => response.map(Body::new),
+            Err(never) => match never {},
+        }
     };
     let name = match file {
-        app::waves::db::PublishedFile::Pool => format!("gelombang-{wave_id}-pool.csv"),
-        app::waves::db::PublishedFile::Result => format!("gelombang-{wave_id}-hasil.csv"),
+        PublishedFile::Pool => format!("gelombang-{wave_id}-pool.csv"),
+        PublishedFile::Result => format!("gelombang-{wave_id}-hasil.csv"),
     };
-    let mut response = Body::from_stream(stream).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    if !unchanged {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            headers.insert(header::CONTENT_DISPOSITION, disposition);
+        }
     }
     headers.insert(
         header::CACHE_CONTROL,

@@ -37,6 +37,8 @@ async fn purchase_on(pool: &PgPool, settings: app::state::Settings) -> (Browser,
     .await
     .unwrap();
     browser.clock.set(wib("2026-12-02 12:00:00"));
+    // Back after two hours: the idle session ended, so she signs in again.
+    browser.sign_in("rina@contoh.id").await;
     (browser, voucher, platform)
 }
 
@@ -315,6 +317,7 @@ async fn the_simulator_completes_a_training_over_real_http(pool: PgPool) {
         clock: std::sync::Arc::new(app::state::ShiftedClock::starting_at(
             chrono::Utc::now() + chrono::Duration::days(2),
         )),
+        wall_clock: std::sync::Arc::new(app::state::SystemClock),
         settings: std::sync::Arc::new(app::state::Settings::for_tests()),
         schedule: Default::default(),
         signups: app::signup::queue::SignupQueue::start(pool.clone(), 1, 8),
@@ -995,8 +998,38 @@ async fn a_payout_is_held_when_the_participant_is_no_longer_eligible(pool: PgPoo
         .await
         .unwrap();
     assert_eq!(reason, "NIK ada di daftar pengecualian");
-    // Taken off the list (a mistake): paid on the next check, a day later.
+    // Taken off the list (a mistake), but now someone disputes the NIK: still held.
     sqlx::query("delete from exclusions").execute(&pool).await.unwrap();
+    let nik: String = sqlx::query_scalar(
+        "select a.nik from applicants a join cards c on c.applicant_id = a.id join purchases p on p.card_id = c.id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    dispute_nik(&pool, &nik).await;
+    clock.advance(chrono::Duration::days(1));
+    let run = app::incentive::db::run_payouts(&pool, &rail, &clock, 10).await.unwrap();
+    assert_eq!((run.sent, run.held), (0, 1), "{run:?}");
+    let reason: String = sqlx::query_scalar("select held_reason from incentive_payouts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(reason, "NIK sedang disanggah");
+    // The dispute refused: paid on the next check, a day later.
+    sqlx::query(
+        "insert into operators (id, username, display_name, password_hash, role, created_at)
+         values (gen_random_uuid(), 'verifikator.sanggah', 'Petugas', '$argon2id$uji', 'verifikator', now())",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "update nik_disputes set status = 'ditolak', decided_at = now(), decision_note = 'NIK milik pemegang.',
+                decided_by = (select id from operators limit 1)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     clock.advance(chrono::Duration::days(1));
     let run = app::incentive::db::run_payouts(&pool, &rail, &clock, 10).await.unwrap();
     assert_eq!((run.sent, run.held), (1, 0), "{run:?}");

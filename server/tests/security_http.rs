@@ -441,7 +441,12 @@ async fn a_stranger_guessing_an_operator_password_locks_only_themselves_out(pool
             &[("username", "admin.kunci"), ("password", OPERATOR_PASSWORD)],
         )
         .await;
-    assert_eq!(signed_in.location(), Some("/operator/verifikasi"), "{}", signed_in.body);
+    assert_eq!(
+        signed_in.location(),
+        Some("/operator/masuk/kode"),
+        "on to the second factor: {}",
+        signed_in.body
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -465,5 +470,32 @@ async fn signing_out_everywhere_ends_every_session_of_the_account(pool: PgPool) 
         someone_else.get("/daftar/identitas").await.status,
         StatusCode::OK,
         "other accounts stay signed in"
+    );
+}
+
+/// Besides the absolute lifetime, a session unused for 30 minutes (applicants) or 15 minutes
+/// (operators) has ended; using it keeps it alive.
+#[sqlx::test(migrations = "../migrations")]
+async fn idle_sessions_end_after_30_minutes_for_applicants_and_15_for_operators(pool: PgPool) {
+    let mut applicant = Browser::new(pool.clone(), wednesday_morning());
+    applicant.sign_in("siti@contoh.id").await;
+    for _ in 0..3 {
+        applicant.clock.advance(chrono::Duration::minutes(29));
+        let page = applicant.get("/daftar/identitas").await;
+        assert_eq!(page.status, 200, "used within 30 minutes: still signed in");
+    }
+    applicant.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(applicant.get("/daftar/identitas").await.location(), Some("/masuk"));
+
+    let mut operator = signed_in_operator(&applicant, "verifikator.diam", app::operators::OperatorRole::Verifier).await;
+    operator.clock.advance(chrono::Duration::minutes(14));
+    assert_eq!(operator.get("/operator/verifikasi").await.status, 200);
+    operator.clock.advance(chrono::Duration::minutes(14));
+    assert_eq!(operator.get("/operator/verifikasi").await.status, 200);
+    operator.clock.advance(chrono::Duration::minutes(16));
+    assert_eq!(
+        operator.get("/operator/verifikasi").await.location(),
+        Some("/operator/masuk"),
+        "16 minutes unused"
     );
 }

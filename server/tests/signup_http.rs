@@ -294,3 +294,50 @@ async fn applicants(pool: &PgPool) -> i64 {
         .await
         .unwrap()
 }
+
+/// The service worker keeps a copy of a form step only as the server renders it for that:
+/// without the applicant's answers, and marked with the account's device tag.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_copy_kept_on_the_device_is_a_blank_form_bound_to_the_account(pool: PgPool) {
+    let mut browser = Browser::new(pool.clone(), wednesday_morning());
+    browser.sign_in("siti@contoh.id").await;
+    fill_all_steps(&mut browser).await;
+
+    let shown = browser.get("/daftar/identitas").await;
+    assert!(
+        shown.body.contains(&format!("value=\"{NIK}\"")),
+        "the applicant sees the answers"
+    );
+    let blank = browser
+        .send(
+            axum::http::Request::get("/daftar/identitas")
+                .header(axum::http::header::ACCEPT, "text/html")
+                .header("x-prakerja-copy", "blank")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(blank.status, StatusCode::OK);
+    assert!(blank.body.contains("Data diri sesuai KTP"), "the form itself");
+    for answer in [NIK, KK, "Siti Rahmawati"] {
+        assert!(!blank.body.contains(answer), "the blank copy holds no {answer}");
+    }
+    let owner = shown
+        .headers
+        .get("x-prakerja-owner")
+        .expect("the page names its device tag");
+    assert_eq!(blank.headers.get("x-prakerja-owner"), Some(owner));
+    assert_eq!(owner.len(), 16);
+    assert!(!owner.to_str().unwrap().contains("siti"), "the tag is opaque");
+
+    let mut other = browser.another();
+    other.sign_in("budi@contoh.id").await;
+    let others = other.get("/daftar/identitas").await;
+    assert_ne!(
+        others.headers.get("x-prakerja-owner"),
+        Some(owner),
+        "each account its own tag"
+    );
+    let signed_out = browser.another().get("/").await;
+    assert!(signed_out.headers.get("x-prakerja-owner").is_none());
+}

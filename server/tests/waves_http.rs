@@ -75,6 +75,36 @@ async fn joined(pool: &PgPool, wave: i32) -> Vec<String> {
     niks
 }
 
+/// A program admin with a new wave whose joining closes at noon; the wave's id.
+async fn admin_with_a_wave(browser: &Browser, name: &str) -> (Browser, i32) {
+    let mut admin = signed_in_operator(browser, "admin.gelombang", OperatorRole::ProgramAdmin).await;
+    admin
+        .post_form("/api/create-wave", &create_form(name, "2026-12-02T12:00"))
+        .await;
+    let wave: i32 = sqlx::query_scalar("select id from waves where name = $1")
+        .bind(name)
+        .fetch_one(&browser.pool)
+        .await
+        .unwrap();
+    (admin, wave)
+}
+
+/// After joining closed: the admin signs in again (the idle session ended), enters the seed and
+/// closes the wave.
+async fn draw_after_noon(admin: &mut Browser, wave: i32) {
+    admin.clock.set(wib("2026-12-02 12:30:00"));
+    operator_sign_in(admin, "admin.gelombang").await;
+    admin
+        .post_form(
+            "/api/enter-wave-seed",
+            &[("wave_id", &wave.to_string()), ("seed", SEED)],
+        )
+        .await;
+    admin
+        .post_form("/api/close-wave", &[("wave_id", &wave.to_string())])
+        .await;
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_program_admin_runs_a_wave_from_the_console_and_anyone_can_check_its_draw(pool: PgPool) {
     let browser = Browser::new(pool.clone(), wib("2026-12-02 10:00:00"));
@@ -125,8 +155,14 @@ async fn a_program_admin_runs_a_wave_from_the_console_and_anyone_can_check_its_d
         .body
         .contains("Pendaftaran gelombang masih dibuka"));
 
-    // Joining closed at noon; the operator is still signed in (sessions last a working day).
+    // Joining closed at noon. The operator's session ended while unused (15 minutes idle), so
+    // they sign in again.
     admin.clock.set(wib("2026-12-02 12:30:00"));
+    assert_eq!(
+        admin.get("/operator/gelombang").await.location(),
+        Some("/operator/masuk")
+    );
+    operator_sign_in(&mut admin, "admin.gelombang").await;
     admin
         .post_form(
             "/api/enter-wave-seed",
@@ -192,6 +228,44 @@ async fn a_program_admin_runs_a_wave_from_the_console_and_anyone_can_check_its_d
     for nik in &niks {
         assert!(!pool_file.body.contains(nik.as_str()) && !audit.body.contains(nik.as_str()));
     }
+
+    // The digest is the file's ETag: a client that has it downloads nothing again.
+    assert_eq!(pool_file.headers["etag"], format!("\"{pool_digest}\""));
+    let again = visitor
+        .send(
+            axum::http::Request::get(format!("/gelombang/{wave}/pool.csv"))
+                .header("if-none-match", format!("\"{pool_digest}\""))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    // A broken download resumes where it stopped.
+    let rest = visitor
+        .send(
+            axum::http::Request::get(format!("/gelombang/{wave}/pool.csv"))
+                .header("range", "bytes=10-")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(rest.status, 206);
+    assert_eq!(rest.body, pool_file.body[10..]);
+    assert_eq!(rest.headers["content-type"], "text/csv; charset=utf-8");
+
+    // Served from disk: with the database gone, the files still download, whole and right.
+    pool.close().await;
+    let without_database = visitor.get(&format!("/gelombang/{wave}/hasil.csv")).await;
+    assert_eq!(without_database.status, 200);
+    assert_eq!(
+        hex::encode(Sha256::digest(without_database.body.as_bytes())),
+        result_digest
+    );
+    assert_eq!(
+        visitor.get(&format!("/gelombang/{wave}/pool.csv")).await.body,
+        pool_file.body
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -205,4 +279,108 @@ async fn verifiers_cannot_run_waves(pool: PgPool) {
         .post_form("/api/create-wave", &create_form("Gelombang 1", "2026-12-02T12:00"))
         .await;
     assert_eq!(count(&pool, "select count(*) from waves").await, 0);
+}
+
+/// Ten clients reading a big wave file at 2 KB/s over real sockets, on a portal with only two
+/// database connections: requests that need the database are still served at once, because the
+/// file is read from disk, not streamed from the database while the client reads.
+#[sqlx::test(migrations = "../migrations")]
+async fn ten_slow_readers_of_a_wave_file_do_not_hold_up_the_portal(pool: PgPool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let browser = Browser::new(pool.clone(), wib("2026-12-02 10:00:00"));
+    let (mut admin, wave) = admin_with_a_wave(&browser, "Gelombang besar").await;
+    // About 9 MB of pool file: far more than the socket buffers and the stream's chunks.
+    let spec = server::synthetic::SyntheticPool {
+        applicants: 300_000,
+        excluded_per_mille: 0,
+        priority_per_mille: 0,
+    };
+    server::synthetic::generate(&pool, "Gelombang besar", &spec)
+        .await
+        .unwrap();
+    draw_after_noon(&mut admin, wave).await;
+
+    let two_connections = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let router = Browser::new(two_connections, wib("2026-12-02 13:00:00")).router();
+    let listener = server::serve::listen("127.0.0.1:0".parse().unwrap()).unwrap();
+    let address = listener.local_addr().unwrap();
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve::serve(listener, router, Default::default(), async {
+        let _ = stopped.await;
+    }));
+
+    let mut readers = Vec::new();
+    for _ in 0..10 {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        let request = format!("GET /gelombang/{wave}/pool.csv HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        readers.push(tokio::spawn(async move {
+            let mut chunk = [0u8; 2048];
+            loop {
+                match stream.read(&mut chunk).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => tokio::time::sleep(std::time::Duration::from_secs(1)).await,
+                }
+            }
+        }));
+    }
+    // Every reader has had its answer start.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+
+    for path in ["/healthz", "/"] {
+        let started = std::time::Instant::now();
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "{path}: {}",
+            answer.lines().next().unwrap_or("")
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{path} took {:?} beside the slow readers",
+            started.elapsed()
+        );
+    }
+    assert!(
+        readers.iter().all(|reader| !reader.is_finished()),
+        "the readers are still reading"
+    );
+    for reader in readers {
+        reader.abort();
+    }
+}
+
+/// An entry whose NIK is disputed when the wave closes is held: left out of the pool, with that
+/// reason.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_disputed_nik_is_left_out_of_the_draw(pool: PgPool) {
+    let browser = Browser::new(pool.clone(), wib("2026-12-02 10:00:00"));
+    let (mut admin, wave) = admin_with_a_wave(&browser, "Gelombang 1").await;
+    let niks = joined(&pool, wave).await;
+    dispute_nik(&pool, &niks[0]).await;
+    draw_after_noon(&mut admin, wave).await;
+    let held: Vec<String> = sqlx::query_scalar(
+        "select i.failed_check from wave_ineligible i join wave_entries e on e.draw_id = i.draw_id and e.wave_id = i.wave_id
+         join applicants a on a.id = e.applicant_id where a.nik = $1",
+    )
+    .bind(&niks[0])
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(held, ["nik-disengketakan"]);
+    assert!(admin
+        .get("/operator/gelombang")
+        .await
+        .body
+        .contains("3 terpilih dari pool 4"));
 }

@@ -186,6 +186,8 @@ mod commands {
 
     /// The end-to-end operators' password (a test database only).
     const E2E_OPERATOR_PASSWORD: &str = "kata sandi uji end-to-end";
+    /// The end-to-end operators' TOTP secret, base32 (the same in end2end/support/operators.ts).
+    const E2E_OPERATOR_TOTP_SECRET: &str = "KRSXG5CTMVRXEZLUKRXXI4DVNZSXEMJS";
 
     pub fn end_to_end(profile: Profile, playwright_args: Vec<String>) -> Result {
         let tools = tools::ensure_all()?;
@@ -211,7 +213,14 @@ mod commands {
             "--seed-source",
             "Tidak diundi: gelombang tempat tes end-to-end.",
         ]))?;
-        for (username, role) in [("verifikator.uji", "verifikator"), ("admin.uji", "admin-program")] {
+        // One copy of each per Playwright worker (`<name>.<worker>`): a second-factor code is used
+        // once, so two workers signing in one operator at once would race for it.
+        let operators = (0..4).flat_map(|worker| {
+            [("verifikator.uji", "verifikator"), ("admin.uji", "admin-program")]
+                .map(|(name, role)| (format!("{name}.{worker}"), role))
+        });
+        for (username, role) in operators {
+            let username = username.as_str();
             process::run(
                 open.command(&[
                     "operator",
@@ -225,6 +234,8 @@ mod commands {
                 ])
                 .env("PRAKERJA_OPERATOR_PASSWORD", E2E_OPERATOR_PASSWORD),
             )?;
+            // Their authenticator app, as the specs compute its codes (support/totp.ts).
+            process::run(open.command(&["operator", "set-second-factor", username, E2E_OPERATOR_TOTP_SECRET]))?;
         }
         // The catalogue specs search and buy from the demo catalogue.
         process::run(open.command(&["catalogue", "seed-demo"]))?;

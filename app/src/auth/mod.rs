@@ -78,6 +78,9 @@ pub struct SessionSummary {
     /// Signed in as an operator: their display name.
     pub operator_name: Option<String>,
     pub shared_device: bool,
+    /// The applicant's device tag (`secrets::device_owner_tag`): what the browser keeps is
+    /// bound to it, and the service worker serves a page copy only to the tag that fetched it.
+    pub device_owner: Option<String>,
 }
 
 #[server(prefix = "/api", endpoint = "session-summary")]
@@ -89,6 +92,12 @@ pub async fn load_session_summary() -> Result<SessionSummary, AppError> {
     if session.shared_device {
         // The service worker keeps no copy of pages for a shared device.
         crate::request::set_response_header(axum::http::HeaderName::from_static("x-prakerja-shared-device"), "1");
+    }
+    let device_owner = session
+        .account_id
+        .map(|account_id| crate::secrets::device_owner_tag(&state.settings.secret, account_id));
+    if let Some(tag) = &device_owner {
+        crate::request::set_response_header(axum::http::HeaderName::from_static("x-prakerja-owner"), tag);
     }
     let email = match session.account_id {
         Some(account_id) => db::account_email(&state.pool, account_id).await?,
@@ -108,6 +117,7 @@ pub async fn load_session_summary() -> Result<SessionSummary, AppError> {
             .and_then(|e| crate::domain::EmailAddress::parse(&e).ok())
             .map(|e| e.masked()),
         shared_device: session.shared_device,
+        device_owner,
     })
 }
 

@@ -22,6 +22,22 @@ pub const SIGNED_IN_LIFETIME: Duration = Duration::hours(12);
 /// A session that is only carrying a sign-in challenge or a form's errors.
 pub const ANONYMOUS_LIFETIME: Duration = Duration::hours(2);
 
+/// A signed-in session unused for this long has ended (ASVS 3.3.2), besides its absolute
+/// lifetime: operators see applicants' data, so theirs is shorter.
+pub const OPERATOR_IDLE_TIMEOUT: Duration = Duration::minutes(15);
+pub const APPLICANT_IDLE_TIMEOUT: Duration = Duration::minutes(30);
+
+/// The idle timeout of a session, and how stale its last use may be before it is recorded again
+/// (a write per request would cost the launch surge a write per page). Anonymous sessions only
+/// carry a sign-in under way: their short lifetime is enough.
+fn idle_rule(account_id: Option<Uuid>, operator_id: Option<Uuid>) -> Option<(Duration, Duration)> {
+    match (account_id, operator_id) {
+        (_, Some(_)) => Some((OPERATOR_IDLE_TIMEOUT, Duration::minutes(1))),
+        (Some(_), None) => Some((APPLICANT_IDLE_TIMEOUT, Duration::minutes(5))),
+        (None, None) => None,
+    }
+}
+
 pub fn cookie_name(settings: &Settings) -> &'static str {
     if settings.secure_cookies {
         "__Host-prakerja"
@@ -54,6 +70,8 @@ pub struct Session {
     pub shared_device: bool,
     /// A form posted after the previous session expired, to put back after sign-in.
     pub carried_form: Option<CarriedForm>,
+    /// An operator's session counts once the second factor is given (`console::second_factor`).
+    pub second_factor_done: bool,
 }
 
 /// The values of a form posted by a signed-out browser (JavaScript off), kept across sign-in.
@@ -105,15 +123,35 @@ pub async fn account_of_headers(state: &AppState, headers: &axum::http::HeaderMa
 }
 
 async fn load(state: &AppState, token_hash: Vec<u8>) -> Result<Option<Session>, AppError> {
+    let now = state.clock.now();
     let row = sqlx::query!(
-        r#"select account_id, operator_id, challenge_id, return_to, shared_device, carried_form from sessions
-           where token_hash = $1 and expires_at > $2"#,
+        r#"select account_id, operator_id, challenge_id, return_to, shared_device, carried_form, last_seen_at,
+                  second_factor_at is not null as "second_factor_done!"
+           from sessions where token_hash = $1 and expires_at > $2"#,
         &token_hash,
-        state.clock.now(),
+        now,
     )
     .fetch_optional(&state.pool)
     .await?;
-    Ok(row.map(|r| Session {
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    if let Some((idle_timeout, record_every)) = idle_rule(row.account_id, row.operator_id) {
+        let unused_for = now - row.last_seen_at;
+        if unused_for >= idle_timeout {
+            return Ok(None);
+        }
+        if unused_for >= record_every {
+            sqlx::query!(
+                "update sessions set last_seen_at = $2 where token_hash = $1",
+                &token_hash,
+                now
+            )
+            .execute(&state.pool)
+            .await?;
+        }
+    }
+    Ok(Some(row).map(|r| Session {
         token_hash,
         account_id: r.account_id,
         operator_id: r.operator_id,
@@ -121,6 +159,7 @@ async fn load(state: &AppState, token_hash: Vec<u8>) -> Result<Option<Session>, 
         return_to: r.return_to,
         shared_device: r.shared_device,
         carried_form: r.carried_form.and_then(|v| serde_json::from_value(v).ok()),
+        second_factor_done: r.second_factor_done,
     }))
 }
 
@@ -169,8 +208,9 @@ pub async fn start(executor: impl PgExecutor<'_>, state: &AppState, new: NewSess
         .transpose()
         .map_err(AppError::internal)?;
     sqlx::query!(
-        r#"insert into sessions (token_hash, account_id, operator_id, return_to, shared_device, carried_form, created_at, expires_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)"#,
+        r#"insert into sessions (token_hash, account_id, operator_id, return_to, shared_device, carried_form, created_at,
+                                 expires_at, last_seen_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $7)"#,
         &token_hash,
         new.account_id,
         new.operator_id,
@@ -191,6 +231,7 @@ pub async fn start(executor: impl PgExecutor<'_>, state: &AppState, new: NewSess
         return_to: new.return_to,
         shared_device: new.shared_device,
         carried_form: new.carried_form,
+        second_factor_done: false,
     };
     leptos::prelude::provide_context(ChangedInThisRequest(Some(session.clone())));
     Ok(session)
@@ -277,6 +318,22 @@ impl Session {
             "update sessions set return_to = $2 where token_hash = $1",
             &self.token_hash,
             path
+        )
+        .execute(executor)
+        .await?;
+        Ok(())
+    }
+
+    /// The operator gave their second factor: the session now counts.
+    pub async fn mark_second_factor_done(
+        &self,
+        executor: impl PgExecutor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        sqlx::query!(
+            "update sessions set second_factor_at = $2 where token_hash = $1",
+            &self.token_hash,
+            now
         )
         .execute(executor)
         .await?;

@@ -8,7 +8,7 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use super::{ConsoleNav, OperatorIdentity};
+use super::{ConsoleNav, ItemReasonField, OperatorIdentity};
 use crate::{
     domain::FieldErrors,
     error::AppError,
@@ -418,25 +418,16 @@ pub fn CompletionConsolePage() -> impl IntoView {
                     view! {
                         <ul class="queue">{held.into_iter().map(|h| {
                             let field = format!("completion_reason-{}", h.purchase);
-                            let has_error = errors.get(&field).is_some();
+                            let error = errors.get(&field).map(str::to_owned);
                             let reason_value = typed.get(&field).cloned().unwrap_or_default();
-                            let described_by = has_error.then(|| format!("{field}-error"));
                             view! {
                                 <li class="queue-item">
                                     <strong>{format!("{} · {}", h.training, h.platform)}</strong>
                                     <br/>{format!("{} · ditahan {}", h.studied, h.held)}
                                     <form method="post" action=DecideCompletion::url()>
                                         <input type="hidden" name="purchase" value=h.purchase.clone()/>
-                                        <div class="field" class:field-invalid=has_error>
-                                            <label for=field.clone()>"Alasan bila ditolak"</label>
-                                            {errors.get(&field).map(|message| view! {
-                                                <p class="field-error" id=format!("{field}-error")>
-                                                    <span class="visually-hidden">"Kesalahan: "</span>{message.to_owned()}
-                                                </p>
-                                            })}
-                                            <input id=field.clone() name="completion_reason" value=reason_value
-                                                aria-invalid=has_error.then_some("true") aria-describedby=described_by/>
-                                        </div>
+                                        <ItemReasonField id=field name="completion_reason" label="Alasan bila ditolak"
+                                            error typed=reason_value/>
                                         <button type="submit" name="decision" value="terbit" class="button">"Terbitkan sertifikat"</button>
                                         " "
                                         <button type="submit" name="decision" value="ditolak" class="button button-secondary">"Tolak"</button>

@@ -7,8 +7,11 @@
 
 pub mod catalogue;
 pub mod completion;
+pub mod disputes;
 pub mod funnel;
+pub mod operators;
 pub mod queue;
+pub mod second_factor;
 pub mod waves;
 
 use leptos::{prelude::*, server_fn::ServerFn};
@@ -75,12 +78,21 @@ pub async fn require_operator(state: &crate::state::AppState) -> Result<Operator
         .and_then(|s| s.operator_id.map(|id| (s, id)))
     {
         let row = sqlx::query!(
-            "select username, display_name, role from operators where id = $1 and disabled_at is null",
+            r#"select username, display_name, role, totp_enrolled_at is not null as "enrolled!"
+               from operators where id = $1 and disabled_at is null"#,
             operator_id
         )
         .fetch_optional(&state.pool)
         .await?;
         if let Some(row) = row {
+            if !session.second_factor_done {
+                // The password alone opens nothing: on to the second factor (or its enrolment).
+                request::redirect(second_factor::path_for(row.enrolled));
+                if !request::is_plain_form_post() {
+                    request::set_status(axum::http::StatusCode::UNAUTHORIZED);
+                }
+                return Err(AppError::Unauthenticated);
+            }
             return Ok(Operator {
                 id: operator_id,
                 identity: OperatorIdentity {
@@ -154,20 +166,21 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
         }
         let account = match Username::parse(&username) {
             Ok(username) => sqlx::query!(
-                "select id, password_hash from operators where username = $1 and disabled_at is null",
+                r#"select id, password_hash, totp_enrolled_at is not null as "enrolled!"
+                   from operators where username = $1 and disabled_at is null"#,
                 username.as_str()
             )
             .fetch_optional(&state.pool)
             .await?
-            .map(|r| (r.id, r.password_hash)),
+            .map(|r| (r.id, r.password_hash, r.enrolled)),
             Err(_) => None,
         };
         let stored = match &account {
-            Some((_, hash)) => hash.clone(),
+            Some((_, hash, _)) => hash.clone(),
             None => db::stand_in_hash().await?,
         };
         let matches = db::password_matches(password, stored).await?;
-        let Some((operator_id, _)) = account.filter(|_| matches) else {
+        let Some((operator_id, _, enrolled)) = account.filter(|_| matches) else {
             tracing::info!("operator sign-in refused");
             for limit in [&rate_limit::WRONG_PASSWORDS_SHORT, &rate_limit::WRONG_PASSWORDS_LONG] {
                 // Refused once over the budget, which the next attempt's check reports.
@@ -197,8 +210,9 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
         )
         .await?;
         tx.commit().await?;
+        // The password is the first step: the second factor (or its enrolment) comes next.
         let next = Submitted::Accepted {
-            next: queue::QUEUE_PATH.to_owned(),
+            next: second_factor::path_for(enrolled).to_owned(),
         };
         reply(&state, SIGN_IN_FORM, OPERATOR_SIGN_IN_PATH, next, values).await
     }
@@ -241,6 +255,31 @@ pub fn OperatorSignInPage() -> impl IntoView {
     }
 }
 
+/// The reason (or note) field of one item in a console list: its id carries the item's, so an
+/// error and what was typed come back beside the right item.
+#[component]
+pub fn ItemReasonField(
+    id: String,
+    name: &'static str,
+    label: &'static str,
+    error: Option<String>,
+    typed: String,
+) -> impl IntoView {
+    let invalid = error.is_some();
+    let described_by = invalid.then(|| format!("{id}-error"));
+    view! {
+        <div class="field" class:field-invalid=invalid>
+            <label for=id.clone()>{label}</label>
+            {error.map(|message| view! {
+                <p class="field-error" id=format!("{id}-error")>
+                    <span class="visually-hidden">"Kesalahan: "</span>{message}
+                </p>
+            })}
+            <input id=id name=name value=typed aria-invalid=invalid.then_some("true") aria-describedby=described_by/>
+        </div>
+    }
+}
+
 /// The console's navigation and the sign-out form.
 #[component]
 pub fn ConsoleNav(identity: OperatorIdentity) -> impl IntoView {
@@ -250,10 +289,12 @@ pub fn ConsoleNav(identity: OperatorIdentity) -> impl IntoView {
             <ul>
                 <li><a href=queue::QUEUE_PATH>"Antrean verifikasi"</a></li>
                 <li><a href=funnel::FUNNEL_PATH>"Corong pendaftar"</a></li>
+                <li><a href=disputes::DISPUTES_CONSOLE_PATH>"Sanggahan NIK"</a></li>
                 {(identity.role == OperatorRole::ProgramAdmin).then(|| view! {
                     <li><a href=catalogue::CATALOGUE_CONSOLE_PATH>"Katalog pelatihan"</a></li>
                     <li><a href=waves::WAVES_CONSOLE_PATH>"Gelombang"</a></li>
                     <li><a href=completion::COMPLETION_CONSOLE_PATH>"Penyelesaian pelatihan"</a></li>
+                    <li><a href=operators::OPERATORS_CONSOLE_PATH>"Petugas"</a></li>
                 })}
             </ul>
             <form method="post" action=OperatorSignOut::url() class="inline-form">

@@ -454,7 +454,7 @@ fn QueueItem(row: QueueRow, return_to: String, errors: RwSignal<FieldErrors>, ca
                         <label for=reason_field_id(&row.applicant_id)>"Alasan bila ditolak"</label>
                         <select id=reason_field_id(&row.applicant_id) name="reason">
                             <option value="">"— Pilih alasan —"</option>
-                            {Reason::all().into_iter().filter(|r| *r != Reason::PlaceholderBirthDate).map(|r| view! {
+                            {Reason::all().into_iter().filter(|r| !matches!(r, Reason::PlaceholderBirthDate | Reason::NikBelongsToAnother)).map(|r| view! {
                                 <option value=r.code()>{r.title()}</option>
                             }).collect_view()}
                         </select>

@@ -6,6 +6,7 @@
 
 pub mod birth;
 pub mod category;
+pub mod dispute_statement;
 pub mod education;
 pub mod email;
 pub mod employment;
@@ -23,6 +24,7 @@ pub mod study_rule;
 
 pub use birth::{BirthDate, Gender};
 pub use category::TrainingCategory;
+pub use dispute_statement::DisputeStatement;
 pub use education::Education;
 pub use email::EmailAddress;
 pub use employment::EmploymentStatus;
@@ -37,6 +39,9 @@ pub use place_name::PlaceName;
 pub use region::Province;
 pub use rupiah::Rupiah;
 pub use study_rule::StudyRule;
+
+#[cfg(test)]
+mod parse_properties;
 
 /// Removes every whitespace character: applicants often type ID numbers in groups of four.
 pub(crate) fn without_whitespace(raw: &str) -> String {

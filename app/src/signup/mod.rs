@@ -16,6 +16,7 @@ use crate::{
     registration::{RegistrationNotice, RegistrationStatus},
 };
 
+pub mod dispute;
 pub mod form;
 #[cfg(feature = "ssr")]
 pub mod queue;
@@ -61,13 +62,23 @@ pub async fn load_signup_step(step: SignupStep) -> Result<StepPage, AppError> {
     if crate::auth::db::has_applicant(&state.pool, account_id).await? {
         crate::request::redirect(crate::dashboard::DASHBOARD_PATH);
     }
+    let status = crate::registration::status(&state).await?;
+    if crate::request::wants_blank_copy() {
+        // The copy kept on the device holds no personal data; the browser fills it from the
+        // account's own draft there. The flash stays for the page the applicant sees.
+        return Ok(StepPage {
+            step,
+            draft: SignupDraft::default(),
+            errors: Default::default(),
+            status,
+        });
+    }
     let draft = db::load_draft(&state.pool, account_id).await?;
     let errors = session
         .take_flash(&state.pool, step_form(step))
         .await?
         .map(|f| f.errors)
         .unwrap_or_default();
-    let status = crate::registration::status(&state).await?;
     Ok(StepPage {
         step,
         draft,
@@ -205,8 +216,8 @@ pub async fn submit_signup(
             }
             db::Registration::NikTaken => (
                 field::NIK,
-                "NIK ini sudah terdaftar. Satu NIK hanya dapat mendaftar satu kali. Jika Anda tidak pernah mendaftar, \
-                 hubungi layanan pengaduan Prakerja.",
+                "NIK ini sudah terdaftar. Satu NIK hanya dapat mendaftar satu kali. Jika NIK ini milik Anda dan Anda \
+                 tidak pernah mendaftar, ajukan sanggahan lewat tautan \"NIK saya dipakai orang lain\" di halaman ini.",
             ),
             db::Registration::FamilyCardFull => (
                 field::KK,
@@ -687,5 +698,9 @@ fn CheckForm(page: CheckPage) -> impl IntoView {
             </div>
             <button type="submit" class="button">"Kirim pendaftaran"</button>
         </ProgressiveForm>
+        <p class="hint">
+            "NIK Anda sudah didaftarkan orang lain? "
+            <a href=dispute::DISPUTE_PATH>"NIK saya dipakai orang lain"</a>
+        </p>
     }
 }

@@ -66,11 +66,13 @@ pub enum Reason {
     /// The birth date disagrees with the NIK, but it is one the civil registry uses when the
     /// real date is unknown (1 January, 31 December): a person must look at it.
     PlaceholderBirthDate,
+    /// Operators decided, on its owner's dispute, that the NIK is someone else's.
+    NikBelongsToAnother,
 }
 
 impl Reason {
     /// Every reason except the exclusion ones (one per category).
-    pub const WITHOUT_CATEGORY: [Reason; 8] = [
+    pub const WITHOUT_CATEGORY: [Reason; 9] = [
         Reason::NikMalformed,
         Reason::NikBirthDateMismatch,
         Reason::NikGenderMismatch,
@@ -79,6 +81,7 @@ impl Reason {
         Reason::FamilyCardFull,
         Reason::NikRegisteredBefore,
         Reason::PlaceholderBirthDate,
+        Reason::NikBelongsToAnother,
     ];
 
     /// Every reason, the exclusion ones included (filters and operators' choices).
@@ -101,6 +104,7 @@ impl Reason {
             Reason::NikRegisteredBefore => "NIK pernah terdaftar".into(),
             Reason::Excluded(category) => format!("Dikecualikan: {}", category.label()),
             Reason::PlaceholderBirthDate => "Tanggal lahir perlu dicek petugas".into(),
+            Reason::NikBelongsToAnother => "NIK milik orang lain".into(),
         }
     }
 
@@ -116,6 +120,7 @@ impl Reason {
             Reason::NikRegisteredBefore => "nik-pernah-terdaftar".into(),
             Reason::Excluded(category) => format!("dikecualikan:{}", category.code()),
             Reason::PlaceholderBirthDate => "tanggal-lahir-perlu-dicek".into(),
+            Reason::NikBelongsToAnother => "nik-milik-orang-lain".into(),
         }
     }
 
@@ -163,6 +168,10 @@ impl Reason {
             ),
             Reason::PlaceholderBirthDate => "Tanggal lahir Anda berbeda dengan NIK, tetapi tanggal ini sering dipakai \
                  Dukcapil bila tanggal lahir sebenarnya tidak diketahui. Petugas akan memeriksa data Anda."
+                .into(),
+            Reason::NikBelongsToAnother => "Pemilik NIK yang Anda daftarkan mengajukan sanggahan, dan petugas \
+                 memutuskan bahwa NIK itu miliknya. Pendaftaran ini tidak dapat diproses lagi. Bila keputusan ini \
+                 keliru, hubungi layanan pengaduan Prakerja dengan membawa KTP Anda."
                 .into(),
         }
     }

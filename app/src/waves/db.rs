@@ -492,7 +492,7 @@ struct Frozen {
 /// Reads the closing wave's entries, and the few that changed since they joined. Joining
 /// required a verified applicant with no card, so only three things can have made an entry
 /// ineligible since: a verification no longer `terverifikasi`, the NIK put on the exclusion
-/// list, a card from another wave. Each is found from its own (small) table through an index,
+/// list, a card from another wave, or an open dispute over the NIK (the record is held). Each is found from its own (small) table through an index,
 /// instead of joining every entry with every table (16 s for 4 million here).
 async fn freeze(conn: &mut PgConnection, wave_id: i32) -> Result<Frozen, AppError> {
     // Every entry first, through COPY (the fastest way out of PostgreSQL), so that sorting them
@@ -540,7 +540,11 @@ async fn freeze(conn: &mut PgConnection, wave_id: i32) -> Result<Frozen, AppErro
            select e.draw_id, 2 from exclusions x join nik_claims n on n.nik = x.nik
              join wave_entries e on e.wave_id = $1 and e.applicant_id = n.applicant_id
            union all
-           select e.draw_id, 3 from cards c join wave_entries e on e.wave_id = $1 and e.applicant_id = c.applicant_id"#,
+           select e.draw_id, 3 from cards c join wave_entries e on e.wave_id = $1 and e.applicant_id = c.applicant_id
+           union all
+           select e.draw_id, 4 from nik_disputes d join nik_claims n on n.nik = d.nik
+             join wave_entries e on e.wave_id = $1 and e.applicant_id = n.applicant_id
+             where d.status = 'terbuka'"#,
         wave_id
     )
     .fetch_all(&mut *conn)

@@ -348,13 +348,16 @@ pub enum FailedCheck {
     NotVerified,
     Excluded,
     AlreadyParticipant,
+    /// Someone disputes that the NIK is this applicant's: held until operators decide.
+    NikDisputed,
 }
 
 impl FailedCheck {
-    pub const ALL: [FailedCheck; 3] = [
+    pub const ALL: [FailedCheck; 4] = [
         FailedCheck::NotVerified,
         FailedCheck::Excluded,
         FailedCheck::AlreadyParticipant,
+        FailedCheck::NikDisputed,
     ];
 
     pub fn code(self) -> &'static str {
@@ -362,6 +365,7 @@ impl FailedCheck {
             FailedCheck::NotVerified => "tidak-terverifikasi",
             FailedCheck::Excluded => "daftar-pengecualian",
             FailedCheck::AlreadyParticipant => "sudah-peserta",
+            FailedCheck::NikDisputed => "nik-disengketakan",
         }
     }
 
@@ -374,6 +378,7 @@ impl FailedCheck {
             FailedCheck::NotVerified => "Data tidak lagi terverifikasi",
             FailedCheck::Excluded => "Termasuk daftar pengecualian",
             FailedCheck::AlreadyParticipant => "Sudah menjadi peserta",
+            FailedCheck::NikDisputed => "NIK sedang disanggah",
         }
     }
 
@@ -386,6 +391,9 @@ impl FailedCheck {
                 "Saat gelombang ditutup, NIK Anda ada di daftar pengecualian (misalnya ASN, TNI/Polri, perangkat desa, atau penerima sebelumnya) yang diperbarui instansi terkait."
             }
             FailedCheck::AlreadyParticipant => "Anda sudah memiliki Kartu Prakerja dari gelombang lain.",
+            FailedCheck::NikDisputed => {
+                "Saat gelombang ditutup, ada sanggahan yang menyatakan NIK Anda dipakai orang lain. Data Anda ditahan sampai petugas memutuskannya; Anda akan diberi tahu lewat email."
+            }
         }
     }
 }

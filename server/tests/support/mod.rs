@@ -73,6 +73,7 @@ impl Browser {
                 .build(),
             pool: pool.clone(),
             clock: clock.clone(),
+            wall_clock: clock.clone(),
             settings: Arc::new(settings),
             schedule: Default::default(),
             signups: app::signup::queue::SignupQueue::start(pool.clone(), 2, 64),
@@ -323,15 +324,71 @@ pub async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap()
 }
 
+/// Someone files a dispute over this NIK (straight into the table; filing has its own tests).
+pub async fn dispute_nik(pool: &PgPool, nik: &str) {
+    let claimant = uuid::Uuid::new_v4();
+    sqlx::query("insert into accounts (id, email) values ($1, $2)")
+        .bind(claimant)
+        .bind(format!("pemilik.{}@contoh.id", &nik[12..]))
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into nik_disputes (id, reference, nik, claimant_account_id, statement, idempotency_key, filed_at)
+         values (gen_random_uuid(), 'SNG-' || substr($1, 9, 4) || '-' || substr($1, 13, 4), $1, $2,
+                 'NIK saya didaftarkan orang lain tanpa sepengetahuan saya.', gen_random_uuid(), now())",
+    )
+    .bind(nik)
+    .bind(claimant)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
 /// The operators' password in tests.
 pub const OPERATOR_PASSWORD: &str = "kata sandi operator yang panjang";
 
-/// Creates an operator with this role and signs them in, in a browser of their own.
+/// The TOTP secret of the operators `signed_in_operator` makes (their authenticator app).
+pub const OPERATOR_TOTP_SECRET: [u8; 20] = *b"rahasia-totp-uji-123";
+
+/// The code the operators' authenticator app shows at this browser's time, `steps_later` steps
+/// of 30 seconds on.
+pub fn operator_code(browser: &Browser, steps_later: i64) -> String {
+    use app::{operators::second_factor, state::Clock};
+    second_factor::code_at_step(
+        &OPERATOR_TOTP_SECRET,
+        second_factor::step_of(browser.clock.now()) + steps_later,
+    )
+}
+
+/// Signs an operator in with the password and then the second factor; the final answer.
+pub async fn operator_sign_in(console: &mut Browser, username: &str) -> Response {
+    let password = console
+        .post_form(
+            "/api/operator-sign-in",
+            &[("username", username), ("password", OPERATOR_PASSWORD)],
+        )
+        .await;
+    assert_eq!(password.location(), Some("/operator/masuk/kode"), "{}", password.body);
+    // A code is used once: a second sign-in in the same 30 seconds takes the next step's code
+    // (the app's clock may run ahead by one step).
+    for steps_later in [0, 1] {
+        let code = operator_code(console, steps_later);
+        let answer = console.post_form("/api/second-factor", &[("code", &code)]).await;
+        if answer.location() == Some("/operator/verifikasi") {
+            return answer;
+        }
+    }
+    panic!("{username}: the second factor was refused");
+}
+
+/// Creates an operator with this role (enrolled in the second factor with
+/// `OPERATOR_TOTP_SECRET`) and signs them in, in a browser of their own.
 pub async fn signed_in_operator(browser: &Browser, username: &str, role: app::operators::OperatorRole) -> Browser {
-    use app::operators::{db, Password, Username};
+    use app::operators::{admin, db, Password, Username};
     let username = Username::parse(username).unwrap();
     let password = Password::parse(OPERATOR_PASSWORD).unwrap();
-    db::create(
+    let id = db::create(
         &browser.pool,
         &username,
         "Petugas Uji",
@@ -342,14 +399,18 @@ pub async fn signed_in_operator(browser: &Browser, username: &str, role: app::op
     )
     .await
     .unwrap();
+    admin::set_known_secret(
+        &browser.pool,
+        &Settings::for_tests().secret,
+        id,
+        &OPERATOR_TOTP_SECRET,
+        "test",
+        wednesday_morning(),
+    )
+    .await
+    .unwrap();
     let mut console = browser.another();
-    let signed_in = console
-        .post_form(
-            "/api/operator-sign-in",
-            &[("username", username.as_str()), ("password", OPERATOR_PASSWORD)],
-        )
-        .await;
-    assert_eq!(signed_in.location(), Some("/operator/verifikasi"), "{}", signed_in.body);
+    operator_sign_in(&mut console, username.as_str()).await;
     console
 }
 

@@ -1,0 +1,210 @@
+//! NIK disputes in the operators' console: each open dispute with the claimant's statement and
+//! the record holding the NIK (NIKs masked), granted or refused with a note the claimant reads.
+//! Verifiers and program admins; every decision is audited.
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use super::{ConsoleNav, ItemReasonField, OperatorIdentity};
+use crate::{domain::FieldErrors, error::AppError, forms::Submitted};
+
+pub const DISPUTES_CONSOLE_PATH: &str = "/operator/sanggahan";
+#[cfg(feature = "ssr")]
+const DECIDE_FORM: &str = "dispute-decide";
+/// Open disputes listed, oldest first.
+#[cfg(feature = "ssr")]
+const LISTED: i64 = 50;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeItem {
+    pub id: String,
+    pub reference: String,
+    pub masked_nik: String,
+    pub filed: String,
+    pub claimant: String,
+    pub statement: String,
+    /// The record holding the NIK: reference, masked email, registered when; none if nobody.
+    pub holder: Option<String>,
+    pub over_same_nik: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DisputesConsole {
+    pub operator: OperatorIdentity,
+    pub disputes: Vec<DisputeItem>,
+    pub notice: Option<String>,
+    pub errors: FieldErrors,
+    pub typed: std::collections::BTreeMap<String, String>,
+}
+
+#[cfg(feature = "ssr")]
+const ALLOWED: [crate::operators::OperatorRole; 2] = [
+    crate::operators::OperatorRole::Verifier,
+    crate::operators::OperatorRole::ProgramAdmin,
+];
+
+#[server(prefix = "/api", endpoint = "disputes-console")]
+pub async fn load_disputes_console() -> Result<DisputesConsole, AppError> {
+    use crate::domain::{EmailAddress, Nik};
+    let state = crate::state::app_state()?;
+    let operator = super::require_operator(&state).await?;
+    operator.require_role(&ALLOWED)?;
+    let flash = operator
+        .session
+        .take_flash(&state.pool, DECIDE_FORM)
+        .await?
+        .unwrap_or_default();
+    let masked_email = |email: &str| EmailAddress::parse(email).map(|e| e.masked()).unwrap_or_default();
+    let disputes = crate::signup::dispute::db::open(&state.pool, LISTED)
+        .await?
+        .into_iter()
+        .map(|d| DisputeItem {
+            id: d.id.to_string(),
+            reference: d.reference,
+            masked_nik: Nik::parse(&d.nik).map(|n| n.masked()).unwrap_or_default(),
+            filed: crate::registration::format_wib(d.filed_at),
+            claimant: masked_email(&d.claimant_email),
+            statement: d.statement,
+            holder: d.holder_reference.map(|reference| {
+                format!(
+                    "{reference} · {} · terdaftar {}",
+                    d.holder_email.as_deref().map(masked_email).unwrap_or_default(),
+                    d.holder_registered_at
+                        .map(crate::registration::format_wib)
+                        .unwrap_or_default()
+                )
+            }),
+            over_same_nik: d.over_same_nik,
+        })
+        .collect();
+    Ok(DisputesConsole {
+        operator: operator.identity,
+        disputes,
+        notice: flash.notice,
+        errors: flash.errors,
+        typed: flash.values,
+    })
+}
+
+/// Grants or refuses an open dispute, with a note for the claimant.
+#[server(prefix = "/api", endpoint = "decide-dispute")]
+pub async fn decide_dispute(
+    dispute: String,
+    decision: String,
+    #[server(default)] note: String,
+) -> Result<Submitted, AppError> {
+    use crate::signup::dispute::db::{self, Decision};
+    let state = crate::state::app_state()?;
+    let result = async {
+        let operator = super::require_operator(&state).await?;
+        operator.require_role(&ALLOWED)?;
+        let dispute_id = uuid::Uuid::parse_str(dispute.trim()).map_err(|_| AppError::BadRequest)?;
+        let decision = match decision.as_str() {
+            "dikabulkan" => Decision::Grant,
+            "ditolak" => Decision::Refuse,
+            _ => return Err(AppError::BadRequest),
+        };
+        let field = format!("note-{dispute_id}");
+        let values = crate::forms::values([(field.as_str(), note.as_str())]);
+        let refuse = |message: &str| {
+            crate::forms::reply(
+                &state,
+                DECIDE_FORM,
+                DISPUTES_CONSOLE_PATH,
+                Submitted::Invalid(FieldErrors::single(&field, message)),
+                values.clone(),
+            )
+        };
+        let note = match crate::catalogue::HideReason::parse(&note) {
+            Ok(note) => note,
+            Err(error) => return refuse(&error.to_string()).await,
+        };
+        let now = state.clock.now();
+        let decided = db::decide(
+            &state.pool,
+            dispute_id,
+            decision,
+            note.as_str(),
+            operator.id,
+            &operator.actor(),
+            now,
+        )
+        .await?;
+        let Some(reference) = decided else {
+            return refuse("Sanggahan ini sudah diputuskan.").await;
+        };
+        let notice = match decision {
+            Decision::Grant => format!("Sanggahan {reference} dikabulkan: NIK dibebaskan untuk pemiliknya."),
+            Decision::Refuse => format!("Sanggahan {reference} ditolak; penahanan data pemegang NIK berakhir."),
+        };
+        let flash = crate::auth::session::Flash {
+            form: DECIDE_FORM.to_owned(),
+            notice: Some(notice),
+            ..Default::default()
+        };
+        operator.session.set_flash(&state.pool, &flash).await?;
+        let next = Submitted::Accepted {
+            next: DISPUTES_CONSOLE_PATH.to_owned(),
+        };
+        crate::forms::reply(&state, DECIDE_FORM, DISPUTES_CONSOLE_PATH, next, Default::default()).await
+    }
+    .await;
+    crate::forms::answer(&state, DECIDE_FORM, DISPUTES_CONSOLE_PATH, result).await
+}
+
+#[component]
+pub fn DisputesConsolePage() -> impl IntoView {
+    let page = Resource::new_blocking(|| (), |_| load_disputes_console());
+    view! {
+        <Title text="Sanggahan NIK — Konsol Prakerja"/>
+        <h1>"Sanggahan NIK"</h1>
+        {crate::forms::loaded(page, |console| {
+            let DisputesConsole { operator, disputes, notice, errors, typed } = console;
+            let summary = crate::forms::FormState::new(errors.clone());
+            view! {
+                <ConsoleNav identity=operator/>
+                <crate::forms::ErrorSummary state=summary/>
+                {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+                <p class="hint">
+                    "Pemilik NIK menyatakan NIK-nya didaftarkan orang lain. Selama sanggahan terbuka, pendaftaran "
+                    "pemegang NIK ditahan (tidak ikut diundi, insentif tidak dibayar). Kabulkan bila NIK terbukti milik "
+                    "pengaju (pendaftaran pemegang dicabut dan NIK dibebaskan); tolak bila milik pemegang."
+                </p>
+                {if disputes.is_empty() {
+                    view! { <p>"Tidak ada sanggahan yang menunggu."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="queue">{disputes.into_iter().map(|d| {
+                            let field = format!("note-{}", d.id);
+                            let error = errors.get(&field).map(str::to_owned);
+                            let typed_note = typed.get(&field).cloned().unwrap_or_default();
+                            view! {
+                                <li class="queue-item">
+                                    <strong>{format!("{} · NIK {}", d.reference, d.masked_nik)}</strong>
+                                    <br/>{format!("Diajukan {} oleh {}", d.filed, d.claimant)}
+                                    <br/>{match d.holder {
+                                        Some(holder) => format!("Pemegang NIK: {holder}"),
+                                        None => "Tidak ada pendaftaran yang memakai NIK ini.".to_owned(),
+                                    }}
+                                    {(d.over_same_nik > 1).then(|| view! {
+                                        <br/><em>{format!("{} sanggahan terbuka atas NIK ini", d.over_same_nik)}</em>
+                                    })}
+                                    <p class="review-body">{d.statement}</p>
+                                    <form method="post" action=DecideDispute::url()>
+                                        <input type="hidden" name="dispute" value=d.id.clone()/>
+                                        <ItemReasonField id=field name="note" label="Catatan untuk pengaju (wajib)"
+                                            error typed=typed_note/>
+                                        <button type="submit" name="decision" value="dikabulkan" class="button">"Kabulkan"</button>
+                                        " "
+                                        <button type="submit" name="decision" value="ditolak" class="button button-secondary">"Tolak"</button>
+                                    </form>
+                                </li>
+                            }
+                        }).collect_view()}</ul>
+                    }.into_any()
+                }}
+            }
+        })}
+    }
+}

@@ -1,0 +1,221 @@
+//! The program's operators, for program admins: each with their role, status and second factor;
+//! a role changed, an account disabled or enabled again, a password reset (the new one shown
+//! once, to hand over in person) or a second factor reset (a lost phone). Every change ends the
+//! operator's sessions and is audited. An admin cannot lock themselves out this way.
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use super::{ConsoleNav, OperatorIdentity};
+use crate::{domain::FieldErrors, error::AppError, forms::Submitted, operators::OperatorRole};
+
+pub const OPERATORS_CONSOLE_PATH: &str = "/operator/petugas";
+#[cfg(feature = "ssr")]
+const CHANGE_FORM: &str = "operator-change";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorItem {
+    pub username: String,
+    pub display_name: String,
+    pub role: OperatorRole,
+    pub disabled: bool,
+    pub second_factor: String,
+    pub is_me: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OperatorsConsole {
+    pub operator: OperatorIdentity,
+    pub operators: Vec<OperatorItem>,
+    pub notice: Option<String>,
+    pub errors: FieldErrors,
+}
+
+#[server(prefix = "/api", endpoint = "operators-console")]
+pub async fn load_operators_console() -> Result<OperatorsConsole, AppError> {
+    let state = crate::state::app_state()?;
+    let operator = super::require_operator(&state).await?;
+    operator.require_role(&[OperatorRole::ProgramAdmin])?;
+    let flash = operator
+        .session
+        .take_flash(&state.pool, CHANGE_FORM)
+        .await?
+        .unwrap_or_default();
+    let operators = crate::operators::admin::list(&state.pool)
+        .await?
+        .into_iter()
+        .map(|o| OperatorItem {
+            is_me: o.id == operator.id,
+            role: OperatorRole::parse(&o.role).unwrap_or(OperatorRole::Verifier),
+            second_factor: if o.enrolled {
+                format!("aktif ({} kode pemulihan tersisa)", o.recovery_codes_left)
+            } else {
+                "belum didaftarkan".to_owned()
+            },
+            username: o.username,
+            display_name: o.display_name,
+            disabled: o.disabled,
+        })
+        .collect();
+    Ok(OperatorsConsole {
+        operator: operator.identity,
+        operators,
+        notice: flash.notice,
+        errors: flash.errors,
+    })
+}
+
+/// One change to one operator: `action` is `peran` (with `role`), `nonaktifkan`, `aktifkan`,
+/// `sandi` or `dua-langkah`.
+#[server(prefix = "/api", endpoint = "change-operator")]
+pub async fn change_operator(
+    username: String,
+    action: String,
+    #[server(default)] role: String,
+) -> Result<Submitted, AppError> {
+    use crate::operators::admin::{self, Change};
+    let state = crate::state::app_state()?;
+    let result = async {
+        let operator = super::require_operator(&state).await?;
+        operator.require_role(&[OperatorRole::ProgramAdmin])?;
+        let refuse = |message: &str| {
+            crate::forms::reply(
+                &state,
+                CHANGE_FORM,
+                OPERATORS_CONSOLE_PATH,
+                Submitted::Invalid(FieldErrors::single(crate::forms::FORM_ERROR, message)),
+                Default::default(),
+            )
+        };
+        let Some(target) = admin::id_of(&state.pool, &username).await? else {
+            return refuse("Tidak ada operator dengan nama pengguna itu.").await;
+        };
+        if target == operator.id && action != "dua-langkah" {
+            return refuse("Anda tidak dapat mengubah peran, status atau kata sandi akun Anda sendiri di sini.").await;
+        }
+        let mut new_password = None;
+        let change = match action.as_str() {
+            "peran" => match OperatorRole::parse(&role) {
+                Ok(role) => Change::Role(role),
+                Err(_) => return refuse("Pilih peran operator.").await,
+            },
+            "nonaktifkan" => Change::Disable,
+            "aktifkan" => Change::Enable,
+            "sandi" => {
+                let password = temporary_password();
+                new_password = Some(password.clone());
+                Change::Password(crate::operators::Password::parse(&password).map_err(AppError::internal)?)
+            }
+            "dua-langkah" => Change::ResetSecondFactor,
+            _ => return Err(AppError::BadRequest),
+        };
+        admin::change(&state.pool, target, change, &operator.actor()).await?;
+        let username = username.trim().to_lowercase();
+        let notice = match (action.as_str(), new_password) {
+            ("sandi", Some(password)) => format!(
+                "Kata sandi baru {username}: {password} — serahkan langsung kepada yang bersangkutan; kata sandi \
+                 ini tidak ditampilkan lagi."
+            ),
+            ("peran", _) => format!("Peran {username} diubah; sesinya diakhiri."),
+            ("nonaktifkan", _) => format!("{username} dinonaktifkan dan dikeluarkan dari semua sesi."),
+            ("aktifkan", _) => format!("{username} diaktifkan kembali."),
+            _ => format!("Verifikasi dua langkah {username} diatur ulang: didaftarkan lagi saat masuk berikutnya."),
+        };
+        let flash = crate::auth::session::Flash {
+            form: CHANGE_FORM.to_owned(),
+            notice: Some(notice),
+            ..Default::default()
+        };
+        if target == operator.id {
+            // Resetting one's own second factor ended one's own sessions too: sign in again.
+            crate::request::redirect(super::OPERATOR_SIGN_IN_PATH);
+            return Ok(Submitted::Accepted {
+                next: super::OPERATOR_SIGN_IN_PATH.to_owned(),
+            });
+        }
+        operator.session.set_flash(&state.pool, &flash).await?;
+        let next = Submitted::Accepted {
+            next: OPERATORS_CONSOLE_PATH.to_owned(),
+        };
+        crate::forms::reply(&state, CHANGE_FORM, OPERATORS_CONSOLE_PATH, next, Default::default()).await
+    }
+    .await;
+    crate::forms::answer(&state, CHANGE_FORM, OPERATORS_CONSOLE_PATH, result).await
+}
+
+/// A temporary password: 20 letters and digits in groups of five (about 100 bits).
+#[cfg(feature = "ssr")]
+fn temporary_password() -> String {
+    use rand::Rng;
+    let alphabet = crate::operators::RECOVERY_ALPHABET;
+    let mut rng = rand::rng();
+    let chars: Vec<char> = (0..20)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect();
+    chars
+        .chunks(5)
+        .map(|group| group.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+#[component]
+pub fn OperatorsConsolePage() -> impl IntoView {
+    let page = Resource::new_blocking(|| (), |_| load_operators_console());
+    view! {
+        <Title text="Petugas — Konsol Prakerja"/>
+        <h1>"Petugas"</h1>
+        {crate::forms::loaded(page, |console| {
+            let OperatorsConsole { operator, operators, notice, errors } = console;
+            let summary = crate::forms::FormState::new(errors);
+            view! {
+                <ConsoleNav identity=operator/>
+                <crate::forms::ErrorSummary state=summary/>
+                {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+                <p class="hint">"Operator baru dibuat lewat baris perintah: " <code>"prakerja operator create"</code> "."</p>
+                <ul class="queue">{operators.into_iter().map(|o| {
+                    let username = o.username.clone();
+                    let action = |name: &'static str, label: &'static str, secondary: bool| {
+                        let username = username.clone();
+                        view! {
+                            <form method="post" action=ChangeOperator::url() class="inline-form">
+                                <input type="hidden" name="username" value=username/>
+                                <button type="submit" name="action" value=name
+                                    class=if secondary { "button button-secondary" } else { "button" }>{label}</button>
+                            </form>
+                        }
+                    };
+                    let role_field = format!("role-{}", o.username);
+                    view! {
+                        <li class="queue-item">
+                            <strong>{format!("{} · {}", o.display_name, o.username)}</strong>
+                            <br/>{format!("{} · {} · verifikasi dua langkah {}", o.role.label(),
+                                if o.disabled { "nonaktif" } else { "aktif" }, o.second_factor)}
+                            {(!o.is_me).then(|| view! {
+                                <form method="post" action=ChangeOperator::url()>
+                                    <input type="hidden" name="username" value=o.username.clone()/>
+                                    <input type="hidden" name="action" value="peran"/>
+                                    <div class="field">
+                                        <label for=role_field.clone()>"Peran"</label>
+                                        <select id=role_field name="role">
+                                            {OperatorRole::ALL.iter().map(|role| view! {
+                                                <option value=role.code() selected=*role == o.role>{role.label()}</option>
+                                            }).collect_view()}
+                                        </select>
+                                    </div>
+                                    <button type="submit" class="button button-secondary">"Ubah peran"</button>
+                                </form>
+                                {if o.disabled { action("aktifkan", "Aktifkan", false) } else { action("nonaktifkan", "Nonaktifkan", true) }}
+                                " "
+                                {action("sandi", "Atur ulang kata sandi", true)}
+                            })}
+                            " "
+                            {action("dua-langkah", "Atur ulang verifikasi dua langkah", true)}
+                        </li>
+                    }
+                }).collect_view()}</ul>
+            }
+        })}
+    }
+}

@@ -1,0 +1,349 @@
+//! Operators' second factor and their management, over HTTP without JavaScript: enrolment with
+//! a QR code at the first sign-in, codes used once and budgeted, recovery codes; program admins
+//! change roles, disable, reset passwords and second factors, each audited and ending the
+//! operator's sessions; the same from the command line.
+
+mod support;
+
+use app::operators::{admin, db, second_factor, OperatorRole, Password, Username};
+use sqlx::PgPool;
+use support::*;
+
+async fn create(browser: &Browser, username: &str, role: OperatorRole) -> uuid::Uuid {
+    db::create(
+        &browser.pool,
+        &Username::parse(username).unwrap(),
+        "Petugas Baru",
+        role,
+        Password::parse(OPERATOR_PASSWORD).unwrap(),
+        "test",
+        wednesday_morning(),
+    )
+    .await
+    .unwrap()
+}
+
+async fn password(console: &mut Browser, username: &str, password: &str) -> Response {
+    console
+        .post_form(
+            "/api/operator-sign-in",
+            &[("username", username), ("password", password)],
+        )
+        .await
+}
+
+fn between<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
+    let from = page.find(start).unwrap_or_else(|| panic!("{start} not in the page")) + start.len();
+    &page[from..from + page[from..].find(end).unwrap()]
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_operator_enrols_a_second_factor_at_the_first_sign_in_and_keeps_recovery_codes(pool: PgPool) {
+    let browser = Browser::new(pool.clone(), wednesday_morning());
+    create(&browser, "petugas.baru", OperatorRole::Verifier).await;
+    let mut console = browser.another();
+    let signed_in = password(&mut console, "petugas.baru", OPERATOR_PASSWORD).await;
+    assert_eq!(signed_in.location(), Some("/operator/dua-langkah"));
+    // The password alone opens no console page.
+    assert_eq!(
+        console.get("/operator/verifikasi").await.location(),
+        Some("/operator/dua-langkah")
+    );
+
+    let page = console.get("/operator/dua-langkah").await.body;
+    assert!(page.contains("<svg"), "the QR code");
+    let typed = between(&page, "class=\"totp-secret\">", "</code>").replace(' ', "");
+    let secret = second_factor::secret_from_base32(&typed).expect("the secret to type in");
+    assert!(
+        console.get("/operator/dua-langkah").await.body.contains(&typed[..4]),
+        "a reload shows the same secret"
+    );
+    let stored: Vec<u8> = sqlx::query_scalar("select totp_sealed from operators where username = 'petugas.baru'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_ne!(stored, secret.to_vec(), "stored sealed, not as it is");
+
+    let wrong = console
+        .post_form("/api/second-factor-enrol", &[("code", "000000")])
+        .await;
+    assert_eq!(wrong.location(), Some("/operator/dua-langkah"));
+    assert!(console.get("/operator/dua-langkah").await.body.contains("Kode salah"));
+
+    let code = second_factor::code_at_step(&secret, second_factor::step_of(wednesday_morning()));
+    let enrolled = console.post_form("/api/second-factor-enrol", &[("code", &code)]).await;
+    assert_eq!(enrolled.location(), Some("/operator/dua-langkah"));
+    let shown = console.get("/operator/dua-langkah").await.body;
+    let recovery: Vec<String> = shown
+        .split("<li><code>")
+        .skip(1)
+        .map(|rest| rest.split('<').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(recovery.len(), 10, "{shown}");
+    assert_eq!(
+        console.get("/operator/dua-langkah").await.location(),
+        Some("/operator/verifikasi"),
+        "the recovery codes are shown once"
+    );
+    assert_eq!(console.get("/operator/verifikasi").await.status, 200);
+
+    // Next time: password, then a code. A recovery code works once.
+    console.post_form("/api/operator-sign-out", &[]).await;
+    let mut phone_lost = browser.another();
+    assert_eq!(
+        password(&mut phone_lost, "petugas.baru", OPERATOR_PASSWORD)
+            .await
+            .location(),
+        Some("/operator/masuk/kode")
+    );
+    let with_recovery = phone_lost
+        .post_form("/api/second-factor", &[("code", &recovery[0].to_lowercase())])
+        .await;
+    assert_eq!(with_recovery.location(), Some("/operator/verifikasi"));
+    assert!(phone_lost
+        .get("/operator/verifikasi")
+        .await
+        .body
+        .contains("kode pemulihan; tersisa 9"));
+    let mut again = browser.another();
+    password(&mut again, "petugas.baru", OPERATOR_PASSWORD).await;
+    let reused = again.post_form("/api/second-factor", &[("code", &recovery[0])]).await;
+    assert_eq!(reused.location(), Some("/operator/masuk/kode"));
+    assert!(again
+        .get("/operator/masuk/kode")
+        .await
+        .body
+        .contains("Kode salah atau sudah dipakai"));
+    let actions: Vec<String> =
+        sqlx::query_scalar("select action from audit_log where actor = 'operator:petugas.baru' order by id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(
+        actions.contains(&"operators.second-factor-enrol".to_owned()),
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"operators.second-factor-recovery-code".to_owned()));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_code_is_used_once_and_wrong_codes_lock_the_second_step(pool: PgPool) {
+    let browser = Browser::new(pool.clone(), wednesday_morning());
+    signed_in_operator(&browser, "admin.kode", OperatorRole::ProgramAdmin).await;
+    // Someone with the password and the code just used, in the same 30 seconds: refused.
+    let mut replay = browser.another();
+    password(&mut replay, "admin.kode", OPERATOR_PASSWORD).await;
+    let used = operator_code(&replay, 0);
+    let refused = replay.post_form("/api/second-factor", &[("code", &used)]).await;
+    assert_eq!(refused.location(), Some("/operator/masuk/kode"));
+    assert_eq!(
+        replay.get("/operator/verifikasi").await.location(),
+        Some("/operator/masuk/kode")
+    );
+
+    // Guessing: five wrong codes, then even the right one waits.
+    let mut guesser = browser.another();
+    password(&mut guesser, "admin.kode", OPERATOR_PASSWORD).await;
+    for guess in ["111111", "222222", "333333", "444444", "555555"] {
+        guesser.post_form("/api/second-factor", &[("code", guess)]).await;
+    }
+    let right = operator_code(&guesser, 1);
+    let locked = guesser.post_form("/api/second-factor", &[("code", &right)]).await;
+    assert_eq!(locked.location(), Some("/operator/masuk/kode"));
+    assert!(guesser
+        .get("/operator/masuk/kode")
+        .await
+        .body
+        .contains("Terlalu banyak kode salah"));
+    // After the window, the operator goes on.
+    guesser.clock.advance(chrono::Duration::minutes(16));
+    operator_sign_in(&mut guesser, "admin.kode").await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn program_admins_change_roles_disable_and_reset_with_an_audit_record(pool: PgPool) {
+    let browser = Browser::new(pool.clone(), wednesday_morning());
+    let mut admin = signed_in_operator(&browser, "admin.petugas", OperatorRole::ProgramAdmin).await;
+    let mut verifier = signed_in_operator(&browser, "verifikator.satu", OperatorRole::Verifier).await;
+    let refused = verifier.get("/operator/petugas").await.body;
+    assert!(refused.contains("Anda tidak berwenang"), "program admins only");
+    assert!(!refused.contains("Atur ulang kata sandi"));
+    verifier
+        .post_form(
+            "/api/change-operator",
+            &[("username", "admin.petugas"), ("action", "nonaktifkan")],
+        )
+        .await;
+    assert_eq!(
+        count(&pool, "select count(*) from operators where disabled_at is not null").await,
+        0,
+        "a verifier cannot disable anyone"
+    );
+    let list = admin.get("/operator/petugas").await.body;
+    assert!(list.contains("verifikator.satu") && list.contains("aktif (0 kode pemulihan tersisa)"));
+
+    let change = |action: &'static str, role: &'static str| {
+        vec![("username", "verifikator.satu"), ("action", action), ("role", role)]
+    };
+    // A new role takes effect at once: the session ends.
+    admin
+        .post_form("/api/change-operator", &change("peran", "admin-program"))
+        .await;
+    assert_eq!(
+        verifier.get("/operator/verifikasi").await.location(),
+        Some("/operator/masuk")
+    );
+    let role: String = sqlx::query_scalar("select role from operators where username = 'verifikator.satu'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(role, "admin-program");
+
+    // Disabled: the password no longer signs in. Enabled again: it does.
+    admin
+        .post_form("/api/change-operator", &change("nonaktifkan", ""))
+        .await;
+    let mut again = browser.another();
+    assert_eq!(
+        password(&mut again, "verifikator.satu", OPERATOR_PASSWORD)
+            .await
+            .location(),
+        Some("/operator/masuk")
+    );
+    admin.post_form("/api/change-operator", &change("aktifkan", "")).await;
+    again.clock.advance(chrono::Duration::seconds(30));
+    operator_sign_in(&mut again, "verifikator.satu").await;
+
+    // A new password, shown once to the admin; the old one stops working.
+    admin.post_form("/api/change-operator", &change("sandi", "")).await;
+    let notice = admin.get("/operator/petugas").await.body;
+    let new_password = between(&notice, "Kata sandi baru verifikator.satu: ", " ").to_owned();
+    assert_eq!(new_password.len(), 23, "{new_password}");
+    assert!(
+        !admin.get("/operator/petugas").await.body.contains(&new_password),
+        "shown once"
+    );
+    assert_eq!(
+        password(&mut again, "verifikator.satu", OPERATOR_PASSWORD)
+            .await
+            .location(),
+        Some("/operator/masuk")
+    );
+    assert_eq!(
+        password(&mut again, "verifikator.satu", &new_password).await.location(),
+        Some("/operator/masuk/kode")
+    );
+
+    // A lost phone: the second factor is enrolled again at the next sign-in.
+    admin
+        .post_form("/api/change-operator", &change("dua-langkah", ""))
+        .await;
+    assert_eq!(
+        password(&mut again, "verifikator.satu", &new_password).await.location(),
+        Some("/operator/dua-langkah")
+    );
+
+    // An admin cannot lock themselves out here.
+    admin
+        .post_form(
+            "/api/change-operator",
+            &[("username", "admin.petugas"), ("action", "nonaktifkan")],
+        )
+        .await;
+    assert!(admin.get("/operator/petugas").await.body.contains("akun Anda sendiri"));
+    assert_eq!(
+        count(&pool, "select count(*) from operators where disabled_at is not null").await,
+        0
+    );
+
+    let actions: Vec<String> = sqlx::query_scalar(
+        "select action from audit_log where actor = 'operator:admin.petugas' and action <> 'operators.sign-in'
+           and action <> 'operators.second-factor' order by id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "operators.role",
+            "operators.disable",
+            "operators.enable",
+            "operators.reset-password",
+            "operators.reset-second-factor"
+        ]
+    );
+    let leaked = count(
+        &pool,
+        &format!("select count(*) from audit_log where after::text like '%{new_password}%'"),
+    )
+    .await;
+    assert_eq!(leaked, 0, "the new password is not in the audit log");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_command_line_manages_operators_and_production_refuses_a_known_second_factor(pool: PgPool) {
+    use server::cli::{operator, OperatorCommand};
+    let browser = Browser::new(pool.clone(), wednesday_morning());
+    let id = create(&browser, "petugas.cli", OperatorRole::Verifier).await;
+    let secret = app::state::Settings::for_tests().secret;
+    operator(
+        &pool,
+        &secret,
+        false,
+        OperatorCommand::Disable {
+            username: "petugas.cli".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        count(&pool, "select count(*) from operators where disabled_at is not null").await,
+        1
+    );
+    operator(
+        &pool,
+        &secret,
+        false,
+        OperatorCommand::Role {
+            username: "petugas.cli".into(),
+            role: "admin-program".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let base32 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    let refused = operator(
+        &pool,
+        &secret,
+        false,
+        OperatorCommand::SetSecondFactor {
+            username: "petugas.cli".into(),
+            secret: base32.into(),
+        },
+    )
+    .await;
+    assert!(refused.is_err(), "production refuses a known second factor");
+    operator(
+        &pool,
+        &secret,
+        true,
+        OperatorCommand::SetSecondFactor {
+            username: "petugas.cli".into(),
+            secret: base32.into(),
+        },
+    )
+    .await
+    .unwrap();
+    let state = admin::second_factor_state(&pool, &secret, id).await.unwrap();
+    assert!(state.enrolled);
+    assert_eq!(state.secret, Some(*b"12345678901234567890"));
+    let actions: Vec<String> = sqlx::query_scalar("select action from audit_log where actor like 'cli:%' order by id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        actions,
+        ["operators.disable", "operators.role", "operators.second-factor-set"]
+    );
+}
