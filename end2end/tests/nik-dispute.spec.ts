@@ -24,8 +24,8 @@ test.describe('NIK saya dipakai orang lain', () => {
     await form.declareAndSubmit();
     await portal.expectErrorSummary('NIK ini sudah terdaftar');
     await page.getByRole('link', { name: 'NIK saya dipakai orang lain', exact: true }).click();
+    // A plain server form (no island): nothing to wait for, with JavaScript or without.
     await expect(page.getByRole('heading', { name: 'NIK saya dipakai orang lain' })).toBeVisible();
-    await portal.waitForEnhancement();
     await expect(page.getByLabel('NIK Anda')).toHaveValue(owner.nik);
 
     // Too short a statement: the error beside the field, what was typed kept.
@@ -34,7 +34,9 @@ test.describe('NIK saya dipakai orang lain', () => {
     await portal.expectErrorSummary('minimal 30 karakter');
     await expect(page.getByLabel('Keterangan')).toHaveValue('Bukan saya');
 
-    await page.getByLabel('Keterangan').fill('Saya belum pernah mendaftar, tetapi NIK saya ditolak karena sudah terdaftar.');
+    // Its own words: the JavaScript and no-JavaScript runs each file one, side by side in the queue.
+    const statement = `Saya belum pernah mendaftar, tetapi NIK saya ditolak karena sudah terdaftar. Hubungi ${owner.email}.`;
+    await page.getByLabel('Keterangan').fill(statement);
     await page.getByRole('button', { name: 'Kirim sanggahan' }).click();
     await expect(page.getByRole('status').filter({ hasText: /Sanggahan SNG-/ })).toBeVisible();
     await expect(page.getByText('Sedang diperiksa petugas')).toBeVisible();
@@ -44,7 +46,7 @@ test.describe('NIK saya dipakai orang lain', () => {
     const consolePage = await consoleContext.newPage();
     await new Console(consolePage).signIn(VERIFIER, OPERATOR_PASSWORD);
     await consolePage.goto('/operator/sanggahan');
-    const item = consolePage.locator('.queue-item', { hasText: 'Saya belum pernah mendaftar, tetapi NIK saya ditolak' });
+    const item = consolePage.locator('.queue-item', { hasText: statement });
     await expect(item).toBeVisible();
     await expect(item).toContainText(`${owner.nik.slice(0, 4)}********${owner.nik.slice(12)}`);
     await expect(item).not.toContainText(owner.nik);
