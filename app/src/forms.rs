@@ -680,7 +680,16 @@ where
                 let render = render.clone();
                 resource.get().map(move |result| match result {
                     Ok(data) => render(data).into_any(),
-                    Err(error) => view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    Err(error) => {
+                        // The page says why in words, and its status says so to machines (a
+                        // verifier opening an admin's page gets 403, not 200). A missing sign-in
+                        // has already redirected: its 303 stands.
+                        #[cfg(feature = "ssr")]
+                        if !matches!(error, AppError::Unauthenticated) {
+                            crate::request::set_status(error.status());
+                        }
+                        view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any()
+                    }
                 })
             }}
         </Suspense>

@@ -126,6 +126,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/operator/masuk/kode") view=console::second_factor::CodePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/dua-langkah") view=console::second_factor::EnrolPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/petugas") view=console::operators::OperatorsConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator/kata-sandi") view=console::password::PasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/verifikasi") view=console::queue::QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/corong") view=console::funnel::FunnelPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/katalog") view=console::catalogue::CatalogueConsolePage ssr=SsrMode::Async/>

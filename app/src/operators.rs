@@ -112,6 +112,19 @@ pub mod db {
         Ok(STAND_IN.get_or_init(|| hash).clone())
     }
 
+    /// The stored hash of an operator's password, unless the operator is disabled.
+    pub async fn password_hash(
+        executor: impl sqlx::PgExecutor<'_>,
+        operator_id: Uuid,
+    ) -> Result<Option<String>, AppError> {
+        Ok(sqlx::query_scalar!(
+            "select password_hash from operators where id = $1 and disabled_at is null",
+            operator_id
+        )
+        .fetch_optional(executor)
+        .await?)
+    }
+
     /// Whether `password` matches `stored` (a PHC string), checked on the blocking pool.
     pub async fn password_matches(password: String, stored: String) -> Result<bool, AppError> {
         tokio::task::spawn_blocking(move || {
@@ -463,6 +476,8 @@ pub mod admin {
         Enable,
         /// A new password (the operator is told it out of band, and signs in with it).
         Password(Password),
+        /// The operator's own choice of password (the current one was checked first).
+        OwnPassword(Password),
         /// The second factor is enrolled again at the next sign-in (a lost phone).
         ResetSecondFactor,
     }
@@ -474,6 +489,7 @@ pub mod admin {
                 Change::Disable => "operators.disable",
                 Change::Enable => "operators.enable",
                 Change::Password(_) => "operators.reset-password",
+                Change::OwnPassword(_) => "operators.change-password",
                 Change::ResetSecondFactor => "operators.reset-second-factor",
             }
         }
@@ -486,7 +502,9 @@ pub mod admin {
         let action = change.action();
         // Hashed before the transaction: argon2 takes a while.
         let password_hash = match &change {
-            Change::Password(password) => Some(super::db::hash_password(password.clone()).await?),
+            Change::Password(password) | Change::OwnPassword(password) => {
+                Some(super::db::hash_password(password.clone()).await?)
+            }
             _ => None,
         };
         let mut tx = pool.begin().await?;
@@ -508,7 +526,7 @@ pub mod admin {
                 .await?;
                 (changed, serde_json::json!({ "disabled": disable }))
             }
-            Change::Password(_) => {
+            Change::Password(_) | Change::OwnPassword(_) => {
                 let changed = sqlx::query!(
                     "update operators set password_hash = $2 where id = $1",
                     operator_id,
@@ -587,7 +605,7 @@ impl SecondFactorCode {
 #[cfg(feature = "ssr")]
 pub mod second_factor {
     use chrono::{DateTime, Utc};
-    use rand::{Rng, RngCore};
+    use rand::RngCore;
 
     pub const STEP_SECONDS: i64 = 30;
     pub const RECOVERY_CODES: usize = 10;
@@ -668,14 +686,8 @@ pub mod second_factor {
 
     /// Fresh recovery codes, as shown once to the operator (`XXXXX-XXXXX`).
     pub fn new_recovery_codes() -> Vec<String> {
-        let mut rng = rand::rng();
         (0..RECOVERY_CODES)
-            .map(|_| {
-                let chars: String = (0..10)
-                    .map(|_| super::RECOVERY_ALPHABET[rng.random_range(0..super::RECOVERY_ALPHABET.len())] as char)
-                    .collect();
-                format!("{}-{}", &chars[..5], &chars[5..])
-            })
+            .map(|_| crate::secrets::random_grouped(super::RECOVERY_ALPHABET, 2, 5))
             .collect()
     }
 }

@@ -92,6 +92,18 @@ pub const WRONG_PASSWORDS_LONG: Limit = Limit {
     max_hits: 20,
     window: Duration::hours(24),
 };
+/// Wrong second-factor codes per operator (after the right password): five in 15 minutes, then
+/// twenty in a day. Per operator, not per address: whoever got this far holds the password.
+pub const WRONG_SECOND_FACTOR_SHORT: Limit = Limit {
+    name: "wrong-second-factor-15min",
+    max_hits: 5,
+    window: Duration::minutes(15),
+};
+pub const WRONG_SECOND_FACTOR_LONG: Limit = Limit {
+    name: "wrong-second-factor-day",
+    max_hits: 20,
+    window: Duration::hours(24),
+};
 
 /// The stored key of `subject` under `limit`: an HMAC, never the email or address itself.
 fn key(state: &AppState, limit: &Limit, subject: &str) -> Result<String, AppError> {

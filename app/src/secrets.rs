@@ -5,6 +5,21 @@ use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// A random code people read and type: `groups` groups of `group_len` characters drawn from
+/// `alphabet`, joined by hyphens (recovery codes, temporary passwords, dispute references).
+pub fn random_grouped(alphabet: &[u8], groups: usize, group_len: usize) -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..groups)
+        .map(|_| {
+            (0..group_len)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// The master secrets platform keys are derived from, by version, apart from the secret of
 /// sign-in codes: rotating them (a new version for new keys, old versions kept until their keys
 /// are revoked) touches nothing else. PRAKERJA_PLATFORM_KEY_SECRETS: `2:<secret>,1:<secret>`.

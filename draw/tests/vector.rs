@@ -1,4 +1,4 @@
-//! The published test vector (README, "The draw"): computed independently with Python's
+//! The published test vector (docs/waves.md, "The algorithm"): computed independently with Python's
 //! hashlib and coreutils' sha256sum, and checked here against the library and the verifier.
 
 use std::process::Command;

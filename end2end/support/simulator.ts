@@ -3,12 +3,12 @@ import { promisify } from 'node:util';
 
 /** Plays the training's platform with the portal's own simulator (`prakerja platform simulate`):
  *  signed events over HTTP report the voucher's training started, half done and finished. */
-export async function simulatePlatform(options: { key: string; secret: string; voucher: string }): Promise<string> {
+export async function simulatePlatform(options: { key: string; secret: string; voucher: string; baseUrl?: string }): Promise<string> {
   const binary = process.env.PRAKERJA_SERVER_BIN;
   if (!binary) throw new Error('PRAKERJA_SERVER_BIN is not set: run the specs with `cargo xtask end-to-end`');
   const { stdout } = await promisify(execFile)(
     binary,
-    ['platform', 'simulate', '--base-url', process.env.BASE_URL ?? 'http://127.0.0.1:3100', '--key', options.key,
+    ['platform', 'simulate', '--base-url', options.baseUrl ?? process.env.BASE_URL ?? 'http://127.0.0.1:3100', '--key', options.key,
       '--voucher', options.voucher],
     // The secret in the environment, not on the command line where other processes can read it.
     { env: { ...process.env, PRAKERJA_ENV: 'development', RUST_LOG: 'warn', PRAKERJA_PLATFORM_SECRET: options.secret } },

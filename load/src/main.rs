@@ -7,6 +7,7 @@ mod cpu;
 mod draw_bench;
 mod driver;
 mod fixtures;
+mod probe;
 mod wire;
 
 use std::{
@@ -40,8 +41,9 @@ async fn main() -> ExitCode {
         Some("crash") => crash(&options).await,
         Some("catalogue") => catalogue_bench::run(&options).await,
         Some("draw") => draw_bench::run(&options).await,
+        Some("probe") => probe::run(&options).await,
         _ => Err(
-            "usage: prakerja-load bench|crash|catalogue|draw --server-bin PATH --site-root PATH --database-url URL ..."
+            "usage: prakerja-load bench|crash|catalogue|draw|probe --server-bin PATH --site-root PATH --database-url URL ..."
                 .into(),
         ),
     };

@@ -1,4 +1,4 @@
-//! Configuration from the environment (see README: "Configuration").
+//! Configuration from the environment (see docs/configuration.md).
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -178,7 +178,7 @@ impl Config {
                 url.trim_end_matches('/').to_owned()
             }
             Some(_) => return Err("PRAKERJA_PUBLIC_URL must start with https:// (http:// in development)".into()),
-            // Behind a proxy this is wrong: production deployments set it (see the README).
+            // Behind a proxy this is wrong: production deployments set it (see docs/configuration.md).
             None => format!("http://{addr}"),
         };
         Ok(Config {

@@ -153,6 +153,9 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
                 .layer(axum::middleware::from_fn(move |req, next| {
                     crate::security::reject_cross_site(public_origin.clone(), req, next)
                 }))
+                .layer(axum::middleware::from_fn(
+                    crate::security::refuse_unexpected_content_type,
+                ))
                 // The waves' files come compressed from disk; compressing them again on the fly
                 // would break byte ranges.
                 .layer(
@@ -172,14 +175,42 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(state.clone()), request).await
+async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
+    // leptos_axum answers a function that does not exist with 400; it is a 404.
+    if !is_server_fn(request.uri().path()) {
+        return (StatusCode::NOT_FOUND, "Tidak ditemukan.").into_response();
+    }
+    handle_server_fns_with_context(move || provide_context(state.clone()), request)
+        .await
+        .into_response()
+}
+
+fn is_server_fn(path: &str) -> bool {
+    static PATHS: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    PATHS
+        .get_or_init(|| {
+            leptos::server_fn::axum::server_fn_paths()
+                .map(|(path, _)| path)
+                .collect()
+        })
+        .contains(path)
+}
+
+/// Honest statuses (see `honest_status`), and a log line for every refused access.
+async fn honest_error_status(request: Request, next: axum::middleware::Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let response = honest_status(request, next).await;
+    // Refused access is logged (ASVS 7.2.2): paths carry no personal data.
+    if matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+        tracing::info!(%path, status = response.status().as_u16(), "access refused");
+    }
+    response
 }
 
 /// server_fn answers every error with 500 (or, for a plain form post, a redirect back to the
 /// referring page that hides the refusal). The error itself decides the status instead
 /// (`AppError::status`), so a refusal is an honest 4xx.
-async fn honest_error_status(request: Request, next: axum::middleware::Next) -> Response {
+async fn honest_status(request: Request, next: axum::middleware::Next) -> Response {
     const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
     let accepts_html = request
         .headers()

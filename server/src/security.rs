@@ -60,6 +60,46 @@ pub async fn reject_cross_site(public_origin: PublicOrigin, request: Request, ne
     next.run(request).await
 }
 
+/// Refuses a body the route does not read (415): the server functions take HTML forms (and one
+/// file upload), the platform API takes JSON. A body of another type would otherwise be parsed
+/// as if it were one of those. A request without a body needs no type.
+pub async fn refuse_unexpected_content_type(request: Request, next: Next) -> Response {
+    if is_state_changing(request.method()) {
+        let path = request.uri().path();
+        let accepted: &[&str] = if path.starts_with(SIGNED_API_PREFIX) {
+            &["application/json"]
+        } else if path.starts_with("/api/") {
+            &["application/x-www-form-urlencoded", "multipart/form-data"]
+        } else {
+            &[]
+        };
+        let media_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+        let has_body = match request.headers().get(header::CONTENT_LENGTH) {
+            Some(length) => length.as_bytes() != b"0",
+            None => request.headers().contains_key(header::TRANSFER_ENCODING),
+        };
+        let refused = !accepted.is_empty()
+            && match media_type {
+                Some(media_type) => !accepted.contains(&media_type.as_str()),
+                None => has_body,
+            };
+        if refused {
+            const MESSAGE: &str = "Permintaan ditolak: jenis isi tidak dikenal.";
+            // The platform API answers every refusal as JSON (see its OpenAPI document).
+            if path.starts_with(SIGNED_API_PREFIX) {
+                let body = serde_json::json!({ "error": "jenis-isi-tidak-didukung", "message": MESSAGE });
+                return (StatusCode::UNSUPPORTED_MEDIA_TYPE, axum::Json(body)).into_response();
+            }
+            return (StatusCode::UNSUPPORTED_MEDIA_TYPE, MESSAGE).into_response();
+        }
+    }
+    next.run(request).await
+}
+
 fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }

@@ -21,6 +21,12 @@ async fn a_whole_signup_logs_no_nik_phone_or_email(pool: PgPool) {
 
     let logs = captured.text();
     assert!(logs.len() > 100, "the capture works: {logs}");
+    // The sign-in decision is logged, by the challenge and not the address.
+    assert!(
+        logs.lines()
+            .any(|line| line.contains("sign-in code checked") && line.contains("accepted")),
+        "{logs}"
+    );
     for secret in [
         NIK,
         "3201015708950099",

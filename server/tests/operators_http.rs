@@ -165,9 +165,10 @@ async fn program_admins_change_roles_disable_and_reset_with_an_audit_record(pool
     let browser = Browser::new(pool.clone(), wednesday_morning());
     let mut admin = signed_in_operator(&browser, "admin.petugas", OperatorRole::ProgramAdmin).await;
     let mut verifier = signed_in_operator(&browser, "verifikator.satu", OperatorRole::Verifier).await;
-    let refused = verifier.get("/operator/petugas").await.body;
-    assert!(refused.contains("Anda tidak berwenang"), "program admins only");
-    assert!(!refused.contains("Atur ulang kata sandi"));
+    let refused = verifier.get("/operator/petugas").await;
+    assert_eq!(refused.status, axum::http::StatusCode::FORBIDDEN, "program admins only");
+    assert!(refused.body.contains("Anda tidak berwenang"), "said in words too");
+    assert!(!refused.body.contains("Atur ulang kata sandi"));
     verifier
         .post_form(
             "/api/change-operator",
@@ -346,4 +347,69 @@ async fn the_command_line_manages_operators_and_production_refuses_a_known_secon
         actions,
         ["operators.disable", "operators.role", "operators.second-factor-set"]
     );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_operator_changes_their_own_password_and_signs_in_again_with_it(pool: PgPool) {
+    const NEW: &str = "kalimat sandi baru yang panjang";
+    let browser = Browser::new(pool.clone(), wednesday_morning());
+    let mut operator = signed_in_operator(&browser, "verifikator.sandi", OperatorRole::Verifier).await;
+    let change = |current: &'static str, new: &'static str, repeated: &'static str| {
+        vec![("current", current), ("new_password", new), ("repeated", repeated)]
+    };
+    for (fields, message) in [
+        (change("bukan kata sandinya", NEW, NEW), "Kata sandi saat ini salah."),
+        (
+            change(OPERATOR_PASSWORD, "pendek", "pendek"),
+            "Kata sandi minimal 12 karakter.",
+        ),
+        (
+            change(OPERATOR_PASSWORD, OPERATOR_PASSWORD, OPERATOR_PASSWORD),
+            "harus berbeda dari yang sekarang",
+        ),
+        (
+            change(OPERATOR_PASSWORD, NEW, "kalimat sandi lain lagi"),
+            "Ulangan kata sandi tidak sama",
+        ),
+    ] {
+        let refused = operator.post_form("/api/operator-change-password", &fields).await;
+        assert_eq!(refused.location(), Some("/operator/kata-sandi"), "{message}");
+        let page = operator.get("/operator/kata-sandi").await.body;
+        assert!(page.contains(message), "{message}: {page}");
+        assert!(
+            !page.contains(NEW) && !page.contains(OPERATOR_PASSWORD),
+            "passwords are never put back"
+        );
+    }
+
+    let changed = operator
+        .post_form("/api/operator-change-password", &change(OPERATOR_PASSWORD, NEW, NEW))
+        .await;
+    assert_eq!(changed.location(), Some("/operator/masuk"), "{}", changed.body);
+    assert!(operator
+        .get("/operator/masuk")
+        .await
+        .body
+        .contains("Kata sandi Anda sudah diubah"));
+    assert_eq!(
+        operator.get("/operator/verifikasi").await.location(),
+        Some("/operator/masuk"),
+        "every session ended, this one too"
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from audit_log where action = 'operators.change-password' and actor = 'operator:verifikator.sandi'"
+        )
+        .await,
+        1
+    );
+    let old = password(&mut operator, "verifikator.sandi", OPERATOR_PASSWORD).await;
+    assert_eq!(
+        old.location(),
+        Some("/operator/masuk"),
+        "the old password no longer works"
+    );
+    let new = password(&mut operator, "verifikator.sandi", NEW).await;
+    assert_eq!(new.location(), Some("/operator/masuk/kode"));
 }

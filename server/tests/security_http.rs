@@ -150,6 +150,15 @@ async fn refusals_from_server_functions_are_honest_statuses_without_an_error_log
         };
         assert_eq!(response.body, expected);
     }
+    // A function that does not exist: 404 (leptos_axum alone says 400).
+    let unknown = browser
+        .send(bare_post(
+            "/api/fungsi-yang-tidak-ada",
+            &[("origin", ORIGIN), ("accept", "application/json")],
+            "a=1",
+        ))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
     // A body that is not the function's arguments: 400.
     let garbled = browser
         .send(bare_post(
@@ -190,6 +199,74 @@ async fn refusals_from_server_functions_are_honest_statuses_without_an_error_log
 
     let logs = logs.text();
     assert!(!logs.contains("internal error"), "{logs}");
+    // Refused access is logged, with the path and the status (ASVS 7.2.2).
+    assert!(
+        logs.lines().any(|line| line.contains("access refused")
+            && line.contains("/api/grant-test-attempt")
+            && line.contains("403")),
+        "{logs}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_body_of_a_type_the_route_does_not_read_is_refused_with_415(pool: PgPool) {
+    let mut browser = Browser::new(pool.clone(), wednesday_morning());
+    let typed = |path: &str, content_type: &str, body: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    for (path, content_type, body) in [
+        ("/api/request-code", "application/json", r#"{"email":"json@contoh.id"}"#),
+        ("/api/request-code", "text/plain", "email=teks%40contoh.id"),
+        (
+            "/platform/v1/events",
+            "application/x-www-form-urlencoded",
+            "type=selesai",
+        ),
+        ("/platform/v1/events", "text/plain", "{}"),
+    ] {
+        let response = browser.send(typed(path, content_type, body)).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{path} {content_type}: {}",
+            response.body
+        );
+    }
+    assert_eq!(count(&pool, "select count(*) from outbox_messages").await, 0);
+    let platform = browser.send(typed("/platform/v1/events", "text/plain", "{}")).await;
+    assert!(
+        platform.body.contains("\"error\":\"jenis-isi-tidak-didukung\""),
+        "the platform API answers JSON: {}",
+        platform.body
+    );
+    // The types each route reads pass, parameters and case aside; a post without a body needs none.
+    let form = browser
+        .send(typed(
+            "/api/request-code",
+            "Application/X-WWW-Form-Urlencoded; charset=UTF-8",
+            "email=sah%40contoh.id",
+        ))
+        .await;
+    assert_eq!(form.location(), Some("/masuk/kode"), "{}", form.body);
+    let empty = browser
+        .send(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/api/sign-out")
+                .header(header::HOST, "127.0.0.1:3000")
+                .header(header::ORIGIN, ORIGIN)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_ne!(empty.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", empty.body);
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -205,6 +282,12 @@ async fn codes_are_stored_hashed_and_lock_after_five_wrong_tries(pool: PgPool) {
         .unwrap();
     assert_eq!(hash.len(), 32);
     assert!(!String::from_utf8_lossy(&hash).contains(&code));
+    // The body is cleared once the message is sent; the subject stays, so it holds no code.
+    let subject: String = sqlx::query_scalar("select subject from outbox_messages")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!subject.contains(&code), "{subject}");
 
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for left in (1..=4).rev() {

@@ -20,13 +20,18 @@ usage: cargo xtask <command> [options]
                    Playwright tests in Debian's chromium, JavaScript on and off
   bench [-- OPTIONS]
                    the launch-rush benchmark: signups at fixed rates against a release server,
-                   overload, and the database's raw ceiling (see README, Surge readiness)
+                   overload, and the database's raw ceiling (see docs/surge.md)
   bench-catalogue [-- OPTIONS]
                    the catalogue search page at fixed rates, and the same searches in pgbench
   bench-draw [-- --applicants N --quota N --pool keep]
                    close a wave of 4,000,000 with a quota of 1,000,000: each phase's time, the
                    same ranking in plain SQL, and the result digest again after a rerun
                    (`--pool keep` closes the previous run's pool again instead of a new one)
+  probe [BASE_URL] the request-level defences tried from outside (cross-site posts, statuses, body
+                   limit, slow headers, code budget, NIK throttle, return paths), one line each;
+                   without BASE_URL against a portal of its own (development mode, registration
+                   open); PRAKERJA_PROBE_OPERATOR=user:password:totp-secret for the return paths,
+                   PRAKERJA_PROBE_ORIGIN when the public origin is not BASE_URL's
   crash-test       kill -9 the server and restart PostgreSQL under load; no acknowledged
                    signup may be lost or doubled, and the server must recover by itself
   sqlx-prepare     refresh the offline query data in .sqlx/ (needs PostgreSQL)
@@ -57,6 +62,7 @@ fn main() -> ExitCode {
         Some("end-to-end") => commands::end_to_end(profile, playwright_args(&args)),
         Some("bench") => commands::bench(playwright_args(&args)),
         Some("crash-test") => commands::crash_test(),
+        Some("probe") => commands::probe(args.get(1).filter(|a| !a.starts_with('-')).cloned()),
         Some("bench-catalogue") => commands::bench_catalogue(playwright_args(&args)),
         Some("bench-draw") => commands::bench_draw(playwright_args(&args)),
         Some("sqlx-prepare") => commands::sqlx_prepare(),
@@ -181,7 +187,8 @@ mod commands {
                 .env("DATABASE_URL", &url)
                 .env("SQLX_OFFLINE", "true"),
         )?;
-        end_to_end(Profile::Release, Vec::new())
+        end_to_end(Profile::Release, Vec::new())?;
+        probe(None)
     }
 
     /// The end-to-end operators' password (a test database only).
@@ -219,6 +226,25 @@ mod commands {
             [("verifikator.uji", "verifikator"), ("admin.uji", "admin-program")]
                 .map(|(name, role)| (format!("{name}.{worker}"), role))
         });
+        // And per Playwright project and worker one more verifier, not enrolled: the operators
+        // spec has an admin reset its password and second factor, and enrols it as a new
+        // operator would.
+        for (project, worker) in ["js", "no-js"].into_iter().flat_map(|p| (0..4).map(move |w| (p, w))) {
+            let username = format!("petugas.baru.{project}.{worker}");
+            process::run(
+                open.command(&[
+                    "operator",
+                    "create",
+                    "--username",
+                    &username,
+                    "--name",
+                    "Petugas Baru",
+                    "--role",
+                    "verifikator",
+                ])
+                .env("PRAKERJA_OPERATOR_PASSWORD", E2E_OPERATOR_PASSWORD),
+            )?;
+        }
         for (username, role) in operators {
             let username = username.as_str();
             process::run(
@@ -239,7 +265,9 @@ mod commands {
         }
         // The catalogue specs search and buy from the demo catalogue.
         process::run(open.command(&["catalogue", "seed-demo"]))?;
-        let closed = site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3101", site::E2E_CLOCK_CLOSED);
+        let mut closed = site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3101", site::E2E_CLOCK_CLOSED);
+        // The minimum study time holds completions on this server (the operators spec).
+        closed.set("PRAKERJA_MIN_STUDY_PERCENT", "50");
         let servers = process::Servers(vec![
             process::spawn(open.command(&["serve"]))?,
             process::spawn(closed.command(&["serve"]))?,
@@ -313,6 +341,65 @@ mod commands {
                 .args(["--port", "3201"])
                 .args(&extra),
         )
+    }
+
+    /// The probe's own portal's operator (a verifier, enrolled with the end-to-end secret).
+    const PROBE_OPERATOR: &str = "verifikator.probe";
+    const PROBE_OPERATOR_PASSWORD: &str = "kata sandi probe dari luar";
+
+    /// Runs the outside probe against `base_url`, or against a portal of its own: development
+    /// mode (the mailbox gives it sign-in codes), the registration window open, a fresh database.
+    pub fn probe(base_url: Option<String>) -> Result {
+        let load = |base: &str, operator: Option<String>| {
+            let mut command = std::process::Command::new(crate::target_dir().join("release/prakerja-load"));
+            command.args(["probe", "--base-url", base]);
+            if let Some(operator) = operator {
+                command.env("PRAKERJA_PROBE_OPERATOR", operator);
+            }
+            // The public origin, when the address probed is a backend behind a TLS terminator.
+            if let Ok(origin) = std::env::var("PRAKERJA_PROBE_ORIGIN") {
+                command.args(["--origin", &origin]);
+            }
+            command
+        };
+        if let Some(base) = base_url {
+            process::run(process::cargo(&["build", "--release", "-p", "load"]).env("SQLX_OFFLINE", "true"))?;
+            // PRAKERJA_PROBE_OPERATOR, if set, is inherited.
+            return process::run(&mut load(&base, None));
+        }
+        let (built, _) = load_tools()?;
+        let url = database::with_name(&database::ensure()?, "prakerja_probe");
+        let mut portal = site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3400", site::E2E_CLOCK_OPEN);
+        // The refusals it provokes would each log a warning between the probe's lines.
+        portal.set("RUST_LOG", "error");
+        process::run(portal.command(&["reset-database", "--yes"]))?;
+        process::run(portal.command(&["migrate"]))?;
+        process::run(
+            portal
+                .command(&[
+                    "operator",
+                    "create",
+                    "--username",
+                    PROBE_OPERATOR,
+                    "--name",
+                    "Petugas Uji Probe",
+                    "--role",
+                    "verifikator",
+                ])
+                .env("PRAKERJA_OPERATOR_PASSWORD", PROBE_OPERATOR_PASSWORD),
+        )?;
+        process::run(portal.command(&[
+            "operator",
+            "set-second-factor",
+            PROBE_OPERATOR,
+            E2E_OPERATOR_TOTP_SECRET,
+        ]))?;
+        let server = process::Servers(vec![process::spawn(portal.command(&["serve"]))?]);
+        process::wait_for_http("http://127.0.0.1:3400/healthz")?;
+        let operator = format!("{PROBE_OPERATOR}:{PROBE_OPERATOR_PASSWORD}:{E2E_OPERATOR_TOTP_SECRET}");
+        let outcome = process::run(&mut load("http://127.0.0.1:3400", Some(operator)));
+        drop(server);
+        outcome
     }
 
     pub fn crash_test() -> Result {

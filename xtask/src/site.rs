@@ -348,6 +348,12 @@ impl ServerEnv {
         env
     }
 
+    /// Sets (or overrides) one variable.
+    pub fn set(&mut self, name: &'static str, value: &str) {
+        self.vars.retain(|(kept, _)| *kept != name);
+        self.vars.push((name, value.to_owned()));
+    }
+
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(&self.bin);
         command.args(args).current_dir(workspace_root());

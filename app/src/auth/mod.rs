@@ -353,6 +353,13 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
             db::CodeCheck::Expired => invalid("Kode sudah tidak berlaku. Minta kode baru.".to_owned()),
         };
         tx.commit().await?;
+        // Every sign-in decision is logged, by the challenge's random id (no address).
+        let decision = if matches!(outcome, Submitted::Accepted { .. }) {
+            "accepted"
+        } else {
+            "refused"
+        };
+        tracing::info!(challenge = %session.challenge_id.unwrap_or_default(), decision, "sign-in code checked");
         reply(&state, CODE_FORM, CODE_PATH, outcome, values).await
     }
     .await;
@@ -488,7 +495,8 @@ pub mod db {
         crate::outbox::db::enqueue_email(
             &mut *tx,
             email.as_str(),
-            &format!("Kode masuk Prakerja: {code}"),
+            // Not the code: a sent message keeps its subject (the body is cleared once sent).
+            "Kode masuk Prakerja",
             &format!(
                 "Kode masuk Anda: {code}\n\nKode berlaku {CODE_LIFETIME_MINUTES} menit. Jangan berikan kode ini kepada \
                  siapa pun, termasuk orang yang mengaku petugas Prakerja.\n\nJika Anda tidak meminta kode ini, abaikan \

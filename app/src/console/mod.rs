@@ -10,6 +10,7 @@ pub mod completion;
 pub mod disputes;
 pub mod funnel;
 pub mod operators;
+pub mod password;
 pub mod queue;
 pub mod second_factor;
 pub mod waves;
@@ -115,6 +116,7 @@ pub async fn require_operator(state: &crate::state::AppState) -> Result<Operator
 pub struct OperatorSignInPage {
     pub username: String,
     pub errors: FieldErrors,
+    pub notice: Option<String>,
 }
 
 #[server(prefix = "/api", endpoint = "operator-sign-in-page")]
@@ -128,6 +130,7 @@ pub async fn load_operator_sign_in_page() -> Result<OperatorSignInPage, AppError
     Ok(OperatorSignInPage {
         username: flash.values.get("username").cloned().unwrap_or_default(),
         errors: flash.errors,
+        notice: flash.notice,
     })
 }
 
@@ -241,6 +244,7 @@ pub fn OperatorSignInPage() -> impl IntoView {
         {crate::forms::loaded(page, |page| {
             let state = FormState::new(page.errors);
             view! {
+                {page.notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
                 <p>"Halaman ini untuk petugas program. Pendaftar masuk lewat " <a href=crate::auth::SIGN_IN_PATH>"halaman masuk pendaftar"</a> "."</p>
                 <ErrorSummary state/>
                 <form method="post" action=OperatorSignIn::url() novalidate="">
@@ -296,6 +300,7 @@ pub fn ConsoleNav(identity: OperatorIdentity) -> impl IntoView {
                     <li><a href=completion::COMPLETION_CONSOLE_PATH>"Penyelesaian pelatihan"</a></li>
                     <li><a href=operators::OPERATORS_CONSOLE_PATH>"Petugas"</a></li>
                 })}
+                <li><a href=password::PASSWORD_PATH>"Ubah kata sandi"</a></li>
             </ul>
             <form method="post" action=OperatorSignOut::url() class="inline-form">
                 <button type="submit" class="link-button">"Keluar dari konsol"</button>

@@ -147,17 +147,7 @@ pub async fn change_operator(
 /// A temporary password: 20 letters and digits in groups of five (about 100 bits).
 #[cfg(feature = "ssr")]
 fn temporary_password() -> String {
-    use rand::Rng;
-    let alphabet = crate::operators::RECOVERY_ALPHABET;
-    let mut rng = rand::rng();
-    let chars: Vec<char> = (0..20)
-        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
-        .collect();
-    chars
-        .chunks(5)
-        .map(|group| group.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
+    crate::secrets::random_grouped(crate::operators::RECOVERY_ALPHABET, 4, 5)
 }
 
 #[component]

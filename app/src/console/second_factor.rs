@@ -280,10 +280,10 @@ async fn wrong_code_budget(
     operator_id: uuid::Uuid,
     count: bool,
 ) -> Result<Option<u64>, AppError> {
-    use crate::rate_limit::{exhausted, hit, WRONG_PASSWORDS_LONG, WRONG_PASSWORDS_SHORT};
+    use crate::rate_limit::{exhausted, hit, WRONG_SECOND_FACTOR_LONG, WRONG_SECOND_FACTOR_SHORT};
     let subject = format!("second-factor:{operator_id}");
     let mut wait = None;
-    for limit in [&WRONG_PASSWORDS_SHORT, &WRONG_PASSWORDS_LONG] {
+    for limit in [&WRONG_SECOND_FACTOR_SHORT, &WRONG_SECOND_FACTOR_LONG] {
         let over = if count {
             hit(state, limit, &subject).await?.err()
         } else {

@@ -1,7 +1,7 @@
 //! What the browser keeps so that nothing typed is lost: drafts of forms and submissions made
 //! without a connection. Browser only (`hydrate`).
 //!
-//! What is stored on the device, and why (see also README, "Data on the device"):
+//! What is stored on the device, and why (see also docs/offline.md, "Data on the device"):
 //! - `prakerja.draft.<form>`: the values typed into a form (personal data such as the NIK), so a
 //!   reload, a crash or a closed tab loses nothing. Expires after 24 hours; removed when the form
 //!   is submitted, at sign-out, and never written on a shared device.

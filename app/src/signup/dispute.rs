@@ -264,7 +264,6 @@ fn DisputeForm(page: DisputePage) -> impl IntoView {
 #[cfg(feature = "ssr")]
 pub mod db {
     use chrono::{DateTime, Utc};
-    use rand::Rng;
     use sqlx::{PgExecutor, PgPool};
     use uuid::Uuid;
 
@@ -316,13 +315,7 @@ pub mod db {
 
     fn new_reference() -> String {
         const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-        let mut rng = rand::rng();
-        let mut group = || -> String {
-            (0..4)
-                .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-                .collect()
-        };
-        format!("SNG-{}-{}", group(), group())
+        format!("SNG-{}", crate::secrets::random_grouped(ALPHABET, 2, 4))
     }
 
     /// Files the dispute against whichever record holds the NIK now (none: nobody does; the

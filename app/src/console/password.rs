@@ -1,0 +1,153 @@
+//! An operator changes their own password: the current one, then the new one twice. A wrong
+//! current password counts against the sign-in's budget (per username and address), so this
+//! form is no way around it. The change ends every session of the operator, this one too, and
+//! is audited; they sign in again with the new password and their second factor.
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use super::{ConsoleNav, OperatorIdentity};
+use crate::{
+    domain::FieldErrors,
+    error::AppError,
+    forms::{ErrorSummary, FormState, Submitted, TextField},
+};
+
+pub const PASSWORD_PATH: &str = "/operator/kata-sandi";
+#[cfg(feature = "ssr")]
+const PASSWORD_FORM: &str = "operator-password";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PasswordPage {
+    pub operator: OperatorIdentity,
+    pub errors: FieldErrors,
+}
+
+#[server(prefix = "/api", endpoint = "operator-password-page")]
+pub async fn load_password_page() -> Result<PasswordPage, AppError> {
+    let state = crate::state::app_state()?;
+    let operator = super::require_operator(&state).await?;
+    let flash = operator
+        .session
+        .take_flash(&state.pool, PASSWORD_FORM)
+        .await?
+        .unwrap_or_default();
+    Ok(PasswordPage {
+        operator: operator.identity,
+        errors: flash.errors,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "operator-change-password")]
+pub async fn change_own_password(
+    #[server(default)] current: String,
+    #[server(default)] new_password: String,
+    #[server(default)] repeated: String,
+) -> Result<Submitted, AppError> {
+    use crate::{
+        auth::session,
+        forms::reply,
+        operators::{admin, db, Password},
+        rate_limit, request,
+    };
+
+    let state = crate::state::app_state()?;
+    let result = async {
+        let operator = super::require_operator(&state).await?;
+        // Passwords are never put back into the form.
+        let refuse = |field: &str, message: String| {
+            let outcome = Submitted::Invalid(FieldErrors::single(field, message));
+            reply(&state, PASSWORD_FORM, PASSWORD_PATH, outcome, Default::default())
+        };
+        let network = request::client_network(&state.settings);
+        let guesser = format!("{}@{network}", operator.identity.username);
+        // As at sign-in: every try counts per address first, so a burst of parallel guesses
+        // cannot all pass the wrong-password check before any of them is counted.
+        let mut wait = rate_limit::hit(&state, &rate_limit::OPERATOR_SIGN_IN_PER_IP, &network)
+            .await?
+            .err();
+        for limit in [&rate_limit::WRONG_PASSWORDS_SHORT, &rate_limit::WRONG_PASSWORDS_LONG] {
+            wait = wait.max(rate_limit::exhausted(&state, limit, &guesser).await?);
+        }
+        if let Some(wait) = wait {
+            let message = format!(
+                "Terlalu banyak kata sandi salah. Coba lagi dalam {} menit.",
+                wait.div_ceil(60)
+            );
+            return refuse("current", message).await;
+        }
+        let stored = db::password_hash(&state.pool, operator.id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        if !db::password_matches(current.clone(), stored).await? {
+            tracing::info!("operator password change refused: wrong current password");
+            for limit in [&rate_limit::WRONG_PASSWORDS_SHORT, &rate_limit::WRONG_PASSWORDS_LONG] {
+                // Refused once over the budget, which the next attempt's check reports.
+                let _over_budget = rate_limit::hit(&state, limit, &guesser).await?;
+            }
+            return refuse("current", "Kata sandi saat ini salah.".to_owned()).await;
+        }
+        let password = match Password::parse(&new_password) {
+            Ok(password) => password,
+            Err(error) => return refuse("new_password", error.to_string()).await,
+        };
+        if new_password == current {
+            return refuse(
+                "new_password",
+                "Kata sandi baru harus berbeda dari yang sekarang.".to_owned(),
+            )
+            .await;
+        }
+        if repeated != new_password {
+            return refuse(
+                "repeated",
+                "Ulangan kata sandi tidak sama dengan kata sandi baru.".to_owned(),
+            )
+            .await;
+        }
+        let actor = operator.actor();
+        admin::change(&state.pool, operator.id, admin::Change::OwnPassword(password), &actor).await?;
+        // Every session ended with the change; a new one carries the word to the sign-in page.
+        let signed_out = session::start(&state.pool, &state, session::NewSession::anonymous()).await?;
+        let flash = session::Flash {
+            form: super::SIGN_IN_FORM.to_owned(),
+            notice: Some("Kata sandi Anda sudah diubah. Masuk lagi dengan kata sandi baru.".to_owned()),
+            ..Default::default()
+        };
+        signed_out.set_flash(&state.pool, &flash).await?;
+        let next = Submitted::Accepted {
+            next: super::OPERATOR_SIGN_IN_PATH.to_owned(),
+        };
+        reply(&state, PASSWORD_FORM, PASSWORD_PATH, next, Default::default()).await
+    }
+    .await;
+    crate::forms::answer(&state, PASSWORD_FORM, PASSWORD_PATH, result).await
+}
+
+#[component]
+pub fn PasswordPage() -> impl IntoView {
+    let page = Resource::new_blocking(|| (), |_| load_password_page());
+    view! {
+        <Title text="Ubah kata sandi — Konsol Prakerja"/>
+        <h1>"Ubah kata sandi"</h1>
+        {crate::forms::loaded(page, |page| {
+            let state = FormState::new(page.errors);
+            view! {
+                <ConsoleNav identity=page.operator/>
+                <p>"Kata sandi 12 sampai 128 karakter; kalimat yang mudah Anda ingat lebih baik daripada kata yang rumit. "
+                   "Setelah diubah, Anda keluar dari semua perangkat dan masuk lagi dengan kata sandi baru."</p>
+                <ErrorSummary state/>
+                <form method="post" action=ChangeOwnPassword::url() novalidate="">
+                    <TextField id="current" name="current".into() label="Kata sandi saat ini" value=""
+                        errors=state.errors input_type="password" autocomplete="current-password"/>
+                    <TextField id="new_password" name="new_password".into() label="Kata sandi baru" value=""
+                        errors=state.errors input_type="password" autocomplete="new-password"/>
+                    <TextField id="repeated" name="repeated".into() label="Ulangi kata sandi baru" value=""
+                        errors=state.errors input_type="password" autocomplete="new-password"/>
+                    <button type="submit" class="button">"Ubah kata sandi"</button>
+                </form>
+            }
+        })}
+    }
+}
