@@ -142,7 +142,6 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
         auth::session,
         forms::reply,
         operators::{db, Username},
-        rate_limit, request,
     };
 
     let state = crate::state::app_state()?;
@@ -150,16 +149,8 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
         // The password is never put back into the form, nor kept anywhere.
         let values = crate::forms::values([("username", username.as_str())]);
         let refuse = |message: &str| Submitted::Invalid(FieldErrors::single("password", message));
-        let ip = request::client_network(&state.settings);
         let name = username.trim().to_lowercase();
-        // Wrong passwords count per username and address: a stranger locks out only themselves.
-        let guesser = format!("{name}@{ip}");
-        let mut wait = rate_limit::hit(&state, &rate_limit::OPERATOR_SIGN_IN_PER_IP, &ip)
-            .await?
-            .err();
-        for limit in [&rate_limit::WRONG_PASSWORDS_SHORT, &rate_limit::WRONG_PASSWORDS_LONG] {
-            wait = wait.max(rate_limit::exhausted(&state, limit, &guesser).await?);
-        }
+        let (guesser, wait) = password_try(&state, &name).await?;
         if let Some(wait) = wait {
             let message = format!(
                 "Terlalu banyak percobaan masuk. Coba lagi dalam {} menit.",
@@ -185,10 +176,7 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
         let matches = db::password_matches(password, stored).await?;
         let Some((operator_id, _, enrolled)) = account.filter(|_| matches) else {
             tracing::info!("operator sign-in refused");
-            for limit in [&rate_limit::WRONG_PASSWORDS_SHORT, &rate_limit::WRONG_PASSWORDS_LONG] {
-                // Refused once over the budget, which the next attempt's check reports.
-                let _over_budget = rate_limit::hit(&state, limit, &guesser).await?;
-            }
+            count_wrong_password(&state, &guesser).await?;
             let wrong = refuse("Nama pengguna atau kata sandi salah.");
             return reply(&state, SIGN_IN_FORM, OPERATOR_SIGN_IN_PATH, wrong, values).await;
         };
@@ -221,6 +209,36 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
     }
     .await;
     crate::forms::answer(&state, SIGN_IN_FORM, OPERATOR_SIGN_IN_PATH, result).await
+}
+
+/// Counts a password try (sign-in or change) against the address's budget of tries, and says
+/// how long to wait if that or the wrong-password budget is used up. Wrong passwords count per
+/// username *and* address, so a stranger locks out only themselves; every try counts per
+/// address first, so a burst of parallel guesses cannot all pass before one is counted.
+/// Returns the key wrong passwords count under.
+#[cfg(feature = "ssr")]
+async fn password_try(state: &crate::state::AppState, username: &str) -> Result<(String, Option<u64>), AppError> {
+    use crate::rate_limit;
+    let network = crate::request::client_network(&state.settings);
+    let guesser = format!("{username}@{network}");
+    let mut wait = rate_limit::hit(state, &rate_limit::OPERATOR_SIGN_IN_PER_IP, &network)
+        .await?
+        .err();
+    for limit in [&rate_limit::WRONG_PASSWORDS_SHORT, &rate_limit::WRONG_PASSWORDS_LONG] {
+        wait = wait.max(rate_limit::exhausted(state, limit, &guesser).await?);
+    }
+    Ok((guesser, wait))
+}
+
+/// Counts a wrong password under the key `password_try` gave.
+#[cfg(feature = "ssr")]
+async fn count_wrong_password(state: &crate::state::AppState, guesser: &str) -> Result<(), AppError> {
+    use crate::rate_limit;
+    for limit in [&rate_limit::WRONG_PASSWORDS_SHORT, &rate_limit::WRONG_PASSWORDS_LONG] {
+        // Refused once over the budget, which the next attempt's check reports.
+        let _over_budget = rate_limit::hit(state, limit, guesser).await?;
+    }
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "operator-sign-out")]

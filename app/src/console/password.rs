@@ -49,7 +49,6 @@ pub async fn change_own_password(
         auth::session,
         forms::reply,
         operators::{admin, db, Password},
-        rate_limit, request,
     };
 
     let state = crate::state::app_state()?;
@@ -60,16 +59,7 @@ pub async fn change_own_password(
             let outcome = Submitted::Invalid(FieldErrors::single(field, message));
             reply(&state, PASSWORD_FORM, PASSWORD_PATH, outcome, Default::default())
         };
-        let network = request::client_network(&state.settings);
-        let guesser = format!("{}@{network}", operator.identity.username);
-        // As at sign-in: every try counts per address first, so a burst of parallel guesses
-        // cannot all pass the wrong-password check before any of them is counted.
-        let mut wait = rate_limit::hit(&state, &rate_limit::OPERATOR_SIGN_IN_PER_IP, &network)
-            .await?
-            .err();
-        for limit in [&rate_limit::WRONG_PASSWORDS_SHORT, &rate_limit::WRONG_PASSWORDS_LONG] {
-            wait = wait.max(rate_limit::exhausted(&state, limit, &guesser).await?);
-        }
+        let (guesser, wait) = super::password_try(&state, &operator.identity.username).await?;
         if let Some(wait) = wait {
             let message = format!(
                 "Terlalu banyak kata sandi salah. Coba lagi dalam {} menit.",
@@ -82,10 +72,7 @@ pub async fn change_own_password(
             .ok_or(AppError::Unauthenticated)?;
         if !db::password_matches(current.clone(), stored).await? {
             tracing::info!("operator password change refused: wrong current password");
-            for limit in [&rate_limit::WRONG_PASSWORDS_SHORT, &rate_limit::WRONG_PASSWORDS_LONG] {
-                // Refused once over the budget, which the next attempt's check reports.
-                let _over_budget = rate_limit::hit(&state, limit, &guesser).await?;
-            }
+            super::count_wrong_password(&state, &guesser).await?;
             return refuse("current", "Kata sandi saat ini salah.".to_owned()).await;
         }
         let password = match Password::parse(&new_password) {
