@@ -5,9 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use crate::{error::AppError, verification::VerificationStatus};
-
-pub const DASHBOARD_PATH: &str = "/dasbor";
+use crate::{domain::VerificationStatus, error::AppError};
 
 /// The journey of the program, in order (PROGRAM.md).
 pub const JOURNEY: [(&str, &str); 7] = [
@@ -74,7 +72,7 @@ async fn training_panel(pool: &sqlx::PgPool, account_id: uuid::Uuid) -> Result<T
 #[server(prefix = "/api", endpoint = "dashboard")]
 pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
     let state = crate::state::app_state()?;
-    let (session, account_id) = crate::auth::session::require_account(&state, DASHBOARD_PATH).await?;
+    let (session, account_id) = crate::session::require_account(&state, crate::paths::DASHBOARD_PATH).await?;
     let row = sqlx::query!(
         r#"select a.reference, a.full_name, a.nik, a.registered_at, v.status as "status?", v.reasons as "reasons?",
                   t.passed as "passed?", t.ability_score as "score?", t.ability_total as "total?"
@@ -111,13 +109,13 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
             masked_nik: crate::domain::Nik::parse(&r.nik)
                 .map(|n| n.masked())
                 .unwrap_or_default(),
-            registered_at: crate::registration::format_wib(r.registered_at),
+            registered_at: crate::domain::wib::format_wib(r.registered_at),
             verification,
             reasons: r
                 .reasons
                 .unwrap_or_default()
                 .iter()
-                .filter_map(|code| crate::verification::Reason::parse(code))
+                .filter_map(|code| crate::domain::Reason::parse(code))
                 .map(|reason| (reason.title(), reason.explanation()))
                 .collect(),
             test,
@@ -147,7 +145,7 @@ pub fn DashboardPage() -> impl IntoView {
         {crate::forms::loaded(page, move |dashboard| match dashboard {
                 None => view! {
                     <p>"Anda belum mengirim formulir pendaftaran."</p>
-                    <p><a class="button" href=crate::signup::FIRST_STEP_PATH>"Isi formulir pendaftaran"</a></p>
+                    <p><a class="button" href=crate::paths::FIRST_STEP_PATH>"Isi formulir pendaftaran"</a></p>
                 }.into_any(),
                 Some(d) => view! {
                     {just_registered().then(|| view! {
@@ -208,10 +206,10 @@ fn TrainingPanel(panel: TrainingPanelData) -> impl IntoView {
                 {certificates.into_iter().map(|(title, code, reviewed)| view! {
                     <li>
                         <strong>{title}</strong>" · sertifikat "<code>{code.clone()}</code>
-                        <br/><a href=crate::completion::certificate::print_path(&code)>"Cetak"</a>
-                        " · "<a href=crate::completion::certificate::pdf_path(&code) download="">"Unduh PDF"</a>
+                        <br/><a href=crate::paths::print_path(&code)>"Cetak"</a>
+                        " · "<a href=crate::paths::pdf_path(&code) download="">"Unduh PDF"</a>
                         " · "<a href=format!("/sertifikat/{code}")>"Halaman verifikasi"</a>
-                        {(!reviewed).then(|| view! { " · "<a href=crate::cards::PURCHASES_PATH>"Tulis ulasan"</a> })}
+                        {(!reviewed).then(|| view! { " · "<a href=crate::paths::PURCHASES_PATH>"Tulis ulasan"</a> })}
                     </li>
                 }).collect_view()}
             </ul>
@@ -263,11 +261,11 @@ fn VerificationPanel(
                     {match test {
                         None => view! {
                             <p>"Langkah berikutnya: tes kemampuan dasar dan motivasi (18 soal, 25 menit)."</p>
-                            <p><a class="button" href=crate::assessment::TEST_PATH>"Ikuti tes"</a></p>
+                            <p><a class="button" href=crate::paths::TEST_PATH>"Ikuti tes"</a></p>
                         }.into_any(),
                         Some((passed, score)) => view! {
                             <p>{format!("Hasil tes: {} (nilai {score}).", if passed { "lulus" } else { "belum lulus" })}</p>
-                            <p><a href=crate::assessment::TEST_PATH>"Lihat hasil tes"</a></p>
+                            <p><a href=crate::paths::TEST_PATH>"Lihat hasil tes"</a></p>
                         }.into_any(),
                     }}
                 }.into_any(),

@@ -16,7 +16,7 @@ pub fn HomePage() -> impl IntoView {
             "yang terdampak COVID-19. Pilih sendiri pelatihan daring dari 8 platform mitra, dapatkan sertifikat elektronik."
         </p>
         {crate::forms::loaded(status, |status| view! { <RegistrationNotice status/> })}
-        <p><a class="button" href=crate::auth::SIGN_IN_PATH>"Daftar atau masuk"</a></p>
+        <p><a class="button" href=crate::paths::SIGN_IN_PATH>"Daftar atau masuk"</a></p>
         <h2>"Cara mendaftar"</h2>
         <ol class="steps">
             <li>"Masuk dengan email Anda; kami mengirim kode 6 angka."</li>

@@ -19,6 +19,7 @@ pub mod incentive;
 pub mod offline;
 pub mod operators;
 pub mod outbox;
+pub mod paths;
 pub mod registration;
 pub mod reviews;
 pub mod signup;
@@ -36,6 +37,8 @@ pub mod request;
 #[cfg(feature = "ssr")]
 pub mod secrets;
 #[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 use leptos::{prelude::*, server_fn::ServerFn};
@@ -50,6 +53,21 @@ use crate::signup::SignupStep;
 /// Migrations, embedded so the server binary can bring any database up to date.
 #[cfg(feature = "ssr")]
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// What the features keep for the whole process, for `AppState::services`: the schedule
+/// cache, and the signup batcher with `signup_workers` committing batches of up to
+/// `signup_batch` signups.
+#[cfg(feature = "ssr")]
+pub fn feature_services(pool: &sqlx::PgPool, signup_workers: usize, signup_batch: usize) -> state::Services {
+    state::Services::default()
+        .with(std::sync::Arc::new(registration::ScheduleCache::default()))
+        .with(signup::queue::SignupQueue::start(
+            pool.clone(),
+            signup_workers,
+            signup_batch,
+        ))
+        .with(std::sync::Arc::new(signup::CarriedSignupForms) as std::sync::Arc<dyn session::CarriedFormAdopter>)
+}
 
 /// The HTML document around the app (server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -108,7 +126,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/masuk") view=auth::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/masuk/kode") view=auth::CodePage ssr=SsrMode::Async/>
-                    <Route path=path!("/daftar") view=|| view! { <leptos_router::components::Redirect path=signup::FIRST_STEP_PATH/> }/>
+                    <Route path=path!("/daftar") view=|| view! { <leptos_router::components::Redirect path=crate::paths::FIRST_STEP_PATH/> }/>
                     <Route path=path!("/daftar/identitas") view=|| view! { <signup::SignupStepPage step=SignupStep::Identity/> } ssr=SsrMode::Async/>
                     <Route path=path!("/daftar/alamat-kontak") view=|| view! { <signup::SignupStepPage step=SignupStep::Contact/> } ssr=SsrMode::Async/>
                     <Route path=path!("/daftar/latar-belakang") view=|| view! { <signup::SignupStepPage step=SignupStep::Background/> } ssr=SsrMode::Async/>
@@ -121,7 +139,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pembelian") view=cards::PurchasesPage ssr=SsrMode::Async/>
                     <Route path=path!("/pembelian/:purchase/ulasan") view=reviews::ReviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/pelatihan/:id/ulasan") view=reviews::TrainingReviewsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/operator") view=|| view! { <leptos_router::components::Redirect path=console::queue::QUEUE_PATH/> }/>
+                    <Route path=path!("/operator") view=|| view! { <leptos_router::components::Redirect path=crate::paths::QUEUE_PATH/> }/>
                     <Route path=path!("/operator/masuk") view=console::OperatorSignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/masuk/kode") view=console::second_factor::CodePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/dua-langkah") view=console::second_factor::EnrolPage ssr=SsrMode::Async/>
@@ -165,20 +183,20 @@ fn SiteHeader() -> impl IntoView {
                             {match (summary.operator_name, summary.masked_email) {
                                 (Some(name), _) => view! {
                                     <span class="who">{name}</span>
-                                    <a href=console::queue::QUEUE_PATH>"Konsol"</a>
+                                    <a href=crate::paths::QUEUE_PATH>"Konsol"</a>
                                     <form method="post" action=console::OperatorSignOut::url() class="inline-form">
                                         <button type="submit" class="link-button">"Keluar"</button>
                                     </form>
                                 }.into_any(),
                                 (None, Some(email)) => view! {
                                     <span class="who">{email}</span>
-                                    <a href=dashboard::DASHBOARD_PATH>"Dasbor"</a>
-                                    <a href=catalogue::CATALOGUE_PATH>"Pelatihan"</a>
+                                    <a href=crate::paths::DASHBOARD_PATH>"Dasbor"</a>
+                                    <a href=crate::paths::CATALOGUE_PATH>"Pelatihan"</a>
                                     <auth::SignOutButton/>
                                 }.into_any(),
                                 (None, None) => view! {
-                                    <a href=catalogue::CATALOGUE_PATH>"Pelatihan"</a>
-                                    <a href=auth::SIGN_IN_PATH>"Masuk"</a>
+                                    <a href=crate::paths::CATALOGUE_PATH>"Pelatihan"</a>
+                                    <a href=crate::paths::SIGN_IN_PATH>"Masuk"</a>
                                 }.into_any(),
                             }}
                         </nav>

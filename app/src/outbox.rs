@@ -36,7 +36,7 @@ pub async fn dev_mailbox() -> Result<Vec<MailboxMessage>, AppError> {
             recipient: r.recipient,
             subject: r.subject,
             body: r.body,
-            created_at: crate::registration::format_wib(r.created_at),
+            created_at: crate::domain::wib::format_wib(r.created_at),
         })
         .collect())
 }

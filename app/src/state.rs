@@ -84,7 +84,7 @@ pub struct Settings {
     /// Ability questions (of 14) an applicant must answer correctly to pass the test.
     pub test_pass_mark: i16,
     /// What a participant is paid after their first finished and reviewed training.
-    pub incentive: crate::incentive::IncentivePlan,
+    pub incentive: crate::domain::IncentivePlan,
     /// How long a training must have been studied for its completion to be certified by itself.
     pub study_rule: crate::domain::StudyRule,
 }
@@ -99,8 +99,8 @@ impl Settings {
             secure_cookies: false,
             dev_mailbox: true,
             trust_forwarded_for: false,
-            test_pass_mark: crate::assessment::DEFAULT_PASS_MARK,
-            incentive: crate::incentive::IncentivePlan::default(),
+            test_pass_mark: crate::domain::DEFAULT_PASS_MARK,
+            incentive: crate::domain::IncentivePlan::default(),
             // Tests drive whole trainings in seconds; the rule's own tests set it.
             study_rule: crate::domain::StudyRule::new(0).expect("a valid share"),
         }
@@ -116,9 +116,30 @@ pub struct AppState {
     /// authenticator apps. (`clock` may be shifted in development and end-to-end tests.)
     pub wall_clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
-    pub schedule: Arc<crate::registration::ScheduleCache>,
-    /// Signups are registered in batches (group commit).
-    pub signups: Arc<crate::signup::queue::SignupQueue>,
+    /// What features keep for the whole process (the signup batcher, the schedule cache), by
+    /// type: the state knows no feature, each feature finds its own.
+    pub services: Services,
+}
+
+/// One value per type, shared by every clone of the state.
+#[derive(Clone, Default)]
+pub struct Services(Arc<axum::http::Extensions>);
+
+impl Services {
+    /// Adds `service` (while the state is being built).
+    pub fn with<T: ?Sized + Send + Sync + 'static>(self, service: Arc<T>) -> Services {
+        let mut map = Arc::unwrap_or_clone(self.0);
+        map.insert(service);
+        Services(Arc::new(map))
+    }
+
+    /// The service of type `T`; an internal error when the server was built without it.
+    pub fn get<T: ?Sized + Send + Sync + 'static>(&self) -> Result<&T, AppError> {
+        self.0
+            .get::<Arc<T>>()
+            .map(|service| &**service)
+            .ok_or_else(|| AppError::internal(format!("{} missing from the state", std::any::type_name::<T>())))
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

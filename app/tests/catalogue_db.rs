@@ -15,8 +15,8 @@ fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap()
 }
 
-fn reason(text: &str) -> app::catalogue::HideReason {
-    app::catalogue::HideReason::parse(text).unwrap()
+fn reason(text: &str) -> app::domain::OperatorReason {
+    app::domain::OperatorReason::parse(text).unwrap()
 }
 
 fn csv(rows: &[&str]) -> String {

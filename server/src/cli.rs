@@ -3,6 +3,8 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use clap::{Parser, Subcommand};
 
+use crate::audit_actor::actor;
+
 #[derive(Parser)]
 #[command(name = "prakerja", about = "The Prakerja portal: web server and operator commands")]
 pub struct Cli {
@@ -243,15 +245,9 @@ pub enum ScheduleCommand {
     },
 }
 
-pub fn actor() -> String {
-    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
-}
-
 pub async fn schedule(pool: &sqlx::PgPool, command: ScheduleCommand) -> Result<(), Box<dyn std::error::Error>> {
-    use app::registration::{
-        db,
-        schedule::{local_instant, ExceptionKind},
-    };
+    use app::domain::wib::local_instant;
+    use app::registration::{db, schedule::ExceptionKind};
     let now = Utc::now();
     let day_bounds =
         |date: NaiveDate, from: NaiveTime, to: Option<NaiveTime>| -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
@@ -285,8 +281,8 @@ pub async fn schedule(pool: &sqlx::PgPool, command: ScheduleCommand) -> Result<(
         println!(
             "Added: {} from {} to {} ({note})",
             kind.code(),
-            app::registration::format_wib(start),
-            app::registration::format_wib(end)
+            app::domain::wib::format_wib(start),
+            app::domain::wib::format_wib(end)
         );
     }
     let status = db::status(pool, now).await?;
@@ -308,8 +304,8 @@ pub async fn schedule(pool: &sqlx::PgPool, command: ScheduleCommand) -> Result<(
         println!(
             "  exception {}: {} to {}",
             e.kind.code(),
-            app::registration::format_wib(e.starts_at),
-            app::registration::format_wib(e.ends_at)
+            app::domain::wib::format_wib(e.starts_at),
+            app::domain::wib::format_wib(e.ends_at)
         );
     }
     Ok(())
@@ -572,7 +568,7 @@ pub async fn catalogue(pool: &sqlx::PgPool, command: CatalogueCommand) -> Result
             }
         }
         CatalogueCommand::Hide { id, reason } => {
-            let reason = app::catalogue::HideReason::parse(&reason)?;
+            let reason = app::domain::OperatorReason::parse(&reason)?;
             if !import::hide(pool, id, &reason, &actor(), Utc::now()).await? {
                 return Err(format!("no visible training {id}").into());
             }

@@ -15,7 +15,10 @@ pub async fn simulate_platform(
     voucher: &str,
     complete: bool,
 ) -> Result<Vec<(&'static str, u16, String)>, Box<dyn std::error::Error>> {
-    use app::completion::{api, EVENTS_PATH, KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+    use app::{
+        completion::{api, KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER},
+        paths::EVENTS_PATH,
+    };
     let run = uuid::Uuid::new_v4().simple().to_string();
     let mut events: Vec<(&'static str, Option<i64>)> = vec![("mulai", None), ("kemajuan", Some(50))];
     if complete {

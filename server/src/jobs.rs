@@ -112,7 +112,7 @@ async fn send(
 /// stale drafts and delivered messages.
 pub async fn housekeeping(state: &AppState) -> Result<(), app::error::AppError> {
     let now = state.clock.now();
-    app::auth::session::delete_expired(&state.pool, now).await?;
+    app::session::delete_expired(&state.pool, now).await?;
     app::auth::db::delete_expired_challenges(&state.pool, now).await?;
     sqlx::query!(
         "delete from rate_limit_windows where window_started_at < $1",
@@ -218,12 +218,20 @@ pub fn spawn(state: AppState, mailer: Arc<Mailer>, published: Arc<crate::publish
     });
     let verifier = state.clone();
     tokio::spawn(async move {
-        let mut signups_seen = verifier.signups.received();
+        let mut signups_seen = verifier
+            .services
+            .get::<app::signup::queue::SignupQueue>()
+            .map(|q| q.received())
+            .unwrap_or_default();
         loop {
             // In a rush the checks wait (their jobs are safe in the table) and the database's
             // CPU goes to taking signups; they catch up as soon as the pace drops.
             tokio::time::sleep(Duration::from_millis(500)).await;
-            let signups_now = verifier.signups.received();
+            let signups_now = verifier
+                .services
+                .get::<app::signup::queue::SignupQueue>()
+                .map(|q| q.received())
+                .unwrap_or_default();
             let in_a_rush = signups_now - signups_seen > RUSH_SIGNUPS_PER_HALF_SECOND;
             signups_seen = signups_now;
             if in_a_rush {
@@ -231,7 +239,14 @@ pub fn spawn(state: AppState, mailer: Arc<Mailer>, published: Arc<crate::publish
             }
             loop {
                 match app::verification::jobs::run_batch(&verifier.pool, verifier.clock.now(), 200).await {
-                    Ok(200) if verifier.signups.received() - signups_seen <= RUSH_SIGNUPS_PER_HALF_SECOND => {}
+                    Ok(200)
+                        if verifier
+                            .services
+                            .get::<app::signup::queue::SignupQueue>()
+                            .map(|q| q.received())
+                            .unwrap_or_default()
+                            - signups_seen
+                            <= RUSH_SIGNUPS_PER_HALF_SECOND => {}
                     Ok(_) => break,
                     Err(error) => {
                         tracing::warn!(%error, "verification batch failed; will retry");

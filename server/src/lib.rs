@@ -3,6 +3,7 @@
 #![recursion_limit = "256"]
 
 pub mod admission;
+pub mod audit_actor;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -43,7 +44,7 @@ pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
     let workers = config
         .signup_workers
         .clamp(1, (config.database_pool_size as usize / 2).max(1));
-    let signups = app::signup::queue::SignupQueue::start(pool.clone(), workers, 64);
+    let services = app::feature_services(&pool, workers, 64);
     AppState {
         leptos_options,
         pool,
@@ -60,7 +61,6 @@ pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
             incentive: config.incentive,
             study_rule: config.study_rule,
         }),
-        schedule: Default::default(),
-        signups,
+        services,
     }
 }

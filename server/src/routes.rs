@@ -92,7 +92,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
     Router::new()
         .route("/api/{*fn_name}", any(server_fn_handler))
         .route("/healthz", get(health))
-        .route(app::catalogue::document::DOCUMENT_PATH, get(catalogue_document))
+        .route(app::paths::CATALOGUE_DOCUMENT_PATH, get(catalogue_document))
         .route(
             "/gelombang/{id}/pool.csv",
             get({
@@ -107,15 +107,12 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
                 move |state, path, request| wave_file(state, published, path, request, PublishedFile::Result)
             }),
         )
-        .route(app::completion::EVENTS_PATH, post(app::completion::api::receive_event))
+        .route(app::paths::EVENTS_PATH, post(app::completion::api::receive_event))
         .route(
             "/sertifikat/{code}/pdf",
             get(app::completion::certificate::certificate_pdf),
         )
-        .route(
-            app::completion::OPENAPI_PATH,
-            get(app::completion::api::openapi_document),
-        )
+        .route(app::paths::OPENAPI_PATH, get(app::completion::api::openapi_document))
         .leptos_routes_with_context(
             &state,
             routes,

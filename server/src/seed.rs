@@ -54,7 +54,7 @@ pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>) -> Result<(), Box<dyn 
             employment: "korban-phk".into(),
             interests: vec!["barista".into(), "jualan-online".into()],
         };
-        let today = app::registration::date_in_program_tz(now);
+        let today = app::domain::wib::date_in_program_tz(now);
         let application =
             SignupApplication::parse(&draft, true, today).map_err(|e| format!("demo applicant: {e:?}"))?;
         signup_db::register(pool, budi, Uuid::new_v4(), &application, now).await?;
@@ -120,7 +120,7 @@ pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>) -> Result<(), Box<dyn 
                 "jualan-online".into(),
             ],
         };
-        let today = app::registration::date_in_program_tz(now);
+        let today = app::domain::wib::date_in_program_tz(now);
         let application =
             SignupApplication::parse(&draft, true, today).map_err(|e| format!("demo participant: {e:?}"))?;
         signup_db::register(pool, rina, Uuid::new_v4(), &application, now).await?;

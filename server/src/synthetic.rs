@@ -239,7 +239,7 @@ pub async fn generate(pool: &PgPool, wave: &str, spec: &SyntheticPool) -> Result
     }
     app::audit::record(
         &mut *tx,
-        &crate::cli::actor(),
+        &crate::audit_actor::actor(),
         "waves.synthetic_pool",
         wave,
         None,

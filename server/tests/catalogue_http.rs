@@ -219,7 +219,7 @@ async fn the_catalogue_document_is_cacheable_and_changes_with_the_catalogue(pool
     assert!(unchanged.body.is_empty());
 
     let id = document.trainings()[0].id;
-    let reason = app::catalogue::HideReason::parse("Uji ETag").unwrap();
+    let reason = app::domain::OperatorReason::parse("Uji ETag").unwrap();
     app::catalogue::import::hide(&pool, id, &reason, "operator:uji", wednesday_morning())
         .await
         .unwrap();

@@ -4,7 +4,10 @@
 
 mod support;
 
-use app::completion::{api, db, EVENTS_PATH, KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use app::{
+    completion::{api, db, KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER},
+    paths::EVENTS_PATH,
+};
 use axum::{
     body::Body,
     http::{header, Request},
@@ -147,7 +150,7 @@ async fn signed_events_take_a_purchase_from_start_to_one_certificate(pool: PgPoo
     );
 
     // Her certificate to print: her full name, and a QR code of the verification page.
-    let print_path = app::completion::certificate::print_path(certificate.trim_start_matches("/sertifikat/"));
+    let print_path = app::paths::print_path(certificate.trim_start_matches("/sertifikat/"));
     let printable = browser.get(&print_path).await;
     assert_eq!(printable.status.as_u16(), 200);
     assert!(printable.body.contains("Rina Wulandari"), "{}", printable.body);
@@ -161,7 +164,7 @@ async fn signed_events_take_a_purchase_from_start_to_one_certificate(pool: PgPoo
     // The same as a PDF file to download; a visitor is sent to sign in first, another
     // participant finds nothing.
     let code = certificate.trim_start_matches("/sertifikat/");
-    let pdf_path = app::completion::certificate::pdf_path(code);
+    let pdf_path = app::paths::pdf_path(code);
     let pdf = browser.get(&pdf_path).await;
     assert_eq!(pdf.status.as_u16(), 200);
     assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
@@ -294,7 +297,7 @@ async fn unsigned_stale_foreign_and_out_of_order_events_are_refused(pool: PgPool
 #[sqlx::test(migrations = "../migrations")]
 async fn the_api_is_described_by_its_openapi_document(pool: PgPool) {
     let mut browser = Browser::new(pool, wednesday_morning());
-    let document = browser.get(app::completion::OPENAPI_PATH).await;
+    let document = browser.get(app::paths::OPENAPI_PATH).await;
     assert_eq!(document.status.as_u16(), 200);
     let parsed: serde_json::Value = serde_json::from_str(&document.body).unwrap();
     assert_eq!(parsed["openapi"], "3.1.0");
@@ -319,8 +322,7 @@ async fn the_simulator_completes_a_training_over_real_http(pool: PgPool) {
         )),
         wall_clock: std::sync::Arc::new(app::state::SystemClock),
         settings: std::sync::Arc::new(app::state::Settings::for_tests()),
-        schedule: Default::default(),
-        signups: app::signup::queue::SignupQueue::start(pool.clone(), 1, 8),
+        services: app::feature_services(&pool, 1, 8),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -413,7 +415,7 @@ async fn a_finished_training_is_reviewed_once_and_its_stars_feed_the_catalogue(p
         .await
         .unwrap();
     let purchase_text = purchase.to_string();
-    let review_path = app::reviews::review_path(purchase);
+    let review_path = app::paths::review_path(purchase);
 
     // Not finished yet: no form, and a post writes nothing.
     let early = browser.get(&review_path).await;
@@ -524,7 +526,7 @@ async fn a_finished_training_is_reviewed_once_and_its_stars_feed_the_catalogue(p
         .await
         .unwrap();
     let mut visitor = browser.another();
-    let reviews = visitor.get(&app::reviews::training_reviews_path(training)).await;
+    let reviews = visitor.get(&app::paths::training_reviews_path(training)).await;
     assert!(reviews.body.contains(REVIEW_TEXT), "{}", reviews.body);
     assert!(reviews.body.contains("5 bintang: 1"));
     assert!(!reviews.body.contains("Rina"), "reviews carry no name");
@@ -606,7 +608,7 @@ async fn operators_hide_reviews_revoke_certificates_and_make_keys_in_the_console
     );
     let public = browser
         .another()
-        .get(&app::reviews::training_reviews_path(training))
+        .get(&app::paths::training_reviews_path(training))
         .await;
     assert!(!public.body.contains(REVIEW_TEXT), "{}", public.body);
     assert!(public.body.contains(reason));

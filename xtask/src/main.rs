@@ -43,9 +43,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| args.iter().any(|a| a == name);
     let profile = if flag("--dev") {
-        site::Profile::Dev
+        tools::Profile::Dev
     } else {
-        site::Profile::Release
+        tools::Profile::Release
     };
     // Before cargo looks at this workspace's sources (see `site::claim_build`).
     if !matches!(args.first().map(String::as_str), None | Some("tools" | "database")) {
@@ -123,7 +123,7 @@ mod commands {
         time::{Duration, SystemTime},
     };
 
-    use crate::{database, process, site, site::Profile, tools, workspace_root, Result};
+    use crate::{database, process, site, tools, tools::Profile, workspace_root, Result};
 
     pub fn build(profile: Profile) -> Result<site::Built> {
         let tools = tools::ensure_build_tools(profile)?;
@@ -275,7 +275,8 @@ mod commands {
         process::wait_for_http("http://127.0.0.1:3100/healthz")?;
         process::wait_for_http("http://127.0.0.1:3101/healthz")?;
         let status = process::run(
-            process::npx(&tools, &["playwright", "test"])
+            tools
+                .npx(&["playwright", "test"])
                 .args(&playwright_args)
                 .current_dir(workspace_root().join("end2end"))
                 .env("BASE_URL", "http://127.0.0.1:3100")

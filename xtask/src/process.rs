@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::{tools::Tools, Result};
+use crate::Result;
 
 /// Runs a command to completion (accepts a `Command` or the `&mut Command` its builders return).
 pub fn run(mut command: impl BorrowMut<Command>) -> Result {
@@ -44,15 +44,6 @@ fn describe(command: &Command) -> String {
 pub fn cargo(args: &[&str]) -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.args(args).current_dir(crate::workspace_root());
-    command
-}
-
-pub fn npx(tools: &Tools, args: &[&str]) -> Command {
-    let mut command = Command::new("npx");
-    command
-        .arg("--no-install")
-        .args(args)
-        .env("PATH", tools.path_with_tools());
     command
 }
 

@@ -9,7 +9,11 @@ use std::{
     time::SystemTime,
 };
 
-use crate::{process, target_dir, tools::Tools, workspace_root, Result};
+use crate::{
+    process, target_dir,
+    tools::{Profile, Tools},
+    workspace_root, Result,
+};
 
 /// The bundle's name; `.cargo/config.toml` sets the same LEPTOS_OUTPUT_NAME for compilation.
 pub const OUTPUT_NAME: &str = "prakerja";
@@ -18,21 +22,6 @@ pub const OUTPUT_NAME: &str = "prakerja";
 /// and outside it (a Saturday), whatever the real time.
 pub const E2E_CLOCK_OPEN: &str = "2026-12-02T10:00:00+07:00";
 pub const E2E_CLOCK_CLOSED: &str = "2026-12-05T10:00:00+07:00";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Profile {
-    Dev,
-    Release,
-}
-
-impl Profile {
-    fn name(self) -> &'static str {
-        match self {
-            Profile::Dev => "dev",
-            Profile::Release => "release",
-        }
-    }
-}
 
 pub struct Built {
     pub site_root: PathBuf,

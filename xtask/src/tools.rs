@@ -7,7 +7,7 @@ use std::{
     process::Command,
 };
 
-use crate::{process, site::Profile, target_dir, workspace_root, Result};
+use crate::{process, target_dir, workspace_root, Result};
 
 pub struct Versions {
     pub wasm_bindgen_cli: String,
@@ -24,6 +24,16 @@ pub struct Tools {
 }
 
 impl Tools {
+    /// `npx` with the pinned npm packages and tools on the PATH, never installing anything.
+    pub fn npx(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new("npx");
+        command
+            .arg("--no-install")
+            .args(args)
+            .env("PATH", self.path_with_tools());
+        command
+    }
+
     /// PATH with the project's npm tools first.
     pub fn path_with_tools(&self) -> String {
         let existing = std::env::var("PATH").unwrap_or_default();
@@ -56,6 +66,22 @@ pub fn versions() -> Result<Versions> {
 
 fn tools_dir() -> PathBuf {
     target_dir().join("tools")
+}
+
+/// The build profile of the server and its site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    Dev,
+    Release,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Dev => "dev",
+            Profile::Release => "release",
+        }
+    }
 }
 
 pub fn ensure_build_tools(profile: Profile) -> Result<Tools> {

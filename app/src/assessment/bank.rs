@@ -97,15 +97,8 @@ fn fnv1a(s: &str) -> u64 {
 
 /// Indonesian money style, "Rp250.000": dot as thousands separator, never decimals.
 fn rupiah(n: i64) -> String {
-    let digits = n.to_string();
-    // The leading group holds 1-3 digits; every later group exactly 3.
-    let lead = (digits.len() + 2) % 3 + 1;
-    let mut out = format!("Rp{}", &digits[..lead]);
-    for group in digits.as_bytes()[lead..].chunks(3) {
-        out.push('.');
-        out.push_str(&String::from_utf8_lossy(group));
-    }
-    out
+    // Only positive amounts are shown (see `show`).
+    format!("Rp{}", crate::domain::group_thousands(n.unsigned_abs()))
 }
 
 /// Formats distractors; non-positive values are dropped because a negative amount would give the answer away.

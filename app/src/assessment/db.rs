@@ -8,7 +8,7 @@ use super::{
     bank, AnswerChoice, QuestionView, Section, TestResult, TestView, COMPOSITION, LIKERT_SCALE, QUESTIONS_PER_TEST,
     TIME_LIMIT_MINUTES,
 };
-use crate::{error::AppError, state::AppState, verification::VerificationStatus};
+use crate::{domain::VerificationStatus, error::AppError, state::AppState};
 
 /// Loads the question bank (idempotent: questions are keyed by their code). Returns how many
 /// questions were added.

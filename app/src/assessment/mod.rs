@@ -24,7 +24,6 @@ use crate::{
     forms::{ErrorSummary, FieldError, FormState, FormValues, ProgressiveForm, SubmissionStatus, Submitted},
 };
 
-pub const TEST_PATH: &str = "/tes";
 const ANSWER_FORM: &str = "test-answer";
 const START_FORM: &str = "test-start";
 
@@ -38,8 +37,7 @@ pub const COMPOSITION: [(Section, usize); 4] = [
 pub const QUESTIONS_PER_TEST: usize = 18;
 pub const ABILITY_QUESTIONS: usize = 14;
 pub const TIME_LIMIT_MINUTES: i64 = 25;
-/// The pass mark when none is configured: 9 of the 14 ability questions.
-pub const DEFAULT_PASS_MARK: i16 = 9;
+pub use crate::domain::DEFAULT_PASS_MARK;
 /// The five points of the motivation scale, from "strongly disagree" to "strongly agree".
 pub const LIKERT_SCALE: [&str; 5] = [
     "Sangat tidak setuju",
@@ -125,7 +123,7 @@ pub enum TestView {
 #[server(prefix = "/api", endpoint = "test-page")]
 pub async fn load_test_page() -> Result<TestView, AppError> {
     let state = crate::state::app_state()?;
-    let (session, account_id) = crate::auth::session::require_account(&state, TEST_PATH).await?;
+    let (session, account_id) = crate::session::require_account(&state, crate::paths::TEST_PATH).await?;
     let errors = session
         .take_flash(&state.pool, ANSWER_FORM)
         .await?
@@ -143,7 +141,7 @@ pub async fn load_test_page() -> Result<TestView, AppError> {
 pub async fn start_test() -> Result<Submitted, AppError> {
     let state = crate::state::app_state()?;
     let result = async {
-        let (_, account_id) = crate::auth::session::require_account(&state, TEST_PATH).await?;
+        let (_, account_id) = crate::session::require_account(&state, crate::paths::TEST_PATH).await?;
         match db::start(&state, account_id).await? {
             Ok(()) => {}
             Err(refusal) => {
@@ -151,7 +149,7 @@ pub async fn start_test() -> Result<Submitted, AppError> {
                 return crate::forms::reply(
                     &state,
                     START_FORM,
-                    TEST_PATH,
+                    crate::paths::TEST_PATH,
                     Submitted::Invalid(errors),
                     Default::default(),
                 )
@@ -159,12 +157,12 @@ pub async fn start_test() -> Result<Submitted, AppError> {
             }
         }
         let next = Submitted::Accepted {
-            next: TEST_PATH.to_owned(),
+            next: crate::paths::TEST_PATH.to_owned(),
         };
-        crate::forms::reply(&state, START_FORM, TEST_PATH, next, Default::default()).await
+        crate::forms::reply(&state, START_FORM, crate::paths::TEST_PATH, next, Default::default()).await
     }
     .await;
-    crate::forms::answer(&state, START_FORM, TEST_PATH, result).await
+    crate::forms::answer(&state, START_FORM, crate::paths::TEST_PATH, result).await
 }
 
 /// Saves one answer. The first answer to a question stands, so a replayed post changes nothing;
@@ -173,23 +171,30 @@ pub async fn start_test() -> Result<Submitted, AppError> {
 pub async fn answer_question(attempt: String, position: String, choice: Option<String>) -> Result<Submitted, AppError> {
     let state = crate::state::app_state()?;
     let result = async {
-        let (_, account_id) = crate::auth::session::require_account(&state, TEST_PATH).await?;
+        let (_, account_id) = crate::session::require_account(&state, crate::paths::TEST_PATH).await?;
         let attempt = uuid::Uuid::parse_str(attempt.trim()).map_err(|_| AppError::BadRequest)?;
         let position: u8 = position.trim().parse().map_err(|_| AppError::BadRequest)?;
         let outcome = db::answer(&state, account_id, attempt, position, choice.as_deref().unwrap_or("")).await?;
         let submitted = match outcome {
             db::AnswerOutcome::Saved => Submitted::Accepted {
-                next: TEST_PATH.to_owned(),
+                next: crate::paths::TEST_PATH.to_owned(),
             },
             db::AnswerOutcome::Invalid(message) => Submitted::Invalid(FieldErrors::single("choice", message)),
             db::AnswerOutcome::TooLate => Submitted::Accepted {
-                next: format!("{TEST_PATH}?waktu-habis=1"),
+                next: format!("{}?waktu-habis=1", crate::paths::TEST_PATH),
             },
         };
-        crate::forms::reply(&state, ANSWER_FORM, TEST_PATH, submitted, Default::default()).await
+        crate::forms::reply(
+            &state,
+            ANSWER_FORM,
+            crate::paths::TEST_PATH,
+            submitted,
+            Default::default(),
+        )
+        .await
     }
     .await;
-    crate::forms::answer(&state, ANSWER_FORM, TEST_PATH, result).await
+    crate::forms::answer(&state, ANSWER_FORM, crate::paths::TEST_PATH, result).await
 }
 
 /// "12 menit 05 detik".
@@ -213,11 +218,11 @@ pub fn TestPage() -> impl IntoView {
         {crate::forms::loaded(page, |view| match view {
             TestView::NotRegistered => view! {
                 <p>"Tes dapat diikuti setelah Anda mendaftar dan data Anda terverifikasi."</p>
-                <p><a class="button" href=crate::signup::FIRST_STEP_PATH>"Isi formulir pendaftaran"</a></p>
+                <p><a class="button" href=crate::paths::FIRST_STEP_PATH>"Isi formulir pendaftaran"</a></p>
             }.into_any(),
             TestView::NotVerified => view! {
                 <p>"Tes dapat diikuti setelah data Anda terverifikasi. Lihat status verifikasi di "
-                    <a href=crate::dashboard::DASHBOARD_PATH>"dasbor"</a> "."</p>
+                    <a href=crate::paths::DASHBOARD_PATH>"dasbor"</a> "."</p>
             }.into_any(),
             TestView::NoOpenWave => view! {
                 <p>"Belum ada gelombang yang dibuka. Tes dapat diikuti saat pendaftaran gelombang berikutnya dibuka; "
@@ -360,7 +365,7 @@ fn ResultView(result: TestResult) -> impl IntoView {
                 <p>"Waktu habis sebelum semua soal dijawab; soal yang tidak dijawab dihitung salah."</p>
             })}
             <p>{next_step}</p>
-            <p><a href=crate::dashboard::DASHBOARD_PATH>"Kembali ke dasbor"</a></p>
+            <p><a href=crate::paths::DASHBOARD_PATH>"Kembali ke dasbor"</a></p>
         </section>
     }
 }

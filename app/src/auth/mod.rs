@@ -5,6 +5,7 @@
 //! codes (10 an hour, 20 a day), past which signing in with it is locked and its owner told.
 //! Only an HMAC of each code is stored.
 
+use crate::paths::SIGN_IN_PATH;
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -16,10 +17,8 @@ use crate::{
 };
 
 #[cfg(feature = "ssr")]
-pub mod session;
+use crate::session;
 
-pub const SIGN_IN_PATH: &str = "/masuk";
-pub const CODE_PATH: &str = "/masuk/kode";
 pub const CODE_LIFETIME_MINUTES: i64 = 10;
 pub const MAX_WRONG_CODES: i16 = 5;
 
@@ -173,7 +172,7 @@ pub async fn request_code(email: String, shared_device: Option<String>) -> Resul
                     EMAIL_FORM,
                     SIGN_IN_PATH,
                     Submitted::Accepted {
-                        next: CODE_PATH.to_owned(),
+                        next: crate::paths::SIGN_IN_CODE_PATH.to_owned(),
                     },
                     values,
                 )
@@ -192,7 +191,7 @@ pub async fn request_code(email: String, shared_device: Option<String>) -> Resul
             EMAIL_FORM,
             SIGN_IN_PATH,
             Submitted::Accepted {
-                next: CODE_PATH.to_owned(),
+                next: crate::paths::SIGN_IN_CODE_PATH.to_owned(),
             },
             values,
         )
@@ -243,7 +242,7 @@ async fn count_wrong_code(
             "Kode masuk yang salah dimasukkan terlalu sering untuk alamat email ini. Demi keamanan, masuk \
              dengan email ini dikunci sampai {}.\n\nJika itu bukan Anda, seseorang mungkin mencoba masuk ke akun \
              Anda. Jangan berikan kode masuk kepada siapa pun, termasuk orang yang mengaku petugas Prakerja.",
-            crate::registration::format_wib(until)
+            crate::domain::wib::format_wib(until)
         ),
     )
     .await?;
@@ -279,7 +278,14 @@ async fn restart_sign_in(state: &crate::state::AppState) -> Result<Submitted, Ap
     let restart = Submitted::Accepted {
         next: SIGN_IN_PATH.to_owned(),
     };
-    crate::forms::reply(state, CODE_FORM, CODE_PATH, restart, Default::default()).await
+    crate::forms::reply(
+        state,
+        CODE_FORM,
+        crate::paths::SIGN_IN_CODE_PATH,
+        restart,
+        Default::default(),
+    )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "code-page")]
@@ -316,14 +322,37 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
                 "Terlalu banyak percobaan dari jaringan Anda. Coba lagi dalam {} menit.",
                 wait.div_ceil(60)
             );
-            return reply(&state, CODE_FORM, CODE_PATH, invalid(message), values).await;
+            return reply(
+                &state,
+                CODE_FORM,
+                crate::paths::SIGN_IN_CODE_PATH,
+                invalid(message),
+                values,
+            )
+            .await;
         }
         if let Some(wait) = wrong_code_lock(&state, &email).await? {
-            return reply(&state, CODE_FORM, CODE_PATH, invalid(locked_message(wait)), values).await;
+            return reply(
+                &state,
+                CODE_FORM,
+                crate::paths::SIGN_IN_CODE_PATH,
+                invalid(locked_message(wait)),
+                values,
+            )
+            .await;
         }
         let code = match OneTimeCode::parse(&code) {
             Ok(code) => code,
-            Err(error) => return reply(&state, CODE_FORM, CODE_PATH, invalid(error.to_string()), values).await,
+            Err(error) => {
+                return reply(
+                    &state,
+                    CODE_FORM,
+                    crate::paths::SIGN_IN_CODE_PATH,
+                    invalid(error.to_string()),
+                    values,
+                )
+                .await
+            }
         };
         let mut tx = state.pool.begin().await?;
         let outcome = match db::check_code(&mut tx, &state, session.challenge_id.unwrap_or_default(), code).await? {
@@ -331,14 +360,16 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
                 let account_id = db::account_for_email(&mut tx, &email).await?;
                 let signed_in = session::sign_in(&mut tx, &state, &session, account_id).await?;
                 if let Some(carried) = &session.carried_form {
-                    crate::signup::db::adopt_carried(&mut tx, account_id, carried, state.clock.now()).await?;
+                    state
+                        .services
+                        .get::<dyn session::CarriedFormAdopter>()?
+                        .adopt(&mut tx, account_id, carried, state.clock.now())
+                        .await?;
                 }
                 let next = match signed_in.return_to {
                     Some(path) => path,
-                    None if db::has_applicant(&mut *tx, account_id).await? => {
-                        crate::dashboard::DASHBOARD_PATH.to_owned()
-                    }
-                    None => crate::signup::FIRST_STEP_PATH.to_owned(),
+                    None if db::has_applicant(&mut *tx, account_id).await? => crate::paths::DASHBOARD_PATH.to_owned(),
+                    None => crate::paths::FIRST_STEP_PATH.to_owned(),
                 };
                 Submitted::Accepted { next }
             }
@@ -360,10 +391,10 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
             "refused"
         };
         tracing::info!(challenge = %session.challenge_id.unwrap_or_default(), decision, "sign-in code checked");
-        reply(&state, CODE_FORM, CODE_PATH, outcome, values).await
+        reply(&state, CODE_FORM, crate::paths::SIGN_IN_CODE_PATH, outcome, values).await
     }
     .await;
-    crate::forms::answer(&state, CODE_FORM, CODE_PATH, result).await
+    crate::forms::answer(&state, CODE_FORM, crate::paths::SIGN_IN_CODE_PATH, result).await
 }
 
 /// A new code to the same address (at most once a minute).
@@ -388,7 +419,7 @@ pub async fn resend_code() -> Result<Submitted, AppError> {
             return reply(
                 &state,
                 CODE_FORM,
-                CODE_PATH,
+                crate::paths::SIGN_IN_CODE_PATH,
                 Submitted::Invalid(FieldErrors::single("code", message)),
                 values,
             )
@@ -408,13 +439,13 @@ pub async fn resend_code() -> Result<Submitted, AppError> {
             )
             .await?;
         tx.commit().await?;
-        crate::request::redirect(CODE_PATH);
+        crate::request::redirect(crate::paths::SIGN_IN_CODE_PATH);
         Ok(Submitted::Accepted {
-            next: CODE_PATH.to_owned(),
+            next: crate::paths::SIGN_IN_CODE_PATH.to_owned(),
         })
     }
     .await;
-    crate::forms::answer(&state, CODE_FORM, CODE_PATH, result).await
+    crate::forms::answer(&state, CODE_FORM, crate::paths::SIGN_IN_CODE_PATH, result).await
 }
 
 #[server(prefix = "/api", endpoint = "sign-out")]
@@ -442,7 +473,7 @@ pub async fn sign_out() -> Result<Submitted, AppError> {
 #[server(prefix = "/api", endpoint = "sign-out-everywhere")]
 pub async fn sign_out_everywhere() -> Result<Submitted, AppError> {
     let state = crate::state::app_state()?;
-    let (session, account_id) = session::require_account(&state, crate::dashboard::DASHBOARD_PATH).await?;
+    let (session, account_id) = session::require_account(&state, crate::paths::DASHBOARD_PATH).await?;
     let ended = sqlx::query!("delete from sessions where account_id = $1", account_id)
         .execute(&state.pool)
         .await?

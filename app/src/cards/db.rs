@@ -278,7 +278,7 @@ pub async fn card_of_account(
             initial_balance: amount(r.initial_balance)?,
             usable: !revoked && due.is_none_or(|due| due > now),
             revoked,
-            first_purchase_due: due.map(crate::registration::format_wib),
+            first_purchase_due: due.map(crate::domain::wib::format_wib),
         })
     })
     .transpose()
@@ -309,7 +309,7 @@ pub async fn purchases_of_card(pool: &PgPool, card_id: Uuid) -> Result<Vec<Purch
                 platform: r.platform,
                 price: Rupiah::from_whole(r.price).ok_or_else(|| AppError::internal("amount out of range"))?,
                 voucher_code: r.voucher_code,
-                purchased_at: crate::registration::format_wib(r.purchased_at),
+                purchased_at: crate::domain::wib::format_wib(r.purchased_at),
                 progress: match (r.started_at, r.certificate, r.revoked_reason) {
                     (_, None, _) if r.awaiting_review => TrainingProgress::AwaitingReview,
                     (_, None, _) if r.refused_reason.is_some() => TrainingProgress::CompletionRefused {

@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use crate::{domain::Rupiah, error::AppError, forms::Submitted};
 
-pub const PURCHASES_PATH: &str = "/pembelian";
 #[cfg(feature = "ssr")]
 pub(crate) const BUY_FORM: &str = "beli-pelatihan";
 
@@ -144,27 +143,27 @@ pub fn purchase_key(page_key: Uuid, training_id: i32) -> Uuid {
 #[server(prefix = "/api", endpoint = "buy-training")]
 pub async fn buy_training(training_id: i32, idempotency_key: Uuid) -> Result<Submitted, AppError> {
     let state = crate::state::app_state()?;
-    let (session, account_id) = crate::auth::session::require_account(&state, crate::catalogue::CATALOGUE_PATH).await?;
+    let (session, account_id) = crate::session::require_account(&state, crate::paths::CATALOGUE_PATH).await?;
     let card = db::card_of_account(&state.pool, account_id, state.clock.now())
         .await?
         .ok_or(AppError::Forbidden)?;
     let outcome = db::purchase(&state.pool, card.id, training_id, idempotency_key, state.clock.now()).await?;
-    let flash = crate::auth::session::Flash {
+    let flash = crate::session::Flash {
         form: BUY_FORM.to_owned(),
         notice: Some(outcome.message()),
         ..Default::default()
     };
     session.set_flash(&state.pool, &flash).await?;
-    crate::request::redirect(PURCHASES_PATH);
+    crate::request::redirect(crate::paths::PURCHASES_PATH);
     Ok(Submitted::Accepted {
-        next: PURCHASES_PATH.to_owned(),
+        next: crate::paths::PURCHASES_PATH.to_owned(),
     })
 }
 
 #[server(prefix = "/api", endpoint = "purchases")]
 pub async fn load_purchases() -> Result<PurchasesPageData, AppError> {
     let state = crate::state::app_state()?;
-    let (session, account_id) = crate::auth::session::require_account(&state, PURCHASES_PATH).await?;
+    let (session, account_id) = crate::session::require_account(&state, crate::paths::PURCHASES_PATH).await?;
     let notice = session
         .take_flash(&state.pool, BUY_FORM)
         .await?
@@ -220,7 +219,7 @@ pub fn PurchasesPage() -> impl IntoView {
                                 {card.first_purchase_due.clone().filter(|_| card.usable).map(|due| view! {
                                     <p>{format!("Lakukan pembelian pertama paling lambat {due}, atau kartu akan dicabut.")}</p>
                                 })}
-                                {card.usable.then(|| view! { <p><a href=crate::catalogue::CATALOGUE_PATH>"Pilih pelatihan di katalog"</a></p> })}
+                                {card.usable.then(|| view! { <p><a href=crate::paths::CATALOGUE_PATH>"Pilih pelatihan di katalog"</a></p> })}
                             </section>
                         }.into_any(),
                     }}
@@ -231,7 +230,7 @@ pub fn PurchasesPage() -> impl IntoView {
                         } else {
                             view! {
                                 <ul class="purchases">
-                                    {purchases.into_iter().map(|p| { let review_path = crate::reviews::review_path(p.id); view! {
+                                    {purchases.into_iter().map(|p| { let review_path = crate::paths::review_path(p.id); view! {
                                         <li>
                                             <strong>{p.title}</strong>
                                             {format!(" · {} · {} · dibeli {}", p.platform, p.price, p.purchased_at)}
@@ -249,7 +248,7 @@ pub fn PurchasesPage() -> impl IntoView {
                                                     <span class="error">{format!("Penyelesaian pelatihan ini ditolak petugas: {reason}")}</span>
                                                 }.into_any(),
                                                 TrainingProgress::Completed { certificate, reviewed } => view! {
-                                                    <span>"Selesai. "<a href=crate::completion::certificate::print_path(&certificate)>"Sertifikat (cetak atau simpan PDF)"</a>
+                                                    <span>"Selesai. "<a href=crate::paths::print_path(&certificate)>"Sertifikat (cetak atau simpan PDF)"</a>
                                                     " · "<a href=format!("/sertifikat/{certificate}")>{format!("Halaman verifikasi {certificate}")}</a></span>
                                                     <br/>{if reviewed {
                                                         view! { <a href=review_path>"Ulasan Anda"</a> }.into_any()

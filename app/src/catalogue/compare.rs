@@ -3,28 +3,16 @@
 //! fits the applicant, with the reason in words. The choice is in the URL (`?pilih=12&pilih=34`),
 //! so a comparison can be shared and works without JavaScript.
 
+use crate::paths::CATALOGUE_PATH;
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use super::{fit::Fit, TrainingSummary, CATALOGUE_PATH};
-use crate::{domain::Rupiah, error::AppError};
+use super::compared::ComparedTraining;
+use crate::error::AppError;
 
-pub const COMPARE_PATH: &str = "/pelatihan/banding";
 pub const MAX_COMPARED: usize = 4;
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ComparedTraining {
-    pub summary: TrainingSummary,
-    pub median_price_per_hour: Rupiah,
-    pub outcomes: Vec<String>,
-    pub description: String,
-    /// The spread of all the provider's trainings' ratings (not in the catalogue document).
-    pub provider_rating_counts: Option<[i32; 5]>,
-    /// For a signed-in applicant: against the interests they gave at signup.
-    pub fit: Option<Fit>,
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comparison {
@@ -50,12 +38,6 @@ pub fn parse_choice(raw: &[String]) -> Vec<i32> {
     ids
 }
 
-/// The comparison page of these trainings.
-pub fn compare_url(ids: &[i32]) -> String {
-    let choice: Vec<String> = ids.iter().map(|id| format!("pilih={id}")).collect();
-    format!("{COMPARE_PATH}?{}", choice.join("&"))
-}
-
 #[server(prefix = "/api", endpoint = "compare")]
 pub async fn load_comparison(ids: Vec<i32>) -> Result<Comparison, AppError> {
     let state = crate::state::app_state()?;
@@ -63,7 +45,7 @@ pub async fn load_comparison(ids: Vec<i32>) -> Result<Comparison, AppError> {
     let ids: Vec<i32> = ids.into_iter().take(MAX_COMPARED).collect();
     let mut trainings = super::search::compare(&state.pool, &ids).await?;
     let missing = ids.len() - trainings.len();
-    let account = crate::auth::session::current(&state).await?.and_then(|s| s.account_id);
+    let account = crate::session::current(&state).await?.and_then(|s| s.account_id);
     if let Some(account_id) = account {
         let interests = super::search::interests_of(&state.pool, account_id).await?;
         let balance = crate::cards::db::card_of_account(&state.pool, account_id, state.clock.now())
@@ -158,7 +140,7 @@ fn rows(trainings: &[ComparedTraining]) -> Vec<(&'static str, Vec<Cell>)> {
                 ..Cell::default()
             },
             None => Cell {
-                link: Some((crate::auth::SIGN_IN_PATH, "Masuk")),
+                link: Some((crate::paths::SIGN_IN_PATH, "Masuk")),
                 text: Some(" untuk melihat kecocokan dengan minat Anda.".to_owned()),
                 ..Cell::default()
             },

@@ -7,8 +7,6 @@ use serde::{Deserialize, Serialize};
 use super::{TrainingLevel, TrainingMode, TrainingSummary};
 use crate::domain::{Rupiah, TrainingCategory};
 
-pub const DOCUMENT_PATH: &str = "/api/katalog.json";
-
 /// id, title, provider, platform name, category code, price, hours, mode code, level code,
 /// rating counts (1 to 5 stars), purchases, category median price, conflict of interest.
 /// (A tuple struct: serde writes it as an array.)

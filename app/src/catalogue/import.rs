@@ -218,7 +218,7 @@ pub async fn import(
 pub async fn hide(
     pool: &PgPool,
     training_id: i32,
-    reason: &super::HideReason,
+    reason: &crate::domain::OperatorReason,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {

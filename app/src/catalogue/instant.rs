@@ -4,14 +4,15 @@
 //! compares in the page, with no round trip per keystroke, and keeps doing so without a
 //! connection. Lazy: its code is a module of its own, fetched only by the catalogue page.
 
+use crate::paths::{compare_url, CATALOGUE_PATH, COMPARE_PATH};
 use leptos::{either::Either, html, prelude::*};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    compare::{compare_url, ComparisonTable, COMPARE_PATH, MAX_COMPARED},
+    compare::{ComparisonTable, MAX_COMPARED},
     local::LocalCatalogue,
     query::PAGE_SIZE,
-    CatalogueQuery, CatalogueResults, RawCatalogueQuery, SortOrder, TrainingMode, TrainingSummary, CATALOGUE_PATH,
+    CatalogueQuery, CatalogueResults, RawCatalogueQuery, SortOrder, TrainingMode, TrainingSummary,
 };
 use crate::{
     domain::{FieldErrors, Rupiah, TrainingCategory},
@@ -433,7 +434,7 @@ fn TrainingItem(
                 <div><dt>"Cara"</dt><dd>{training.mode.label()}</dd></div>
                 <div><dt>"Tingkat"</dt><dd>{training.level.label()}</dd></div>
             </dl>
-            <p class="rating">{rating}" · "<a href=crate::reviews::training_reviews_path(id)>"Ulasan dan sebaran rating"</a></p>
+            <p class="rating">{rating}" · "<a href=crate::paths::training_reviews_path(id)>"Ulasan dan sebaran rating"</a></p>
             <ul class="flags">{overpriced}{conflict}</ul>
             <label class="checkbox compare-choice">{compare_box}" Bandingkan"</label>
             {page_key.map(|key| view! {
@@ -462,8 +463,9 @@ fn choose(chosen: RwSignal<Vec<i32>>, id: i32, ticked: bool) {
 /// What only the browser does: read the form, rewrite the URL, fetch the document.
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::super::document::{CatalogueDocument, DOCUMENT_PATH};
+    use super::super::document::CatalogueDocument;
     use super::RawCatalogueQuery;
+    use crate::paths::CATALOGUE_DOCUMENT_PATH;
 
     pub fn read_filters(form: &web_sys::HtmlFormElement) -> RawCatalogueQuery {
         let Ok(data) = web_sys::FormData::new_with_form(form) else {
@@ -513,7 +515,10 @@ mod browser {
     /// ETag) and, without a connection, the service worker's last copy. `None` when neither has
     /// it: the page then keeps working through the server.
     pub async fn load_document() -> Option<CatalogueDocument> {
-        let response = gloo_net::http::Request::get(DOCUMENT_PATH).send().await.ok()?;
+        let response = gloo_net::http::Request::get(CATALOGUE_DOCUMENT_PATH)
+            .send()
+            .await
+            .ok()?;
         if !response.ok() {
             return None;
         }

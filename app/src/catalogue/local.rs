@@ -7,7 +7,8 @@
 use std::{cmp::Ordering, collections::HashMap};
 
 use super::{
-    compare::{ComparedTraining, Comparison, MAX_COMPARED},
+    compare::{Comparison, MAX_COMPARED},
+    compared::ComparedTraining,
     document::CatalogueDocument,
     fit::fit,
     query::PAGE_SIZE,

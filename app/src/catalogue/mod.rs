@@ -12,6 +12,7 @@ use crate::{
 };
 
 pub mod compare;
+pub mod compared;
 pub mod document;
 pub mod fit;
 #[cfg(feature = "ssr")]
@@ -23,8 +24,6 @@ pub mod query;
 pub mod search;
 
 pub use query::{CatalogueQuery, RawCatalogueQuery, SortOrder};
-
-pub const CATALOGUE_PATH: &str = "/pelatihan";
 
 /// A platform's CSV file: these columns, in this order, with this header line. `outcomes` are
 /// separated by `|`. (JSON: a list of objects with the same names; `outcomes` a list.)
@@ -50,29 +49,6 @@ choice_enum! {
         Beginner => ("pemula", "Pemula"),
         Intermediate => ("menengah", "Menengah"),
         Advanced => ("mahir", "Mahir"),
-    }
-}
-
-/// Why operators hid a training: shown to whoever asks, so it must say something.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HideReason(String);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Tulis alasan 5 sampai 500 karakter: peserta dan platform berhak tahu.")]
-pub struct HideReasonError;
-
-impl HideReason {
-    pub fn parse(raw: &str) -> Result<HideReason, HideReasonError> {
-        let reason = crate::domain::collapse_whitespace(raw);
-        if (5..=500).contains(&reason.chars().count()) {
-            Ok(HideReason(reason))
-        } else {
-            Err(HideReasonError)
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }
 
@@ -249,7 +225,7 @@ pub struct CatalogueResults {
 pub async fn search_catalogue(raw: RawCatalogueQuery) -> Result<CatalogueResults, AppError> {
     let state = crate::state::app_state()?;
     let (query, errors) = CatalogueQuery::parse(&raw);
-    let (balance, interests) = match crate::auth::session::current(&state).await?.and_then(|s| s.account_id) {
+    let (balance, interests) = match crate::session::current(&state).await?.and_then(|s| s.account_id) {
         Some(account_id) => (
             crate::cards::db::card_of_account(&state.pool, account_id, state.clock.now())
                 .await?
@@ -322,16 +298,6 @@ mod tests {
             level: "pemula".into(),
             outcomes: vec!["Menyeduh espresso".into(), " ".into()],
         }
-    }
-
-    #[test]
-    fn a_hide_reason_says_something_in_at_most_500_characters() {
-        assert_eq!(
-            HideReason::parse("  Harga   tidak wajar ").unwrap().as_str(),
-            "Harga tidak wajar"
-        );
-        assert_eq!(HideReason::parse("Uji"), Err(HideReasonError));
-        assert_eq!(HideReason::parse(&"x".repeat(501)), Err(HideReasonError));
     }
 
     #[test]

@@ -210,9 +210,9 @@ impl CatalogueQuery {
             .map(|(name, value)| format!("{name}={}", percent_encode(&value)))
             .collect();
         if query.is_empty() {
-            super::CATALOGUE_PATH.to_owned()
+            crate::paths::CATALOGUE_PATH.to_owned()
         } else {
-            format!("{}?{}", super::CATALOGUE_PATH, query.join("&"))
+            format!("{}?{}", crate::paths::CATALOGUE_PATH, query.join("&"))
         }
     }
 }

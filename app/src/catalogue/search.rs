@@ -147,7 +147,7 @@ fn summary_of(row: &PgRow) -> Result<TrainingSummary, AppError> {
 }
 
 /// Visible trainings by id, in the order asked, with what the comparison shows beyond the list.
-pub async fn compare(pool: &PgPool, ids: &[i32]) -> Result<Vec<super::compare::ComparedTraining>, AppError> {
+pub async fn compare(pool: &PgPool, ids: &[i32]) -> Result<Vec<super::compared::ComparedTraining>, AppError> {
     let sql = format!(
         "with medians as (
              select category_code, percentile_disc(0.5) within group (order by price) as median,
@@ -165,7 +165,7 @@ pub async fn compare(pool: &PgPool, ids: &[i32]) -> Result<Vec<super::compare::C
     let rows = sqlx::query(&sql).bind(ids).fetch_all(pool).await?;
     rows.iter()
         .map(|row| {
-            Ok(super::compare::ComparedTraining {
+            Ok(super::compared::ComparedTraining {
                 summary: summary_of(row)?,
                 median_price_per_hour: Rupiah::from_whole(row.try_get("median_per_hour")?)
                     .ok_or_else(|| AppError::internal("amount out of range"))?,

@@ -2,11 +2,13 @@
 //! whose it is (the name partly masked) and for which training. No sign-in: an employer checks
 //! a certificate by its code or its QR code.
 
+use crate::paths::pdf_path;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
+use super::printable::PrintableCertificate;
 use crate::error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,11 +51,11 @@ pub async fn load_certificate(code: String) -> Result<CertificateView, AppError>
         training: row.title,
         provider: row.provider,
         platform: row.platform,
-        completed_on: crate::registration::format_wib_date(row.completed_at),
-        issued_on: crate::registration::format_wib_date(row.issued_at),
+        completed_on: crate::domain::wib::format_wib_date(row.completed_at),
+        issued_on: crate::domain::wib::format_wib_date(row.issued_at),
         revoked: row.revoked_at.map(|at| {
             (
-                crate::registration::format_wib_date(at),
+                crate::domain::wib::format_wib_date(at),
                 row.revoked_reason.unwrap_or_default(),
             )
         }),
@@ -113,37 +115,12 @@ pub fn CertificatePage() -> impl IntoView {
     }
 }
 
-/// The certificate to print (A4) or save as PDF, for its holder only: the full name, the
-/// training, and a QR code of the public verification page.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PrintableCertificate {
-    pub code: String,
-    pub holder: String,
-    pub training: String,
-    pub provider: String,
-    pub platform: String,
-    pub completed_on: String,
-    pub verify_url: String,
-    /// An SVG drawn by the server from `verify_url`.
-    pub qr_svg: String,
-    pub revoked: bool,
-}
-
-pub fn print_path(code: &str) -> String {
-    format!("/sertifikat/{code}/cetak")
-}
-
 #[server(prefix = "/api", endpoint = "certificate-print")]
 pub async fn load_printable_certificate(code: String) -> Result<PrintableCertificate, AppError> {
     let state = crate::state::app_state()?;
     let code = super::CertificateCode::parse(&code).ok_or(AppError::NotFound)?;
-    let (_, account_id) = crate::auth::session::require_account(&state, &print_path(code.as_str())).await?;
+    let (_, account_id) = crate::session::require_account(&state, &crate::paths::print_path(code.as_str())).await?;
     printable(&state, &code, account_id).await?.ok_or(AppError::NotFound)
-}
-
-/// The PDF of a certificate (A4), for its holder: `/sertifikat/{code}/pdf`.
-pub fn pdf_path(code: &str) -> String {
-    format!("/sertifikat/{code}/pdf")
 }
 
 /// The certificate as its holder prints it; `None` when it is not this account's (someone
@@ -171,7 +148,7 @@ pub async fn printable(
         training: row.title,
         provider: row.provider,
         platform: row.platform,
-        completed_on: crate::registration::format_wib_date(row.completed_at),
+        completed_on: crate::domain::wib::format_wib_date(row.completed_at),
         verify_url,
         qr_svg,
         revoked: row.revoked_at.is_some(),
@@ -194,14 +171,14 @@ pub async fn certificate_pdf(
         return StatusCode::NOT_FOUND.into_response();
     };
     let found = async {
-        let Some(account_id) = crate::auth::session::account_of_headers(&state, &headers).await? else {
+        let Some(account_id) = crate::session::account_of_headers(&state, &headers).await? else {
             return Ok(None);
         };
         printable(&state, &code, account_id).await.map(Some)
     }
     .await;
     match found {
-        Ok(None) => Redirect::to(&print_path(code.as_str())).into_response(),
+        Ok(None) => Redirect::to(&crate::paths::print_path(code.as_str())).into_response(),
         Ok(Some(None)) => StatusCode::NOT_FOUND.into_response(),
         Ok(Some(Some(certificate))) => {
             let Ok(qr) = qrcode::QrCode::new(certificate.verify_url.as_bytes()) else {

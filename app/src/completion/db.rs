@@ -312,7 +312,7 @@ pub async fn held_completions(pool: &PgPool, limit: i64) -> Result<Vec<HeldCompl
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CompletionDecision<'a> {
     Certify,
-    Refuse(&'a crate::catalogue::HideReason),
+    Refuse(&'a crate::domain::OperatorReason),
 }
 
 /// Decides a held completion (audited): certifies it (the certificate is issued in the same
@@ -421,7 +421,7 @@ async fn certificate_of(
 pub async fn revoke_certificate(
     pool: &PgPool,
     code: &CertificateCode,
-    reason: &crate::catalogue::HideReason,
+    reason: &crate::domain::OperatorReason,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {

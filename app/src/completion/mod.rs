@@ -13,11 +13,10 @@ pub mod certificate;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod pdf;
+pub mod printable;
 
 use serde::{Deserialize, Serialize};
 
-pub const EVENTS_PATH: &str = "/platform/v1/events";
-pub const OPENAPI_PATH: &str = "/platform/v1/openapi.json";
 pub const KEY_HEADER: &str = "prakerja-key";
 pub const TIMESTAMP_HEADER: &str = "prakerja-timestamp";
 pub const SIGNATURE_HEADER: &str = "prakerja-signature";

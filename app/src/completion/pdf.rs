@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::certificate::PrintableCertificate;
+use super::printable::PrintableCertificate;
 
 const PAGE_WIDTH: f32 = 595.0;
 const PAGE_HEIGHT: f32 = 842.0;

@@ -14,7 +14,6 @@ use crate::{
     forms::{ErrorSummary, FieldError, FormState, Submitted},
 };
 
-pub const CATALOGUE_CONSOLE_PATH: &str = "/operator/katalog";
 #[cfg(feature = "ssr")]
 const HIDE_FORM: &str = "catalogue-hide";
 #[cfg(feature = "ssr")]
@@ -89,7 +88,7 @@ pub async fn load_catalogue_console() -> Result<CatalogueConsole, AppError> {
         title: r.title,
         platform: r.platform,
         reason: r.reason,
-        hidden_at: crate::registration::format_wib(r.hidden_at),
+        hidden_at: crate::domain::wib::format_wib(r.hidden_at),
     })
     .collect();
     Ok(CatalogueConsole {
@@ -132,7 +131,7 @@ pub async fn import_trainings(data: leptos::server_fn::codec::MultipartData) -> 
             crate::forms::reply(
                 &state,
                 IMPORT_FORM,
-                CATALOGUE_CONSOLE_PATH,
+                crate::paths::CATALOGUE_CONSOLE_PATH,
                 Submitted::Invalid(FieldErrors::single(field, message)),
                 values.clone(),
             )
@@ -180,7 +179,7 @@ pub async fn import_trainings(data: leptos::server_fn::codec::MultipartData) -> 
             .take(REJECTED_SHOWN)
             .map(|row| format!("baris {}: {}", row.row, row.reason))
             .collect();
-        let flash = crate::auth::session::Flash {
+        let flash = crate::session::Flash {
             form: IMPORT_FORM.to_owned(),
             notice: Some(format!(
                 "Impor {platform_name}: {} pelatihan baru, {} diperbarui, {} tidak berubah, {} baris ditolak.",
@@ -194,12 +193,19 @@ pub async fn import_trainings(data: leptos::server_fn::codec::MultipartData) -> 
         };
         operator.session.set_flash(&state.pool, &flash).await?;
         let done = Submitted::Accepted {
-            next: CATALOGUE_CONSOLE_PATH.to_owned(),
+            next: crate::paths::CATALOGUE_CONSOLE_PATH.to_owned(),
         };
-        crate::forms::reply(&state, IMPORT_FORM, CATALOGUE_CONSOLE_PATH, done, Default::default()).await
+        crate::forms::reply(
+            &state,
+            IMPORT_FORM,
+            crate::paths::CATALOGUE_CONSOLE_PATH,
+            done,
+            Default::default(),
+        )
+        .await
     }
     .await;
-    crate::forms::answer(&state, IMPORT_FORM, CATALOGUE_CONSOLE_PATH, result).await
+    crate::forms::answer(&state, IMPORT_FORM, crate::paths::CATALOGUE_CONSOLE_PATH, result).await
 }
 
 #[cfg(feature = "ssr")]
@@ -274,12 +280,12 @@ pub async fn hide_training(training: String, reason: String) -> Result<Submitted
         if id.is_none() {
             errors.push("training", "Tulis nomor pelatihan (angka, tertera pada katalog).");
         }
-        let reason = errors.check("reason", crate::catalogue::HideReason::parse(&reason));
+        let reason = errors.check("reason", crate::domain::OperatorReason::parse(&reason));
         let refuse = |errors: FieldErrors| {
             crate::forms::reply(
                 &state,
                 HIDE_FORM,
-                CATALOGUE_CONSOLE_PATH,
+                crate::paths::CATALOGUE_CONSOLE_PATH,
                 Submitted::Invalid(errors),
                 values.clone(),
             )
@@ -295,19 +301,26 @@ pub async fn hide_training(training: String, reason: String) -> Result<Submitted
             ))
             .await;
         }
-        let flash = crate::auth::session::Flash {
+        let flash = crate::session::Flash {
             form: HIDE_FORM.to_owned(),
             notice: Some(format!("Pelatihan No. {id} disembunyikan dari katalog.")),
             ..Default::default()
         };
         operator.session.set_flash(&state.pool, &flash).await?;
         let done = Submitted::Accepted {
-            next: CATALOGUE_CONSOLE_PATH.to_owned(),
+            next: crate::paths::CATALOGUE_CONSOLE_PATH.to_owned(),
         };
-        crate::forms::reply(&state, HIDE_FORM, CATALOGUE_CONSOLE_PATH, done, Default::default()).await
+        crate::forms::reply(
+            &state,
+            HIDE_FORM,
+            crate::paths::CATALOGUE_CONSOLE_PATH,
+            done,
+            Default::default(),
+        )
+        .await
     }
     .await;
-    crate::forms::answer(&state, HIDE_FORM, CATALOGUE_CONSOLE_PATH, result).await
+    crate::forms::answer(&state, HIDE_FORM, crate::paths::CATALOGUE_CONSOLE_PATH, result).await
 }
 
 #[component]

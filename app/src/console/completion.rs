@@ -15,7 +15,6 @@ use crate::{
     forms::{ErrorSummary, FieldError, FormState, Submitted},
 };
 
-pub const COMPLETION_CONSOLE_PATH: &str = "/operator/penyelesaian";
 #[cfg(feature = "ssr")]
 const KEY_FORM: &str = "platform-key";
 #[cfg(feature = "ssr")]
@@ -112,12 +111,8 @@ pub async fn load_completion_console() -> Result<CompletionConsole, AppError> {
         .map(|k| KeyLine {
             key_id: k.key_id,
             platform: k.platform,
-            created: format!(
-                "{} oleh {}",
-                crate::registration::format_wib(k.created_at),
-                k.created_by
-            ),
-            revoked: k.revoked_at.map(crate::registration::format_wib),
+            created: format!("{} oleh {}", crate::domain::wib::format_wib(k.created_at), k.created_by),
+            revoked: k.revoked_at.map(crate::domain::wib::format_wib),
         })
         .collect();
     let held = crate::completion::db::held_completions(&state.pool, HELD_LISTED)
@@ -131,7 +126,7 @@ pub async fn load_completion_console() -> Result<CompletionConsole, AppError> {
                 "{} menit dari start yang diterima portal; minimal {} menit",
                 h.study_minutes, h.required_minutes
             ),
-            held: crate::registration::format_wib(h.held_at),
+            held: crate::domain::wib::format_wib(h.held_at),
         })
         .collect();
     let reviews = crate::reviews::db::newest(&state.pool, REVIEWS_LISTED)
@@ -142,7 +137,7 @@ pub async fn load_completion_console() -> Result<CompletionConsole, AppError> {
             training: r.training,
             stars: format!("pelatihan {} · layanan {}", r.training_stars, r.service_stars),
             body: r.body,
-            written: crate::registration::format_wib(r.written_at),
+            written: crate::domain::wib::format_wib(r.written_at),
             hidden_reason: r.hidden_reason,
         })
         .collect();
@@ -192,7 +187,7 @@ async fn done(
     notice: String,
     values: std::collections::BTreeMap<String, String>,
 ) -> Result<Submitted, AppError> {
-    let flash = crate::auth::session::Flash {
+    let flash = crate::session::Flash {
         form: form.to_owned(),
         notice: Some(notice),
         values,
@@ -200,9 +195,16 @@ async fn done(
     };
     operator.session.set_flash(&state.pool, &flash).await?;
     let next = Submitted::Accepted {
-        next: COMPLETION_CONSOLE_PATH.to_owned(),
+        next: crate::paths::COMPLETION_CONSOLE_PATH.to_owned(),
     };
-    crate::forms::reply(state, form, COMPLETION_CONSOLE_PATH, next, Default::default()).await
+    crate::forms::reply(
+        state,
+        form,
+        crate::paths::COMPLETION_CONSOLE_PATH,
+        next,
+        Default::default(),
+    )
+    .await
 }
 
 /// Back to the console with a form's errors and what was typed.
@@ -213,7 +215,14 @@ async fn refuse(
     errors: FieldErrors,
     values: std::collections::BTreeMap<String, String>,
 ) -> Result<Submitted, AppError> {
-    crate::forms::reply(state, form, COMPLETION_CONSOLE_PATH, Submitted::Invalid(errors), values).await
+    crate::forms::reply(
+        state,
+        form,
+        crate::paths::COMPLETION_CONSOLE_PATH,
+        Submitted::Invalid(errors),
+        values,
+    )
+    .await
 }
 
 /// Makes a platform key (the secret is shown once) or revokes one.
@@ -258,7 +267,7 @@ pub async fn manage_platform_key(
         }
     }
     .await;
-    crate::forms::answer(&state, KEY_FORM, COMPLETION_CONSOLE_PATH, result).await
+    crate::forms::answer(&state, KEY_FORM, crate::paths::COMPLETION_CONSOLE_PATH, result).await
 }
 
 /// Revokes a certificate, with the reason its public page will show.
@@ -282,7 +291,7 @@ pub async fn revoke_certificate(certificate: String, certificate_reason: String)
         }
         let reason = errors.check(
             "certificate_reason",
-            crate::catalogue::HideReason::parse(&certificate_reason),
+            crate::domain::OperatorReason::parse(&certificate_reason),
         );
         let (Some(code), Some(reason)) = (code, reason) else {
             return refuse(&state, CERTIFICATE_FORM, errors, values).await;
@@ -299,7 +308,7 @@ pub async fn revoke_certificate(certificate: String, certificate_reason: String)
         done(&state, &operator, CERTIFICATE_FORM, notice, Default::default()).await
     }
     .await;
-    crate::forms::answer(&state, CERTIFICATE_FORM, COMPLETION_CONSOLE_PATH, result).await
+    crate::forms::answer(&state, CERTIFICATE_FORM, crate::paths::COMPLETION_CONSOLE_PATH, result).await
 }
 
 /// Decides a completion held for review: issues its certificate, or refuses it with a reason.
@@ -323,7 +332,7 @@ pub async fn decide_completion(
             "terbit" => CompletionDecision::Certify,
             "ditolak" => {
                 let mut errors = FieldErrors::new();
-                reason = errors.check(&field, crate::catalogue::HideReason::parse(&completion_reason));
+                reason = errors.check(&field, crate::domain::OperatorReason::parse(&completion_reason));
                 match &reason {
                     Some(reason) => CompletionDecision::Refuse(reason),
                     None => return refuse(&state, HELD_FORM, errors, values).await,
@@ -352,7 +361,7 @@ pub async fn decide_completion(
         done(&state, &operator, HELD_FORM, notice, Default::default()).await
     }
     .await;
-    crate::forms::answer(&state, HELD_FORM, COMPLETION_CONSOLE_PATH, result).await
+    crate::forms::answer(&state, HELD_FORM, crate::paths::COMPLETION_CONSOLE_PATH, result).await
 }
 
 /// Hides a review: its words are no longer shown and its stars no longer count.
@@ -368,7 +377,7 @@ pub async fn hide_review(review: String, review_reason: String) -> Result<Submit
         if number.is_none() {
             errors.push("review", "Tulis nomor ulasan (angka, tertera di daftar ulasan).");
         }
-        let reason = errors.check("review_reason", crate::catalogue::HideReason::parse(&review_reason));
+        let reason = errors.check("review_reason", crate::domain::OperatorReason::parse(&review_reason));
         let (Some(number), Some(reason)) = (number, reason) else {
             return refuse(&state, REVIEW_FORM, errors, values).await;
         };
@@ -380,7 +389,7 @@ pub async fn hide_review(review: String, review_reason: String) -> Result<Submit
         done(&state, &operator, REVIEW_FORM, notice, Default::default()).await
     }
     .await;
-    crate::forms::answer(&state, REVIEW_FORM, COMPLETION_CONSOLE_PATH, result).await
+    crate::forms::answer(&state, REVIEW_FORM, crate::paths::COMPLETION_CONSOLE_PATH, result).await
 }
 
 #[component]
@@ -438,8 +447,8 @@ pub fn CompletionConsolePage() -> impl IntoView {
                     }.into_any()
                 }}
                 <h2>"Kunci API platform"</h2>
-                <p class="hint">{format!("Platform melaporkan kemajuan dan kelulusan lewat {} (dokumentasi: ", crate::completion::EVENTS_PATH)}
-                    <a href=crate::completion::OPENAPI_PATH>"OpenAPI"</a>")."</p>
+                <p class="hint">{format!("Platform melaporkan kemajuan dan kelulusan lewat {} (dokumentasi: ", crate::paths::EVENTS_PATH)}
+                    <a href=crate::paths::OPENAPI_PATH>"OpenAPI"</a>")."</p>
                 <form method="post" action=ManagePlatformKey::url()>
                     <div class="field" class:field-invalid=errors.get("platform").is_some()>
                         <label for="platform">"Platform"</label>

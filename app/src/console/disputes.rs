@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use super::{ConsoleNav, ItemReasonField, OperatorIdentity};
 use crate::{domain::FieldErrors, error::AppError, forms::Submitted};
 
-pub const DISPUTES_CONSOLE_PATH: &str = "/operator/sanggahan";
 #[cfg(feature = "ssr")]
 const DECIDE_FORM: &str = "dispute-decide";
 /// Open disputes listed, oldest first.
@@ -63,7 +62,7 @@ pub async fn load_disputes_console() -> Result<DisputesConsole, AppError> {
             id: d.id.to_string(),
             reference: d.reference,
             masked_nik: Nik::parse(&d.nik).map(|n| n.masked()).unwrap_or_default(),
-            filed: crate::registration::format_wib(d.filed_at),
+            filed: crate::domain::wib::format_wib(d.filed_at),
             claimant: masked_email(&d.claimant_email),
             statement: d.statement,
             holder: d.holder_reference.map(|reference| {
@@ -71,7 +70,7 @@ pub async fn load_disputes_console() -> Result<DisputesConsole, AppError> {
                     "{reference} · {} · terdaftar {}",
                     d.holder_email.as_deref().map(masked_email).unwrap_or_default(),
                     d.holder_registered_at
-                        .map(crate::registration::format_wib)
+                        .map(crate::domain::wib::format_wib)
                         .unwrap_or_default()
                 )
             }),
@@ -111,12 +110,12 @@ pub async fn decide_dispute(
             crate::forms::reply(
                 &state,
                 DECIDE_FORM,
-                DISPUTES_CONSOLE_PATH,
+                crate::paths::DISPUTES_CONSOLE_PATH,
                 Submitted::Invalid(FieldErrors::single(&field, message)),
                 values.clone(),
             )
         };
-        let note = match crate::catalogue::HideReason::parse(&note) {
+        let note = match crate::domain::OperatorReason::parse(&note) {
             Ok(note) => note,
             Err(error) => return refuse(&error.to_string()).await,
         };
@@ -138,19 +137,26 @@ pub async fn decide_dispute(
             Decision::Grant => format!("Sanggahan {reference} dikabulkan: NIK dibebaskan untuk pemiliknya."),
             Decision::Refuse => format!("Sanggahan {reference} ditolak; penahanan data pemegang NIK berakhir."),
         };
-        let flash = crate::auth::session::Flash {
+        let flash = crate::session::Flash {
             form: DECIDE_FORM.to_owned(),
             notice: Some(notice),
             ..Default::default()
         };
         operator.session.set_flash(&state.pool, &flash).await?;
         let next = Submitted::Accepted {
-            next: DISPUTES_CONSOLE_PATH.to_owned(),
+            next: crate::paths::DISPUTES_CONSOLE_PATH.to_owned(),
         };
-        crate::forms::reply(&state, DECIDE_FORM, DISPUTES_CONSOLE_PATH, next, Default::default()).await
+        crate::forms::reply(
+            &state,
+            DECIDE_FORM,
+            crate::paths::DISPUTES_CONSOLE_PATH,
+            next,
+            Default::default(),
+        )
+        .await
     }
     .await;
-    crate::forms::answer(&state, DECIDE_FORM, DISPUTES_CONSOLE_PATH, result).await
+    crate::forms::answer(&state, DECIDE_FORM, crate::paths::DISPUTES_CONSOLE_PATH, result).await
 }
 
 #[component]

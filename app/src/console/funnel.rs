@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use super::{ConsoleNav, OperatorIdentity};
 use crate::error::AppError;
 
-pub const FUNNEL_PATH: &str = "/operator/corong";
 /// Days shown, newest first.
 const DAYS: i64 = 31;
 

@@ -26,8 +26,6 @@ use crate::{
     operators::OperatorRole,
 };
 
-pub const CONSOLE_PATH: &str = "/operator";
-pub const OPERATOR_SIGN_IN_PATH: &str = "/operator/masuk";
 #[cfg(feature = "ssr")]
 const SIGN_IN_FORM: &str = "operator-sign-in";
 
@@ -44,7 +42,7 @@ pub struct Operator {
     pub id: uuid::Uuid,
     pub identity: OperatorIdentity,
     /// The session the operator is signed in with (its flash carries the console's notices).
-    pub session: crate::auth::session::Session,
+    pub session: crate::session::Session,
 }
 
 #[cfg(feature = "ssr")]
@@ -71,7 +69,7 @@ pub const OPERATOR_SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(
 /// never kept by the service worker (and, like every page, carry `Cache-Control: no-store`).
 #[cfg(feature = "ssr")]
 pub async fn require_operator(state: &crate::state::AppState) -> Result<Operator, AppError> {
-    use crate::{auth::session, request};
+    use crate::{request, session};
     // The service worker keeps no copy of the console's pages (they hold applicants' data).
     request::set_response_header(axum::http::HeaderName::from_static("x-prakerja-operator"), "1");
     if let Some((session, operator_id)) = session::current(state)
@@ -105,7 +103,7 @@ pub async fn require_operator(state: &crate::state::AppState) -> Result<Operator
             });
         }
     }
-    request::redirect(OPERATOR_SIGN_IN_PATH);
+    request::redirect(crate::paths::OPERATOR_SIGN_IN_PATH);
     if !request::is_plain_form_post() {
         request::set_status(axum::http::StatusCode::UNAUTHORIZED);
     }
@@ -123,7 +121,7 @@ pub struct OperatorSignInPage {
 pub async fn load_operator_sign_in_page() -> Result<OperatorSignInPage, AppError> {
     let state = crate::state::app_state()?;
     crate::request::set_response_header(axum::http::HeaderName::from_static("x-prakerja-operator"), "1");
-    let Some(session) = crate::auth::session::current(&state).await? else {
+    let Some(session) = crate::session::current(&state).await? else {
         return Ok(OperatorSignInPage::default());
     };
     let flash = session.take_flash(&state.pool, SIGN_IN_FORM).await?.unwrap_or_default();
@@ -139,9 +137,9 @@ pub async fn load_operator_sign_in_page() -> Result<OperatorSignInPage, AppError
 #[server(prefix = "/api", endpoint = "operator-sign-in")]
 pub async fn operator_sign_in(username: String, password: String) -> Result<Submitted, AppError> {
     use crate::{
-        auth::session,
         forms::reply,
         operators::{db, Username},
+        session,
     };
 
     let state = crate::state::app_state()?;
@@ -156,7 +154,14 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
                 "Terlalu banyak percobaan masuk. Coba lagi dalam {} menit.",
                 wait.div_ceil(60)
             );
-            return reply(&state, SIGN_IN_FORM, OPERATOR_SIGN_IN_PATH, refuse(&message), values).await;
+            return reply(
+                &state,
+                SIGN_IN_FORM,
+                crate::paths::OPERATOR_SIGN_IN_PATH,
+                refuse(&message),
+                values,
+            )
+            .await;
         }
         let account = match Username::parse(&username) {
             Ok(username) => sqlx::query!(
@@ -178,7 +183,7 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
             tracing::info!("operator sign-in refused");
             count_wrong_password(&state, &guesser).await?;
             let wrong = refuse("Nama pengguna atau kata sandi salah.");
-            return reply(&state, SIGN_IN_FORM, OPERATOR_SIGN_IN_PATH, wrong, values).await;
+            return reply(&state, SIGN_IN_FORM, crate::paths::OPERATOR_SIGN_IN_PATH, wrong, values).await;
         };
         // A new session under a new token (no session fixation); the old one ends.
         if let Some(old) = session::current(&state).await? {
@@ -205,10 +210,10 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
         let next = Submitted::Accepted {
             next: second_factor::path_for(enrolled).to_owned(),
         };
-        reply(&state, SIGN_IN_FORM, OPERATOR_SIGN_IN_PATH, next, values).await
+        reply(&state, SIGN_IN_FORM, crate::paths::OPERATOR_SIGN_IN_PATH, next, values).await
     }
     .await;
-    crate::forms::answer(&state, SIGN_IN_FORM, OPERATOR_SIGN_IN_PATH, result).await
+    crate::forms::answer(&state, SIGN_IN_FORM, crate::paths::OPERATOR_SIGN_IN_PATH, result).await
 }
 
 /// Counts a password try (sign-in or change) against the address's budget of tries, and says
@@ -244,12 +249,12 @@ async fn count_wrong_password(state: &crate::state::AppState, guesser: &str) -> 
 #[server(prefix = "/api", endpoint = "operator-sign-out")]
 pub async fn operator_sign_out() -> Result<Submitted, AppError> {
     let state = crate::state::app_state()?;
-    if let Some(session) = crate::auth::session::current(&state).await? {
-        crate::auth::session::end(&state, &session).await?;
+    if let Some(session) = crate::session::current(&state).await? {
+        crate::session::end(&state, &session).await?;
     }
-    crate::request::redirect(OPERATOR_SIGN_IN_PATH);
+    crate::request::redirect(crate::paths::OPERATOR_SIGN_IN_PATH);
     Ok(Submitted::Accepted {
-        next: OPERATOR_SIGN_IN_PATH.to_owned(),
+        next: crate::paths::OPERATOR_SIGN_IN_PATH.to_owned(),
     })
 }
 
@@ -263,7 +268,7 @@ pub fn OperatorSignInPage() -> impl IntoView {
             let state = FormState::new(page.errors);
             view! {
                 {page.notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
-                <p>"Halaman ini untuk petugas program. Pendaftar masuk lewat " <a href=crate::auth::SIGN_IN_PATH>"halaman masuk pendaftar"</a> "."</p>
+                <p>"Halaman ini untuk petugas program. Pendaftar masuk lewat " <a href=crate::paths::SIGN_IN_PATH>"halaman masuk pendaftar"</a> "."</p>
                 <ErrorSummary state/>
                 <form method="post" action=OperatorSignIn::url() novalidate="">
                     <TextField id="username" name="username".into() label="Nama pengguna" value=page.username
@@ -309,16 +314,16 @@ pub fn ConsoleNav(identity: OperatorIdentity) -> impl IntoView {
         <nav class="console-nav" aria-label="Menu operator">
             <p>{identity.display_name} " · " {identity.role.label()}</p>
             <ul>
-                <li><a href=queue::QUEUE_PATH>"Antrean verifikasi"</a></li>
-                <li><a href=funnel::FUNNEL_PATH>"Corong pendaftar"</a></li>
-                <li><a href=disputes::DISPUTES_CONSOLE_PATH>"Sanggahan NIK"</a></li>
+                <li><a href=crate::paths::QUEUE_PATH>"Antrean verifikasi"</a></li>
+                <li><a href=crate::paths::FUNNEL_PATH>"Corong pendaftar"</a></li>
+                <li><a href=crate::paths::DISPUTES_CONSOLE_PATH>"Sanggahan NIK"</a></li>
                 {(identity.role == OperatorRole::ProgramAdmin).then(|| view! {
-                    <li><a href=catalogue::CATALOGUE_CONSOLE_PATH>"Katalog pelatihan"</a></li>
-                    <li><a href=waves::WAVES_CONSOLE_PATH>"Gelombang"</a></li>
-                    <li><a href=completion::COMPLETION_CONSOLE_PATH>"Penyelesaian pelatihan"</a></li>
-                    <li><a href=operators::OPERATORS_CONSOLE_PATH>"Petugas"</a></li>
+                    <li><a href=crate::paths::CATALOGUE_CONSOLE_PATH>"Katalog pelatihan"</a></li>
+                    <li><a href=crate::paths::WAVES_CONSOLE_PATH>"Gelombang"</a></li>
+                    <li><a href=crate::paths::COMPLETION_CONSOLE_PATH>"Penyelesaian pelatihan"</a></li>
+                    <li><a href=crate::paths::OPERATORS_CONSOLE_PATH>"Petugas"</a></li>
                 })}
-                <li><a href=password::PASSWORD_PATH>"Ubah kata sandi"</a></li>
+                <li><a href=crate::paths::PASSWORD_PATH>"Ubah kata sandi"</a></li>
             </ul>
             <form method="post" action=OperatorSignOut::url() class="inline-form">
                 <button type="submit" class="link-button">"Keluar dari konsol"</button>

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use super::{ConsoleNav, OperatorIdentity};
 use crate::{domain::FieldErrors, error::AppError, forms::Submitted, operators::OperatorRole};
 
-pub const OPERATORS_CONSOLE_PATH: &str = "/operator/petugas";
 #[cfg(feature = "ssr")]
 const CHANGE_FORM: &str = "operator-change";
 
@@ -83,7 +82,7 @@ pub async fn change_operator(
             crate::forms::reply(
                 &state,
                 CHANGE_FORM,
-                OPERATORS_CONSOLE_PATH,
+                crate::paths::OPERATORS_CONSOLE_PATH,
                 Submitted::Invalid(FieldErrors::single(crate::forms::FORM_ERROR, message)),
                 Default::default(),
             )
@@ -122,26 +121,33 @@ pub async fn change_operator(
             ("aktifkan", _) => format!("{username} diaktifkan kembali."),
             _ => format!("Verifikasi dua langkah {username} diatur ulang: didaftarkan lagi saat masuk berikutnya."),
         };
-        let flash = crate::auth::session::Flash {
+        let flash = crate::session::Flash {
             form: CHANGE_FORM.to_owned(),
             notice: Some(notice),
             ..Default::default()
         };
         if target == operator.id {
             // Resetting one's own second factor ended one's own sessions too: sign in again.
-            crate::request::redirect(super::OPERATOR_SIGN_IN_PATH);
+            crate::request::redirect(crate::paths::OPERATOR_SIGN_IN_PATH);
             return Ok(Submitted::Accepted {
-                next: super::OPERATOR_SIGN_IN_PATH.to_owned(),
+                next: crate::paths::OPERATOR_SIGN_IN_PATH.to_owned(),
             });
         }
         operator.session.set_flash(&state.pool, &flash).await?;
         let next = Submitted::Accepted {
-            next: OPERATORS_CONSOLE_PATH.to_owned(),
+            next: crate::paths::OPERATORS_CONSOLE_PATH.to_owned(),
         };
-        crate::forms::reply(&state, CHANGE_FORM, OPERATORS_CONSOLE_PATH, next, Default::default()).await
+        crate::forms::reply(
+            &state,
+            CHANGE_FORM,
+            crate::paths::OPERATORS_CONSOLE_PATH,
+            next,
+            Default::default(),
+        )
+        .await
     }
     .await;
-    crate::forms::answer(&state, CHANGE_FORM, OPERATORS_CONSOLE_PATH, result).await
+    crate::forms::answer(&state, CHANGE_FORM, crate::paths::OPERATORS_CONSOLE_PATH, result).await
 }
 
 /// A temporary password: 20 letters and digits in groups of five (about 100 bits).

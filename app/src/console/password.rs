@@ -14,7 +14,6 @@ use crate::{
     forms::{ErrorSummary, FormState, Submitted, TextField},
 };
 
-pub const PASSWORD_PATH: &str = "/operator/kata-sandi";
 #[cfg(feature = "ssr")]
 const PASSWORD_FORM: &str = "operator-password";
 
@@ -46,9 +45,9 @@ pub async fn change_own_password(
     #[server(default)] repeated: String,
 ) -> Result<Submitted, AppError> {
     use crate::{
-        auth::session,
         forms::reply,
         operators::{admin, db, Password},
+        session,
     };
 
     let state = crate::state::app_state()?;
@@ -57,7 +56,13 @@ pub async fn change_own_password(
         // Passwords are never put back into the form.
         let refuse = |field: &str, message: String| {
             let outcome = Submitted::Invalid(FieldErrors::single(field, message));
-            reply(&state, PASSWORD_FORM, PASSWORD_PATH, outcome, Default::default())
+            reply(
+                &state,
+                PASSWORD_FORM,
+                crate::paths::PASSWORD_PATH,
+                outcome,
+                Default::default(),
+            )
         };
         let (guesser, wait) = super::password_try(&state, &operator.identity.username).await?;
         if let Some(wait) = wait {
@@ -104,12 +109,19 @@ pub async fn change_own_password(
         };
         signed_out.set_flash(&state.pool, &flash).await?;
         let next = Submitted::Accepted {
-            next: super::OPERATOR_SIGN_IN_PATH.to_owned(),
+            next: crate::paths::OPERATOR_SIGN_IN_PATH.to_owned(),
         };
-        reply(&state, PASSWORD_FORM, PASSWORD_PATH, next, Default::default()).await
+        reply(
+            &state,
+            PASSWORD_FORM,
+            crate::paths::PASSWORD_PATH,
+            next,
+            Default::default(),
+        )
+        .await
     }
     .await;
-    crate::forms::answer(&state, PASSWORD_FORM, PASSWORD_PATH, result).await
+    crate::forms::answer(&state, PASSWORD_FORM, crate::paths::PASSWORD_PATH, result).await
 }
 
 #[component]

@@ -1,6 +1,7 @@
 //! The verification queue: applicants by status and reason, and an operator's decision on each.
 //! Filters are in the URL (status and reason codes only: never personal data).
 
+use crate::paths::QUEUE_PATH;
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -14,7 +15,6 @@ use crate::{
     verification::{Reason, VerificationStatus},
 };
 
-pub const QUEUE_PATH: &str = "/operator/verifikasi";
 #[cfg(feature = "ssr")]
 const DECISION_FORM: &str = "verification-decision";
 #[cfg(feature = "ssr")]
@@ -106,7 +106,7 @@ pub async fn load_queue(
             kk: r.kk,
             birth_date: r.birth_date.format("%d-%m-%Y").to_string(),
             gender: if r.gender == "P" { "Perempuan" } else { "Laki-laki" }.to_owned(),
-            registered_at: crate::registration::format_wib(r.registered_at),
+            registered_at: crate::domain::wib::format_wib(r.registered_at),
             // The row's own status: a search by registration number spans every status.
             status: VerificationStatus::parse(&r.row_status).unwrap_or(status),
             reasons: r
@@ -288,8 +288,8 @@ async fn refuse(
 }
 
 #[cfg(feature = "ssr")]
-fn notice_flash(notice: String) -> crate::auth::session::Flash {
-    crate::auth::session::Flash {
+fn notice_flash(notice: String) -> crate::session::Flash {
+    crate::session::Flash {
         form: DECISION_FORM.to_owned(),
         notice: Some(notice),
         ..Default::default()

@@ -4,6 +4,7 @@
 //! recovery codes shown once. Until the second factor is given, the session opens no console
 //! page. Wrong codes are budgeted per operator.
 
+use crate::paths::{ENROL_PATH, OPERATOR_CODE_PATH};
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -14,8 +15,6 @@ use crate::{
     forms::{ErrorSummary, FormState, Submitted, TextField},
 };
 
-pub const ENROL_PATH: &str = "/operator/dua-langkah";
-pub const CODE_PATH: &str = "/operator/masuk/kode";
 #[cfg(feature = "ssr")]
 const ENROL_FORM: &str = "second-factor-enrol";
 #[cfg(feature = "ssr")]
@@ -26,7 +25,7 @@ const RECOVERY_CODES: &str = "recovery_codes";
 /// The operator between their password and their second factor (or an operator signed in).
 #[cfg(feature = "ssr")]
 struct Pending {
-    session: crate::auth::session::Session,
+    session: crate::session::Session,
     operator_id: uuid::Uuid,
     state: crate::operators::admin::SecondFactorState,
 }
@@ -35,7 +34,7 @@ struct Pending {
 async fn pending(state: &crate::state::AppState) -> Result<Pending, AppError> {
     use crate::request;
     request::set_response_header(axum::http::HeaderName::from_static("x-prakerja-operator"), "1");
-    let session = crate::auth::session::current(state).await?;
+    let session = crate::session::current(state).await?;
     let found = match session.and_then(|s| s.operator_id.map(|id| (s, id))) {
         Some((session, operator_id)) => {
             let active = sqlx::query_scalar!(
@@ -49,7 +48,7 @@ async fn pending(state: &crate::state::AppState) -> Result<Pending, AppError> {
         None => None,
     };
     let Some((session, operator_id)) = found else {
-        request::redirect(super::OPERATOR_SIGN_IN_PATH);
+        request::redirect(crate::paths::OPERATOR_SIGN_IN_PATH);
         return Err(AppError::Unauthenticated);
     };
     let factor = crate::operators::admin::second_factor_state(&state.pool, &state.settings.secret, operator_id).await?;
@@ -63,7 +62,7 @@ async fn pending(state: &crate::state::AppState) -> Result<Pending, AppError> {
 /// Where an operator whose session lacks the second factor must go.
 pub fn path_for(enrolled: bool) -> &'static str {
     if enrolled {
-        CODE_PATH
+        OPERATOR_CODE_PATH
     } else {
         ENROL_PATH
     }
@@ -98,9 +97,9 @@ pub async fn load_enrol_page() -> Result<EnrolPage, AppError> {
     if pending.state.enrolled {
         if recovery_codes.is_empty() {
             crate::request::redirect(if pending.session.second_factor_done {
-                super::queue::QUEUE_PATH
+                crate::paths::QUEUE_PATH
             } else {
-                CODE_PATH
+                OPERATOR_CODE_PATH
             });
         }
         return Ok(EnrolPage {
@@ -169,7 +168,7 @@ pub async fn confirm_second_factor(#[server(default)] code: String) -> Result<Su
             return refuse("Kode salah. Pastikan jam ponsel Anda tepat, lalu tulis kode yang tampil sekarang.").await;
         };
         pending.session.mark_second_factor_done(&state.pool, now).await?;
-        let flash = crate::auth::session::Flash {
+        let flash = crate::session::Flash {
             form: ENROL_FORM.to_owned(),
             values: crate::forms::values([(RECOVERY_CODES, codes.join(" ").as_str())]),
             ..Default::default()
@@ -215,7 +214,7 @@ pub async fn give_second_factor(#[server(default)] code: String) -> Result<Submi
             crate::forms::reply(
                 &state,
                 CODE_FORM,
-                CODE_PATH,
+                OPERATOR_CODE_PATH,
                 Submitted::Invalid(FieldErrors::single("code", message)),
                 Default::default(),
             )
@@ -252,7 +251,7 @@ pub async fn give_second_factor(#[server(default)] code: String) -> Result<Submi
         };
         crate::audit::record(&mut *tx, &actor, action, &pending.state.username, None, None).await?;
         if let Checked::RecoveryUsed { left } = checked {
-            let flash = crate::auth::session::Flash {
+            let flash = crate::session::Flash {
                 form: "verification-decision".to_owned(),
                 notice: Some(format!(
                     "Anda masuk dengan kode pemulihan; tersisa {left}. Bila ponsel Anda hilang, minta admin program \
@@ -264,12 +263,12 @@ pub async fn give_second_factor(#[server(default)] code: String) -> Result<Submi
         }
         tx.commit().await?;
         let next = Submitted::Accepted {
-            next: super::queue::QUEUE_PATH.to_owned(),
+            next: crate::paths::QUEUE_PATH.to_owned(),
         };
-        crate::forms::reply(&state, CODE_FORM, CODE_PATH, next, Default::default()).await
+        crate::forms::reply(&state, CODE_FORM, OPERATOR_CODE_PATH, next, Default::default()).await
     }
     .await;
-    crate::forms::answer(&state, CODE_FORM, CODE_PATH, result).await
+    crate::forms::answer(&state, CODE_FORM, OPERATOR_CODE_PATH, result).await
 }
 
 /// Seconds to wait when the operator has given too many wrong codes (counting this one when
@@ -320,7 +319,7 @@ pub fn EnrolPage() -> impl IntoView {
                         "dapat dipakai sekali untuk masuk bila ponsel Anda tidak ada. Kode ini hanya ditampilkan sekarang."
                     </p>
                     <ul class="recovery-codes">{page.recovery_codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}</ul>
-                    <p><a class="button" href=super::queue::QUEUE_PATH>"Lanjut ke konsol"</a></p>
+                    <p><a class="button" href=crate::paths::QUEUE_PATH>"Lanjut ke konsol"</a></p>
                 }.into_any();
             }
             view! {

@@ -18,7 +18,6 @@ use crate::{
     waves::group_thousands,
 };
 
-pub const WAVES_CONSOLE_PATH: &str = "/operator/gelombang";
 #[cfg(feature = "ssr")]
 const FORM: &str = "waves-console";
 
@@ -77,15 +76,15 @@ pub async fn load_waves_console() -> Result<WavesConsole, AppError> {
             name: w.name,
             join_window: format!(
                 "{} sampai {}",
-                crate::registration::format_wib(w.join_opens_at),
-                crate::registration::format_wib(w.join_closes_at)
+                crate::domain::wib::format_wib(w.join_opens_at),
+                crate::domain::wib::format_wib(w.join_closes_at)
             ),
             quota: i64::from(w.quota),
             joined: w.joined,
             tiers: serde_json::from_value(w.tiers).unwrap_or_default(),
             joining_closed: now >= w.join_closes_at,
             seed: w.seed,
-            drawn: w.drawn_at.map(crate::registration::format_wib),
+            drawn: w.drawn_at.map(crate::domain::wib::format_wib),
         })
         .collect();
     Ok(WavesConsole {
@@ -108,16 +107,16 @@ async fn done(
 ) -> Result<Submitted, AppError> {
     match outcome {
         Ok(notice) => {
-            let flash = crate::auth::session::Flash {
+            let flash = crate::session::Flash {
                 form: FORM.to_owned(),
                 notice: Some(notice),
                 ..Default::default()
             };
             operator.session.set_flash(&state.pool, &flash).await?;
             let next = Submitted::Accepted {
-                next: WAVES_CONSOLE_PATH.to_owned(),
+                next: crate::paths::WAVES_CONSOLE_PATH.to_owned(),
             };
-            crate::forms::reply(state, FORM, WAVES_CONSOLE_PATH, next, Default::default()).await
+            crate::forms::reply(state, FORM, crate::paths::WAVES_CONSOLE_PATH, next, Default::default()).await
         }
         Err(errors) => {
             // A wave's form fields are named after the wave on the page ("seed-3"): the summary
@@ -137,7 +136,14 @@ async fn done(
                 }
                 None => errors,
             };
-            crate::forms::reply(state, FORM, WAVES_CONSOLE_PATH, Submitted::Invalid(errors), values).await
+            crate::forms::reply(
+                state,
+                FORM,
+                crate::paths::WAVES_CONSOLE_PATH,
+                Submitted::Invalid(errors),
+                values,
+            )
+            .await
         }
     }
 }
@@ -200,7 +206,7 @@ pub async fn create_wave(
         done(&state, &operator, outcome, values).await
     }
     .await;
-    crate::forms::answer(&state, FORM, WAVES_CONSOLE_PATH, result).await
+    crate::forms::answer(&state, FORM, crate::paths::WAVES_CONSOLE_PATH, result).await
 }
 
 #[server(prefix = "/api", endpoint = "add-priority-tier")]
@@ -243,7 +249,7 @@ pub async fn add_priority_tier(wave_id: i32, tier_name: String, niks: String) ->
         done(&state, &operator, outcome, values).await
     }
     .await;
-    crate::forms::answer(&state, FORM, WAVES_CONSOLE_PATH, result).await
+    crate::forms::answer(&state, FORM, crate::paths::WAVES_CONSOLE_PATH, result).await
 }
 
 #[server(prefix = "/api", endpoint = "enter-wave-seed")]
@@ -263,7 +269,7 @@ pub async fn enter_wave_seed(wave_id: i32, seed: String) -> Result<Submitted, Ap
                 {
                     Ok(()) => Ok(format!(
                         "Seed dicatat pada {}. Gelombang siap diundi.",
-                        crate::registration::format_wib(now)
+                        crate::domain::wib::format_wib(now)
                     )),
                     Err(SeedError::NoWave) => return Err(AppError::NotFound),
                     Err(SeedError::JoiningOpen) => Err(FieldErrors::single(
@@ -280,7 +286,7 @@ pub async fn enter_wave_seed(wave_id: i32, seed: String) -> Result<Submitted, Ap
         done(&state, &operator, outcome, values).await
     }
     .await;
-    crate::forms::answer(&state, FORM, WAVES_CONSOLE_PATH, result).await
+    crate::forms::answer(&state, FORM, crate::paths::WAVES_CONSOLE_PATH, result).await
 }
 
 #[server(prefix = "/api", endpoint = "close-wave")]
@@ -318,7 +324,7 @@ pub async fn close_wave(wave_id: i32) -> Result<Submitted, AppError> {
         done(&state, &operator, outcome, values).await
     }
     .await;
-    crate::forms::answer(&state, FORM, WAVES_CONSOLE_PATH, result).await
+    crate::forms::answer(&state, FORM, crate::paths::WAVES_CONSOLE_PATH, result).await
 }
 
 #[component]
@@ -414,7 +420,7 @@ fn WaveItem(wave: ConsoleWave, errors: RwSignal<FieldErrors>, typed_tier: String
                     <li>{format!("Prioritas {tier}: {name} ({} NIK)", group_thousands(*niks as u64))}</li>
                 }).collect_view()}</ul>
             })}
-            <p><a href=crate::waves::audit_path(id)>"Halaman audit publik"</a></p>
+            <p><a href=crate::paths::audit_path(id)>"Halaman audit publik"</a></p>
             {(!seeded).then(|| view! {
                 <details open=errors.with_untracked(|e| e.get(&tier_id).is_some() || e.get(&niks_id).is_some())>
                     <summary>"Tambah daftar prioritas (NIK)"</summary>

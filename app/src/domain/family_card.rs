@@ -2,6 +2,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{is_plausible_ddmmyy, region::Province, without_whitespace};
 
+/// At most this many NIKs may register on one family card (KK); the database's two numbered
+/// slots per card (`family_card_slots`) hold the same rule.
+pub const MAX_PER_FAMILY_CARD: u32 = 2;
+
 /// Nomor Kartu Keluarga: 16 digits (region, issue date DDMMYY, sequence). At most two NIKs of
 /// one family card may register.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -13,14 +13,19 @@ pub mod employment;
 pub mod exclusion;
 pub mod family_card;
 pub mod field_errors;
+pub mod incentive_plan;
 pub mod local_path;
 pub mod mobile;
 pub mod nik;
+pub mod operator_reason;
 pub mod person_name;
 pub mod place_name;
 pub mod region;
 pub mod rupiah;
 pub mod study_rule;
+pub mod submission;
+pub mod verification_outcome;
+pub mod wib;
 
 pub use birth::{BirthDate, Gender};
 pub use category::TrainingCategory;
@@ -31,17 +36,36 @@ pub use employment::EmploymentStatus;
 pub use exclusion::ExclusionCategory;
 pub use family_card::FamilyCardNumber;
 pub use field_errors::{FieldError, FieldErrors};
+pub use incentive_plan::IncentivePlan;
 pub use local_path::LocalPath;
 pub use mobile::MobileNumber;
 pub use nik::Nik;
+pub use operator_reason::OperatorReason;
 pub use person_name::PersonName;
 pub use place_name::PlaceName;
 pub use region::Province;
 pub use rupiah::Rupiah;
 pub use study_rule::StudyRule;
+pub use verification_outcome::{Reason, VerificationStatus};
+
+/// The test's pass mark when none is configured: 9 of the 14 ability questions.
+pub const DEFAULT_PASS_MARK: i16 = 9;
 
 #[cfg(test)]
 mod parse_properties;
+
+/// A whole number as Indonesians write it, dots between thousands: "1.000.000".
+pub fn group_thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(digit);
+    }
+    out
+}
 
 /// Removes every whitespace character: applicants often type ID numbers in groups of four.
 pub(crate) fn without_whitespace(raw: &str) -> String {

@@ -68,15 +68,8 @@ impl From<Rupiah> for i64 {
 /// As Indonesians write it: Rp1.000.000
 impl std::fmt::Display for Rupiah {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let digits = self.0.to_string();
-        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-        for (i, digit) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                grouped.push('.');
-            }
-            grouped.push(digit);
-        }
-        write!(f, "Rp{grouped}")
+        // Amounts are never negative (`parse` and `from_whole` refuse it).
+        write!(f, "Rp{}", super::group_thousands(self.0.unsigned_abs()))
     }
 }
 

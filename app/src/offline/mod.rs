@@ -17,7 +17,7 @@ pub mod storage;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 
-use crate::{error::AppError, forms::Submitted};
+use crate::{domain::submission::Submitted, error::AppError};
 
 /// How long drafts and queued submissions stay on the device.
 pub const KEEP_FOR_MS: f64 = 24.0 * 60.0 * 60.0 * 1000.0;

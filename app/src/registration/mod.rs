@@ -7,8 +7,6 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 pub mod schedule;
-#[cfg(feature = "ssr")]
-pub use schedule::{date_in_program_tz, format_date, format_wib, format_wib_date};
 
 /// Whether registration is open, and when that changes. Times are Unix seconds so the browser
 /// needs no time-zone data; the labels are already in WIB.
@@ -46,12 +44,13 @@ pub async fn status(state: &crate::state::AppState) -> Result<RegistrationStatus
             .filter(|(read_at, _)| read_at.elapsed() < SCHEDULE_CACHE_TTL)
             .map(|(_, s)| s.clone())
     };
-    let cached = state.schedule.0.lock().ok().and_then(|cache| fresh(&cache));
+    let cache = state.services.get::<ScheduleCache>()?;
+    let cached = cache.0.lock().ok().and_then(|cache| fresh(&cache));
     let schedule = match cached {
         Some(schedule) => schedule,
         None => {
             let schedule = db::load_schedule(&state.pool, now).await?;
-            if let Ok(mut cache) = state.schedule.0.lock() {
+            if let Ok(mut cache) = cache.0.lock() {
                 *cache = Some((std::time::Instant::now(), schedule.clone()));
             }
             schedule
@@ -66,10 +65,13 @@ pub mod db {
     use sqlx::PgExecutor;
 
     use super::{
-        schedule::{date_in_program_tz, format_wib, ExceptionKind, Schedule, ScheduleException, WeeklyHours},
+        schedule::{ExceptionKind, Schedule, ScheduleException, WeeklyHours},
         RegistrationStatus,
     };
-    use crate::error::AppError;
+    use crate::{
+        domain::wib::{date_in_program_tz, format_wib},
+        error::AppError,
+    };
 
     /// The schedule as it applies around `at` (exceptions that ended long ago are left out).
     pub async fn load_schedule(executor: impl PgExecutor<'_> + Copy, at: DateTime<Utc>) -> Result<Schedule, AppError> {

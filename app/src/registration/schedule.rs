@@ -1,11 +1,9 @@
 //! The registration schedule: weekly hours in WIB (Asia/Jakarta) plus dated exceptions.
 //! Windows are half-open: open at 08:00:00, closed at 16:00:00.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::{Asia::Jakarta, Tz};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 
-/// The program's time zone. WIB has no daylight saving, but the library knows that, not us.
-pub const PROGRAM_TZ: Tz = Jakarta;
+use crate::domain::wib::{self, local_instant};
 
 /// How far ahead the next opening is searched for.
 const HORIZON_DAYS: i64 = 62;
@@ -86,7 +84,7 @@ impl Schedule {
         if in_exception(ExceptionKind::Open) {
             return true;
         }
-        let local = at.with_timezone(&PROGRAM_TZ);
+        let local = at.with_timezone(&wib::zone());
         let weekday = local.weekday().number_from_monday();
         let time = local.time();
         self.weekly
@@ -104,7 +102,7 @@ impl Schedule {
 
     /// Every instant after `at` where the answer of `is_open` may change, in order.
     fn boundaries_after(&self, at: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-        let first_day = at.with_timezone(&PROGRAM_TZ).date_naive() - Duration::days(1);
+        let first_day = at.with_timezone(&wib::zone()).date_naive() - Duration::days(1);
         let mut instants: Vec<DateTime<Utc>> = (0..=HORIZON_DAYS)
             .map(|n| first_day + Duration::days(n))
             .flat_map(|day| {
@@ -123,65 +121,16 @@ impl Schedule {
     }
 }
 
-/// A WIB wall-clock time on a date, as an instant.
-pub fn local_instant(day: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
-    PROGRAM_TZ
-        .from_local_datetime(&day.and_time(time))
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// The calendar date in WIB: the registration date for the age rule.
-pub fn date_in_program_tz(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&PROGRAM_TZ).date_naive()
-}
-
-const DAYS: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
-const MONTHS: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-
-/// "Senin, 30 November 2026 pukul 08.00 WIB"
-pub fn format_wib(at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&PROGRAM_TZ);
-    format!(
-        "{}, {} {} {} pukul {}",
-        DAYS[local.weekday().num_days_from_monday() as usize],
-        local.day(),
-        MONTHS[local.month0() as usize],
-        local.year(),
-        local.format("%H.%M WIB"),
-    )
-}
-
-/// "30 November 2026"
-pub fn format_date(date: NaiveDate) -> String {
-    format!("{} {} {}", date.day(), MONTHS[date.month0() as usize], date.year())
-}
-
-/// The day of a moment in WIB: "30 November 2026".
-pub fn format_wib_date(at: DateTime<Utc>) -> String {
-    format_date(at.with_timezone(&PROGRAM_TZ).date_naive())
-}
-
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
+    use crate::domain::wib::{date_in_program_tz, format_wib};
 
     fn wib(s: &str) -> DateTime<Utc> {
         let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
-        PROGRAM_TZ.from_local_datetime(&naive).unwrap().with_timezone(&Utc)
+        wib::zone().from_local_datetime(&naive).unwrap().with_timezone(&Utc)
     }
 
     #[test]

@@ -6,7 +6,10 @@ use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
 use super::{HiddenReview, NewReview, PublishedReview, RatingSpread, TrainingReviews};
-use crate::{catalogue::HideReason, error::AppError, incentive::IncentivePlan};
+use crate::{
+    domain::{IncentivePlan, OperatorReason},
+    error::AppError,
+};
 
 /// Reviews shown on a training's page, newest first.
 const REVIEWS_SHOWN: i64 = 50;
@@ -64,7 +67,7 @@ pub async fn purchase_for_review(
                 training_stars: stars(training),
                 service_stars: stars(service),
                 body,
-                written_on: crate::registration::format_wib_date(at),
+                written_on: crate::domain::wib::format_wib_date(at),
             }),
             _ => None,
         },
@@ -139,7 +142,7 @@ pub async fn write(
 pub async fn hide(
     pool: &PgPool,
     number: i64,
-    reason: &HideReason,
+    reason: &OperatorReason,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
@@ -207,7 +210,7 @@ pub async fn training_reviews(pool: &PgPool, training_id: i32) -> Result<Option<
         match (r.hidden_at, r.hidden_reason) {
             (Some(at), Some(reason)) => hidden.push(HiddenReview {
                 number: r.id,
-                hidden_on: crate::registration::format_wib_date(at),
+                hidden_on: crate::domain::wib::format_wib_date(at),
                 reason,
             }),
             _ => reviews.push(PublishedReview {
@@ -215,7 +218,7 @@ pub async fn training_reviews(pool: &PgPool, training_id: i32) -> Result<Option<
                 training_stars: stars(r.training_stars),
                 service_stars: stars(r.service_stars),
                 body: r.body,
-                written_on: crate::registration::format_wib_date(r.written_at),
+                written_on: crate::domain::wib::format_wib_date(r.written_at),
             }),
         }
     }

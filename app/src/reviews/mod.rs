@@ -4,6 +4,7 @@
 //! training, per provider, per platform's service). Operators can hide a review, with a
 //! reason that stays visible; a hidden review's stars no longer count.
 
+use crate::paths::training_reviews_path;
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -26,16 +27,6 @@ const REVIEW_FORM: &str = "ulasan";
 /// A review says at least this much: a few words are not a review.
 pub const REVIEW_MIN_CHARS: usize = 30;
 pub const REVIEW_MAX_CHARS: usize = 2000;
-
-/// Where a participant reviews a purchase.
-pub fn review_path(purchase: Uuid) -> String {
-    format!("/pembelian/{purchase}/ulasan")
-}
-
-/// A training's reviews, for everyone.
-pub fn training_reviews_path(training_id: i32) -> String {
-    format!("/pelatihan/{training_id}/ulasan")
-}
 
 /// What the stars are for: each has its own message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -220,7 +211,7 @@ pub enum ReviewStanding {
 #[server(prefix = "/api", endpoint = "review-form")]
 pub async fn load_review_form(purchase: Uuid) -> Result<ReviewFormPage, AppError> {
     let state = crate::state::app_state()?;
-    let (session, account_id) = crate::auth::session::require_account(&state, &review_path(purchase)).await?;
+    let (session, account_id) = crate::session::require_account(&state, &crate::paths::review_path(purchase)).await?;
     let found = db::purchase_for_review(&state.pool, account_id, purchase)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -259,9 +250,9 @@ pub async fn load_review_form(purchase: Uuid) -> Result<ReviewFormPage, AppError
 #[server(prefix = "/api", endpoint = "write-review")]
 pub async fn write_review(purchase: Uuid, review: RawReview) -> Result<Submitted, AppError> {
     let state = crate::state::app_state()?;
-    let form_path = review_path(purchase);
+    let form_path = crate::paths::review_path(purchase);
     let result = async {
-        let (session, account_id) = crate::auth::session::require_account(&state, &form_path).await?;
+        let (session, account_id) = crate::session::require_account(&state, &form_path).await?;
         let parsed = match NewReview::parse(&review) {
             Ok(parsed) => parsed,
             Err(errors) => {
@@ -309,14 +300,14 @@ pub async fn write_review(purchase: Uuid, review: RawReview) -> Result<Submitted
                 notice
             }
         };
-        let flash = crate::auth::session::Flash {
+        let flash = crate::session::Flash {
             form: crate::cards::BUY_FORM.to_owned(),
             notice: Some(notice),
             ..Default::default()
         };
         session.set_flash(&state.pool, &flash).await?;
         let done = Submitted::Accepted {
-            next: crate::cards::PURCHASES_PATH.to_owned(),
+            next: crate::paths::PURCHASES_PATH.to_owned(),
         };
         crate::forms::reply(&state, REVIEW_FORM, &form_path, done, Default::default()).await
     }
@@ -355,11 +346,11 @@ pub fn ReviewPage() -> impl IntoView {
                 {match standing {
                     ReviewStanding::NotFinished => view! {
                         <p>"Ulasan bisa ditulis setelah platform melaporkan pelatihan ini selesai."</p>
-                        <p><a href=crate::cards::PURCHASES_PATH>"‹ Kembali ke pembelian"</a></p>
+                        <p><a href=crate::paths::PURCHASES_PATH>"‹ Kembali ke pembelian"</a></p>
                     }.into_any(),
                     ReviewStanding::CertificateRevoked(reason) => view! {
                         <p>{format!("Sertifikat pelatihan ini dicabut ({reason}), sehingga ulasannya tidak bisa ditulis.")}</p>
-                        <p><a href=crate::cards::PURCHASES_PATH>"‹ Kembali ke pembelian"</a></p>
+                        <p><a href=crate::paths::PURCHASES_PATH>"‹ Kembali ke pembelian"</a></p>
                     }.into_any(),
                     ReviewStanding::Written(review, hidden_reason) => view! {
                         <p>"Anda sudah menulis ulasan untuk pelatihan ini (satu ulasan untuk setiap pembelian)."</p>
@@ -490,7 +481,7 @@ pub fn TrainingReviewsPage() -> impl IntoView {
             view! {
                 <h1>{format!("Ulasan: {title}")}</h1>
                 <p>{format!("No. {training_id} · {provider} · {platform}")}</p>
-                <p><a href=crate::catalogue::compare::compare_url(&[training_id])>"Lihat rinciannya di perbandingan"</a></p>
+                <p><a href=crate::paths::compare_url(&[training_id])>"Lihat rinciannya di perbandingan"</a></p>
                 <h2>"Sebaran rating"</h2>
                 <div class="spreads">
                     <SpreadList label="Rating pelatihan ini" spread=training/>

@@ -14,7 +14,6 @@ use crate::{
     forms::{ErrorSummary, FormState, ProgressiveForm, SubmissionStatus, Submitted, TextAreaField, TextField},
 };
 
-pub const DISPUTE_PATH: &str = "/daftar/sanggah-nik";
 const DISPUTE_FORM: &str = "nik-dispute";
 
 mod field {
@@ -93,7 +92,7 @@ fn parse_dispute(
 #[server(prefix = "/api", endpoint = "nik-dispute-page")]
 pub async fn load_dispute_page() -> Result<DisputePage, AppError> {
     let state = crate::state::app_state()?;
-    let (session, account_id) = crate::auth::session::require_account(&state, DISPUTE_PATH).await?;
+    let (session, account_id) = crate::session::require_account(&state, crate::paths::DISPUTE_PATH).await?;
     let flash = session.take_flash(&state.pool, DISPUTE_FORM).await?.unwrap_or_default();
     // The NIK the applicant typed in the signup form, if any: the usual way here.
     let nik = match flash.values.get(field::NIK) {
@@ -108,7 +107,7 @@ pub async fn load_dispute_page() -> Result<DisputePage, AppError> {
             masked_nik: crate::domain::Nik::parse(&d.nik)
                 .map(|n| n.masked())
                 .unwrap_or_default(),
-            filed: crate::registration::format_wib(d.filed_at),
+            filed: crate::domain::wib::format_wib(d.filed_at),
             status: DisputeStatus::parse(&d.status).unwrap_or(DisputeStatus::Open),
             note: d.decision_note,
         })
@@ -132,14 +131,14 @@ pub async fn file_nik_dispute(
 ) -> Result<Submitted, AppError> {
     let state = crate::state::app_state()?;
     let result = async {
-        let (session, account_id) = crate::auth::session::require_account(&state, DISPUTE_PATH).await?;
+        let (session, account_id) = crate::session::require_account(&state, crate::paths::DISPUTE_PATH).await?;
         let key = uuid::Uuid::parse_str(idempotency_key.trim()).map_err(|_| AppError::BadRequest)?;
         let values = crate::forms::values([(field::NIK, nik.as_str()), (field::STATEMENT, statement.as_str())]);
         let refuse = |errors: FieldErrors| {
             crate::forms::reply(
                 &state,
                 DISPUTE_FORM,
-                DISPUTE_PATH,
+                crate::paths::DISPUTE_PATH,
                 Submitted::Invalid(errors),
                 values.clone(),
             )
@@ -178,7 +177,7 @@ pub async fn file_nik_dispute(
                 }
             }
         };
-        let flash = crate::auth::session::Flash {
+        let flash = crate::session::Flash {
             form: DISPUTE_FORM.to_owned(),
             notice: Some(format!(
                 "Sanggahan {reference} diterima. Petugas akan memeriksanya dan mengabari Anda lewat email; selama \
@@ -188,12 +187,19 @@ pub async fn file_nik_dispute(
         };
         session.set_flash(&state.pool, &flash).await?;
         let next = Submitted::Accepted {
-            next: DISPUTE_PATH.to_owned(),
+            next: crate::paths::DISPUTE_PATH.to_owned(),
         };
-        crate::forms::reply(&state, DISPUTE_FORM, DISPUTE_PATH, next, Default::default()).await
+        crate::forms::reply(
+            &state,
+            DISPUTE_FORM,
+            crate::paths::DISPUTE_PATH,
+            next,
+            Default::default(),
+        )
+        .await
     }
     .await;
-    crate::forms::answer(&state, DISPUTE_FORM, DISPUTE_PATH, result).await
+    crate::forms::answer(&state, DISPUTE_FORM, crate::paths::DISPUTE_PATH, result).await
 }
 
 /// Seconds to wait when the account or its address has filed its share of disputes.
@@ -508,7 +514,7 @@ pub mod db {
                          decided_at = excluded.decided_at",
                     holder,
                     now,
-                    crate::verification::Reason::NikBelongsToAnother.code()
+                    crate::domain::Reason::NikBelongsToAnother.code()
                 )
                 .execute(&mut *tx)
                 .await?;

@@ -2,6 +2,7 @@
 //! is lost) and what it means once parsed (`SignupApplication`). Browser and server run these
 //! same functions.
 
+use crate::paths::CHECK_PATH;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -103,7 +104,7 @@ impl SignupStep {
     }
 
     pub fn path(self) -> String {
-        format!("/daftar/{}", self.slug())
+        crate::paths::signup_step_path(self.slug())
     }
 
     /// Where "Lanjut" leads.
@@ -176,8 +177,6 @@ impl SignupStep {
         }
     }
 }
-
-pub const CHECK_PATH: &str = "/daftar/periksa";
 
 /// A complete, valid application.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

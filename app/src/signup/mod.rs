@@ -20,9 +20,8 @@ pub mod dispute;
 pub mod form;
 #[cfg(feature = "ssr")]
 pub mod queue;
-pub use form::{field, SignupApplication, SignupDraft, SignupStep, CHECK_PATH};
+pub use form::{field, SignupApplication, SignupDraft, SignupStep};
 
-pub const FIRST_STEP_PATH: &str = "/daftar/identitas";
 const CHECK_FORM: &str = "signup-check";
 
 fn step_form(step: SignupStep) -> &'static str {
@@ -58,9 +57,9 @@ fn today(status: &RegistrationStatus) -> NaiveDate {
 #[server(prefix = "/api", endpoint = "signup-step")]
 pub async fn load_signup_step(step: SignupStep) -> Result<StepPage, AppError> {
     let state = crate::state::app_state()?;
-    let (session, account_id) = crate::auth::session::require_account(&state, &step.path()).await?;
+    let (session, account_id) = crate::session::require_account(&state, &step.path()).await?;
     if crate::auth::db::has_applicant(&state.pool, account_id).await? {
-        crate::request::redirect(crate::dashboard::DASHBOARD_PATH);
+        crate::request::redirect(crate::paths::DASHBOARD_PATH);
     }
     let status = crate::registration::status(&state).await?;
     if crate::request::wants_blank_copy() {
@@ -94,11 +93,11 @@ pub async fn save_signup_step(step: SignupStep, draft: SignupDraft) -> Result<Su
     let state = crate::state::app_state()?;
     let result: Result<Submitted, AppError> = async {
         let carried = || db::carried_step(step, &draft).map(Some);
-        let (_, account_id) = crate::auth::session::require_account_carrying(&state, &step.path(), carried).await?;
+        let (_, account_id) = crate::session::require_account_carrying(&state, &step.path(), carried).await?;
         let mut stored = db::load_draft(&state.pool, account_id).await?;
         step.merge_into(&mut stored, draft);
         db::save_draft(&state.pool, account_id, &stored, state.clock.now()).await?;
-        let today = crate::registration::date_in_program_tz(state.clock.now());
+        let today = crate::domain::wib::date_in_program_tz(state.clock.now());
         let errors = step.validate(&stored, today);
         let outcome = if errors.is_empty() {
             Submitted::Accepted { next: step.next_path() }
@@ -114,9 +113,9 @@ pub async fn save_signup_step(step: SignupStep, draft: SignupDraft) -> Result<Su
 #[server(prefix = "/api", endpoint = "signup-check")]
 pub async fn load_signup_check() -> Result<CheckPage, AppError> {
     let state = crate::state::app_state()?;
-    let (session, account_id) = crate::auth::session::require_account(&state, CHECK_PATH).await?;
+    let (session, account_id) = crate::session::require_account(&state, crate::paths::CHECK_PATH).await?;
     if crate::auth::db::has_applicant(&state.pool, account_id).await? {
-        crate::request::redirect(crate::dashboard::DASHBOARD_PATH);
+        crate::request::redirect(crate::paths::DASHBOARD_PATH);
     }
     let draft = db::load_draft(&state.pool, account_id).await?;
     let flash = session.take_flash(&state.pool, CHECK_FORM).await?.unwrap_or_default();
@@ -124,7 +123,7 @@ pub async fn load_signup_check() -> Result<CheckPage, AppError> {
     let status = crate::registration::status(&state).await?;
     // Problems left in the steps are listed here too, each linking to its step.
     let mut errors = flash.errors;
-    if let Err(found) = SignupApplication::parse(&draft, true, crate::registration::date_in_program_tz(now)) {
+    if let Err(found) = SignupApplication::parse(&draft, true, crate::domain::wib::date_in_program_tz(now)) {
         for error in found {
             errors.push(&error.field, error.message);
         }
@@ -148,7 +147,7 @@ pub async fn submit_signup(
 ) -> Result<Submitted, AppError> {
     use crate::forms::reply;
 
-    use crate::auth::session;
+    use crate::session;
     use queue::{Signer, SignupOutcome};
 
     let state = crate::state::app_state()?;
@@ -158,22 +157,22 @@ pub async fn submit_signup(
         let declared = declaration.is_some();
         let values = crate::forms::values([(field::DECLARATION, if declared { "ya" } else { "" })]);
         let registered = Submitted::Accepted {
-            next: format!("{}?baru=1", crate::dashboard::DASHBOARD_PATH),
+            next: format!("{}?baru=1", crate::paths::DASHBOARD_PATH),
         };
 
         let now = state.clock.now();
         let status = crate::registration::status(&state).await?;
-        let parsed = SignupApplication::parse(&draft, declared, crate::registration::date_in_program_tz(now));
+        let parsed = SignupApplication::parse(&draft, declared, crate::domain::wib::date_in_program_tz(now));
         let application = match parsed {
             Ok(application) if status.open => application,
             parsed => {
                 // The rare paths (window closed, answers to correct) know the account first.
-                let (_, account_id) = session::require_account_carrying(&state, CHECK_PATH, carried).await?;
+                let (_, account_id) = session::require_account_carrying(&state, crate::paths::CHECK_PATH, carried).await?;
                 // A replay of a submission that already went through answers as the first one
                 // did, even if the window has closed since. (On the usual path the batch answers
                 // replays.)
                 if db::completed_submission(&state.pool, key, account_id).await?.is_some() {
-                    return reply(&state, CHECK_FORM, CHECK_PATH, registered, values).await;
+                    return reply(&state, CHECK_FORM, crate::paths::CHECK_PATH, registered, values).await;
                 }
                 db::save_draft(&state.pool, account_id, &draft, now).await?;
                 let errors = match parsed {
@@ -189,46 +188,51 @@ pub async fn submit_signup(
                         )
                     }
                 };
-                return reply(&state, CHECK_FORM, CHECK_PATH, Submitted::Invalid(errors), values).await;
+                return reply(&state, CHECK_FORM, crate::paths::CHECK_PATH, Submitted::Invalid(errors), values).await;
             }
         };
 
         // The usual path: the signup's own batch checks the session (no round trip of its own).
         let signer = match session::presented_token_hash(&state) {
             Some(token_hash) => Signer::Session(token_hash),
-            None => Signer::Account(session::require_account_carrying(&state, CHECK_PATH, carried).await?.1),
+            None => Signer::Account(session::require_account_carrying(&state, crate::paths::CHECK_PATH, carried).await?.1),
         };
-        let mut outcome = state.signups.register(signer, key, application, now).await?;
+        let mut outcome = state.services.get::<queue::SignupQueue>()?.register(signer, key, application, now).await?;
         if outcome == SignupOutcome::SignedOut {
             // Expired or signed out: to the sign-in page, the answers carried along. (Signed in
             // since, in another tab: the draft, parsed again, registers with that account.)
-            let (_, account_id) = session::require_account_carrying(&state, CHECK_PATH, carried).await?;
-            let application = SignupApplication::parse(&draft, declared, crate::registration::date_in_program_tz(now))
+            let (_, account_id) = session::require_account_carrying(&state, crate::paths::CHECK_PATH, carried).await?;
+            let application = SignupApplication::parse(&draft, declared, crate::domain::wib::date_in_program_tz(now))
                 .map_err(|_| AppError::internal("an application parsed once did not parse again"))?;
-            outcome = state.signups.register(Signer::Account(account_id), key, application, now).await?;
+            outcome = state.services.get::<queue::SignupQueue>()?.register(Signer::Account(account_id), key, application, now).await?;
         }
         let SignupOutcome::Decided { account_id, registration } = outcome else {
             return Err(AppError::internal("a signup with a known account came back signed out"));
         };
         let refusal = match registration {
             db::Registration::Registered { .. } | db::Registration::AlreadyRegistered { .. } => {
-                return reply(&state, CHECK_FORM, CHECK_PATH, registered, values).await;
+                return reply(&state, CHECK_FORM, crate::paths::CHECK_PATH, registered, values).await;
             }
             db::Registration::NikTaken => (
                 field::NIK,
                 "NIK ini sudah terdaftar. Satu NIK hanya dapat mendaftar satu kali. Jika NIK ini milik Anda dan Anda \
-                 tidak pernah mendaftar, ajukan sanggahan lewat tautan \"NIK saya dipakai orang lain\" di halaman ini.",
+                 tidak pernah mendaftar, ajukan sanggahan lewat tautan \"NIK saya dipakai orang lain\" di halaman ini."
+                    .to_owned(),
             ),
             db::Registration::FamilyCardFull => (
                 field::KK,
-                "Sudah ada 2 anggota keluarga dengan nomor KK ini yang mendaftar. Satu KK paling banyak 2 pendaftar.",
+                format!(
+                    "Sudah ada {max} anggota keluarga dengan nomor KK ini yang mendaftar. Satu KK paling banyak {max} \
+                     pendaftar.",
+                    max = crate::domain::family_card::MAX_PER_FAMILY_CARD
+                ),
             ),
         };
         db::save_draft(&state.pool, account_id, &draft, now).await?;
         // Each such refusal tells whether a NIK is registered: past a budget per account and
         // per address it no longer says which (only the refused path pays for the count).
         let (field_name, message) = match taken_identity_budget(&state, account_id).await? {
-            None => (refusal.0, refusal.1.to_owned()),
+            None => refusal,
             Some(wait) => (
                 crate::forms::FORM_ERROR,
                 format!(
@@ -239,10 +243,10 @@ pub async fn submit_signup(
             ),
         };
         let outcome = Submitted::Invalid(FieldErrors::single(field_name, message));
-        reply(&state, CHECK_FORM, CHECK_PATH, outcome, values).await
+        reply(&state, CHECK_FORM, crate::paths::CHECK_PATH, outcome, values).await
     }
     .await;
-    crate::forms::answer(&state, CHECK_FORM, CHECK_PATH, result).await
+    crate::forms::answer(&state, CHECK_FORM, crate::paths::CHECK_PATH, result).await
 }
 
 /// Counts a refusal for a registered NIK or a full family card; the wait when the account's or
@@ -261,6 +265,23 @@ async fn taken_identity_budget(
     Ok(by_account.max(by_address))
 }
 
+/// Signup answers posted while signed out go into the account's draft at sign-in.
+#[cfg(feature = "ssr")]
+pub struct CarriedSignupForms;
+
+#[cfg(feature = "ssr")]
+impl crate::session::CarriedFormAdopter for CarriedSignupForms {
+    fn adopt<'a>(
+        &'a self,
+        tx: &'a mut sqlx::PgConnection,
+        account_id: uuid::Uuid,
+        carried: &'a crate::session::CarriedForm,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), AppError>> {
+        Box::pin(db::adopt_carried(tx, account_id, carried, now))
+    }
+}
+
 #[cfg(feature = "ssr")]
 pub mod db {
     use chrono::{DateTime, Utc};
@@ -269,7 +290,7 @@ pub mod db {
     use uuid::Uuid;
 
     use super::{SignupApplication, SignupDraft};
-    use crate::{auth::session::CarriedForm, error::AppError};
+    use crate::{error::AppError, session::CarriedForm};
 
     pub async fn load_draft(executor: impl PgExecutor<'_>, account_id: Uuid) -> Result<SignupDraft, AppError> {
         let stored = sqlx::query_scalar!("select draft from signup_drafts where account_id = $1", account_id)
@@ -700,7 +721,7 @@ fn CheckForm(page: CheckPage) -> impl IntoView {
         </ProgressiveForm>
         <p class="hint">
             "NIK Anda sudah didaftarkan orang lain? "
-            <a href=dispute::DISPUTE_PATH>"NIK saya dipakai orang lain"</a>
+            <a href=crate::paths::DISPUTE_PATH>"NIK saya dipakai orang lain"</a>
         </p>
     }
 }

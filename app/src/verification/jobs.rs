@@ -50,7 +50,7 @@ pub async fn verify_claimed(conn: &mut PgConnection, applicants: &[Uuid], now: D
             nik: row.nik,
             birth_date: row.birth_date,
             gender: Gender::parse(&row.gender).map_err(AppError::internal)?,
-            registered_on: crate::registration::date_in_program_tz(row.registered_at),
+            registered_on: crate::domain::wib::date_in_program_tz(row.registered_at),
             applicants_on_family_card: u32::try_from(row.on_family_card).unwrap_or(u32::MAX),
             nik_registered_before: row.registered_before,
             exclusion: row.exclusion.as_deref().and_then(|c| ExclusionCategory::parse(c).ok()),

@@ -2,12 +2,13 @@
 //! and its source, the algorithm, the counts per tier, the result digest and the downloads).
 //! No sign-in: anyone can check a draw.
 
+use crate::paths::{audit_path, pool_file_path, result_file_path, WAVES_PATH};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use super::{audit_path, group_thousands, pool_file_path, result_file_path, FailedCheck, WAVES_PATH};
+use super::{group_thousands, FailedCheck};
 use crate::{domain::Rupiah, error::AppError};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,8 +89,8 @@ pub async fn load_waves() -> Result<Vec<WaveSummary>, AppError> {
             name: w.name,
             join_window: format!(
                 "{} sampai {}",
-                crate::registration::format_wib(w.join_opens_at),
-                crate::registration::format_wib(w.join_closes_at)
+                crate::domain::wib::format_wib(w.join_opens_at),
+                crate::domain::wib::format_wib(w.join_closes_at)
             ),
             quota: i64::from(w.quota),
             status: status(now, w.join_opens_at, w.join_closes_at, w.seeded, w.drawn_at.is_some()).to_owned(),
@@ -149,7 +150,7 @@ pub async fn load_wave_audit(wave_id: i32) -> Result<WaveAudit, AppError> {
                 .map(|n| (check, n))
         })
         .collect();
-    let format = crate::registration::format_wib;
+    let format = crate::domain::wib::format_wib;
     Ok(WaveAudit {
         id: wave.id,
         name: wave.name,

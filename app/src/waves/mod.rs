@@ -12,7 +12,8 @@ pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod db;
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use crate::paths::audit_path;
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use leptos::{prelude::*, server_fn::ServerFn};
 
 use serde::{Deserialize, Serialize};
@@ -23,29 +24,8 @@ use crate::{
     forms::Submitted,
 };
 
-pub const WAVES_PATH: &str = "/gelombang";
 #[cfg(feature = "ssr")]
 const JOIN_FORM: &str = "join-wave";
-
-/// The wave's public audit page.
-pub fn audit_path(wave_id: i32) -> String {
-    format!("{WAVES_PATH}/{wave_id}")
-}
-
-/// The frozen pool, as the `draw` crate writes it.
-pub fn pool_file_path(wave_id: i32) -> String {
-    format!("{WAVES_PATH}/{wave_id}/pool.csv")
-}
-
-/// The selected applicants in rank order, as the `draw` crate writes them.
-pub fn result_file_path(wave_id: i32) -> String {
-    format!("{WAVES_PATH}/{wave_id}/hasil.csv")
-}
-
-/// WIB is UTC+7 all year (no daylight saving), so the browser needs no time-zone database.
-fn wib() -> FixedOffset {
-    FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset")
-}
 
 /// A wave's name, as operators and applicants see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,18 +73,7 @@ impl Quota {
     }
 }
 
-/// "1.000.000"
-pub fn group_thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::domain::group_thousands;
 
 /// When applicants may join: two WIB wall-clock times from `datetime-local` inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,7 +93,7 @@ impl JoinWindow {
             NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
                 .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
                 .ok()
-                .and_then(|local| wib().from_local_datetime(&local).single())
+                .and_then(|local| crate::domain::wib::zone().from_local_datetime(&local).single())
                 .map(|at| at.with_timezone(&Utc))
                 .ok_or_else(|| "Tulis tanggal dan jam seperti 2027-01-04T08:00 (WIB).".to_owned())
         };
@@ -143,7 +112,9 @@ impl JoinWindow {
 
 /// The value a `datetime-local` input shows for an instant (WIB).
 pub fn datetime_local(at: DateTime<Utc>) -> String {
-    at.with_timezone(&wib()).format("%Y-%m-%dT%H:%M").to_string()
+    at.with_timezone(&crate::domain::wib::zone())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
 }
 
 /// Where the seed will come from, announced before its value exists.
@@ -472,10 +443,10 @@ pub enum WaveStanding {
 #[server(prefix = "/api", endpoint = "join-wave")]
 pub async fn join_wave(wave_id: i32) -> Result<Submitted, AppError> {
     let state = crate::state::app_state()?;
-    let dashboard = crate::dashboard::DASHBOARD_PATH;
-    let (session, account_id) = crate::auth::session::require_account(&state, dashboard).await?;
+    let dashboard = crate::paths::DASHBOARD_PATH;
+    let (session, account_id) = crate::session::require_account(&state, dashboard).await?;
     let outcome = db::join(&state.pool, account_id, wave_id, state.clock.now()).await?;
-    let flash = crate::auth::session::Flash {
+    let flash = crate::session::Flash {
         form: JOIN_FORM.to_owned(),
         notice: Some(outcome.message()),
         ..Default::default()
@@ -491,7 +462,7 @@ pub async fn join_wave(wave_id: i32) -> Result<Submitted, AppError> {
 #[cfg(feature = "ssr")]
 pub async fn take_join_notice(
     state: &crate::state::AppState,
-    session: &crate::auth::session::Session,
+    session: &crate::session::Session,
 ) -> Result<Option<String>, AppError> {
     Ok(session.take_flash(&state.pool, JOIN_FORM).await?.and_then(|f| f.notice))
 }
@@ -575,7 +546,7 @@ pub fn WavePanel(panel: WavePanelData, notice: Option<String>) -> impl IntoView 
                 <div><dt>"Peringkat undian"</dt><dd>{group_thousands(rank as u64)}</dd></div>
                 <div><dt>"Nomor undian"</dt><dd><code class="draw-id">{draw_id}</code></dd></div>
             </dl>
-            <p><a class="button" href=crate::cards::PURCHASES_PATH>"Lihat kartu dan pilih pelatihan"</a></p>
+            <p><a class="button" href=crate::paths::PURCHASES_PATH>"Lihat kartu dan pilih pelatihan"</a></p>
             {audit_link(wave_id)}
         }
         .into_any()),

@@ -75,8 +75,7 @@ impl Browser {
             clock: clock.clone(),
             wall_clock: clock.clone(),
             settings: Arc::new(settings),
-            schedule: Default::default(),
-            signups: app::signup::queue::SignupQueue::start(pool.clone(), 2, 64),
+            services: app::feature_services(&pool, 2, 64),
         };
         Browser {
             router: server::routes::router(state, Default::default()),

@@ -74,6 +74,19 @@ pub struct Session {
     pub second_factor_done: bool,
 }
 
+/// Puts a form posted while signed out back where its feature keeps it, at sign-in, in the
+/// sign-in's transaction. The feature whose forms are carried (the signup) provides it in
+/// `AppState::services`, so signing in needs to know no feature.
+pub trait CarriedFormAdopter: Send + Sync + 'static {
+    fn adopt<'a>(
+        &'a self,
+        tx: &'a mut sqlx::PgConnection,
+        account_id: Uuid,
+        carried: &'a CarriedForm,
+        now: DateTime<Utc>,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), AppError>>;
+}
+
 /// The values of a form posted by a signed-out browser (JavaScript off), kept across sign-in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CarriedForm {
@@ -411,7 +424,7 @@ pub async fn require_account_carrying(
             start(&state.pool, state, new).await?;
         }
     }
-    request::redirect(crate::auth::SIGN_IN_PATH);
+    request::redirect(crate::paths::SIGN_IN_PATH);
     if !request::is_plain_form_post() {
         // For the WASM client: "sign in first", not a server failure.
         request::set_status(axum::http::StatusCode::UNAUTHORIZED);
