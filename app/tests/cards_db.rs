@@ -2,6 +2,8 @@
 //! purchase charges once, and cards without a first purchase in time are revoked.
 #![cfg(feature = "ssr")]
 
+mod support;
+
 use app::{
     cards::{
         db::{issue_card, purchase, revoke_overdue_cards, NewCard},
@@ -11,6 +13,7 @@ use app::{
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sqlx::PgPool;
+use support::count;
 use uuid::Uuid;
 
 fn accepted_at() -> DateTime<Utc> {
@@ -111,10 +114,6 @@ async fn balance(pool: &PgPool, card: Uuid) -> i64 {
         .fetch_one(pool)
         .await
         .unwrap()
-}
-
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap()
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -2,18 +2,16 @@
 //! rejected rows), hiding, and the search with its filters, sorting and pages.
 #![cfg(feature = "ssr")]
 
+mod support;
+
 use app::catalogue::{
     import::{hide, import, parse_file},
     search::search,
     CatalogueQuery, RawCatalogueQuery, SortOrder, TrainingMode, CSV_HEADER,
 };
 use app::domain::{Rupiah, TrainingCategory};
-use chrono::{TimeZone, Utc};
 use sqlx::PgPool;
-
-fn now() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap()
-}
+use support::now;
 
 fn reason(text: &str) -> app::domain::OperatorReason {
     app::domain::OperatorReason::parse(text).unwrap()

@@ -1,60 +1,16 @@
 //! Signup rules as the database enforces them, under concurrency, on a real PostgreSQL.
 #![cfg(feature = "ssr")]
 
-use app::{
-    domain::{nik::compose_nik, Gender},
-    signup::{
-        db::{self, Registration},
-        SignupApplication, SignupDraft,
-    },
+mod support;
+
+use app::signup::{
+    db::{self, Registration},
+    SignupApplication, SignupDraft,
 };
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::Utc;
 use sqlx::PgPool;
+use support::{account, application, count, now};
 use uuid::Uuid;
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()
-}
-
-/// A valid application; `n` varies the NIK sequence and `kk` the family card.
-fn application(n: u16, kk: &str) -> SignupApplication {
-    let birth = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap() + chrono::Duration::days(n as i64);
-    let draft = SignupDraft {
-        nik: compose_nik("317401", birth, Gender::Male, n + 1),
-        kk: kk.into(),
-        full_name: format!(
-            "Pendaftar Uji {}",
-            ["Satu", "Dua", "Tiga", "Empat", "Lima", "Enam", "Tujuh", "Delapan"][n as usize % 8]
-        ),
-        birth_date: birth.to_string(),
-        gender: "L".into(),
-        birth_place: "Jakarta".into(),
-        province: "31".into(),
-        city: "Jakarta Selatan".into(),
-        mobile: format!("08123{:07}", n),
-        education: "sma".into(),
-        employment: "pencari-kerja".into(),
-        interests: vec!["barista".into()],
-    };
-    SignupApplication::parse(&draft, true, today()).expect("valid test application")
-}
-
-async fn account(pool: &PgPool) -> Uuid {
-    let id = Uuid::new_v4();
-    sqlx::query!(
-        "insert into accounts (id, email) values ($1, $2)",
-        id,
-        format!("{id}@contoh.id")
-    )
-    .execute(pool)
-    .await
-    .unwrap();
-    id
-}
-
-fn now() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 2, 3, 0, 0).unwrap()
-}
 
 /// What the queue decided for a signup by a known account (never "signed out").
 fn decided(outcome: app::signup::queue::SignupOutcome) -> Registration {
@@ -62,10 +18,6 @@ fn decided(outcome: app::signup::queue::SignupOutcome) -> Registration {
         app::signup::queue::SignupOutcome::Decided { registration, .. } => registration,
         other => panic!("a known account came back {other:?}"),
     }
-}
-
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap()
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -720,4 +672,22 @@ mod batch_inserted_together {
         assert_eq!(count(&pool, "select count(*) from idempotency_keys").await, 4);
         assert_eq!(count(&pool, "select count(*) from verification_jobs").await, 4);
     }
+}
+
+/// Of the functions the migrations made, only those the code calls are left (besides the
+/// triggers' own): the signup's batch (`register_signups`), its one-at-a-time path for the
+/// unusual signups (`register_applicant`), and the catalogue's `rating_mean`.
+#[sqlx::test(migrations = "../migrations")]
+async fn only_the_sql_functions_in_use_are_kept(pool: PgPool) {
+    let names: Vec<String> = sqlx::query_scalar(
+        "select p.proname::text from pg_proc p
+           join pg_namespace n on n.oid = p.pronamespace
+           left join pg_depend extension on extension.objid = p.oid and extension.deptype = 'e'
+          where n.nspname = 'public' and extension.objid is null and p.prorettype <> 'trigger'::regtype
+          order by 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(names, ["rating_mean", "register_applicant", "register_signups"]);
 }

@@ -1,17 +1,11 @@
 //! The exclusion list import against a real PostgreSQL.
 #![cfg(feature = "ssr")]
 
+mod support;
+
 use app::verification::exclusions::import;
-use chrono::{TimeZone, Utc};
 use sqlx::PgPool;
-
-fn now() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap()
-}
-
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap()
-}
+use support::{count, now};
 
 const FILE: &str = "nik,kategori\n\
                     3201011708950001,asn\n\

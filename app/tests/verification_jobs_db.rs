@@ -2,50 +2,22 @@
 //! take the same job, and each applicant ends with exactly one decision.
 #![cfg(feature = "ssr")]
 
-use app::{
-    domain::{nik::compose_nik, Gender},
-    signup::{db as signup_db, SignupApplication, SignupDraft},
-    verification::jobs,
-};
-use chrono::{NaiveDate, TimeZone, Utc};
-use sqlx::PgPool;
-use uuid::Uuid;
+mod support;
 
-fn now() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 2, 3, 0, 0).unwrap()
-}
+use app::{signup::db as signup_db, verification::jobs};
+use chrono::NaiveDate;
+use sqlx::PgPool;
+use support::{count, now};
+use uuid::Uuid;
 
 /// Registers applicant `n` (NIK born 1990 + n days) on its own family card, or on `kk`; with
 /// `birth_date`, the record then says another date than the NIK.
 async fn register(pool: &PgPool, n: u16, birth_date: Option<NaiveDate>, kk: Option<&str>) -> Uuid {
-    let nik_birth = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap() + chrono::Duration::days(n as i64);
-    let draft = SignupDraft {
-        nik: compose_nik("317401", nik_birth, Gender::Male, n + 1),
-        kk: kk
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("317401010110{:04}", n + 1)),
-        full_name: "Pendaftar Uji".into(),
-        birth_date: nik_birth.to_string(),
-        gender: "L".into(),
-        birth_place: "Jakarta".into(),
-        province: "31".into(),
-        city: "Jakarta Selatan".into(),
-        mobile: format!("08123{n:07}"),
-        education: "sma".into(),
-        employment: "pencari-kerja".into(),
-        interests: vec!["barista".into()],
-    };
-    let application = SignupApplication::parse(&draft, true, NaiveDate::from_ymd_opt(2026, 12, 2).unwrap())
-        .expect("valid test application");
-    let account = Uuid::new_v4();
-    sqlx::query!(
-        "insert into accounts (id, email) values ($1, $2)",
-        account,
-        format!("{account}@contoh.id")
-    )
-    .execute(pool)
-    .await
-    .unwrap();
+    let kk = kk
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("317401010110{:04}", n + 1));
+    let application = support::application(n, &kk);
+    let account = support::account(pool).await;
     signup_db::register(pool, account, Uuid::new_v4(), &application, now())
         .await
         .unwrap();
@@ -62,10 +34,6 @@ async fn register(pool: &PgPool, n: u16, birth_date: Option<NaiveDate>, kk: Opti
             .unwrap();
     }
     id
-}
-
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap()
 }
 
 #[sqlx::test(migrations = "../migrations")]

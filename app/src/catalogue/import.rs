@@ -38,12 +38,23 @@ struct CsvRow {
     outcomes: String,
 }
 
+/// Why a whole file was refused (a bad row only rejects that row).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ImportFileError {
+    #[error("berkas JSON tidak valid: {0}")]
+    Json(String),
+    #[error("baris judul CSV tidak terbaca: {0}")]
+    UnreadableCsvHeader(String),
+    #[error("baris pertama CSV harus: {CSV_HEADER}")]
+    WrongCsvHeader,
+}
+
 /// Reads a file: JSON when it starts with `[`, CSV otherwise.
-pub fn parse_file(text: &str) -> Result<(Vec<NewTraining>, Vec<RejectedRow>), String> {
+pub fn parse_file(text: &str) -> Result<(Vec<NewTraining>, Vec<RejectedRow>), ImportFileError> {
     let text = text.trim_start_matches('\u{feff}');
     let records: Vec<(usize, Result<TrainingRecord, String>)> = if text.trim_start().starts_with('[') {
         let values: Vec<serde_json::Value> =
-            serde_json::from_str(text).map_err(|e| format!("berkas JSON tidak valid: {e}"))?;
+            serde_json::from_str(text).map_err(|e| ImportFileError::Json(e.to_string()))?;
         values
             .into_iter()
             .enumerate()
@@ -59,12 +70,12 @@ pub fn parse_file(text: &str) -> Result<(Vec<NewTraining>, Vec<RejectedRow>), St
             .from_reader(text.as_bytes());
         let header: Vec<String> = reader
             .headers()
-            .map_err(|e| format!("baris judul CSV tidak terbaca: {e}"))?
+            .map_err(|e| ImportFileError::UnreadableCsvHeader(e.to_string()))?
             .iter()
             .map(str::to_owned)
             .collect();
         if header.join(",") != CSV_HEADER {
-            return Err(format!("baris pertama CSV harus: {CSV_HEADER}"));
+            return Err(ImportFileError::WrongCsvHeader);
         }
         let header = csv::StringRecord::from(header);
         reader
@@ -102,7 +113,7 @@ pub fn parse_file(text: &str) -> Result<(Vec<NewTraining>, Vec<RejectedRow>), St
     let mut rejected = Vec::new();
     let mut seen = HashSet::new();
     for (row, record) in records {
-        match record.and_then(|record| NewTraining::parse(&record)) {
+        match record.and_then(|record| NewTraining::parse(&record).map_err(|error| error.to_string())) {
             Ok(training) if !seen.insert(training.course_id.clone()) => rejected.push(RejectedRow {
                 row,
                 reason: format!("id kursus {} sudah ada di baris sebelumnya", training.course_id),

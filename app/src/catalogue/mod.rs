@@ -83,21 +83,46 @@ pub struct TrainingRecord {
     pub outcomes: Vec<String>,
 }
 
-fn text_within(raw: &str, min: usize, max: usize, what: &str) -> Result<String, String> {
+/// Why a training's record was not taken, for the operator who imported it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TrainingRecordError {
+    #[error("id kursus harus 1-100 huruf, angka, titik, garis bawah atau tanda hubung")]
+    CourseId,
+    #[error("{field} kosong atau terlalu pendek")]
+    TooShort { field: &'static str },
+    #[error("{field} lebih dari {max} karakter")]
+    TooLong { field: &'static str, max: usize },
+    #[error("deskripsi kosong atau lebih dari 5000 karakter")]
+    Description,
+    #[error("kategori \"{0}\" tidak dikenal")]
+    Category(String),
+    #[error("harga: {0}")]
+    Price(crate::domain::rupiah::RupiahError),
+    #[error("jam pelatihan harus bilangan bulat 1 sampai 1000")]
+    Hours,
+    #[error("cara belajar harus video-mandiri, webinar-langsung atau campuran")]
+    Mode,
+    #[error("tingkat harus pemula, menengah atau mahir")]
+    Level,
+    #[error("hasil belajar harus 1 sampai 10 butir, masing-masing paling panjang 300 karakter")]
+    Outcomes,
+}
+
+fn text_within(raw: &str, min: usize, max: usize, field: &'static str) -> Result<String, TrainingRecordError> {
     let text = crate::domain::collapse_whitespace(raw);
     let length = text.chars().count();
     if length < min {
-        Err(format!("{what} kosong atau terlalu pendek"))
+        Err(TrainingRecordError::TooShort { field })
     } else if length > max {
-        Err(format!("{what} lebih dari {max} karakter"))
+        Err(TrainingRecordError::TooLong { field, max })
     } else {
         Ok(text)
     }
 }
 
 impl NewTraining {
-    /// The one place the rules of a training's fields live. The reason is for the operator.
-    pub fn parse(record: &TrainingRecord) -> Result<NewTraining, String> {
+    /// The one place the rules of a training's fields live.
+    pub fn parse(record: &TrainingRecord) -> Result<NewTraining, TrainingRecordError> {
         let course_id = record.course_id.trim().to_owned();
         if course_id.is_empty()
             || course_id.len() > 100
@@ -105,29 +130,27 @@ impl NewTraining {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
         {
-            return Err("id kursus harus 1-100 huruf, angka, titik, garis bawah atau tanda hubung".into());
+            return Err(TrainingRecordError::CourseId);
         }
         let title = text_within(&record.title, 3, 200, "judul")?;
         // Descriptions keep their line breaks.
         let description = record.description.trim().to_owned();
         if description.is_empty() || description.chars().count() > 5000 {
-            return Err("deskripsi kosong atau lebih dari 5000 karakter".into());
+            return Err(TrainingRecordError::Description);
         }
         let category = TrainingCategory::parse(&record.category)
-            .map_err(|_| format!("kategori \"{}\" tidak dikenal", record.category.trim()))?;
+            .map_err(|_| TrainingRecordError::Category(record.category.trim().to_owned()))?;
         let provider = text_within(&record.provider, 2, 150, "nama lembaga pelatihan")?;
-        let price = Rupiah::parse(&record.price).map_err(|error| format!("harga: {error}"))?;
+        let price = Rupiah::parse(&record.price).map_err(TrainingRecordError::Price)?;
         let hours: i16 = record
             .hours
             .trim()
             .parse()
             .ok()
             .filter(|h| (1..=1000).contains(h))
-            .ok_or("jam pelatihan harus bilangan bulat 1 sampai 1000")?;
-        let mode = TrainingMode::parse(&record.mode)
-            .map_err(|_| "cara belajar harus video-mandiri, webinar-langsung atau campuran".to_owned())?;
-        let level =
-            TrainingLevel::parse(&record.level).map_err(|_| "tingkat harus pemula, menengah atau mahir".to_owned())?;
+            .ok_or(TrainingRecordError::Hours)?;
+        let mode = TrainingMode::parse(&record.mode).map_err(|_| TrainingRecordError::Mode)?;
+        let level = TrainingLevel::parse(&record.level).map_err(|_| TrainingRecordError::Level)?;
         let outcomes: Vec<String> = record
             .outcomes
             .iter()
@@ -135,7 +158,7 @@ impl NewTraining {
             .filter(|o| !o.is_empty())
             .collect();
         if outcomes.is_empty() || outcomes.len() > 10 || outcomes.iter().any(|o| o.chars().count() > 300) {
-            return Err("hasil belajar harus 1 sampai 10 butir, masing-masing paling panjang 300 karakter".into());
+            return Err(TrainingRecordError::Outcomes);
         }
         Ok(NewTraining {
             course_id,
@@ -326,7 +349,10 @@ mod tests {
             let mut bad = record();
             spoil(&mut bad);
             let reason = NewTraining::parse(&bad).unwrap_err();
-            assert!(reason.contains(expected), "{reason:?} should mention {expected:?}");
+            assert!(
+                reason.to_string().contains(expected),
+                "{reason:?} should mention {expected:?}"
+            );
         }
     }
 }

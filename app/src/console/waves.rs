@@ -260,7 +260,7 @@ pub async fn enter_wave_seed(wave_id: i32, seed: String) -> Result<Submitted, Ap
         let id = wave_id.to_string();
         let values = crate::forms::values([("wave_id", id.as_str()), ("seed", seed.as_str())]);
         let outcome = match crate::waves::SeedValue::parse(&seed) {
-            Err(message) => Err(FieldErrors::single("seed", message)),
+            Err(error) => Err(FieldErrors::single("seed", error.to_string())),
             Ok(seed) => {
                 use crate::waves::db::SeedError;
                 let now = state.clock.now();

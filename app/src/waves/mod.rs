@@ -31,13 +31,21 @@ const JOIN_FORM: &str = "join-wave";
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaveName(String);
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WaveNameError {
+    #[error("Isi nama gelombang, contoh: Gelombang 1.")]
+    Empty,
+    #[error("Nama gelombang paling banyak 100 karakter.")]
+    TooLong,
+}
+
 impl WaveName {
-    pub fn parse(raw: &str) -> Result<WaveName, String> {
+    pub fn parse(raw: &str) -> Result<WaveName, WaveNameError> {
         let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
         match name.chars().count() {
-            0 => Err("Isi nama gelombang, contoh: Gelombang 1.".into()),
+            0 => Err(WaveNameError::Empty),
             1..=100 => Ok(WaveName(name)),
-            _ => Err("Nama gelombang paling banyak 100 karakter.".into()),
+            _ => Err(WaveNameError::TooLong),
         }
     }
 
@@ -52,19 +60,27 @@ pub struct Quota(u32);
 
 pub const MAX_QUOTA: u32 = 10_000_000;
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum QuotaError {
+    #[error("Isi kuota gelombang (jumlah peserta yang dipilih).")]
+    Empty,
+    #[error("Kuota antara 1 dan {}.", group_thousands(u64::from(MAX_QUOTA)))]
+    OutOfRange,
+    #[error("Tulis kuota dengan angka saja, contoh: 1000000.")]
+    NotANumber,
+}
+
 impl Quota {
     /// Accepts "1000000" and "1.000.000".
-    pub fn parse(raw: &str) -> Result<Quota, String> {
+    pub fn parse(raw: &str) -> Result<Quota, QuotaError> {
         let digits: String = raw.trim().chars().filter(|c| *c != '.').collect();
         if digits.is_empty() {
-            return Err("Isi kuota gelombang (jumlah peserta yang dipilih).".into());
+            return Err(QuotaError::Empty);
         }
         match digits.parse::<u32>() {
             Ok(quota) if (1..=MAX_QUOTA).contains(&quota) => Ok(Quota(quota)),
-            Ok(_) | Err(_) if digits.chars().all(|c| c.is_ascii_digit()) => {
-                Err(format!("Kuota antara 1 dan {}.", group_thousands(u64::from(MAX_QUOTA))))
-            }
-            _ => Err("Tulis kuota dengan angka saja, contoh: 1000000.".into()),
+            Ok(_) | Err(_) if digits.chars().all(|c| c.is_ascii_digit()) => Err(QuotaError::OutOfRange),
+            _ => Err(QuotaError::NotANumber),
         }
     }
 
@@ -121,14 +137,27 @@ pub fn datetime_local(at: DateTime<Utc>) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeedSource(String);
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SeedSourceError {
+    #[error(
+        "Tulis sumber seed yang diumumkan sebelumnya, contoh: hasil putaran drand 5.000.000 pada 5 Januari 2027 \
+         12.00 WIB."
+    )]
+    Empty,
+    #[error("Sumber seed terlalu singkat: sebutkan sumber dan kapan nilainya diumumkan.")]
+    TooShort,
+    #[error("Sumber seed paling banyak 500 karakter.")]
+    TooLong,
+}
+
 impl SeedSource {
-    pub fn parse(raw: &str) -> Result<SeedSource, String> {
+    pub fn parse(raw: &str) -> Result<SeedSource, SeedSourceError> {
         let text = raw.trim();
         match text.chars().count() {
-            0 => Err("Tulis sumber seed yang diumumkan sebelumnya, contoh: hasil putaran drand 5.000.000 pada 5 Januari 2027 12.00 WIB.".into()),
-            1..=9 => Err("Sumber seed terlalu singkat: sebutkan sumber dan kapan nilainya diumumkan.".into()),
+            0 => Err(SeedSourceError::Empty),
+            1..=9 => Err(SeedSourceError::TooShort),
             10..=500 => Ok(SeedSource(text.to_owned())),
-            _ => Err("Sumber seed paling banyak 500 karakter.".into()),
+            _ => Err(SeedSourceError::TooLong),
         }
     }
 
@@ -141,18 +170,28 @@ impl SeedSource {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SeedValue(draw::Seed);
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SeedValueError {
+    #[error("Isi nilai seed persis seperti yang diumumkan sumbernya.")]
+    Empty,
+    #[error("Seed paling banyak {} karakter.", draw::MAX_SEED_CHARS)]
+    TooLong,
+    #[error("Seed harus satu baris teks, tanpa ganti baris.")]
+    NotOneLine,
+}
+
 impl SeedValue {
-    pub fn parse(raw: &str) -> Result<SeedValue, String> {
+    pub fn parse(raw: &str) -> Result<SeedValue, SeedValueError> {
         let text = raw.trim();
         if text.is_empty() {
-            return Err("Isi nilai seed persis seperti yang diumumkan sumbernya.".into());
+            return Err(SeedValueError::Empty);
         }
         if text.chars().count() > draw::MAX_SEED_CHARS {
-            return Err(format!("Seed paling banyak {} karakter.", draw::MAX_SEED_CHARS));
+            return Err(SeedValueError::TooLong);
         }
         draw::Seed::parse(text)
             .map(SeedValue)
-            .map_err(|_| "Seed harus satu baris teks, tanpa ganti baris.".into())
+            .map_err(|_| SeedValueError::NotOneLine)
     }
 
     pub fn as_seed(&self) -> &draw::Seed {
@@ -168,11 +207,15 @@ impl SeedValue {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirstPurchaseDays(u16);
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("Batas pembelian pertama: 1 sampai 365 hari.")]
+pub struct FirstPurchaseDaysError;
+
 impl FirstPurchaseDays {
-    pub fn parse(raw: &str) -> Result<FirstPurchaseDays, String> {
+    pub fn parse(raw: &str) -> Result<FirstPurchaseDays, FirstPurchaseDaysError> {
         match raw.trim().parse::<u16>() {
             Ok(days) if (1..=365).contains(&days) => Ok(FirstPurchaseDays(days)),
-            _ => Err("Batas pembelian pertama: 1 sampai 365 hari.".into()),
+            _ => Err(FirstPurchaseDaysError),
         }
     }
 
@@ -250,14 +293,24 @@ impl NewWave {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TierName(String);
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TierNameError {
+    #[error("Isi nama prioritas, contoh: Korban PHK (usulan Kemnaker).")]
+    Empty,
+    #[error("Nama prioritas terlalu singkat.")]
+    TooShort,
+    #[error("Nama prioritas paling banyak 100 karakter.")]
+    TooLong,
+}
+
 impl TierName {
-    pub fn parse(raw: &str) -> Result<TierName, String> {
+    pub fn parse(raw: &str) -> Result<TierName, TierNameError> {
         let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
         match name.chars().count() {
-            0 => Err("Isi nama prioritas, contoh: Korban PHK (usulan Kemnaker).".into()),
-            1 => Err("Nama prioritas terlalu singkat.".into()),
+            0 => Err(TierNameError::Empty),
+            1 => Err(TierNameError::TooShort),
             2..=100 => Ok(TierName(name)),
-            _ => Err("Nama prioritas paling banyak 100 karakter.".into()),
+            _ => Err(TierNameError::TooLong),
         }
     }
 
@@ -273,8 +326,23 @@ pub struct NikList(Vec<Nik>);
 /// NIKs a list may hold (a ministry's list; larger ones are split).
 pub const MAX_LIST_NIKS: usize = 200_000;
 
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NikListError {
+    /// The numbers of the lines (from 1) that hold something that is not a NIK.
+    #[error(
+        "NIK tidak sah di baris {}{}. Perbaiki lalu kirim lagi.",
+        .0.iter().take(10).map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        if .0.len() > 10 { " dan lainnya" } else { "" }
+    )]
+    BadLines(Vec<usize>),
+    #[error("Tempel daftar NIK, satu NIK per baris.")]
+    Empty,
+    #[error("Paling banyak {} NIK sekali kirim: bagi daftarnya.", group_thousands(MAX_LIST_NIKS as u64))]
+    TooMany,
+}
+
 impl NikList {
-    pub fn parse(raw: &str) -> Result<NikList, String> {
+    pub fn parse(raw: &str) -> Result<NikList, NikListError> {
         let mut niks = Vec::new();
         let mut bad = Vec::new();
         for (index, line) in raw.lines().enumerate() {
@@ -287,21 +355,13 @@ impl NikList {
         }
         if !bad.is_empty() {
             bad.dedup();
-            let shown: Vec<String> = bad.iter().take(10).map(ToString::to_string).collect();
-            return Err(format!(
-                "NIK tidak sah di baris {}{}. Perbaiki lalu kirim lagi.",
-                shown.join(", "),
-                if bad.len() > 10 { " dan lainnya" } else { "" }
-            ));
+            return Err(NikListError::BadLines(bad));
         }
         if niks.is_empty() {
-            return Err("Tempel daftar NIK, satu NIK per baris.".into());
+            return Err(NikListError::Empty);
         }
         if niks.len() > MAX_LIST_NIKS {
-            return Err(format!(
-                "Paling banyak {} NIK sekali kirim: bagi daftarnya.",
-                group_thousands(MAX_LIST_NIKS as u64)
-            ));
+            return Err(NikListError::TooMany);
         }
         niks.sort_by(|a, b| a.as_str().cmp(b.as_str()));
         niks.dedup();
@@ -655,7 +715,7 @@ mod tests {
         let list = NikList::parse("3201010101900001\n3201010101900002, 3201010101900001\n").unwrap();
         assert_eq!(list.niks().len(), 2);
         let error = NikList::parse("3201010101900001\n12345\n\nabc").unwrap_err();
-        assert!(error.contains("baris 2, 4"), "{error}");
+        assert!(error.to_string().contains("baris 2, 4"), "{error}");
         assert!(NikList::parse("  \n").is_err());
     }
 
