@@ -95,6 +95,22 @@ impl AppError {
     }
 }
 
+/// For handlers outside server functions (files, the certificate PDF): the same status, the
+/// Indonesian sentence as plain text, and `Retry-After` where the error gives one.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::{header, HeaderValue};
+        let mut response = (self.status(), self.to_string()).into_response();
+        if let Some(seconds) = self.retry_after_secs() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
 #[cfg(feature = "ssr")]
 fn incident_code() -> String {
     use rand::Rng;

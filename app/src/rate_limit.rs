@@ -134,13 +134,22 @@ pub async fn exhausted(state: &AppState, limit: &Limit, subject: &str) -> Result
         .map(|row| (row.window_started_at + limit.window - now).num_seconds().max(1) as u64))
 }
 
-/// Counts one hit against `limit` for `subject`; `Err(seconds)` when the limit is reached.
-pub async fn hit(state: &AppState, limit: &Limit, subject: &str) -> Result<Result<(), u64>, AppError> {
-    Ok(hit_counting(state, limit, subject).await?.map(|_| ()))
+/// Counts one hit against `limit` for `subject`; the seconds to wait when this hit is past the
+/// limit (as `exhausted` answers), `None` while within it.
+pub async fn hit(state: &AppState, limit: &Limit, subject: &str) -> Result<Option<u64>, AppError> {
+    Ok(hit_counting(state, limit, subject).await?.wait)
 }
 
-/// Like `hit`, with the hits counted in the window so far (this one included).
-pub async fn hit_counting(state: &AppState, limit: &Limit, subject: &str) -> Result<Result<i32, u64>, AppError> {
+/// One hit counted: the hits in the window so far (this one included), and the wait when they
+/// are past the limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counted {
+    pub hits: i32,
+    pub wait: Option<u64>,
+}
+
+/// Like `hit`, with the hits counted in the window so far.
+pub async fn hit_counting(state: &AppState, limit: &Limit, subject: &str) -> Result<Counted, AppError> {
     let key = key(state, limit, subject)?;
     let now = state.clock.now();
     let window_start_cutoff = now - limit.window;
@@ -158,8 +167,14 @@ pub async fn hit_counting(state: &AppState, limit: &Limit, subject: &str) -> Res
     .await?;
     if row.hits > limit.max_hits {
         let retry_after = (row.window_started_at + limit.window - now).num_seconds().max(1) as u64;
-        Ok(Err(retry_after))
+        Ok(Counted {
+            hits: row.hits,
+            wait: Some(retry_after),
+        })
     } else {
-        Ok(Ok(row.hits))
+        Ok(Counted {
+            hits: row.hits,
+            wait: None,
+        })
     }
 }

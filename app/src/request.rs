@@ -106,6 +106,18 @@ pub fn redirect(path: &str) {
     leptos_axum::redirect(path);
 }
 
+/// Sends a visitor who must sign in first to `sign_in_path`: a redirect for a plain form post
+/// or a page, and for the WASM client also the status of `AppError::Unauthenticated` (sign in
+/// first, not a server failure). Returns that error for the caller to answer with.
+pub fn to_sign_in(sign_in_path: &str) -> crate::error::AppError {
+    let error = crate::error::AppError::Unauthenticated;
+    redirect(sign_in_path);
+    if !is_plain_form_post() {
+        set_status(error.status());
+    }
+    error
+}
+
 /// The subject of a per-address limit: an IPv4 address, or the /64 network of an IPv6 one (a
 /// single subscriber is usually given a whole /64, so counting addresses would count nothing).
 pub fn network_of(ip: std::net::IpAddr) -> String {

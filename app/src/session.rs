@@ -424,12 +424,7 @@ pub async fn require_account_carrying(
             start(&state.pool, state, new).await?;
         }
     }
-    request::redirect(crate::paths::SIGN_IN_PATH);
-    if !request::is_plain_form_post() {
-        // For the WASM client: "sign in first", not a server failure.
-        request::set_status(axum::http::StatusCode::UNAUTHORIZED);
-    }
-    Err(AppError::Unauthenticated)
+    Err(request::to_sign_in(crate::paths::SIGN_IN_PATH))
 }
 
 /// Removes expired sessions (run by the server's housekeeping job).

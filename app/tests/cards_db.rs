@@ -24,30 +24,9 @@ fn rupiah(amount: i64) -> Rupiah {
     Rupiah::from_whole(amount).unwrap()
 }
 
-/// An applicant, straight into the table (the signup path has tests of its own).
+/// An applicant, straight into the tables (the signup path has tests of its own).
 async fn applicant(pool: &PgPool, n: u32) -> Uuid {
-    let (account, id) = (Uuid::new_v4(), Uuid::new_v4());
-    sqlx::query("insert into accounts (id, email) values ($1, $2)")
-        .bind(account)
-        .bind(format!("peserta{n}@contoh.id"))
-        .execute(pool)
-        .await
-        .unwrap();
-    sqlx::query(
-        "insert into applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, birth_place,
-                                 province_code, city, mobile, education, employment_status, interests, registered_at)
-         values ($1, $2, $3, $4, $5, 'Peserta Uji', '1995-08-17', 'L', 'Bandung', '32', 'Bandung', '+6281234567890',
-                 'sma', 'pencari-kerja', '{barista}', now())",
-    )
-    .bind(id)
-    .bind(account)
-    .bind(format!("PK-TEST-{n:04}-AAAA"))
-    .bind(format!("320101170895{n:04}"))
-    .bind(format!("320101000000{n:04}"))
-    .execute(pool)
-    .await
-    .unwrap();
-    id
+    support::inserted_applicant(pool, n, "TEST").await.1
 }
 
 async fn wave(pool: &PgPool) -> i32 {

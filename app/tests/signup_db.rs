@@ -9,7 +9,7 @@ use app::signup::{
 };
 use chrono::Utc;
 use sqlx::PgPool;
-use support::{account, application, count, now};
+use support::{account, application, count, now, register_for_new_account};
 use uuid::Uuid;
 
 /// What the queue decided for a signup by a known account (never "signed out").
@@ -22,25 +22,9 @@ fn decided(outcome: app::signup::queue::SignupOutcome) -> Registration {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_registered_nik_is_refused_for_another_account(pool: PgPool) {
-    let first = db::register(
-        &pool,
-        account(&pool).await,
-        Uuid::new_v4(),
-        &application(1, "3174010101100001"),
-        now(),
-    )
-    .await
-    .unwrap();
+    let first = register_for_new_account(&pool, &application(1, "3174010101100001")).await;
     assert!(matches!(first, Registration::Registered { .. }));
-    let second = db::register(
-        &pool,
-        account(&pool).await,
-        Uuid::new_v4(),
-        &application(1, "3174010101100002"),
-        now(),
-    )
-    .await
-    .unwrap();
+    let second = register_for_new_account(&pool, &application(1, "3174010101100002")).await;
     assert_eq!(second, Registration::NikTaken);
     assert_eq!(count(&pool, "select count(*) from applicants").await, 1);
 }
@@ -112,15 +96,7 @@ async fn at_most_two_niks_per_family_card_under_concurrent_signups(pool: PgPool)
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_database_refuses_a_third_slot_whatever_the_code_does(pool: PgPool) {
-    db::register(
-        &pool,
-        account(&pool).await,
-        Uuid::new_v4(),
-        &application(1, "3174010101100003"),
-        now(),
-    )
-    .await
-    .unwrap();
+    register_for_new_account(&pool, &application(1, "3174010101100003")).await;
     let third = sqlx::query(
         "insert into family_card_slots (kk, slot, applicant_id) values ('3174010101100003', 3, gen_random_uuid())",
     )
@@ -171,15 +147,7 @@ async fn replays_of_one_submission_create_one_applicant(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_failed_submission_can_be_retried_with_its_key(pool: PgPool) {
-    let taken = db::register(
-        &pool,
-        account(&pool).await,
-        Uuid::new_v4(),
-        &application(5, "3174010101100005"),
-        now(),
-    )
-    .await
-    .unwrap();
+    let taken = register_for_new_account(&pool, &application(5, "3174010101100005")).await;
     assert!(matches!(taken, Registration::Registered { .. }));
     let account = account(&pool).await;
     let key = Uuid::new_v4();

@@ -3,6 +3,8 @@
 //! agreeing with the verifier, and notifications queued once.
 #![cfg(feature = "ssr")]
 
+mod support;
+
 use app::{
     error::AppError,
     waves::{
@@ -55,35 +57,7 @@ async fn create_wave(pool: &PgPool, name: &str, quota: u32) -> i32 {
 /// A registered applicant (straight into the tables: signup has tests of its own), verified and
 /// with a passed test unless told otherwise. Returns (account, NIK).
 async fn applicant(pool: &PgPool, n: u32, verified: bool, passed: bool) -> (Uuid, String) {
-    let (account, id) = (Uuid::new_v4(), Uuid::now_v7());
-    let nik = format!("320101170895{n:04}");
-    sqlx::query("insert into accounts (id, email) values ($1, $2)")
-        .bind(account)
-        .bind(format!("pendaftar{n}@contoh.id"))
-        .execute(pool)
-        .await
-        .unwrap();
-    sqlx::query(
-        "insert into applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, birth_place,
-                                 province_code, city, mobile, education, employment_status, interests, registered_at)
-         values ($1, $2, $3, $4, $5, 'Pendaftar Uji', '1995-08-17', 'L', 'Bandung', '32', 'Bandung', '+6281234567890',
-                 'sma', 'pencari-kerja', '{barista}', now())",
-    )
-    .bind(id)
-    .bind(account)
-    .bind(format!("PK-WAVE-{n:04}-AAAA"))
-    .bind(&nik)
-    .bind(format!("320101000000{n:04}"))
-    .execute(pool)
-    .await
-    .unwrap();
-    // As signup does: the NIK is claimed (the close finds NIKs on lists through the claims).
-    sqlx::query("insert into nik_claims (nik, applicant_id) values ($1, $2)")
-        .bind(&nik)
-        .bind(id)
-        .execute(pool)
-        .await
-        .unwrap();
+    let (account, id, nik) = support::inserted_applicant(pool, n, "WAVE").await;
     let status = if verified { "terverifikasi" } else { "periksa-manual" };
     let reasons: Vec<&str> = if verified {
         vec![]

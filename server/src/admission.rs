@@ -343,7 +343,7 @@ fn please_wait(request: &Request) -> Response {
         let busy = app::error::AppError::Busy {
             retry_after_secs: retry_after,
         };
-        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(busy)).into_response()
+        (busy.status(), axum::Json(busy)).into_response()
     };
     let headers = response.headers_mut();
     headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));

@@ -479,7 +479,6 @@ pub async fn wave(pool: &sqlx::PgPool, command: WaveCommand) -> Result<(), Box<d
                     return Err("joining is still open: the seed comes after it closes".into())
                 }
                 Err(db::SeedError::AlreadyEntered) => return Err("the seed of this wave is recorded already".into()),
-                Err(db::SeedError::NoWave) => return Err(format!("no wave named {wave:?}").into()),
             }
         }
         WaveCommand::Close { wave } => {
@@ -516,7 +515,6 @@ pub async fn wave(pool: &sqlx::PgPool, command: WaveCommand) -> Result<(), Box<d
                 }
                 Err(db::CloseRefusal::JoiningOpen) => return Err("joining is still open".into()),
                 Err(db::CloseRefusal::NoSeed) => return Err("record the seed first (prakerja wave seed)".into()),
-                Err(db::CloseRefusal::NoWave) => return Err(format!("no wave named {wave:?}").into()),
             }
         }
         WaveCommand::SyntheticPool {

@@ -175,7 +175,7 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
     // leptos_axum answers a function that does not exist with 400; it is a 404.
     if !is_server_fn(request.uri().path()) {
-        return (StatusCode::NOT_FOUND, "Tidak ditemukan.").into_response();
+        return app::error::AppError::NotFound.into_response();
     }
     handle_server_fns_with_context(move || provide_context(state.clone()), request)
         .await
@@ -251,7 +251,7 @@ async fn honest_status(request: Request, next: axum::middleware::Next) -> Respon
 async fn catalogue_document(State(state): State<AppState>, request_headers: axum::http::HeaderMap) -> Response {
     let (json, etag) = match app::catalogue::document::build(&state.pool).await {
         Ok(built) => built,
-        Err(error) => return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(error)).into_response(),
+        Err(error) => return error.into_response(),
     };
     let unchanged = request_headers
         .get_all(header::IF_NONE_MATCH)
@@ -291,7 +291,7 @@ async fn wave_file(
         Ok(None) => return (StatusCode::NOT_FOUND, "Gelombang ini belum diundi.").into_response(),
         Err(error) => {
             tracing::error!(%error, wave_id, "a wave's public file could not be written");
-            return (error.status(), error.to_string()).into_response();
+            return error.into_response();
         }
     };
     let etag = format!("\"{}\"", ready.digest);

@@ -322,10 +322,30 @@ async fn the_server_refuses_answers_after_the_deadline_and_an_admin_grants_anoth
         .await,
         1
     );
+    // A second wave whose joining window opened earlier overlaps the first: the grant is not
+    // lost to it, and the new attempt counts for the wave it was granted in.
+    sqlx::query(
+        "insert into waves (name, join_opens_at, join_closes_at, created_at, quota, balance, seed_source)
+         values ('Gelombang 0', $1, $2, $1, 1000, 1000000, 'Sumber seed uji.')",
+    )
+    .bind(wednesday_morning() - chrono::Duration::days(3))
+    .bind(wednesday_morning() + chrono::Duration::days(5))
+    .execute(&pool)
+    .await
+    .unwrap();
     assert!(applicant.get("/tes").await.body.contains("kesempatan mengulang"));
     applicant.post_form("/api/start-test", &[]).await;
     assert!(applicant.get("/tes").await.body.contains("Soal 1 dari 18"));
     assert_eq!(count(&pool, "select count(*) from test_attempts").await, 2);
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from test_attempts t join waves w on w.id = t.wave_id
+             where w.name = 'Gelombang 1' and t.grant_id is not null"
+        )
+        .await,
+        1
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -8,7 +8,6 @@ use app::operators::OperatorRole;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use support::*;
-use uuid::Uuid;
 
 const SEED: &str = "drand 5000000: 9c1e";
 
@@ -29,35 +28,7 @@ fn create_form<'a>(name: &'a str, closes: &'a str) -> Vec<(&'static str, &'a str
 async fn joined(pool: &PgPool, wave: i32) -> Vec<String> {
     let mut niks = Vec::new();
     for n in 1..=5u32 {
-        let (account, id) = (Uuid::new_v4(), Uuid::now_v7());
-        let nik = format!("320101170895{n:04}");
-        sqlx::query("insert into accounts (id, email) values ($1, $2)")
-            .bind(account)
-            .bind(format!("gelombang{n}@contoh.id"))
-            .execute(pool)
-            .await
-            .unwrap();
-        sqlx::query(
-            "insert into applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, birth_place,
-                                     province_code, city, mobile, education, employment_status, interests, registered_at)
-             values ($1, $2, $3, $4, $5, 'Pendaftar Uji', '1995-08-17', 'L', 'Bandung', '32', 'Bandung',
-                     '+6281234567890', 'sma', 'pencari-kerja', '{barista}', now())",
-        )
-        .bind(id)
-        .bind(account)
-        .bind(format!("PK-HTTP-{n:04}-AAAA"))
-        .bind(&nik)
-        .bind(format!("320101000000{n:04}"))
-        .execute(pool)
-        .await
-        .unwrap();
-        // As signup does: the NIK is claimed (the close finds NIKs on lists through the claims).
-        sqlx::query("insert into nik_claims (nik, applicant_id) values ($1, $2)")
-            .bind(&nik)
-            .bind(id)
-            .execute(pool)
-            .await
-            .unwrap();
+        let (_, id, nik) = app_fixtures::inserted_applicant(pool, n, "HTTP").await;
         sqlx::query("insert into verifications (applicant_id, status, reasons, decided_at) values ($1, 'terverifikasi', '{}', now())")
             .bind(id)
             .execute(pool)

@@ -65,6 +65,32 @@ pub async fn open_wave(executor: impl PgExecutor<'_>, now: DateTime<Utc>) -> Res
     .map(|w| (w.id, w.name)))
 }
 
+/// The wave this applicant takes the test for now: an open wave where an operator granted them
+/// another attempt they have not used, else the open wave that opened first (joining windows may
+/// overlap, and a grant must not be lost to a wave opened later).
+async fn wave_for_test(
+    conn: &mut PgConnection,
+    applicant_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<(i32, String)>, AppError> {
+    Ok(sqlx::query!(
+        r#"select w.id, w.name from waves w
+           where w.join_opens_at <= $1 and w.join_closes_at > $1
+           order by exists (
+                        select 1 from test_attempt_grants g
+                        where g.applicant_id = $2 and g.wave_id = w.id
+                          and not exists (select 1 from test_attempts t where t.grant_id = g.id)
+                    ) desc,
+                    w.join_opens_at
+           limit 1"#,
+        now,
+        applicant_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|w| (w.id, w.name)))
+}
+
 /// The applicant behind an account, and whether they are verified.
 async fn applicant(conn: &mut PgConnection, account_id: Uuid) -> Result<Option<(Uuid, bool)>, AppError> {
     Ok(sqlx::query!(
@@ -129,7 +155,7 @@ pub async fn current_view(state: &AppState, account_id: Uuid) -> Result<TestView
             finish(&mut tx, attempt.id, attempt.deadline_at, state.settings.test_pass_mark).await?;
         }
     }
-    let wave = open_wave(&mut *tx, now).await?;
+    let wave = wave_for_test(&mut tx, applicant_id, now).await?;
     let latest = latest_result(&mut tx, applicant_id).await?;
     let view = match (wave, latest) {
         (Some((wave_id, wave_name)), latest) => {
@@ -260,15 +286,33 @@ pub async fn finish(
     Ok(())
 }
 
-/// Starts (or resumes) the applicant's attempt. `Ok(Err(message))`: the applicant may not start.
-pub async fn start(state: &AppState, account_id: Uuid) -> Result<Result<(), String>, AppError> {
+/// Why an applicant may not start the test now (the sentence shown above the form).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StartRefusal {
+    #[error("Anda belum terdaftar.")]
+    NotRegistered,
+    #[error("Tes dapat diikuti setelah data Anda terverifikasi.")]
+    NotVerified,
+    #[error("Belum ada gelombang yang dibuka.")]
+    NoOpenWave,
+    #[error("Anda sudah lulus tes.")]
+    AlreadyPassed,
+    #[error(
+        "Anda sudah mengikuti tes untuk gelombang ini. Tes dapat diulang pada gelombang berikutnya, atau bila \
+         petugas memberi izin."
+    )]
+    TakenThisWave,
+}
+
+/// Starts (or resumes) the applicant's attempt. `Ok(Err(refusal))`: the applicant may not start.
+pub async fn start(state: &AppState, account_id: Uuid) -> Result<Result<(), StartRefusal>, AppError> {
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let Some((applicant_id, verified)) = applicant(&mut tx, account_id).await? else {
-        return Ok(Err("Anda belum terdaftar.".to_owned()));
+        return Ok(Err(StartRefusal::NotRegistered));
     };
     if !verified {
-        return Ok(Err("Tes dapat diikuti setelah data Anda terverifikasi.".to_owned()));
+        return Ok(Err(StartRefusal::NotVerified));
     }
     // Serialises two starts of the same applicant (a double click): the second sees the first.
     sqlx::query!("select id from applicants where id = $1 for update", applicant_id)
@@ -277,21 +321,17 @@ pub async fn start(state: &AppState, account_id: Uuid) -> Result<Result<(), Stri
     if unfinished_attempt(&mut tx, applicant_id).await?.is_some() {
         return Ok(Ok(()));
     }
-    let Some((wave_id, _)) = open_wave(&mut *tx, now).await? else {
-        return Ok(Err("Belum ada gelombang yang dibuka.".to_owned()));
+    let Some((wave_id, _)) = wave_for_test(&mut tx, applicant_id, now).await? else {
+        return Ok(Err(StartRefusal::NoOpenWave));
     };
     let grant = unused_grant(&mut tx, applicant_id, wave_id).await?;
     if grant.is_none() {
         if let Some((result_wave, result)) = latest_result(&mut tx, applicant_id).await? {
             if result.passed {
-                return Ok(Err("Anda sudah lulus tes.".to_owned()));
+                return Ok(Err(StartRefusal::AlreadyPassed));
             }
             if result_wave == wave_id {
-                return Ok(Err(
-                    "Anda sudah mengikuti tes untuk gelombang ini. Tes dapat diulang pada gelombang \
-                               berikutnya, atau bila petugas memberi izin."
-                        .to_owned(),
-                ));
+                return Ok(Err(StartRefusal::TakenThisWave));
             }
         }
     }
@@ -401,8 +441,17 @@ pub async fn answer(
     Ok(AnswerOutcome::Saved)
 }
 
+/// Why an operator's permission for another attempt was not recorded.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GrantRefusal {
+    #[error("Tidak ada gelombang yang dibuka.")]
+    NoOpenWave,
+    #[error("{reference} sudah punya izin tes ulang yang belum dipakai.")]
+    UnusedGrant { reference: String },
+}
+
 /// An operator's permission for one more attempt in the open wave, recorded in the audit log.
-/// `Ok(Err(message))`: nothing to grant.
+/// `Ok(Err(refusal))`: nothing to grant.
 pub async fn grant_attempt(
     pool: &PgPool,
     applicant_id: Uuid,
@@ -410,10 +459,10 @@ pub async fn grant_attempt(
     actor: &str,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<Result<(), String>, AppError> {
+) -> Result<Result<(), GrantRefusal>, AppError> {
     let mut tx = pool.begin().await?;
     let Some((wave_id, wave_name)) = open_wave(&mut *tx, now).await? else {
-        return Ok(Err("Tidak ada gelombang yang dibuka.".to_owned()));
+        return Ok(Err(GrantRefusal::NoOpenWave));
     };
     let reference = sqlx::query_scalar!(
         "select reference from applicants where id = $1 for update",
@@ -423,9 +472,7 @@ pub async fn grant_attempt(
     .await?
     .ok_or(AppError::NotFound)?;
     if unused_grant(&mut tx, applicant_id, wave_id).await?.is_some() {
-        return Ok(Err(format!(
-            "{reference} sudah punya izin tes ulang yang belum dipakai."
-        )));
+        return Ok(Err(GrantRefusal::UnusedGrant { reference }));
     }
     let id = Uuid::now_v7();
     sqlx::query!(

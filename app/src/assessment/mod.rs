@@ -139,15 +139,14 @@ pub async fn load_test_page() -> Result<TestView, AppError> {
 /// Starts the attempt: draws the questions and sets the deadline.
 #[server(prefix = "/api", endpoint = "start-test")]
 pub async fn start_test() -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result = async {
-        let (_, account_id) = crate::session::require_account(&state, crate::paths::TEST_PATH).await?;
-        match db::start(&state, account_id).await? {
+    crate::forms::handle_post(START_FORM, crate::paths::TEST_PATH, async |state| {
+        let (_, account_id) = crate::session::require_account(state, crate::paths::TEST_PATH).await?;
+        match db::start(state, account_id).await? {
             Ok(()) => {}
             Err(refusal) => {
-                let errors = FieldErrors::single(crate::forms::FORM_ERROR, refusal);
+                let errors = FieldErrors::single(crate::forms::FORM_ERROR, refusal.to_string());
                 return crate::forms::reply(
-                    &state,
+                    state,
                     START_FORM,
                     crate::paths::TEST_PATH,
                     Submitted::Invalid(errors),
@@ -159,22 +158,20 @@ pub async fn start_test() -> Result<Submitted, AppError> {
         let next = Submitted::Accepted {
             next: crate::paths::TEST_PATH.to_owned(),
         };
-        crate::forms::reply(&state, START_FORM, crate::paths::TEST_PATH, next, Default::default()).await
-    }
-    .await;
-    crate::forms::answer(&state, START_FORM, crate::paths::TEST_PATH, result).await
+        crate::forms::reply(state, START_FORM, crate::paths::TEST_PATH, next, Default::default()).await
+    })
+    .await
 }
 
 /// Saves one answer. The first answer to a question stands, so a replayed post changes nothing;
 /// after the deadline nothing is saved and the attempt is scored as it stands.
 #[server(prefix = "/api", endpoint = "answer-question")]
 pub async fn answer_question(attempt: String, position: String, choice: Option<String>) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result = async {
-        let (_, account_id) = crate::session::require_account(&state, crate::paths::TEST_PATH).await?;
+    crate::forms::handle_post(ANSWER_FORM, crate::paths::TEST_PATH, async |state| {
+        let (_, account_id) = crate::session::require_account(state, crate::paths::TEST_PATH).await?;
         let attempt = uuid::Uuid::parse_str(attempt.trim()).map_err(|_| AppError::BadRequest)?;
         let position: u8 = position.trim().parse().map_err(|_| AppError::BadRequest)?;
-        let outcome = db::answer(&state, account_id, attempt, position, choice.as_deref().unwrap_or("")).await?;
+        let outcome = db::answer(state, account_id, attempt, position, choice.as_deref().unwrap_or("")).await?;
         let submitted = match outcome {
             db::AnswerOutcome::Saved => Submitted::Accepted {
                 next: crate::paths::TEST_PATH.to_owned(),
@@ -185,16 +182,15 @@ pub async fn answer_question(attempt: String, position: String, choice: Option<S
             },
         };
         crate::forms::reply(
-            &state,
+            state,
             ANSWER_FORM,
             crate::paths::TEST_PATH,
             submitted,
             Default::default(),
         )
         .await
-    }
-    .await;
-    crate::forms::answer(&state, ANSWER_FORM, crate::paths::TEST_PATH, result).await
+    })
+    .await
 }
 
 /// "12 menit 05 detik".
@@ -261,13 +257,9 @@ fn StartTest(wave_name: String, retake: bool) -> impl IntoView {
 fn AnswerForm(question: QuestionView) -> impl IntoView {
     let state = FormState::new(question.errors.clone());
     let option_count = question.options.len();
-    let validate =
-        Callback::new(
-            move |values: FormValues| match AnswerChoice::parse(values.get("choice"), option_count) {
-                Ok(_) => FieldErrors::new(),
-                Err(error) => FieldErrors::single("choice", error.to_string()),
-            },
-        );
+    let validate = Callback::new(move |values: FormValues| {
+        FieldErrors::of("choice", AnswerChoice::parse(values.get("choice"), option_count))
+    });
     let has_error = move || state.errors.with(|e| e.get("choice").is_some());
     let is_likert = question.section == Section::Motivation;
     let options = question

@@ -7,7 +7,6 @@
 
 use crate::paths::SIGN_IN_PATH;
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -140,35 +139,34 @@ pub async fn load_sign_in_page() -> Result<SignInPage, AppError> {
 pub async fn request_code(email: String, shared_device: Option<String>) -> Result<Submitted, AppError> {
     use crate::{domain::EmailAddress, forms::reply, rate_limit, request};
 
-    let state = crate::state::app_state()?;
-    let result: Result<Submitted, AppError> = async {
+    crate::forms::handle_post(EMAIL_FORM, SIGN_IN_PATH, async |state| {
         let values = crate::forms::values([("email", email.as_str())]);
         let invalid = |message: String| Submitted::Invalid(FieldErrors::single("email", message));
         let email = match EmailAddress::parse(&email) {
             Ok(email) => email,
-            Err(error) => return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(error.to_string()), values).await,
+            Err(error) => return reply(state, EMAIL_FORM, SIGN_IN_PATH, invalid(error.to_string()), values).await,
         };
         let ip = request::client_network(&state.settings);
-        if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_IP, &ip).await? {
+        if let Some(wait) = rate_limit::hit(state, &rate_limit::CODE_PER_IP, &ip).await? {
             let message = format!(
                 "Terlalu banyak permintaan kode dari jaringan Anda. Coba lagi dalam {} menit.",
                 wait.div_ceil(60)
             );
-            return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(message), values).await;
+            return reply(state, EMAIL_FORM, SIGN_IN_PATH, invalid(message), values).await;
         }
-        if let Some(wait) = wrong_code_lock(&state, &email).await? {
-            return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(locked_message(wait)), values).await;
+        if let Some(wait) = wrong_code_lock(state, &email).await? {
+            return reply(state, EMAIL_FORM, SIGN_IN_PATH, invalid(locked_message(wait)), values).await;
         }
-        let session = session::current_or_new(&state).await?;
+        let session = session::current_or_new(state).await?;
         if shared_device.is_some() && !session.shared_device {
             session.mark_shared_device(&state.pool).await?;
         }
-        if let Err(wait) = rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str()).await? {
+        if let Some(wait) = rate_limit::hit(state, &rate_limit::CODE_PER_EMAIL, email.as_str()).await? {
             // A code went to this address less than a minute ago: if it was asked for in this
             // session, the applicant just came back to this page; send them on to enter it.
             if db::challenge_email(&state.pool, session.challenge_id).await?.as_deref() == Some(email.as_str()) {
                 return reply(
-                    &state,
+                    state,
                     EMAIL_FORM,
                     SIGN_IN_PATH,
                     Submitted::Accepted {
@@ -180,14 +178,14 @@ pub async fn request_code(email: String, shared_device: Option<String>) -> Resul
             }
             let message =
                 format!("Kode untuk email ini baru saja dikirim. Tunggu {wait} detik sebelum meminta kode baru.");
-            return reply(&state, EMAIL_FORM, SIGN_IN_PATH, invalid(message), values).await;
+            return reply(state, EMAIL_FORM, SIGN_IN_PATH, invalid(message), values).await;
         }
         let mut tx = state.pool.begin().await?;
-        let challenge_id = db::create_challenge(&mut tx, &state, &email).await?;
+        let challenge_id = db::create_challenge(&mut tx, state, &email).await?;
         session.attach_challenge(&mut *tx, challenge_id).await?;
         tx.commit().await?;
         reply(
-            &state,
+            state,
             EMAIL_FORM,
             SIGN_IN_PATH,
             Submitted::Accepted {
@@ -196,9 +194,8 @@ pub async fn request_code(email: String, shared_device: Option<String>) -> Resul
             values,
         )
         .await
-    }
-    .await;
-    crate::forms::answer(&state, EMAIL_FORM, SIGN_IN_PATH, result).await
+    })
+    .await
 }
 
 /// Seconds until this address may sign in again, when its wrong codes used up a budget.
@@ -225,9 +222,7 @@ async fn count_wrong_code(
     let mut used_up = false;
     for limit in [&WRONG_CODES_PER_HOUR, &WRONG_CODES_PER_DAY] {
         // Counted past the budget only while already locked, which refuses before this.
-        if let Ok(hits) = hit_counting(state, limit, email.as_str()).await? {
-            used_up |= hits == limit.max_hits;
-        }
+        used_up |= hit_counting(state, limit, email.as_str()).await?.hits == limit.max_hits;
     }
     if !used_up {
         return Ok(None);
@@ -309,21 +304,20 @@ pub async fn load_code_page() -> Result<CodePage, AppError> {
 pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
     use crate::{forms::reply, rate_limit, request};
 
-    let state = crate::state::app_state()?;
-    let result: Result<Submitted, AppError> = async {
+    crate::forms::handle_post(CODE_FORM, crate::paths::SIGN_IN_CODE_PATH, async |state| {
         let values = Default::default();
         let invalid = |message: String| Submitted::Invalid(FieldErrors::single("code", message));
-        let Some((session, email)) = pending_sign_in(&state).await? else {
-            return restart_sign_in(&state).await;
+        let Some((session, email)) = pending_sign_in(state).await? else {
+            return restart_sign_in(state).await;
         };
         let ip = request::client_network(&state.settings);
-        if let Err(wait) = rate_limit::hit(&state, &rate_limit::SIGN_IN_PER_IP, &ip).await? {
+        if let Some(wait) = rate_limit::hit(state, &rate_limit::SIGN_IN_PER_IP, &ip).await? {
             let message = format!(
                 "Terlalu banyak percobaan dari jaringan Anda. Coba lagi dalam {} menit.",
                 wait.div_ceil(60)
             );
             return reply(
-                &state,
+                state,
                 CODE_FORM,
                 crate::paths::SIGN_IN_CODE_PATH,
                 invalid(message),
@@ -331,9 +325,9 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
             )
             .await;
         }
-        if let Some(wait) = wrong_code_lock(&state, &email).await? {
+        if let Some(wait) = wrong_code_lock(state, &email).await? {
             return reply(
-                &state,
+                state,
                 CODE_FORM,
                 crate::paths::SIGN_IN_CODE_PATH,
                 invalid(locked_message(wait)),
@@ -345,7 +339,7 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
             Ok(code) => code,
             Err(error) => {
                 return reply(
-                    &state,
+                    state,
                     CODE_FORM,
                     crate::paths::SIGN_IN_CODE_PATH,
                     invalid(error.to_string()),
@@ -355,10 +349,10 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
             }
         };
         let mut tx = state.pool.begin().await?;
-        let outcome = match db::check_code(&mut tx, &state, session.challenge_id.unwrap_or_default(), code).await? {
+        let outcome = match db::check_code(&mut tx, state, session.challenge_id.unwrap_or_default(), code).await? {
             db::CodeCheck::Accepted { email } => {
                 let account_id = db::account_for_email(&mut tx, &email).await?;
-                let signed_in = session::sign_in(&mut tx, &state, &session, account_id).await?;
+                let signed_in = session::sign_in(&mut tx, state, &session, account_id).await?;
                 if let Some(carried) = &session.carried_form {
                     state
                         .services
@@ -373,7 +367,7 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
                 };
                 Submitted::Accepted { next }
             }
-            db::CodeCheck::Wrong { attempts_left } => match count_wrong_code(&state, &mut tx, &email).await? {
+            db::CodeCheck::Wrong { attempts_left } => match count_wrong_code(state, &mut tx, &email).await? {
                 Some(wait) => invalid(locked_message(wait)),
                 None if attempts_left > 0 => invalid(format!("Kode salah. Sisa percobaan: {attempts_left}.")),
                 None => invalid("Kode salah terlalu sering dan tidak berlaku lagi. Minta kode baru.".to_owned()),
@@ -391,10 +385,9 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
             "refused"
         };
         tracing::info!(challenge = %session.challenge_id.unwrap_or_default(), decision, "sign-in code checked");
-        reply(&state, CODE_FORM, crate::paths::SIGN_IN_CODE_PATH, outcome, values).await
-    }
-    .await;
-    crate::forms::answer(&state, CODE_FORM, crate::paths::SIGN_IN_CODE_PATH, result).await
+        reply(state, CODE_FORM, crate::paths::SIGN_IN_CODE_PATH, outcome, values).await
+    })
+    .await
 }
 
 /// A new code to the same address (at most once a minute).
@@ -402,22 +395,20 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
 pub async fn resend_code() -> Result<Submitted, AppError> {
     use crate::{forms::reply, rate_limit};
 
-    let state = crate::state::app_state()?;
-    let result: Result<Submitted, AppError> = async {
+    crate::forms::handle_post(CODE_FORM, crate::paths::SIGN_IN_CODE_PATH, async |state| {
         let values = Default::default();
-        let Some((session, email)) = pending_sign_in(&state).await? else {
-            return restart_sign_in(&state).await;
+        let Some((session, email)) = pending_sign_in(state).await? else {
+            return restart_sign_in(state).await;
         };
-        let refused = match wrong_code_lock(&state, &email).await? {
+        let refused = match wrong_code_lock(state, &email).await? {
             Some(wait) => Some(locked_message(wait)),
-            None => rate_limit::hit(&state, &rate_limit::CODE_PER_EMAIL, email.as_str())
+            None => rate_limit::hit(state, &rate_limit::CODE_PER_EMAIL, email.as_str())
                 .await?
-                .err()
                 .map(|wait| format!("Kode baru bisa diminta lagi dalam {wait} detik.")),
         };
         if let Some(message) = refused {
             return reply(
-                &state,
+                state,
                 CODE_FORM,
                 crate::paths::SIGN_IN_CODE_PATH,
                 Submitted::Invalid(FieldErrors::single("code", message)),
@@ -426,7 +417,7 @@ pub async fn resend_code() -> Result<Submitted, AppError> {
             .await;
         }
         let mut tx = state.pool.begin().await?;
-        let challenge_id = db::create_challenge(&mut tx, &state, &email).await?;
+        let challenge_id = db::create_challenge(&mut tx, state, &email).await?;
         session.attach_challenge(&mut *tx, challenge_id).await?;
         session
             .set_flash(
@@ -443,9 +434,8 @@ pub async fn resend_code() -> Result<Submitted, AppError> {
         Ok(Submitted::Accepted {
             next: crate::paths::SIGN_IN_CODE_PATH.to_owned(),
         })
-    }
-    .await;
-    crate::forms::answer(&state, CODE_FORM, crate::paths::SIGN_IN_CODE_PATH, result).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "sign-out")]
@@ -658,24 +648,21 @@ pub mod db {
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| load_sign_in_page());
-    view! {
-        <Title text="Masuk atau daftar — Prakerja"/>
-        <h1>"Masuk atau daftar"</h1>
-        {crate::forms::loaded(page, |page| view! { <EmailForm page/> })}
-    }
+    crate::forms::loaded_page(
+        "Masuk atau daftar — Prakerja",
+        "Masuk atau daftar",
+        load_sign_in_page,
+        |page| view! { <EmailForm page/> },
+    )
 }
 
 /// The first page's form: the address, and whether this is a shared device.
 #[island]
 fn EmailForm(page: SignInPage) -> impl IntoView {
     let state = FormState::new(page.errors);
-    let validate = Callback::new(
-        |values: FormValues| match crate::domain::EmailAddress::parse(values.get("email")) {
-            Ok(_) => FieldErrors::new(),
-            Err(error) => FieldErrors::single("email", error.to_string()),
-        },
-    );
+    let validate = Callback::new(|values: FormValues| {
+        FieldErrors::of("email", crate::domain::EmailAddress::parse(values.get("email")))
+    });
     #[cfg(feature = "hydrate")]
     let on_shared_device = |event: leptos::web_sys::Event| {
         use wasm_bindgen::JsCast;
@@ -714,22 +701,19 @@ fn EmailForm(page: SignInPage) -> impl IntoView {
 
 #[component]
 pub fn CodePage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| load_code_page());
-    view! {
-        <Title text="Masukkan kode — Prakerja"/>
-        <h1>"Masukkan kode"</h1>
-        {crate::forms::loaded(page, |page| view! { <CodeForm page/> })}
-    }
+    crate::forms::loaded_page(
+        "Masukkan kode — Prakerja",
+        "Masukkan kode",
+        load_code_page,
+        |page| view! { <CodeForm page/> },
+    )
 }
 
 #[island]
 fn CodeForm(page: CodePage) -> impl IntoView {
     let state = FormState::new(page.errors);
     let resend = FormState::new(FieldErrors::new());
-    let validate = Callback::new(|values: FormValues| match OneTimeCode::parse(values.get("code")) {
-        Ok(_) => FieldErrors::new(),
-        Err(error) => FieldErrors::single("code", error.to_string()),
-    });
+    let validate = Callback::new(|values: FormValues| FieldErrors::of("code", OneTimeCode::parse(values.get("code"))));
     // A new code's problems (asked too soon) are shown with the main form.
     Effect::new(move |_| {
         let list = resend.errors.get();

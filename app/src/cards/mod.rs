@@ -148,16 +148,16 @@ pub async fn buy_training(training_id: i32, idempotency_key: Uuid) -> Result<Sub
         .await?
         .ok_or(AppError::Forbidden)?;
     let outcome = db::purchase(&state.pool, card.id, training_id, idempotency_key, state.clock.now()).await?;
-    let flash = crate::session::Flash {
-        form: BUY_FORM.to_owned(),
-        notice: Some(outcome.message()),
-        ..Default::default()
-    };
-    session.set_flash(&state.pool, &flash).await?;
-    crate::request::redirect(crate::paths::PURCHASES_PATH);
-    Ok(Submitted::Accepted {
-        next: crate::paths::PURCHASES_PATH.to_owned(),
-    })
+    let purchases = crate::paths::PURCHASES_PATH;
+    crate::forms::accepted_with_notice(
+        &state,
+        &session,
+        BUY_FORM,
+        purchases,
+        outcome.message(),
+        Default::default(),
+    )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "purchases")]

@@ -163,12 +163,13 @@ pub async fn certificate_pdf(
     axum::extract::Path(code): axum::extract::Path<String>,
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
+    use crate::error::AppError;
     use axum::{
-        http::{header, StatusCode},
+        http::header,
         response::{IntoResponse, Redirect},
     };
     let Some(code) = super::CertificateCode::parse(&code) else {
-        return StatusCode::NOT_FOUND.into_response();
+        return AppError::NotFound.into_response();
     };
     let found = async {
         let Some(account_id) = crate::session::account_of_headers(&state, &headers).await? else {
@@ -179,10 +180,11 @@ pub async fn certificate_pdf(
     .await;
     match found {
         Ok(None) => Redirect::to(&crate::paths::print_path(code.as_str())).into_response(),
-        Ok(Some(None)) => StatusCode::NOT_FOUND.into_response(),
+        Ok(Some(None)) => AppError::NotFound.into_response(),
         Ok(Some(Some(certificate))) => {
-            let Ok(qr) = qrcode::QrCode::new(certificate.verify_url.as_bytes()) else {
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            let qr = match qrcode::QrCode::new(certificate.verify_url.as_bytes()) {
+                Ok(qr) => qr,
+                Err(error) => return AppError::internal(error).into_response(),
             };
             let file = super::pdf::certificate(&certificate, &qr);
             (
@@ -198,7 +200,7 @@ pub async fn certificate_pdf(
             )
                 .into_response()
         }
-        Err(error) => error.into_api_response(),
+        Err(error) => error.into_response(),
     }
 }
 

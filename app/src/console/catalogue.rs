@@ -4,7 +4,6 @@
 //! only; every change is audited. The command line does the same (`prakerja catalogue …`).
 
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use super::{ConsoleNav, OperatorIdentity};
@@ -120,16 +119,15 @@ pub async fn load_catalogue_console() -> Result<CatalogueConsole, AppError> {
 /// JavaScript). Rows that do not parse are skipped and listed; the rest are written at once.
 #[server(prefix = "/api", endpoint = "import-trainings", input = leptos::server_fn::codec::MultipartFormData)]
 pub async fn import_trainings(data: leptos::server_fn::codec::MultipartData) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result = async {
+    crate::forms::handle_post(IMPORT_FORM, crate::paths::CATALOGUE_CONSOLE_PATH, async |state| {
         // Nobody else gets as far as the file.
-        let operator = super::require_operator(&state).await?;
+        let operator = super::require_operator(state).await?;
         operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
         let upload = read_upload(data).await;
         let values = crate::forms::values([("platform", upload.platform.as_str())]);
         let refuse = |field: &str, message: &str| {
             crate::forms::reply(
-                &state,
+                state,
                 IMPORT_FORM,
                 crate::paths::CATALOGUE_CONSOLE_PATH,
                 Submitted::Invalid(FieldErrors::single(field, message)),
@@ -179,33 +177,18 @@ pub async fn import_trainings(data: leptos::server_fn::codec::MultipartData) -> 
             .take(REJECTED_SHOWN)
             .map(|row| format!("baris {}: {}", row.row, row.reason))
             .collect();
-        let flash = crate::session::Flash {
-            form: IMPORT_FORM.to_owned(),
-            notice: Some(format!(
-                "Impor {platform_name}: {} pelatihan baru, {} diperbarui, {} tidak berubah, {} baris ditolak.",
-                report.added,
-                report.updated,
-                report.unchanged,
-                report.rejected.len()
-            )),
-            values: crate::forms::values([("rejected", listed.join("\n").as_str())]),
-            ..Default::default()
-        };
-        operator.session.set_flash(&state.pool, &flash).await?;
-        let done = Submitted::Accepted {
-            next: crate::paths::CATALOGUE_CONSOLE_PATH.to_owned(),
-        };
-        crate::forms::reply(
-            &state,
-            IMPORT_FORM,
-            crate::paths::CATALOGUE_CONSOLE_PATH,
-            done,
-            Default::default(),
-        )
-        .await
-    }
-    .await;
-    crate::forms::answer(&state, IMPORT_FORM, crate::paths::CATALOGUE_CONSOLE_PATH, result).await
+        let notice = format!(
+            "Impor {platform_name}: {} pelatihan baru, {} diperbarui, {} tidak berubah, {} baris ditolak.",
+            report.added,
+            report.updated,
+            report.unchanged,
+            report.rejected.len()
+        );
+        let values = crate::forms::values([("rejected", listed.join("\n").as_str())]);
+        let path = crate::paths::CATALOGUE_CONSOLE_PATH;
+        crate::forms::accepted_with_notice(state, &operator.session, IMPORT_FORM, path, notice, values).await
+    })
+    .await
 }
 
 #[cfg(feature = "ssr")]
@@ -270,9 +253,8 @@ async fn read_upload(data: leptos::server_fn::codec::MultipartData) -> ImportUpl
 /// Hides a training from the catalogue, with the reason (audited).
 #[server(prefix = "/api", endpoint = "hide-training")]
 pub async fn hide_training(training: String, reason: String) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result = async {
-        let operator = super::require_operator(&state).await?;
+    crate::forms::handle_post(HIDE_FORM, crate::paths::CATALOGUE_CONSOLE_PATH, async |state| {
+        let operator = super::require_operator(state).await?;
         operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
         let values = crate::forms::values([("training", training.as_str()), ("reason", reason.as_str())]);
         let mut errors = FieldErrors::new();
@@ -283,7 +265,7 @@ pub async fn hide_training(training: String, reason: String) -> Result<Submitted
         let reason = errors.check("reason", crate::domain::OperatorReason::parse(&reason));
         let refuse = |errors: FieldErrors| {
             crate::forms::reply(
-                &state,
+                state,
                 HIDE_FORM,
                 crate::paths::CATALOGUE_CONSOLE_PATH,
                 Submitted::Invalid(errors),
@@ -301,45 +283,41 @@ pub async fn hide_training(training: String, reason: String) -> Result<Submitted
             ))
             .await;
         }
-        let flash = crate::session::Flash {
-            form: HIDE_FORM.to_owned(),
-            notice: Some(format!("Pelatihan No. {id} disembunyikan dari katalog.")),
-            ..Default::default()
-        };
-        operator.session.set_flash(&state.pool, &flash).await?;
-        let done = Submitted::Accepted {
-            next: crate::paths::CATALOGUE_CONSOLE_PATH.to_owned(),
-        };
-        crate::forms::reply(
-            &state,
-            HIDE_FORM,
-            crate::paths::CATALOGUE_CONSOLE_PATH,
-            done,
-            Default::default(),
-        )
-        .await
-    }
-    .await;
-    crate::forms::answer(&state, HIDE_FORM, crate::paths::CATALOGUE_CONSOLE_PATH, result).await
+        let notice = format!("Pelatihan No. {id} disembunyikan dari katalog.");
+        let path = crate::paths::CATALOGUE_CONSOLE_PATH;
+        crate::forms::accepted_with_notice(state, &operator.session, HIDE_FORM, path, notice, Default::default()).await
+    })
+    .await
 }
 
 #[component]
 pub fn CatalogueConsolePage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| load_catalogue_console());
-    view! {
-        <Title text="Katalog — Konsol Prakerja"/>
-        <h1>"Katalog pelatihan"</h1>
-        {crate::forms::loaded(page, |console| {
+    crate::forms::loaded_page(
+        "Katalog — Konsol Prakerja",
+        "Katalog pelatihan",
+        load_catalogue_console,
+        |console| {
             let CatalogueConsole {
-                operator, platforms, hidden, notice, errors, typed_training, typed_reason,
-                import_notice, import_rejected, typed_platform,
+                operator,
+                platforms,
+                hidden,
+                notice,
+                errors,
+                typed_training,
+                typed_reason,
+                import_notice,
+                import_rejected,
+                typed_platform,
             } = console;
             let form = FormState::new(errors.clone());
             let invalid = |field: &str| errors.get(field).map(|_| "true");
-            let platform_options = platforms.iter().map(|(code, name, _, _)| {
-                let selected = *code == typed_platform;
-                view! { <option value=code.clone() selected=selected>{name.clone()}</option> }
-            }).collect_view();
+            let platform_options = platforms
+                .iter()
+                .map(|(code, name, _, _)| {
+                    let selected = *code == typed_platform;
+                    view! { <option value=code.clone() selected=selected>{name.clone()}</option> }
+                })
+                .collect_view();
             view! {
                 <ConsoleNav identity=operator/>
                 <ErrorSummary state=form/>
@@ -410,6 +388,6 @@ pub fn CatalogueConsolePage() -> impl IntoView {
                     }.into_any()
                 }}
             }
-        })}
-    }
+        },
+    )
 }

@@ -5,10 +5,9 @@
 //! change is audited.
 
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use super::{ConsoleNav, ItemReasonField, OperatorIdentity};
+use super::{ConsoleNav, DecisionForm, OperatorIdentity};
 use crate::{
     domain::FieldErrors,
     error::AppError,
@@ -187,24 +186,8 @@ async fn done(
     notice: String,
     values: std::collections::BTreeMap<String, String>,
 ) -> Result<Submitted, AppError> {
-    let flash = crate::session::Flash {
-        form: form.to_owned(),
-        notice: Some(notice),
-        values,
-        ..Default::default()
-    };
-    operator.session.set_flash(&state.pool, &flash).await?;
-    let next = Submitted::Accepted {
-        next: crate::paths::COMPLETION_CONSOLE_PATH.to_owned(),
-    };
-    crate::forms::reply(
-        state,
-        form,
-        crate::paths::COMPLETION_CONSOLE_PATH,
-        next,
-        Default::default(),
-    )
-    .await
+    let path = crate::paths::COMPLETION_CONSOLE_PATH;
+    crate::forms::accepted_with_notice(state, &operator.session, form, path, notice, values).await
 }
 
 /// Back to the console with a form's errors and what was typed.
@@ -231,14 +214,13 @@ pub async fn manage_platform_key(
     #[server(default)] platform: String,
     #[server(default)] revoke: String,
 ) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result = async {
-        let operator = super::require_operator(&state).await?;
+    crate::forms::handle_post(KEY_FORM, crate::paths::COMPLETION_CONSOLE_PATH, async |state| {
+        let operator = super::require_operator(state).await?;
         operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
         let now = state.clock.now();
         let refused = |field: &str, message: &str| {
             let values = crate::forms::values([("platform", platform.as_str()), ("revoke", revoke.as_str())]);
-            refuse(&state, KEY_FORM, FieldErrors::single(field, message), values)
+            refuse(state, KEY_FORM, FieldErrors::single(field, message), values)
         };
         let revoke = revoke.trim();
         if !revoke.is_empty() {
@@ -247,7 +229,7 @@ pub async fn manage_platform_key(
             }
             let notice =
                 format!("Kunci {revoke} dicabut: permintaan yang ditandatangani dengannya ditolak mulai sekarang.");
-            return done(&state, &operator, KEY_FORM, notice, Default::default()).await;
+            return done(state, &operator, KEY_FORM, notice, Default::default()).await;
         }
         match crate::completion::db::create_key(
             &state.pool,
@@ -262,20 +244,18 @@ pub async fn manage_platform_key(
             Some(key_id) => {
                 let notice = format!("Kunci baru {key_id} dibuat.");
                 let values = crate::forms::values([("new_key", key_id.as_str())]);
-                done(&state, &operator, KEY_FORM, notice, values).await
+                done(state, &operator, KEY_FORM, notice, values).await
             }
         }
-    }
-    .await;
-    crate::forms::answer(&state, KEY_FORM, crate::paths::COMPLETION_CONSOLE_PATH, result).await
+    })
+    .await
 }
 
 /// Revokes a certificate, with the reason its public page will show.
 #[server(prefix = "/api", endpoint = "revoke-certificate")]
 pub async fn revoke_certificate(certificate: String, certificate_reason: String) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result = async {
-        let operator = super::require_operator(&state).await?;
+    crate::forms::handle_post(CERTIFICATE_FORM, crate::paths::COMPLETION_CONSOLE_PATH, async |state| {
+        let operator = super::require_operator(state).await?;
         operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
         let values = crate::forms::values([
             ("certificate", certificate.as_str()),
@@ -294,21 +274,20 @@ pub async fn revoke_certificate(certificate: String, certificate_reason: String)
             crate::domain::OperatorReason::parse(&certificate_reason),
         );
         let (Some(code), Some(reason)) = (code, reason) else {
-            return refuse(&state, CERTIFICATE_FORM, errors, values).await;
+            return refuse(state, CERTIFICATE_FORM, errors, values).await;
         };
         let now = state.clock.now();
         if !crate::completion::db::revoke_certificate(&state.pool, &code, &reason, &operator.actor(), now).await? {
             let errors = FieldErrors::single("certificate", "Tidak ada sertifikat berlaku dengan kode itu.");
-            return refuse(&state, CERTIFICATE_FORM, errors, values).await;
+            return refuse(state, CERTIFICATE_FORM, errors, values).await;
         }
         let notice = format!(
             "Sertifikat {} dicabut; halaman verifikasinya kini menyatakan demikian.",
             code.as_str()
         );
-        done(&state, &operator, CERTIFICATE_FORM, notice, Default::default()).await
-    }
-    .await;
-    crate::forms::answer(&state, CERTIFICATE_FORM, crate::paths::COMPLETION_CONSOLE_PATH, result).await
+        done(state, &operator, CERTIFICATE_FORM, notice, Default::default()).await
+    })
+    .await
 }
 
 /// Decides a completion held for review: issues its certificate, or refuses it with a reason.
@@ -320,9 +299,8 @@ pub async fn decide_completion(
 ) -> Result<Submitted, AppError> {
     use crate::completion::db::CompletionDecision;
 
-    let state = crate::state::app_state()?;
-    let result = async {
-        let operator = super::require_operator(&state).await?;
+    crate::forms::handle_post(HELD_FORM, crate::paths::COMPLETION_CONSOLE_PATH, async |state| {
+        let operator = super::require_operator(state).await?;
         operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
         let purchase_id = uuid::Uuid::parse_str(purchase.trim()).map_err(|_| AppError::BadRequest)?;
         let field = format!("completion_reason-{purchase_id}");
@@ -335,7 +313,7 @@ pub async fn decide_completion(
                 reason = errors.check(&field, crate::domain::OperatorReason::parse(&completion_reason));
                 match &reason {
                     Some(reason) => CompletionDecision::Refuse(reason),
-                    None => return refuse(&state, HELD_FORM, errors, values).await,
+                    None => return refuse(state, HELD_FORM, errors, values).await,
                 }
             }
             _ => return Err(AppError::BadRequest),
@@ -353,23 +331,21 @@ pub async fn decide_completion(
         let notice = match outcome {
             None => {
                 let errors = FieldErrors::single(&field, "Penyelesaian ini sudah diputuskan.");
-                return refuse(&state, HELD_FORM, errors, values).await;
+                return refuse(state, HELD_FORM, errors, values).await;
             }
             Some(Some(code)) => format!("Sertifikat {} diterbitkan.", code.as_str()),
             Some(None) => "Penyelesaian ditolak; peserta melihat alasannya.".to_owned(),
         };
-        done(&state, &operator, HELD_FORM, notice, Default::default()).await
-    }
-    .await;
-    crate::forms::answer(&state, HELD_FORM, crate::paths::COMPLETION_CONSOLE_PATH, result).await
+        done(state, &operator, HELD_FORM, notice, Default::default()).await
+    })
+    .await
 }
 
 /// Hides a review: its words are no longer shown and its stars no longer count.
 #[server(prefix = "/api", endpoint = "hide-review")]
 pub async fn hide_review(review: String, review_reason: String) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result = async {
-        let operator = super::require_operator(&state).await?;
+    crate::forms::handle_post(REVIEW_FORM, crate::paths::COMPLETION_CONSOLE_PATH, async |state| {
+        let operator = super::require_operator(state).await?;
         operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
         let values = crate::forms::values([("review", review.as_str()), ("review_reason", review_reason.as_str())]);
         let mut errors = FieldErrors::new();
@@ -379,27 +355,37 @@ pub async fn hide_review(review: String, review_reason: String) -> Result<Submit
         }
         let reason = errors.check("review_reason", crate::domain::OperatorReason::parse(&review_reason));
         let (Some(number), Some(reason)) = (number, reason) else {
-            return refuse(&state, REVIEW_FORM, errors, values).await;
+            return refuse(state, REVIEW_FORM, errors, values).await;
         };
         if !crate::reviews::db::hide(&state.pool, number, &reason, &operator.actor(), state.clock.now()).await? {
             let errors = FieldErrors::single("review", "Tidak ada ulasan yang tampil dengan nomor itu.");
-            return refuse(&state, REVIEW_FORM, errors, values).await;
+            return refuse(state, REVIEW_FORM, errors, values).await;
         }
         let notice = format!("Ulasan No. {number} disembunyikan; bintangnya tidak lagi dihitung.");
-        done(&state, &operator, REVIEW_FORM, notice, Default::default()).await
-    }
-    .await;
-    crate::forms::answer(&state, REVIEW_FORM, crate::paths::COMPLETION_CONSOLE_PATH, result).await
+        done(state, &operator, REVIEW_FORM, notice, Default::default()).await
+    })
+    .await
 }
 
 #[component]
 pub fn CompletionConsolePage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| load_completion_console());
-    view! {
-        <Title text="Penyelesaian pelatihan — Konsol Prakerja"/>
-        <h1>"Penyelesaian pelatihan"</h1>
-        {crate::forms::loaded(page, |console| {
-            let CompletionConsole { operator, platforms, keys, new_key, held, reviews, ledger, notice, errors, typed } = console;
+    crate::forms::loaded_page(
+        "Penyelesaian pelatihan — Konsol Prakerja",
+        "Penyelesaian pelatihan",
+        load_completion_console,
+        |console| {
+            let CompletionConsole {
+                operator,
+                platforms,
+                keys,
+                new_key,
+                held,
+                reviews,
+                ledger,
+                notice,
+                errors,
+                typed,
+            } = console;
             let form = FormState::new(errors.clone());
             let invalid = |field: &str| errors.get(field).map(|_| "true");
             let described = |field: &str| errors.get(field).map(|_| format!("{field}-error"));
@@ -433,14 +419,10 @@ pub fn CompletionConsolePage() -> impl IntoView {
                                 <li class="queue-item">
                                     <strong>{format!("{} · {}", h.training, h.platform)}</strong>
                                     <br/>{format!("{} · ditahan {}", h.studied, h.held)}
-                                    <form method="post" action=DecideCompletion::url()>
-                                        <input type="hidden" name="purchase" value=h.purchase.clone()/>
-                                        <ItemReasonField id=field name="completion_reason" label="Alasan bila ditolak"
-                                            error typed=reason_value/>
-                                        <button type="submit" name="decision" value="terbit" class="button">"Terbitkan sertifikat"</button>
-                                        " "
-                                        <button type="submit" name="decision" value="ditolak" class="button button-secondary">"Tolak"</button>
-                                    </form>
+                                    <DecisionForm action=DecideCompletion::url() item_name="purchase"
+                                        item=h.purchase.clone() reason_id=field reason_name="completion_reason"
+                                        reason_label="Alasan bila ditolak" error typed=reason_value
+                                        accept_value="terbit" accept_label="Terbitkan sertifikat"/>
                                 </li>
                             }
                         }).collect_view()}</ul>
@@ -531,6 +513,6 @@ pub fn CompletionConsolePage() -> impl IntoView {
                     <div><dt>{label}</dt><dd>{value}</dd></div>
                 }).collect_view()}</dl>
             }
-        })}
-    }
+        },
+    )
 }

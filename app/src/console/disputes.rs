@@ -3,10 +3,9 @@
 //! Verifiers and program admins; every decision is audited.
 
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use super::{ConsoleNav, ItemReasonField, OperatorIdentity};
+use super::{ConsoleNav, DecisionForm, OperatorIdentity};
 use crate::{domain::FieldErrors, error::AppError, forms::Submitted};
 
 #[cfg(feature = "ssr")]
@@ -94,9 +93,8 @@ pub async fn decide_dispute(
     #[server(default)] note: String,
 ) -> Result<Submitted, AppError> {
     use crate::signup::dispute::db::{self, Decision};
-    let state = crate::state::app_state()?;
-    let result = async {
-        let operator = super::require_operator(&state).await?;
+    crate::forms::handle_post(DECIDE_FORM, crate::paths::DISPUTES_CONSOLE_PATH, async |state| {
+        let operator = super::require_operator(state).await?;
         operator.require_role(&ALLOWED)?;
         let dispute_id = uuid::Uuid::parse_str(dispute.trim()).map_err(|_| AppError::BadRequest)?;
         let decision = match decision.as_str() {
@@ -108,7 +106,7 @@ pub async fn decide_dispute(
         let values = crate::forms::values([(field.as_str(), note.as_str())]);
         let refuse = |message: &str| {
             crate::forms::reply(
-                &state,
+                state,
                 DECIDE_FORM,
                 crate::paths::DISPUTES_CONSOLE_PATH,
                 Submitted::Invalid(FieldErrors::single(&field, message)),
@@ -137,36 +135,27 @@ pub async fn decide_dispute(
             Decision::Grant => format!("Sanggahan {reference} dikabulkan: NIK dibebaskan untuk pemiliknya."),
             Decision::Refuse => format!("Sanggahan {reference} ditolak; penahanan data pemegang NIK berakhir."),
         };
-        let flash = crate::session::Flash {
-            form: DECIDE_FORM.to_owned(),
-            notice: Some(notice),
-            ..Default::default()
-        };
-        operator.session.set_flash(&state.pool, &flash).await?;
-        let next = Submitted::Accepted {
-            next: crate::paths::DISPUTES_CONSOLE_PATH.to_owned(),
-        };
-        crate::forms::reply(
-            &state,
-            DECIDE_FORM,
-            crate::paths::DISPUTES_CONSOLE_PATH,
-            next,
-            Default::default(),
-        )
-        .await
-    }
-    .await;
-    crate::forms::answer(&state, DECIDE_FORM, crate::paths::DISPUTES_CONSOLE_PATH, result).await
+        let path = crate::paths::DISPUTES_CONSOLE_PATH;
+        crate::forms::accepted_with_notice(state, &operator.session, DECIDE_FORM, path, notice, Default::default())
+            .await
+    })
+    .await
 }
 
 #[component]
 pub fn DisputesConsolePage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| load_disputes_console());
-    view! {
-        <Title text="Sanggahan NIK — Konsol Prakerja"/>
-        <h1>"Sanggahan NIK"</h1>
-        {crate::forms::loaded(page, |console| {
-            let DisputesConsole { operator, disputes, notice, errors, typed } = console;
+    crate::forms::loaded_page(
+        "Sanggahan NIK — Konsol Prakerja",
+        "Sanggahan NIK",
+        load_disputes_console,
+        |console| {
+            let DisputesConsole {
+                operator,
+                disputes,
+                notice,
+                errors,
+                typed,
+            } = console;
             let summary = crate::forms::FormState::new(errors.clone());
             view! {
                 <ConsoleNav identity=operator/>
@@ -197,20 +186,15 @@ pub fn DisputesConsolePage() -> impl IntoView {
                                         <br/><em>{format!("{} sanggahan terbuka atas NIK ini", d.over_same_nik)}</em>
                                     })}
                                     <p class="review-body">{d.statement}</p>
-                                    <form method="post" action=DecideDispute::url()>
-                                        <input type="hidden" name="dispute" value=d.id.clone()/>
-                                        <ItemReasonField id=field name="note" label="Catatan untuk pengaju (wajib)"
-                                            error typed=typed_note/>
-                                        <button type="submit" name="decision" value="dikabulkan" class="button">"Kabulkan"</button>
-                                        " "
-                                        <button type="submit" name="decision" value="ditolak" class="button button-secondary">"Tolak"</button>
-                                    </form>
+                                    <DecisionForm action=DecideDispute::url() item_name="dispute" item=d.id.clone()
+                                        reason_id=field reason_name="note" reason_label="Catatan untuk pengaju (wajib)"
+                                        error typed=typed_note accept_value="dikabulkan" accept_label="Kabulkan"/>
                                 </li>
                             }
                         }).collect_view()}</ul>
                     }.into_any()
                 }}
             }
-        })}
-    }
+        },
+    )
 }

@@ -2,7 +2,6 @@
 //! passed, per registration day (WIB).
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use super::{ConsoleNav, OperatorIdentity};
@@ -99,43 +98,45 @@ pub async fn load_funnel() -> Result<Funnel, AppError> {
 
 #[component]
 pub fn FunnelPage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| load_funnel());
-    view! {
-        <Title text="Corong pendaftar — Konsol Prakerja"/>
-        <h1>"Corong pendaftar"</h1>
-        {crate::forms::loaded(page, |funnel| view! {
-            <ConsoleNav identity=funnel.operator/>
-            <p>{format!("Per hari pendaftaran (WIB), {DAYS} hari terakhir.")}</p>
-            <div class="table-scroll" tabindex="0" role="region" aria-label="Corong per hari">
-                <table class="funnel">
-                    <thead><tr>
-                        <th scope="col">"Tanggal"</th><th scope="col">"Terdaftar"</th>
-                        <th scope="col">"Menunggu pemeriksaan"</th><th scope="col">"Terverifikasi"</th>
-                        <th scope="col">"Ditolak"</th><th scope="col">"Diperiksa petugas"</th>
-                        <th scope="col">"Ikut tes"</th><th scope="col">"Lulus tes"</th>
-                    </tr></thead>
-                    <tbody>
-                        {funnel.days.into_iter().map(|d| view! {
-                            <tr>
-                                <th scope="row">{d.day}</th><td>{d.registered}</td><td>{d.awaiting_checks}</td>
-                                <td>{d.verified}</td><td>{d.rejected}</td><td>{d.manual}</td>
-                                <td>{d.tested}</td><td>{d.passed}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
-            <h2>"Ditolak menurut alasan"</h2>
-            <div class="table-scroll" tabindex="0" role="region" aria-label="Penolakan menurut alasan">
-                <table class="funnel">
-                    <thead><tr><th scope="col">"Tanggal"</th><th scope="col">"Alasan"</th><th scope="col">"Jumlah"</th></tr></thead>
-                    <tbody>
-                        {funnel.rejections.into_iter().map(|r| view! {
-                            <tr><th scope="row">{r.day}</th><td class="text">{r.reason}</td><td>{r.count}</td></tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
-        })}
-    }
+    crate::forms::loaded_page(
+        "Corong pendaftar — Konsol Prakerja",
+        "Corong pendaftar",
+        load_funnel,
+        |funnel| {
+            view! {
+                <ConsoleNav identity=funnel.operator/>
+                <p>{format!("Per hari pendaftaran (WIB), {DAYS} hari terakhir.")}</p>
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Corong per hari">
+                    <table class="funnel">
+                        <thead><tr>
+                            <th scope="col">"Tanggal"</th><th scope="col">"Terdaftar"</th>
+                            <th scope="col">"Menunggu pemeriksaan"</th><th scope="col">"Terverifikasi"</th>
+                            <th scope="col">"Ditolak"</th><th scope="col">"Diperiksa petugas"</th>
+                            <th scope="col">"Ikut tes"</th><th scope="col">"Lulus tes"</th>
+                        </tr></thead>
+                        <tbody>
+                            {funnel.days.into_iter().map(|d| view! {
+                                <tr>
+                                    <th scope="row">{d.day}</th><td>{d.registered}</td><td>{d.awaiting_checks}</td>
+                                    <td>{d.verified}</td><td>{d.rejected}</td><td>{d.manual}</td>
+                                    <td>{d.tested}</td><td>{d.passed}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+                <h2>"Ditolak menurut alasan"</h2>
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Penolakan menurut alasan">
+                    <table class="funnel">
+                        <thead><tr><th scope="col">"Tanggal"</th><th scope="col">"Alasan"</th><th scope="col">"Jumlah"</th></tr></thead>
+                        <tbody>
+                            {funnel.rejections.into_iter().map(|r| view! {
+                                <tr><th scope="row">{r.day}</th><td class="text">{r.reason}</td><td>{r.count}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }
+        },
+    )
 }

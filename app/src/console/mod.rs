@@ -16,7 +16,6 @@ pub mod second_factor;
 pub mod waves;
 
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -86,11 +85,7 @@ pub async fn require_operator(state: &crate::state::AppState) -> Result<Operator
         if let Some(row) = row {
             if !session.second_factor_done {
                 // The password alone opens nothing: on to the second factor (or its enrolment).
-                request::redirect(second_factor::path_for(row.enrolled));
-                if !request::is_plain_form_post() {
-                    request::set_status(axum::http::StatusCode::UNAUTHORIZED);
-                }
-                return Err(AppError::Unauthenticated);
+                return Err(request::to_sign_in(second_factor::path_for(row.enrolled)));
             }
             return Ok(Operator {
                 id: operator_id,
@@ -103,11 +98,7 @@ pub async fn require_operator(state: &crate::state::AppState) -> Result<Operator
             });
         }
     }
-    request::redirect(crate::paths::OPERATOR_SIGN_IN_PATH);
-    if !request::is_plain_form_post() {
-        request::set_status(axum::http::StatusCode::UNAUTHORIZED);
-    }
-    Err(AppError::Unauthenticated)
+    Err(request::to_sign_in(crate::paths::OPERATOR_SIGN_IN_PATH))
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -142,20 +133,19 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
         session,
     };
 
-    let state = crate::state::app_state()?;
-    let result = async {
+    crate::forms::handle_post(SIGN_IN_FORM, crate::paths::OPERATOR_SIGN_IN_PATH, async |state| {
         // The password is never put back into the form, nor kept anywhere.
         let values = crate::forms::values([("username", username.as_str())]);
         let refuse = |message: &str| Submitted::Invalid(FieldErrors::single("password", message));
         let name = username.trim().to_lowercase();
-        let (guesser, wait) = password_try(&state, &name).await?;
+        let (guesser, wait) = password_try(state, &name).await?;
         if let Some(wait) = wait {
             let message = format!(
                 "Terlalu banyak percobaan masuk. Coba lagi dalam {} menit.",
                 wait.div_ceil(60)
             );
             return reply(
-                &state,
+                state,
                 SIGN_IN_FORM,
                 crate::paths::OPERATOR_SIGN_IN_PATH,
                 refuse(&message),
@@ -181,13 +171,13 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
         let matches = db::password_matches(password, stored).await?;
         let Some((operator_id, _, enrolled)) = account.filter(|_| matches) else {
             tracing::info!("operator sign-in refused");
-            count_wrong_password(&state, &guesser).await?;
+            count_wrong_password(state, &guesser).await?;
             let wrong = refuse("Nama pengguna atau kata sandi salah.");
-            return reply(&state, SIGN_IN_FORM, crate::paths::OPERATOR_SIGN_IN_PATH, wrong, values).await;
+            return reply(state, SIGN_IN_FORM, crate::paths::OPERATOR_SIGN_IN_PATH, wrong, values).await;
         };
         // A new session under a new token (no session fixation); the old one ends.
-        if let Some(old) = session::current(&state).await? {
-            session::end(&state, &old).await?;
+        if let Some(old) = session::current(state).await? {
+            session::end(state, &old).await?;
         }
         let mut tx = state.pool.begin().await?;
         let new = session::NewSession {
@@ -195,7 +185,7 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
             lifetime: OPERATOR_SESSION_LIFETIME,
             ..session::NewSession::anonymous()
         };
-        session::start(&mut *tx, &state, new).await?;
+        session::start(&mut *tx, state, new).await?;
         crate::audit::record(
             &mut *tx,
             &format!("operator:{name}"),
@@ -210,10 +200,9 @@ pub async fn operator_sign_in(username: String, password: String) -> Result<Subm
         let next = Submitted::Accepted {
             next: second_factor::path_for(enrolled).to_owned(),
         };
-        reply(&state, SIGN_IN_FORM, crate::paths::OPERATOR_SIGN_IN_PATH, next, values).await
-    }
-    .await;
-    crate::forms::answer(&state, SIGN_IN_FORM, crate::paths::OPERATOR_SIGN_IN_PATH, result).await
+        reply(state, SIGN_IN_FORM, crate::paths::OPERATOR_SIGN_IN_PATH, next, values).await
+    })
+    .await
 }
 
 /// Counts a password try (sign-in or change) against the address's budget of tries, and says
@@ -226,9 +215,7 @@ async fn password_try(state: &crate::state::AppState, username: &str) -> Result<
     use crate::rate_limit;
     let network = crate::request::client_network(&state.settings);
     let guesser = format!("{username}@{network}");
-    let mut wait = rate_limit::hit(state, &rate_limit::OPERATOR_SIGN_IN_PER_IP, &network)
-        .await?
-        .err();
+    let mut wait = rate_limit::hit(state, &rate_limit::OPERATOR_SIGN_IN_PER_IP, &network).await?;
     for limit in [&rate_limit::WRONG_PASSWORDS_SHORT, &rate_limit::WRONG_PASSWORDS_LONG] {
         wait = wait.max(rate_limit::exhausted(state, limit, &guesser).await?);
     }
@@ -260,11 +247,11 @@ pub async fn operator_sign_out() -> Result<Submitted, AppError> {
 
 #[component]
 pub fn OperatorSignInPage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| load_operator_sign_in_page());
-    view! {
-        <Title text="Masuk operator — Prakerja"/>
-        <h1>"Masuk sebagai operator"</h1>
-        {crate::forms::loaded(page, |page| {
+    crate::forms::loaded_page(
+        "Masuk operator — Prakerja",
+        "Masuk sebagai operator",
+        load_operator_sign_in_page,
+        |page| {
             let state = FormState::new(page.errors);
             view! {
                 {page.notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
@@ -278,14 +265,14 @@ pub fn OperatorSignInPage() -> impl IntoView {
                     <button type="submit" class="button">"Masuk"</button>
                 </form>
             }
-        })}
-    }
+        },
+    )
 }
 
 /// The reason (or note) field of one item in a console list: its id carries the item's, so an
 /// error and what was typed come back beside the right item.
 #[component]
-pub fn ItemReasonField(
+fn ItemReasonField(
     id: String,
     name: &'static str,
     label: &'static str,
@@ -304,6 +291,32 @@ pub fn ItemReasonField(
             })}
             <input id=id name=name value=typed aria-invalid=invalid.then_some("true") aria-describedby=described_by/>
         </div>
+    }
+}
+
+/// One item's decision in a console list: the item's id, its reason field and two buttons, for
+/// and against (`ditolak`), posted to `action`.
+#[component]
+pub fn DecisionForm(
+    action: &'static str,
+    item_name: &'static str,
+    item: String,
+    reason_id: String,
+    reason_name: &'static str,
+    reason_label: &'static str,
+    error: Option<String>,
+    typed: String,
+    accept_value: &'static str,
+    accept_label: &'static str,
+) -> impl IntoView {
+    view! {
+        <form method="post" action=action>
+            <input type="hidden" name=item_name value=item/>
+            <ItemReasonField id=reason_id name=reason_name label=reason_label error typed/>
+            <button type="submit" name="decision" value=accept_value class="button">{accept_label}</button>
+            " "
+            <button type="submit" name="decision" value="ditolak" class="button button-secondary">"Tolak"</button>
+        </form>
     }
 }
 

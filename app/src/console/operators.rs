@@ -4,7 +4,6 @@
 //! operator's sessions and is audited. An admin cannot lock themselves out this way.
 
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use super::{ConsoleNav, OperatorIdentity};
@@ -74,13 +73,12 @@ pub async fn change_operator(
     #[server(default)] role: String,
 ) -> Result<Submitted, AppError> {
     use crate::operators::admin::{self, Change};
-    let state = crate::state::app_state()?;
-    let result = async {
-        let operator = super::require_operator(&state).await?;
+    crate::forms::handle_post(CHANGE_FORM, crate::paths::OPERATORS_CONSOLE_PATH, async |state| {
+        let operator = super::require_operator(state).await?;
         operator.require_role(&[OperatorRole::ProgramAdmin])?;
         let refuse = |message: &str| {
             crate::forms::reply(
-                &state,
+                state,
                 CHANGE_FORM,
                 crate::paths::OPERATORS_CONSOLE_PATH,
                 Submitted::Invalid(FieldErrors::single(crate::forms::FORM_ERROR, message)),
@@ -121,11 +119,6 @@ pub async fn change_operator(
             ("aktifkan", _) => format!("{username} diaktifkan kembali."),
             _ => format!("Verifikasi dua langkah {username} diatur ulang: didaftarkan lagi saat masuk berikutnya."),
         };
-        let flash = crate::session::Flash {
-            form: CHANGE_FORM.to_owned(),
-            notice: Some(notice),
-            ..Default::default()
-        };
         if target == operator.id {
             // Resetting one's own second factor ended one's own sessions too: sign in again.
             crate::request::redirect(crate::paths::OPERATOR_SIGN_IN_PATH);
@@ -133,21 +126,11 @@ pub async fn change_operator(
                 next: crate::paths::OPERATOR_SIGN_IN_PATH.to_owned(),
             });
         }
-        operator.session.set_flash(&state.pool, &flash).await?;
-        let next = Submitted::Accepted {
-            next: crate::paths::OPERATORS_CONSOLE_PATH.to_owned(),
-        };
-        crate::forms::reply(
-            &state,
-            CHANGE_FORM,
-            crate::paths::OPERATORS_CONSOLE_PATH,
-            next,
-            Default::default(),
-        )
-        .await
-    }
-    .await;
-    crate::forms::answer(&state, CHANGE_FORM, crate::paths::OPERATORS_CONSOLE_PATH, result).await
+        let path = crate::paths::OPERATORS_CONSOLE_PATH;
+        crate::forms::accepted_with_notice(state, &operator.session, CHANGE_FORM, path, notice, Default::default())
+            .await
+    })
+    .await
 }
 
 /// A temporary password: 20 letters and digits in groups of five (about 100 bits).
@@ -158,12 +141,17 @@ fn temporary_password() -> String {
 
 #[component]
 pub fn OperatorsConsolePage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| load_operators_console());
-    view! {
-        <Title text="Petugas — Konsol Prakerja"/>
-        <h1>"Petugas"</h1>
-        {crate::forms::loaded(page, |console| {
-            let OperatorsConsole { operator, operators, notice, errors } = console;
+    crate::forms::loaded_page(
+        "Petugas — Konsol Prakerja",
+        "Petugas",
+        load_operators_console,
+        |console| {
+            let OperatorsConsole {
+                operator,
+                operators,
+                notice,
+                errors,
+            } = console;
             let summary = crate::forms::FormState::new(errors);
             view! {
                 <ConsoleNav identity=operator/>
@@ -212,6 +200,6 @@ pub fn OperatorsConsolePage() -> impl IntoView {
                     }
                 }).collect_view()}</ul>
             }
-        })}
-    }
+        },
+    )
 }

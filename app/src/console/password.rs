@@ -4,7 +4,6 @@
 //! is audited; they sign in again with the new password and their second factor.
 
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use super::{ConsoleNav, OperatorIdentity};
@@ -50,21 +49,20 @@ pub async fn change_own_password(
         session,
     };
 
-    let state = crate::state::app_state()?;
-    let result = async {
-        let operator = super::require_operator(&state).await?;
+    crate::forms::handle_post(PASSWORD_FORM, crate::paths::PASSWORD_PATH, async |state| {
+        let operator = super::require_operator(state).await?;
         // Passwords are never put back into the form.
         let refuse = |field: &str, message: String| {
             let outcome = Submitted::Invalid(FieldErrors::single(field, message));
             reply(
-                &state,
+                state,
                 PASSWORD_FORM,
                 crate::paths::PASSWORD_PATH,
                 outcome,
                 Default::default(),
             )
         };
-        let (guesser, wait) = super::password_try(&state, &operator.identity.username).await?;
+        let (guesser, wait) = super::password_try(state, &operator.identity.username).await?;
         if let Some(wait) = wait {
             let message = format!(
                 "Terlalu banyak kata sandi salah. Coba lagi dalam {} menit.",
@@ -77,7 +75,7 @@ pub async fn change_own_password(
             .ok_or(AppError::Unauthenticated)?;
         if !db::password_matches(current.clone(), stored).await? {
             tracing::info!("operator password change refused: wrong current password");
-            super::count_wrong_password(&state, &guesser).await?;
+            super::count_wrong_password(state, &guesser).await?;
             return refuse("current", "Kata sandi saat ini salah.".to_owned()).await;
         }
         let password = match Password::parse(&new_password) {
@@ -101,36 +99,29 @@ pub async fn change_own_password(
         let actor = operator.actor();
         admin::change(&state.pool, operator.id, admin::Change::OwnPassword(password), &actor).await?;
         // Every session ended with the change; a new one carries the word to the sign-in page.
-        let signed_out = session::start(&state.pool, &state, session::NewSession::anonymous()).await?;
-        let flash = session::Flash {
-            form: super::SIGN_IN_FORM.to_owned(),
-            notice: Some("Kata sandi Anda sudah diubah. Masuk lagi dengan kata sandi baru.".to_owned()),
-            ..Default::default()
-        };
-        signed_out.set_flash(&state.pool, &flash).await?;
-        let next = Submitted::Accepted {
-            next: crate::paths::OPERATOR_SIGN_IN_PATH.to_owned(),
-        };
-        reply(
-            &state,
-            PASSWORD_FORM,
-            crate::paths::PASSWORD_PATH,
-            next,
+        let signed_out = session::start(&state.pool, state, session::NewSession::anonymous()).await?;
+        let notice = "Kata sandi Anda sudah diubah. Masuk lagi dengan kata sandi baru.".to_owned();
+        let sign_in = crate::paths::OPERATOR_SIGN_IN_PATH;
+        crate::forms::accepted_with_notice(
+            state,
+            &signed_out,
+            super::SIGN_IN_FORM,
+            sign_in,
+            notice,
             Default::default(),
         )
         .await
-    }
-    .await;
-    crate::forms::answer(&state, PASSWORD_FORM, crate::paths::PASSWORD_PATH, result).await
+    })
+    .await
 }
 
 #[component]
 pub fn PasswordPage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| load_password_page());
-    view! {
-        <Title text="Ubah kata sandi — Konsol Prakerja"/>
-        <h1>"Ubah kata sandi"</h1>
-        {crate::forms::loaded(page, |page| {
+    crate::forms::loaded_page(
+        "Ubah kata sandi — Konsol Prakerja",
+        "Ubah kata sandi",
+        load_password_page,
+        |page| {
             let state = FormState::new(page.errors);
             view! {
                 <ConsoleNav identity=page.operator/>
@@ -147,6 +138,6 @@ pub fn PasswordPage() -> impl IntoView {
                     <button type="submit" class="button">"Ubah kata sandi"</button>
                 </form>
             }
-        })}
-    }
+        },
+    )
 }

@@ -147,11 +147,10 @@ pub async fn decide_verification(
 ) -> Result<Submitted, AppError> {
     use crate::operators::OperatorRole;
 
-    let state = crate::state::app_state()?;
     let back = back_to(return_to.as_deref())?;
-    let result = async {
+    crate::forms::handle_post(DECISION_FORM, &back, async |state| {
         let (operator, applicant_id) =
-            acting_on(&state, &[OperatorRole::Verifier, OperatorRole::ProgramAdmin], &applicant).await?;
+            acting_on(state, &[OperatorRole::Verifier, OperatorRole::ProgramAdmin], &applicant).await?;
         let decision = match VerificationStatus::parse(&decision) {
             Ok(status @ (VerificationStatus::Verified | VerificationStatus::Rejected)) => status,
             _ => return Err(AppError::BadRequest),
@@ -159,7 +158,7 @@ pub async fn decide_verification(
         let reasons = match (decision, reason.as_deref().and_then(Reason::parse)) {
             (VerificationStatus::Rejected, None) => {
                 let message = "Pilih alasan penolakan: pendaftar berhak tahu mengapa ditolak.";
-                return refuse(&state, &back, &format!("reason-{applicant_id}"), message).await;
+                return refuse(state, &back, &format!("reason-{applicant_id}"), message).await;
             }
             (VerificationStatus::Rejected, Some(reason)) => vec![reason.code()],
             _ => Vec::new(),
@@ -199,10 +198,9 @@ pub async fn decide_verification(
         );
         operator.session.set_flash(&mut *tx, &notice_flash(notice)).await?;
         tx.commit().await?;
-        back_to_queue(&state, &back).await
-    }
-    .await;
-    crate::forms::answer(&state, DECISION_FORM, &back, result).await
+        back_to_queue(state, &back).await
+    })
+    .await
 }
 
 /// A program admin lets an applicant take the test once more in the open wave (audited).
@@ -214,14 +212,13 @@ pub async fn grant_test_attempt(
 ) -> Result<Submitted, AppError> {
     use crate::operators::OperatorRole;
 
-    let state = crate::state::app_state()?;
     let back = back_to(return_to.as_deref())?;
-    let result = async {
-        let (operator, applicant_id) = acting_on(&state, &[OperatorRole::ProgramAdmin], &applicant).await?;
+    crate::forms::handle_post(DECISION_FORM, &back, async |state| {
+        let (operator, applicant_id) = acting_on(state, &[OperatorRole::ProgramAdmin], &applicant).await?;
         let field = format!("grant-{applicant_id}");
         let reason = crate::domain::collapse_whitespace(&reason);
         if !(5..=500).contains(&reason.chars().count()) {
-            return refuse(&state, &back, &field, "Tulis alasan izin tes ulang (5-500 karakter).").await;
+            return refuse(state, &back, &field, "Tulis alasan izin tes ulang (5-500 karakter).").await;
         }
         let granted = crate::assessment::db::grant_attempt(
             &state.pool,
@@ -232,15 +229,14 @@ pub async fn grant_test_attempt(
             state.clock.now(),
         )
         .await?;
-        if let Err(message) = granted {
-            return refuse(&state, &back, &field, message).await;
+        if let Err(refusal) = granted {
+            return refuse(state, &back, &field, refusal.to_string()).await;
         }
         let flash = notice_flash("Izin tes ulang diberikan.".to_owned());
         operator.session.set_flash(&state.pool, &flash).await?;
-        back_to_queue(&state, &back).await
-    }
-    .await;
-    crate::forms::answer(&state, DECISION_FORM, &back, result).await
+        back_to_queue(state, &back).await
+    })
+    .await
 }
 
 /// Where a console form returns to: the queue as it was filtered. A return path that is not a

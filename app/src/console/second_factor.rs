@@ -6,7 +6,6 @@
 
 use crate::paths::{ENROL_PATH, OPERATOR_CODE_PATH};
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -132,12 +131,11 @@ pub async fn load_enrol_page() -> Result<EnrolPage, AppError> {
 /// Confirms the enrolment with the app's current code.
 #[server(prefix = "/api", endpoint = "second-factor-enrol")]
 pub async fn confirm_second_factor(#[server(default)] code: String) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result = async {
-        let pending = pending(&state).await?;
+    crate::forms::handle_post(ENROL_FORM, ENROL_PATH, async |state| {
+        let pending = pending(state).await?;
         let refuse = |message: &str| {
             crate::forms::reply(
-                &state,
+                state,
                 ENROL_FORM,
                 ENROL_PATH,
                 Submitted::Invalid(FieldErrors::single("code", message)),
@@ -148,7 +146,7 @@ pub async fn confirm_second_factor(#[server(default)] code: String) -> Result<Su
         else {
             return refuse("Tulis 6 angka yang tampil di aplikasi autentikator.").await;
         };
-        if let Some(wait) = wrong_code_budget(&state, pending.operator_id, false).await? {
+        if let Some(wait) = wrong_code_budget(state, pending.operator_id, false).await? {
             return refuse(&locked(wait)).await;
         }
         let actor = format!("operator:{}", pending.state.username);
@@ -164,7 +162,7 @@ pub async fn confirm_second_factor(#[server(default)] code: String) -> Result<Su
         )
         .await?;
         let Some(codes) = confirmed else {
-            wrong_code_budget(&state, pending.operator_id, true).await?;
+            wrong_code_budget(state, pending.operator_id, true).await?;
             return refuse("Kode salah. Pastikan jam ponsel Anda tepat, lalu tulis kode yang tampil sekarang.").await;
         };
         pending.session.mark_second_factor_done(&state.pool, now).await?;
@@ -177,10 +175,9 @@ pub async fn confirm_second_factor(#[server(default)] code: String) -> Result<Su
         let next = Submitted::Accepted {
             next: ENROL_PATH.to_owned(),
         };
-        crate::forms::reply(&state, ENROL_FORM, ENROL_PATH, next, Default::default()).await
-    }
-    .await;
-    crate::forms::answer(&state, ENROL_FORM, ENROL_PATH, result).await
+        crate::forms::reply(state, ENROL_FORM, ENROL_PATH, next, Default::default()).await
+    })
+    .await
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -207,12 +204,11 @@ pub async fn load_code_page() -> Result<CodePage, AppError> {
 #[server(prefix = "/api", endpoint = "second-factor")]
 pub async fn give_second_factor(#[server(default)] code: String) -> Result<Submitted, AppError> {
     use crate::operators::admin::Checked;
-    let state = crate::state::app_state()?;
-    let result = async {
-        let pending = pending(&state).await?;
+    crate::forms::handle_post(CODE_FORM, OPERATOR_CODE_PATH, async |state| {
+        let pending = pending(state).await?;
         let refuse = |message: String| {
             crate::forms::reply(
-                &state,
+                state,
                 CODE_FORM,
                 OPERATOR_CODE_PATH,
                 Submitted::Invalid(FieldErrors::single("code", message)),
@@ -223,7 +219,7 @@ pub async fn give_second_factor(#[server(default)] code: String) -> Result<Submi
             Ok(code) => code,
             Err(error) => return refuse(error.to_string()).await,
         };
-        if let Some(wait) = wrong_code_budget(&state, pending.operator_id, false).await? {
+        if let Some(wait) = wrong_code_budget(state, pending.operator_id, false).await? {
             return refuse(locked(wait)).await;
         }
         let now = state.clock.now();
@@ -236,7 +232,7 @@ pub async fn give_second_factor(#[server(default)] code: String) -> Result<Submi
         )
         .await?;
         if checked == Checked::Wrong {
-            wrong_code_budget(&state, pending.operator_id, true).await?;
+            wrong_code_budget(state, pending.operator_id, true).await?;
             return refuse(
                 "Kode salah atau sudah dipakai. Tulis kode yang tampil sekarang di aplikasi autentikator.".to_owned(),
             )
@@ -265,10 +261,9 @@ pub async fn give_second_factor(#[server(default)] code: String) -> Result<Submi
         let next = Submitted::Accepted {
             next: crate::paths::QUEUE_PATH.to_owned(),
         };
-        crate::forms::reply(&state, CODE_FORM, OPERATOR_CODE_PATH, next, Default::default()).await
-    }
-    .await;
-    crate::forms::answer(&state, CODE_FORM, OPERATOR_CODE_PATH, result).await
+        crate::forms::reply(state, CODE_FORM, OPERATOR_CODE_PATH, next, Default::default()).await
+    })
+    .await
 }
 
 /// Seconds to wait when the operator has given too many wrong codes (counting this one when
@@ -284,7 +279,7 @@ async fn wrong_code_budget(
     let mut wait = None;
     for limit in [&WRONG_SECOND_FACTOR_SHORT, &WRONG_SECOND_FACTOR_LONG] {
         let over = if count {
-            hit(state, limit, &subject).await?.err()
+            hit(state, limit, &subject).await?
         } else {
             exhausted(state, limit, &subject).await?
         };
@@ -304,11 +299,11 @@ fn locked(wait: u64) -> String {
 
 #[component]
 pub fn EnrolPage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| load_enrol_page());
-    view! {
-        <Title text="Verifikasi dua langkah — Konsol Prakerja"/>
-        <h1>"Verifikasi dua langkah"</h1>
-        {crate::forms::loaded(page, |page| {
+    crate::forms::loaded_page(
+        "Verifikasi dua langkah — Konsol Prakerja",
+        "Verifikasi dua langkah",
+        load_enrol_page,
+        |page| {
             let state = FormState::new(page.errors.clone());
             if !page.recovery_codes.is_empty() {
                 return view! {
@@ -336,17 +331,17 @@ pub fn EnrolPage() -> impl IntoView {
                     <button type="submit" class="button">"Aktifkan"</button>
                 </form>
             }.into_any()
-        })}
-    }
+        },
+    )
 }
 
 #[component]
 pub fn CodePage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| load_code_page());
-    view! {
-        <Title text="Kode verifikasi — Konsol Prakerja"/>
-        <h1>"Kode verifikasi"</h1>
-        {crate::forms::loaded(page, |page| {
+    crate::forms::loaded_page(
+        "Kode verifikasi — Konsol Prakerja",
+        "Kode verifikasi",
+        load_code_page,
+        |page| {
             let state = FormState::new(page.errors);
             view! {
                 <p>"Tulis kode 6 angka yang tampil di aplikasi autentikator Anda, atau salah satu kode pemulihan."</p>
@@ -357,6 +352,6 @@ pub fn CodePage() -> impl IntoView {
                     <button type="submit" class="button">"Masuk"</button>
                 </form>
             }
-        })}
-    }
+        },
+    )
 }

@@ -7,7 +7,6 @@
 #![allow(clippy::too_many_arguments)]
 
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use super::{ConsoleNav, OperatorIdentity};
@@ -74,11 +73,7 @@ pub async fn load_waves_console() -> Result<WavesConsole, AppError> {
         .map(|w| ConsoleWave {
             id: w.id,
             name: w.name,
-            join_window: format!(
-                "{} sampai {}",
-                crate::domain::wib::format_wib(w.join_opens_at),
-                crate::domain::wib::format_wib(w.join_closes_at)
-            ),
+            join_window: crate::domain::wib::format_window(w.join_opens_at, w.join_closes_at),
             quota: i64::from(w.quota),
             joined: w.joined,
             tiers: serde_json::from_value(w.tiers).unwrap_or_default(),
@@ -107,16 +102,8 @@ async fn done(
 ) -> Result<Submitted, AppError> {
     match outcome {
         Ok(notice) => {
-            let flash = crate::session::Flash {
-                form: FORM.to_owned(),
-                notice: Some(notice),
-                ..Default::default()
-            };
-            operator.session.set_flash(&state.pool, &flash).await?;
-            let next = Submitted::Accepted {
-                next: crate::paths::WAVES_CONSOLE_PATH.to_owned(),
-            };
-            crate::forms::reply(state, FORM, crate::paths::WAVES_CONSOLE_PATH, next, Default::default()).await
+            let path = crate::paths::WAVES_CONSOLE_PATH;
+            crate::forms::accepted_with_notice(state, &operator.session, FORM, path, notice, Default::default()).await
         }
         Err(errors) => {
             // A wave's form fields are named after the wave on the page ("seed-3"): the summary
@@ -166,9 +153,8 @@ pub async fn create_wave(
     test_carries_over: Option<String>,
     seed_source: String,
 ) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result = async {
-        let operator = program_admin(&state).await?;
+    crate::forms::handle_post(FORM, crate::paths::WAVES_CONSOLE_PATH, async |state| {
+        let operator = program_admin(state).await?;
         let form = crate::waves::NewWaveForm {
             name,
             join_opens,
@@ -203,17 +189,15 @@ pub async fn create_wave(
                 }
             }
         };
-        done(&state, &operator, outcome, values).await
-    }
-    .await;
-    crate::forms::answer(&state, FORM, crate::paths::WAVES_CONSOLE_PATH, result).await
+        done(state, &operator, outcome, values).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "add-priority-tier")]
 pub async fn add_priority_tier(wave_id: i32, tier_name: String, niks: String) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result = async {
-        let operator = program_admin(&state).await?;
+    crate::forms::handle_post(FORM, crate::paths::WAVES_CONSOLE_PATH, async |state| {
+        let operator = program_admin(state).await?;
         let id = wave_id.to_string();
         // The NIK list is personal data: it is not carried back to the page.
         let values = crate::forms::values([("wave_id", id.as_str()), ("tier_name", tier_name.as_str())]);
@@ -229,7 +213,6 @@ pub async fn add_priority_tier(wave_id: i32, tier_name: String, niks: String) ->
                         name.as_str(),
                         group_thousands(added)
                     )),
-                    Err(TierError::NoWave) => return Err(AppError::NotFound),
                     Err(TierError::SeedEntered) => Err(FieldErrors::single(
                         "tier_name",
                         "Seed gelombang ini sudah dicatat: prioritas tidak dapat diubah lagi.",
@@ -246,17 +229,15 @@ pub async fn add_priority_tier(wave_id: i32, tier_name: String, niks: String) ->
             }
             _ => Err(errors),
         };
-        done(&state, &operator, outcome, values).await
-    }
-    .await;
-    crate::forms::answer(&state, FORM, crate::paths::WAVES_CONSOLE_PATH, result).await
+        done(state, &operator, outcome, values).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "enter-wave-seed")]
 pub async fn enter_wave_seed(wave_id: i32, seed: String) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result = async {
-        let operator = program_admin(&state).await?;
+    crate::forms::handle_post(FORM, crate::paths::WAVES_CONSOLE_PATH, async |state| {
+        let operator = program_admin(state).await?;
         let id = wave_id.to_string();
         let values = crate::forms::values([("wave_id", id.as_str()), ("seed", seed.as_str())]);
         let outcome = match crate::waves::SeedValue::parse(&seed) {
@@ -271,7 +252,6 @@ pub async fn enter_wave_seed(wave_id: i32, seed: String) -> Result<Submitted, Ap
                         "Seed dicatat pada {}. Gelombang siap diundi.",
                         crate::domain::wib::format_wib(now)
                     )),
-                    Err(SeedError::NoWave) => return Err(AppError::NotFound),
                     Err(SeedError::JoiningOpen) => Err(FieldErrors::single(
                         "seed",
                         "Pendaftaran gelombang masih dibuka: seed dicatat sesudah ditutup.",
@@ -283,17 +263,15 @@ pub async fn enter_wave_seed(wave_id: i32, seed: String) -> Result<Submitted, Ap
                 }
             }
         };
-        done(&state, &operator, outcome, values).await
-    }
-    .await;
-    crate::forms::answer(&state, FORM, crate::paths::WAVES_CONSOLE_PATH, result).await
+        done(state, &operator, outcome, values).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "close-wave")]
 pub async fn close_wave(wave_id: i32) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result = async {
-        let operator = program_admin(&state).await?;
+    crate::forms::handle_post(FORM, crate::paths::WAVES_CONSOLE_PATH, async |state| {
+        let operator = program_admin(state).await?;
         let id = wave_id.to_string();
         let values = crate::forms::values([("wave_id", id.as_str())]);
         use crate::waves::db::CloseRefusal;
@@ -314,27 +292,25 @@ pub async fn close_wave(wave_id: i32) -> Result<Submitted, AppError> {
                 group_thousands(closed.ineligible as u64),
                 closed.result_digest
             )),
-            Err(CloseRefusal::NoWave) => return Err(AppError::NotFound),
             Err(CloseRefusal::JoiningOpen) => Err(FieldErrors::single(
                 crate::forms::FORM_ERROR,
                 "Pendaftaran gelombang masih dibuka: undian dilakukan sesudah ditutup.",
             )),
             Err(CloseRefusal::NoSeed) => Err(FieldErrors::single("seed", "Catat seed dulu, lalu undi.")),
         };
-        done(&state, &operator, outcome, values).await
-    }
-    .await;
-    crate::forms::answer(&state, FORM, crate::paths::WAVES_CONSOLE_PATH, result).await
+        done(state, &operator, outcome, values).await
+    })
+    .await
 }
 
 #[component]
 pub fn WavesConsolePage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| load_waves_console());
-    view! {
-        <Title text="Gelombang — Konsol Prakerja"/>
-        <h1>"Gelombang"</h1>
-        {crate::forms::loaded(page, |console| view! { <WavesConsoleBody console/> })}
-    }
+    crate::forms::loaded_page(
+        "Gelombang — Konsol Prakerja",
+        "Gelombang",
+        load_waves_console,
+        |console| view! { <WavesConsoleBody console/> },
+    )
 }
 
 #[component]

@@ -41,18 +41,7 @@ impl DisputeStatement {
     }
 }
 
-impl TryFrom<String> for DisputeStatement {
-    type Error = DisputeStatementError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        DisputeStatement::parse(&value)
-    }
-}
-
-impl From<DisputeStatement> for String {
-    fn from(value: DisputeStatement) -> Self {
-        value.0
-    }
-}
+super::parsed_text!(DisputeStatement, DisputeStatementError);
 
 #[cfg(test)]
 mod tests {

@@ -77,18 +77,7 @@ impl std::fmt::Debug for EmailAddress {
     }
 }
 
-impl TryFrom<String> for EmailAddress {
-    type Error = EmailError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        EmailAddress::parse(&value)
-    }
-}
-
-impl From<EmailAddress> for String {
-    fn from(value: EmailAddress) -> Self {
-        value.0
-    }
-}
+super::parsed_text!(EmailAddress, EmailError);
 
 #[cfg(test)]
 mod tests {

@@ -59,18 +59,7 @@ impl std::fmt::Debug for FamilyCardNumber {
     }
 }
 
-impl TryFrom<String> for FamilyCardNumber {
-    type Error = FamilyCardError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        FamilyCardNumber::parse(&value)
-    }
-}
-
-impl From<FamilyCardNumber> for String {
-    fn from(value: FamilyCardNumber) -> Self {
-        value.0
-    }
-}
+super::parsed_text!(FamilyCardNumber, FamilyCardError);
 
 #[cfg(test)]
 mod tests {

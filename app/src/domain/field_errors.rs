@@ -43,6 +43,13 @@ impl FieldErrors {
         }
     }
 
+    /// The errors of one field's parse: none, or its message.
+    pub fn of<T, E: std::fmt::Display>(field: &str, parsed: Result<T, E>) -> Self {
+        let mut errors = Self::new();
+        errors.check(field, parsed);
+        errors
+    }
+
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }

@@ -33,19 +33,7 @@ impl LocalPath {
     }
 }
 
-impl TryFrom<String> for LocalPath {
-    type Error = LocalPathError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        LocalPath::parse(&value)
-    }
-}
-
-impl From<LocalPath> for String {
-    fn from(path: LocalPath) -> String {
-        path.0
-    }
-}
+super::parsed_text!(LocalPath, LocalPathError);
 
 #[cfg(test)]
 mod tests {

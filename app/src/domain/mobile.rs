@@ -80,18 +80,7 @@ impl std::fmt::Debug for MobileNumber {
     }
 }
 
-impl TryFrom<String> for MobileNumber {
-    type Error = MobileNumberError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        MobileNumber::parse(&value)
-    }
-}
-
-impl From<MobileNumber> for String {
-    fn from(value: MobileNumber) -> Self {
-        value.0
-    }
-}
+super::parsed_text!(MobileNumber, MobileNumberError);
 
 #[cfg(test)]
 mod tests {

@@ -109,6 +109,33 @@ pub(crate) fn is_plausible_ddmmyy(day: u32, month: u32, yy: u32) -> bool {
     (1..=max_day).contains(&day)
 }
 
+/// The serde bridge of a text type: read back through its `parse` (a value from the browser or
+/// the database is checked again) and written as its text: the newtype's own string, or with
+/// `by code` the stable code of a choice.
+macro_rules! parsed_text {
+    ($name:ident, $error:ident) => {
+        $crate::domain::parsed_text!($name, $error, |value: $name| value.0);
+    };
+    ($name:ident, $error:ident, by code) => {
+        $crate::domain::parsed_text!($name, $error, |value: $name| value.code().to_owned());
+    };
+    ($name:ident, $error:ident, $text:expr) => {
+        impl TryFrom<String> for $name {
+            type Error = $error;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                $name::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                ($text)(value)
+            }
+        }
+    };
+}
+pub(crate) use parsed_text;
+
 /// Declares a closed list of choices with a stable form/database code and an Indonesian label,
 /// and its `parse` from the submitted code.
 macro_rules! choice_enum {
@@ -145,18 +172,7 @@ macro_rules! choice_enum {
             }
         }
 
-        impl TryFrom<String> for $name {
-            type Error = $error;
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                $name::parse(&value)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(value: $name) -> Self {
-                value.code().to_owned()
-            }
-        }
+        $crate::domain::parsed_text!($name, $error, by code);
     };
 }
 pub(crate) use choice_enum;

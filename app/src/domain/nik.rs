@@ -116,18 +116,7 @@ impl std::fmt::Debug for Nik {
     }
 }
 
-impl TryFrom<String> for Nik {
-    type Error = NikError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Nik::parse(&value)
-    }
-}
-
-impl From<Nik> for String {
-    fn from(value: Nik) -> Self {
-        value.0
-    }
-}
+super::parsed_text!(Nik, NikError);
 
 /// Builds a NIK from its parts; used by tests, the demo seed and the load generator.
 pub fn compose_nik(region: &str, birth: NaiveDate, gender: Gender, sequence: u16) -> String {

@@ -47,18 +47,7 @@ impl PersonName {
     }
 }
 
-impl TryFrom<String> for PersonName {
-    type Error = PersonNameError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        PersonName::parse(&value)
-    }
-}
-
-impl From<PersonName> for String {
-    fn from(value: PersonName) -> Self {
-        value.0
-    }
-}
+super::parsed_text!(PersonName, PersonNameError);
 
 #[cfg(test)]
 mod tests {

@@ -45,18 +45,7 @@ impl PlaceName {
     }
 }
 
-impl TryFrom<String> for PlaceName {
-    type Error = PlaceNameError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        PlaceName::parse(&value)
-    }
-}
-
-impl From<PlaceName> for String {
-    fn from(value: PlaceName) -> Self {
-        value.0
-    }
-}
+super::parsed_text!(PlaceName, PlaceNameError);
 
 #[cfg(test)]
 mod tests {

@@ -96,18 +96,7 @@ impl<'de> Deserialize<'de> for Province {
     }
 }
 
-impl TryFrom<String> for Province {
-    type Error = ProvinceError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Province::parse(&value)
-    }
-}
-
-impl From<Province> for String {
-    fn from(value: Province) -> Self {
-        value.code.to_owned()
-    }
-}
+super::parsed_text!(Province, ProvinceError, by code);
 
 #[cfg(test)]
 mod tests {

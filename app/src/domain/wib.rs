@@ -52,6 +52,11 @@ pub fn format_wib(at: DateTime<Utc>) -> String {
     )
 }
 
+/// A window of time, "<from> sampai <until>", both in WIB.
+pub fn format_window(from: DateTime<Utc>, until: DateTime<Utc>) -> String {
+    format!("{} sampai {}", format_wib(from), format_wib(until))
+}
+
 /// "30 November 2026"
 pub fn format_date(date: NaiveDate) -> String {
     format!("{} {} {}", date.day(), MONTHS[date.month0() as usize], date.year())

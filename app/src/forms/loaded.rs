@@ -1,6 +1,9 @@
 //! A page's data once it has loaded, or the error that kept it from loading.
 
+use std::future::Future;
+
 use leptos::prelude::*;
+use leptos_meta::Title;
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::error::AppError;
@@ -33,5 +36,26 @@ where
                 })
             }}
         </Suspense>
+    }
+}
+
+/// A page of one load (blocking, so the server sends it whole): its title, its heading, then its
+/// data as `render` shows it, or the error that kept it from loading.
+pub fn loaded_page<T, V, Fut>(
+    title: &'static str,
+    heading: &'static str,
+    load: impl Fn() -> Fut + Send + Sync + 'static,
+    render: impl Fn(T) -> V + Send + Sync + Clone + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    V: IntoView + 'static,
+    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    let page = Resource::new_blocking(|| (), move |_| load());
+    view! {
+        <Title text=title/>
+        <h1>{heading}</h1>
+        {loaded(page, render)}
     }
 }

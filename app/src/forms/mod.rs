@@ -19,9 +19,9 @@ mod state;
 
 pub use crate::domain::submission::{Submitted, FORM_ERROR};
 pub use fields::{ChoiceField, ErrorSummary, FieldError, SelectField, TextAreaField, TextField};
-pub use loaded::loaded;
+pub use loaded::{loaded, loaded_page};
 pub use progressive::{ProgressiveForm, SubmissionStatus};
 pub use reply::values;
 #[cfg(feature = "ssr")]
-pub use reply::{answer, reply};
+pub use reply::{accepted_with_notice, answer, handle_post, reply};
 pub use state::{FormState, FormValues};

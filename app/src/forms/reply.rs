@@ -37,6 +37,44 @@ pub async fn reply(
     Ok(outcome)
 }
 
+/// Accepts a post that returns to its own page with a notice above the form (and any values the
+/// page shows with it), kept in the poster's session for the page that follows the redirect.
+#[cfg(feature = "ssr")]
+pub async fn accepted_with_notice(
+    state: &crate::state::AppState,
+    session: &crate::session::Session,
+    form: &str,
+    form_path: &str,
+    notice: String,
+    values: BTreeMap<String, String>,
+) -> Result<Submitted, AppError> {
+    let flash = crate::session::Flash {
+        form: form.to_owned(),
+        notice: Some(notice),
+        values,
+        ..Default::default()
+    };
+    session.set_flash(&state.pool, &flash).await?;
+    let back = Submitted::Accepted {
+        next: form_path.to_owned(),
+    };
+    reply(state, form, form_path, back, BTreeMap::new()).await
+}
+
+/// One form post from start to end: `work` gets the state and decides the outcome, and the
+/// answer is `answer`'s (post/redirect/get, and a failure kept on the form without JavaScript).
+/// Every server function behind a form goes through here.
+#[cfg(feature = "ssr")]
+pub async fn handle_post(
+    form: &str,
+    form_path: &str,
+    work: impl AsyncFnOnce(&crate::state::AppState) -> Result<Submitted, AppError>,
+) -> Result<Submitted, AppError> {
+    let state = crate::state::app_state()?;
+    let result = work(&state).await;
+    answer(&state, form, form_path, result).await
+}
+
 /// The last word on a form's post: an error that is not the applicant's to fix (the database is
 /// unreachable, say) is shown on the form like any other message when JavaScript is off, rather
 /// than lost in a redirect. Signed-out visitors keep their redirect to the sign-in page.

@@ -249,10 +249,9 @@ pub async fn load_review_form(purchase: Uuid) -> Result<ReviewFormPage, AppError
 /// (a double click, a resent form) writes nothing more.
 #[server(prefix = "/api", endpoint = "write-review")]
 pub async fn write_review(purchase: Uuid, review: RawReview) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
     let form_path = crate::paths::review_path(purchase);
-    let result = async {
-        let (session, account_id) = crate::session::require_account(&state, &form_path).await?;
+    crate::forms::handle_post(REVIEW_FORM, &form_path, async |state| {
+        let (session, account_id) = crate::session::require_account(state, &form_path).await?;
         let parsed = match NewReview::parse(&review) {
             Ok(parsed) => parsed,
             Err(errors) => {
@@ -263,7 +262,7 @@ pub async fn write_review(purchase: Uuid, review: RawReview) -> Result<Submitted
                     ("service_stars", review.service_stars.as_str()),
                     ("body", review.body.as_str()),
                 ]);
-                return crate::forms::reply(&state, REVIEW_FORM, &form_path, Submitted::Invalid(errors), values).await;
+                return crate::forms::reply(state, REVIEW_FORM, &form_path, Submitted::Invalid(errors), values).await;
             }
         };
         let outcome = db::write(
@@ -300,19 +299,12 @@ pub async fn write_review(purchase: Uuid, review: RawReview) -> Result<Submitted
                 notice
             }
         };
-        let flash = crate::session::Flash {
-            form: crate::cards::BUY_FORM.to_owned(),
-            notice: Some(notice),
-            ..Default::default()
-        };
-        session.set_flash(&state.pool, &flash).await?;
-        let done = Submitted::Accepted {
-            next: crate::paths::PURCHASES_PATH.to_owned(),
-        };
-        crate::forms::reply(&state, REVIEW_FORM, &form_path, done, Default::default()).await
-    }
-    .await;
-    crate::forms::answer(&state, REVIEW_FORM, &form_path, result).await
+        // The notice shows above the purchases, where the participant is sent back.
+        let purchases = crate::paths::PURCHASES_PATH;
+        let form = crate::cards::BUY_FORM;
+        crate::forms::accepted_with_notice(state, &session, form, purchases, notice, Default::default()).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "training-reviews")]

@@ -129,14 +129,13 @@ pub async fn file_nik_dispute(
     #[server(default)] statement: String,
     idempotency_key: String,
 ) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result = async {
-        let (session, account_id) = crate::session::require_account(&state, crate::paths::DISPUTE_PATH).await?;
+    crate::forms::handle_post(DISPUTE_FORM, crate::paths::DISPUTE_PATH, async |state| {
+        let (session, account_id) = crate::session::require_account(state, crate::paths::DISPUTE_PATH).await?;
         let key = uuid::Uuid::parse_str(idempotency_key.trim()).map_err(|_| AppError::BadRequest)?;
         let values = crate::forms::values([(field::NIK, nik.as_str()), (field::STATEMENT, statement.as_str())]);
         let refuse = |errors: FieldErrors| {
             crate::forms::reply(
-                &state,
+                state,
                 DISPUTE_FORM,
                 crate::paths::DISPUTE_PATH,
                 Submitted::Invalid(errors),
@@ -158,7 +157,7 @@ pub async fn file_nik_dispute(
                                    yang belum pernah mendaftar; hubungi layanan pengaduan Prakerja.";
                     return refuse(FieldErrors::single(crate::forms::FORM_ERROR, message)).await;
                 }
-                if let Some(wait) = filing_budget(&state, account_id).await? {
+                if let Some(wait) = filing_budget(state, account_id).await? {
                     let message = format!(
                         "Terlalu banyak sanggahan dari akun atau jaringan ini. Coba lagi dalam {} jam, atau hubungi \
                          layanan pengaduan Prakerja.",
@@ -177,38 +176,23 @@ pub async fn file_nik_dispute(
                 }
             }
         };
-        let flash = crate::session::Flash {
-            form: DISPUTE_FORM.to_owned(),
-            notice: Some(format!(
-                "Sanggahan {reference} diterima. Petugas akan memeriksanya dan mengabari Anda lewat email; selama \
+        let notice = format!(
+            "Sanggahan {reference} diterima. Petugas akan memeriksanya dan mengabari Anda lewat email; selama \
                  diperiksa, pendaftaran yang memakai NIK ini ditahan."
-            )),
-            ..Default::default()
-        };
-        session.set_flash(&state.pool, &flash).await?;
-        let next = Submitted::Accepted {
-            next: crate::paths::DISPUTE_PATH.to_owned(),
-        };
-        crate::forms::reply(
-            &state,
-            DISPUTE_FORM,
-            crate::paths::DISPUTE_PATH,
-            next,
-            Default::default(),
-        )
-        .await
-    }
-    .await;
-    crate::forms::answer(&state, DISPUTE_FORM, crate::paths::DISPUTE_PATH, result).await
+        );
+        let path = crate::paths::DISPUTE_PATH;
+        crate::forms::accepted_with_notice(state, &session, DISPUTE_FORM, path, notice, Default::default()).await
+    })
+    .await
 }
 
 /// Seconds to wait when the account or its address has filed its share of disputes.
 #[cfg(feature = "ssr")]
 async fn filing_budget(state: &crate::state::AppState, account_id: uuid::Uuid) -> Result<Option<u64>, AppError> {
     use crate::rate_limit::{hit, DISPUTES_PER_ACCOUNT, DISPUTES_PER_IP};
-    let by_account = hit(state, &DISPUTES_PER_ACCOUNT, &account_id.to_string()).await?.err();
+    let by_account = hit(state, &DISPUTES_PER_ACCOUNT, &account_id.to_string()).await?;
     let network = crate::request::client_network(&state.settings);
-    let by_address = hit(state, &DISPUTES_PER_IP, &network).await?.err();
+    let by_address = hit(state, &DISPUTES_PER_IP, &network).await?;
     Ok(by_account.max(by_address))
 }
 

@@ -90,10 +90,9 @@ pub async fn load_signup_step(step: SignupStep) -> Result<StepPage, AppError> {
 /// on when they parse.
 #[server(prefix = "/api", endpoint = "signup-save-step")]
 pub async fn save_signup_step(step: SignupStep, draft: SignupDraft) -> Result<Submitted, AppError> {
-    let state = crate::state::app_state()?;
-    let result: Result<Submitted, AppError> = async {
+    crate::forms::handle_post(step_form(step), &step.path(), async |state| {
         let carried = || db::carried_step(step, &draft).map(Some);
-        let (_, account_id) = crate::session::require_account_carrying(&state, &step.path(), carried).await?;
+        let (_, account_id) = crate::session::require_account_carrying(state, &step.path(), carried).await?;
         let mut stored = db::load_draft(&state.pool, account_id).await?;
         step.merge_into(&mut stored, draft);
         db::save_draft(&state.pool, account_id, &stored, state.clock.now()).await?;
@@ -104,10 +103,9 @@ pub async fn save_signup_step(step: SignupStep, draft: SignupDraft) -> Result<Su
         } else {
             Submitted::Invalid(errors)
         };
-        crate::forms::reply(&state, step_form(step), &step.path(), outcome, Default::default()).await
-    }
-    .await;
-    crate::forms::answer(&state, step_form(step), &step.path(), result).await
+        crate::forms::reply(state, step_form(step), &step.path(), outcome, Default::default()).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "signup-check")]
@@ -148,10 +146,9 @@ pub async fn submit_signup(
     use crate::forms::reply;
 
     use crate::session;
-    use queue::{Signer, SignupOutcome};
+    use db::{Signer, SignupOutcome};
 
-    let state = crate::state::app_state()?;
-    let result: Result<Submitted, AppError> = async {
+    crate::forms::handle_post(CHECK_FORM, crate::paths::CHECK_PATH, async |state| {
         let carried = || db::carried_whole(&draft).map(Some);
         let key = uuid::Uuid::parse_str(&idempotency_key).map_err(|_| AppError::BadRequest)?;
         let declared = declaration.is_some();
@@ -161,18 +158,18 @@ pub async fn submit_signup(
         };
 
         let now = state.clock.now();
-        let status = crate::registration::status(&state).await?;
+        let status = crate::registration::status(state).await?;
         let parsed = SignupApplication::parse(&draft, declared, crate::domain::wib::date_in_program_tz(now));
         let application = match parsed {
             Ok(application) if status.open => application,
             parsed => {
                 // The rare paths (window closed, answers to correct) know the account first.
-                let (_, account_id) = session::require_account_carrying(&state, crate::paths::CHECK_PATH, carried).await?;
+                let (_, account_id) = session::require_account_carrying(state, crate::paths::CHECK_PATH, carried).await?;
                 // A replay of a submission that already went through answers as the first one
                 // did, even if the window has closed since. (On the usual path the batch answers
                 // replays.)
                 if db::completed_submission(&state.pool, key, account_id).await?.is_some() {
-                    return reply(&state, CHECK_FORM, crate::paths::CHECK_PATH, registered, values).await;
+                    return reply(state, CHECK_FORM, crate::paths::CHECK_PATH, registered, values).await;
                 }
                 db::save_draft(&state.pool, account_id, &draft, now).await?;
                 let errors = match parsed {
@@ -188,20 +185,20 @@ pub async fn submit_signup(
                         )
                     }
                 };
-                return reply(&state, CHECK_FORM, crate::paths::CHECK_PATH, Submitted::Invalid(errors), values).await;
+                return reply(state, CHECK_FORM, crate::paths::CHECK_PATH, Submitted::Invalid(errors), values).await;
             }
         };
 
         // The usual path: the signup's own batch checks the session (no round trip of its own).
-        let signer = match session::presented_token_hash(&state) {
+        let signer = match session::presented_token_hash(state) {
             Some(token_hash) => Signer::Session(token_hash),
-            None => Signer::Account(session::require_account_carrying(&state, crate::paths::CHECK_PATH, carried).await?.1),
+            None => Signer::Account(session::require_account_carrying(state, crate::paths::CHECK_PATH, carried).await?.1),
         };
         let mut outcome = state.services.get::<queue::SignupQueue>()?.register(signer, key, application, now).await?;
         if outcome == SignupOutcome::SignedOut {
             // Expired or signed out: to the sign-in page, the answers carried along. (Signed in
             // since, in another tab: the draft, parsed again, registers with that account.)
-            let (_, account_id) = session::require_account_carrying(&state, crate::paths::CHECK_PATH, carried).await?;
+            let (_, account_id) = session::require_account_carrying(state, crate::paths::CHECK_PATH, carried).await?;
             let application = SignupApplication::parse(&draft, declared, crate::domain::wib::date_in_program_tz(now))
                 .map_err(|_| AppError::internal("an application parsed once did not parse again"))?;
             outcome = state.services.get::<queue::SignupQueue>()?.register(Signer::Account(account_id), key, application, now).await?;
@@ -211,7 +208,7 @@ pub async fn submit_signup(
         };
         let refusal = match registration {
             db::Registration::Registered { .. } | db::Registration::AlreadyRegistered { .. } => {
-                return reply(&state, CHECK_FORM, crate::paths::CHECK_PATH, registered, values).await;
+                return reply(state, CHECK_FORM, crate::paths::CHECK_PATH, registered, values).await;
             }
             db::Registration::NikTaken => (
                 field::NIK,
@@ -231,7 +228,7 @@ pub async fn submit_signup(
         db::save_draft(&state.pool, account_id, &draft, now).await?;
         // Each such refusal tells whether a NIK is registered: past a budget per account and
         // per address it no longer says which (only the refused path pays for the count).
-        let (field_name, message) = match taken_identity_budget(&state, account_id).await? {
+        let (field_name, message) = match taken_identity_budget(state, account_id).await? {
             None => refusal,
             Some(wait) => (
                 crate::forms::FORM_ERROR,
@@ -243,10 +240,9 @@ pub async fn submit_signup(
             ),
         };
         let outcome = Submitted::Invalid(FieldErrors::single(field_name, message));
-        reply(&state, CHECK_FORM, crate::paths::CHECK_PATH, outcome, values).await
-    }
-    .await;
-    crate::forms::answer(&state, CHECK_FORM, crate::paths::CHECK_PATH, result).await
+        reply(state, CHECK_FORM, crate::paths::CHECK_PATH, outcome, values).await
+    })
+    .await
 }
 
 /// Counts a refusal for a registered NIK or a full family card; the wait when the account's or
@@ -257,11 +253,9 @@ async fn taken_identity_budget(
     account_id: uuid::Uuid,
 ) -> Result<Option<u64>, AppError> {
     use crate::rate_limit::{hit, TAKEN_IDENTITY_PER_ACCOUNT, TAKEN_IDENTITY_PER_IP};
-    let by_account = hit(state, &TAKEN_IDENTITY_PER_ACCOUNT, &account_id.to_string())
-        .await?
-        .err();
+    let by_account = hit(state, &TAKEN_IDENTITY_PER_ACCOUNT, &account_id.to_string()).await?;
     let network = crate::request::client_network(&state.settings);
-    let by_address = hit(state, &TAKEN_IDENTITY_PER_IP, &network).await?.err();
+    let by_address = hit(state, &TAKEN_IDENTITY_PER_IP, &network).await?;
     Ok(by_account.max(by_address))
 }
 
@@ -408,9 +402,48 @@ pub mod db {
         format!("PK-{}-{}-{}", group(), group(), group())
     }
 
-    /// Registers an applicant: one call to the database (the function `register_applicant`).
-    /// The constraints decide the races: the NIK claim (unique NIK), the two family-card slots
-    /// (at most 2 NIKs per KK) and the idempotency key (a replay registers once).
+    /// Who is signing up: an account the caller already knows, or the session (by its token
+    /// hash) that the batch itself resolves, saving the request a round trip of its own.
+    #[derive(Clone, Debug)]
+    pub enum Signer {
+        Account(Uuid),
+        Session(Vec<u8>),
+    }
+
+    /// One signup on its way to the database.
+    pub struct Signup {
+        pub signer: Signer,
+        pub key: Uuid,
+        pub application: SignupApplication,
+        pub now: DateTime<Utc>,
+    }
+
+    /// What became of one signup.
+    #[derive(Debug, PartialEq, Eq)]
+    pub enum SignupOutcome {
+        /// The session was not (or no longer) signed in: nothing was registered.
+        SignedOut,
+        Decided {
+            account_id: Uuid,
+            registration: Registration,
+        },
+    }
+
+    /// The `outcome` column of `register_signups`, decoded from its text by sqlx.
+    #[derive(sqlx::Type, Debug, Clone, Copy, PartialEq, Eq)]
+    #[sqlx(type_name = "text", rename_all = "kebab-case")]
+    pub enum StoredOutcome {
+        Registered,
+        AlreadyRegistered,
+        NikTaken,
+        FamilyCardFull,
+        /// The idempotency key was used before for another account or operation.
+        KeyConflict,
+        SignedOut,
+    }
+
+    /// Registers one applicant for an account the caller knows, outside the signup queue (the
+    /// demo data, tests): the same statement as a batch, with a batch of one.
     pub async fn register(
         pool: &PgPool,
         account_id: Uuid,
@@ -418,53 +451,96 @@ pub mod db {
         application: &SignupApplication,
         now: DateTime<Utc>,
     ) -> Result<Registration, AppError> {
-        let row = sqlx::query!(
-            r#"select outcome as "outcome!", reference from register_applicant(
-                   $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"#,
+        let signup = Signup {
+            signer: Signer::Account(account_id),
             key,
-            account_id,
-            Uuid::now_v7(),
-            new_reference(),
-            application.nik.as_str(),
-            application.kk.as_str(),
-            application.full_name.as_str(),
-            application.birth_date.date(),
-            application.gender.code(),
-            application.birth_place.as_str(),
-            application.province.code(),
-            application.city.as_str(),
-            application.mobile.as_str(),
-            application.education.code(),
-            application.employment.code(),
-            &application.interests.codes(),
+            application: application.clone(),
             now,
-        )
-        .fetch_one(pool)
-        .await?;
-        registration_of(&row.outcome, row.reference)
+        };
+        match register_signups(pool, &[&signup]).await?.pop() {
+            Some(Ok(SignupOutcome::Decided { registration, .. })) => Ok(registration),
+            Some(Err(error)) => Err(error),
+            Some(Ok(SignupOutcome::SignedOut)) | None => {
+                Err(AppError::internal("register_signups: no answer for a known account"))
+            }
+        }
     }
 
-    /// What `register_applicant` answered.
-    pub fn registration_of(outcome: &str, reference: Option<String>) -> Result<Registration, AppError> {
-        let reference = || {
-            reference
-                .clone()
-                .ok_or_else(|| AppError::internal("register_applicant: no reference"))
+    /// Registers signups in one statement and one commit (the function `register_signups`); the
+    /// answers come in the order of `signups`. The constraints decide the races: the NIK claim
+    /// (unique NIK), the two family-card slots (at most 2 NIKs per KK) and the idempotency key
+    /// (a replay registers once). `Err`: the whole statement failed and nothing was committed.
+    pub async fn register_signups(
+        pool: &PgPool,
+        signups: &[&Signup],
+    ) -> Result<Vec<Result<SignupOutcome, AppError>>, sqlx::Error> {
+        let column = |f: fn(&Signup) -> String| signups.iter().map(|s| f(s)).collect::<Vec<String>>();
+        let (account_ids, session_hashes): (Vec<Option<Uuid>>, Vec<Option<Vec<u8>>>) = signups
+            .iter()
+            .map(|s| match &s.signer {
+                Signer::Account(id) => (Some(*id), None),
+                Signer::Session(hash) => (None, Some(hash.clone())),
+            })
+            .unzip();
+        let rows = sqlx::query!(
+            r#"select outcome as "outcome!: StoredOutcome", reference, account_id from register_signups(
+                   $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"#,
+            &signups.iter().map(|s| s.key).collect::<Vec<_>>(),
+            &account_ids as &[Option<Uuid>],
+            &session_hashes as &[Option<Vec<u8>>],
+            // Time-ordered ids: a rush appends to the end of the primary-key index instead of
+            // touching random pages of it (fewer pages written per commit).
+            &signups.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>(),
+            &signups.iter().map(|_| new_reference()).collect::<Vec<_>>(),
+            &column(|s| s.application.nik.as_str().to_owned()),
+            &column(|s| s.application.kk.as_str().to_owned()),
+            &column(|s| s.application.full_name.as_str().to_owned()),
+            &signups
+                .iter()
+                .map(|s| s.application.birth_date.date())
+                .collect::<Vec<_>>(),
+            &column(|s| s.application.gender.code().to_owned()),
+            &column(|s| s.application.birth_place.as_str().to_owned()),
+            &column(|s| s.application.province.code().to_owned()),
+            &column(|s| s.application.city.as_str().to_owned()),
+            &column(|s| s.application.mobile.as_str().to_owned()),
+            &column(|s| s.application.education.code().to_owned()),
+            &column(|s| s.application.employment.code().to_owned()),
+            &column(|s| s.application.interests.codes().join(",")),
+            &signups.iter().map(|s| s.now).collect::<Vec<_>>(),
+        )
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| outcome_of(row.outcome, row.reference, row.account_id))
+            .collect())
+    }
+
+    fn outcome_of(
+        outcome: StoredOutcome,
+        reference: Option<String>,
+        account_id: Option<Uuid>,
+    ) -> Result<SignupOutcome, AppError> {
+        let reference = || reference.ok_or_else(|| AppError::internal("register_signups: no reference"));
+        let registration = match outcome {
+            StoredOutcome::SignedOut => return Ok(SignupOutcome::SignedOut),
+            StoredOutcome::KeyConflict => return Err(AppError::BadRequest),
+            StoredOutcome::Registered => Registration::Registered {
+                reference: reference()?,
+            },
+            StoredOutcome::AlreadyRegistered => Registration::AlreadyRegistered {
+                reference: reference()?,
+            },
+            StoredOutcome::NikTaken => Registration::NikTaken,
+            StoredOutcome::FamilyCardFull => Registration::FamilyCardFull,
         };
-        match outcome {
-            "registered" => Ok(Registration::Registered {
-                reference: reference()?,
-            }),
-            "already-registered" => Ok(Registration::AlreadyRegistered {
-                reference: reference()?,
-            }),
-            "nik-taken" => Ok(Registration::NikTaken),
-            "family-card-full" => Ok(Registration::FamilyCardFull),
-            "key-conflict" => Err(AppError::BadRequest),
-            other => Err(AppError::internal(format!(
-                "register_applicant: unexpected outcome {other}"
-            ))),
-        }
+        let account_id = account_id
+            .ok_or_else(|| AppError::internal(format!("register_signups: {outcome:?} without an account")))?;
+        Ok(SignupOutcome::Decided {
+            account_id,
+            registration,
+        })
     }
 }
 

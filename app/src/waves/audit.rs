@@ -87,11 +87,7 @@ pub async fn load_waves() -> Result<Vec<WaveSummary>, AppError> {
         .map(|w| WaveSummary {
             id: w.id,
             name: w.name,
-            join_window: format!(
-                "{} sampai {}",
-                crate::domain::wib::format_wib(w.join_opens_at),
-                crate::domain::wib::format_wib(w.join_closes_at)
-            ),
+            join_window: crate::domain::wib::format_window(w.join_opens_at, w.join_closes_at),
             quota: i64::from(w.quota),
             status: status(now, w.join_opens_at, w.join_closes_at, w.seeded, w.drawn_at.is_some()).to_owned(),
         })

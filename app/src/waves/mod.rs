@@ -506,16 +506,15 @@ pub async fn join_wave(wave_id: i32) -> Result<Submitted, AppError> {
     let dashboard = crate::paths::DASHBOARD_PATH;
     let (session, account_id) = crate::session::require_account(&state, dashboard).await?;
     let outcome = db::join(&state.pool, account_id, wave_id, state.clock.now()).await?;
-    let flash = crate::session::Flash {
-        form: JOIN_FORM.to_owned(),
-        notice: Some(outcome.message()),
-        ..Default::default()
-    };
-    session.set_flash(&state.pool, &flash).await?;
-    crate::request::redirect(dashboard);
-    Ok(Submitted::Accepted {
-        next: dashboard.to_owned(),
-    })
+    crate::forms::accepted_with_notice(
+        &state,
+        &session,
+        JOIN_FORM,
+        dashboard,
+        outcome.message(),
+        Default::default(),
+    )
+    .await
 }
 
 /// The notice the dashboard shows once after joining.

@@ -66,3 +66,46 @@ pub async fn account(pool: &PgPool) -> Uuid {
 pub async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap()
 }
+
+/// Registers `application` for a new account, under a new idempotency key.
+pub async fn register_for_new_account(pool: &PgPool, application: &SignupApplication) -> app::signup::db::Registration {
+    app::signup::db::register(pool, account(pool).await, Uuid::new_v4(), application, now())
+        .await
+        .unwrap()
+}
+
+/// Applicant `n` straight into the tables, as signup leaves one (account, applicant, NIK claim),
+/// for tests of what comes after signup (which has tests of its own): their address is
+/// `pendaftar<n>@contoh.id`, and `tag` goes in their reference. Returns (account, applicant, NIK).
+pub async fn inserted_applicant(pool: &PgPool, n: u32, tag: &str) -> (Uuid, Uuid, String) {
+    let (account, id) = (Uuid::new_v4(), Uuid::now_v7());
+    let nik = format!("320101170895{n:04}");
+    sqlx::query("insert into accounts (id, email) values ($1, $2)")
+        .bind(account)
+        .bind(format!("pendaftar{n}@contoh.id"))
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, birth_place,
+                                 province_code, city, mobile, education, employment_status, interests, registered_at)
+         values ($1, $2, $3, $4, $5, 'Pendaftar Uji', '1995-08-17', 'L', 'Bandung', '32', 'Bandung', '+6281234567890',
+                 'sma', 'pencari-kerja', '{barista}', now())",
+    )
+    .bind(id)
+    .bind(account)
+    .bind(format!("PK-{tag}-{n:04}-AAAA"))
+    .bind(&nik)
+    .bind(format!("320101000000{n:04}"))
+    .execute(pool)
+    .await
+    .unwrap();
+    // As signup does: the NIK is claimed (a wave's close finds NIKs on lists through the claims).
+    sqlx::query("insert into nik_claims (nik, applicant_id) values ($1, $2)")
+        .bind(&nik)
+        .bind(id)
+        .execute(pool)
+        .await
+        .unwrap();
+    (account, id, nik)
+}

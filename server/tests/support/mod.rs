@@ -16,6 +16,10 @@ use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
+/// The database fixtures of the app crate's tests (applicants straight into the tables).
+#[path = "../../../app/tests/support/mod.rs"]
+pub mod app_fixtures;
+
 pub const ORIGIN: &str = "http://127.0.0.1:3000";
 
 pub fn wib(s: &str) -> DateTime<Utc> {

@@ -44,7 +44,6 @@ pub struct Closed {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum CloseRefusal {
-    NoWave,
     JoiningOpen,
     NoSeed,
 }
@@ -187,7 +186,7 @@ pub async fn close(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(wave) = wave else {
-        return Ok(Err(CloseRefusal::NoWave));
+        return Err(AppError::NotFound);
     };
     if wave.drawn_at.is_some() {
         let ineligible = wave

@@ -64,7 +64,6 @@ pub async fn create(
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum TierError {
-    NoWave,
     /// The seed is known: the pool's tiers can no longer change.
     SeedEntered,
     NameTaken,
@@ -86,7 +85,7 @@ pub async fn add_tier(
         .fetch_optional(&mut *tx)
         .await?;
     let Some(wave) = wave else {
-        return Ok(Err(TierError::NoWave));
+        return Err(AppError::NotFound);
     };
     if wave.seed.is_some() {
         return Ok(Err(TierError::SeedEntered));
@@ -137,7 +136,6 @@ pub async fn add_tier(
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum SeedError {
-    NoWave,
     /// Joining is still open: a seed known now would let someone choose who joins.
     JoiningOpen,
     AlreadyEntered,
@@ -160,7 +158,7 @@ pub async fn enter_seed(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(wave) = wave else {
-        return Ok(Err(SeedError::NoWave));
+        return Err(AppError::NotFound);
     };
     if wave.seed.is_some() {
         return Ok(Err(SeedError::AlreadyEntered));
