@@ -5,6 +5,7 @@
 
 pub mod assessment;
 pub mod auth;
+pub mod card;
 pub mod cards;
 pub mod catalogue;
 pub mod completion;

@@ -131,3 +131,10 @@ pub fn pool_file_path(wave_id: i32) -> String {
 pub fn result_file_path(wave_id: i32) -> String {
     format!("{WAVES_PATH}/{wave_id}/hasil.csv")
 }
+
+/// The purchases page's notices (a purchase made, a review written) are kept under this form
+/// id: the features that send a participant back there leave their word for it.
+pub const PURCHASES_NOTICE: &str = "beli-pelatihan";
+
+/// Where a buy button posts (the cards feature's `buy_training`; a test checks they agree).
+pub const BUY_TRAINING_PATH: &str = "/api/buy-training";

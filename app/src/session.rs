@@ -366,6 +366,11 @@ impl Session {
     }
 
     /// Takes the flash left by `form`'s last plain post, so it is shown once.
+    /// What was left for `form`'s page (empty when nothing was), taken: it shows once.
+    pub async fn flash_for(&self, executor: impl PgExecutor<'_>, form: &str) -> Result<Flash, AppError> {
+        Ok(self.take_flash(executor, form).await?.unwrap_or_default())
+    }
+
     pub async fn take_flash(&self, executor: impl PgExecutor<'_>, form: &str) -> Result<Option<Flash>, AppError> {
         let previous = sqlx::query_scalar!(
             r#"with previous as (select flash from sessions where token_hash = $1 and flash ->> 'form' = $2 for update)
@@ -425,6 +430,17 @@ pub async fn require_account_carrying(
         }
     }
     Err(request::to_sign_in(crate::paths::SIGN_IN_PATH))
+}
+
+/// Whether the account has signed up (where sign-in sends it, whether the signup form still
+/// applies).
+pub async fn has_applicant(executor: impl PgExecutor<'_>, account_id: Uuid) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"select exists(select 1 from applicants where account_id = $1) as "exists!""#,
+        account_id
+    )
+    .fetch_one(executor)
+    .await?)
 }
 
 /// Removes expired sessions (run by the server's housekeeping job).

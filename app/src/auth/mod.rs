@@ -125,7 +125,7 @@ pub async fn load_sign_in_page() -> Result<SignInPage, AppError> {
     let Some(session) = session::current(&state).await? else {
         return Ok(SignInPage::default());
     };
-    let flash = session.take_flash(&state.pool, EMAIL_FORM).await?.unwrap_or_default();
+    let flash = session.flash_for(&state.pool, EMAIL_FORM).await?;
     Ok(SignInPage {
         email: flash.values.get("email").cloned().unwrap_or_default(),
         shared_device: session.shared_device,
@@ -291,7 +291,7 @@ pub async fn load_code_page() -> Result<CodePage, AppError> {
         request::redirect(SIGN_IN_PATH);
         return Ok(CodePage::default());
     };
-    let flash = session.take_flash(&state.pool, CODE_FORM).await?.unwrap_or_default();
+    let flash = session.flash_for(&state.pool, CODE_FORM).await?;
     Ok(CodePage {
         masked_email: email.masked(),
         errors: flash.errors,
@@ -362,7 +362,9 @@ pub async fn verify_code(code: String) -> Result<Submitted, AppError> {
                 }
                 let next = match signed_in.return_to {
                     Some(path) => path,
-                    None if db::has_applicant(&mut *tx, account_id).await? => crate::paths::DASHBOARD_PATH.to_owned(),
+                    None if crate::session::has_applicant(&mut *tx, account_id).await? => {
+                        crate::paths::DASHBOARD_PATH.to_owned()
+                    }
                     None => crate::paths::FIRST_STEP_PATH.to_owned(),
                 };
                 Submitted::Accepted { next }
@@ -623,15 +625,6 @@ pub mod db {
                 .fetch_optional(executor)
                 .await?,
         )
-    }
-
-    pub async fn has_applicant(executor: impl sqlx::PgExecutor<'_>, account_id: Uuid) -> Result<bool, AppError> {
-        Ok(sqlx::query_scalar!(
-            r#"select exists(select 1 from applicants where account_id = $1) as "exists!""#,
-            account_id
-        )
-        .fetch_one(executor)
-        .await?)
     }
 
     /// Removes challenges that can no longer be used (housekeeping).

@@ -5,7 +5,9 @@ use rand::Rng;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{luhn_check_digit, CardView, Purchase, PurchaseLine, PurchaseOutcome, TrainingProgress, VOUCHER_ALPHABET};
+use super::{Purchase, PurchaseLine, PurchaseOutcome, TrainingProgress, VOUCHER_ALPHABET};
+pub use crate::card::card_of_account;
+use crate::domain::card_number::new_card_number;
 use crate::{domain::Rupiah, error::AppError};
 
 /// What a new card is given.
@@ -16,22 +18,6 @@ pub struct NewCard {
     pub balance: Rupiah,
     pub accepted_at: DateTime<Utc>,
     pub first_purchase_due_at: DateTime<Utc>,
-}
-
-pub(crate) fn new_card_number() -> String {
-    let mut rng = rand::rng();
-    let mut digits = [0u8; 15];
-    // Prakerja cards start with 8, so they are never mistaken for a bank card.
-    digits[0] = 8;
-    for digit in &mut digits[1..] {
-        *digit = rng.random_range(0..10);
-    }
-    let check = luhn_check_digit(&digits);
-    digits
-        .iter()
-        .chain(std::iter::once(&check))
-        .map(|d| char::from(b'0' + d))
-        .collect()
 }
 
 fn new_voucher_code() -> String {
@@ -250,38 +236,6 @@ pub async fn revoke_overdue_cards(pool: &PgPool, now: DateTime<Utc>) -> Result<V
             })
         })
         .collect()
-}
-
-/// The card of an account's applicant, if they are a participant.
-pub async fn card_of_account(
-    pool: &PgPool,
-    account_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<Option<CardView>, AppError> {
-    let row = sqlx::query!(
-        "select c.id, c.card_number, c.balance, c.initial_balance, c.revoked_at, c.first_purchased_at,
-                c.first_purchase_due_at
-         from cards c join applicants a on a.id = c.applicant_id
-         where a.account_id = $1",
-        account_id
-    )
-    .fetch_optional(pool)
-    .await?;
-    let amount = |value: i64| Rupiah::from_whole(value).ok_or_else(|| AppError::internal("amount out of range"));
-    row.map(|r| {
-        let revoked = r.revoked_at.is_some();
-        let due = r.first_purchased_at.is_none().then_some(r.first_purchase_due_at);
-        Ok(CardView {
-            id: r.id,
-            masked_number: format!("•••• •••• •••• {}", &r.card_number[12..]),
-            balance: amount(r.balance)?,
-            initial_balance: amount(r.initial_balance)?,
-            usable: !revoked && due.is_none_or(|due| due > now),
-            revoked,
-            first_purchase_due: due.map(crate::domain::wib::format_wib),
-        })
-    })
-    .transpose()
 }
 
 /// A card's purchases, newest first.

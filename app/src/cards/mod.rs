@@ -3,7 +3,7 @@
 //! transaction; the database keeps the balance from going negative whatever the timing, and a
 //! retried purchase with the same idempotency key charges once.
 
-use leptos::{prelude::*, server_fn::ServerFn};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -11,10 +11,12 @@ use uuid::Uuid;
 use crate::{domain::Rupiah, error::AppError, forms::Submitted};
 
 #[cfg(feature = "ssr")]
-pub(crate) const BUY_FORM: &str = "beli-pelatihan";
+pub(crate) const BUY_FORM: &str = crate::paths::PURCHASES_NOTICE;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+
+pub use crate::card::CardView;
 
 /// A training bought with a card, and the voucher to start it on the platform.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,21 +73,6 @@ impl PurchaseOutcome {
     }
 }
 
-/// A participant's card, as its owner sees it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CardView {
-    pub id: Uuid,
-    /// Only the last four digits: the number buys trainings.
-    pub masked_number: String,
-    pub balance: Rupiah,
-    pub initial_balance: Rupiah,
-    /// Not revoked, and its first purchase not past due.
-    pub usable: bool,
-    pub revoked: bool,
-    /// "10 Januari 2027 10.00 WIB" while no purchase has been made yet.
-    pub first_purchase_due: Option<String>,
-}
-
 /// A purchase on the participant's page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurchaseLine {
@@ -130,16 +117,6 @@ pub struct PurchasesPageData {
     pub notice: Option<String>,
 }
 
-/// Each buy button of a page gets its own idempotency key, derived from one drawn for the page:
-/// a double click or a resent form carries the same key, another training another key.
-pub fn purchase_key(page_key: Uuid, training_id: i32) -> Uuid {
-    let mut bytes = *page_key.as_bytes();
-    for (byte, id_byte) in bytes[12..].iter_mut().zip(training_id.to_be_bytes()) {
-        *byte ^= id_byte;
-    }
-    Uuid::from_bytes(bytes)
-}
-
 #[server(prefix = "/api", endpoint = "buy-training")]
 pub async fn buy_training(training_id: i32, idempotency_key: Uuid) -> Result<Submitted, AppError> {
     let state = crate::state::app_state()?;
@@ -178,18 +155,6 @@ pub async fn load_purchases() -> Result<PurchasesPageData, AppError> {
         purchases,
         notice,
     })
-}
-
-/// The buy button of a training: a plain form, so it works without JavaScript.
-#[component]
-pub fn BuyForm(training_id: i32, price: Rupiah, purchase_key: Uuid) -> impl IntoView {
-    view! {
-        <form method="post" action=BuyTraining::url() class="buy-form">
-            <input type="hidden" name="training_id" value=training_id.to_string()/>
-            <input type="hidden" name="idempotency_key" value=purchase_key.to_string()/>
-            <button type="submit" class="button">{format!("Beli dengan saldo ({price})")}</button>
-        </form>
-    }
 }
 
 /// The participant's card, balance and vouchers.
@@ -270,44 +235,16 @@ pub fn PurchasesPage() -> impl IntoView {
     }
 }
 
-/// Card numbers are 16 digits whose last is a Luhn check digit, so a mistyped digit is caught
-/// before anything is looked up.
-pub fn luhn_check_digit(first_fifteen: &[u8; 15]) -> u8 {
-    let sum: u32 = first_fifteen
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &digit)| {
-            let digit = u32::from(digit);
-            // The digit next to the check digit is doubled, and every second one from there.
-            if i % 2 == 0 {
-                let doubled = digit * 2;
-                if doubled > 9 {
-                    doubled - 9
-                } else {
-                    doubled
-                }
-            } else {
-                digit
-            }
-        })
-        .sum();
-    ((10 - sum % 10) % 10) as u8
-}
-
-/// Voucher codes: four groups of four from 32 characters that cannot be confused when read
-/// aloud or typed (no 0/O, 1/I): 80 random bits.
-pub const VOUCHER_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+// Where card numbers and vouchers are spelled: the domain (waves issue cards, platforms quote
+// vouchers).
+pub use crate::domain::card_number::{luhn_check_digit, VOUCHER_ALPHABET};
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use leptos::server_fn::ServerFn;
 
     #[test]
-    fn the_check_digit_is_luhn() {
-        // 4111 1111 1111 1111 is the well-known Luhn-valid test number.
-        assert_eq!(luhn_check_digit(&[4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]), 1);
-        // 7992739871 + check 3 is the textbook example; padded with leading zeros.
-        assert_eq!(luhn_check_digit(&[0, 0, 0, 0, 0, 7, 9, 9, 2, 7, 3, 9, 8, 7, 1]), 3);
+    fn buy_buttons_post_where_the_purchase_is_answered() {
+        assert_eq!(super::BuyTraining::url(), crate::paths::BUY_TRAINING_PATH);
     }
 }

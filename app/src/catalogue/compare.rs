@@ -48,7 +48,7 @@ pub async fn load_comparison(ids: Vec<i32>) -> Result<Comparison, AppError> {
     let account = crate::session::current(&state).await?.and_then(|s| s.account_id);
     if let Some(account_id) = account {
         let interests = super::search::interests_of(&state.pool, account_id).await?;
-        let balance = crate::cards::db::card_of_account(&state.pool, account_id, state.clock.now())
+        let balance = crate::card::card_of_account(&state.pool, account_id, state.clock.now())
             .await?
             .filter(|card| card.usable)
             .map(|card| card.balance);
@@ -193,7 +193,7 @@ fn rows(trainings: &[ComparedTraining]) -> Vec<(&'static str, Vec<Cell>)> {
 
 /// The whole spread of ratings, not only the mean: how many gave each number of stars.
 fn rating_spread(counts: [i32; 5]) -> Cell {
-    let spread = crate::reviews::RatingSpread(counts);
+    let spread = crate::domain::rating_spread::RatingSpread(counts);
     let Some(mean) = spread.mean() else {
         return Cell::text("Belum ada ulasan");
     };

@@ -369,6 +369,19 @@ fn focus(target: NodeRef<html::P>) {
     }
 }
 
+/// The buy button of a training: a plain form, so it works without JavaScript. The cards
+/// feature answers it.
+#[component]
+fn BuyForm(training_id: i32, price: Rupiah, purchase_key: uuid::Uuid) -> impl IntoView {
+    view! {
+        <form method="post" action=crate::paths::BUY_TRAINING_PATH class="buy-form">
+            <input type="hidden" name="training_id" value=training_id.to_string()/>
+            <input type="hidden" name="idempotency_key" value=purchase_key.to_string()/>
+            <button type="submit" class="button">{format!("Beli dengan saldo ({price})")}</button>
+        </form>
+    }
+}
+
 /// A number typed into the filter form, with its error beside it.
 #[component]
 fn NumberFilter(
@@ -438,7 +451,7 @@ fn TrainingItem(
             <ul class="flags">{overpriced}{conflict}</ul>
             <label class="checkbox compare-choice">{compare_box}" Bandingkan"</label>
             {page_key.map(|key| view! {
-                <crate::cards::BuyForm training_id=id price=training.price purchase_key=crate::cards::purchase_key(key, id)/>
+                <BuyForm training_id=id price=training.price purchase_key=crate::domain::purchase_key::purchase_key(key, id)/>
             })}
         </article>
     }

@@ -209,17 +209,17 @@ impl TrainingSummary {
     }
 
     pub fn rating_count(&self) -> i32 {
-        crate::reviews::RatingSpread(self.rating_counts).count()
+        crate::domain::rating_spread::RatingSpread(self.rating_counts).count()
     }
 
     /// The stars of all reviews together (the mean is this over the count).
     pub fn rating_total(&self) -> i64 {
-        crate::reviews::RatingSpread(self.rating_counts).total()
+        crate::domain::rating_spread::RatingSpread(self.rating_counts).total()
     }
 
     /// The mean rating to one decimal, as shown ("4,3"); `None` before the first review.
     pub fn rating_mean(&self) -> Option<String> {
-        crate::reviews::RatingSpread(self.rating_counts).mean()
+        crate::domain::rating_spread::RatingSpread(self.rating_counts).mean()
     }
 
     pub fn overpriced(&self) -> bool {
@@ -250,7 +250,7 @@ pub async fn search_catalogue(raw: RawCatalogueQuery) -> Result<CatalogueResults
     let (query, errors) = CatalogueQuery::parse(&raw);
     let (balance, interests) = match crate::session::current(&state).await?.and_then(|s| s.account_id) {
         Some(account_id) => (
-            crate::cards::db::card_of_account(&state.pool, account_id, state.clock.now())
+            crate::card::card_of_account(&state.pool, account_id, state.clock.now())
                 .await?
                 .filter(|card| card.usable)
                 .map(|card| card.balance),

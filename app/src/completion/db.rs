@@ -370,7 +370,7 @@ pub async fn decide_completion(
 }
 
 fn new_certificate_code() -> CertificateCode {
-    let alphabet = crate::cards::VOUCHER_ALPHABET;
+    let alphabet = crate::domain::card_number::VOUCHER_ALPHABET;
     let mut rng = rand::rng();
     let groups: Vec<String> = (0..5)
         .map(|_| {

@@ -174,9 +174,11 @@ impl CertificateCode {
         let text = text.trim().to_ascii_uppercase();
         let groups: Vec<&str> = text.split('-').collect();
         let valid = groups.len() == 5
-            && groups
-                .iter()
-                .all(|g| g.len() == 4 && g.bytes().all(|b| crate::cards::VOUCHER_ALPHABET.contains(&b)));
+            && groups.iter().all(|g| {
+                g.len() == 4
+                    && g.bytes()
+                        .all(|b| crate::domain::card_number::VOUCHER_ALPHABET.contains(&b))
+            });
         valid.then_some(CertificateCode(text))
     }
 

@@ -51,18 +51,9 @@ pub struct CatalogueConsole {
 #[server(prefix = "/api", endpoint = "catalogue-console")]
 pub async fn load_catalogue_console() -> Result<CatalogueConsole, AppError> {
     let state = crate::state::app_state()?;
-    let operator = super::require_operator(&state).await?;
-    operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
-    let flash = operator
-        .session
-        .take_flash(&state.pool, HIDE_FORM)
-        .await?
-        .unwrap_or_default();
-    let imported = operator
-        .session
-        .take_flash(&state.pool, IMPORT_FORM)
-        .await?
-        .unwrap_or_default();
+    let operator = super::require_program_admin(&state).await?;
+    let flash = operator.session.flash_for(&state.pool, HIDE_FORM).await?;
+    let imported = operator.session.flash_for(&state.pool, IMPORT_FORM).await?;
     let platforms = sqlx::query!(
         r#"select p.code, p.name, count(t.id) filter (where t.hidden_at is null) as "shown!",
                   count(t.id) filter (where t.hidden_at is not null) as "hidden!"
@@ -121,8 +112,7 @@ pub async fn load_catalogue_console() -> Result<CatalogueConsole, AppError> {
 pub async fn import_trainings(data: leptos::server_fn::codec::MultipartData) -> Result<Submitted, AppError> {
     crate::forms::handle_post(IMPORT_FORM, crate::paths::CATALOGUE_CONSOLE_PATH, async |state| {
         // Nobody else gets as far as the file.
-        let operator = super::require_operator(state).await?;
-        operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+        let operator = super::require_program_admin(state).await?;
         let upload = read_upload(data).await;
         let values = crate::forms::values([("platform", upload.platform.as_str())]);
         let refuse = |field: &str, message: &str| {
@@ -254,8 +244,7 @@ async fn read_upload(data: leptos::server_fn::codec::MultipartData) -> ImportUpl
 #[server(prefix = "/api", endpoint = "hide-training")]
 pub async fn hide_training(training: String, reason: String) -> Result<Submitted, AppError> {
     crate::forms::handle_post(HIDE_FORM, crate::paths::CATALOGUE_CONSOLE_PATH, async |state| {
-        let operator = super::require_operator(state).await?;
-        operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+        let operator = super::require_program_admin(state).await?;
         let values = crate::forms::values([("training", training.as_str()), ("reason", reason.as_str())]);
         let mut errors = FieldErrors::new();
         let id = crate::domain::parse_listed_number::<i32>(&training);

@@ -83,8 +83,7 @@ pub struct CompletionConsole {
 #[server(prefix = "/api", endpoint = "completion-console")]
 pub async fn load_completion_console() -> Result<CompletionConsole, AppError> {
     let state = crate::state::app_state()?;
-    let operator = super::require_operator(&state).await?;
-    operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+    let operator = super::require_program_admin(&state).await?;
     // One flash per session: whichever of the forms was posted last.
     let mut flash = None;
     for form in [HELD_FORM, KEY_FORM, CERTIFICATE_FORM, REVIEW_FORM] {
@@ -215,8 +214,7 @@ pub async fn manage_platform_key(
     #[server(default)] revoke: String,
 ) -> Result<Submitted, AppError> {
     crate::forms::handle_post(KEY_FORM, crate::paths::COMPLETION_CONSOLE_PATH, async |state| {
-        let operator = super::require_operator(state).await?;
-        operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+        let operator = super::require_program_admin(state).await?;
         let now = state.clock.now();
         let refused = |field: &str, message: &str| {
             let values = crate::forms::values([("platform", platform.as_str()), ("revoke", revoke.as_str())]);
@@ -255,8 +253,7 @@ pub async fn manage_platform_key(
 #[server(prefix = "/api", endpoint = "revoke-certificate")]
 pub async fn revoke_certificate(certificate: String, certificate_reason: String) -> Result<Submitted, AppError> {
     crate::forms::handle_post(CERTIFICATE_FORM, crate::paths::COMPLETION_CONSOLE_PATH, async |state| {
-        let operator = super::require_operator(state).await?;
-        operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+        let operator = super::require_program_admin(state).await?;
         let values = crate::forms::values([
             ("certificate", certificate.as_str()),
             ("certificate_reason", certificate_reason.as_str()),
@@ -300,8 +297,7 @@ pub async fn decide_completion(
     use crate::completion::db::CompletionDecision;
 
     crate::forms::handle_post(HELD_FORM, crate::paths::COMPLETION_CONSOLE_PATH, async |state| {
-        let operator = super::require_operator(state).await?;
-        operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+        let operator = super::require_program_admin(state).await?;
         let purchase_id = uuid::Uuid::parse_str(purchase.trim()).map_err(|_| AppError::BadRequest)?;
         let field = format!("completion_reason-{purchase_id}");
         let values = crate::forms::values([(field.as_str(), completion_reason.as_str())]);
@@ -345,8 +341,7 @@ pub async fn decide_completion(
 #[server(prefix = "/api", endpoint = "hide-review")]
 pub async fn hide_review(review: String, review_reason: String) -> Result<Submitted, AppError> {
     crate::forms::handle_post(REVIEW_FORM, crate::paths::COMPLETION_CONSOLE_PATH, async |state| {
-        let operator = super::require_operator(state).await?;
-        operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+        let operator = super::require_program_admin(state).await?;
         let values = crate::forms::values([("review", review.as_str()), ("review_reason", review_reason.as_str())]);
         let mut errors = FieldErrors::new();
         let number = crate::domain::parse_listed_number::<i64>(&review);

@@ -48,11 +48,7 @@ pub async fn load_disputes_console() -> Result<DisputesConsole, AppError> {
     let state = crate::state::app_state()?;
     let operator = super::require_operator(&state).await?;
     operator.require_role(&ALLOWED)?;
-    let flash = operator
-        .session
-        .take_flash(&state.pool, DECIDE_FORM)
-        .await?
-        .unwrap_or_default();
+    let flash = operator.session.flash_for(&state.pool, DECIDE_FORM).await?;
     let masked_email = |email: &str| EmailAddress::parse(email).map(|e| e.masked()).unwrap_or_default();
     let disputes = crate::signup::dispute::db::open(&state.pool, LISTED)
         .await?

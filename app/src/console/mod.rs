@@ -64,6 +64,14 @@ impl Operator {
 #[cfg(feature = "ssr")]
 pub const OPERATOR_SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(8);
 
+/// The signed-in operator if a program admin; refused (403) for any other role.
+#[cfg(feature = "ssr")]
+pub async fn require_program_admin(state: &crate::state::AppState) -> Result<Operator, AppError> {
+    let operator = require_operator(state).await?;
+    operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
+    Ok(operator)
+}
+
 /// The signed-in operator, or a redirect to the operator sign-in page. Pages that call this are
 /// never kept by the service worker (and, like every page, carry `Cache-Control: no-store`).
 #[cfg(feature = "ssr")]
@@ -115,7 +123,7 @@ pub async fn load_operator_sign_in_page() -> Result<OperatorSignInPage, AppError
     let Some(session) = crate::session::current(&state).await? else {
         return Ok(OperatorSignInPage::default());
     };
-    let flash = session.take_flash(&state.pool, SIGN_IN_FORM).await?.unwrap_or_default();
+    let flash = session.flash_for(&state.pool, SIGN_IN_FORM).await?;
     Ok(OperatorSignInPage {
         username: flash.values.get("username").cloned().unwrap_or_default(),
         errors: flash.errors,

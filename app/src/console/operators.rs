@@ -33,13 +33,8 @@ pub struct OperatorsConsole {
 #[server(prefix = "/api", endpoint = "operators-console")]
 pub async fn load_operators_console() -> Result<OperatorsConsole, AppError> {
     let state = crate::state::app_state()?;
-    let operator = super::require_operator(&state).await?;
-    operator.require_role(&[OperatorRole::ProgramAdmin])?;
-    let flash = operator
-        .session
-        .take_flash(&state.pool, CHANGE_FORM)
-        .await?
-        .unwrap_or_default();
+    let operator = super::require_program_admin(&state).await?;
+    let flash = operator.session.flash_for(&state.pool, CHANGE_FORM).await?;
     let operators = crate::operators::admin::list(&state.pool)
         .await?
         .into_iter()
@@ -74,8 +69,7 @@ pub async fn change_operator(
 ) -> Result<Submitted, AppError> {
     use crate::operators::admin::{self, Change};
     crate::forms::handle_post(CHANGE_FORM, crate::paths::OPERATORS_CONSOLE_PATH, async |state| {
-        let operator = super::require_operator(state).await?;
-        operator.require_role(&[OperatorRole::ProgramAdmin])?;
+        let operator = super::require_program_admin(state).await?;
         let refuse = |message: &str| {
             crate::forms::reply(
                 state,

@@ -26,11 +26,7 @@ pub struct PasswordPage {
 pub async fn load_password_page() -> Result<PasswordPage, AppError> {
     let state = crate::state::app_state()?;
     let operator = super::require_operator(&state).await?;
-    let flash = operator
-        .session
-        .take_flash(&state.pool, PASSWORD_FORM)
-        .await?
-        .unwrap_or_default();
+    let flash = operator.session.flash_for(&state.pool, PASSWORD_FORM).await?;
     Ok(PasswordPage {
         operator: operator.identity,
         errors: flash.errors,

@@ -68,11 +68,7 @@ pub async fn load_queue(
     let reason = reason.as_deref().and_then(Reason::parse).map(Reason::code);
     let reference = reference.map(|r| r.trim().to_uppercase()).filter(|r| !r.is_empty());
     let page = page.unwrap_or(1).max(1);
-    let flash = operator
-        .session
-        .take_flash(&state.pool, DECISION_FORM)
-        .await?
-        .unwrap_or_default();
+    let flash = operator.session.flash_for(&state.pool, DECISION_FORM).await?;
     let rows = sqlx::query!(
         r#"select a.id, a.reference, a.full_name, a.nik, a.kk, a.birth_date, a.gender, a.registered_at,
                   v.status as row_status, v.reasons, o.display_name as "decided_by?",

@@ -83,11 +83,7 @@ pub struct EnrolPage {
 pub async fn load_enrol_page() -> Result<EnrolPage, AppError> {
     let state = crate::state::app_state()?;
     let pending = pending(&state).await?;
-    let flash = pending
-        .session
-        .take_flash(&state.pool, ENROL_FORM)
-        .await?
-        .unwrap_or_default();
+    let flash = pending.session.flash_for(&state.pool, ENROL_FORM).await?;
     let recovery_codes: Vec<String> = flash
         .values
         .get(RECOVERY_CODES)
@@ -192,11 +188,7 @@ pub async fn load_code_page() -> Result<CodePage, AppError> {
     if !pending.state.enrolled {
         crate::request::redirect(ENROL_PATH);
     }
-    let flash = pending
-        .session
-        .take_flash(&state.pool, CODE_FORM)
-        .await?
-        .unwrap_or_default();
+    let flash = pending.session.flash_for(&state.pool, CODE_FORM).await?;
     Ok(CodePage { errors: flash.errors })
 }
 

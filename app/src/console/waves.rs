@@ -2,10 +2,6 @@
 //! then), add priority lists of NIKs, enter the seed once joining has closed, and close the
 //! wave (the draw). Every action is audited; the CLI does the same (`prakerja wave …`).
 
-// The create form's fields arrive as the server function's arguments (the generated client
-// function has one per field, and no attribute reaches it from here).
-#![allow(clippy::too_many_arguments)]
-
 use leptos::{prelude::*, server_fn::ServerFn};
 use serde::{Deserialize, Serialize};
 
@@ -48,13 +44,8 @@ pub struct WavesConsole {
 #[server(prefix = "/api", endpoint = "waves-console")]
 pub async fn load_waves_console() -> Result<WavesConsole, AppError> {
     let state = crate::state::app_state()?;
-    let operator = super::require_operator(&state).await?;
-    operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
-    let flash = operator
-        .session
-        .take_flash(&state.pool, FORM)
-        .await?
-        .unwrap_or_default();
+    let operator = super::require_program_admin(&state).await?;
+    let flash = operator.session.flash_for(&state.pool, FORM).await?;
     let now = state.clock.now();
     // Waves are few; their entries are counted by index (millions take a moment, once per view).
     let rows = sqlx::query!(
@@ -135,36 +126,11 @@ async fn done(
     }
 }
 
-#[cfg(feature = "ssr")]
-async fn program_admin(state: &crate::state::AppState) -> Result<super::Operator, AppError> {
-    let operator = super::require_operator(state).await?;
-    operator.require_role(&[crate::operators::OperatorRole::ProgramAdmin])?;
-    Ok(operator)
-}
-
+/// Creates a wave from the create form, whose fields arrive as they are named on the page.
 #[server(prefix = "/api", endpoint = "create-wave")]
-pub async fn create_wave(
-    name: String,
-    join_opens: String,
-    join_closes: String,
-    quota: String,
-    balance: String,
-    first_purchase_days: String,
-    test_carries_over: Option<String>,
-    seed_source: String,
-) -> Result<Submitted, AppError> {
+pub async fn create_wave(#[server(flatten)] form: crate::waves::NewWaveForm) -> Result<Submitted, AppError> {
     crate::forms::handle_post(FORM, crate::paths::WAVES_CONSOLE_PATH, async |state| {
-        let operator = program_admin(state).await?;
-        let form = crate::waves::NewWaveForm {
-            name,
-            join_opens,
-            join_closes,
-            quota,
-            balance,
-            first_purchase_days,
-            test_carries_over,
-            seed_source,
-        };
+        let operator = super::require_program_admin(state).await?;
         let values = crate::forms::values([
             ("name", form.name.as_str()),
             ("join_opens", form.join_opens.as_str()),
@@ -197,7 +163,7 @@ pub async fn create_wave(
 #[server(prefix = "/api", endpoint = "add-priority-tier")]
 pub async fn add_priority_tier(wave_id: i32, tier_name: String, niks: String) -> Result<Submitted, AppError> {
     crate::forms::handle_post(FORM, crate::paths::WAVES_CONSOLE_PATH, async |state| {
-        let operator = program_admin(state).await?;
+        let operator = super::require_program_admin(state).await?;
         let id = wave_id.to_string();
         // The NIK list is personal data: it is not carried back to the page.
         let values = crate::forms::values([("wave_id", id.as_str()), ("tier_name", tier_name.as_str())]);
@@ -237,7 +203,7 @@ pub async fn add_priority_tier(wave_id: i32, tier_name: String, niks: String) ->
 #[server(prefix = "/api", endpoint = "enter-wave-seed")]
 pub async fn enter_wave_seed(wave_id: i32, seed: String) -> Result<Submitted, AppError> {
     crate::forms::handle_post(FORM, crate::paths::WAVES_CONSOLE_PATH, async |state| {
-        let operator = program_admin(state).await?;
+        let operator = super::require_program_admin(state).await?;
         let id = wave_id.to_string();
         let values = crate::forms::values([("wave_id", id.as_str()), ("seed", seed.as_str())]);
         let outcome = match crate::waves::SeedValue::parse(&seed) {
@@ -271,7 +237,7 @@ pub async fn enter_wave_seed(wave_id: i32, seed: String) -> Result<Submitted, Ap
 #[server(prefix = "/api", endpoint = "close-wave")]
 pub async fn close_wave(wave_id: i32) -> Result<Submitted, AppError> {
     crate::forms::handle_post(FORM, crate::paths::WAVES_CONSOLE_PATH, async |state| {
-        let operator = program_admin(state).await?;
+        let operator = super::require_program_admin(state).await?;
         let id = wave_id.to_string();
         let values = crate::forms::values([("wave_id", id.as_str())]);
         use crate::waves::db::CloseRefusal;

@@ -5,6 +5,7 @@
 //! one of these types is proof it was parsed.
 
 pub mod birth;
+pub mod card_number;
 pub mod category;
 pub mod dispute_statement;
 pub mod education;
@@ -20,6 +21,8 @@ pub mod nik;
 pub mod operator_reason;
 pub mod person_name;
 pub mod place_name;
+pub mod purchase_key;
+pub mod rating_spread;
 pub mod region;
 pub mod rupiah;
 pub mod study_rule;

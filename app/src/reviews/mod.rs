@@ -130,30 +130,7 @@ impl NewReview {
     }
 }
 
-/// How many reviews gave 1, 2, 3, 4 and 5 stars, with the mean and count as shown.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RatingSpread(pub [i32; 5]);
-
-impl RatingSpread {
-    pub fn count(&self) -> i32 {
-        self.0.iter().sum()
-    }
-
-    /// The stars of all reviews together (the mean is this over the count).
-    pub fn total(&self) -> i64 {
-        self.0.iter().zip(1..).map(|(n, stars)| i64::from(*n) * stars).sum()
-    }
-
-    /// To one decimal with a comma ("4,3"); `None` before the first review.
-    pub fn mean(&self) -> Option<String> {
-        let count = i64::from(self.count());
-        let total = self.total();
-        (count > 0).then(|| {
-            let tenths = (total * 10 + count / 2) / count;
-            format!("{},{}", tenths / 10, tenths % 10)
-        })
-    }
-}
+pub use crate::domain::rating_spread::RatingSpread;
 
 /// A review as others read it: no name, only the month it was written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -215,7 +192,7 @@ pub async fn load_review_form(purchase: Uuid) -> Result<ReviewFormPage, AppError
     let found = db::purchase_for_review(&state.pool, account_id, purchase)
         .await?
         .ok_or(AppError::NotFound)?;
-    let flash = session.take_flash(&state.pool, REVIEW_FORM).await?.unwrap_or_default();
+    let flash = session.flash_for(&state.pool, REVIEW_FORM).await?;
     let value = |name: &str| flash.values.get(name).cloned().unwrap_or_default();
     // The flash belongs to this purchase's form only.
     let (errors, typed) = if value("purchase") == purchase.to_string() {
@@ -301,7 +278,7 @@ pub async fn write_review(purchase: Uuid, review: RawReview) -> Result<Submitted
         };
         // The notice shows above the purchases, where the participant is sent back.
         let purchases = crate::paths::PURCHASES_PATH;
-        let form = crate::cards::BUY_FORM;
+        let form = crate::paths::PURCHASES_NOTICE;
         crate::forms::accepted_with_notice(state, &session, form, purchases, notice, Default::default()).await
     })
     .await

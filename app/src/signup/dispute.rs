@@ -93,7 +93,7 @@ fn parse_dispute(
 pub async fn load_dispute_page() -> Result<DisputePage, AppError> {
     let state = crate::state::app_state()?;
     let (session, account_id) = crate::session::require_account(&state, crate::paths::DISPUTE_PATH).await?;
-    let flash = session.take_flash(&state.pool, DISPUTE_FORM).await?.unwrap_or_default();
+    let flash = session.flash_for(&state.pool, DISPUTE_FORM).await?;
     // The NIK the applicant typed in the signup form, if any: the usual way here.
     let nik = match flash.values.get(field::NIK) {
         Some(typed) => typed.clone(),
@@ -151,7 +151,7 @@ pub async fn file_nik_dispute(
         let reference = match db::by_key(&state.pool, account_id, key).await? {
             Some(reference) => reference,
             None => {
-                if crate::auth::db::has_applicant(&state.pool, account_id).await? {
+                if crate::session::has_applicant(&state.pool, account_id).await? {
                     let message =
                         "Akun ini sudah terdaftar sebagai pendaftar. Sanggahan diajukan dari akun pemilik NIK \
                                    yang belum pernah mendaftar; hubungi layanan pengaduan Prakerja.";

@@ -58,7 +58,7 @@ fn today(status: &RegistrationStatus) -> NaiveDate {
 pub async fn load_signup_step(step: SignupStep) -> Result<StepPage, AppError> {
     let state = crate::state::app_state()?;
     let (session, account_id) = crate::session::require_account(&state, &step.path()).await?;
-    if crate::auth::db::has_applicant(&state.pool, account_id).await? {
+    if crate::session::has_applicant(&state.pool, account_id).await? {
         crate::request::redirect(crate::paths::DASHBOARD_PATH);
     }
     let status = crate::registration::status(&state).await?;
@@ -112,11 +112,11 @@ pub async fn save_signup_step(step: SignupStep, draft: SignupDraft) -> Result<Su
 pub async fn load_signup_check() -> Result<CheckPage, AppError> {
     let state = crate::state::app_state()?;
     let (session, account_id) = crate::session::require_account(&state, crate::paths::CHECK_PATH).await?;
-    if crate::auth::db::has_applicant(&state.pool, account_id).await? {
+    if crate::session::has_applicant(&state.pool, account_id).await? {
         crate::request::redirect(crate::paths::DASHBOARD_PATH);
     }
     let draft = db::load_draft(&state.pool, account_id).await?;
-    let flash = session.take_flash(&state.pool, CHECK_FORM).await?.unwrap_or_default();
+    let flash = session.flash_for(&state.pool, CHECK_FORM).await?;
     let now = state.clock.now();
     let status = crate::registration::status(&state).await?;
     // Problems left in the steps are listed here too, each linking to its step.

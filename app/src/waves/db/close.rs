@@ -159,7 +159,10 @@ fn card_number_for(wave_id: i32, sequence: u64) -> Result<String, AppError> {
     for (digit, byte) in digits.iter_mut().zip(body.bytes()) {
         *digit = byte - b'0';
     }
-    Ok(format!("{body}{}", crate::cards::luhn_check_digit(&digits)))
+    Ok(format!(
+        "{body}{}",
+        crate::domain::card_number::luhn_check_digit(&digits)
+    ))
 }
 
 /// Closes a wave: rechecks eligibility, freezes the pool (digest), ranks it with the seed,
@@ -461,7 +464,7 @@ async fn issue_cards(
     .collect();
     for number in numbers.iter_mut().filter(|number| taken.contains(number.as_str())) {
         loop {
-            let random = crate::cards::db::new_card_number();
+            let random = crate::domain::card_number::new_card_number();
             if !random.starts_with(&prefix) {
                 *number = random;
                 break;

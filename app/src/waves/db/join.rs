@@ -238,7 +238,7 @@ async fn ranked_standing(
             pool_size: placing.pool_size,
         });
     }
-    let card = crate::cards::db::card_of_account(pool, account_id, now)
+    let card = crate::card::card_of_account(pool, account_id, now)
         .await?
         .ok_or_else(|| AppError::internal("selected applicant without a card"))?;
     Ok(WaveStanding::Selected {
