@@ -11,8 +11,9 @@ use std::{path::PathBuf, process::ExitCode};
 const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
-  run [--dev] [--open-registration]
-                   build, load demo data and serve http://127.0.0.1:3000
+  run [--release] [--open-registration]
+                   build (dev profile, quick to build, unless --release), load demo data and
+                   serve http://127.0.0.1:3000
   build [--dev]    build the site (wasm, js, css) and the server; release unless --dev
   watch            rebuild and restart on every change (dev profile)
   test             everything: unit, database and end-to-end tests
@@ -42,10 +43,12 @@ usage: cargo xtask <command> [options]
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| args.iter().any(|a| a == name);
-    let profile = if flag("--dev") {
-        tools::Profile::Dev
-    } else {
-        tools::Profile::Release
+    // The demo (`run`) builds quickly unless asked for the release build; the others build the
+    // release unless asked for the dev build.
+    let profile = match args.first().map(String::as_str) {
+        Some("run") if !flag("--release") => tools::Profile::Dev,
+        _ if flag("--dev") => tools::Profile::Dev,
+        _ => tools::Profile::Release,
     };
     // Before cargo looks at this workspace's sources (see `site::claim_build`).
     if !matches!(args.first().map(String::as_str), None | Some("tools" | "database")) {
@@ -126,8 +129,8 @@ mod commands {
     use crate::{database, process, site, tools, tools::Profile, workspace_root, Result};
 
     pub fn build(profile: Profile) -> Result<site::Built> {
-        let tools = tools::ensure_build_tools(profile)?;
-        site::build(profile, &tools)
+        let tools = tools::start_build_tools(profile)?;
+        site::build(profile, tools).map(|(built, _)| built)
     }
 
     pub fn run(profile: Profile, open_registration: bool) -> Result {
@@ -197,8 +200,7 @@ mod commands {
     const E2E_OPERATOR_TOTP_SECRET: &str = "KRSXG5CTMVRXEZLUKRXXI4DVNZSXEMJS";
 
     pub fn end_to_end(profile: Profile, playwright_args: Vec<String>) -> Result {
-        let tools = tools::ensure_all()?;
-        let built = site::build(profile, &tools)?;
+        let (built, tools) = site::build(profile, tools::ensure_all()?.into())?;
         let base_url = database::ensure()?;
         let url = database::with_name(&base_url, "prakerja_e2e");
         let open = site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3100", site::E2E_CLOCK_OPEN);
@@ -302,46 +304,38 @@ mod commands {
     }
 
     pub fn bench(extra: Vec<String>) -> Result {
-        let (built, load) = load_tools()?;
-        let url = database::with_name(&database::ensure()?, "prakerja_bench");
-        let pgbench = database::postgres_bin_dir().ok_or("pgbench not found")?.join("pgbench");
-        process::run(
-            std::process::Command::new(load)
-                .arg("bench")
-                .args(["--server-bin", &built.server_bin.to_string_lossy()])
-                .args(["--site-root", &built.site_root.to_string_lossy()])
-                .args(["--database-url", &url])
-                .args(["--pgbench", &pgbench.to_string_lossy()])
-                .args(&extra),
-        )
+        run_load("bench", "prakerja_bench", Some(&[]), extra)
     }
 
     pub fn bench_draw(extra: Vec<String>) -> Result {
-        let (built, load) = load_tools()?;
-        let url = database::with_name(&database::ensure()?, "prakerja_bench_draw");
-        process::run(
-            std::process::Command::new(load)
-                .arg("draw")
-                .args(["--server-bin", &built.server_bin.to_string_lossy()])
-                .args(["--database-url", &url])
-                .args(&extra),
-        )
+        run_load("draw", "prakerja_bench_draw", None, extra)
     }
 
     pub fn bench_catalogue(extra: Vec<String>) -> Result {
-        let (built, load) = load_tools()?;
-        let url = database::with_name(&database::ensure()?, "prakerja_bench_catalogue");
-        let pgbench = database::postgres_bin_dir().ok_or("pgbench not found")?.join("pgbench");
-        process::run(
-            std::process::Command::new(load)
-                .arg("catalogue")
-                .args(["--server-bin", &built.server_bin.to_string_lossy()])
-                .args(["--site-root", &built.site_root.to_string_lossy()])
-                .args(["--database-url", &url])
-                .args(["--pgbench", &pgbench.to_string_lossy()])
-                .args(["--port", "3201"])
-                .args(&extra),
+        run_load(
+            "catalogue",
+            "prakerja_bench_catalogue",
+            Some(&["--port", "3201"]),
+            extra,
         )
+    }
+
+    /// A command of the load generator against the release server, on a database of its own.
+    /// The web benches (`site_args` given) also get the site and pgbench.
+    fn run_load(command: &str, database_name: &str, site_args: Option<&[&str]>, extra: Vec<String>) -> Result {
+        let (built, load) = load_tools()?;
+        let url = database::with_name(&database::ensure()?, database_name);
+        let mut load = std::process::Command::new(load);
+        load.arg(command)
+            .args(["--server-bin", &built.server_bin.to_string_lossy()])
+            .args(["--database-url", &url]);
+        if let Some(site_args) = site_args {
+            let pgbench = database::postgres_bin_dir().ok_or("pgbench not found")?.join("pgbench");
+            load.args(["--site-root", &built.site_root.to_string_lossy()])
+                .args(["--pgbench", &pgbench.to_string_lossy()])
+                .args(site_args);
+        }
+        process::run(load.args(&extra))
     }
 
     /// The probe's own portal's operator (a verifier, enrolled with the end-to-end secret).

@@ -71,7 +71,9 @@ fn tools_dir() -> PathBuf {
 /// The build profile of the server and its site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Profile {
+    /// Quick to build, slower to run: the demo (`cargo xtask run`), `watch` and `end-to-end --dev`.
     Dev,
+    /// What is deployed, tested end to end and benchmarked.
     Release,
 }
 
@@ -82,12 +84,75 @@ impl Profile {
             Profile::Release => "release",
         }
     }
+
+    /// Cargo's profile for the server; also its directory under the target dir.
+    pub fn server_profile(self) -> &'static str {
+        match self {
+            // Not `dev`: its flags differ from `cargo test`'s, which would rebuild everything
+            // in target/debug each time one follows the other.
+            Profile::Dev => "site-dev",
+            Profile::Release => "release",
+        }
+    }
+
+    /// Cargo's profile for the wasm bundle.
+    pub fn wasm_profile(self) -> &'static str {
+        match self {
+            Profile::Dev => "site-dev",
+            Profile::Release => "wasm-release",
+        }
+    }
+
+    /// Extra compiler flags, for the server and the wasm alike (they must agree, or hydration
+    /// fails). A dev build erases the views' types, as cargo-leptos does: the `app` crate's
+    /// deeply nested view types are most of its compile time.
+    pub fn rustflags(self) -> &'static str {
+        match self {
+            Profile::Dev => "--cfg erase_components",
+            Profile::Release => "",
+        }
+    }
+}
+
+/// The build's tools, some perhaps still being installed while the site compiles.
+pub struct PendingTools {
+    tools: Tools,
+    wasm_bindgen_install: Option<(std::process::Child, PathBuf)>,
+}
+
+impl From<Tools> for PendingTools {
+    fn from(tools: Tools) -> Self {
+        PendingTools {
+            tools,
+            wasm_bindgen_install: None,
+        }
+    }
+}
+
+impl PendingTools {
+    /// Waits for the installs still running.
+    pub fn ready(self) -> Result<Tools> {
+        if let Some((mut child, log)) = self.wasm_bindgen_install {
+            let status = child.wait().map_err(|e| e.to_string())?;
+            if !status.success() {
+                let output = std::fs::read_to_string(&log).unwrap_or_default();
+                return Err(format!("installing wasm-bindgen-cli failed ({status}):\n{output}"));
+            }
+        }
+        Ok(self.tools)
+    }
 }
 
 pub fn ensure_build_tools(profile: Profile) -> Result<Tools> {
+    start_build_tools(profile)?.ready()
+}
+
+/// Like `ensure_build_tools`, but a missing wasm-bindgen-cli compiles in the background: on
+/// two cores it fills the gaps where the server's largest crates compile alone.
+pub fn start_build_tools(profile: Profile) -> Result<PendingTools> {
     let versions = versions()?;
     ensure_wasm_target()?;
-    let wasm_bindgen = ensure_wasm_bindgen(&versions.wasm_bindgen_cli)?;
+    let (wasm_bindgen, wasm_bindgen_install) = start_wasm_bindgen(&versions.wasm_bindgen_cli)?;
     let node_dir = tools_dir().join("node");
     let wasm_opt = match profile {
         Profile::Release => {
@@ -96,11 +161,14 @@ pub fn ensure_build_tools(profile: Profile) -> Result<Tools> {
         }
         Profile::Dev => None,
     };
-    Ok(Tools {
-        wasm_bindgen,
-        wasm_opt,
-        chromium: String::new(),
-        node_bin: node_dir.join("node_modules/.bin"),
+    Ok(PendingTools {
+        tools: Tools {
+            wasm_bindgen,
+            wasm_opt,
+            chromium: String::new(),
+            node_bin: node_dir.join("node_modules/.bin"),
+        },
+        wasm_bindgen_install,
     })
 }
 
@@ -125,7 +193,8 @@ fn ensure_wasm_target() -> Result {
     process::run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
 }
 
-fn ensure_wasm_bindgen(version: &str) -> Result<PathBuf> {
+/// The wasm-bindgen binary, and the install of it when it is not there yet.
+fn start_wasm_bindgen(version: &str) -> Result<(PathBuf, Option<(std::process::Child, PathBuf)>)> {
     let locked = locked_version("wasm-bindgen")?;
     if locked != version {
         return Err(format!(
@@ -136,12 +205,24 @@ fn ensure_wasm_bindgen(version: &str) -> Result<PathBuf> {
     let binary = root.join("bin/wasm-bindgen");
     let installed = process::output(Command::new(&binary).arg("--version")).unwrap_or_default();
     if installed.split_whitespace().nth(1) == Some(version) {
-        return Ok(binary);
+        return Ok((binary, None));
     }
-    println!("xtask: installing wasm-bindgen-cli {version} from crates.io (about 3 minutes, once)");
-    // Not --locked: its lock file names a webpki-roots version the registry no longer has.
-    process::run(process::cargo(&["install", "wasm-bindgen-cli", "--version", version, "--root"]).arg(&root))?;
-    Ok(binary)
+    println!(
+        "xtask: installing wasm-bindgen-cli {version} from crates.io (about 3 minutes, once; alongside the build)"
+    );
+    std::fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+    let log_path = root.join("install.log");
+    let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+    let child = process::spawn(
+        // Not --locked: its lock file names a webpki-roots version the registry no longer has.
+        process::cargo(&["install", "wasm-bindgen-cli", "--version", version, "--root"])
+            .arg(&root)
+            // Its own (temporary) target dir: the shared one is locked by the site's build.
+            .env_remove("CARGO_TARGET_DIR")
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log),
+    )?;
+    Ok((binary, Some((child, log_path))))
 }
 
 fn locked_version(package: &str) -> Result<String> {
