@@ -13,19 +13,7 @@ create table verification_jobs (
     attempts integer not null default 0 check (attempts >= 0),
     last_error text
 );
-create index verification_jobs_available_at on verification_jobs (available_at);
 
--- Every signup gets its job in the same transaction (one statement per batch of signups).
-create function enqueue_verifications() returns trigger language plpgsql as $$
-begin
-    insert into verification_jobs (applicant_id, available_at)
-    select id, registered_at from inserted_applicants;
-    return null;
-end;
-$$;
-create trigger applicants_enqueue_verifications after insert on applicants
-    referencing new table as inserted_applicants
-    for each statement execute function enqueue_verifications();
 -- Applicants who signed up before this migration are checked too.
 insert into verification_jobs (applicant_id, available_at) select id, registered_at from applicants;
 

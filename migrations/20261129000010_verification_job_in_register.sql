@@ -1,12 +1,15 @@
--- The verification job is written by register_applicant itself, once a signup has passed every
--- rule: cheaper in the launch rush than a trigger on every inserted row (and a refused signup
--- no longer writes a job that its own rollback of the row then deletes). Jobs are taken in
--- applicant-id order (UUIDv7, time order) through the primary key: one index fewer per signup.
-drop trigger applicants_enqueue_verifications on applicants;
-drop function enqueue_verifications();
-drop index verification_jobs_available_at;
-
-create or replace function register_applicant(
+-- The launch rush: a signup is one call to the database. The rules are the same as before and
+-- decided by the same constraints (the key, the NIK claim, the two family-card slots); a refused
+-- signup removes what it inserted, so the call needs no transaction around it.
+--
+-- The key is written once, with its outcome: the reference is known before the call (one
+-- write fewer per signup). Refused signups still remove it.
+--
+-- The verification job is written here too, once a signup has passed every rule: cheaper in the
+-- launch rush than a trigger on every inserted row (and a refused signup never writes a job that
+-- its own rollback of the row then deletes). Jobs are taken in applicant-id order (UUIDv7, time
+-- order) through the primary key: one index fewer per signup.
+create function register_applicant(
     p_key uuid,
     p_account_id uuid,
     p_applicant_id uuid,

@@ -119,12 +119,6 @@ create trigger wave_result_blocks_final before update on wave_result_blocks
 create trigger wave_ineligible_final before update on wave_ineligible
     for each row execute function draw_results_are_final();
 
--- A card's wave is checked once per statement instead of by a foreign key: the close inserts a
--- million cards in one statement, and the key's check locked the wave's row a million times
--- (13 s of a 4-million close here). Waves are never deleted, and a card never changes wave, so
--- checking each inserting statement keeps the same guarantee.
-alter table cards drop constraint cards_wave_id_fkey;
-
 create function waves_are_never_deleted() returns trigger language plpgsql as $$
 begin
     raise exception 'waves are never deleted: their draws are public';
@@ -135,22 +129,3 @@ create trigger waves_no_delete before delete on waves
 create trigger waves_no_truncate before truncate on waves
     for each statement execute function waves_are_never_deleted();
 
-create function cards_belong_to_a_wave() returns trigger language plpgsql as $$
-begin
-    if exists (select 1 from new_cards n where not exists (select 1 from waves w where w.id = n.wave_id)) then
-        raise exception 'a card of a wave that does not exist' using errcode = 'foreign_key_violation';
-    end if;
-    return null;
-end;
-$$;
-create trigger cards_wave_exists after insert on cards
-    referencing new table as new_cards
-    for each statement execute function cards_belong_to_a_wave();
-
-create function cards_keep_their_wave() returns trigger language plpgsql as $$
-begin
-    raise exception 'a card keeps the wave that gave it';
-end;
-$$;
-create trigger cards_wave_unchanged before update on cards
-    for each row when (old.wave_id is distinct from new.wave_id) execute function cards_keep_their_wave();

@@ -5,8 +5,20 @@
 
 alter table sessions add column last_seen_at timestamptz not null default now();
 
--- The signup batch checks the session itself (no round trip of its own): the same idle limit.
-create or replace function register_signups(
+-- Group commit for the launch rush: the signups that arrive together are registered in one
+-- call, one statement per table and one commit (most of the cost of a signup was the commit, not
+-- the rows); PostgreSQL plans, starts and checks each statement once per batch rather than once
+-- per signup. Rows of one batch see each other (same transaction).
+--
+-- * Each signup's session is resolved inside the call, with the idle limit above: a signup whose
+--   session has expired, idled out or was signed out answers 'signed-out' and registers
+--   nothing; the app server then sends the applicant to sign in.
+-- * The usual signup (nothing in the database or elsewhere in its batch shares its idempotency
+--   key, account, NIK or family card) is inserted with the others of its batch. Anything unusual
+--   (a replay, a NIK already claimed, a family card already full, two members of one family in
+--   one batch) goes through `register_applicant`, one at a time, which decides each rule by the
+--   constraints.
+create function register_signups(
     p_keys uuid[],
     -- Either the account (already known to the caller) or the session token hash to find it by.
     p_account_ids uuid[],

@@ -87,6 +87,11 @@ async fn card(pool: &PgPool, n: u32, balance: i64) -> Uuid {
     .unwrap()
 }
 
+/// A purchase under a new idempotency key: a new request, not a retry.
+async fn buy(pool: &PgPool, card: Uuid, training: i32, at: DateTime<Utc>) -> PurchaseOutcome {
+    purchase(pool, card, training, Uuid::new_v4(), at).await.unwrap()
+}
+
 async fn balance(pool: &PgPool, card: Uuid) -> i64 {
     sqlx::query_scalar("select balance from cards where id = $1")
         .bind(card)
@@ -105,7 +110,7 @@ async fn fifty_purchases_at_once_never_overdraw_the_balance(pool: PgPool) {
         .iter()
         .map(|&training| {
             let pool = pool.clone();
-            tokio::spawn(async move { purchase(&pool, card, training, Uuid::new_v4(), now).await.unwrap() })
+            tokio::spawn(async move { buy(&pool, card, training, now).await })
         })
         .collect();
     let mut bought = 0;
@@ -160,7 +165,7 @@ async fn a_retried_purchase_charges_once(pool: PgPool) {
     assert_eq!(count(&pool, "select count(*) from purchases").await, 1);
 
     // The same training again with a new request is not a second purchase.
-    let again = purchase(&pool, card, training, Uuid::new_v4(), now).await.unwrap();
+    let again = buy(&pool, card, training, now).await;
     assert!(matches!(again, PurchaseOutcome::AlreadyBought(_)), "{again:?}");
     assert_eq!(balance(&pool, card).await, 600_000);
 }
@@ -185,9 +190,7 @@ async fn hidden_trainings_cannot_be_bought(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    let outcome = purchase(&pool, card, training, Uuid::new_v4(), accepted_at() + Duration::days(1))
-        .await
-        .unwrap();
+    let outcome = buy(&pool, card, training, accepted_at() + Duration::days(1)).await;
     assert_eq!(outcome, PurchaseOutcome::TrainingUnavailable);
     assert_eq!(balance(&pool, card).await, 1_000_000);
 }
@@ -199,9 +202,7 @@ async fn cards_without_a_first_purchase_in_time_are_revoked_and_their_balance_re
     let training = trainings(&pool, 2, 250_000).await;
     let day = |days: i64| accepted_at() + Duration::days(days);
     assert!(matches!(
-        purchase(&pool, buyer, training[0], Uuid::new_v4(), day(29))
-            .await
-            .unwrap(),
+        buy(&pool, buyer, training[0], day(29)).await,
         PurchaseOutcome::Bought(_)
     ));
 
@@ -218,14 +219,10 @@ async fn cards_without_a_first_purchase_in_time_are_revoked_and_their_balance_re
     assert!(revoke_overdue_cards(&pool, day(32)).await.unwrap().is_empty());
 
     // A revoked card buys nothing; the buyer may go on buying after the deadline.
-    let late = purchase(&pool, idle, training[1], Uuid::new_v4(), day(32))
-        .await
-        .unwrap();
+    let late = buy(&pool, idle, training[1], day(32)).await;
     assert_eq!(late, PurchaseOutcome::CardRevoked);
     assert!(matches!(
-        purchase(&pool, buyer, training[1], Uuid::new_v4(), day(40))
-            .await
-            .unwrap(),
+        buy(&pool, buyer, training[1], day(40)).await,
         PurchaseOutcome::Bought(_)
     ));
 }
@@ -234,15 +231,7 @@ async fn cards_without_a_first_purchase_in_time_are_revoked_and_their_balance_re
 async fn a_first_purchase_after_the_deadline_is_refused_even_before_the_job_runs(pool: PgPool) {
     let card = card(&pool, 1, 1_000_000).await;
     let training = trainings(&pool, 1, 100_000).await[0];
-    let outcome = purchase(
-        &pool,
-        card,
-        training,
-        Uuid::new_v4(),
-        accepted_at() + Duration::days(31),
-    )
-    .await
-    .unwrap();
+    let outcome = buy(&pool, card, training, accepted_at() + Duration::days(31)).await;
     assert_eq!(outcome, PurchaseOutcome::CardRevoked);
     assert_eq!(balance(&pool, card).await, 1_000_000);
 }

@@ -412,11 +412,24 @@ mod batch_inserted_together {
     use super::*;
 
     /// One signup of a batch: account, key, NIK number, family card.
+    #[derive(Clone, Copy)]
     struct Row {
         account: Uuid,
         key: Uuid,
         n: u16,
         kk: &'static str,
+    }
+
+    impl Row {
+        /// A signup under a new idempotency key.
+        fn new(account: Uuid, n: u16, kk: &'static str) -> Row {
+            Row {
+                account,
+                key: Uuid::new_v4(),
+                n,
+                kk,
+            }
+        }
     }
 
     /// Calls the database function directly, so the batch is exactly `rows`.
@@ -460,79 +473,29 @@ mod batch_inserted_together {
         for _ in 0..9 {
             accounts.push(account(&pool).await);
         }
-        let replayed_key = Uuid::new_v4();
-        // Already in the database: applicant 0 (whose key is replayed), NIK 1, and both members
-        // of family card …0002.
+        // Already in the database: applicant 0 (whose submission is replayed), NIK 1, and both
+        // members of family card …0002.
+        let applicant_0 = Row::new(accounts[0], 0, "3174010105500001");
         let before = [
-            Row {
-                account: accounts[0],
-                key: replayed_key,
-                n: 0,
-                kk: "3174010105500001",
-            },
-            Row {
-                account: accounts[1],
-                key: Uuid::new_v4(),
-                n: 1,
-                kk: "3174010105500009",
-            },
-            Row {
-                account: accounts[2],
-                key: Uuid::new_v4(),
-                n: 2,
-                kk: "3174010105500002",
-            },
-            Row {
-                account: accounts[3],
-                key: Uuid::new_v4(),
-                n: 3,
-                kk: "3174010105500002",
-            },
+            applicant_0,
+            Row::new(accounts[1], 1, "3174010105500009"),
+            Row::new(accounts[2], 2, "3174010105500002"),
+            Row::new(accounts[3], 3, "3174010105500002"),
         ];
         let first = register_signups(&pool, &before).await;
         assert!(first.iter().all(|(outcome, _)| outcome == "registered"), "{first:?}");
 
         let batch = [
-            Row {
-                account: accounts[4],
-                key: Uuid::new_v4(),
-                n: 4,
-                kk: "3174010105500003",
-            },
-            // A replay of applicant 0's submission.
-            Row {
-                account: accounts[0],
-                key: replayed_key,
-                n: 0,
-                kk: "3174010105500001",
-            },
+            Row::new(accounts[4], 4, "3174010105500003"),
+            // A replay of applicant 0's submission: the same key.
+            applicant_0,
             // NIK 1 again, for another account.
-            Row {
-                account: accounts[5],
-                key: Uuid::new_v4(),
-                n: 1,
-                kk: "3174010105500004",
-            },
+            Row::new(accounts[5], 1, "3174010105500004"),
             // A third member of family card …0002.
-            Row {
-                account: accounts[6],
-                key: Uuid::new_v4(),
-                n: 6,
-                kk: "3174010105500002",
-            },
+            Row::new(accounts[6], 6, "3174010105500002"),
             // The second member of applicant 4's family card, in the same batch.
-            Row {
-                account: accounts[7],
-                key: Uuid::new_v4(),
-                n: 7,
-                kk: "3174010105500003",
-            },
-            Row {
-                account: accounts[8],
-                key: Uuid::new_v4(),
-                n: 8,
-                kk: "3174010105500005",
-            },
+            Row::new(accounts[7], 7, "3174010105500003"),
+            Row::new(accounts[8], 8, "3174010105500005"),
         ];
         let outcomes: Vec<String> = register_signups(&pool, &batch)
             .await
@@ -562,10 +525,12 @@ mod batch_inserted_together {
         );
     }
 
-    /// Another app server's batch has registered `other` but not committed yet; meanwhile a
-    /// batch of `rows` cannot see it, tries to insert with the others and waits on the index.
-    /// The other batch then commits; the answers of `rows` come back.
-    async fn beside_an_uncommitted_signup(pool: &PgPool, other: Row, rows: Vec<Row>) -> Vec<String> {
+    /// Another app server's batch has registered applicant `n` on family card `kk` for a new
+    /// account but not committed yet; meanwhile a batch of `rows` cannot see it, tries to insert
+    /// with the others and waits on the index. The other batch then commits; the answers of
+    /// `rows` come back.
+    async fn beside_an_uncommitted_signup(pool: &PgPool, n: u16, kk: &'static str, rows: Vec<Row>) -> Vec<String> {
+        let other = Row::new(account(pool).await, n, kk);
         let mut beside = pool.begin().await.unwrap();
         register_signups(&mut *beside, &[other]).await;
         let batch = tokio::spawn({
@@ -591,12 +556,7 @@ mod batch_inserted_together {
     async fn three_signups(pool: &PgPool, kks: [&'static str; 3]) -> Vec<Row> {
         let mut rows = Vec::new();
         for (n, kk) in kks.into_iter().enumerate() {
-            rows.push(Row {
-                account: account(pool).await,
-                key: Uuid::new_v4(),
-                n: n as u16,
-                kk,
-            });
+            rows.push(Row::new(account(pool).await, n as u16, kk));
         }
         rows
     }
@@ -605,13 +565,7 @@ mod batch_inserted_together {
     async fn a_claim_committed_while_the_batch_inserts_sends_it_one_at_a_time(pool: PgPool) {
         let rows = three_signups(&pool, ["3174010105600001", "3174010105600002", "3174010105600003"]).await;
         // The other server is registering NIK 2.
-        let other = Row {
-            account: account(&pool).await,
-            key: Uuid::new_v4(),
-            n: 2,
-            kk: "3174010105600009",
-        };
-        let outcomes = beside_an_uncommitted_signup(&pool, other, rows).await;
+        let outcomes = beside_an_uncommitted_signup(&pool, 2, "3174010105600009", rows).await;
         assert_eq!(outcomes, ["registered", "registered", "nik-taken"]);
         assert_eq!(count(&pool, "select count(*) from applicants").await, 3);
         assert_eq!(count(&pool, "select count(*) from idempotency_keys").await, 3);
@@ -621,13 +575,7 @@ mod batch_inserted_together {
     async fn a_family_member_committed_beside_the_batch_leaves_it_the_other_slot(pool: PgPool) {
         let rows = three_signups(&pool, ["3174010105700001", "3174010105700002", "3174010105700003"]).await;
         // The other server is registering a family member on card …0002.
-        let other = Row {
-            account: account(&pool).await,
-            key: Uuid::new_v4(),
-            n: 3,
-            kk: "3174010105700002",
-        };
-        let outcomes = beside_an_uncommitted_signup(&pool, other, rows).await;
+        let outcomes = beside_an_uncommitted_signup(&pool, 3, "3174010105700002", rows).await;
         assert_eq!(outcomes, ["registered", "registered", "registered"]);
         let slots: Vec<i16> =
             sqlx::query_scalar!("select slot from family_card_slots where kk = '3174010105700002' order by slot")

@@ -98,6 +98,46 @@ async fn count(pool: &PgPool, sql: &str, wave: i32) -> i64 {
     sqlx::query_scalar(sql).bind(wave).fetch_one(pool).await.unwrap()
 }
 
+/// How many of the wave's entries have an outcome: a rank in the draw, or a failed check.
+async fn entries_with_an_outcome(pool: &PgPool, wave: i32) -> i64 {
+    count(
+        pool,
+        "select (select coalesce(sum(cardinality(draw_ids)), 0) from wave_rank_blocks where wave_id = $1)::bigint
+                 + (select count(*) from wave_ineligible where wave_id = $1)",
+        wave,
+    )
+    .await
+}
+
+/// The cards the wave issued: the initial balance and the balance of each.
+async fn cards_issued(pool: &PgPool, wave: i32) -> Vec<(i64, i64)> {
+    sqlx::query_as("select initial_balance, balance from cards where wave_id = $1")
+        .bind(wave)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+async fn card_numbers(pool: &PgPool, wave: i32) -> Vec<String> {
+    sqlx::query_scalar("select card_number from cards where wave_id = $1 order by 1")
+        .bind(wave)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// One notification worker: sends outcomes seven at a time until a pass sends none; how many
+/// it sent.
+async fn notify_until_none_left(pool: &PgPool) -> u64 {
+    let mut sent = 0;
+    loop {
+        match db::notify_outcomes(pool, 7).await.unwrap() {
+            0 => return sent,
+            n => sent += n,
+        }
+    }
+}
+
 fn seed() -> SeedValue {
     SeedValue::parse(SEED).unwrap()
 }
@@ -311,29 +351,8 @@ async fn the_close_rechecks_eligibility_fills_priority_first_and_gives_the_selec
     let closed = close(&pool, wave).await;
     assert!(!closed.earlier);
     assert_eq!((closed.pool_size, closed.selected, closed.ineligible), (27, 10, 3));
-    assert_eq!(
-        count(
-            &pool,
-            "select (select coalesce(sum(cardinality(draw_ids)), 0) from wave_rank_blocks where wave_id = $1)::bigint
-                     + (select count(*) from wave_ineligible where wave_id = $1)",
-            wave
-        )
-        .await,
-        30
-    );
-    assert_eq!(
-        count(&pool, "select count(*) from cards where wave_id = $1", wave).await,
-        10
-    );
-    assert_eq!(
-        count(
-            &pool,
-            "select count(*) from cards where wave_id = $1 and balance = 1000000 and initial_balance = 1000000",
-            wave
-        )
-        .await,
-        10
-    );
+    assert_eq!(entries_with_an_outcome(&pool, wave).await, 30);
+    assert_eq!(cards_issued(&pool, wave).await, [(1_000_000, 1_000_000); 10]);
 
     // The priority list is served first: all three are selected, with ranks 1-3.
     for (account, _) in &people[..3] {
@@ -438,33 +457,15 @@ async fn the_published_files_are_what_the_verifier_recomputes(pool: PgPool) {
 async fn closing_twice_changes_nothing(pool: PgPool) {
     let (wave, _) = drawn_wave(&pool).await;
     let first = close(&pool, wave).await;
-    let cards: Vec<String> = sqlx::query_scalar("select card_number from cards where wave_id = $1 order by 1")
-        .bind(wave)
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let cards = card_numbers(&pool, wave).await;
     let again = close(&pool, wave).await;
     assert!(again.earlier);
     assert_eq!(
         (again.pool_digest.clone(), again.result_digest.clone()),
         (first.pool_digest, first.result_digest)
     );
-    let cards_after: Vec<String> = sqlx::query_scalar("select card_number from cards where wave_id = $1 order by 1")
-        .bind(wave)
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-    assert_eq!(cards, cards_after);
-    assert_eq!(
-        count(
-            &pool,
-            "select (select coalesce(sum(cardinality(draw_ids)), 0) from wave_rank_blocks where wave_id = $1)::bigint
-                     + (select count(*) from wave_ineligible where wave_id = $1)",
-            wave
-        )
-        .await,
-        30
-    );
+    assert_eq!(card_numbers(&pool, wave).await, cards);
+    assert_eq!(entries_with_an_outcome(&pool, wave).await, 30);
     assert_eq!(
         count(
             &pool,
@@ -501,20 +502,8 @@ async fn a_close_that_fails_half_way_leaves_no_half_drawn_wave(pool: PgPool) {
             ClosePhase::Digests
         ]
     );
-    assert_eq!(
-        count(
-            &pool,
-            "select (select coalesce(sum(cardinality(draw_ids)), 0) from wave_rank_blocks where wave_id = $1)::bigint
-                     + (select count(*) from wave_ineligible where wave_id = $1)",
-            wave
-        )
-        .await,
-        0
-    );
-    assert_eq!(
-        count(&pool, "select count(*) from cards where wave_id = $1", wave).await,
-        0
-    );
+    assert_eq!(entries_with_an_outcome(&pool, wave).await, 0);
+    assert!(cards_issued(&pool, wave).await.is_empty());
     assert_eq!(
         count(
             &pool,
@@ -541,34 +530,9 @@ async fn a_close_that_fails_half_way_leaves_no_half_drawn_wave(pool: PgPool) {
 async fn everyone_is_told_their_outcome_once_even_with_two_workers(pool: PgPool) {
     let (wave, people) = drawn_wave(&pool).await;
     close(&pool, wave).await;
-    let (a, b) = tokio::join!(
-        async {
-            let mut sent = 0;
-            loop {
-                match db::notify_outcomes(&pool, 7).await.unwrap() {
-                    0 => return sent,
-                    n => sent += n,
-                }
-            }
-        },
-        async {
-            let mut sent = 0;
-            loop {
-                match db::notify_outcomes(&pool, 7).await.unwrap() {
-                    0 => return sent,
-                    n => sent += n,
-                }
-            }
-        }
-    );
+    let (a, b) = tokio::join!(notify_until_none_left(&pool), notify_until_none_left(&pool));
     // `skip locked`: a worker that finds the wave busy stops; whatever is left, the other sends.
-    let mut total = a + b;
-    loop {
-        match db::notify_outcomes(&pool, 7).await.unwrap() {
-            0 => break,
-            n => total += n,
-        }
-    }
+    let total = a + b + notify_until_none_left(&pool).await;
     assert_eq!(total, 30);
     let per_person: Vec<(String, i64)> =
         sqlx::query_as("select recipient, count(*) from outbox_messages group by recipient order by 1")

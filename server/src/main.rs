@@ -10,8 +10,21 @@ use server::{
 };
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() {
+/// Stack for each runtime thread. Pages render on the workers' stacks, and an unoptimised build
+/// (the demo's, the tests') needs several times a release build's frames: the waves console
+/// passed tokio's default of 2 MiB.
+const WORKER_STACK_BYTES: usize = 8 << 20;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(WORKER_STACK_BYTES)
+        .build()
+        .expect("the tokio runtime starts");
+    runtime.block_on(serve_or_run_command());
+}
+
+async fn serve_or_run_command() {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -113,7 +126,16 @@ async fn shutdown_signal() {
 
 /// The schema, then the test's question bank (idempotent: questions are keyed by code).
 async fn migrate(pool: &sqlx::PgPool) -> Result<(), Box<dyn std::error::Error>> {
-    app::MIGRATOR.run(pool).await?;
+    app::MIGRATOR.run(pool).await.map_err(|error| match error {
+        // The history before the first release was consolidated on 2026-12-03: a database made
+        // by an earlier build has migrations this one no longer has.
+        sqlx::migrate::MigrateError::VersionMissing(_) | sqlx::migrate::MigrateError::VersionMismatch(_) => format!(
+            "{error}: this database was made by a build from before 2026-12-03, whose migrations \
+             were consolidated since; recreate it (`prakerja reset-database --yes`, then `prakerja migrate`)"
+        )
+        .into(),
+        other => Box::<dyn std::error::Error>::from(other),
+    })?;
     let added = app::assessment::db::load_bank(pool).await?;
     if added > 0 {
         tracing::info!(added, "test questions loaded");

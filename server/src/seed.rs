@@ -1,10 +1,10 @@
 //! Demo data for `cargo xtask run`. Idempotent: running it twice changes nothing.
 
 use app::{
-    domain::{nik::compose_nik, Gender},
+    domain::{birth::parse_iso_date, nik::compose_nik, Gender},
     signup::{db as signup_db, SignupApplication, SignupDraft},
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -28,50 +28,80 @@ pub const DEMO_OPERATORS: [(&str, &str, app::operators::OperatorRole); 2] = [
 ];
 pub const DEMO_OPERATOR_PASSWORD: &str = "prakerja-demo-2026";
 
+/// A demo person's first step of the form, the birth date as the form sends it (YYYY-MM-DD).
+/// The NIK is composed from the birth date and gender the form states
+/// (`nik_region_and_sequence` gives its other digits), so they always agree.
+fn first_step(
+    nik_region_and_sequence: (&str, u16),
+    birth_date: &str,
+    gender: Gender,
+    kk: &str,
+    full_name: &str,
+    birth_place: &str,
+) -> Result<SignupDraft, String> {
+    let (region, sequence) = nik_region_and_sequence;
+    let birth = parse_iso_date(birth_date).ok_or_else(|| format!("demo birth date {birth_date:?}"))?;
+    Ok(SignupDraft {
+        nik: compose_nik(region, birth, gender, sequence),
+        kk: kk.into(),
+        full_name: full_name.into(),
+        birth_date: birth_date.into(),
+        gender: gender.code().into(),
+        birth_place: birth_place.into(),
+        ..Default::default()
+    })
+}
+
+/// Registers a complete draft for the demo account of `email` (created if missing), unless that
+/// account already has an applicant.
+async fn register_once(
+    pool: &PgPool,
+    email: &str,
+    draft: &SignupDraft,
+    now: DateTime<Utc>,
+    who: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let account_id = account(pool, email).await?;
+    if app::session::has_applicant(pool, account_id).await? {
+        return Ok(());
+    }
+    let today = app::domain::wib::date_in_program_tz(now);
+    let application = SignupApplication::parse(draft, true, today).map_err(|e| format!("{who}: {e:?}"))?;
+    signup_db::register(pool, account_id, Uuid::new_v4(), &application, now).await?;
+    Ok(())
+}
+
 /// Loads the demo data as of `now` (the server's clock: `PRAKERJA_CLOCK_START` when set, so the
 /// demo wave and card fit a server whose clock was moved).
 pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>) -> Result<(), Box<dyn std::error::Error>> {
-    let budi = account(pool, REGISTERED_DEMO_EMAIL).await?;
-    let registered = sqlx::query_scalar!(
-        r#"select exists(select 1 from applicants where account_id = $1) as "x!""#,
-        budi
-    )
-    .fetch_one(pool)
-    .await?;
-    if !registered {
-        let birth = NaiveDate::from_ymd_opt(1994, 5, 21).ok_or("date")?;
-        let draft = SignupDraft {
-            nik: compose_nik("327302", birth, Gender::Male, 17),
-            kk: "3273021804120003".into(),
-            full_name: "Budi Santoso".into(),
-            birth_date: birth.to_string(),
-            gender: "L".into(),
-            birth_place: "Bandung".into(),
-            province: "32".into(),
-            city: "Kota Bandung".into(),
-            mobile: "081234500001".into(),
-            education: "sma".into(),
-            employment: "korban-phk".into(),
-            interests: vec!["barista".into(), "jualan-online".into()],
-        };
-        let today = app::domain::wib::date_in_program_tz(now);
-        let application =
-            SignupApplication::parse(&draft, true, today).map_err(|e| format!("demo applicant: {e:?}"))?;
-        signup_db::register(pool, budi, Uuid::new_v4(), &application, now).await?;
-    }
+    let draft = SignupDraft {
+        province: "32".into(),
+        city: "Kota Bandung".into(),
+        mobile: "081234500001".into(),
+        education: "sma".into(),
+        employment: "korban-phk".into(),
+        interests: vec!["barista".into(), "jualan-online".into()],
+        ..first_step(
+            ("327302", 17),
+            "1994-05-21",
+            Gender::Male,
+            "3273021804120003",
+            "Budi Santoso",
+            "Bandung",
+        )?
+    };
+    register_once(pool, REGISTERED_DEMO_EMAIL, &draft, now, "demo applicant").await?;
 
     // Siti has started the form and stopped after the first step.
     let siti = account(pool, DRAFT_DEMO_EMAIL).await?;
-    let birth = NaiveDate::from_ymd_opt(1999, 11, 3).ok_or("date")?;
-    let draft = SignupDraft {
-        nik: compose_nik("357801", birth, Gender::Female, 42),
-        kk: "3578010907150011".into(),
-        full_name: "Siti Aminah".into(),
-        birth_date: birth.to_string(),
-        gender: "P".into(),
-        birth_place: "Surabaya".into(),
-        ..Default::default()
-    };
+    let draft = first_step(
+        ("357801", 42),
+        "1999-11-03",
+        Gender::Female,
+        "3578010907150011",
+        "Siti Aminah",
+        "Surabaya",
+    )?;
     if !sqlx::query_scalar!(
         r#"select exists(select 1 from signup_drafts where account_id = $1) as "x!""#,
         siti
@@ -93,38 +123,27 @@ pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>) -> Result<(), Box<dyn 
     .execute(pool)
     .await?;
     // Rina, who will be selected in the demo's drawn wave (below).
-    let rina = account(pool, PARTICIPANT_DEMO_EMAIL).await?;
-    if !sqlx::query_scalar!(
-        r#"select exists(select 1 from applicants where account_id = $1) as "x!""#,
-        rina
-    )
-    .fetch_one(pool)
-    .await?
-    {
-        let birth = NaiveDate::from_ymd_opt(1997, 2, 14).ok_or("date")?;
-        let draft = SignupDraft {
-            nik: compose_nik("317404", birth, Gender::Female, 8),
-            kk: "3174041102170005".into(),
-            full_name: "Rina Wulandari".into(),
-            birth_date: birth.to_string(),
-            gender: "P".into(),
-            birth_place: "Jakarta".into(),
-            province: "31".into(),
-            city: "Kota Jakarta Selatan".into(),
-            mobile: "081234500002".into(),
-            education: "diploma".into(),
-            employment: "pencari-kerja".into(),
-            interests: vec![
-                "pemasaran-digital".into(),
-                "desain-grafis".into(),
-                "jualan-online".into(),
-            ],
-        };
-        let today = app::domain::wib::date_in_program_tz(now);
-        let application =
-            SignupApplication::parse(&draft, true, today).map_err(|e| format!("demo participant: {e:?}"))?;
-        signup_db::register(pool, rina, Uuid::new_v4(), &application, now).await?;
-    }
+    let draft = SignupDraft {
+        province: "31".into(),
+        city: "Kota Jakarta Selatan".into(),
+        mobile: "081234500002".into(),
+        education: "diploma".into(),
+        employment: "pencari-kerja".into(),
+        interests: vec![
+            "pemasaran-digital".into(),
+            "desain-grafis".into(),
+            "jualan-online".into(),
+        ],
+        ..first_step(
+            ("317404", 8),
+            "1997-02-14",
+            Gender::Female,
+            "3174041102170005",
+            "Rina Wulandari",
+            "Jakarta",
+        )?
+    };
+    register_once(pool, PARTICIPANT_DEMO_EMAIL, &draft, now, "demo participant").await?;
     crate::demo_catalogue::load(pool, crate::demo_catalogue::DEFAULT_SEED, now).await?;
 
     for (username, name, role) in DEMO_OPERATORS {

@@ -4,7 +4,7 @@
 //! Every row obeys the schema's constraints (unique NIK claims included); emails end in
 //! `.invalid`, so nothing can ever be sent to them.
 
-use std::time::Instant;
+use std::{fmt::Write, time::Instant};
 
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
@@ -30,39 +30,28 @@ pub struct SyntheticPool {
     pub priority_per_mille: u64,
 }
 
-/// Lines for one COPY, sent in chunks.
-struct CopyLines<'c> {
-    copy: sqlx::postgres::PgCopyIn<&'c mut PgConnection>,
-    buffer: String,
-    rows: usize,
-}
-
-impl<'c> CopyLines<'c> {
-    async fn start(conn: &'c mut PgConnection, statement: &str) -> Result<CopyLines<'c>, sqlx::Error> {
-        Ok(CopyLines {
-            copy: conn.copy_in_raw(statement).await?,
-            buffer: String::with_capacity(4 << 20),
-            rows: 0,
-        })
-    }
-
-    async fn line(&mut self, line: std::fmt::Arguments<'_>) -> Result<(), sqlx::Error> {
-        use std::fmt::Write;
-        let _ = self.buffer.write_fmt(line);
-        self.buffer.push('\n');
-        self.rows += 1;
-        if self.rows.is_multiple_of(ROWS_PER_SEND) {
-            self.copy.send(std::mem::take(&mut self.buffer).into_bytes()).await?;
+/// Runs one COPY with a line per item, each written by `write_line` straight into the buffer
+/// that is sent every `ROWS_PER_SEND` lines. Returns the rows copied.
+async fn copy_lines<T>(
+    conn: &mut PgConnection,
+    statement: &str,
+    items: &[T],
+    mut write_line: impl FnMut(&mut String, &T) -> std::fmt::Result,
+) -> Result<u64, sqlx::Error> {
+    let mut copy = conn.copy_in_raw(statement).await?;
+    let mut buffer = String::with_capacity(4 << 20);
+    for (written, item) in (1usize..).zip(items) {
+        // Writing into a String cannot fail.
+        let _ = write_line(&mut buffer, item);
+        buffer.push('\n');
+        if written.is_multiple_of(ROWS_PER_SEND) {
+            copy.send(std::mem::take(&mut buffer).into_bytes()).await?;
         }
-        Ok(())
     }
-
-    async fn finish(mut self) -> Result<u64, sqlx::Error> {
-        if !self.buffer.is_empty() {
-            self.copy.send(std::mem::take(&mut self.buffer).into_bytes()).await?;
-        }
-        self.copy.finish().await
+    if !buffer.is_empty() {
+        copy.send(buffer.into_bytes()).await?;
     }
+    copy.finish().await
 }
 
 /// One synthetic applicant's values.
@@ -115,91 +104,97 @@ pub async fn generate(pool: &PgPool, wave: &str, spec: &SyntheticPool) -> Result
         started.elapsed().as_secs_f64()
     );
 
-    let mut copy = CopyLines::start(&mut tx, "copy accounts (id, email, created_at) from stdin").await?;
-    for (i, p) in &everyone {
-        copy.line(format_args!(
-            "{}\tsintetis-{run}-{i}@contoh.invalid\t{}",
-            p.account_id,
-            p.signed_up.to_rfc3339()
-        ))
-        .await?;
-    }
-    copy.finish().await?;
-    let mut copy = CopyLines::start(
+    copy_lines(
+        &mut tx,
+        "copy accounts (id, email, created_at) from stdin",
+        &everyone,
+        |out, (i, p)| {
+            write!(
+                out,
+                "{}\tsintetis-{run}-{i}@contoh.invalid\t{}",
+                p.account_id,
+                p.signed_up.to_rfc3339()
+            )
+        },
+    )
+    .await?;
+    copy_lines(
         &mut tx,
         "copy applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, birth_place, province_code,
                           city, mobile, education, employment_status, interests, registered_at) from stdin",
+        &everyone,
+        |out, (i, p)| {
+            let reference = {
+                let code = format!("S{:04}{:07}", run % 10_000, i);
+                format!("PK-{}-{}-{}", &code[0..4], &code[4..8], &code[8..12])
+            };
+            // The third digit tells it from the NIK (1 there).
+            let kk = format!("{}0{:04}{:09}", p.province, run % 10_000, i);
+            let gender = if i % 2 == 0 { "L" } else { "P" };
+            write!(
+                out,
+                "{}\t{}\t{reference}\t{}\t{kk}\tPeserta Sintetis {i}\t1995-06-15\t{gender}\tKota Contoh\t{}\tKota Contoh\t+62812{:08}\tsma\t{}\t{{pemasaran-digital}}\t{}",
+                p.applicant_id,
+                p.account_id,
+                p.nik,
+                p.province,
+                i % 100_000_000,
+                EMPLOYMENT[(i % EMPLOYMENT.len() as u64) as usize],
+                p.signed_up.to_rfc3339()
+            )
+        },
     )
     .await?;
-    for (i, p) in &everyone {
-        let reference = {
-            let code = format!("S{:04}{:07}", run % 10_000, i);
-            format!("PK-{}-{}-{}", &code[0..4], &code[4..8], &code[8..12])
-        };
-        // The third digit tells it from the NIK (1 there).
-        let kk = format!("{}0{:04}{:09}", p.province, run % 10_000, i);
-        let gender = if i % 2 == 0 { "L" } else { "P" };
-        copy.line(format_args!(
-            "{}\t{}\t{reference}\t{}\t{kk}\tPeserta Sintetis {i}\t1995-06-15\t{gender}\tKota Contoh\t{}\tKota Contoh\t+62812{:08}\tsma\t{}\t{{pemasaran-digital}}\t{}",
-            p.applicant_id,
-            p.account_id,
-            p.nik,
-            p.province,
-            i % 100_000_000,
-            EMPLOYMENT[(i % EMPLOYMENT.len() as u64) as usize],
-            p.signed_up.to_rfc3339()
-        ))
-        .await?;
-    }
-    copy.finish().await?;
     // The insert trigger queued automatic checks: these applicants are verified here instead.
     let ids: Vec<Uuid> = everyone.iter().map(|(_, p)| p.applicant_id).collect();
     sqlx::query!("delete from verification_jobs where applicant_id = any($1)", &ids)
         .execute(&mut *tx)
         .await?;
-    let mut copy = CopyLines::start(&mut tx, "copy nik_claims (nik, applicant_id) from stdin").await?;
-    for (_, p) in &everyone {
-        copy.line(format_args!("{}\t{}", p.nik, p.applicant_id)).await?;
-    }
-    copy.finish().await?;
-    let mut copy = CopyLines::start(
+    copy_lines(
         &mut tx,
-        "copy verifications (applicant_id, status, reasons, decided_at) from stdin",
+        "copy nik_claims (nik, applicant_id) from stdin",
+        &everyone,
+        |out, (_, p)| write!(out, "{}\t{}", p.nik, p.applicant_id),
     )
     .await?;
-    for (_, p) in &everyone {
-        copy.line(format_args!(
-            "{}\tterverifikasi\t{{}}\t{}",
-            p.applicant_id,
-            p.signed_up.to_rfc3339()
-        ))
-        .await?;
-    }
-    copy.finish().await?;
-    let mut copy = CopyLines::start(
+    copy_lines(
         &mut tx,
-        "copy wave_entries (wave_id, applicant_id, draw_id, joined_at) from stdin",
+        "copy verifications (applicant_id, status, reasons, decided_at) from stdin",
+        &everyone,
+        |out, (_, p)| {
+            write!(
+                out,
+                "{}\tterverifikasi\t{{}}\t{}",
+                p.applicant_id,
+                p.signed_up.to_rfc3339()
+            )
+        },
     )
     .await?;
     let mut seen = std::collections::HashSet::with_capacity(everyone.len());
     let mut rng = rand::rng();
-    for (_, p) in &everyone {
-        let draw_id = loop {
-            let id = (rng.random::<u64>() >> 1) as i64;
-            if seen.insert(id) {
-                break id;
-            }
-        };
-        let joined = p.signed_up.max(wave_row.join_opens_at);
-        copy.line(format_args!(
-            "{}\t{}\t{draw_id}\t{}",
-            wave_row.id,
-            p.applicant_id,
-            joined.to_rfc3339()
-        ))
-        .await?;
-    }
-    copy.finish().await?;
+    copy_lines(
+        &mut tx,
+        "copy wave_entries (wave_id, applicant_id, draw_id, joined_at) from stdin",
+        &everyone,
+        |out, (_, p)| {
+            let draw_id = loop {
+                let id = (rng.random::<u64>() >> 1) as i64;
+                if seen.insert(id) {
+                    break id;
+                }
+            };
+            let joined = p.signed_up.max(wave_row.join_opens_at);
+            write!(
+                out,
+                "{}\t{}\t{draw_id}\t{}",
+                wave_row.id,
+                p.applicant_id,
+                joined.to_rfc3339()
+            )
+        },
+    )
+    .await?;
     let now = Utc::now();
     let excluded: Vec<String> = everyone
         .iter()

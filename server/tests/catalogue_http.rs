@@ -10,6 +10,26 @@ async fn demo(pool: &PgPool) {
     server::seed::seed_demo(pool, wednesday_morning()).await.unwrap();
 }
 
+/// What is left on the card of the applicant signed up with `email`.
+async fn card_balance(pool: &PgPool, email: &str) -> i64 {
+    sqlx::query_scalar(
+        "select c.balance from cards c join applicants a on a.id = c.applicant_id
+         join accounts u on u.id = a.account_id where u.email = $1",
+    )
+    .bind(email)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// The id of the catalogue's first training.
+async fn first_training(pool: &PgPool) -> i32 {
+    sqlx::query_scalar("select min(id) from trainings")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn the_demo_catalogue_loads_once_with_about_900_trainings(pool: PgPool) {
     demo(&pool).await;
@@ -66,8 +86,7 @@ async fn anyone_can_search_the_catalogue_and_the_search_is_in_the_url(pool: PgPo
 #[sqlx::test(migrations = "../migrations")]
 async fn a_participant_buys_a_training_once_and_sees_the_voucher_and_balance(pool: PgPool) {
     demo(&pool).await;
-    let mut browser = Browser::new(pool.clone(), wednesday_morning());
-    browser.sign_in("rina@contoh.id").await;
+    let mut browser = Browser::signed_in(pool.clone(), "rina@contoh.id").await;
     let page = browser
         .get("/pelatihan?kategori=barista&urut=harga&dalam_saldo=1")
         .await;
@@ -81,54 +100,34 @@ async fn a_participant_buys_a_training_once_and_sees_the_voucher_and_balance(poo
     let first_form: Vec<(&str, &str)> = fields[..2].iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     assert_eq!(first_form[0].0, "training_id");
 
-    let bought = browser.post_form("/api/buy-training", &first_form).await;
-    assert_eq!(bought.location(), Some("/pembelian"), "{}", bought.body);
-    let purchases = browser.get("/pembelian").await;
+    let purchases = browser.submit("/api/buy-training", &first_form, "/pembelian").await;
     assert!(
-        purchases.body.contains("Pembelian berhasil. Kode voucher Anda:"),
-        "{}",
-        purchases.body
+        purchases.contains("Pembelian berhasil. Kode voucher Anda:"),
+        "{purchases}"
     );
     let price: i64 = sqlx::query_scalar("select price from purchases")
         .fetch_one(&pool)
         .await
         .unwrap();
-    let balance: i64 = sqlx::query_scalar(
-        "select c.balance from cards c join applicants a on a.id = c.applicant_id
-         join accounts u on u.id = a.account_id where u.email = 'rina@contoh.id'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let balance = card_balance(&pool, "rina@contoh.id").await;
     assert_eq!(balance, 1_000_000 - price);
     let shown = app::domain::Rupiah::from_whole(balance).unwrap().to_string();
-    assert!(purchases.body.contains(&shown), "the balance shown is {shown}");
+    assert!(purchases.contains(&shown), "the balance shown is {shown}");
 
     // The same form sent again (a double click, or a resend after a dropped connection).
     let again = browser.post_form("/api/buy-training", &first_form).await;
     assert_eq!(again.location(), Some("/pembelian"));
     assert_eq!(count(&pool, "select count(*) from purchases").await, 1);
-    let balance_after: i64 = sqlx::query_scalar(
-        "select c.balance from cards c join applicants a on a.id = c.applicant_id
-         join accounts u on u.id = a.account_id where u.email = 'rina@contoh.id'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(balance_after, balance);
+    assert_eq!(card_balance(&pool, "rina@contoh.id").await, balance);
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn an_applicant_without_a_card_cannot_buy(pool: PgPool) {
     demo(&pool).await;
-    let mut browser = Browser::new(pool.clone(), wednesday_morning());
-    browser.sign_in("budi@contoh.id").await;
+    let mut browser = Browser::signed_in(pool.clone(), "budi@contoh.id").await;
     let page = browser.get("/pelatihan").await;
     assert!(!page.body.contains("Beli dengan saldo"));
-    let training: i32 = sqlx::query_scalar("select min(id) from trainings")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let training = first_training(&pool).await;
     let refused = browser
         .post_form(
             "/api/buy-training",
@@ -177,8 +176,7 @@ async fn up_to_four_trainings_are_compared_side_by_side_with_the_fit_explained(p
     assert!(three.body.contains("untuk melihat kecocokan dengan minat Anda"));
 
     // Rina's interests include digital marketing, not barista; her fit says so, in words.
-    let mut rina = Browser::new(pool.clone(), wednesday_morning());
-    rina.sign_in("rina@contoh.id").await;
+    let mut rina = Browser::signed_in(pool.clone(), "rina@contoh.id").await;
     let hers = rina.get(&format!("/pelatihan/banding?{}", choice(3))).await;
     assert!(hers.body.contains("/100"), "{}", hers.body);
     assert!(hers.body.contains("Sesuai minat Anda (Pemasaran digital)") || hers.body.contains("Di luar minat"));
@@ -296,6 +294,18 @@ async fn the_browser_finds_the_same_pages_and_medians_as_the_server(pool: PgPool
     }
 }
 
+/// Posts the console's form that hides a training; asserts the answer sends the admin back to
+/// the console and returns the console page.
+async fn hide_training(admin: &mut Browser, training: &str, reason: &str) -> String {
+    admin
+        .submit(
+            "/api/hide-training",
+            &[("training", training), ("reason", reason)],
+            "/operator/katalog",
+        )
+        .await
+}
+
 async fn program_admin(browser: &Browser) -> Browser {
     signed_in_operator(browser, "admin.katalog", app::operators::OperatorRole::ProgramAdmin).await
 }
@@ -305,46 +315,26 @@ async fn a_program_admin_hides_a_training_with_a_reason_from_the_console(pool: P
     demo(&pool).await;
     let visitor = Browser::new(pool.clone(), wednesday_morning());
     let mut admin = program_admin(&visitor).await;
-    let id: i32 = sqlx::query_scalar("select min(id) from trainings")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let id = first_training(&pool).await;
     let page = admin.get("/operator/katalog").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Sembunyikan pelatihan"), "{}", page.body);
 
     // Without a reason: refused next to the field, the number typed kept.
     let id_text = id.to_string();
-    let refused = admin
-        .post_form("/api/hide-training", &[("training", &id_text), ("reason", "")])
-        .await;
-    assert_eq!(refused.location(), Some("/operator/katalog"));
-    let page = admin.get("/operator/katalog").await;
-    assert!(page.body.contains("id=\"reason-error\""), "{}", page.body);
-    assert!(page.body.contains(&format!("value=\"{id}\"")));
+    let page = hide_training(&mut admin, &id_text, "").await;
+    assert!(page.contains("id=\"reason-error\""), "{page}");
+    assert!(page.contains(&format!("value=\"{id}\"")));
     assert_eq!(
         count(&pool, "select count(*) from trainings where hidden_at is not null").await,
         0
     );
 
-    let hidden = admin
-        .post_form(
-            "/api/hide-training",
-            &[("training", &id_text), ("reason", "Harga jauh di atas harga pasar")],
-        )
-        .await;
-    assert_eq!(hidden.location(), Some("/operator/katalog"));
-    let page = admin.get("/operator/katalog").await;
-    assert!(page
-        .body
-        .contains(&format!("Pelatihan No. {id} disembunyikan dari katalog.")));
-    assert!(page.body.contains("alasan: Harga jauh di atas harga pasar"));
+    let page = hide_training(&mut admin, &id_text, "Harga jauh di atas harga pasar").await;
+    assert!(page.contains(&format!("Pelatihan No. {id} disembunyikan dari katalog.")));
+    assert!(page.contains("alasan: Harga jauh di atas harga pasar"));
     assert_eq!(
-        count(
-            &pool,
-            "select count(*) from audit_log where action = 'katalog.sembunyikan' and actor = 'operator:admin.katalog'"
-        )
-        .await,
+        audit_entries(&pool, "katalog.sembunyikan", "operator:admin.katalog").await,
         1
     );
     let mut anyone = visitor.another();
@@ -390,14 +380,7 @@ async fn a_program_admin_imports_a_platforms_file_from_the_console_once(pool: Pg
         page.body
     );
     assert_eq!(count(&pool, "select count(*) from trainings").await, 2);
-    assert_eq!(
-        count(
-            &pool,
-            "select count(*) from audit_log where action = 'katalog.impor' and actor like 'operator:%'"
-        )
-        .await,
-        2
-    );
+    assert_eq!(audit_entries(&pool, "katalog.impor", "operator:%").await, 2);
 
     // No platform, or a file that is not a platform's: refused beside the field, nothing written.
     let refused = upload(&mut admin, "", &file).await;

@@ -396,6 +396,24 @@ fn review_form<'a>(purchase: &'a str, training: &'a str, service: &'a str, body:
     ]
 }
 
+/// Posts the review form of `purchase` with these stars (training, service) and words; asserts
+/// where the answer sends the browser and returns that page's body.
+async fn write_review(
+    browser: &mut Browser,
+    purchase: &str,
+    (training, service): (&str, &str),
+    body: &str,
+    back_to: &str,
+) -> String {
+    let form = review_form(purchase, training, service, body);
+    browser.submit("/api/write-review", &form, back_to).await
+}
+
+/// The console's form that hides review number `review`, for this reason.
+fn hide_review_form<'a>(review: &'a str, reason: &'a str) -> [(&'static str, &'a str); 2] {
+    [("review", review), ("review_reason", reason)]
+}
+
 async fn spreads(pool: &PgPool) -> (Vec<i32>, Vec<i32>, Vec<i32>) {
     sqlx::query_as(
         "select t.rating_counts, pr.rating_counts, pl.service_rating_counts from purchases p
@@ -451,19 +469,11 @@ async fn a_finished_training_is_reviewed_once_and_its_stars_feed_the_catalogue(p
     );
 
     // JavaScript off: what does not parse comes back next to its field, with what was typed.
-    let invalid = browser
-        .post_form("/api/write-review", &review_form(&purchase_text, "", "4", "Bagus."))
-        .await;
-    assert_eq!(invalid.location(), Some(review_path.as_str()));
-    let form = browser.get(&review_path).await;
-    assert!(
-        form.body.contains("Pilih 1 sampai 5 bintang untuk pelatihannya."),
-        "{}",
-        form.body
-    );
-    assert!(form.body.contains("Ulasan paling sedikit 30 karakter (sekarang 6)"));
-    assert!(form.body.contains(">Bagus.</textarea>"), "the text is kept");
-    assert!(form.body.contains("value=\"4\" checked"), "the service stars are kept");
+    let form = write_review(&mut browser, &purchase_text, ("", "4"), "Bagus.", &review_path).await;
+    assert!(form.contains("Pilih 1 sampai 5 bintang untuk pelatihannya."), "{form}");
+    assert!(form.contains("Ulasan paling sedikit 30 karakter (sekarang 6)"));
+    assert!(form.contains(">Bagus.</textarea>"), "the text is kept");
+    assert!(form.contains("value=\"4\" checked"), "the service stars are kept");
     // The WASM client gets the same errors without a redirect.
     let from_wasm = browser
         .post_from_wasm("/api/write-review", &review_form(&purchase_text, "7", "4", REVIEW_TEXT))
@@ -473,26 +483,11 @@ async fn a_finished_training_is_reviewed_once_and_its_stars_feed_the_catalogue(p
     assert_eq!(count(&pool, "select count(*) from reviews").await, 0);
 
     // Written, then the same form again (a double click, a replay): one review.
-    let written = browser
-        .post_form("/api/write-review", &review_form(&purchase_text, "5", "4", REVIEW_TEXT))
-        .await;
-    assert_eq!(written.location(), Some("/pembelian"));
-    let thanked = browser.get("/pembelian").await;
-    assert!(thanked.body.contains("ulasan Anda tersimpan"), "{}", thanked.body);
-    assert!(
-        thanked.body.contains("Rp600.000 sebulan selama 4 bulan"),
-        "{}",
-        thanked.body
-    );
-    let again = browser
-        .post_form("/api/write-review", &review_form(&purchase_text, "1", "1", REVIEW_TEXT))
-        .await;
-    assert_eq!(again.location(), Some("/pembelian"));
-    assert!(browser
-        .get("/pembelian")
-        .await
-        .body
-        .contains("sudah tersimpan sebelumnya"));
+    let thanked = write_review(&mut browser, &purchase_text, ("5", "4"), REVIEW_TEXT, "/pembelian").await;
+    assert!(thanked.contains("ulasan Anda tersimpan"), "{thanked}");
+    assert!(thanked.contains("Rp600.000 sebulan selama 4 bulan"), "{thanked}");
+    let again = write_review(&mut browser, &purchase_text, ("1", "1"), REVIEW_TEXT, "/pembelian").await;
+    assert!(again.contains("sudah tersimpan sebelumnya"));
     assert_eq!(count(&pool, "select count(*) from reviews").await, 1);
     // The database refuses a second review of the purchase and a review of an unfinished one.
     let duplicate = sqlx::query(
@@ -569,7 +564,7 @@ async fn operators_hide_reviews_revoke_certificates_and_make_keys_in_the_console
     verifier
         .post_form(
             "/api/hide-review",
-            &[("review", &number_text), ("review_reason", "Alasan yang cukup panjang")],
+            &hide_review_form(&number_text, "Alasan yang cukup panjang"),
         )
         .await;
     assert_eq!(
@@ -582,23 +577,18 @@ async fn operators_hide_reviews_revoke_certificates_and_make_keys_in_the_console
     assert!(console.body.contains(&format!("No. {number}")));
 
     // A reason too short: refused, with what was typed.
-    let refused = admin
-        .post_form("/api/hide-review", &[("review", &number_text), ("review_reason", "x")])
+    let again = admin
+        .submit(
+            "/api/hide-review",
+            &hide_review_form(&number_text, "x"),
+            "/operator/penyelesaian",
+        )
         .await;
-    assert_eq!(refused.location(), Some("/operator/penyelesaian"));
-    let again = admin.get("/operator/penyelesaian").await;
-    assert!(
-        again.body.contains("Tulis alasan 5 sampai 500 karakter"),
-        "{}",
-        again.body
-    );
-    assert!(again.body.contains(&format!("value=\"{number}\"")));
+    assert!(again.contains("Tulis alasan 5 sampai 500 karakter"), "{again}");
+    assert!(again.contains(&format!("value=\"{number}\"")));
     let reason = "Berisi nomor telepon pribadi";
     let hidden = admin
-        .post_form(
-            "/api/hide-review",
-            &[("review", &number_text), ("review_reason", reason)],
-        )
+        .post_form("/api/hide-review", &hide_review_form(&number_text, reason))
         .await;
     assert_eq!(hidden.location(), Some("/operator/penyelesaian"));
     assert_eq!(
@@ -641,8 +631,13 @@ async fn operators_hide_reviews_revoke_certificates_and_make_keys_in_the_console
     );
 
     // A key: its secret shown once, then never again; revoked from the console too.
-    let made = admin.post_form("/api/platform-key", &[("platform", "pintaria")]).await;
-    assert_eq!(made.location(), Some("/operator/penyelesaian"));
+    let made = admin
+        .submit(
+            "/api/platform-key",
+            &[("platform", "pintaria")],
+            "/operator/penyelesaian",
+        )
+        .await;
     let key: String = sqlx::query_scalar("select key_id from platform_keys where platform_code = 'pintaria'")
         .fetch_one(&pool)
         .await
@@ -651,7 +646,7 @@ async fn operators_hide_reviews_revoke_certificates_and_make_keys_in_the_console
         .platform_keys
         .key_secret(1, &key)
         .unwrap();
-    assert!(admin.get("/operator/penyelesaian").await.body.contains(&secret));
+    assert!(made.contains(&secret));
     assert!(
         !admin.get("/operator/penyelesaian").await.body.contains(&secret),
         "shown once"
@@ -870,6 +865,18 @@ async fn the_incentive_ledger_pays_each_installment_once_even_with_two_workers(p
     );
 }
 
+/// Posts the console's decision on a held completion (with a reason, when given); asserts the
+/// answer sends the admin back to the console and returns the console page.
+async fn decide_completion(admin: &mut Browser, purchase: &str, decision: &str, reason: Option<&str>) -> String {
+    let mut form = vec![("purchase", purchase), ("decision", decision)];
+    if let Some(reason) = reason {
+        form.push(("completion_reason", reason));
+    }
+    admin
+        .submit("/api/decide-completion", &form, "/operator/penyelesaian")
+        .await
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_platform_key_cannot_date_events_back_or_certify_a_training_finished_too_soon(pool: PgPool) {
     let settings = app::state::Settings {
@@ -948,44 +955,17 @@ async fn a_platform_key_cannot_date_events_back_or_certify_a_training_finished_t
         .await
         .unwrap();
     let id = purchase_id.to_string();
-    let no_reason = admin
-        .post_form(
-            "/api/decide-completion",
-            &[("purchase", &id), ("decision", "ditolak"), ("completion_reason", "")],
-        )
-        .await;
-    assert_eq!(no_reason.location(), Some("/operator/penyelesaian"));
-    assert!(admin.get("/operator/penyelesaian").await.body.contains("field-error"));
-    let certified = admin
-        .post_form("/api/decide-completion", &[("purchase", &id), ("decision", "terbit")])
-        .await;
-    assert_eq!(certified.location(), Some("/operator/penyelesaian"));
-    assert!(admin.get("/operator/penyelesaian").await.body.contains("diterbitkan"));
+    let no_reason = decide_completion(&mut admin, &id, "ditolak", Some("")).await;
+    assert!(no_reason.contains("field-error"));
+    let certified = decide_completion(&mut admin, &id, "terbit", None).await;
+    assert!(certified.contains("diterbitkan"));
     assert_eq!(count(&pool, "select count(*) from certificates").await, 1);
     assert_eq!(
-        count(
-            &pool,
-            "select count(*) from audit_log where action = 'completions.decide' and actor = 'operator:admin.tahan'"
-        )
-        .await,
+        audit_entries(&pool, "completions.decide", "operator:admin.tahan").await,
         1
     );
-    let again = admin
-        .post_form(
-            "/api/decide-completion",
-            &[
-                ("purchase", &id),
-                ("decision", "ditolak"),
-                ("completion_reason", "Terlambat sekali"),
-            ],
-        )
-        .await;
-    assert_eq!(again.location(), Some("/operator/penyelesaian"));
-    assert!(admin
-        .get("/operator/penyelesaian")
-        .await
-        .body
-        .contains("sudah diputuskan"));
+    let again = decide_completion(&mut admin, &id, "ditolak", Some("Terlambat sekali")).await;
+    assert!(again.contains("sudah diputuskan"));
     assert!(browser.get("/pembelian").await.body.contains("Sertifikat (cetak"));
 }
 

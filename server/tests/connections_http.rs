@@ -14,9 +14,14 @@ use tokio::{
     sync::oneshot,
 };
 
-/// Serves the test router on a free port with these limits; the server stops when the sender
-/// is dropped.
-fn start(pool: PgPool, limits: ConnectionLimits) -> (std::net::SocketAddr, oneshot::Sender<()>) {
+/// Serves the test router on a free port, with a one-second header timeout and at most
+/// `max_connections` open connections; the server stops when the sender is dropped.
+fn start(pool: PgPool, max_connections: usize) -> (std::net::SocketAddr, oneshot::Sender<()>) {
+    let limits = ConnectionLimits {
+        header_read_timeout: Duration::from_secs(1),
+        max_connections,
+        ..Default::default()
+    };
     let router = Browser::new(pool, wednesday_morning()).router();
     let listener = listen("127.0.0.1:0".parse().unwrap()).unwrap();
     let address = listener.local_addr().unwrap();
@@ -27,13 +32,15 @@ fn start(pool: PgPool, limits: ConnectionLimits) -> (std::net::SocketAddr, onesh
     (address, stop)
 }
 
-async fn half_sent_request(address: std::net::SocketAddr) -> TcpStream {
+/// A connection that has sent these bytes.
+async fn connection_that_sent(address: std::net::SocketAddr, bytes: &[u8]) -> TcpStream {
     let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
     stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Langsam: ")
-        .await
-        .unwrap();
-    stream
+}
+
+async fn half_sent_request(address: std::net::SocketAddr) -> TcpStream {
+    connection_that_sent(address, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Langsam: ").await
 }
 
 /// Reads until the server closes the connection; how long that took.
@@ -54,11 +61,11 @@ async fn closed_within(stream: &mut TcpStream, patience: Duration) -> Option<Dur
 }
 
 async fn health(address: std::net::SocketAddr) -> String {
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
+    let mut stream = connection_that_sent(
+        address,
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     let mut answer = String::new();
     stream.read_to_string(&mut answer).await.unwrap();
     answer
@@ -66,12 +73,7 @@ async fn health(address: std::net::SocketAddr) -> String {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn slow_and_idle_connections_are_dropped_while_others_are_served(pool: PgPool) {
-    let limits = ConnectionLimits {
-        header_read_timeout: Duration::from_secs(1),
-        max_connections: 100,
-        ..Default::default()
-    };
-    let (address, _stop) = start(pool, limits);
+    let (address, _stop) = start(pool, 100);
     let mut slow = Vec::new();
     for _ in 0..20 {
         slow.push(half_sent_request(address).await);
@@ -91,10 +93,7 @@ async fn slow_and_idle_connections_are_dropped_while_others_are_served(pool: PgP
     }
 
     // A kept-alive connection that asks nothing more is closed too.
-    let mut idle = TcpStream::connect(address).await.unwrap();
-    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        .await
-        .unwrap();
+    let mut idle = connection_that_sent(address, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await;
     let mut buffer = [0u8; 512];
     let read = idle.read(&mut buffer).await.unwrap();
     assert!(String::from_utf8_lossy(&buffer[..read]).starts_with("HTTP/1.1 200"));
@@ -107,12 +106,7 @@ async fn slow_and_idle_connections_are_dropped_while_others_are_served(pool: PgP
 
 #[sqlx::test(migrations = "../migrations")]
 async fn past_the_cap_new_connections_wait_until_a_slow_one_is_dropped(pool: PgPool) {
-    let limits = ConnectionLimits {
-        header_read_timeout: Duration::from_secs(1),
-        max_connections: 2,
-        ..Default::default()
-    };
-    let (address, _stop) = start(pool, limits);
+    let (address, _stop) = start(pool, 2);
     let _slow = [half_sent_request(address).await, half_sent_request(address).await];
     let started = Instant::now();
     let answer = tokio::time::timeout(Duration::from_secs(5), health(address))

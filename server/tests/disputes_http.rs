@@ -10,55 +10,52 @@ use support::*;
 
 const STATEMENT: &str = "Saya belum pernah mendaftar Prakerja, tetapi NIK saya ditolak karena sudah terdaftar.";
 
-async fn fill_all_steps(browser: &mut Browser, nik: &str) {
-    for step in [identity(nik, KK), contact(), background()] {
-        let saved = browser.post_form("/api/signup-save-step", &pairs(&step)).await;
-        assert!(saved.location().is_some(), "{}", saved.body);
-    }
-}
-
-async fn submit(browser: &mut Browser) -> Response {
-    let page = browser.get("/daftar/periksa").await;
-    let mut fields = hidden_fields(&page.body);
-    fields.push(("declaration".into(), "ya".into()));
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    browser.post_form("/api/signup-submit", &fields).await
-}
-
-/// The dispute form as the page serves it (its idempotency key included), posted with these.
-async fn file_dispute(browser: &mut Browser, nik: &str, statement: &str) -> (Response, Vec<(String, String)>) {
+/// The dispute form as the page serves it (its idempotency key included), filled with these.
+async fn dispute_form(browser: &mut Browser, nik: &str, statement: &str) -> Vec<(String, String)> {
     let page = browser.get("/daftar/sanggah-nik").await;
     assert_eq!(page.status, 200, "{}", page.body);
     let mut fields = hidden_fields(&page.body);
     fields.push(("nik".into(), nik.into()));
     fields.push(("statement".into(), statement.into()));
-    let posted: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    (browser.post_form("/api/nik-dispute", &posted).await, fields)
+    fields
 }
 
-async fn applicant_with_email(pool: &PgPool, email: &str) -> uuid::Uuid {
-    sqlx::query_scalar("select a.id from applicants a join accounts c on c.id = a.account_id where c.email = $1")
-        .bind(email)
-        .fetch_one(pool)
-        .await
-        .unwrap()
+/// Files a dispute with that form; the form's page, where the browser is sent back to.
+async fn file_dispute(browser: &mut Browser, nik: &str, statement: &str) -> String {
+    let fields = dispute_form(browser, nik, statement).await;
+    let posted = form_pairs(&fields);
+    browser.submit("/api/nik-dispute", &posted, "/daftar/sanggah-nik").await
+}
+
+/// The console's decision form on a dispute.
+fn decision<'a>(dispute: &'a str, decision: &'a str, note: &'a str) -> [(&'static str, &'a str); 3] {
+    [("dispute", dispute), ("decision", decision), ("note", note)]
+}
+
+/// Posts that form.
+async fn decide(console: &mut Browser, dispute: &str, verdict: &str, note: &str) {
+    console
+        .post_form("/api/decide-dispute", &decision(dispute, verdict, note))
+        .await;
+}
+
+/// `holder` has registered with `NIK`, and `other` has signed in on the same server: the holder's
+/// browser and applicant id, and the other's browser.
+async fn nik_taken(pool: &PgPool, holder: &str, other: &str) -> (Browser, uuid::Uuid, Browser) {
+    let mut holder_browser = Browser::signed_in(pool.clone(), holder).await;
+    let holder_id = holder_browser.register(NIK, KK).await;
+    let mut other_browser = holder_browser.another();
+    other_browser.sign_in(other).await;
+    (holder_browser, holder_id, other_browser)
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_owner_of_a_taken_nik_disputes_it_and_gets_it_back(pool: PgPool) {
     // Someone registers the owner's NIK first.
-    let mut holder = Browser::new(pool.clone(), wednesday_morning());
-    holder.sign_in("pemakai@contoh.id").await;
-    fill_all_steps(&mut holder, NIK).await;
-    assert_eq!(submit(&mut holder).await.location(), Some("/dasbor?baru=1"));
-    let holder_id = applicant_with_email(&pool, "pemakai@contoh.id").await;
+    let (mut holder, holder_id, mut owner) = nik_taken(&pool, "pemakai@contoh.id", "pemilik@contoh.id").await;
 
     // The owner is refused, and the page shows the way to dispute.
-    let mut owner = holder.another();
-    owner.sign_in("pemilik@contoh.id").await;
-    fill_all_steps(&mut owner, NIK).await;
-    assert_eq!(submit(&mut owner).await.location(), Some("/daftar/periksa"));
-    let refused = owner.get("/daftar/periksa").await.body;
+    let refused = owner.signup_refused(NIK, KK).await;
     assert!(refused.contains("NIK ini sudah terdaftar"));
     assert!(
         refused.contains("href=\"/daftar/sanggah-nik\""),
@@ -71,19 +68,16 @@ async fn the_owner_of_a_taken_nik_disputes_it_and_gets_it_back(pool: PgPool) {
     );
 
     // A mistake comes back beside its field with what was typed.
-    let (short, _) = file_dispute(&mut owner, NIK, "NIK saya").await;
-    assert_eq!(short.location(), Some("/daftar/sanggah-nik"));
-    let page = owner.get("/daftar/sanggah-nik").await.body;
+    let page = file_dispute(&mut owner, NIK, "NIK saya").await;
     assert!(page.contains("minimal 30 karakter"), "{page}");
     assert!(page.contains(">NIK saya</textarea>"));
 
-    let (filed, fields) = file_dispute(&mut owner, NIK, STATEMENT).await;
-    assert_eq!(filed.location(), Some("/daftar/sanggah-nik"));
-    let page = owner.get("/daftar/sanggah-nik").await.body;
+    let fields = dispute_form(&mut owner, NIK, STATEMENT).await;
+    let posted = form_pairs(&fields);
+    let page = owner.submit("/api/nik-dispute", &posted, "/daftar/sanggah-nik").await;
     assert!(page.contains("Sanggahan SNG-"), "{page}");
     assert!(page.contains("Sedang diperiksa petugas"));
     // A double click or a replay files nothing more.
-    let posted: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     for _ in 0..3 {
         owner.post_form("/api/nik-dispute", &posted).await;
     }
@@ -109,53 +103,40 @@ async fn the_owner_of_a_taken_nik_disputes_it_and_gets_it_back(pool: PgPool) {
     assert!(queue.contains(STATEMENT));
     assert!(queue.contains("3201********0003"), "masked NIK");
     assert!(!queue.contains(NIK), "never the full NIK");
-    let dispute_id = hidden_fields(&queue)
-        .into_iter()
-        .find(|(name, _)| name == "dispute")
-        .unwrap()
-        .1;
+    let dispute_id = hidden_field(&queue, "dispute");
     let no_note = verifier
-        .post_form(
+        .submit(
             "/api/decide-dispute",
-            &[("dispute", &dispute_id), ("decision", "dikabulkan"), ("note", "")],
+            &decision(&dispute_id, "dikabulkan", ""),
+            "/operator/sanggahan",
         )
         .await;
-    assert_eq!(no_note.location(), Some("/operator/sanggahan"));
-    assert!(verifier.get("/operator/sanggahan").await.body.contains("Tulis alasan"));
+    assert!(no_note.contains("Tulis alasan"));
     assert_eq!(
         count(&pool, "select count(*) from nik_disputes where status = 'terbuka'").await,
         1
     );
 
     let granted = verifier
-        .post_form(
+        .submit(
             "/api/decide-dispute",
-            &[
-                ("dispute", &dispute_id),
-                ("decision", "dikabulkan"),
-                ("note", "Pengaju menunjukkan KTP asli di kantor layanan."),
-            ],
+            &decision(
+                &dispute_id,
+                "dikabulkan",
+                "Pengaju menunjukkan KTP asli di kantor layanan.",
+            ),
+            "/operator/sanggahan",
         )
         .await;
-    assert_eq!(granted.location(), Some("/operator/sanggahan"));
-    assert!(verifier.get("/operator/sanggahan").await.body.contains("dikabulkan"));
+    assert!(granted.contains("dikabulkan"));
     // Deciding it again changes nothing.
-    verifier
-        .post_form(
-            "/api/decide-dispute",
-            &[
-                ("dispute", &dispute_id),
-                ("decision", "ditolak"),
-                ("note", "Salah klik di konsol."),
-            ],
-        )
-        .await;
+    decide(&mut verifier, &dispute_id, "ditolak", "Salah klik di konsol.").await;
     assert_eq!(
         count(&pool, "select count(*) from nik_disputes where status = 'dikabulkan'").await,
         1
     );
     assert_eq!(
-        count(&pool, "select count(*) from audit_log where action = 'nik_disputes.dikabulkan' and actor = 'operator:verifikator.sanggahan'").await,
+        audit_entries(&pool, "nik_disputes.dikabulkan", "operator:verifikator.sanggahan").await,
         1
     );
     let (status, reasons): (String, Vec<String>) =
@@ -176,7 +157,7 @@ async fn the_owner_of_a_taken_nik_disputes_it_and_gets_it_back(pool: PgPool) {
 
     // The NIK is free: its owner registers with it.
     assert!(owner.get("/daftar/sanggah-nik").await.body.contains("Dikabulkan"));
-    assert_eq!(submit(&mut owner).await.location(), Some("/dasbor?baru=1"));
+    assert_eq!(owner.submit_signup(true).await.location(), Some("/dasbor?baru=1"));
     assert_eq!(
         count(&pool, &format!("select count(*) from nik_claims where nik = '{NIK}'")).await,
         1
@@ -185,19 +166,11 @@ async fn the_owner_of_a_taken_nik_disputes_it_and_gets_it_back(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn filing_tells_nothing_about_the_nik_and_is_budgeted(pool: PgPool) {
-    let mut holder = Browser::new(pool.clone(), wednesday_morning());
-    holder.sign_in("pemakai@contoh.id").await;
-    fill_all_steps(&mut holder, NIK).await;
-    submit(&mut holder).await;
-
-    let mut prober = holder.another();
-    prober.sign_in("penebak@contoh.id").await;
+    let (mut holder, _, mut prober) = nik_taken(&pool, "pemakai@contoh.id", "penebak@contoh.id").await;
     // One registered NIK and two that are not: the same answer for each.
     let mut notices = Vec::new();
     for nik in [NIK, "3201015708950004", "3201015708950005"] {
-        let (filed, _) = file_dispute(&mut prober, nik, STATEMENT).await;
-        assert_eq!(filed.location(), Some("/daftar/sanggah-nik"));
-        let page = prober.get("/daftar/sanggah-nik").await.body;
+        let page = file_dispute(&mut prober, nik, STATEMENT).await;
         let notice = page[page.find("Sanggahan SNG-").expect("a notice")..]
             .split(['<', '&', '"'])
             .next()
@@ -209,23 +182,13 @@ async fn filing_tells_nothing_about_the_nik_and_is_budgeted(pool: PgPool) {
     assert!(notices.iter().all(|n| n == &notices[0]), "{notices:?}");
 
     // A fourth in the month is refused, and files nothing.
-    let (refused, _) = file_dispute(&mut prober, "3201015708950006", STATEMENT).await;
-    assert_eq!(refused.location(), Some("/daftar/sanggah-nik"));
-    assert!(prober
-        .get("/daftar/sanggah-nik")
-        .await
-        .body
-        .contains("Terlalu banyak sanggahan"));
+    let refused = file_dispute(&mut prober, "3201015708950006", STATEMENT).await;
+    assert!(refused.contains("Terlalu banyak sanggahan"));
     assert_eq!(count(&pool, "select count(*) from nik_disputes").await, 3);
 
     // A registered applicant has nothing to dispute from their account.
-    let (own, _) = file_dispute(&mut holder, "3201015708950007", STATEMENT).await;
-    assert_eq!(own.location(), Some("/daftar/sanggah-nik"));
-    assert!(holder
-        .get("/daftar/sanggah-nik")
-        .await
-        .body
-        .contains("sudah terdaftar sebagai pendaftar"));
+    let own = file_dispute(&mut holder, "3201015708950007", STATEMENT).await;
+    assert!(own.contains("sudah terdaftar sebagai pendaftar"));
 
     // Signed out: to the sign-in page, nothing filed.
     let mut stranger = holder.another();
@@ -250,31 +213,20 @@ async fn filing_tells_nothing_about_the_nik_and_is_budgeted(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_refused_dispute_ends_the_hold(pool: PgPool) {
-    let mut holder = Browser::new(pool.clone(), wednesday_morning());
-    holder.sign_in("pemilik.asli@contoh.id").await;
-    fill_all_steps(&mut holder, NIK).await;
-    submit(&mut holder).await;
-    let mut claimant = holder.another();
-    claimant.sign_in("pengaku@contoh.id").await;
-    file_dispute(&mut claimant, NIK, STATEMENT).await;
+    let (holder, _, mut claimant) = nik_taken(&pool, "pemilik.asli@contoh.id", "pengaku@contoh.id").await;
+    let fields = dispute_form(&mut claimant, NIK, STATEMENT).await;
+    claimant.post_form("/api/nik-dispute", &form_pairs(&fields)).await;
 
     let mut admin = signed_in_operator(&holder, "admin.sanggahan", OperatorRole::ProgramAdmin).await;
     let queue = admin.get("/operator/sanggahan").await.body;
-    let dispute_id = hidden_fields(&queue)
-        .into_iter()
-        .find(|(name, _)| name == "dispute")
-        .unwrap()
-        .1;
-    admin
-        .post_form(
-            "/api/decide-dispute",
-            &[
-                ("dispute", &dispute_id),
-                ("decision", "ditolak"),
-                ("note", "Pemegang NIK menunjukkan KTP aslinya."),
-            ],
-        )
-        .await;
+    let dispute_id = hidden_field(&queue, "dispute");
+    decide(
+        &mut admin,
+        &dispute_id,
+        "ditolak",
+        "Pemegang NIK menunjukkan KTP aslinya.",
+    )
+    .await;
     assert_eq!(
         count(&pool, "select count(*) from nik_disputes where status = 'ditolak'").await,
         1

@@ -9,8 +9,7 @@ use support::*;
 async fn a_whole_signup_logs_no_nik_phone_or_email(pool: PgPool) {
     let (captured, _guard) = CapturedLogs::start();
 
-    let mut browser = Browser::new(pool.clone(), wednesday_morning());
-    browser.sign_in("rahasia@contoh.id").await;
+    let mut browser = Browser::signed_in(pool.clone(), "rahasia@contoh.id").await;
     for step in [identity(NIK, KK), contact(), background()] {
         browser.post_form("/api/signup-save-step", &pairs(&step)).await;
     }

@@ -23,14 +23,33 @@ async fn create(browser: &Browser, username: &str, role: OperatorRole) -> uuid::
     .unwrap()
 }
 
-async fn password(console: &mut Browser, username: &str, password: &str) -> Response {
-    console
+/// Posts the password step of the operators' sign-in; where the answer sends the browser.
+async fn password(console: &mut Browser, username: &str, password: &str) -> String {
+    let answer = console
         .post_form(
             "/api/operator-sign-in",
             &[("username", username), ("password", password)],
         )
+        .await;
+    answer.location().expect("a redirect after the password").to_owned()
+}
+
+/// Posts a code to enrol in the second factor; the enrolment page, where the answer sends the
+/// browser back to.
+async fn enrol(console: &mut Browser, code: &str) -> String {
+    console
+        .submit("/api/second-factor-enrol", &[("code", code)], "/operator/dua-langkah")
         .await
 }
+
+/// Posts a code (or a recovery code) at the second step of the sign-in; asserts where the
+/// answer sends the browser and returns that page's body.
+async fn second_step(console: &mut Browser, code: &str, back_to: &str) -> String {
+    console.submit("/api/second-factor", &[("code", code)], back_to).await
+}
+
+/// The form that disables admin.petugas, whoever posts it (a verifier, or that admin).
+const DISABLE_ADMIN: [(&str, &str); 2] = [("username", "admin.petugas"), ("action", "nonaktifkan")];
 
 fn between<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
     let from = page.find(start).unwrap_or_else(|| panic!("{start} not in the page")) + start.len();
@@ -42,8 +61,10 @@ async fn an_operator_enrols_a_second_factor_at_the_first_sign_in_and_keeps_recov
     let browser = Browser::new(pool.clone(), wednesday_morning());
     create(&browser, "petugas.baru", OperatorRole::Verifier).await;
     let mut console = browser.another();
-    let signed_in = password(&mut console, "petugas.baru", OPERATOR_PASSWORD).await;
-    assert_eq!(signed_in.location(), Some("/operator/dua-langkah"));
+    assert_eq!(
+        password(&mut console, "petugas.baru", OPERATOR_PASSWORD).await,
+        "/operator/dua-langkah"
+    );
     // The password alone opens no console page.
     assert_eq!(
         console.get("/operator/verifikasi").await.location(),
@@ -64,16 +85,11 @@ async fn an_operator_enrols_a_second_factor_at_the_first_sign_in_and_keeps_recov
         .unwrap();
     assert_ne!(stored, secret.to_vec(), "stored sealed, not as it is");
 
-    let wrong = console
-        .post_form("/api/second-factor-enrol", &[("code", "000000")])
-        .await;
-    assert_eq!(wrong.location(), Some("/operator/dua-langkah"));
-    assert!(console.get("/operator/dua-langkah").await.body.contains("Kode salah"));
+    let wrong = enrol(&mut console, "000000").await;
+    assert!(wrong.contains("Kode salah"));
 
     let code = second_factor::code_at_step(&secret, second_factor::step_of(wednesday_morning()));
-    let enrolled = console.post_form("/api/second-factor-enrol", &[("code", &code)]).await;
-    assert_eq!(enrolled.location(), Some("/operator/dua-langkah"));
-    let shown = console.get("/operator/dua-langkah").await.body;
+    let shown = enrol(&mut console, &code).await;
     let recovery: Vec<String> = shown
         .split("<li><code>")
         .skip(1)
@@ -91,29 +107,15 @@ async fn an_operator_enrols_a_second_factor_at_the_first_sign_in_and_keeps_recov
     console.post_form("/api/operator-sign-out", &[]).await;
     let mut phone_lost = browser.another();
     assert_eq!(
-        password(&mut phone_lost, "petugas.baru", OPERATOR_PASSWORD)
-            .await
-            .location(),
-        Some("/operator/masuk/kode")
+        password(&mut phone_lost, "petugas.baru", OPERATOR_PASSWORD).await,
+        "/operator/masuk/kode"
     );
-    let with_recovery = phone_lost
-        .post_form("/api/second-factor", &[("code", &recovery[0].to_lowercase())])
-        .await;
-    assert_eq!(with_recovery.location(), Some("/operator/verifikasi"));
-    assert!(phone_lost
-        .get("/operator/verifikasi")
-        .await
-        .body
-        .contains("kode pemulihan; tersisa 9"));
+    let console_page = second_step(&mut phone_lost, &recovery[0].to_lowercase(), "/operator/verifikasi").await;
+    assert!(console_page.contains("kode pemulihan; tersisa 9"));
     let mut again = browser.another();
     password(&mut again, "petugas.baru", OPERATOR_PASSWORD).await;
-    let reused = again.post_form("/api/second-factor", &[("code", &recovery[0])]).await;
-    assert_eq!(reused.location(), Some("/operator/masuk/kode"));
-    assert!(again
-        .get("/operator/masuk/kode")
-        .await
-        .body
-        .contains("Kode salah atau sudah dipakai"));
+    let reused = second_step(&mut again, &recovery[0], "/operator/masuk/kode").await;
+    assert!(reused.contains("Kode salah atau sudah dipakai"));
     let actions: Vec<String> =
         sqlx::query_scalar("select action from audit_log where actor = 'operator:petugas.baru' order by id")
             .fetch_all(&pool)
@@ -148,13 +150,8 @@ async fn a_code_is_used_once_and_wrong_codes_lock_the_second_step(pool: PgPool) 
         guesser.post_form("/api/second-factor", &[("code", guess)]).await;
     }
     let right = operator_code(&guesser, 1);
-    let locked = guesser.post_form("/api/second-factor", &[("code", &right)]).await;
-    assert_eq!(locked.location(), Some("/operator/masuk/kode"));
-    assert!(guesser
-        .get("/operator/masuk/kode")
-        .await
-        .body
-        .contains("Terlalu banyak kode salah"));
+    let locked = second_step(&mut guesser, &right, "/operator/masuk/kode").await;
+    assert!(locked.contains("Terlalu banyak kode salah"));
     // After the window, the operator goes on.
     guesser.clock.advance(chrono::Duration::minutes(16));
     operator_sign_in(&mut guesser, "admin.kode").await;
@@ -169,12 +166,7 @@ async fn program_admins_change_roles_disable_and_reset_with_an_audit_record(pool
     assert_eq!(refused.status, axum::http::StatusCode::FORBIDDEN, "program admins only");
     assert!(refused.body.contains("Anda tidak berwenang"), "said in words too");
     assert!(!refused.body.contains("Atur ulang kata sandi"));
-    verifier
-        .post_form(
-            "/api/change-operator",
-            &[("username", "admin.petugas"), ("action", "nonaktifkan")],
-        )
-        .await;
+    verifier.post_form("/api/change-operator", &DISABLE_ADMIN).await;
     assert_eq!(
         count(&pool, "select count(*) from operators where disabled_at is not null").await,
         0,
@@ -206,10 +198,8 @@ async fn program_admins_change_roles_disable_and_reset_with_an_audit_record(pool
         .await;
     let mut again = browser.another();
     assert_eq!(
-        password(&mut again, "verifikator.satu", OPERATOR_PASSWORD)
-            .await
-            .location(),
-        Some("/operator/masuk")
+        password(&mut again, "verifikator.satu", OPERATOR_PASSWORD).await,
+        "/operator/masuk"
     );
     admin.post_form("/api/change-operator", &change("aktifkan", "")).await;
     again.clock.advance(chrono::Duration::seconds(30));
@@ -225,14 +215,12 @@ async fn program_admins_change_roles_disable_and_reset_with_an_audit_record(pool
         "shown once"
     );
     assert_eq!(
-        password(&mut again, "verifikator.satu", OPERATOR_PASSWORD)
-            .await
-            .location(),
-        Some("/operator/masuk")
+        password(&mut again, "verifikator.satu", OPERATOR_PASSWORD).await,
+        "/operator/masuk"
     );
     assert_eq!(
-        password(&mut again, "verifikator.satu", &new_password).await.location(),
-        Some("/operator/masuk/kode")
+        password(&mut again, "verifikator.satu", &new_password).await,
+        "/operator/masuk/kode"
     );
 
     // A lost phone: the second factor is enrolled again at the next sign-in.
@@ -240,17 +228,12 @@ async fn program_admins_change_roles_disable_and_reset_with_an_audit_record(pool
         .post_form("/api/change-operator", &change("dua-langkah", ""))
         .await;
     assert_eq!(
-        password(&mut again, "verifikator.satu", &new_password).await.location(),
-        Some("/operator/dua-langkah")
+        password(&mut again, "verifikator.satu", &new_password).await,
+        "/operator/dua-langkah"
     );
 
     // An admin cannot lock themselves out here.
-    admin
-        .post_form(
-            "/api/change-operator",
-            &[("username", "admin.petugas"), ("action", "nonaktifkan")],
-        )
-        .await;
+    admin.post_form("/api/change-operator", &DISABLE_ADMIN).await;
     assert!(admin.get("/operator/petugas").await.body.contains("akun Anda sendiri"));
     assert_eq!(
         count(&pool, "select count(*) from operators where disabled_at is not null").await,
@@ -372,9 +355,9 @@ async fn an_operator_changes_their_own_password_and_signs_in_again_with_it(pool:
             "Ulangan kata sandi tidak sama",
         ),
     ] {
-        let refused = operator.post_form("/api/operator-change-password", &fields).await;
-        assert_eq!(refused.location(), Some("/operator/kata-sandi"), "{message}");
-        let page = operator.get("/operator/kata-sandi").await.body;
+        let page = operator
+            .submit("/api/operator-change-password", &fields, "/operator/kata-sandi")
+            .await;
         assert!(page.contains(message), "{message}: {page}");
         assert!(
             !page.contains(NEW) && !page.contains(OPERATOR_PASSWORD),
@@ -382,34 +365,30 @@ async fn an_operator_changes_their_own_password_and_signs_in_again_with_it(pool:
         );
     }
 
-    let changed = operator
-        .post_form("/api/operator-change-password", &change(OPERATOR_PASSWORD, NEW, NEW))
+    let signed_out = operator
+        .submit(
+            "/api/operator-change-password",
+            &change(OPERATOR_PASSWORD, NEW, NEW),
+            "/operator/masuk",
+        )
         .await;
-    assert_eq!(changed.location(), Some("/operator/masuk"), "{}", changed.body);
-    assert!(operator
-        .get("/operator/masuk")
-        .await
-        .body
-        .contains("Kata sandi Anda sudah diubah"));
+    assert!(signed_out.contains("Kata sandi Anda sudah diubah"));
     assert_eq!(
         operator.get("/operator/verifikasi").await.location(),
         Some("/operator/masuk"),
         "every session ended, this one too"
     );
     assert_eq!(
-        count(
-            &pool,
-            "select count(*) from audit_log where action = 'operators.change-password' and actor = 'operator:verifikator.sandi'"
-        )
-        .await,
+        audit_entries(&pool, "operators.change-password", "operator:verifikator.sandi").await,
         1
     );
-    let old = password(&mut operator, "verifikator.sandi", OPERATOR_PASSWORD).await;
     assert_eq!(
-        old.location(),
-        Some("/operator/masuk"),
+        password(&mut operator, "verifikator.sandi", OPERATOR_PASSWORD).await,
+        "/operator/masuk",
         "the old password no longer works"
     );
-    let new = password(&mut operator, "verifikator.sandi", NEW).await;
-    assert_eq!(new.location(), Some("/operator/masuk/kode"));
+    assert_eq!(
+        password(&mut operator, "verifikator.sandi", NEW).await,
+        "/operator/masuk/kode"
+    );
 }

@@ -58,14 +58,20 @@ async fn smtp_peer(refuse: bool) -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, received)
 }
 
-#[sqlx::test(migrations = "../migrations")]
-async fn messages_are_sent_once_and_their_body_is_not_kept(pool: PgPool) {
-    let (port, received) = smtp_peer(false).await;
+/// A mailer sending through a new `smtp_peer`, and what the peer received.
+async fn mailer_to_peer(refuse: bool) -> (Mailer, Arc<Mutex<Vec<String>>>) {
+    let (port, received) = smtp_peer(refuse).await;
     let mailer = Mailer::from_config(
         Some(&format!("smtp://127.0.0.1:{port}")),
         "Prakerja <noreply@prakerja.example>",
     )
     .unwrap();
+    (mailer, received)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn messages_are_sent_once_and_their_body_is_not_kept(pool: PgPool) {
+    let (mailer, received) = mailer_to_peer(false).await;
     app::outbox::db::enqueue_email(
         &pool,
         "penerima@contoh.id",
@@ -95,12 +101,7 @@ async fn messages_are_sent_once_and_their_body_is_not_kept(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_refused_message_is_retried_later(pool: PgPool) {
-    let (port, _) = smtp_peer(true).await;
-    let mailer = Mailer::from_config(
-        Some(&format!("smtp://127.0.0.1:{port}")),
-        "Prakerja <noreply@prakerja.example>",
-    )
-    .unwrap();
+    let (mailer, _received) = mailer_to_peer(true).await;
     app::outbox::db::enqueue_email(&pool, "tidak-ada@contoh.id", "Subjek", "Isi")
         .await
         .unwrap();

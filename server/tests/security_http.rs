@@ -49,9 +49,7 @@ async fn pages_carry_security_headers_and_a_nonce_for_every_inline_script(pool: 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_session_cookie_is_http_only_and_same_site(pool: PgPool) {
     let mut browser = Browser::new(pool, wednesday_morning());
-    let sent = browser
-        .post_form("/api/request-code", &[("email", "kuki@contoh.id")])
-        .await;
+    let sent = browser.request_code("kuki@contoh.id").await;
     let cookie = sent.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"));
     assert!(!sent.location().unwrap().contains("kuki"), "no personal data in URLs");
@@ -105,8 +103,7 @@ async fn cross_site_form_posts_are_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_signed_in_change_without_origin_or_fetch_metadata_is_refused(pool: PgPool) {
-    let mut browser = Browser::new(pool.clone(), wednesday_morning());
-    browser.sign_in("asal@contoh.id").await;
+    let mut browser = Browser::signed_in(pool.clone(), "asal@contoh.id").await;
     let sessions = count(&pool, "select count(*) from sessions where account_id is not null").await;
     let refused = browser.send(bare_post("/api/sign-out", &[], "")).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -150,34 +147,24 @@ async fn refusals_from_server_functions_are_honest_statuses_without_an_error_log
         };
         assert_eq!(response.body, expected);
     }
-    // A function that does not exist: 404 (leptos_axum alone says 400).
-    let unknown = browser
-        .send(bare_post(
-            "/api/fungsi-yang-tidak-ada",
-            &[("origin", ORIGIN), ("accept", "application/json")],
-            "a=1",
-        ))
-        .await;
-    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
-    // A body that is not the function's arguments: 400.
-    let garbled = browser
-        .send(bare_post(
-            "/api/decide-verification",
-            &[("origin", ORIGIN), ("accept", "application/json")],
-            "%zz=%%",
-        ))
-        .await;
-    assert_eq!(garbled.status, StatusCode::BAD_REQUEST, "{}", garbled.body);
+    let from_wasm = [("origin", ORIGIN), ("accept", "application/json")];
+    for (path, body, status) in [
+        // A function that does not exist: 404 (leptos_axum alone says 400).
+        ("/api/fungsi-yang-tidak-ada", "a=1", StatusCode::NOT_FOUND),
+        // A body that is not the function's arguments: 400.
+        ("/api/decide-verification", "%zz=%%", StatusCode::BAD_REQUEST),
+    ] {
+        let answer = browser.send(bare_post(path, &from_wasm, body)).await;
+        assert_eq!(answer.status, status, "{path}: {}", answer.body);
+    }
 
     // A verifier calling a program admin's function: 403; an applicant that is not there: 404.
     let mut verifier = signed_in_operator(&browser, "verif.status", app::operators::OperatorRole::Verifier).await;
+    let nobody = uuid::Uuid::nil().to_string();
     let forbidden = verifier
         .post_from_wasm(
             "/api/grant-test-attempt",
-            &[
-                ("applicant", &uuid::Uuid::nil().to_string()),
-                ("reason", "Alasan yang cukup"),
-            ],
+            &[("applicant", &nobody), ("reason", "Alasan yang cukup")],
         )
         .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN, "{}", forbidden.body);
@@ -189,10 +176,7 @@ async fn refusals_from_server_functions_are_honest_statuses_without_an_error_log
     let missing = verifier
         .post_from_wasm(
             "/api/decide-verification",
-            &[
-                ("applicant", &uuid::Uuid::nil().to_string()),
-                ("decision", "terverifikasi"),
-            ],
+            &[("applicant", &nobody), ("decision", "terverifikasi")],
         )
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
@@ -272,9 +256,7 @@ async fn a_body_of_a_type_the_route_does_not_read_is_refused_with_415(pool: PgPo
 #[sqlx::test(migrations = "../migrations")]
 async fn codes_are_stored_hashed_and_lock_after_five_wrong_tries(pool: PgPool) {
     let mut browser = Browser::new(pool.clone(), wednesday_morning());
-    browser
-        .post_form("/api/request-code", &[("email", "coba@contoh.id")])
-        .await;
+    browser.request_code("coba@contoh.id").await;
     let code = latest_code(&pool, "coba@contoh.id").await;
     let hash: Vec<u8> = sqlx::query_scalar("select code_hash from sign_in_challenges")
         .fetch_one(&pool)
@@ -289,15 +271,12 @@ async fn codes_are_stored_hashed_and_lock_after_five_wrong_tries(pool: PgPool) {
         .unwrap();
     assert!(!subject.contains(&code), "{subject}");
 
-    let wrong = if code == "000000" { "111111" } else { "000000" };
     for left in (1..=4).rev() {
-        browser.post_form("/api/verify-code", &[("code", wrong)]).await;
-        assert!(browser
-            .get("/masuk/kode")
+        assert!(wrong_code(&mut browser, &code)
             .await
-            .body
             .contains(&format!("Sisa percobaan: {left}.")));
     }
+    let wrong = if code == "000000" { "111111" } else { "000000" };
     browser.post_form("/api/verify-code", &[("code", wrong)]).await;
     let right = browser.post_form("/api/verify-code", &[("code", &code)]).await;
     assert_eq!(right.location(), Some("/masuk/kode"), "the right code no longer works");
@@ -307,50 +286,35 @@ async fn codes_are_stored_hashed_and_lock_after_five_wrong_tries(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn codes_expire_after_ten_minutes(pool: PgPool) {
     let mut browser = Browser::new(pool.clone(), wednesday_morning());
-    browser
-        .post_form("/api/request-code", &[("email", "lambat@contoh.id")])
-        .await;
+    browser.request_code("lambat@contoh.id").await;
     let code = latest_code(&pool, "lambat@contoh.id").await;
     browser.clock.advance(chrono::Duration::minutes(10));
-    browser.post_form("/api/verify-code", &[("code", &code)]).await;
-    assert!(browser
-        .get("/masuk/kode")
+    assert!(enter_code(&mut browser, &code)
         .await
-        .body
         .contains("Kode sudah tidak berlaku"));
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_new_code_at_most_once_a_minute_per_address(pool: PgPool) {
     let mut first = Browser::new(pool.clone(), wednesday_morning());
-    first
-        .post_form("/api/request-code", &[("email", "sering@contoh.id")])
-        .await;
+    first.request_code("sering@contoh.id").await;
     // The same address from another browser within the minute.
     let mut other = first.another();
-    let refused = other
-        .post_form("/api/request-code", &[("email", "Sering@Contoh.id")])
-        .await;
+    let refused = other.request_code("Sering@Contoh.id").await;
     assert_eq!(refused.location(), Some("/masuk"));
     let page = other.get("/masuk").await.body;
     assert!(page.contains("Kode untuk email ini baru saja dikirim"));
     assert!(page.contains("value=\"Sering@Contoh.id\""), "the typed address is kept");
     // Back on the first browser, asking again just leads to the code page.
     assert_eq!(
-        first
-            .post_form("/api/request-code", &[("email", "sering@contoh.id")])
-            .await
-            .location(),
+        first.request_code("sering@contoh.id").await.location(),
         Some("/masuk/kode")
     );
     assert_eq!(count(&pool, "select count(*) from sign_in_challenges").await, 1);
 
     first.clock.advance(chrono::Duration::seconds(61));
     assert_eq!(
-        other
-            .post_form("/api/request-code", &[("email", "sering@contoh.id")])
-            .await
-            .location(),
+        other.request_code("sering@contoh.id").await.location(),
         Some("/masuk/kode")
     );
     assert_eq!(count(&pool, "select count(*) from sign_in_challenges").await, 2);
@@ -358,8 +322,7 @@ async fn a_new_code_at_most_once_a_minute_per_address(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn server_errors_show_a_generic_message_without_internals(pool: PgPool) {
-    let mut browser = Browser::new(pool.clone(), wednesday_morning());
-    browser.sign_in("rusak@contoh.id").await;
+    let mut browser = Browser::signed_in(pool.clone(), "rusak@contoh.id").await;
     sqlx::query("drop table signup_drafts").execute(&pool).await.unwrap();
 
     // The WASM client gets the error as data, and shows its Indonesian message.
@@ -399,9 +362,7 @@ async fn the_health_check_reports_the_database(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn the_development_mailbox_exists_only_when_enabled(pool: PgPool) {
     let mut browser = Browser::new(pool, wednesday_morning());
-    browser
-        .post_form("/api/request-code", &[("email", "surat@contoh.id")])
-        .await;
+    browser.request_code("surat@contoh.id").await;
     assert!(browser.get("/dev/surat").await.body.contains("surat@contoh.id"));
 }
 
@@ -432,11 +393,15 @@ async fn a_shared_device_is_remembered_and_marked_on_every_page(pool: PgPool) {
     );
 }
 
+/// Posts `code` on the code page and returns what the code page then says.
+async fn enter_code(browser: &mut Browser, code: &str) -> String {
+    browser.post_form("/api/verify-code", &[("code", code)]).await;
+    browser.get("/masuk/kode").await.body
+}
+
 /// Posts a wrong code (one that is not `right`) and returns what the code page then says.
 async fn wrong_code(browser: &mut Browser, right: &str) -> String {
-    let wrong = if right == "000000" { "111111" } else { "000000" };
-    browser.post_form("/api/verify-code", &[("code", wrong)]).await;
-    browser.get("/masuk/kode").await.body
+    enter_code(browser, if right == "000000" { "111111" } else { "000000" }).await
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -449,7 +414,7 @@ async fn wrong_codes_are_counted_across_codes_then_the_address_is_locked_and_its
         if round > 0 {
             attacker.clock.advance(chrono::Duration::seconds(61));
         }
-        let sent = attacker.post_form("/api/request-code", &[("email", EMAIL)]).await;
+        let sent = attacker.request_code(EMAIL).await;
         assert_eq!(sent.location(), Some("/masuk/kode"), "round {round}");
         code = latest_code(&pool, EMAIL).await;
         for guess in 0..5 {
@@ -470,7 +435,7 @@ async fn wrong_codes_are_counted_across_codes_then_the_address_is_locked_and_its
     // Locked: a third code is not sent, and even the right code does not sign in.
     attacker.clock.advance(chrono::Duration::seconds(61));
     let mails = count(&pool, "select count(*) from outbox_messages").await;
-    attacker.post_form("/api/request-code", &[("email", EMAIL)]).await;
+    attacker.request_code(EMAIL).await;
     assert!(attacker.get("/masuk").await.body.contains("dikunci sementara"));
     assert_eq!(
         count(&pool, "select count(*) from outbox_messages").await,
@@ -478,7 +443,7 @@ async fn wrong_codes_are_counted_across_codes_then_the_address_is_locked_and_its
         "no new code sent"
     );
     let mut owner = attacker.another();
-    owner.post_form("/api/request-code", &[("email", EMAIL)]).await;
+    owner.request_code(EMAIL).await;
     assert_eq!(count(&pool, "select count(*) from outbox_messages").await, mails);
     let right = attacker.post_form("/api/verify-code", &[("code", &code)]).await;
     assert_eq!(right.location(), Some("/masuk/kode"), "not signed in");
@@ -534,8 +499,7 @@ async fn a_stranger_guessing_an_operator_password_locks_only_themselves_out(pool
 
 #[sqlx::test(migrations = "../migrations")]
 async fn signing_out_everywhere_ends_every_session_of_the_account(pool: PgPool) {
-    let mut phone = Browser::new(pool.clone(), wednesday_morning());
-    phone.sign_in("dua.perangkat@contoh.id").await;
+    let mut phone = Browser::signed_in(pool.clone(), "dua.perangkat@contoh.id").await;
     let mut laptop = phone.another();
     laptop.clock.advance(chrono::Duration::seconds(61));
     laptop.sign_in("dua.perangkat@contoh.id").await;
@@ -560,8 +524,7 @@ async fn signing_out_everywhere_ends_every_session_of_the_account(pool: PgPool) 
 /// (operators) has ended; using it keeps it alive.
 #[sqlx::test(migrations = "../migrations")]
 async fn idle_sessions_end_after_30_minutes_for_applicants_and_15_for_operators(pool: PgPool) {
-    let mut applicant = Browser::new(pool.clone(), wednesday_morning());
-    applicant.sign_in("siti@contoh.id").await;
+    let mut applicant = Browser::signed_in(pool.clone(), "siti@contoh.id").await;
     for _ in 0..3 {
         applicant.clock.advance(chrono::Duration::minutes(29));
         let page = applicant.get("/daftar/identitas").await;

@@ -7,33 +7,12 @@ use axum::http::StatusCode;
 use sqlx::PgPool;
 use support::*;
 
-async fn fill_all_steps(browser: &mut Browser) {
-    for (step, next) in [
-        (identity(NIK, KK), "/daftar/alamat-kontak"),
-        (contact(), "/daftar/latar-belakang"),
-        (background(), "/daftar/periksa"),
-    ] {
-        let saved = browser.post_form("/api/signup-save-step", &pairs(&step)).await;
-        assert_eq!(saved.location(), Some(next), "{}", saved.body);
-    }
-}
-
-async fn submit_check_page(browser: &mut Browser, declaration: bool) -> Response {
-    let page = browser.get("/daftar/periksa").await;
-    let mut fields = hidden_fields(&page.body);
-    if declaration {
-        fields.push(("declaration".into(), "ya".into()));
-    }
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    browser.post_form("/api/signup-submit", &fields).await
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn signup_without_javascript_from_email_code_to_dashboard(pool: PgPool) {
     let mut browser = Browser::new(pool.clone(), wednesday_morning());
     assert!(browser.get("/").await.body.contains("Pendaftaran sedang dibuka"));
     assert_eq!(browser.sign_in("siti@contoh.id").await, "/daftar/identitas");
-    fill_all_steps(&mut browser).await;
+    browser.fill_signup(NIK, KK).await;
 
     let check = browser.get("/daftar/periksa").await;
     assert!(check.body.contains("Periksa jawaban Anda"));
@@ -42,25 +21,18 @@ async fn signup_without_javascript_from_email_code_to_dashboard(pool: PgPool) {
         "each answer has a change link"
     );
 
-    let without_declaration = submit_check_page(&mut browser, false).await;
-    assert_eq!(without_declaration.location(), Some("/daftar/periksa"));
-    assert!(browser
-        .get("/daftar/periksa")
-        .await
-        .body
-        .contains("Centang pernyataan ini"));
+    let refused = browser.submit_signup_to(false, "/daftar/periksa").await;
+    assert!(refused.contains("Centang pernyataan ini"));
 
-    let submitted = submit_check_page(&mut browser, true).await;
-    assert_eq!(submitted.location(), Some("/dasbor?baru=1"));
-    let dashboard = browser.get("/dasbor?baru=1").await;
-    assert!(dashboard.body.contains("Pendaftaran berhasil"));
+    let dashboard = browser.submit_signup_to(true, "/dasbor?baru=1").await;
+    assert!(dashboard.contains("Pendaftaran berhasil"));
     let reference: String = sqlx::query_scalar("select reference from applicants")
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert!(dashboard.body.contains(&reference));
-    assert!(dashboard.body.contains("3201********0003"), "the NIK is shown masked");
-    assert!(!dashboard.body.contains(NIK));
+    assert!(dashboard.contains(&reference));
+    assert!(dashboard.contains("3201********0003"), "the NIK is shown masked");
+    assert!(!dashboard.contains(NIK));
 
     let stored: (String, String, Vec<String>) = sqlx::query_as("select mobile, kk, interests from applicants")
         .fetch_one(&pool)
@@ -78,14 +50,14 @@ async fn signup_without_javascript_from_email_code_to_dashboard(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_wrong_field_is_shown_next_to_it_and_the_other_answers_are_kept(pool: PgPool) {
-    let mut browser = Browser::new(pool, wednesday_morning());
-    browser.sign_in("budi@contoh.id").await;
+    let mut browser = Browser::signed_in(pool, "budi@contoh.id").await;
     let mut step = identity("3201015708950003", KK);
     step[4].1 = "1995-08-18".into(); // disagrees with the NIK
     step[3].1 = "Siti R4hmawati".into();
-    let saved = browser.post_form("/api/signup-save-step", &pairs(&step)).await;
-    assert_eq!(saved.location(), Some("/daftar/identitas"), "back to the same step");
-    let page = browser.get("/daftar/identitas").await.body;
+    // Back to the same step.
+    let page = browser
+        .submit("/api/signup-save-step", &pairs(&step), "/daftar/identitas")
+        .await;
     assert!(page.contains("Tanggal lahir tidak sesuai dengan NIK"));
     assert!(page.contains("Nama hanya boleh berisi huruf"));
     assert!(page.contains("href=\"#birth_date\""), "the summary links to the field");
@@ -105,22 +77,12 @@ async fn a_wrong_field_is_shown_next_to_it_and_the_other_answers_are_kept(pool: 
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_registered_nik_is_refused_with_a_clear_message(pool: PgPool) {
-    let mut first = Browser::new(pool.clone(), wednesday_morning());
-    first.sign_in("pertama@contoh.id").await;
-    fill_all_steps(&mut first).await;
-    assert_eq!(
-        submit_check_page(&mut first, true).await.location(),
-        Some("/dasbor?baru=1")
-    );
+    let mut first = Browser::signed_in(pool.clone(), "pertama@contoh.id").await;
+    first.register(NIK, KK).await;
 
     let mut second = first.another();
     second.sign_in("kedua@contoh.id").await;
-    fill_all_steps(&mut second).await;
-    assert_eq!(
-        submit_check_page(&mut second, true).await.location(),
-        Some("/daftar/periksa")
-    );
-    let page = second.get("/daftar/periksa").await.body;
+    let page = second.signup_refused(NIK, KK).await;
     assert!(page.contains("NIK ini sudah terdaftar"));
     assert!(page.contains("href=\"/daftar/identitas#nik\""));
     assert_eq!(count(&pool, "select count(*) from applicants").await, 1);
@@ -128,21 +90,16 @@ async fn a_registered_nik_is_refused_with_a_clear_message(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn after_five_refusals_for_a_taken_nik_the_refusal_no_longer_says_so(pool: PgPool) {
-    let mut owner = Browser::new(pool.clone(), wednesday_morning());
-    owner.sign_in("pemilik@contoh.id").await;
-    fill_all_steps(&mut owner).await;
-    assert_eq!(
-        submit_check_page(&mut owner, true).await.location(),
-        Some("/dasbor?baru=1")
-    );
+    let mut owner = Browser::signed_in(pool.clone(), "pemilik@contoh.id").await;
+    owner.register(NIK, KK).await;
 
     // Someone holding the owner's NIK tries it again and again (20 submits).
     let mut script = owner.another().seen_from("198.51.100.7");
     script.sign_in("penebak@contoh.id").await;
-    fill_all_steps(&mut script).await;
+    script.fill_signup(NIK, KK).await;
     let mut told = 0;
     for _ in 0..20 {
-        submit_check_page(&mut script, true).await;
+        script.submit_signup(true).await;
         let page = script.get("/daftar/periksa").await.body;
         if page.contains("NIK ini sudah terdaftar") {
             told += 1;
@@ -156,8 +113,8 @@ async fn after_five_refusals_for_a_taken_nik_the_refusal_no_longer_says_so(pool:
     // count against both.
     let mut other = owner.another().seen_from("198.51.100.7");
     other.sign_in("lain@contoh.id").await;
-    fill_all_steps(&mut other).await;
-    submit_check_page(&mut other, true).await;
+    other.fill_signup(NIK, KK).await;
+    other.submit_signup(true).await;
     assert!(other
         .get("/daftar/periksa")
         .await
@@ -173,10 +130,7 @@ async fn outside_the_window_a_submit_is_refused_and_the_input_kept(pool: PgPool)
     assert!(home.contains("Pendaftaran sedang ditutup"));
     assert!(home.contains("Senin, 7 Desember 2026 pukul 08.00 WIB"));
     browser.sign_in("sabtu@contoh.id").await;
-    fill_all_steps(&mut browser).await;
-    let refused = submit_check_page(&mut browser, true).await;
-    assert_eq!(refused.location(), Some("/daftar/periksa"));
-    let page = browser.get("/daftar/periksa").await.body;
+    let page = browser.signup_refused(NIK, KK).await;
     assert!(page.contains("Pendaftaran sedang ditutup, jadi data Anda belum dikirim"));
     assert!(
         page.contains("value=\"3201015708950003\""),
@@ -193,16 +147,12 @@ async fn outside_the_window_a_submit_is_refused_and_the_input_kept(pool: PgPool)
     browser.clock.set(wib("2026-12-07 08:00:00"));
     assert_eq!(browser.get("/daftar/periksa").await.location(), Some("/masuk"));
     assert_eq!(browser.sign_in("sabtu@contoh.id").await, "/daftar/periksa");
-    assert_eq!(
-        submit_check_page(&mut browser, true).await.location(),
-        Some("/dasbor?baru=1")
-    );
+    assert_eq!(browser.submit_signup(true).await.location(), Some("/dasbor?baru=1"));
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_wasm_client_receives_errors_as_data(pool: PgPool) {
-    let mut browser = Browser::new(pool, wednesday_morning());
-    browser.sign_in("wasm@contoh.id").await;
+    let mut browser = Browser::signed_in(pool, "wasm@contoh.id").await;
     let mut step = identity("123", KK);
     step.truncate(2);
     let answer = browser.post_from_wasm("/api/signup-save-step", &pairs(&step)).await;
@@ -227,8 +177,7 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_brought_back(pool: PgPool) 
 
 #[sqlx::test(migrations = "../migrations")]
 async fn sign_out_ends_the_session(pool: PgPool) {
-    let mut browser = Browser::new(pool.clone(), wednesday_morning());
-    browser.sign_in("keluar@contoh.id").await;
+    let mut browser = Browser::signed_in(pool.clone(), "keluar@contoh.id").await;
     assert_eq!(
         count(&pool, "select count(*) from sessions where account_id is not null").await,
         1
@@ -244,8 +193,7 @@ async fn sign_out_ends_the_session(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_step_posted_after_the_session_expired_survives_signing_in_again(pool: PgPool) {
-    let mut browser = Browser::new(pool, wednesday_morning());
-    browser.sign_in("lupa@contoh.id").await;
+    let mut browser = Browser::signed_in(pool, "lupa@contoh.id").await;
     browser
         .post_form("/api/signup-save-step", &pairs(&identity(NIK, KK)))
         .await;
@@ -269,39 +217,27 @@ async fn a_step_posted_after_the_session_expired_survives_signing_in_again(pool:
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_final_submit_after_the_session_expired_registers_nothing_until_signed_in(pool: PgPool) {
-    let mut browser = Browser::new(pool.clone(), wednesday_morning());
-    browser.sign_in("besok@contoh.id").await;
-    fill_all_steps(&mut browser).await;
-    let page = browser.get("/daftar/periksa").await;
-    let mut fields = hidden_fields(&page.body);
-    fields.push(("declaration".into(), "ya".into()));
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut browser = Browser::signed_in(pool.clone(), "besok@contoh.id").await;
+    browser.fill_signup(NIK, KK).await;
+    let answers = browser.signup_check_form(true).await;
     // The applicant submits the next morning (the window is open again; the session is over):
     // the batch finds no live session, so nothing is registered and sign-in comes first.
     browser.clock.advance(chrono::Duration::hours(24));
-    let posted = browser.post_form("/api/signup-submit", &fields).await;
+    let posted = browser.post_form("/api/signup-submit", &form_pairs(&answers)).await;
     assert_eq!(posted.location(), Some("/masuk"), "{}", posted.body);
-    assert_eq!(applicants(&pool).await, 0);
+    assert_eq!(count(&pool, "select count(*) from applicants").await, 0);
     assert_eq!(browser.sign_in("besok@contoh.id").await, "/daftar/periksa");
-    let submitted = submit_check_page(&mut browser, true).await;
+    let submitted = browser.submit_signup(true).await;
     assert_eq!(submitted.location(), Some("/dasbor?baru=1"), "{}", submitted.body);
-    assert_eq!(applicants(&pool).await, 1);
-}
-
-async fn applicants(pool: &PgPool) -> i64 {
-    sqlx::query_scalar("select count(*) from applicants")
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    assert_eq!(count(&pool, "select count(*) from applicants").await, 1);
 }
 
 /// The service worker keeps a copy of a form step only as the server renders it for that:
 /// without the applicant's answers, and marked with the account's device tag.
 #[sqlx::test(migrations = "../migrations")]
 async fn the_copy_kept_on_the_device_is_a_blank_form_bound_to_the_account(pool: PgPool) {
-    let mut browser = Browser::new(pool.clone(), wednesday_morning());
-    browser.sign_in("siti@contoh.id").await;
-    fill_all_steps(&mut browser).await;
+    let mut browser = Browser::signed_in(pool.clone(), "siti@contoh.id").await;
+    browser.fill_signup(NIK, KK).await;
 
     let shown = browser.get("/daftar/identitas").await;
     assert!(

@@ -15,24 +15,7 @@ async fn registered_applicant(browser: &mut Browser, email: &str, n: u16) -> Uui
     let nik = format!("320101570895{n:04}");
     let kk = format!("320101200315{n:04}");
     assert_eq!(browser.sign_in(email).await, "/daftar/identitas");
-    for step in [identity(&nik, &kk), contact(), background()] {
-        let saved = browser.post_form("/api/signup-save-step", &pairs(&step)).await;
-        assert!(saved.location().is_some(), "{}", saved.body);
-    }
-    let page = browser.get("/daftar/periksa").await;
-    let mut fields = hidden_fields(&page.body);
-    fields.push(("declaration".into(), "ya".into()));
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let submitted = browser.post_form("/api/signup-submit", &fields).await;
-    assert!(
-        submitted.location().unwrap_or("").starts_with("/dasbor"),
-        "{}",
-        submitted.body
-    );
-    sqlx::query_scalar!("select id from applicants where nik = $1", nik)
-        .fetch_one(&browser.pool)
-        .await
-        .unwrap()
+    browser.register(&nik, &kk).await
 }
 
 async fn verify_all(pool: &PgPool) {
@@ -77,17 +60,13 @@ async fn a_refused_applicant_reads_why_and_an_operator_decides_the_manual_queue(
         Some("/operator/masuk")
     );
     let wrong = stranger
-        .post_form(
+        .submit(
             "/api/operator-sign-in",
             &[("username", "siti.verif"), ("password", "bukan kata sandinya")],
+            "/operator/masuk",
         )
         .await;
-    assert_eq!(wrong.location(), Some("/operator/masuk"));
-    assert!(stranger
-        .get("/operator/masuk")
-        .await
-        .body
-        .contains("Nama pengguna atau kata sandi salah"));
+    assert!(wrong.contains("Nama pengguna atau kata sandi salah"));
 
     let mut console = signed_in_operator(&excluded, "siti.verif", operators::OperatorRole::Verifier).await;
     let queue = console.get("/operator/verifikasi").await;
@@ -110,7 +89,7 @@ async fn a_refused_applicant_reads_why_and_an_operator_decides_the_manual_queue(
     // A refusal needs a reason.
     let id = doubtful_id.to_string();
     let no_reason = console
-        .post_form(
+        .submit(
             "/api/decide-verification",
             &[
                 ("applicant", &id),
@@ -118,31 +97,23 @@ async fn a_refused_applicant_reads_why_and_an_operator_decides_the_manual_queue(
                 ("reason", ""),
                 ("return_to", "/operator/verifikasi"),
             ],
+            "/operator/verifikasi",
         )
         .await;
-    assert_eq!(no_reason.location(), Some("/operator/verifikasi"));
-    assert!(console
-        .get("/operator/verifikasi")
-        .await
-        .body
-        .contains("Pilih alasan penolakan"));
+    assert!(no_reason.contains("Pilih alasan penolakan"));
 
     let approved = console
-        .post_form(
+        .submit(
             "/api/decide-verification",
             &[
                 ("applicant", &id),
                 ("decision", "terverifikasi"),
                 ("return_to", "/operator/verifikasi"),
             ],
+            "/operator/verifikasi",
         )
         .await;
-    assert_eq!(approved.location(), Some("/operator/verifikasi"));
-    assert!(console
-        .get("/operator/verifikasi")
-        .await
-        .body
-        .contains("disimpan: terverifikasi"));
+    assert!(approved.contains("disimpan: terverifikasi"));
     assert!(doubtful.get("/dasbor").await.body.contains("Data Anda terverifikasi"));
     // Found again by registration number, whatever its status now.
     let found = console
@@ -187,14 +158,8 @@ async fn open_wave_and_bank(pool: &PgPool) {
 
 /// The question on the page: (attempt, position), and its correct option from the database.
 async fn question_on(page: &str, pool: &PgPool) -> (String, String, Option<i16>) {
-    let hidden = hidden_fields(page);
-    let attempt = hidden
-        .iter()
-        .find(|(n, _)| n == "attempt")
-        .expect("a question")
-        .1
-        .clone();
-    let position = hidden.iter().find(|(n, _)| n == "position").unwrap().1.clone();
+    let attempt = hidden_field(page, "attempt");
+    let position = hidden_field(page, "position");
     let correct = sqlx::query_scalar!(
         "select q.correct_option from test_attempts t join test_questions q on q.id = t.question_ids[$2] where t.id = $1",
         Uuid::parse_str(&attempt).unwrap(),
@@ -238,10 +203,13 @@ async fn an_applicant_takes_the_whole_test_one_question_per_page(pool: PgPool) {
         assert_eq!(shown_position, position.to_string());
         if position == 1 {
             let refused = applicant
-                .post_form("/api/answer-question", &[("attempt", &attempt), ("position", "1")])
+                .submit(
+                    "/api/answer-question",
+                    &[("attempt", &attempt), ("position", "1")],
+                    "/tes",
+                )
                 .await;
-            assert_eq!(refused.location(), Some("/tes"));
-            assert!(applicant.get("/tes").await.body.contains("Pilih salah satu jawaban"));
+            assert!(refused.contains("Pilih salah satu jawaban"));
         }
         // Every ability question right but the first; motivation statements "Setuju".
         let choice = match correct {
@@ -285,15 +253,14 @@ async fn the_server_refuses_answers_after_the_deadline_and_an_admin_grants_anoth
     let page = applicant.get("/tes").await.body;
     let (attempt, position, _) = question_on(&page, &pool).await;
     applicant.clock.advance(chrono::Duration::minutes(25));
-    let late = applicant
-        .post_form(
+    let result = applicant
+        .submit(
             "/api/answer-question",
             &[("attempt", &attempt), ("position", &position), ("choice", "0")],
+            "/tes?waktu-habis=1",
         )
         .await;
-    assert_eq!(late.location(), Some("/tes?waktu-habis=1"));
     assert_eq!(count(&pool, "select count(*) from test_answers").await, 0);
-    let result = applicant.get("/tes?waktu-habis=1").await.body;
     assert!(result.contains("Waktu tes sudah habis"));
     assert!(result.contains("Anda belum lulus tes"));
 
@@ -315,11 +282,7 @@ async fn the_server_refuses_answers_after_the_deadline_and_an_admin_grants_anoth
     admin.post_form("/api/grant-test-attempt", &reason).await;
     assert_eq!(count(&pool, "select count(*) from test_attempt_grants").await, 1);
     assert_eq!(
-        count(
-            &pool,
-            "select count(*) from audit_log where action = 'test.grant-attempt' and actor = 'operator:admin.satu'"
-        )
-        .await,
+        audit_entries(&pool, "test.grant-attempt", "operator:admin.satu").await,
         1
     );
     // A second wave whose joining window opened earlier overlaps the first: the grant is not

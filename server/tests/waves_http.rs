@@ -82,17 +82,15 @@ async fn a_program_admin_runs_a_wave_from_the_console_and_anyone_can_check_its_d
     let mut admin = signed_in_operator(&browser, "admin.gelombang", OperatorRole::ProgramAdmin).await;
 
     // A mistake comes back beside its field, with what was typed.
-    let refused = admin
-        .post_form("/api/create-wave", &create_form("Gelombang 1", "2026-12-01T08:00"))
+    let page = admin
+        .submit(
+            "/api/create-wave",
+            &create_form("Gelombang 1", "2026-12-01T08:00"),
+            "/operator/gelombang",
+        )
         .await;
-    assert_eq!(refused.location(), Some("/operator/gelombang"));
-    let page = admin.get("/operator/gelombang").await;
-    assert!(
-        page.body.contains("Waktu tutup harus sesudah waktu buka."),
-        "{}",
-        page.body
-    );
-    assert!(page.body.contains(r#"value="Gelombang 1""#));
+    assert!(page.contains("Waktu tutup harus sesudah waktu buka."), "{page}");
+    assert!(page.contains(r#"value="Gelombang 1""#));
 
     let created = admin
         .post_form("/api/create-wave", &create_form("Gelombang 1", "2026-12-02T12:00"))
@@ -114,17 +112,13 @@ async fn a_program_admin_runs_a_wave_from_the_console_and_anyone_can_check_its_d
         404
     );
     let early = admin
-        .post_form(
+        .submit(
             "/api/enter-wave-seed",
             &[("wave_id", &wave.to_string()), ("seed", SEED)],
+            "/operator/gelombang",
         )
         .await;
-    assert_eq!(early.location(), Some("/operator/gelombang"));
-    assert!(admin
-        .get("/operator/gelombang")
-        .await
-        .body
-        .contains("Pendaftaran gelombang masih dibuka"));
+    assert!(early.contains("Pendaftaran gelombang masih dibuka"));
 
     // Joining closed at noon. The operator's session ended while unused (15 minutes idle), so
     // they sign in again.
@@ -140,16 +134,14 @@ async fn a_program_admin_runs_a_wave_from_the_console_and_anyone_can_check_its_d
             &[("wave_id", &wave.to_string()), ("seed", SEED)],
         )
         .await;
-    let closed = admin
-        .post_form("/api/close-wave", &[("wave_id", &wave.to_string())])
+    let page = admin
+        .submit(
+            "/api/close-wave",
+            &[("wave_id", &wave.to_string())],
+            "/operator/gelombang",
+        )
         .await;
-    assert_eq!(closed.location(), Some("/operator/gelombang"));
-    let page = admin.get("/operator/gelombang").await;
-    assert!(
-        page.body.contains("Gelombang 1 diundi: 3 terpilih dari pool 5"),
-        "{}",
-        page.body
-    );
+    assert!(page.contains("Gelombang 1 diundi: 3 terpilih dari pool 5"), "{page}");
     let actions: Vec<String> = sqlx::query_scalar(
         "select action from audit_log where actor = 'operator:admin.gelombang' and action like 'waves.%' order by id",
     )
@@ -176,19 +168,13 @@ async fn a_program_admin_runs_a_wave_from_the_console_and_anyone_can_check_its_d
     ] {
         assert!(audit.body.contains(shown), "{shown} not on the audit page");
     }
-    let pool_file = visitor.get(&format!("/gelombang/{wave}/pool.csv")).await;
+    let pool_path = format!("/gelombang/{wave}/pool.csv");
+    let pool_file = visitor.get(&pool_path).await;
     assert_eq!(pool_file.status, 200);
     assert_eq!(pool_file.headers["content-type"], "text/csv; charset=utf-8");
     assert_eq!(hex::encode(Sha256::digest(pool_file.body.as_bytes())), pool_digest);
     // Compressed for a browser that asks (the stream is read to its end and past it).
-    let compressed = visitor
-        .send(
-            axum::http::Request::get(format!("/gelombang/{wave}/pool.csv"))
-                .header("accept-encoding", "gzip")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let compressed = visitor.get_with(&pool_path, &[("accept-encoding", "gzip")]).await;
     assert_eq!(compressed.status, 200);
     assert_eq!(compressed.headers["content-encoding"], "gzip");
     let result_file = visitor.get(&format!("/gelombang/{wave}/hasil.csv")).await;
@@ -201,26 +187,13 @@ async fn a_program_admin_runs_a_wave_from_the_console_and_anyone_can_check_its_d
     }
 
     // The digest is the file's ETag: a client that has it downloads nothing again.
-    assert_eq!(pool_file.headers["etag"], format!("\"{pool_digest}\""));
-    let again = visitor
-        .send(
-            axum::http::Request::get(format!("/gelombang/{wave}/pool.csv"))
-                .header("if-none-match", format!("\"{pool_digest}\""))
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let etag = format!("\"{pool_digest}\"");
+    assert_eq!(pool_file.headers["etag"], etag);
+    let again = visitor.get_with(&pool_path, &[("if-none-match", &etag)]).await;
     assert_eq!(again.status, 304);
     assert!(again.body.is_empty());
     // A broken download resumes where it stopped.
-    let rest = visitor
-        .send(
-            axum::http::Request::get(format!("/gelombang/{wave}/pool.csv"))
-                .header("range", "bytes=10-")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let rest = visitor.get_with(&pool_path, &[("range", "bytes=10-")]).await;
     assert_eq!(rest.status, 206);
     assert_eq!(rest.body, pool_file.body[10..]);
     assert_eq!(rest.headers["content-type"], "text/csv; charset=utf-8");
@@ -233,10 +206,7 @@ async fn a_program_admin_runs_a_wave_from_the_console_and_anyone_can_check_its_d
         hex::encode(Sha256::digest(without_database.body.as_bytes())),
         result_digest
     );
-    assert_eq!(
-        visitor.get(&format!("/gelombang/{wave}/pool.csv")).await.body,
-        pool_file.body
-    );
+    assert_eq!(visitor.get(&pool_path).await.body, pool_file.body);
 }
 
 #[sqlx::test(migrations = "../migrations")]

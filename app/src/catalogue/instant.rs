@@ -37,28 +37,17 @@ pub struct CatalogueFrame {
 impl CatalogueFrame {
     /// The frame, and the server's page of trainings to render as the island's children.
     pub fn of(results: CatalogueResults) -> (CatalogueFrame, Vec<TrainingSummary>) {
-        let CatalogueResults {
-            query,
-            errors,
-            trainings,
-            total,
-            platforms,
-            balance,
-            page_key,
-            interests,
-        } = results;
-        let page_ids = trainings.iter().map(|t| t.id).collect();
         let frame = CatalogueFrame {
-            query,
-            errors,
-            total,
-            platforms,
-            balance,
-            page_key,
-            interests,
-            page_ids,
+            page_ids: results.trainings.iter().map(|t| t.id).collect(),
+            query: results.query,
+            errors: results.errors,
+            total: results.total,
+            platforms: results.platforms,
+            balance: results.balance,
+            page_key: results.page_key,
+            interests: results.interests,
         };
-        (frame, trainings)
+        (frame, results.trainings)
     }
 }
 

@@ -6,17 +6,18 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 use serde::{Deserialize, Serialize};
 
-use super::{ConsoleNav, OperatorIdentity};
+use super::{ConsoleInput, ConsolePage, Notice, PlatformSelect};
+#[cfg(feature = "ssr")]
+use crate::domain::FieldErrors;
 use crate::{
-    domain::FieldErrors,
     error::AppError,
-    forms::{ErrorSummary, FieldError, FormState, Submitted},
+    forms::{ErrorSummary, FieldError, Submitted},
 };
 
 #[cfg(feature = "ssr")]
-const HIDE_FORM: &str = "catalogue-hide";
+const HIDE: super::ConsoleForm = super::ConsoleForm::new("catalogue-hide", crate::paths::CATALOGUE_CONSOLE_PATH);
 #[cfg(feature = "ssr")]
-const IMPORT_FORM: &str = "catalogue-import";
+const IMPORT: super::ConsoleForm = super::ConsoleForm::new("catalogue-import", crate::paths::CATALOGUE_CONSOLE_PATH);
 /// A platform's file, at most. (About 900 trainings take 1 MB.)
 pub const IMPORT_MAX_BYTES: usize = 8 * 1024 * 1024;
 /// Rejected rows listed on the page after an import (the count covers them all).
@@ -32,16 +33,12 @@ pub struct HiddenTraining {
     pub hidden_at: String,
 }
 
+/// The catalogue page's own content (the hide form's notice and values are the page's last post).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CatalogueConsole {
-    pub operator: OperatorIdentity,
     /// (code, name, trainings shown, trainings hidden)
     pub platforms: Vec<(String, String, i64, i64)>,
     pub hidden: Vec<HiddenTraining>,
-    pub notice: Option<String>,
-    pub errors: FieldErrors,
-    pub typed_training: String,
-    pub typed_reason: String,
     /// The last import: what it did, and the rows it rejected ("baris 7: harga: …").
     pub import_notice: Option<String>,
     pub import_rejected: Vec<String>,
@@ -49,11 +46,9 @@ pub struct CatalogueConsole {
 }
 
 #[server(prefix = "/api", endpoint = "catalogue-console")]
-pub async fn load_catalogue_console() -> Result<CatalogueConsole, AppError> {
-    let state = crate::state::app_state()?;
-    let operator = super::require_program_admin(&state).await?;
-    let flash = operator.session.flash_for(&state.pool, HIDE_FORM).await?;
-    let imported = operator.session.flash_for(&state.pool, IMPORT_FORM).await?;
+pub async fn load_catalogue_console() -> Result<ConsolePage<CatalogueConsole>, AppError> {
+    let (state, operator, mut flash) = super::open_page(super::PROGRAM_ADMINS, &[HIDE.id]).await?;
+    let imported = operator.session.flash_for(&state.pool, IMPORT.id).await?;
     let platforms = sqlx::query!(
         r#"select p.code, p.name, count(t.id) filter (where t.hidden_at is null) as "shown!",
                   count(t.id) filter (where t.hidden_at is not null) as "hidden!"
@@ -81,21 +76,13 @@ pub async fn load_catalogue_console() -> Result<CatalogueConsole, AppError> {
         hidden_at: crate::domain::wib::format_wib(r.hidden_at),
     })
     .collect();
-    Ok(CatalogueConsole {
-        operator: operator.identity,
+    // Both forms' fields have their own names: one summary lists the problems of either.
+    for error in imported.errors.iter() {
+        flash.errors.push(&error.field, error.message.clone());
+    }
+    let content = CatalogueConsole {
         platforms,
         hidden,
-        notice: flash.notice,
-        typed_training: flash.values.get("training").cloned().unwrap_or_default(),
-        typed_reason: flash.values.get("reason").cloned().unwrap_or_default(),
-        // Both forms' fields have their own names: one summary lists the problems of either.
-        errors: {
-            let mut errors = flash.errors;
-            for error in imported.errors.iter() {
-                errors.push(&error.field, error.message.clone());
-            }
-            errors
-        },
         import_notice: imported.notice,
         import_rejected: imported
             .values
@@ -103,82 +90,75 @@ pub async fn load_catalogue_console() -> Result<CatalogueConsole, AppError> {
             .map(|rows| rows.lines().map(str::to_owned).collect())
             .unwrap_or_default(),
         typed_platform: imported.values.get("platform").cloned().unwrap_or_default(),
-    })
+    };
+    Ok(ConsolePage::new(operator.identity, flash, content))
 }
 
 /// Imports a platform's file of trainings (a plain multipart form: it works without
 /// JavaScript). Rows that do not parse are skipped and listed; the rest are written at once.
 #[server(prefix = "/api", endpoint = "import-trainings", input = leptos::server_fn::codec::MultipartFormData)]
 pub async fn import_trainings(data: leptos::server_fn::codec::MultipartData) -> Result<Submitted, AppError> {
-    crate::forms::handle_post(IMPORT_FORM, crate::paths::CATALOGUE_CONSOLE_PATH, async |state| {
-        // Nobody else gets as far as the file.
-        let operator = super::require_program_admin(state).await?;
-        let upload = read_upload(data).await;
-        let values = crate::forms::values([("platform", upload.platform.as_str())]);
-        let refuse = |field: &str, message: &str| {
-            crate::forms::reply(
-                state,
-                IMPORT_FORM,
-                crate::paths::CATALOGUE_CONSOLE_PATH,
-                Submitted::Invalid(FieldErrors::single(field, message)),
-                values.clone(),
+    // Nobody but a program admin gets as far as the file.
+    IMPORT
+        .handle(super::PROGRAM_ADMINS, async |state, operator| {
+            let upload = read_upload(data).await;
+            let values = crate::forms::values([("platform", upload.platform.as_str())]);
+            let refuse =
+                |field: &str, message: &str| IMPORT.refuse(state, FieldErrors::single(field, message), values.clone());
+            let platform = sqlx::query_scalar!("select name from platforms where code = $1", upload.platform)
+                .fetch_optional(&state.pool)
+                .await?;
+            let Some(platform_name) = platform else {
+                return refuse("platform", "Pilih platform asal berkas.").await;
+            };
+            let text = match upload.file {
+                Upload::Missing => return refuse("file", "Pilih berkas CSV atau JSON dari platform.").await,
+                Upload::TooLarge => {
+                    let message = format!(
+                        "Berkas lebih dari {} MB: bagi menjadi beberapa berkas.",
+                        IMPORT_MAX_BYTES / (1024 * 1024)
+                    );
+                    return refuse("file", &message).await;
+                }
+                Upload::Unreadable => {
+                    return refuse("file", "Berkas tidak terbaca: kirim ulang berkas CSV atau JSON.").await
+                }
+                Upload::File(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(_) => return refuse("file", "Berkas harus berupa teks UTF-8 (CSV atau JSON).").await,
+                },
+            };
+            let (trainings, rejected) = match crate::catalogue::import::parse_file(&text) {
+                Ok(parsed) => parsed,
+                Err(reason) => return refuse("file", &format!("Berkas tidak bisa dibaca: {reason}.")).await,
+            };
+            let now = state.clock.now();
+            let report = crate::catalogue::import::import(
+                &state.pool,
+                &upload.platform,
+                &trainings,
+                &rejected,
+                &operator.actor(),
+                now,
             )
-        };
-        let platform = sqlx::query_scalar!("select name from platforms where code = $1", upload.platform)
-            .fetch_optional(&state.pool)
             .await?;
-        let Some(platform_name) = platform else {
-            return refuse("platform", "Pilih platform asal berkas.").await;
-        };
-        let text = match upload.file {
-            Upload::Missing => return refuse("file", "Pilih berkas CSV atau JSON dari platform.").await,
-            Upload::TooLarge => {
-                let message = format!(
-                    "Berkas lebih dari {} MB: bagi menjadi beberapa berkas.",
-                    IMPORT_MAX_BYTES / (1024 * 1024)
-                );
-                return refuse("file", &message).await;
-            }
-            Upload::Unreadable => {
-                return refuse("file", "Berkas tidak terbaca: kirim ulang berkas CSV atau JSON.").await
-            }
-            Upload::File(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(_) => return refuse("file", "Berkas harus berupa teks UTF-8 (CSV atau JSON).").await,
-            },
-        };
-        let (trainings, rejected) = match crate::catalogue::import::parse_file(&text) {
-            Ok(parsed) => parsed,
-            Err(reason) => return refuse("file", &format!("Berkas tidak bisa dibaca: {reason}.")).await,
-        };
-        let now = state.clock.now();
-        let report = crate::catalogue::import::import(
-            &state.pool,
-            &upload.platform,
-            &trainings,
-            &rejected,
-            &operator.actor(),
-            now,
-        )
-        .await?;
-        let listed: Vec<String> = report
-            .rejected
-            .iter()
-            .take(REJECTED_SHOWN)
-            .map(|row| format!("baris {}: {}", row.row, row.reason))
-            .collect();
-        let notice = format!(
-            "Impor {platform_name}: {} pelatihan baru, {} diperbarui, {} tidak berubah, {} baris ditolak.",
-            report.added,
-            report.updated,
-            report.unchanged,
-            report.rejected.len()
-        );
-        let values = crate::forms::values([("rejected", listed.join("\n").as_str())]);
-        let path = crate::paths::CATALOGUE_CONSOLE_PATH;
-        crate::forms::accepted_with_notice(state, &operator.session, IMPORT_FORM, path, notice, values).await
-    })
-    .await
+            let listed: Vec<String> = report
+                .rejected
+                .iter()
+                .take(REJECTED_SHOWN)
+                .map(|row| format!("baris {}: {}", row.row, row.reason))
+                .collect();
+            let notice = format!(
+                "Impor {platform_name}: {} pelatihan baru, {} diperbarui, {} tidak berubah, {} baris ditolak.",
+                report.added,
+                report.updated,
+                report.unchanged,
+                report.rejected.len()
+            );
+            let values = crate::forms::values([("rejected", listed.join("\n").as_str())]);
+            IMPORT.accept(state, &operator.session, notice, values).await
+        })
+        .await
 }
 
 #[cfg(feature = "ssr")]
@@ -243,140 +223,83 @@ async fn read_upload(data: leptos::server_fn::codec::MultipartData) -> ImportUpl
 /// Hides a training from the catalogue, with the reason (audited).
 #[server(prefix = "/api", endpoint = "hide-training")]
 pub async fn hide_training(training: String, reason: String) -> Result<Submitted, AppError> {
-    crate::forms::handle_post(HIDE_FORM, crate::paths::CATALOGUE_CONSOLE_PATH, async |state| {
-        let operator = super::require_program_admin(state).await?;
-        let values = crate::forms::values([("training", training.as_str()), ("reason", reason.as_str())]);
-        let mut errors = FieldErrors::new();
-        let id = crate::domain::parse_listed_number::<i32>(&training);
-        if id.is_none() {
-            errors.push("training", "Tulis nomor pelatihan (angka, tertera pada katalog).");
-        }
-        let reason = errors.check("reason", crate::domain::OperatorReason::parse(&reason));
-        let refuse = |errors: FieldErrors| {
-            crate::forms::reply(
-                state,
-                HIDE_FORM,
-                crate::paths::CATALOGUE_CONSOLE_PATH,
-                Submitted::Invalid(errors),
-                values.clone(),
-            )
-        };
-        let (Some(id), Some(reason)) = (id, reason) else {
-            return refuse(errors).await;
-        };
-        let now = state.clock.now();
-        if !crate::catalogue::import::hide(&state.pool, id, &reason, &operator.actor(), now).await? {
-            return refuse(FieldErrors::single(
-                "training",
-                "Tidak ada pelatihan tampil dengan nomor itu.",
-            ))
-            .await;
-        }
-        let notice = format!("Pelatihan No. {id} disembunyikan dari katalog.");
-        let path = crate::paths::CATALOGUE_CONSOLE_PATH;
-        crate::forms::accepted_with_notice(state, &operator.session, HIDE_FORM, path, notice, Default::default()).await
+    let listed = super::Listed {
+        number_field: "training",
+        number: &training,
+        number_hint: "Tulis nomor pelatihan (angka, tertera pada katalog).",
+        not_found: "Tidak ada pelatihan tampil dengan nomor itu.",
+        reason_field: "reason",
+        reason: &reason,
+    };
+    super::hide_listed(HIDE, listed, crate::catalogue::import::hide, |id: i32| {
+        format!("Pelatihan No. {id} disembunyikan dari katalog.")
     })
     .await
 }
 
 #[component]
 pub fn CatalogueConsolePage() -> impl IntoView {
-    crate::forms::loaded_page(
-        "Katalog — Konsol Prakerja",
-        "Katalog pelatihan",
-        load_catalogue_console,
-        |console| {
-            let CatalogueConsole {
-                operator,
-                platforms,
-                hidden,
-                notice,
-                errors,
-                typed_training,
-                typed_reason,
-                import_notice,
-                import_rejected,
-                typed_platform,
-            } = console;
-            let form = FormState::new(errors.clone());
-            let invalid = |field: &str| errors.get(field).map(|_| "true");
-            let platform_options = platforms
-                .iter()
-                .map(|(code, name, _, _)| {
-                    let selected = *code == typed_platform;
-                    view! { <option value=code.clone() selected=selected>{name.clone()}</option> }
-                })
-                .collect_view();
-            view! {
-                <ConsoleNav identity=operator/>
-                <ErrorSummary state=form/>
-                <h2>"Impor dari platform"</h2>
-                {import_notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
-                {(!import_rejected.is_empty()).then(|| view! {
-                    <section aria-labelledby="ditolak">
-                        <h3 id="ditolak">"Baris yang ditolak"</h3>
-                        <ul class="rejected-rows">{import_rejected.into_iter().map(|row| view! { <li>{row}</li> }).collect_view()}</ul>
-                    </section>
-                })}
-                <form method="post" action=ImportTrainings::url() enctype="multipart/form-data">
-                    <div class="field" class:field-invalid=errors.get("platform").is_some()>
-                        <label for="platform">"Platform"</label>
-                        <FieldError id="platform" errors=form.errors/>
-                        <select id="platform" name="platform" aria-invalid=invalid("platform")>
-                            <option value="">"Pilih platform"</option>
-                            {platform_options}
-                        </select>
-                    </div>
-                    <div class="field" class:field-invalid=errors.get("file").is_some()>
-                        <label for="file">"Berkas pelatihan (CSV atau JSON)"</label>
-                        <p class="hint" id="file-hint">
-                            {format!("CSV dengan baris pertama: {}. Hasil belajar dipisah tanda |. Atau JSON: daftar objek dengan nama kolom yang sama. Pelatihan yang sudah ada (menurut course_id platform) diperbarui, bukan digandakan.", crate::catalogue::CSV_HEADER)}
-                        </p>
-                        <FieldError id="file" errors=form.errors/>
-                        <input id="file" name="file" type="file" accept=".csv,.json,text/csv,application/json"
-                            aria-describedby="file-hint" aria-invalid=invalid("file")/>
-                    </div>
-                    <button type="submit" class="button">"Impor"</button>
-                </form>
-                <h2>"Sembunyikan pelatihan"</h2>
-                {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
-                <form method="post" action=HideTraining::url()>
-                    <div class="field" class:field-invalid=errors.get("training").is_some()>
-                        <label for="training">"Nomor pelatihan"</label>
-                        <p class="hint">"Tertera pada katalog, di bawah judul (No. …)."</p>
-                        <FieldError id="training" errors=form.errors/>
-                        <input id="training" name="training" inputmode="numeric" value=typed_training aria-invalid=invalid("training")/>
-                    </div>
-                    <div class="field" class:field-invalid=errors.get("reason").is_some()>
-                        <label for="reason">"Alasan"</label>
-                        <FieldError id="reason" errors=form.errors/>
-                        <input id="reason" name="reason" value=typed_reason aria-invalid=invalid("reason")/>
-                    </div>
-                    <button type="submit" class="button">"Sembunyikan"</button>
-                </form>
-                <h2>"Per platform"</h2>
-                <div class="table-scroll" tabindex="0" role="region" aria-label="Pelatihan per platform">
-                    <table class="funnel">
-                        <thead><tr><th scope="col">"Platform"</th><th scope="col">"Tampil"</th><th scope="col">"Disembunyikan"</th></tr></thead>
-                        <tbody>{platforms.into_iter().map(|(_, name, shown, hidden)| view! {
-                            <tr><th scope="row">{name}</th><td>{shown}</td><td>{hidden}</td></tr>
-                        }).collect_view()}</tbody>
-                    </table>
+    super::console_page(super::CATALOGUE, load_catalogue_console, |last, catalogue| {
+        let form = last.form_state();
+        let training_invalid = last.errors.get("training").is_some();
+        let platform_choices: Vec<(String, String)> = catalogue
+            .platforms
+            .iter()
+            .map(|(code, name, _, _)| (code.clone(), name.clone()))
+            .collect();
+        let file_invalid = last.errors.get("file").is_some();
+        view! {
+            <ErrorSummary state=form/>
+            <h2>"Impor dari platform"</h2>
+            <Notice notice=catalogue.import_notice/>
+            {(!catalogue.import_rejected.is_empty()).then(|| view! {
+                <section aria-labelledby="ditolak">
+                    <h3 id="ditolak">"Baris yang ditolak"</h3>
+                    <ul class="rejected-rows">{catalogue.import_rejected.into_iter().map(|row| view! { <li>{row}</li> }).collect_view()}</ul>
+                </section>
+            })}
+            <form method="post" action=ImportTrainings::url() enctype="multipart/form-data">
+                <PlatformSelect platforms=platform_choices chosen=catalogue.typed_platform errors=form.errors/>
+                <div class="field" class:field-invalid=file_invalid>
+                    <label for="file">"Berkas pelatihan (CSV atau JSON)"</label>
+                    <p class="hint" id="file-hint">
+                        {format!("CSV dengan baris pertama: {}. Hasil belajar dipisah tanda |. Atau JSON: daftar objek dengan nama kolom yang sama. Pelatihan yang sudah ada (menurut course_id platform) diperbarui, bukan digandakan.", crate::catalogue::CSV_HEADER)}
+                    </p>
+                    <FieldError id="file" errors=form.errors/>
+                    <input id="file" name="file" type="file" accept=".csv,.json,text/csv,application/json"
+                        aria-describedby="file-hint" aria-invalid=file_invalid.then_some("true")/>
                 </div>
-                <h2>"Disembunyikan"</h2>
-                {if hidden.is_empty() {
-                    view! { <p>"Belum ada."</p> }.into_any()
-                } else {
-                    view! {
-                        <ul class="queue">{hidden.into_iter().map(|h| view! {
-                            <li class="queue-item">
-                                <strong>{format!("No. {} · {}", h.id, h.title)}</strong>
-                                <br/>{format!("{} · disembunyikan {} · alasan: {}", h.platform, h.hidden_at, h.reason)}
-                            </li>
-                        }).collect_view()}</ul>
-                    }.into_any()
-                }}
-            }
-        },
-    )
+                <button type="submit" class="button">"Impor"</button>
+            </form>
+            <h2>"Sembunyikan pelatihan"</h2>
+            <Notice notice=last.notice.clone()/>
+            <form method="post" action=HideTraining::url()>
+                <div class="field" class:field-invalid=training_invalid>
+                    <label for="training">"Nomor pelatihan"</label>
+                    <p class="hint">"Tertera pada katalog, di bawah judul (No. …)."</p>
+                    <FieldError id="training" errors=form.errors/>
+                    <input id="training" name="training" inputmode="numeric" value=last.typed("training")
+                        aria-invalid=training_invalid.then_some("true")/>
+                </div>
+                <ConsoleInput id="reason" label="Alasan" value=last.typed("reason") errors=form.errors/>
+                <button type="submit" class="button">"Sembunyikan"</button>
+            </form>
+            <h2>"Per platform"</h2>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Pelatihan per platform">
+                <table class="funnel">
+                    <thead><tr><th scope="col">"Platform"</th><th scope="col">"Tampil"</th><th scope="col">"Disembunyikan"</th></tr></thead>
+                    <tbody>{catalogue.platforms.into_iter().map(|(_, name, shown, hidden)| view! {
+                        <tr><th scope="row">{name}</th><td>{shown}</td><td>{hidden}</td></tr>
+                    }).collect_view()}</tbody>
+                </table>
+            </div>
+            <h2>"Disembunyikan"</h2>
+            {super::item_list(catalogue.hidden, "Belum ada.", |h| view! {
+                <li class="queue-item">
+                    <strong>{format!("No. {} · {}", h.id, h.title)}</strong>
+                    <br/>{format!("{} · disembunyikan {} · alasan: {}", h.platform, h.hidden_at, h.reason)}
+                </li>
+            })}
+        }
+    })
 }

@@ -5,11 +5,13 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 use serde::{Deserialize, Serialize};
 
-use super::{ConsoleNav, DecisionForm, OperatorIdentity};
-use crate::{domain::FieldErrors, error::AppError, forms::Submitted};
+use super::{ConsolePage, DecisionForm, Notice};
+#[cfg(feature = "ssr")]
+use crate::domain::FieldErrors;
+use crate::{error::AppError, forms::Submitted};
 
 #[cfg(feature = "ssr")]
-const DECIDE_FORM: &str = "dispute-decide";
+const DECIDE: super::ConsoleForm = super::ConsoleForm::new("dispute-decide", crate::paths::DISPUTES_CONSOLE_PATH);
 /// Open disputes listed, oldest first.
 #[cfg(feature = "ssr")]
 const LISTED: i64 = 50;
@@ -27,15 +29,6 @@ pub struct DisputeItem {
     pub over_same_nik: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DisputesConsole {
-    pub operator: OperatorIdentity,
-    pub disputes: Vec<DisputeItem>,
-    pub notice: Option<String>,
-    pub errors: FieldErrors,
-    pub typed: std::collections::BTreeMap<String, String>,
-}
-
 #[cfg(feature = "ssr")]
 const ALLOWED: [crate::operators::OperatorRole; 2] = [
     crate::operators::OperatorRole::Verifier,
@@ -43,12 +36,9 @@ const ALLOWED: [crate::operators::OperatorRole; 2] = [
 ];
 
 #[server(prefix = "/api", endpoint = "disputes-console")]
-pub async fn load_disputes_console() -> Result<DisputesConsole, AppError> {
+pub async fn load_disputes_console() -> Result<ConsolePage<Vec<DisputeItem>>, AppError> {
     use crate::domain::{EmailAddress, Nik};
-    let state = crate::state::app_state()?;
-    let operator = super::require_operator(&state).await?;
-    operator.require_role(&ALLOWED)?;
-    let flash = operator.session.flash_for(&state.pool, DECIDE_FORM).await?;
+    let (state, operator, flash) = super::open_page(&ALLOWED, &[DECIDE.id]).await?;
     let masked_email = |email: &str| EmailAddress::parse(email).map(|e| e.masked()).unwrap_or_default();
     let disputes = crate::signup::dispute::db::open(&state.pool, LISTED)
         .await?
@@ -72,13 +62,7 @@ pub async fn load_disputes_console() -> Result<DisputesConsole, AppError> {
             over_same_nik: d.over_same_nik,
         })
         .collect();
-    Ok(DisputesConsole {
-        operator: operator.identity,
-        disputes,
-        notice: flash.notice,
-        errors: flash.errors,
-        typed: flash.values,
-    })
+    Ok(ConsolePage::new(operator.identity, flash, disputes))
 }
 
 /// Grants or refuses an open dispute, with a note for the claimant.
@@ -89,108 +73,74 @@ pub async fn decide_dispute(
     #[server(default)] note: String,
 ) -> Result<Submitted, AppError> {
     use crate::signup::dispute::db::{self, Decision};
-    crate::forms::handle_post(DECIDE_FORM, crate::paths::DISPUTES_CONSOLE_PATH, async |state| {
-        let operator = super::require_operator(state).await?;
-        operator.require_role(&ALLOWED)?;
-        let dispute_id = uuid::Uuid::parse_str(dispute.trim()).map_err(|_| AppError::BadRequest)?;
-        let decision = match decision.as_str() {
-            "dikabulkan" => Decision::Grant,
-            "ditolak" => Decision::Refuse,
-            _ => return Err(AppError::BadRequest),
-        };
-        let field = format!("note-{dispute_id}");
-        let values = crate::forms::values([(field.as_str(), note.as_str())]);
-        let refuse = |message: &str| {
-            crate::forms::reply(
-                state,
-                DECIDE_FORM,
-                crate::paths::DISPUTES_CONSOLE_PATH,
-                Submitted::Invalid(FieldErrors::single(&field, message)),
-                values.clone(),
+    DECIDE
+        .handle(&ALLOWED, async |state, operator| {
+            let dispute_id = uuid::Uuid::parse_str(dispute.trim()).map_err(|_| AppError::BadRequest)?;
+            let decision = match decision.as_str() {
+                "dikabulkan" => Decision::Grant,
+                "ditolak" => Decision::Refuse,
+                _ => return Err(AppError::BadRequest),
+            };
+            let field = format!("note-{dispute_id}");
+            let values = crate::forms::values([(field.as_str(), note.as_str())]);
+            let refuse = |message: &str| DECIDE.refuse(state, FieldErrors::single(&field, message), values.clone());
+            let note = match crate::domain::OperatorReason::parse(&note) {
+                Ok(note) => note,
+                Err(error) => return refuse(&error.to_string()).await,
+            };
+            let now = state.clock.now();
+            let decided = db::decide(
+                &state.pool,
+                dispute_id,
+                decision,
+                note.as_str(),
+                operator.id,
+                &operator.actor(),
+                now,
             )
-        };
-        let note = match crate::domain::OperatorReason::parse(&note) {
-            Ok(note) => note,
-            Err(error) => return refuse(&error.to_string()).await,
-        };
-        let now = state.clock.now();
-        let decided = db::decide(
-            &state.pool,
-            dispute_id,
-            decision,
-            note.as_str(),
-            operator.id,
-            &operator.actor(),
-            now,
-        )
-        .await?;
-        let Some(reference) = decided else {
-            return refuse("Sanggahan ini sudah diputuskan.").await;
-        };
-        let notice = match decision {
-            Decision::Grant => format!("Sanggahan {reference} dikabulkan: NIK dibebaskan untuk pemiliknya."),
-            Decision::Refuse => format!("Sanggahan {reference} ditolak; penahanan data pemegang NIK berakhir."),
-        };
-        let path = crate::paths::DISPUTES_CONSOLE_PATH;
-        crate::forms::accepted_with_notice(state, &operator.session, DECIDE_FORM, path, notice, Default::default())
-            .await
-    })
-    .await
+            .await?;
+            let Some(reference) = decided else {
+                return refuse("Sanggahan ini sudah diputuskan.").await;
+            };
+            let notice = match decision {
+                Decision::Grant => format!("Sanggahan {reference} dikabulkan: NIK dibebaskan untuk pemiliknya."),
+                Decision::Refuse => format!("Sanggahan {reference} ditolak; penahanan data pemegang NIK berakhir."),
+            };
+            DECIDE
+                .accept(state, &operator.session, notice, Default::default())
+                .await
+        })
+        .await
 }
 
 #[component]
 pub fn DisputesConsolePage() -> impl IntoView {
-    crate::forms::loaded_page(
-        "Sanggahan NIK — Konsol Prakerja",
-        "Sanggahan NIK",
-        load_disputes_console,
-        |console| {
-            let DisputesConsole {
-                operator,
-                disputes,
-                notice,
-                errors,
-                typed,
-            } = console;
-            let summary = crate::forms::FormState::new(errors.clone());
-            view! {
-                <ConsoleNav identity=operator/>
-                <crate::forms::ErrorSummary state=summary/>
-                {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
-                <p class="hint">
-                    "Pemilik NIK menyatakan NIK-nya didaftarkan orang lain. Selama sanggahan terbuka, pendaftaran "
-                    "pemegang NIK ditahan (tidak ikut diundi, insentif tidak dibayar). Kabulkan bila NIK terbukti milik "
-                    "pengaju (pendaftaran pemegang dicabut dan NIK dibebaskan); tolak bila milik pemegang."
-                </p>
-                {if disputes.is_empty() {
-                    view! { <p>"Tidak ada sanggahan yang menunggu."</p> }.into_any()
-                } else {
-                    view! {
-                        <ul class="queue">{disputes.into_iter().map(|d| {
-                            let field = format!("note-{}", d.id);
-                            let error = errors.get(&field).map(str::to_owned);
-                            let typed_note = typed.get(&field).cloned().unwrap_or_default();
-                            view! {
-                                <li class="queue-item">
-                                    <strong>{format!("{} · NIK {}", d.reference, d.masked_nik)}</strong>
-                                    <br/>{format!("Diajukan {} oleh {}", d.filed, d.claimant)}
-                                    <br/>{match d.holder {
-                                        Some(holder) => format!("Pemegang NIK: {holder}"),
-                                        None => "Tidak ada pendaftaran yang memakai NIK ini.".to_owned(),
-                                    }}
-                                    {(d.over_same_nik > 1).then(|| view! {
-                                        <br/><em>{format!("{} sanggahan terbuka atas NIK ini", d.over_same_nik)}</em>
-                                    })}
-                                    <p class="review-body">{d.statement}</p>
-                                    <DecisionForm action=DecideDispute::url() item_name="dispute" item=d.id.clone()
-                                        reason_id=field reason_name="note" reason_label="Catatan untuk pengaju (wajib)"
-                                        error typed=typed_note accept_value="dikabulkan" accept_label="Kabulkan"/>
-                                </li>
-                            }
-                        }).collect_view()}</ul>
-                    }.into_any()
-                }}
-            }
-        },
-    )
+    super::console_page(super::DISPUTES, load_disputes_console, |last, disputes| {
+        view! {
+            <crate::forms::ErrorSummary state=last.form_state()/>
+            <Notice notice=last.notice.clone()/>
+            <p class="hint">
+                "Pemilik NIK menyatakan NIK-nya didaftarkan orang lain. Selama sanggahan terbuka, pendaftaran "
+                "pemegang NIK ditahan (tidak ikut diundi, insentif tidak dibayar). Kabulkan bila NIK terbukti milik "
+                "pengaju (pendaftaran pemegang dicabut dan NIK dibebaskan); tolak bila milik pemegang."
+            </p>
+            {super::item_list(disputes, "Tidak ada sanggahan yang menunggu.", |d| view! {
+                <li class="queue-item">
+                    <strong>{format!("{} · NIK {}", d.reference, d.masked_nik)}</strong>
+                    <br/>{format!("Diajukan {} oleh {}", d.filed, d.claimant)}
+                    <br/>{match d.holder {
+                        Some(holder) => format!("Pemegang NIK: {holder}"),
+                        None => "Tidak ada pendaftaran yang memakai NIK ini.".to_owned(),
+                    }}
+                    {(d.over_same_nik > 1).then(|| view! {
+                        <br/><em>{format!("{} sanggahan terbuka atas NIK ini", d.over_same_nik)}</em>
+                    })}
+                    <p class="review-body">{d.statement}</p>
+                    <DecisionForm action=DecideDispute::url() item_name="dispute" item=d.id.clone()
+                        reason=last.item_field("note", &d.id) reason_label="Catatan untuk pengaju (wajib)"
+                        accept_value="dikabulkan" accept_label="Kabulkan"/>
+                </li>
+            })}
+        }
+    })
 }

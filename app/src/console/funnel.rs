@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{ConsoleNav, OperatorIdentity};
+use super::ConsolePage;
 use crate::error::AppError;
 
 /// Days shown, newest first.
@@ -31,15 +31,14 @@ pub struct RejectionsByReason {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Funnel {
-    pub operator: OperatorIdentity,
     pub days: Vec<FunnelDay>,
     pub rejections: Vec<RejectionsByReason>,
 }
 
 #[server(prefix = "/api", endpoint = "funnel")]
-pub async fn load_funnel() -> Result<Funnel, AppError> {
-    let state = crate::state::app_state()?;
-    let operator = super::require_operator(&state).await?;
+pub async fn load_funnel() -> Result<ConsolePage<Funnel>, AppError> {
+    // No form posts here: nothing was left for the page.
+    let (state, operator, flash) = super::open_page(super::ANY_OPERATOR, &[]).await?;
     let since = state.clock.now() - chrono::Duration::days(DAYS);
     let days = sqlx::query!(
         r#"select (a.registered_at at time zone 'Asia/Jakarta')::date as "day!",
@@ -89,54 +88,44 @@ pub async fn load_funnel() -> Result<Funnel, AppError> {
         count: r.count,
     })
     .collect();
-    Ok(Funnel {
-        operator: operator.identity,
-        days,
-        rejections,
-    })
+    Ok(ConsolePage::new(operator.identity, flash, Funnel { days, rejections }))
 }
 
 #[component]
 pub fn FunnelPage() -> impl IntoView {
-    crate::forms::loaded_page(
-        "Corong pendaftar — Konsol Prakerja",
-        "Corong pendaftar",
-        load_funnel,
-        |funnel| {
-            view! {
-                <ConsoleNav identity=funnel.operator/>
-                <p>{format!("Per hari pendaftaran (WIB), {DAYS} hari terakhir.")}</p>
-                <div class="table-scroll" tabindex="0" role="region" aria-label="Corong per hari">
-                    <table class="funnel">
-                        <thead><tr>
-                            <th scope="col">"Tanggal"</th><th scope="col">"Terdaftar"</th>
-                            <th scope="col">"Menunggu pemeriksaan"</th><th scope="col">"Terverifikasi"</th>
-                            <th scope="col">"Ditolak"</th><th scope="col">"Diperiksa petugas"</th>
-                            <th scope="col">"Ikut tes"</th><th scope="col">"Lulus tes"</th>
-                        </tr></thead>
-                        <tbody>
-                            {funnel.days.into_iter().map(|d| view! {
-                                <tr>
-                                    <th scope="row">{d.day}</th><td>{d.registered}</td><td>{d.awaiting_checks}</td>
-                                    <td>{d.verified}</td><td>{d.rejected}</td><td>{d.manual}</td>
-                                    <td>{d.tested}</td><td>{d.passed}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-                <h2>"Ditolak menurut alasan"</h2>
-                <div class="table-scroll" tabindex="0" role="region" aria-label="Penolakan menurut alasan">
-                    <table class="funnel">
-                        <thead><tr><th scope="col">"Tanggal"</th><th scope="col">"Alasan"</th><th scope="col">"Jumlah"</th></tr></thead>
-                        <tbody>
-                            {funnel.rejections.into_iter().map(|r| view! {
-                                <tr><th scope="row">{r.day}</th><td class="text">{r.reason}</td><td>{r.count}</td></tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-            }
-        },
-    )
+    super::console_page(super::FUNNEL, load_funnel, |_, funnel| {
+        view! {
+            <p>{format!("Per hari pendaftaran (WIB), {DAYS} hari terakhir.")}</p>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Corong per hari">
+                <table class="funnel">
+                    <thead><tr>
+                        <th scope="col">"Tanggal"</th><th scope="col">"Terdaftar"</th>
+                        <th scope="col">"Menunggu pemeriksaan"</th><th scope="col">"Terverifikasi"</th>
+                        <th scope="col">"Ditolak"</th><th scope="col">"Diperiksa petugas"</th>
+                        <th scope="col">"Ikut tes"</th><th scope="col">"Lulus tes"</th>
+                    </tr></thead>
+                    <tbody>
+                        {funnel.days.into_iter().map(|d| view! {
+                            <tr>
+                                <th scope="row">{d.day}</th><td>{d.registered}</td><td>{d.awaiting_checks}</td>
+                                <td>{d.verified}</td><td>{d.rejected}</td><td>{d.manual}</td>
+                                <td>{d.tested}</td><td>{d.passed}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <h2>"Ditolak menurut alasan"</h2>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Penolakan menurut alasan">
+                <table class="funnel">
+                    <thead><tr><th scope="col">"Tanggal"</th><th scope="col">"Alasan"</th><th scope="col">"Jumlah"</th></tr></thead>
+                    <tbody>
+                        {funnel.rejections.into_iter().map(|r| view! {
+                            <tr><th scope="row">{r.day}</th><td class="text">{r.reason}</td><td>{r.count}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+    })
 }

@@ -6,11 +6,13 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 use serde::{Deserialize, Serialize};
 
-use super::{ConsoleNav, OperatorIdentity};
-use crate::{domain::FieldErrors, error::AppError, forms::Submitted, operators::OperatorRole};
+use super::{ConsolePage, Notice};
+#[cfg(feature = "ssr")]
+use crate::domain::FieldErrors;
+use crate::{error::AppError, forms::Submitted, operators::OperatorRole};
 
 #[cfg(feature = "ssr")]
-const CHANGE_FORM: &str = "operator-change";
+const CHANGE: super::ConsoleForm = super::ConsoleForm::new("operator-change", crate::paths::OPERATORS_CONSOLE_PATH);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorItem {
@@ -22,19 +24,9 @@ pub struct OperatorItem {
     pub is_me: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct OperatorsConsole {
-    pub operator: OperatorIdentity,
-    pub operators: Vec<OperatorItem>,
-    pub notice: Option<String>,
-    pub errors: FieldErrors,
-}
-
 #[server(prefix = "/api", endpoint = "operators-console")]
-pub async fn load_operators_console() -> Result<OperatorsConsole, AppError> {
-    let state = crate::state::app_state()?;
-    let operator = super::require_program_admin(&state).await?;
-    let flash = operator.session.flash_for(&state.pool, CHANGE_FORM).await?;
+pub async fn load_operators_console() -> Result<ConsolePage<Vec<OperatorItem>>, AppError> {
+    let (state, operator, flash) = super::open_page(super::PROGRAM_ADMINS, &[CHANGE.id]).await?;
     let operators = crate::operators::admin::list(&state.pool)
         .await?
         .into_iter()
@@ -51,12 +43,7 @@ pub async fn load_operators_console() -> Result<OperatorsConsole, AppError> {
             disabled: o.disabled,
         })
         .collect();
-    Ok(OperatorsConsole {
-        operator: operator.identity,
-        operators,
-        notice: flash.notice,
-        errors: flash.errors,
-    })
+    Ok(ConsolePage::new(operator.identity, flash, operators))
 }
 
 /// One change to one operator: `action` is `peran` (with `role`), `nonaktifkan`, `aktifkan`,
@@ -68,63 +55,59 @@ pub async fn change_operator(
     #[server(default)] role: String,
 ) -> Result<Submitted, AppError> {
     use crate::operators::admin::{self, Change};
-    crate::forms::handle_post(CHANGE_FORM, crate::paths::OPERATORS_CONSOLE_PATH, async |state| {
-        let operator = super::require_program_admin(state).await?;
-        let refuse = |message: &str| {
-            crate::forms::reply(
-                state,
-                CHANGE_FORM,
-                crate::paths::OPERATORS_CONSOLE_PATH,
-                Submitted::Invalid(FieldErrors::single(crate::forms::FORM_ERROR, message)),
-                Default::default(),
-            )
-        };
-        let Some(target) = admin::id_of(&state.pool, &username).await? else {
-            return refuse("Tidak ada operator dengan nama pengguna itu.").await;
-        };
-        if target == operator.id && action != "dua-langkah" {
-            return refuse("Anda tidak dapat mengubah peran, status atau kata sandi akun Anda sendiri di sini.").await;
-        }
-        let mut new_password = None;
-        let change = match action.as_str() {
-            "peran" => match OperatorRole::parse(&role) {
-                Ok(role) => Change::Role(role),
-                Err(_) => return refuse("Pilih peran operator.").await,
-            },
-            "nonaktifkan" => Change::Disable,
-            "aktifkan" => Change::Enable,
-            "sandi" => {
-                let password = temporary_password();
-                new_password = Some(password.clone());
-                Change::Password(crate::operators::Password::parse(&password).map_err(AppError::internal)?)
+    CHANGE
+        .handle(super::PROGRAM_ADMINS, async |state, operator| {
+            let refuse = |message: &str| {
+                let errors = FieldErrors::single(crate::forms::FORM_ERROR, message);
+                CHANGE.refuse(state, errors, Default::default())
+            };
+            let Some(target) = admin::id_of(&state.pool, &username).await? else {
+                return refuse("Tidak ada operator dengan nama pengguna itu.").await;
+            };
+            if target == operator.id && action != "dua-langkah" {
+                return refuse("Anda tidak dapat mengubah peran, status atau kata sandi akun Anda sendiri di sini.")
+                    .await;
             }
-            "dua-langkah" => Change::ResetSecondFactor,
-            _ => return Err(AppError::BadRequest),
-        };
-        admin::change(&state.pool, target, change, &operator.actor()).await?;
-        let username = username.trim().to_lowercase();
-        let notice = match (action.as_str(), new_password) {
-            ("sandi", Some(password)) => format!(
-                "Kata sandi baru {username}: {password} — serahkan langsung kepada yang bersangkutan; kata sandi \
+            let mut new_password = None;
+            let change = match action.as_str() {
+                "peran" => match OperatorRole::parse(&role) {
+                    Ok(role) => Change::Role(role),
+                    Err(_) => return refuse("Pilih peran operator.").await,
+                },
+                "nonaktifkan" => Change::Disable,
+                "aktifkan" => Change::Enable,
+                "sandi" => {
+                    let password = temporary_password();
+                    new_password = Some(password.clone());
+                    Change::Password(crate::operators::Password::parse(&password).map_err(AppError::internal)?)
+                }
+                "dua-langkah" => Change::ResetSecondFactor,
+                _ => return Err(AppError::BadRequest),
+            };
+            admin::change(&state.pool, target, change, &operator.actor()).await?;
+            let username = username.trim().to_lowercase();
+            let notice = match (action.as_str(), new_password) {
+                ("sandi", Some(password)) => format!(
+                    "Kata sandi baru {username}: {password} — serahkan langsung kepada yang bersangkutan; kata sandi \
                  ini tidak ditampilkan lagi."
-            ),
-            ("peran", _) => format!("Peran {username} diubah; sesinya diakhiri."),
-            ("nonaktifkan", _) => format!("{username} dinonaktifkan dan dikeluarkan dari semua sesi."),
-            ("aktifkan", _) => format!("{username} diaktifkan kembali."),
-            _ => format!("Verifikasi dua langkah {username} diatur ulang: didaftarkan lagi saat masuk berikutnya."),
-        };
-        if target == operator.id {
-            // Resetting one's own second factor ended one's own sessions too: sign in again.
-            crate::request::redirect(crate::paths::OPERATOR_SIGN_IN_PATH);
-            return Ok(Submitted::Accepted {
-                next: crate::paths::OPERATOR_SIGN_IN_PATH.to_owned(),
-            });
-        }
-        let path = crate::paths::OPERATORS_CONSOLE_PATH;
-        crate::forms::accepted_with_notice(state, &operator.session, CHANGE_FORM, path, notice, Default::default())
-            .await
-    })
-    .await
+                ),
+                ("peran", _) => format!("Peran {username} diubah; sesinya diakhiri."),
+                ("nonaktifkan", _) => format!("{username} dinonaktifkan dan dikeluarkan dari semua sesi."),
+                ("aktifkan", _) => format!("{username} diaktifkan kembali."),
+                _ => format!("Verifikasi dua langkah {username} diatur ulang: didaftarkan lagi saat masuk berikutnya."),
+            };
+            if target == operator.id {
+                // Resetting one's own second factor ended one's own sessions too: sign in again.
+                crate::request::redirect(crate::paths::OPERATOR_SIGN_IN_PATH);
+                return Ok(Submitted::Accepted {
+                    next: crate::paths::OPERATOR_SIGN_IN_PATH.to_owned(),
+                });
+            }
+            CHANGE
+                .accept(state, &operator.session, notice, Default::default())
+                .await
+        })
+        .await
 }
 
 /// A temporary password: 20 letters and digits in groups of five (about 100 bits).
@@ -135,65 +118,52 @@ fn temporary_password() -> String {
 
 #[component]
 pub fn OperatorsConsolePage() -> impl IntoView {
-    crate::forms::loaded_page(
-        "Petugas — Konsol Prakerja",
-        "Petugas",
-        load_operators_console,
-        |console| {
-            let OperatorsConsole {
-                operator,
-                operators,
-                notice,
-                errors,
-            } = console;
-            let summary = crate::forms::FormState::new(errors);
-            view! {
-                <ConsoleNav identity=operator/>
-                <crate::forms::ErrorSummary state=summary/>
-                {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
-                <p class="hint">"Operator baru dibuat lewat baris perintah: " <code>"prakerja operator create"</code> "."</p>
-                <ul class="queue">{operators.into_iter().map(|o| {
-                    let username = o.username.clone();
-                    let action = |name: &'static str, label: &'static str, secondary: bool| {
-                        let username = username.clone();
-                        view! {
-                            <form method="post" action=ChangeOperator::url() class="inline-form">
-                                <input type="hidden" name="username" value=username/>
-                                <button type="submit" name="action" value=name
-                                    class=if secondary { "button button-secondary" } else { "button" }>{label}</button>
-                            </form>
-                        }
-                    };
-                    let role_field = format!("role-{}", o.username);
+    super::console_page(super::OPERATORS, load_operators_console, |last, operators| {
+        view! {
+            <crate::forms::ErrorSummary state=last.form_state()/>
+            <Notice notice=last.notice/>
+            <p class="hint">"Operator baru dibuat lewat baris perintah: " <code>"prakerja operator create"</code> "."</p>
+            <ul class="queue">{operators.into_iter().map(|o| {
+                let username = o.username.clone();
+                let action = |name: &'static str, label: &'static str, secondary: bool| {
+                    let username = username.clone();
                     view! {
-                        <li class="queue-item">
-                            <strong>{format!("{} · {}", o.display_name, o.username)}</strong>
-                            <br/>{format!("{} · {} · verifikasi dua langkah {}", o.role.label(),
-                                if o.disabled { "nonaktif" } else { "aktif" }, o.second_factor)}
-                            {(!o.is_me).then(|| view! {
-                                <form method="post" action=ChangeOperator::url()>
-                                    <input type="hidden" name="username" value=o.username.clone()/>
-                                    <input type="hidden" name="action" value="peran"/>
-                                    <div class="field">
-                                        <label for=role_field.clone()>"Peran"</label>
-                                        <select id=role_field name="role">
-                                            {OperatorRole::ALL.iter().map(|role| view! {
-                                                <option value=role.code() selected=*role == o.role>{role.label()}</option>
-                                            }).collect_view()}
-                                        </select>
-                                    </div>
-                                    <button type="submit" class="button button-secondary">"Ubah peran"</button>
-                                </form>
-                                {if o.disabled { action("aktifkan", "Aktifkan", false) } else { action("nonaktifkan", "Nonaktifkan", true) }}
-                                " "
-                                {action("sandi", "Atur ulang kata sandi", true)}
-                            })}
-                            " "
-                            {action("dua-langkah", "Atur ulang verifikasi dua langkah", true)}
-                        </li>
+                        <form method="post" action=ChangeOperator::url() class="inline-form">
+                            <input type="hidden" name="username" value=username/>
+                            <button type="submit" name="action" value=name
+                                class=if secondary { "button button-secondary" } else { "button" }>{label}</button>
+                        </form>
                     }
-                }).collect_view()}</ul>
-            }
-        },
-    )
+                };
+                let role_field = format!("role-{}", o.username);
+                view! {
+                    <li class="queue-item">
+                        <strong>{format!("{} · {}", o.display_name, o.username)}</strong>
+                        <br/>{format!("{} · {} · verifikasi dua langkah {}", o.role.label(),
+                            if o.disabled { "nonaktif" } else { "aktif" }, o.second_factor)}
+                        {(!o.is_me).then(|| view! {
+                            <form method="post" action=ChangeOperator::url()>
+                                <input type="hidden" name="username" value=o.username.clone()/>
+                                <input type="hidden" name="action" value="peran"/>
+                                <div class="field">
+                                    <label for=role_field.clone()>"Peran"</label>
+                                    <select id=role_field name="role">
+                                        {OperatorRole::ALL.iter().map(|role| view! {
+                                            <option value=role.code() selected=*role == o.role>{role.label()}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <button type="submit" class="button button-secondary">"Ubah peran"</button>
+                            </form>
+                            {if o.disabled { action("aktifkan", "Aktifkan", false) } else { action("nonaktifkan", "Nonaktifkan", true) }}
+                            " "
+                            {action("sandi", "Atur ulang kata sandi", true)}
+                        })}
+                        " "
+                        {action("dua-langkah", "Atur ulang verifikasi dua langkah", true)}
+                    </li>
+                }
+            }).collect_view()}</ul>
+        }
+    })
 }

@@ -7,11 +7,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use super::{ConsoleNav, OperatorIdentity};
+use super::{ConsoleNav, ConsolePage};
 use crate::{
     domain::FieldErrors,
     error::AppError,
-    forms::{ErrorSummary, FormState, Submitted},
+    forms::{ErrorSummary, Submitted},
     verification::{Reason, VerificationStatus},
 };
 
@@ -37,9 +37,9 @@ pub struct QueueRow {
     pub test_result: Option<String>,
 }
 
+/// The queue page's own content: its filters, and the rows they found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueuePage {
-    pub operator: OperatorIdentity,
     pub status: VerificationStatus,
     pub reason: Option<String>,
     /// A registration number searched for (any status).
@@ -48,8 +48,6 @@ pub struct QueuePage {
     pub rows: Vec<QueueRow>,
     pub has_more: bool,
     pub waiting_for_checks: i64,
-    pub notice: Option<String>,
-    pub errors: FieldErrors,
 }
 
 #[server(prefix = "/api", endpoint = "verification-queue")]
@@ -58,9 +56,8 @@ pub async fn load_queue(
     reason: Option<String>,
     reference: Option<String>,
     page: Option<i64>,
-) -> Result<QueuePage, AppError> {
-    let state = crate::state::app_state()?;
-    let operator = super::require_operator(&state).await?;
+) -> Result<ConsolePage<QueuePage>, AppError> {
+    let (state, operator, flash) = super::open_page(super::ANY_OPERATOR, &[DECISION_FORM]).await?;
     let status = status
         .as_deref()
         .and_then(|s| VerificationStatus::parse(s).ok())
@@ -68,7 +65,6 @@ pub async fn load_queue(
     let reason = reason.as_deref().and_then(Reason::parse).map(Reason::code);
     let reference = reference.map(|r| r.trim().to_uppercase()).filter(|r| !r.is_empty());
     let page = page.unwrap_or(1).max(1);
-    let flash = operator.session.flash_for(&state.pool, DECISION_FORM).await?;
     let rows = sqlx::query!(
         r#"select a.id, a.reference, a.full_name, a.nik, a.kk, a.birth_date, a.gender, a.registered_at,
                   v.status as row_status, v.reasons, o.display_name as "decided_by?",
@@ -118,8 +114,7 @@ pub async fn load_queue(
     let waiting_for_checks = sqlx::query_scalar!(r#"select count(*) as "n!" from verification_jobs"#)
         .fetch_one(&state.pool)
         .await?;
-    Ok(QueuePage {
-        operator: operator.identity,
+    let content = QueuePage {
         status,
         reason,
         reference,
@@ -127,9 +122,8 @@ pub async fn load_queue(
         rows,
         has_more,
         waiting_for_checks,
-        notice: flash.notice,
-        errors: flash.errors,
-    })
+    };
+    Ok(ConsolePage::new(operator.identity, flash, content))
 }
 
 /// An operator approves or rejects one applicant. Recorded in the audit log with the decision
@@ -332,24 +326,29 @@ pub fn QueuePage() -> impl IntoView {
         |(status, reason, reference, page)| load_queue(status, reason, reference, page),
     );
     view! {
-        <Title text="Antrean verifikasi — Konsol Prakerja"/>
-        <h1>"Antrean verifikasi"</h1>
+        <Title text=super::QUEUE.title/>
+        <h1>{super::QUEUE.heading}</h1>
         {crate::forms::loaded(page, |page| view! { <Queue page/> })}
     }
 }
 
 #[component]
-fn Queue(page: QueuePage) -> impl IntoView {
-    let state = FormState::new(page.errors.clone());
+fn Queue(page: ConsolePage<QueuePage>) -> impl IntoView {
+    let ConsolePage {
+        operator,
+        last,
+        content: page,
+    } = page;
+    let state = last.form_state();
     let here = queue_url(&page, page.page);
     let previous = queue_url(&page, page.page - 1);
     let next = queue_url(&page, page.page + 1);
-    let can_grant = page.operator.role == crate::operators::OperatorRole::ProgramAdmin;
+    let can_grant = operator.role == crate::operators::OperatorRole::ProgramAdmin;
     let status = page.status;
     let reason_filter = page.reason.clone().unwrap_or_default();
     view! {
-        <ConsoleNav identity=page.operator.clone()/>
-        {page.notice.map(|n| view! { <p class="notice notice-open" role="status">{n}</p> })}
+        <ConsoleNav identity=operator/>
+        {last.notice.map(|n| view! { <p class="notice notice-open" role="status">{n}</p> })}
         <ErrorSummary state/>
         <form method="get" action=QUEUE_PATH class="filters">
             <div class="field">

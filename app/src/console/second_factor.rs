@@ -15,9 +15,9 @@ use crate::{
 };
 
 #[cfg(feature = "ssr")]
-const ENROL_FORM: &str = "second-factor-enrol";
+const ENROL: super::ConsoleForm = super::ConsoleForm::new("second-factor-enrol", ENROL_PATH);
 #[cfg(feature = "ssr")]
-const CODE_FORM: &str = "second-factor-code";
+const CODE: super::ConsoleForm = super::ConsoleForm::new("second-factor-code", OPERATOR_CODE_PATH);
 #[cfg(feature = "ssr")]
 const RECOVERY_CODES: &str = "recovery_codes";
 
@@ -83,7 +83,7 @@ pub struct EnrolPage {
 pub async fn load_enrol_page() -> Result<EnrolPage, AppError> {
     let state = crate::state::app_state()?;
     let pending = pending(&state).await?;
-    let flash = pending.session.flash_for(&state.pool, ENROL_FORM).await?;
+    let flash = pending.session.flash_for(&state.pool, ENROL.id).await?;
     let recovery_codes: Vec<String> = flash
         .values
         .get(RECOVERY_CODES)
@@ -127,17 +127,9 @@ pub async fn load_enrol_page() -> Result<EnrolPage, AppError> {
 /// Confirms the enrolment with the app's current code.
 #[server(prefix = "/api", endpoint = "second-factor-enrol")]
 pub async fn confirm_second_factor(#[server(default)] code: String) -> Result<Submitted, AppError> {
-    crate::forms::handle_post(ENROL_FORM, ENROL_PATH, async |state| {
+    crate::forms::handle_post(ENROL.id, ENROL.page, async |state| {
         let pending = pending(state).await?;
-        let refuse = |message: &str| {
-            crate::forms::reply(
-                state,
-                ENROL_FORM,
-                ENROL_PATH,
-                Submitted::Invalid(FieldErrors::single("code", message)),
-                Default::default(),
-            )
-        };
+        let refuse = |message: &str| ENROL.refuse(state, FieldErrors::single("code", message), Default::default());
         let Ok(crate::operators::SecondFactorCode::Totp(code)) = crate::operators::SecondFactorCode::parse(&code)
         else {
             return refuse("Tulis 6 angka yang tampil di aplikasi autentikator.").await;
@@ -163,15 +155,12 @@ pub async fn confirm_second_factor(#[server(default)] code: String) -> Result<Su
         };
         pending.session.mark_second_factor_done(&state.pool, now).await?;
         let flash = crate::session::Flash {
-            form: ENROL_FORM.to_owned(),
+            form: ENROL.id.to_owned(),
             values: crate::forms::values([(RECOVERY_CODES, codes.join(" ").as_str())]),
             ..Default::default()
         };
         pending.session.set_flash(&state.pool, &flash).await?;
-        let next = Submitted::Accepted {
-            next: ENROL_PATH.to_owned(),
-        };
-        crate::forms::reply(state, ENROL_FORM, ENROL_PATH, next, Default::default()).await
+        ENROL.proceed(state, ENROL_PATH).await
     })
     .await
 }
@@ -188,7 +177,7 @@ pub async fn load_code_page() -> Result<CodePage, AppError> {
     if !pending.state.enrolled {
         crate::request::redirect(ENROL_PATH);
     }
-    let flash = pending.session.flash_for(&state.pool, CODE_FORM).await?;
+    let flash = pending.session.flash_for(&state.pool, CODE.id).await?;
     Ok(CodePage { errors: flash.errors })
 }
 
@@ -196,17 +185,9 @@ pub async fn load_code_page() -> Result<CodePage, AppError> {
 #[server(prefix = "/api", endpoint = "second-factor")]
 pub async fn give_second_factor(#[server(default)] code: String) -> Result<Submitted, AppError> {
     use crate::operators::admin::Checked;
-    crate::forms::handle_post(CODE_FORM, OPERATOR_CODE_PATH, async |state| {
+    crate::forms::handle_post(CODE.id, CODE.page, async |state| {
         let pending = pending(state).await?;
-        let refuse = |message: String| {
-            crate::forms::reply(
-                state,
-                CODE_FORM,
-                OPERATOR_CODE_PATH,
-                Submitted::Invalid(FieldErrors::single("code", message)),
-                Default::default(),
-            )
-        };
+        let refuse = |message: String| CODE.refuse(state, FieldErrors::single("code", message), Default::default());
         let code = match crate::operators::SecondFactorCode::parse(&code) {
             Ok(code) => code,
             Err(error) => return refuse(error.to_string()).await,
@@ -250,10 +231,7 @@ pub async fn give_second_factor(#[server(default)] code: String) -> Result<Submi
             pending.session.set_flash(&mut *tx, &flash).await?;
         }
         tx.commit().await?;
-        let next = Submitted::Accepted {
-            next: crate::paths::QUEUE_PATH.to_owned(),
-        };
-        crate::forms::reply(state, CODE_FORM, OPERATOR_CODE_PATH, next, Default::default()).await
+        CODE.proceed(state, crate::paths::QUEUE_PATH).await
     })
     .await
 }

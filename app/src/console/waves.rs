@@ -5,16 +5,17 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 use serde::{Deserialize, Serialize};
 
-use super::{ConsoleNav, OperatorIdentity};
+use super::{ConsolePage, LastPost};
 use crate::{
     domain::FieldErrors,
     error::AppError,
-    forms::{ErrorSummary, FieldError, FormState, Submitted, TextField},
+    forms::{ErrorSummary, FieldError, Submitted, TextField},
     waves::group_thousands,
 };
 
+/// The page's forms share one flash: the wave a refused form was about is among its values.
 #[cfg(feature = "ssr")]
-const FORM: &str = "waves-console";
+const FORM: super::ConsoleForm = super::ConsoleForm::new("waves-console", crate::paths::WAVES_CONSOLE_PATH);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsoleWave {
@@ -30,22 +31,9 @@ pub struct ConsoleWave {
     pub drawn: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct WavesConsole {
-    pub operator: OperatorIdentity,
-    pub waves: Vec<ConsoleWave>,
-    pub notice: Option<String>,
-    pub errors: FieldErrors,
-    /// The wave whose form the errors belong to (none: the create form).
-    pub errors_for: Option<i32>,
-    pub typed: std::collections::BTreeMap<String, String>,
-}
-
 #[server(prefix = "/api", endpoint = "waves-console")]
-pub async fn load_waves_console() -> Result<WavesConsole, AppError> {
-    let state = crate::state::app_state()?;
-    let operator = super::require_program_admin(&state).await?;
-    let flash = operator.session.flash_for(&state.pool, FORM).await?;
+pub async fn load_waves_console() -> Result<ConsolePage<Vec<ConsoleWave>>, AppError> {
+    let (state, operator, flash) = super::open_page(super::PROGRAM_ADMINS, &[FORM.id]).await?;
     let now = state.clock.now();
     // Waves are few; their entries are counted by index (millions take a moment, once per view).
     let rows = sqlx::query!(
@@ -73,14 +61,7 @@ pub async fn load_waves_console() -> Result<WavesConsole, AppError> {
             drawn: w.drawn_at.map(crate::domain::wib::format_wib),
         })
         .collect();
-    Ok(WavesConsole {
-        operator: operator.identity,
-        waves,
-        notice: flash.notice,
-        errors: flash.errors,
-        errors_for: flash.values.get("wave_id").and_then(|id| id.parse().ok()),
-        typed: flash.values,
-    })
+    Ok(ConsolePage::new(operator.identity, flash, waves))
 }
 
 /// Answers a console form: back to the page with a notice, or with the errors and what was typed.
@@ -92,10 +73,7 @@ async fn done(
     values: std::collections::BTreeMap<String, String>,
 ) -> Result<Submitted, AppError> {
     match outcome {
-        Ok(notice) => {
-            let path = crate::paths::WAVES_CONSOLE_PATH;
-            crate::forms::accepted_with_notice(state, &operator.session, FORM, path, notice, Default::default()).await
-        }
+        Ok(notice) => FORM.accept(state, &operator.session, notice, Default::default()).await,
         Err(errors) => {
             // A wave's form fields are named after the wave on the page ("seed-3"): the summary
             // links there.
@@ -114,14 +92,7 @@ async fn done(
                 }
                 None => errors,
             };
-            crate::forms::reply(
-                state,
-                FORM,
-                crate::paths::WAVES_CONSOLE_PATH,
-                Submitted::Invalid(errors),
-                values,
-            )
-            .await
+            FORM.refuse(state, errors, values).await
         }
     }
 }
@@ -129,8 +100,7 @@ async fn done(
 /// Creates a wave from the create form, whose fields arrive as they are named on the page.
 #[server(prefix = "/api", endpoint = "create-wave")]
 pub async fn create_wave(#[server(flatten)] form: crate::waves::NewWaveForm) -> Result<Submitted, AppError> {
-    crate::forms::handle_post(FORM, crate::paths::WAVES_CONSOLE_PATH, async |state| {
-        let operator = super::require_program_admin(state).await?;
+    FORM.handle(super::PROGRAM_ADMINS, async |state, operator| {
         let values = crate::forms::values([
             ("name", form.name.as_str()),
             ("join_opens", form.join_opens.as_str()),
@@ -162,8 +132,7 @@ pub async fn create_wave(#[server(flatten)] form: crate::waves::NewWaveForm) -> 
 
 #[server(prefix = "/api", endpoint = "add-priority-tier")]
 pub async fn add_priority_tier(wave_id: i32, tier_name: String, niks: String) -> Result<Submitted, AppError> {
-    crate::forms::handle_post(FORM, crate::paths::WAVES_CONSOLE_PATH, async |state| {
-        let operator = super::require_program_admin(state).await?;
+    FORM.handle(super::PROGRAM_ADMINS, async |state, operator| {
         let id = wave_id.to_string();
         // The NIK list is personal data: it is not carried back to the page.
         let values = crate::forms::values([("wave_id", id.as_str()), ("tier_name", tier_name.as_str())]);
@@ -179,17 +148,15 @@ pub async fn add_priority_tier(wave_id: i32, tier_name: String, niks: String) ->
                         name.as_str(),
                         group_thousands(added)
                     )),
-                    Err(TierError::SeedEntered) => Err(FieldErrors::single(
+                    Err(refusal) => Err(FieldErrors::single(
                         "tier_name",
-                        "Seed gelombang ini sudah dicatat: prioritas tidak dapat diubah lagi.",
-                    )),
-                    Err(TierError::NameTaken) => Err(FieldErrors::single(
-                        "tier_name",
-                        "Gelombang ini sudah punya prioritas dengan nama itu.",
-                    )),
-                    Err(TierError::TooManyTiers) => Err(FieldErrors::single(
-                        "tier_name",
-                        "Gelombang ini sudah punya 98 prioritas.",
+                        match refusal {
+                            TierError::SeedEntered => {
+                                "Seed gelombang ini sudah dicatat: prioritas tidak dapat diubah lagi."
+                            }
+                            TierError::NameTaken => "Gelombang ini sudah punya prioritas dengan nama itu.",
+                            TierError::TooManyTiers => "Gelombang ini sudah punya 98 prioritas.",
+                        },
                     )),
                 }
             }
@@ -202,8 +169,7 @@ pub async fn add_priority_tier(wave_id: i32, tier_name: String, niks: String) ->
 
 #[server(prefix = "/api", endpoint = "enter-wave-seed")]
 pub async fn enter_wave_seed(wave_id: i32, seed: String) -> Result<Submitted, AppError> {
-    crate::forms::handle_post(FORM, crate::paths::WAVES_CONSOLE_PATH, async |state| {
-        let operator = super::require_program_admin(state).await?;
+    FORM.handle(super::PROGRAM_ADMINS, async |state, operator| {
         let id = wave_id.to_string();
         let values = crate::forms::values([("wave_id", id.as_str()), ("seed", seed.as_str())]);
         let outcome = match crate::waves::SeedValue::parse(&seed) {
@@ -218,13 +184,14 @@ pub async fn enter_wave_seed(wave_id: i32, seed: String) -> Result<Submitted, Ap
                         "Seed dicatat pada {}. Gelombang siap diundi.",
                         crate::domain::wib::format_wib(now)
                     )),
-                    Err(SeedError::JoiningOpen) => Err(FieldErrors::single(
+                    Err(refusal) => Err(FieldErrors::single(
                         "seed",
-                        "Pendaftaran gelombang masih dibuka: seed dicatat sesudah ditutup.",
-                    )),
-                    Err(SeedError::AlreadyEntered) => Err(FieldErrors::single(
-                        "seed",
-                        "Seed gelombang ini sudah dicatat dan tidak dapat diubah.",
+                        match refusal {
+                            SeedError::JoiningOpen => {
+                                "Pendaftaran gelombang masih dibuka: seed dicatat sesudah ditutup."
+                            }
+                            SeedError::AlreadyEntered => "Seed gelombang ini sudah dicatat dan tidak dapat diubah.",
+                        },
                     )),
                 }
             }
@@ -236,8 +203,7 @@ pub async fn enter_wave_seed(wave_id: i32, seed: String) -> Result<Submitted, Ap
 
 #[server(prefix = "/api", endpoint = "close-wave")]
 pub async fn close_wave(wave_id: i32) -> Result<Submitted, AppError> {
-    crate::forms::handle_post(FORM, crate::paths::WAVES_CONSOLE_PATH, async |state| {
-        let operator = super::require_program_admin(state).await?;
+    FORM.handle(super::PROGRAM_ADMINS, async |state, operator| {
         let id = wave_id.to_string();
         let values = crate::forms::values([("wave_id", id.as_str())]);
         use crate::waves::db::CloseRefusal;
@@ -271,25 +237,21 @@ pub async fn close_wave(wave_id: i32) -> Result<Submitted, AppError> {
 
 #[component]
 pub fn WavesConsolePage() -> impl IntoView {
-    crate::forms::loaded_page(
-        "Gelombang — Konsol Prakerja",
-        "Gelombang",
-        load_waves_console,
-        |console| view! { <WavesConsoleBody console/> },
-    )
+    super::console_page(super::WAVES, load_waves_console, |last, waves| {
+        view! { <WavesConsoleBody last waves/> }
+    })
 }
 
 #[component]
-fn WavesConsoleBody(console: WavesConsole) -> impl IntoView {
-    let WavesConsole {
-        operator,
-        waves,
+fn WavesConsoleBody(last: LastPost, waves: Vec<ConsoleWave>) -> impl IntoView {
+    let LastPost {
         notice,
         errors,
-        errors_for,
-        typed,
-    } = console;
-    let form = FormState::new(errors.clone());
+        values: typed,
+    } = last;
+    // The wave whose form the errors belong to (none: the create form).
+    let errors_for: Option<i32> = typed.get("wave_id").and_then(|id| id.parse().ok());
+    let form = crate::forms::FormState::new(errors.clone());
     // The create form shows the errors only when they are its own.
     let create_errors = RwSignal::new(if errors_for.is_none() {
         errors.clone()
@@ -300,7 +262,6 @@ fn WavesConsoleBody(console: WavesConsole) -> impl IntoView {
     let carried = errors_for.is_none() && !typed.is_empty();
     let carries_over = !carried || typed.get("test_carries_over").is_some_and(|v| !v.is_empty());
     view! {
-        <ConsoleNav identity=operator/>
         <ErrorSummary state=form/>
         {notice.map(|notice| view! { <p class="notice" role="status" tabindex="-1" autofocus=true>{notice}</p> })}
         <h2>"Gelombang baru"</h2>
@@ -326,18 +287,12 @@ fn WavesConsoleBody(console: WavesConsole) -> impl IntoView {
             <button type="submit" class="button">"Buat gelombang"</button>
         </form>
         <h2>"Daftar gelombang"</h2>
-        {if waves.is_empty() {
-            view! { <p>"Belum ada gelombang."</p> }.into_any()
-        } else {
-            view! {
-                <ul class="queue">{waves.into_iter().map(|wave| {
-                    let own = errors_for == Some(wave.id);
-                    let wave_errors = RwSignal::new(if own { errors.clone() } else { FieldErrors::new() });
-                    let typed_here = |name: &str| if own { typed.get(name).cloned().unwrap_or_default() } else { String::new() };
-                    view! { <WaveItem wave errors=wave_errors typed_tier=typed_here("tier_name") typed_seed=typed_here("seed")/> }
-                }).collect_view()}</ul>
-            }.into_any()
-        }}
+        {super::item_list(waves, "Belum ada gelombang.", |wave| {
+            let own = errors_for == Some(wave.id);
+            let wave_errors = RwSignal::new(if own { errors.clone() } else { FieldErrors::new() });
+            let typed_here = |name: &str| if own { typed.get(name).cloned().unwrap_or_default() } else { String::new() };
+            view! { <WaveItem wave errors=wave_errors typed_tier=typed_here("tier_name") typed_seed=typed_here("seed")/> }
+        })}
     }
 }
 
@@ -368,11 +323,7 @@ fn WaveItem(wave: ConsoleWave, errors: RwSignal<FieldErrors>, typed_tier: String
                     <summary>"Tambah daftar prioritas (NIK)"</summary>
                     <form method="post" action=AddPriorityTier::url()>
                         <input type="hidden" name="wave_id" value=id.to_string()/>
-                        <div class="field">
-                            <label for=tier_id.clone()>"Nama prioritas"</label>
-                            {field_error(tier_id.clone())}
-                            <input id=tier_id.clone() name="tier_name" value=typed_tier aria-invalid=invalid(&tier_id)/>
-                        </div>
+                        <WaveInput id=tier_id.clone() name="tier_name" label="Nama prioritas" typed=typed_tier errors/>
                         <div class="field">
                             <label for=niks_id.clone()>"NIK, satu per baris"</label>
                             {field_error(niks_id.clone())}
@@ -385,11 +336,7 @@ fn WaveItem(wave: ConsoleWave, errors: RwSignal<FieldErrors>, typed_tier: String
             {(wave.joining_closed && !seeded).then(|| view! {
                 <form method="post" action=EnterWaveSeed::url()>
                     <input type="hidden" name="wave_id" value=id.to_string()/>
-                    <div class="field">
-                        <label for=seed_id.clone()>"Seed (persis seperti diumumkan sumbernya)"</label>
-                        {field_error(seed_id.clone())}
-                        <input id=seed_id.clone() name="seed" value=typed_seed aria-invalid=invalid(&seed_id)/>
-                    </div>
+                    <WaveInput id=seed_id name="seed" label="Seed (persis seperti diumumkan sumbernya)" typed=typed_seed errors/>
                     <button type="submit" class="button">"Catat seed"</button>
                 </form>
             })}
@@ -404,6 +351,29 @@ fn WaveItem(wave: ConsoleWave, errors: RwSignal<FieldErrors>, typed_tier: String
             {(!seeded && !wave.joining_closed).then(|| view! { <p class="hint">"Seed dicatat sesudah pendaftaran gelombang ditutup."</p> })}
             <FieldErrorSlot errors/>
         </li>
+    }
+}
+
+/// A labelled input of one wave's form: its id carries the wave's ("seed-3"), so an error comes
+/// back beside the right wave.
+#[component]
+fn WaveInput(
+    id: String,
+    name: &'static str,
+    label: &'static str,
+    typed: String,
+    errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
+    let error = errors.with(|e| e.get(&id).map(str::to_owned));
+    let invalid = error.is_some().then_some("true");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            {error.map(|message| view! {
+                <p class="field-error" id=format!("{id}-error")><span class="visually-hidden">"Kesalahan: "</span>{message}</p>
+            })}
+            <input id=id.clone() name=name value=typed aria-invalid=invalid/>
+        </div>
     }
 }
 

@@ -123,23 +123,20 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::ymd;
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
 
     #[test]
     fn age_counts_completed_years() {
-        assert_eq!(age_on(d("2008-11-29"), d("2026-11-29")), 18);
-        assert_eq!(age_on(d("2008-11-30"), d("2026-11-29")), 17);
-        assert_eq!(age_on(d("2008-02-29"), d("2026-02-28")), 17);
-        assert_eq!(age_on(d("2008-02-29"), d("2026-03-01")), 18);
+        assert_eq!(age_on(ymd("2008-11-29"), ymd("2026-11-29")), 18);
+        assert_eq!(age_on(ymd("2008-11-30"), ymd("2026-11-29")), 17);
+        assert_eq!(age_on(ymd("2008-02-29"), ymd("2026-02-28")), 17);
+        assert_eq!(age_on(ymd("2008-02-29"), ymd("2026-03-01")), 18);
     }
 
     #[test]
     fn the_age_limits_are_inclusive() {
-        let today = d("2026-11-29");
+        let today = ymd("2026-11-29");
         assert!(BirthDate::parse("2008-11-29", today).is_ok());
         assert_eq!(BirthDate::parse("2008-11-30", today), Err(BirthDateError::TooYoung));
         assert!(BirthDate::parse("1961-11-30", today).is_ok());
@@ -148,7 +145,7 @@ mod tests {
 
     #[test]
     fn iso_dates_parse_strictly() {
-        assert_eq!(parse_iso_date("1995-08-17"), Some(d("1995-08-17")));
+        assert_eq!(parse_iso_date("1995-08-17"), Some(ymd("1995-08-17")));
         for bad in [
             "1995-8-17",
             "95-08-17",
@@ -164,7 +161,7 @@ mod tests {
 
     #[test]
     fn refuses_malformed_and_future_dates() {
-        let today = d("2026-11-29");
+        let today = ymd("2026-11-29");
         assert_eq!(BirthDate::parse("  ", today), Err(BirthDateError::Empty));
         assert_eq!(BirthDate::parse("17-08-1995", today), Err(BirthDateError::Invalid));
         assert_eq!(BirthDate::parse("1995-02-30", today), Err(BirthDateError::Invalid));
@@ -179,7 +176,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn every_age_from_18_to_64_is_accepted_and_others_refused(days_old in 0i64..(90 * 366)) {
-            let today = d("2026-12-02");
+            let today = ymd("2026-12-02");
             let birth = today - chrono::Duration::days(days_old);
             let age = age_on(birth, today);
             let parsed = BirthDate::parse(&birth.format("%Y-%m-%d").to_string(), today);
@@ -192,7 +189,7 @@ mod tests {
 
         #[test]
         fn parse_never_panics(raw in ".{0,20}") {
-            let _ = BirthDate::parse(&raw, d("2026-12-02"));
+            let _ = BirthDate::parse(&raw, ymd("2026-12-02"));
             let _ = Gender::parse(&raw);
         }
     }

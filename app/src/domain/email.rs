@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "String", into = "String")]
 pub struct EmailAddress(String);
 
+super::masked_debug!(EmailAddress);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
     #[error("Isi alamat email Anda.")]
@@ -69,12 +71,6 @@ fn is_valid_domain(domain: &str) -> bool {
         && labels
             .last()
             .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
-}
-
-impl std::fmt::Debug for EmailAddress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "EmailAddress({})", self.masked())
-    }
 }
 
 super::parsed_text!(EmailAddress, EmailError);

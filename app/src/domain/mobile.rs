@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "String", into = "String")]
 pub struct MobileNumber(String);
 
+super::masked_debug!(MobileNumber);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MobileNumberError {
     #[error("Isi nomor HP yang aktif.")]
@@ -74,12 +76,6 @@ impl MobileNumber {
     }
 }
 
-impl std::fmt::Debug for MobileNumber {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "MobileNumber({})", self.masked())
-    }
-}
-
 super::parsed_text!(MobileNumber, MobileNumberError);
 
 #[cfg(test)]
@@ -112,28 +108,17 @@ mod tests {
 
     #[test]
     fn refuses_each_kind_of_bad_number() {
-        assert_eq!(MobileNumber::parse(" "), Err(MobileNumberError::Empty));
-        assert_eq!(
-            MobileNumber::parse("0812345x7890"),
-            Err(MobileNumberError::InvalidCharacters)
-        );
-        assert_eq!(
-            MobileNumber::parse("0212345678"),
-            Err(MobileNumberError::NotIndonesianMobile)
-        );
-        assert_eq!(
-            MobileNumber::parse("+6021234567"),
-            Err(MobileNumberError::NotIndonesianMobile)
-        );
-        assert_eq!(
-            MobileNumber::parse("+081234567890"),
-            Err(MobileNumberError::NotIndonesianMobile)
-        );
-        assert_eq!(MobileNumber::parse("0812345"), Err(MobileNumberError::WrongLength));
-        assert_eq!(
-            MobileNumber::parse("08123456789012"),
-            Err(MobileNumberError::WrongLength)
-        );
+        for (raw, expected) in [
+            (" ", MobileNumberError::Empty),
+            ("0812345x7890", MobileNumberError::InvalidCharacters),
+            ("0212345678", MobileNumberError::NotIndonesianMobile),
+            ("+6021234567", MobileNumberError::NotIndonesianMobile),
+            ("+081234567890", MobileNumberError::NotIndonesianMobile),
+            ("0812345", MobileNumberError::WrongLength),
+            ("08123456789012", MobileNumberError::WrongLength),
+        ] {
+            assert_eq!(MobileNumber::parse(raw), Err(expected), "input {raw:?}");
+        }
     }
 
     proptest! {

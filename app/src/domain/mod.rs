@@ -17,6 +17,7 @@ pub mod field_errors;
 pub mod incentive_plan;
 pub mod local_path;
 pub mod mobile;
+mod name_rules;
 pub mod nik;
 pub mod operator_reason;
 pub mod person_name;
@@ -24,6 +25,7 @@ pub mod place_name;
 pub mod purchase_key;
 pub mod rating_spread;
 pub mod region;
+mod registry_number;
 pub mod rupiah;
 pub mod study_rule;
 pub mod submission;
@@ -94,6 +96,12 @@ fn listed_numbers_may_carry_their_label() {
     assert_eq!(parse_listed_number::<i64>("No. dua"), None);
 }
 
+/// A date written YYYY-MM-DD: how tests name their days.
+#[cfg(test)]
+pub(crate) fn ymd(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a YYYY-MM-DD date")
+}
+
 /// Trims and collapses runs of whitespace to one space.
 pub(crate) fn collapse_whitespace(raw: &str) -> String {
     raw.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -138,6 +146,19 @@ macro_rules! parsed_text {
     };
 }
 pub(crate) use parsed_text;
+
+/// The `Debug` of personal data (a NIK, a KK number, an email address, a mobile number): its
+/// `masked()` form, so that a log line never prints it whole by accident.
+macro_rules! masked_debug {
+    ($name:ident) => {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.masked())
+            }
+        }
+    };
+}
+pub(crate) use masked_debug;
 
 /// Declares a closed list of choices with a stable form/database code and an Indonesian label,
 /// and its `parse` from the submitted code.

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::collapse_whitespace;
+use super::name_rules::NameRules;
 
 /// A full name as printed on the ID card. Mononyms are common in Indonesia, so one word is fine.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,25 +21,20 @@ pub enum PersonNameError {
     InvalidCharacters,
 }
 
+/// Mononyms and initials are common, so two letters make a name; commas separate titles.
+const RULES: NameRules<PersonNameError> = NameRules {
+    max_chars: MAX_NAME_CHARS,
+    punctuation: &[' ', '.', ',', '\'', '-'],
+    min_letters: 2,
+    empty: PersonNameError::Empty,
+    too_long: PersonNameError::TooLong,
+    invalid_characters: PersonNameError::InvalidCharacters,
+    too_short: PersonNameError::TooShort,
+};
+
 impl PersonName {
     pub fn parse(raw: &str) -> Result<PersonName, PersonNameError> {
-        let name = collapse_whitespace(raw);
-        if name.is_empty() {
-            return Err(PersonNameError::Empty);
-        }
-        if name.chars().count() > MAX_NAME_CHARS {
-            return Err(PersonNameError::TooLong);
-        }
-        if !name
-            .chars()
-            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '.' | ',' | '\'' | '-'))
-        {
-            return Err(PersonNameError::InvalidCharacters);
-        }
-        if name.chars().filter(|c| c.is_alphabetic()).count() < 2 {
-            return Err(PersonNameError::TooShort);
-        }
-        Ok(PersonName(name))
+        RULES.apply(raw).map(PersonName)
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,11 +1,13 @@
 use serde::{Deserialize, Serialize};
 
-use super::collapse_whitespace;
+use super::name_rules::NameRules;
 
 /// A place name: the place of birth, or the city/regency of the address.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PlaceName(String);
+
+const MAX_PLACE_CHARS: usize = 60;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PlaceNameError {
@@ -19,25 +21,20 @@ pub enum PlaceNameError {
     InvalidCharacters,
 }
 
+/// Place names may carry a bracketed region, as in "Pangkalpinang (Bangka)".
+const RULES: NameRules<PlaceNameError> = NameRules {
+    max_chars: MAX_PLACE_CHARS,
+    punctuation: &[' ', '.', '-', '\'', '(', ')'],
+    min_letters: 3,
+    empty: PlaceNameError::Empty,
+    too_long: PlaceNameError::TooLong,
+    invalid_characters: PlaceNameError::InvalidCharacters,
+    too_short: PlaceNameError::TooShort,
+};
+
 impl PlaceName {
     pub fn parse(raw: &str) -> Result<PlaceName, PlaceNameError> {
-        let name = collapse_whitespace(raw);
-        if name.is_empty() {
-            return Err(PlaceNameError::Empty);
-        }
-        if name.chars().count() > 60 {
-            return Err(PlaceNameError::TooLong);
-        }
-        if !name
-            .chars()
-            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '.' | '-' | '\'' | '(' | ')'))
-        {
-            return Err(PlaceNameError::InvalidCharacters);
-        }
-        if name.chars().filter(|c| c.is_alphabetic()).count() < 3 {
-            return Err(PlaceNameError::TooShort);
-        }
-        Ok(PlaceName(name))
+        RULES.apply(raw).map(PlaceName)
     }
 
     pub fn as_str(&self) -> &str {

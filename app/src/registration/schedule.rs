@@ -133,6 +133,22 @@ mod tests {
         wib::zone().from_local_datetime(&naive).unwrap().with_timezone(&Utc)
     }
 
+    /// The article's schedule with one exception, from `starts` to `ends` (WIB).
+    fn with_exception(kind: ExceptionKind, starts: &str, ends: &str) -> Schedule {
+        let mut schedule = Schedule::article_default();
+        schedule.exceptions.push(ScheduleException {
+            kind,
+            starts_at: wib(starts),
+            ends_at: wib(ends),
+        });
+        schedule
+    }
+
+    /// The schedule's next change after `at` is at `expected` (both WIB).
+    fn assert_next_change(schedule: &Schedule, at: &str, expected: &str) {
+        assert_eq!(schedule.next_change(wib(at)), Some(wib(expected)), "after {at}");
+    }
+
     #[test]
     fn thursday_afternoon_edges() {
         // 2026-12-03 is a Thursday.
@@ -153,7 +169,7 @@ mod tests {
             "2026-12-03 16:00:00",
         ] {
             assert!(!schedule.is_open(wib(at)), "{at}");
-            assert_eq!(schedule.next_change(wib(at)), Some(wib("2026-12-07 08:00:00")), "{at}");
+            assert_next_change(&schedule, at, "2026-12-07 08:00:00");
         }
         assert_eq!(
             format_wib(wib("2026-12-07 08:00:00")),
@@ -164,10 +180,7 @@ mod tests {
     #[test]
     fn while_open_the_next_change_is_the_closing_time() {
         let schedule = Schedule::article_default();
-        assert_eq!(
-            schedule.next_change(wib("2026-12-02 09:30:00")),
-            Some(wib("2026-12-02 16:00:00"))
-        );
+        assert_next_change(&schedule, "2026-12-02 09:30:00", "2026-12-02 16:00:00");
     }
 
     #[test]
@@ -178,56 +191,26 @@ mod tests {
 
     #[test]
     fn a_holiday_closes_a_weekday_and_moves_the_next_opening() {
-        let mut schedule = Schedule::article_default();
         // Christmas 2026 is a Friday; take Thursday 24 December as a collective leave day.
-        schedule.exceptions.push(ScheduleException {
-            kind: ExceptionKind::Closed,
-            starts_at: wib("2026-12-24 00:00:00"),
-            ends_at: wib("2026-12-25 00:00:00"),
-        });
+        let schedule = with_exception(ExceptionKind::Closed, "2026-12-24 00:00:00", "2026-12-25 00:00:00");
         assert!(!schedule.is_open(wib("2026-12-24 10:00:00")));
-        assert_eq!(
-            schedule.next_change(wib("2026-12-23 20:00:00")),
-            Some(wib("2026-12-28 08:00:00"))
-        );
-        assert_eq!(
-            schedule.next_change(wib("2026-12-23 10:00:00")),
-            Some(wib("2026-12-23 16:00:00"))
-        );
+        assert_next_change(&schedule, "2026-12-23 20:00:00", "2026-12-28 08:00:00");
+        assert_next_change(&schedule, "2026-12-23 10:00:00", "2026-12-23 16:00:00");
     }
 
     #[test]
     fn an_extra_opening_opens_a_saturday() {
-        let mut schedule = Schedule::article_default();
-        schedule.exceptions.push(ScheduleException {
-            kind: ExceptionKind::Open,
-            starts_at: wib("2026-12-05 09:00:00"),
-            ends_at: wib("2026-12-05 12:00:00"),
-        });
+        let schedule = with_exception(ExceptionKind::Open, "2026-12-05 09:00:00", "2026-12-05 12:00:00");
         assert!(schedule.is_open(wib("2026-12-05 09:00:00")));
         assert!(!schedule.is_open(wib("2026-12-05 12:00:00")));
-        assert_eq!(
-            schedule.next_change(wib("2026-12-04 18:00:00")),
-            Some(wib("2026-12-05 09:00:00"))
-        );
-        assert_eq!(
-            schedule.next_change(wib("2026-12-05 10:00:00")),
-            Some(wib("2026-12-05 12:00:00"))
-        );
+        assert_next_change(&schedule, "2026-12-04 18:00:00", "2026-12-05 09:00:00");
+        assert_next_change(&schedule, "2026-12-05 10:00:00", "2026-12-05 12:00:00");
     }
 
     #[test]
     fn a_closure_ending_mid_window_reopens_at_its_end() {
-        let mut schedule = Schedule::article_default();
-        schedule.exceptions.push(ScheduleException {
-            kind: ExceptionKind::Closed,
-            starts_at: wib("2026-12-02 07:00:00"),
-            ends_at: wib("2026-12-02 10:30:00"),
-        });
-        assert_eq!(
-            schedule.next_change(wib("2026-12-02 09:00:00")),
-            Some(wib("2026-12-02 10:30:00"))
-        );
+        let schedule = with_exception(ExceptionKind::Closed, "2026-12-02 07:00:00", "2026-12-02 10:30:00");
+        assert_next_change(&schedule, "2026-12-02 09:00:00", "2026-12-02 10:30:00");
     }
 
     #[test]

@@ -292,19 +292,34 @@ pub async fn load_training_reviews(training_id: i32) -> Result<TrainingReviews, 
         .ok_or(AppError::NotFound)
 }
 
-/// A participant's review page for one purchase.
-#[component]
-pub fn ReviewPage() -> impl IntoView {
+/// A page's data, loaded by `load` for the URL's parameter `name` as `read` reads it: a
+/// parameter that does not read names no page.
+fn loaded_for_param<K, T, Fut>(
+    name: &'static str,
+    read: impl Fn(&str) -> Option<K> + Copy + Send + Sync + 'static,
+    load: impl Fn(K) -> Fut + Copy + Send + Sync + 'static,
+) -> Resource<Result<T, AppError>>
+where
+    K: PartialEq + Clone + Send + Sync + 'static,
+    T: Send + Sync + Serialize + serde::de::DeserializeOwned + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
     let params = use_params_map();
-    let page = Resource::new_blocking(
-        move || params.with(|p| p.get("purchase").and_then(|id| Uuid::parse_str(&id).ok())),
-        |purchase| async move {
-            match purchase {
-                Some(purchase) => load_review_form(purchase).await,
+    Resource::new_blocking(
+        move || params.with(|p| p.get(name).and_then(|raw| read(raw.as_str()))),
+        move |key| async move {
+            match key {
+                Some(key) => load(key).await,
                 None => Err(AppError::NotFound),
             }
         },
-    );
+    )
+}
+
+/// A participant's review page for one purchase.
+#[component]
+pub fn ReviewPage() -> impl IntoView {
+    let page = loaded_for_param("purchase", |id| Uuid::parse_str(id).ok(), load_review_form);
     view! {
         <Title text="Ulasan pelatihan — Prakerja"/>
         <h1>"Ulasan pelatihan"</h1>
@@ -433,16 +448,7 @@ pub fn SpreadList(label: &'static str, spread: RatingSpread) -> impl IntoView {
 /// Everyone can read a training's reviews and the spread of its ratings.
 #[component]
 pub fn TrainingReviewsPage() -> impl IntoView {
-    let params = use_params_map();
-    let page = Resource::new_blocking(
-        move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok())),
-        |id| async move {
-            match id {
-                Some(id) => load_training_reviews(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
+    let page = loaded_for_param("id", |id| id.parse::<i32>().ok(), load_training_reviews);
     view! {
         <Title text="Ulasan pelatihan — Prakerja"/>
         {crate::forms::loaded(page, |page| {

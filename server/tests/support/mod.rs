@@ -90,6 +90,13 @@ impl Browser {
         }
     }
 
+    /// A browser on Wednesday morning (registration open) with `email` signed in.
+    pub async fn signed_in(pool: PgPool, email: &str) -> Browser {
+        let mut browser = Browser::new(pool, wednesday_morning());
+        browser.sign_in(email).await;
+        browser
+    }
+
     /// This browser, seen by the server as coming from `ip`.
     pub fn seen_from(mut self, ip: &str) -> Browser {
         self.peer = Some(std::net::SocketAddr::new(ip.parse().unwrap(), 40_000));
@@ -164,6 +171,15 @@ impl Browser {
         .await
     }
 
+    /// A GET carrying only these headers (no `Accept`: a download or a fetch, not a page).
+    pub async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Response {
+        let mut request = Request::get(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
     /// A form posted by the browser itself (JavaScript off).
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
         self.post(path, fields, "text/html,application/xhtml+xml").await
@@ -226,9 +242,83 @@ impl Browser {
         .await
     }
 
+    /// Posts a form as the browser does (JavaScript off) and follows the redirect back, as a
+    /// browser would: asserts the answer sends it to `back_to`, then returns that page's body
+    /// (where the notice or the errors of the form are shown).
+    pub async fn submit(&mut self, action: &str, fields: &[(&str, &str)], back_to: &str) -> String {
+        let answer = self.post_form(action, fields).await;
+        assert_eq!(answer.location(), Some(back_to), "{action}: {}", answer.body);
+        self.get(back_to).await.body
+    }
+
+    /// Saves the three signup steps with the answers of `identity`, `contact` and `background`;
+    /// each leads on to the next.
+    pub async fn fill_signup(&mut self, nik: &str, kk: &str) {
+        for (step, next) in [
+            (identity(nik, kk), "/daftar/alamat-kontak"),
+            (contact(), "/daftar/latar-belakang"),
+            (background(), "/daftar/periksa"),
+        ] {
+            let saved = self.post_form("/api/signup-save-step", &pairs(&step)).await;
+            assert_eq!(saved.location(), Some(next), "{}", saved.body);
+        }
+    }
+
+    /// The check-your-answers form as the page serves it (the answers in hidden fields), with the
+    /// declaration ticked or not.
+    pub async fn signup_check_form(&mut self, declaration: bool) -> Vec<(String, String)> {
+        let page = self.get("/daftar/periksa").await;
+        let mut fields = hidden_fields(&page.body);
+        if declaration {
+            fields.push(("declaration".into(), "ya".into()));
+        }
+        fields
+    }
+
+    /// Posts the check-your-answers form as the page serves it.
+    pub async fn submit_signup(&mut self, declaration: bool) -> Response {
+        let fields = self.signup_check_form(declaration).await;
+        let fields = form_pairs(&fields);
+        self.post_form("/api/signup-submit", &fields).await
+    }
+
+    /// Posts the check-your-answers form as `submit` does: asserts the answer sends the browser
+    /// to `back_to` and returns that page's body.
+    pub async fn submit_signup_to(&mut self, declaration: bool, back_to: &str) -> String {
+        let fields = self.signup_check_form(declaration).await;
+        let fields = form_pairs(&fields);
+        self.submit("/api/signup-submit", &fields, back_to).await
+    }
+
+    /// Signs the signed-in account up with the answers of `fill_signup`, through to the
+    /// dashboard; the new applicant's id.
+    pub async fn register(&mut self, nik: &str, kk: &str) -> uuid::Uuid {
+        self.fill_signup(nik, kk).await;
+        let submitted = self.submit_signup(true).await;
+        assert_eq!(submitted.location(), Some("/dasbor?baru=1"), "{}", submitted.body);
+        sqlx::query_scalar("select id from applicants where nik = $1")
+            .bind(nik)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Signs the signed-in account up with the answers of `fill_signup` and submits them, to be
+    /// refused: asserts the browser is sent back to the check page and returns that page (where
+    /// the refusal is said).
+    pub async fn signup_refused(&mut self, nik: &str, kk: &str) -> String {
+        self.fill_signup(nik, kk).await;
+        self.submit_signup_to(true, "/daftar/periksa").await
+    }
+
+    /// Asks for a sign-in code for `email` on the sign-in form.
+    pub async fn request_code(&mut self, email: &str) -> Response {
+        self.post_form("/api/request-code", &[("email", email)]).await
+    }
+
     /// Asks for a code, reads it from the outbox and signs in. Returns where the browser went.
     pub async fn sign_in(&mut self, email: &str) -> String {
-        let sent = self.post_form("/api/request-code", &[("email", email)]).await;
+        let sent = self.request_code(email).await;
         assert_eq!(sent.location(), Some("/masuk/kode"), "{}", sent.body);
         let code = latest_code(&self.pool, email).await;
         let signed_in = self.post_form("/api/verify-code", &[("code", &code)]).await;
@@ -304,6 +394,11 @@ pub fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
+/// Fields as `post_form` takes them.
+pub fn form_pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
 /// The hidden fields of the check-your-answers form, as the browser would post them.
 pub fn hidden_fields(page: &str) -> Vec<(String, String)> {
     let mut fields = Vec::new();
@@ -323,8 +418,28 @@ pub fn hidden_fields(page: &str) -> Vec<(String, String)> {
     fields
 }
 
+/// The value of the hidden field `name` on the page (the first, if the page has several).
+pub fn hidden_field(page: &str, name: &str) -> String {
+    hidden_fields(page)
+        .into_iter()
+        .find(|(field, _)| field == name)
+        .unwrap_or_else(|| panic!("no hidden field {name} on the page"))
+        .1
+}
+
 pub async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap()
+}
+
+/// How many audit records of `action` name an actor matching `actor` (a LIKE pattern:
+/// `operator:%` is any operator).
+pub async fn audit_entries(pool: &PgPool, action: &str, actor: &str) -> i64 {
+    sqlx::query_scalar("select count(*) from audit_log where action = $1 and actor like $2")
+        .bind(action)
+        .bind(actor)
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 /// Someone files a dispute over this NIK (straight into the table; filing has its own tests).

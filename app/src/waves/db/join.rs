@@ -76,6 +76,17 @@ async fn applicant_of(conn: &mut PgConnection, account_id: Uuid) -> Result<Optio
     )
 }
 
+/// Whether the applicant is among the wave's entries.
+async fn has_joined(conn: &mut PgConnection, wave_id: i32, applicant_id: Uuid) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"select exists (select 1 from wave_entries where wave_id = $1 and applicant_id = $2) as "x!""#,
+        wave_id,
+        applicant_id
+    )
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
 /// A fresh draw id: random, below 2^63.
 fn new_draw_id() -> i64 {
     (rand::random::<u64>() >> 1) as i64
@@ -116,14 +127,7 @@ pub async fn join(pool: &PgPool, account_id: Uuid, wave_id: i32, now: DateTime<U
         )
         .execute(&mut *tx)
         .await?;
-        let entered = sqlx::query_scalar!(
-            r#"select exists (select 1 from wave_entries where wave_id = $1 and applicant_id = $2) as "x!""#,
-            wave.id,
-            applicant_id
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        if entered {
+        if has_joined(&mut tx, wave.id, applicant_id).await? {
             tx.commit().await?;
             return Ok(JoinOutcome::Joined { wave_name: wave.name });
         }
@@ -143,14 +147,7 @@ pub async fn standing(pool: &PgPool, account_id: Uuid, now: DateTime<Utc>) -> Re
     };
     let mut joinable = Vec::new();
     for wave in open_waves(&mut conn, now).await? {
-        let joined = sqlx::query_scalar!(
-            r#"select exists (select 1 from wave_entries where wave_id = $1 and applicant_id = $2) as "x!""#,
-            wave.id,
-            applicant_id
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        if !joined
+        if !has_joined(&mut conn, wave.id, applicant_id).await?
             && join_refusal(&mut conn, applicant_id, wave.id, wave.test_carries_over)
                 .await?
                 .is_none()
