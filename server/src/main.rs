@@ -10,17 +10,18 @@ use server::{
 };
 use tracing_subscriber::EnvFilter;
 
-/// Stack for each runtime thread. Pages render on the workers' stacks, and an unoptimised build
-/// (the demo's, the tests') needs several times a release build's frames: the waves console
-/// passed tokio's default of 2 MiB.
-const WORKER_STACK_BYTES: usize = 8 << 20;
+/// Stack for each runtime thread of an unoptimised build (the dev demo's). Pages render on the
+/// workers' stacks, and such a build needs several times a release build's frames: its waves
+/// console passed tokio's default of 2 MiB. A release build keeps the default.
+const UNOPTIMISED_WORKER_STACK_BYTES: usize = 8 << 20;
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_stack_size(WORKER_STACK_BYTES)
-        .build()
-        .expect("the tokio runtime starts");
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if cfg!(debug_assertions) {
+        runtime.thread_stack_size(UNOPTIMISED_WORKER_STACK_BYTES);
+    }
+    let runtime = runtime.build().expect("the tokio runtime starts");
     runtime.block_on(serve_or_run_command());
 }
 
