@@ -33,23 +33,12 @@ pub fn build(profile: Profile, tools: PendingTools) -> Result<(Built, Tools)> {
     let site_root = target_dir().join("site").join(profile.name());
     let pkg = site_root.join("pkg");
     let wasm_profile = profile.wasm_profile();
-    let mut wasm_build = process::cargo(&[
-        "build",
-        "-p",
-        "frontend",
-        "--lib",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
+    let mut wasm_build = cargo_build(
+        &["-p", "frontend", "--lib", "--target", "wasm32-unknown-unknown"],
         wasm_profile,
-    ]);
-    if !profile.rustflags().is_empty() {
-        // RUSTFLAGS replaces the target's flags in .cargo/config.toml; they are repeated here.
-        wasm_build.env(
-            "RUSTFLAGS",
-            format!("-Clink-args=--emit-relocs {}", profile.rustflags()),
-        );
-    }
+    );
+    // The wasm target's flags in .cargo/config.toml, which RUSTFLAGS would replace.
+    add_rustflags(&mut wasm_build, profile, "-Clink-args=--emit-relocs");
     process::run(wasm_build.env("SQLX_OFFLINE", "true"))?;
     let wasm = target_dir()
         .join("wasm32-unknown-unknown")
@@ -57,15 +46,7 @@ pub fn build(profile: Profile, tools: PendingTools) -> Result<(Built, Tools)> {
         .join("frontend.wasm");
 
     let server_profile = profile.server_profile();
-    let mut server_build = process::cargo(&[
-        "build",
-        "-p",
-        "server",
-        "--bin",
-        "prakerja",
-        "--profile",
-        server_profile,
-    ]);
+    let mut server_build = cargo_build(&["-p", "server", "--bin", "prakerja"], server_profile);
     let mut server_dir = target_dir();
     if !profile.rustflags().is_empty() {
         // With an explicit target, RUSTFLAGS reach only the server's own code and not the
@@ -160,6 +141,13 @@ fn host_triple() -> Result<String> {
         .find_map(|line| line.strip_prefix("host: "))
         .map(str::to_owned)
         .ok_or_else(|| "rustc -vV names no host".to_string())
+}
+
+/// `cargo build` of `what` with a cargo profile.
+fn cargo_build(what: &[&str], cargo_profile: &str) -> Command {
+    let mut build = process::cargo(&["build"]);
+    build.args(what).args(["--profile", cargo_profile]);
+    build
 }
 
 /// The profile's compiler flags, after the ones the build has from .cargo/config.toml.
