@@ -82,7 +82,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#0b4f8a"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HydrationScripts options=options.clone() islands=true/>
+                <PortalScripts options=options.clone()/>
                 <link rel="stylesheet" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)/>
                 <MetaTags/>
             </head>
@@ -91,6 +91,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The one script a page carries: `loader.js`, which starts the WASM where there are islands to
+/// hydrate (in place of Leptos' `HydrationScripts`, whose preload links make even a browser with
+/// JavaScript off download the module). It carries this response's nonce.
+#[component]
+fn PortalScripts(options: LeptosOptions) -> impl IntoView {
+    // Islands mode: only islands are hydrated, so the rest of the page is rendered without
+    // hydration markers (what `HydrationScripts islands=true` sets).
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    let nonce = leptos::nonce::use_nonce();
+    let script = format!(
+        "{}({:?}, {:?});",
+        include_str!("loader.js").trim_end(),
+        format!("/{}", options.site_pkg_dir),
+        options.output_name.as_ref()
+    );
+    view! { <script type="module" nonce=nonce>{script}</script> }
 }
 
 /// Pages may run only our own scripts: the inline hydration script carries this response's

@@ -205,7 +205,7 @@ export class TestPage {
   }
 }
 
-/** The last time step whose code each operator used, in this worker process. */
+/** The last time step whose code each operator used, per server, in this worker process. */
 const lastStepUsed = new Map<string, number>();
 
 /** The operators' console: plain server-rendered forms. */
@@ -220,6 +220,8 @@ export class Console {
   async signIn(role: string, password: string) {
     const username = `${role}.${test.info().parallelIndex}`;
     await this.page.goto('/operator/masuk');
+    // Each server (the end-to-end one, the demo) has its own copy of the operator.
+    const codeUser = `${new URL(this.page.url()).origin} ${username}`;
     await this.page.getByLabel('Nama pengguna').fill(username);
     await this.page.getByLabel('Kata sandi').fill(password);
     await this.page.getByRole('button', { name: 'Masuk' }).click();
@@ -229,7 +231,7 @@ export class Console {
     // drift), waiting for it when need be. A code refused all the same was used by an earlier
     // run of this worker: the next step's is tried.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const step = Math.max(currentStep(), (lastStepUsed.get(username) ?? 0) + 1);
+      const step = Math.max(currentStep(), (lastStepUsed.get(codeUser) ?? 0) + 1);
       if (step > currentStep() + 1) {
         await this.page.waitForTimeout((step - 1) * 30_000 - Date.now() + 500);
       }
@@ -238,7 +240,7 @@ export class Console {
       await this.page.getByRole('button', { name: 'Masuk' }).click();
       await answered;
       await this.page.waitForLoadState();
-      lastStepUsed.set(username, step);
+      lastStepUsed.set(codeUser, step);
       if (/\/operator\/verifikasi/.test(this.page.url())) {
         return;
       }
@@ -382,15 +384,22 @@ export class ReviewPage {
   }
 }
 
-/** A new applicant signs up in the browser and is given a card with this balance (as if drawn
- *  in a wave); returns who they are. They stay signed in. */
-export async function signUpParticipant(portal: Portal, request: APIRequestContext, balance: number): Promise<Applicant> {
+/** A new applicant signs in and goes through every step of the signup in the browser; returns
+ *  who they are. They stay signed in, on the dashboard. */
+export async function signUpApplicant(portal: Portal, request: APIRequestContext): Promise<Applicant> {
   const applicant = uniqueApplicant();
   await new SignInPage(portal).signIn(applicant.email, request);
   const form = new SignupForm(portal);
   await form.fillAll(applicant);
   await form.declareAndSubmit();
   await new Dashboard(portal).expectRegistered();
+  return applicant;
+}
+
+/** A new applicant signs up in the browser and is given a card with this balance (as if drawn
+ *  in a wave); returns who they are. They stay signed in. */
+export async function signUpParticipant(portal: Portal, request: APIRequestContext, balance: number): Promise<Applicant> {
+  const applicant = await signUpApplicant(portal, request);
   await issueCard(applicant.nik, balance);
   return applicant;
 }

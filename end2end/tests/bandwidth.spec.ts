@@ -1,5 +1,5 @@
 import { BrowserContext, Page } from '@playwright/test';
-import { Portal, SignInPage } from '../pages/portal';
+import { Portal, SignInPage, signUpApplicant } from '../pages/portal';
 import { uniqueApplicant } from '../support/applicant';
 import { expect, test } from '../support/fixtures';
 
@@ -59,10 +59,43 @@ test.describe('low bandwidth', () => {
     await context.close();
   });
 
+  test('without JavaScript no page downloads WASM or script; with it, pages without islands do not fetch the module', async ({ browser, request, javaScriptEnabled }) => {
+    const context = await browser.newContext({ javaScriptEnabled, serviceWorkers: 'block' });
+    const page = await context.newPage();
+    // Requests for code: the module, its script, split modules, any script file.
+    const code: string[] = [];
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (/\.(wasm|js)$/.test(path) || request.resourceType() === 'script') code.push(`${page.url()} ${path}`);
+    });
+    const portal = new Portal(page, javaScriptEnabled);
+    // Pages without islands: public lists and audits.
+    for (const path of ['/gelombang']) {
+      await portal.goto(path);
+      await page.waitForLoadState('networkidle');
+    }
+    expect(code, 'pages without islands fetch no code').toEqual([]);
+    if (javaScriptEnabled) {
+      await context.close();
+      return;
+    }
+    // Every public page and every signup step, as a visitor without JavaScript sees them.
+    for (const path of ['/', '/masuk', '/pelatihan', '/pelatihan/banding']) {
+      await portal.goto(path);
+    }
+    await signUpApplicant(portal, request);
+    await portal.goto('/pelatihan');
+    expect(code, 'code downloaded with JavaScript off').toEqual([]);
+    await context.close();
+  });
+
   test('the WASM bundle is served precompressed, hashed and cached for a year', async ({ request }) => {
     const html = await (await request.get('/masuk')).text();
-    const wasm = html.match(/\/pkg\/[0-9a-f]{10}\/prakerja\.wasm/)?.[0];
-    expect(wasm, 'the page names the bundle in its build\'s content-hashed directory').toBeTruthy();
+    // The page names its build's content-hashed directory (the stylesheet, and the loader's paths).
+    const build = html.match(/\/pkg\/[0-9a-f]{10}(?=\/prakerja\.css)/)?.[0];
+    expect(build, 'the page names the bundle in its build\'s content-hashed directory').toBeTruthy();
+    expect(html).toContain(`"${build}"`);
+    const wasm = `${build}/prakerja.wasm`;
     const sizes: Record<string, number> = {};
     for (const encoding of ['identity', 'gzip', 'br']) {
       const response = await request.get(wasm!, { headers: { 'Accept-Encoding': encoding } });

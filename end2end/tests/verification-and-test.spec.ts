@@ -172,8 +172,10 @@ test.describe('the test', () => {
     expect(await correctOption(shown.attempt, shown.position)).not.toBeUndefined();
 
     // The WASM bundle holds no question of the bank, nor the generator's templates.
-    const wasmUrl = await page.locator('link[rel="preload"][as="fetch"]').getAttribute('href');
-    expect(wasmUrl).toMatch(/\.wasm$/);
+    // The module sits beside the stylesheet, in the build's directory.
+    const stylesheet = await page.locator('link[rel="stylesheet"]').getAttribute('href');
+    expect(stylesheet).toMatch(/^\/pkg\/[0-9a-f]{10}\/prakerja\.css$/);
+    const wasmUrl = stylesheet!.replace(/\.css$/, '.wasm');
     const wasm = (await (await request.get(wasmUrl!)).body()).toString('latin1');
     expect(wasm.length).toBeGreaterThan(10_000);
     const templates = ['Bilangan berikutnya dari deret', 'Lengkapi analogi berikut', 'Sinonim kata', 'Lawan kata', 'Kesimpulan yang tepat'];

@@ -104,11 +104,13 @@ async fn drive(client: &HttpClient, rate: u32, duration: Duration) -> Vec<Sample
 async fn report_wasm(client: &HttpClient) -> Result<(), Error> {
     let page = client.get("/pelatihan").await.map_err(|e| e.to_string())?;
     let page = String::from_utf8_lossy(&page.body);
-    let main = page
+    // The stylesheet's link names the build's directory; the module is beside it.
+    let pkg = page
         .split('"')
-        .find(|part| part.starts_with("/pkg/") && part.ends_with("/prakerja.wasm"))
-        .ok_or("the catalogue page names no WASM bundle")?;
-    let pkg = main.trim_end_matches("/prakerja.wasm");
+        .find(|part| part.starts_with("/pkg/") && part.ends_with("/prakerja.css"))
+        .ok_or("the catalogue page names no bundle")?
+        .trim_end_matches("/prakerja.css");
+    let main = format!("{pkg}/prakerja.wasm");
     let manifest = client
         .get(&format!("{pkg}/__wasm_split_manifest.json"))
         .await
@@ -127,7 +129,7 @@ async fn report_wasm(client: &HttpClient) -> Result<(), Error> {
     println!("|---|---:|---:|---:|");
     let kb = |bytes: usize| format!("{:.1}", bytes as f64 / 1024.0);
     let mut totals = [0usize; 3];
-    let files = std::iter::once((main.to_owned(), "main module, every page")).chain(
+    let files = std::iter::once((main, "main module, every page")).chain(
         island
             .into_iter()
             .map(|path| (path, "catalogue island, fetched after the page works")),

@@ -207,7 +207,7 @@ mod commands {
         process::run(open.command(&["reset-database", "--yes"]))?;
         process::run(open.command(&["migrate"]))?;
         // What the verification and test specs need: a wave open on the open server's day, and
-        // one operator of each role (the password is in end2end/support/operators.ts).
+        // operators of each role (the password is in end2end/support/operators.ts).
         process::run(open.command(&[
             "wave",
             "create",
@@ -222,60 +222,40 @@ mod commands {
             "--seed-source",
             "Tidak diundi: gelombang tempat tes end-to-end.",
         ]))?;
-        // One copy of each per Playwright worker (`<name>.<worker>`): a second-factor code is used
-        // once, so two workers signing in one operator at once would race for it.
-        let operators = (0..4).flat_map(|worker| {
-            [("verifikator.uji", "verifikator"), ("admin.uji", "admin-program")]
-                .map(|(name, role)| (format!("{name}.{worker}"), role))
-        });
+        create_operators(&open)?;
         // And per Playwright project and worker one more verifier, not enrolled: the operators
         // spec has an admin reset its password and second factor, and enrols it as a new
         // operator would.
         for (project, worker) in ["js", "no-js"].into_iter().flat_map(|p| (0..4).map(move |w| (p, w))) {
-            let username = format!("petugas.baru.{project}.{worker}");
-            process::run(
-                open.command(&[
-                    "operator",
-                    "create",
-                    "--username",
-                    &username,
-                    "--name",
-                    "Petugas Baru",
-                    "--role",
-                    "verifikator",
-                ])
-                .env("PRAKERJA_OPERATOR_PASSWORD", E2E_OPERATOR_PASSWORD),
+            create_operator(
+                &open,
+                &format!("petugas.baru.{project}.{worker}"),
+                "Petugas Baru",
+                "verifikator",
             )?;
-        }
-        for (username, role) in operators {
-            let username = username.as_str();
-            process::run(
-                open.command(&[
-                    "operator",
-                    "create",
-                    "--username",
-                    username,
-                    "--name",
-                    "Petugas Uji",
-                    "--role",
-                    role,
-                ])
-                .env("PRAKERJA_OPERATOR_PASSWORD", E2E_OPERATOR_PASSWORD),
-            )?;
-            // Their authenticator app, as the specs compute its codes (support/totp.ts).
-            process::run(open.command(&["operator", "set-second-factor", username, E2E_OPERATOR_TOTP_SECRET]))?;
         }
         // The catalogue specs search and buy from the demo catalogue.
         process::run(open.command(&["catalogue", "seed-demo"]))?;
+        // The demo as `cargo xtask run` shows it, on a database of its own: the layout spec
+        // visits its every page (its drawn wave's audit, its participant's purchases).
+        let demo_url = database::with_name(&base_url, "prakerja_e2e_demo");
+        let demo = site::ServerEnv::end_to_end(&built, &demo_url, "127.0.0.1:3102", site::E2E_CLOCK_OPEN);
+        process::run(demo.command(&["reset-database", "--yes"]))?;
+        process::run(demo.command(&["migrate"]))?;
+        process::run(demo.command(&["seed-demo"]))?;
+        process::run(demo.command(&["catalogue", "seed-demo"]))?;
+        create_operators(&demo)?;
         let mut closed = site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3101", site::E2E_CLOCK_CLOSED);
         // The minimum study time holds completions on this server (the operators spec).
         closed.set("PRAKERJA_MIN_STUDY_PERCENT", "50");
         let servers = process::Servers(vec![
             process::spawn(open.command(&["serve"]))?,
             process::spawn(closed.command(&["serve"]))?,
+            process::spawn(demo.command(&["serve"]))?,
         ]);
-        process::wait_for_http("http://127.0.0.1:3100/healthz")?;
-        process::wait_for_http("http://127.0.0.1:3101/healthz")?;
+        for port in [3100, 3101, 3102] {
+            process::wait_for_http(&format!("http://127.0.0.1:{port}/healthz"))?;
+        }
         let status = process::run(
             tools
                 .npx(&["playwright", "test"])
@@ -283,6 +263,7 @@ mod commands {
                 .current_dir(workspace_root().join("end2end"))
                 .env("BASE_URL", "http://127.0.0.1:3100")
                 .env("BASE_URL_CLOSED", "http://127.0.0.1:3101")
+                .env("BASE_URL_DEMO", "http://127.0.0.1:3102")
                 .env("DATABASE_URL", &url)
                 // The completion spec plays a platform with the server's `platform simulate`.
                 .env("PRAKERJA_SERVER_BIN", &built.server_bin)
@@ -294,6 +275,37 @@ mod commands {
         );
         drop(servers);
         status
+    }
+
+    /// One verifier and one program admin per Playwright worker (`<name>.<worker>`), with their
+    /// authenticator app as the specs compute its codes (end2end/support/operators.ts): a code
+    /// is used once, so two workers signing in one operator at once would race for it.
+    fn create_operators(server: &site::ServerEnv) -> Result {
+        for worker in 0..4 {
+            for (name, role) in [("verifikator.uji", "verifikator"), ("admin.uji", "admin-program")] {
+                let username = format!("{name}.{worker}");
+                create_operator(server, &username, "Petugas Uji", role)?;
+                process::run(server.command(&["operator", "set-second-factor", &username, E2E_OPERATOR_TOTP_SECRET]))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn create_operator(server: &site::ServerEnv, username: &str, name: &str, role: &str) -> Result {
+        process::run(
+            server
+                .command(&[
+                    "operator",
+                    "create",
+                    "--username",
+                    username,
+                    "--name",
+                    name,
+                    "--role",
+                    role,
+                ])
+                .env("PRAKERJA_OPERATOR_PASSWORD", E2E_OPERATOR_PASSWORD),
+        )
     }
 
     /// Builds the release server and the load generator.

@@ -240,18 +240,9 @@ pub fn take_outcome(form: &str) -> Option<Result<Submitted, AppError>> {
     outcome
 }
 
-/// Registers the service worker that lets the portal open without a connection.
-pub fn register_service_worker() {
-    if let Some(window) = web_sys::window() {
-        let container = window.navigator().service_worker();
-        let _ = container.register("/sw.js");
-    }
-}
-
-/// Runs once per page with JavaScript: expires old drafts, registers the service worker, and
-/// sends submissions queued on other pages.
+/// Runs once per page load that starts the WASM: expires old drafts and sends submissions
+/// queued on other pages (`loader.js` then registers the service worker).
 pub fn on_page_load() {
     storage::sweep("prakerja.", KEEP_FOR_MS);
-    register_service_worker();
     deliver_queued_elsewhere();
 }
