@@ -649,8 +649,9 @@ pub fn SignInPage() -> impl IntoView {
     )
 }
 
-/// The first page's form: the address, and whether this is a shared device.
-#[island]
+/// The first page's form: the address, and whether this is a shared device. Its code, like the
+/// code form's, is fetched by the sign-in pages only.
+#[island(lazy)]
 fn EmailForm(page: SignInPage) -> impl IntoView {
     let state = FormState::new(page.errors);
     let validate = Callback::new(|values: FormValues| {
@@ -702,7 +703,7 @@ pub fn CodePage() -> impl IntoView {
     )
 }
 
-#[island]
+#[island(lazy)]
 fn CodeForm(page: CodePage) -> impl IntoView {
     let state = FormState::new(page.errors);
     let resend = FormState::new(FieldErrors::new());

@@ -85,7 +85,8 @@ impl NoEvents {
 /// The browser side of `ProgressiveForm`.
 #[cfg(feature = "hydrate")]
 mod enhance {
-    use std::collections::HashSet;
+    // A B-tree, not a hash set: no hasher in the WASM for a handful of field names.
+    use std::collections::BTreeSet;
 
     use leptos::prelude::*;
     use wasm_bindgen::{closure::Closure, JsCast};
@@ -107,7 +108,7 @@ mod enhance {
         pub validate: Option<Callback<FormValues, FieldErrors>>,
         pub keep_draft: bool,
         pub forget_device_data: bool,
-        pub touched: StoredValue<HashSet<String>>,
+        pub touched: StoredValue<BTreeSet<String>>,
         /// The submission being sent or waiting for the connection.
         pub pending: StoredValue<Option<Queued>>,
     }

@@ -5,7 +5,8 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize)]
 struct Stored<T> {
-    saved_at_ms: f64,
+    /// Whole milliseconds: an integer keeps the float writer out of the WASM.
+    saved_at_ms: u64,
     /// The device tag of the account signed in when it was saved ("" when nobody was).
     #[serde(default)]
     owner: String,
@@ -45,7 +46,7 @@ pub fn save<T: Serialize>(key: &str, value: &T) {
         return;
     };
     let stored = Stored {
-        saved_at_ms: js_sys::Date::now(),
+        saved_at_ms: js_sys::Date::now() as u64,
         owner: current_owner(),
         value,
     };
@@ -66,7 +67,7 @@ pub fn load<T: DeserializeOwned>(key: &str, max_age_ms: f64) -> Option<T> {
             let _ = storage.remove_item(key);
             None
         }
-        Ok(stored) if js_sys::Date::now() - stored.saved_at_ms <= max_age_ms => {
+        Ok(stored) if js_sys::Date::now() - stored.saved_at_ms as f64 <= max_age_ms => {
             (stored.owner == owner).then_some(stored.value)
         }
         _ => {
@@ -98,6 +99,7 @@ pub fn sweep(prefix: &str, max_age_ms: f64) {
         return;
     };
     for key in keys_with_prefix(&storage, prefix) {
-        let _ = load::<serde_json::Value>(&key, max_age_ms);
+        // Only the envelope is read: whatever the value, it is skipped, not built.
+        let _ = load::<serde::de::IgnoredAny>(&key, max_age_ms);
     }
 }

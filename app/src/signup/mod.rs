@@ -578,7 +578,9 @@ pub fn SignupStepPage(step: SignupStep) -> impl IntoView {
     }
 }
 
-#[island]
+/// A step's form. Its code is a module of its own, fetched by the signup pages only: it is a
+/// quarter of what the main module would otherwise hold for every page.
+#[island(lazy)]
 fn StepForm(page: StepPage) -> impl IntoView {
     let StepPage {
         step,
@@ -671,7 +673,8 @@ fn field_href(name: &str) -> String {
     }
 }
 
-#[island]
+/// The check-your-answers form; like the steps', its code is fetched by its page only.
+#[island(lazy)]
 fn CheckForm(page: CheckPage) -> impl IntoView {
     let CheckPage {
         draft,
