@@ -49,9 +49,6 @@
     }
   }
 
-  // Islands that arrive later (a page swapped in without a reload) start the module then.
-  window.__hydrateIsland = async (element) => hydrateIsland(element, await start());
-
   const hasIslands = document.querySelector('leptos-island') !== null;
   let keptHere = false;
   try {
@@ -59,12 +56,8 @@
   } catch {
     // Storage refused (a private window's settings): nothing was kept either.
   }
+  // A module script runs once the document is parsed: every island is in it by now.
   if (hasIslands || keptHere) {
-    const run = () => start().then((mod) => hydrateWithin(document.body, mod));
-    if (document.readyState === 'loading') {
-      document.addEventListener('DOMContentLoaded', run, { once: true });
-    } else {
-      run();
-    }
+    start().then((mod) => hydrateWithin(document.body, mod));
   }
 })
