@@ -66,7 +66,8 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(shellFirst(request));
   } else if (DOCUMENTS.includes(url.pathname)) {
     event.respondWith(documentFromNetworkFirst(request));
-  } else if (request.mode === 'navigate') {
+  } else if (request.mode === 'navigate' || request.headers.has('x-prakerja-navigation')) {
+    // The page's own in-page navigation (loader.js) is a navigation too.
     event.respondWith(pageFromNetworkFirst(event));
   }
 });

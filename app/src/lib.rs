@@ -17,6 +17,8 @@ pub mod forms;
 pub mod home;
 pub mod incentive;
 #[cfg(feature = "hydrate")]
+pub mod navigation;
+#[cfg(feature = "hydrate")]
 pub mod offline;
 pub mod operators;
 pub mod outbox;
@@ -106,11 +108,29 @@ fn PortalScripts(options: LeptosOptions) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
     let script = format!(
         "{}({:?}, {:?});",
-        include_str!("loader.js").trim_end(),
+        loader_without_comments(),
         format!("/{}", options.site_pkg_dir),
         options.output_name.as_ref()
     );
     view! { <script type="module" nonce=nonce>{script}</script> }
+}
+
+/// `loader.js` as every page carries it: without its comments and indentation, which are for
+/// its readers (they would be a third of each page's bytes with JavaScript off).
+fn loader_without_comments() -> &'static str {
+    static LOADER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LOADER.get_or_init(|| {
+        let mut in_block = false;
+        let mut lines = Vec::new();
+        for line in include_str!("loader.js").lines().map(str::trim) {
+            if in_block || line.starts_with("/*") {
+                in_block = !line.ends_with("*/");
+            } else if !line.is_empty() && !line.starts_with("//") {
+                lines.push(line);
+            }
+        }
+        lines.join("\n")
+    })
 }
 
 /// Pages may run only our own scripts: the inline hydration script carries this response's
@@ -238,5 +258,35 @@ fn NotFound() -> impl IntoView {
         <Title text="Halaman tidak ditemukan — Prakerja"/>
         <h1>"Halaman tidak ditemukan"</h1>
         <p>"Alamat yang Anda buka tidak ada. " <a href="/">"Kembali ke beranda"</a></p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loader_without_comments;
+
+    #[test]
+    fn the_inlined_loader_keeps_its_code_and_drops_its_comments() {
+        let inlined = loader_without_comments();
+        let source = include_str!("loader.js");
+        assert!(
+            inlined.len() * 4 < source.len() * 3,
+            "comments and indentation were dropped"
+        );
+        for line in inlined.lines() {
+            assert!(
+                !line.starts_with("//") && !line.starts_with("/*") && !line.starts_with('*'),
+                "{line}"
+            );
+            assert_eq!(line, line.trim(), "no indentation");
+        }
+        // Every line of code is still there, in order.
+        let code: Vec<&str> = source
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with("/*") && !l.starts_with('*'))
+            .collect();
+        assert_eq!(inlined.lines().collect::<Vec<_>>(), code);
+        assert!(inlined.starts_with("((pkg, name) => {") && inlined.ends_with("})"));
     }
 }

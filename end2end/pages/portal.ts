@@ -236,10 +236,10 @@ export class Console {
         await this.page.waitForTimeout((step - 1) * 30_000 - Date.now() + 500);
       }
       await this.page.getByLabel('Kode verifikasi').fill(totpAtStep(OPERATOR_TOTP_SECRET, step));
-      const answered = this.page.waitForResponse((response) => response.url().includes('/api/second-factor'));
+      // The answer is a new page (a document of its own, or shown in place): wait for it.
+      await this.page.locator('main').evaluate((main) => main.setAttribute('data-answered', 'no'));
       await this.page.getByRole('button', { name: 'Masuk' }).click();
-      await answered;
-      await this.page.waitForLoadState();
+      await expect(this.page.locator('main[data-answered]')).toHaveCount(0);
       lastStepUsed.set(codeUser, step);
       if (/\/operator\/verifikasi/.test(this.page.url())) {
         return;

@@ -310,9 +310,7 @@ fn Countdown(remaining_seconds: i64) -> impl IntoView {
             let left = (remaining_seconds - elapsed).max(0);
             // At the deadline the page asks the server again, which scores the attempt.
             if left == 0 && remaining.get_untracked() > 0 {
-                if let Some(window) = web_sys::window() {
-                    let _ = window.location().reload();
-                }
+                crate::navigation::reload();
             }
             remaining.set(left);
         };

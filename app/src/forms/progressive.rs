@@ -89,7 +89,7 @@ mod enhance {
     use std::collections::BTreeSet;
 
     use leptos::prelude::*;
-    use wasm_bindgen::{closure::Closure, JsCast};
+    use wasm_bindgen::JsCast;
     use web_sys::{FormData, HtmlFormElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 
     use super::super::state::{field_of, FormState, FormValues};
@@ -131,11 +131,9 @@ mod enhance {
                     self.state.queued.set(true);
                     self.resend();
                 }
-                let on_online = Closure::<dyn Fn()>::new(move || self.resend());
-                if let Some(window) = web_sys::window() {
-                    let _ = window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
-                }
-                on_online.forget();
+                // Removed with the island: a page moved away from in place sends nothing more.
+                let on_online = window_event_listener(leptos::ev::online, move |_| self.resend());
+                on_cleanup(move || on_online.remove());
                 // Tests and curious people can see that the enhancement is live.
                 let _ = form.set_attribute("data-enhanced", "true");
             });
@@ -172,12 +170,34 @@ mod enhance {
 
         /// Sends what is waiting, from this page or from an earlier visit.
         fn resend(self) {
-            if let Some(item) = self.pending.get_value().or_else(|| offline::queued(self.id)) {
+            // `try_`: a timer may fire after the island was taken out of the page.
+            if let Some(item) = self
+                .pending
+                .try_get_value()
+                .flatten()
+                .or_else(|| offline::queued(self.id))
+            {
                 self.deliver(item);
             }
         }
 
+        /// The form is still on the page (not left by an in-page navigation meanwhile).
+        fn on_page(self) -> bool {
+            self.form
+                .try_get_untracked()
+                .flatten()
+                .is_some_and(|form| form.is_connected())
+        }
+
         fn apply(self, delivery: Delivery) {
+            if !self.on_page() {
+                // The applicant moved on while it was sent: settled as if sent from elsewhere,
+                // without pulling them back.
+                if let Delivery::Answered(answer) = delivery {
+                    offline::settle_elsewhere(self.id, &answer);
+                }
+                return;
+            }
             match delivery {
                 Delivery::NotSent => self.state.queued.set(true),
                 Delivery::Redirected(location) => offline::go_to_unless_there(&location),

@@ -147,11 +147,7 @@ pub fn go_to_unless_there(path: &str) {
     }
 }
 
-pub fn go_to(path: &str) {
-    if let Some(window) = web_sys::window() {
-        let _ = window.location().assign(path);
-    }
-}
+pub use crate::navigation::go_to;
 
 /// "This is a shared device": nothing personal is kept in this browser. The choice is made on
 /// the sign-in page and remembered by the server for the session; pages carry it in a
@@ -210,19 +206,26 @@ pub fn deliver_queued_elsewhere() {
             // Signed out: the item waits. Signing in returns to its form, which sends it;
             // following the redirect from here would pull the applicant off the sign-in pages.
             Delivery::NotSent | Delivery::Redirected(_) => {}
-            Delivery::Answered(Ok(Submitted::Accepted { next })) => {
-                dequeue(&item.form);
-                clear_draft(&item.form);
-                go_to(&next);
-            }
             Delivery::Answered(answer) => {
-                // Errors only the server could find: shown on the form's own page.
-                dequeue(&item.form);
-                stash_outcome(&item.form, &answer);
-                go_to(&item.page);
+                settle_elsewhere(&item.form, &answer);
+                match answer {
+                    Ok(Submitted::Accepted { next }) => go_to(&next),
+                    // Errors only the server could find: shown on the form's own page.
+                    _ => go_to(&item.page),
+                }
             }
         }
     });
+}
+
+/// Records the server's answer to a submission whose form is not on the page: accepted, its
+/// draft goes; refused, the errors wait for the form's page.
+pub fn settle_elsewhere(form: &str, answer: &Result<Submitted, AppError>) {
+    dequeue(form);
+    match answer {
+        Ok(Submitted::Accepted { .. }) => clear_draft(form),
+        _ => stash_outcome(form, answer),
+    }
 }
 
 fn outcome_key(form: &str) -> String {
@@ -245,4 +248,10 @@ pub fn take_outcome(form: &str) -> Option<Result<Submitted, AppError>> {
 pub fn on_page_load() {
     storage::sweep("prakerja.", KEEP_FOR_MS);
     deliver_queued_elsewhere();
+}
+
+/// What a page load does once the WASM runs, for each page `loader.js` shows in place.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn page_shown() {
+    on_page_load();
 }
