@@ -12,6 +12,8 @@
 //    a download, a file upload, a page of another build, no connection) is left to the browser.
 ((pkg, name) => {
   let started;
+  // The module once it runs (islands are hydrated only then).
+  let running = null;
   /** The module, fetched and started once; the script and the WASM download side by side. */
   function start() {
     started ??= (async () => {
@@ -19,6 +21,7 @@
       const mod = await import(`${pkg}/${name}.js`);
       await mod.default({ module_or_path: wasm });
       mod.hydrate();
+      running = mod;
       // The worker keeps the module for opening the portal offline: registered once the page
       // has needed the module, so pages without islands do not download it through the worker.
       navigator.serviceWorker?.register('/sw.js').catch(() => {});
@@ -32,8 +35,9 @@
   const childrenHydrated = [];
 
   async function hydrateIsland(element, mod) {
-    if (!element.isConnected) {
-      // Taken out by a navigation before its turn came.
+    if (!element.isConnected || element.$$scope !== undefined) {
+      // Taken out by a navigation before its turn came, or hydrated already (the first page's
+      // walk can meet a page shown in place while the module was loading).
       return;
     }
     const island = mod[element.dataset.component];
@@ -70,7 +74,7 @@
   // One hydration at a time: an island's scope is the current owner until it has hydrated.
   let hydrating = Promise.resolve();
   function hydrate(node, mod) {
-    hydrating = hydrating.then(() => hydrateWithin(node, mod));
+    hydrating = hydrating.catch(() => {}).then(() => hydrateWithin(node, mod));
     return hydrating;
   }
 
@@ -169,7 +173,7 @@
       history.replaceState(how === 'pop' ? history.state : { scrollY: 0 }, '', url);
     }
     shownUrl = withoutHash(url);
-    await show(page, main);
+    show(page, main);
     if (how === 'pop') {
       scrollTo(0, history.state?.scrollY ?? 0);
     } else if (url.hash) {
@@ -179,8 +183,10 @@
     }
   }
 
-  async function show(page, main) {
-    const mod = started && (await started);
+  /** Puts the page in place now; its islands hydrate once their code is here (a slow
+   *  connection still downloading the module does not hold the page back). */
+  function show(page, main) {
+    const mod = running;
     const oldMain = document.getElementById('main');
     const newHeader = page.querySelector('body > header');
     const headerChanged = newHeader && newHeader.outerHTML !== headerAsSent;
@@ -203,18 +209,19 @@
     focus.focus({ preventScroll: true });
     announcer.textContent = page.title;
     const islands = hasIslands(main) || (headerChanged && hasIslands(newHeader));
-    if (islands || mod) {
-      const ready = mod || (await start());
-      if (islands) {
-        if (headerChanged) {
-          await hydrate(newHeader, ready);
+    if (islands || started) {
+      start().then(async (ready) => {
+        if (islands) {
+          if (headerChanged) {
+            await hydrate(newHeader, ready);
+          }
+          await hydrate(main, ready);
         }
-        await hydrate(main, ready);
-      }
-      // A fresh module did this in `hydrate`.
-      if (mod) {
-        ready.page_shown();
-      }
+        // A module that started for this page did this in `hydrate`.
+        if (mod) {
+          ready.page_shown();
+        }
+      });
     }
   }
 

@@ -1,6 +1,7 @@
 import { APIRequestContext, expect, Locator, Page, test } from '@playwright/test';
 import { Applicant, uniqueApplicant } from '../support/applicant';
 import { issueCard, latestCodeFor } from '../support/database';
+import { exclusively, setSharedNumber, sharedNumber } from '../support/lock';
 import { currentStep, OPERATOR_TOTP_SECRET, totpAtStep } from '../support/operators';
 
 /** The portal as an applicant sees it, whether or not JavaScript runs. */
@@ -205,9 +206,6 @@ export class TestPage {
   }
 }
 
-/** The last time step whose code each operator used, per server, in this worker process. */
-const lastStepUsed = new Map<string, number>();
-
 /** The operators' console: plain server-rendered forms. */
 export class Console {
   constructor(readonly page: Page) {}
@@ -215,36 +213,39 @@ export class Console {
   /**
    * Password, then the authenticator's code (support/operators.ts computes it). Each Playwright
    * worker signs in its own copy of the end-to-end operators (`admin.uji.0`, `admin.uji.1`, …:
-   * see xtask), since a code is used once and two workers would race for it.
+   * see xtask), since a code is used once; the js and no-js projects' workers of the same index
+   * share it, so they take turns and share the last code step used.
    */
   async signIn(role: string, password: string) {
     const username = `${role}.${test.info().parallelIndex}`;
     await this.page.goto('/operator/masuk');
     // Each server (the end-to-end one, the demo) has its own copy of the operator.
     const codeUser = `${new URL(this.page.url()).origin} ${username}`;
-    await this.page.getByLabel('Nama pengguna').fill(username);
-    await this.page.getByLabel('Kata sandi').fill(password);
-    await this.page.getByRole('button', { name: 'Masuk' }).click();
-    await expect(this.page).toHaveURL(/\/operator\/masuk\/kode$/);
-    // A code is accepted once, and a refused one counts against the operator's budget: use
-    // the first step after the last one this worker used (the server accepts one step of
-    // drift), waiting for it when need be. A code refused all the same was used by an earlier
-    // run of this worker: the next step's is tried.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const step = Math.max(currentStep(), (lastStepUsed.get(codeUser) ?? 0) + 1);
-      if (step > currentStep() + 1) {
-        await this.page.waitForTimeout((step - 1) * 30_000 - Date.now() + 500);
-      }
-      await this.page.getByLabel('Kode verifikasi').fill(totpAtStep(OPERATOR_TOTP_SECRET, step));
-      // The answer is a new page (a document of its own, or shown in place): wait for it.
-      await this.page.locator('main').evaluate((main) => main.setAttribute('data-answered', 'no'));
+    await exclusively(`totp ${codeUser}`, async () => {
+      await this.page.getByLabel('Nama pengguna').fill(username);
+      await this.page.getByLabel('Kata sandi').fill(password);
       await this.page.getByRole('button', { name: 'Masuk' }).click();
-      await expect(this.page.locator('main[data-answered]')).toHaveCount(0);
-      lastStepUsed.set(codeUser, step);
-      if (/\/operator\/verifikasi/.test(this.page.url())) {
-        return;
+      await expect(this.page).toHaveURL(/\/operator\/masuk\/kode$/);
+      // A code is accepted once, and a refused one counts against the operator's budget: use
+      // the first step after the last one used (the server accepts one step of drift), waiting
+      // for it when need be. A code refused all the same (a run before this one used it): the
+      // next step's is tried.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const step = Math.max(currentStep(), sharedNumber(codeUser) + 1);
+        if (step > currentStep() + 1) {
+          await this.page.waitForTimeout((step - 1) * 30_000 - Date.now() + 500);
+        }
+        await this.page.getByLabel('Kode verifikasi').fill(totpAtStep(OPERATOR_TOTP_SECRET, step));
+        // The answer is a new page (a document of its own, or shown in place): wait for it.
+        await this.page.locator('main').evaluate((main) => main.setAttribute('data-answered', 'no'));
+        await this.page.getByRole('button', { name: 'Masuk' }).click();
+        await expect(this.page.locator('main[data-answered]')).toHaveCount(0);
+        setSharedNumber(codeUser, step);
+        if (/\/operator\/verifikasi/.test(this.page.url())) {
+          return;
+        }
       }
-    }
+    });
     await expect(this.page).toHaveURL(/\/operator\/verifikasi/);
   }
 

@@ -1,8 +1,6 @@
 import { Page } from '@playwright/test';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Console, Portal } from '../pages/portal';
+import { exclusively } from '../support/lock';
 import { OPERATOR_PASSWORD, PROGRAM_ADMIN } from '../support/operators';
 import { expect, test } from '../support/fixtures';
 
@@ -103,27 +101,6 @@ async function crawl(portal: Portal, start: string[]): Promise<{ visited: string
   return { visited, problems };
 }
 
-/** Runs `work` while no other Playwright worker on this machine runs one for `name` (the js and
- *  no-js projects sign in the same demo accounts, and each must read its own code). */
-async function exclusively<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const lock = join(tmpdir(), `prakerja-e2e-${name.replace(/[^a-z0-9]/gi, '_')}.lock`);
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // Left by a run that was killed: a sign-in takes seconds, not a minute.
-      const made = statSync(lock, { throwIfNoEntry: false });
-      if (made && Date.now() - made.mtimeMs > 60_000) rmSync(lock, { recursive: true, force: true });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
 
 /** Signs in a demo applicant with the code the development mailbox shows. */
 async function signInDemo(portal: Portal, email: string) {

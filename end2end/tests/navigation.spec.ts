@@ -203,6 +203,25 @@ test.describe('in-page navigation', () => {
     await context.setOffline(false);
   });
 
+  test('a page shown in place does not wait for the WASM a slow connection is still bringing', async ({ page, javaScriptEnabled }) => {
+    test.skip(!javaScriptEnabled, 'islands run only with JavaScript');
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/pkg\/.*\.wasm$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto('/masuk');
+    await page.getByRole('navigation', { name: 'Menu utama' }).getByRole('link', { name: 'Pelatihan' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Katalog pelatihan');
+    const catalogue = new CataloguePage(new Portal(page, javaScriptEnabled));
+    // Shown as plain HTML meanwhile: the island's status line is still empty.
+    await expect(catalogue.instantStatus()).toHaveText('');
+    // Once the module is here, the island of the page now shown hydrates.
+    release();
+    await catalogue.waitForInstantFiltering();
+  });
+
   test('an island taken out of the page stops: a form left while it was sending does not pull the applicant back', async ({ page, javaScriptEnabled }) => {
     test.skip(!javaScriptEnabled, 'islands run only with JavaScript');
     const portal = new Portal(page, javaScriptEnabled);
