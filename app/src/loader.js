@@ -219,7 +219,7 @@
         }
         // A module that started for this page did this in `hydrate`.
         if (mod) {
-          ready.page_shown();
+          ready.on_page_load();
         }
       });
     }

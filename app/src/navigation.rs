@@ -58,6 +58,16 @@ pub fn go_to(path: &str) {
     }
 }
 
+/// Moves to `path` unless the browser is on that page already (no reload loops).
+pub fn go_to_unless_there(path: &str) {
+    let here = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_default();
+    if here != path {
+        go_to(path);
+    }
+}
+
 /// Shows this page again, fresh from the server (in place of the current history entry).
 pub fn reload() {
     let Some(window) = web_sys::window() else { return };

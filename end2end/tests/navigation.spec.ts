@@ -52,6 +52,15 @@ class NetworkMeter {
   }
 }
 
+/** The paths of the documents the page loads (in-page navigations are not among them). */
+function documentLoads(page: Page): string[] {
+  const documents: string[] = [];
+  page.on('request', (r) => {
+    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) documents.push(new URL(r.url()).pathname);
+  });
+  return documents;
+}
+
 test.describe('in-page navigation', () => {
   test.skip(process.env.PRAKERJA_PROFILE === 'dev', 'the budgets are for the release build');
 
@@ -60,10 +69,7 @@ test.describe('in-page navigation', () => {
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    const documents: string[] = [];
-    page.on('request', (r) => {
-      if (r.isNavigationRequest() && r.frame() === page.mainFrame()) documents.push(new URL(r.url()).pathname);
-    });
+    const documents = documentLoads(page);
     const meter = await NetworkMeter.attach(context, page);
     const steps: { step: string; bytes: number; code: number }[] = [];
     const measure = async (step: string) => steps.push({ step, ...(await meter.bytesOfStep()) });
@@ -136,10 +142,7 @@ test.describe('in-page navigation', () => {
   });
 
   test('back and forward, scroll, title and focus work as with full page loads', async ({ page, javaScriptEnabled }) => {
-    const documents: string[] = [];
-    page.on('request', (r) => {
-      if (r.isNavigationRequest() && r.frame() === page.mainFrame()) documents.push(new URL(r.url()).pathname);
-    });
+    const documents = documentLoads(page);
     const catalogue = new CataloguePage(new Portal(page, javaScriptEnabled));
     await catalogue.open();
     await expect(page).toHaveTitle(/Katalog pelatihan/);
@@ -175,10 +178,7 @@ test.describe('in-page navigation', () => {
 
   test('offline, a page the service worker kept opens in place, and one it did not shows its offline page', async ({ page, context, javaScriptEnabled }) => {
     test.skip(!javaScriptEnabled, 'the service worker needs JavaScript');
-    const documents: string[] = [];
-    page.on('request', (r) => {
-      if (r.isNavigationRequest() && r.frame() === page.mainFrame()) documents.push(new URL(r.url()).pathname);
-    });
+    const documents = documentLoads(page);
     const menu = page.getByRole('navigation', { name: 'Menu utama' });
     await new Portal(page, javaScriptEnabled).goto('/masuk');
     await page.evaluate(() => navigator.serviceWorker.ready);

@@ -96,6 +96,7 @@ mod enhance {
     use crate::domain::submission::{Submitted, FORM_ERROR};
     use crate::{
         domain::FieldErrors,
+        navigation,
         offline::{self, Delivery, Queued, Snapshot},
     };
 
@@ -200,7 +201,7 @@ mod enhance {
             }
             match delivery {
                 Delivery::NotSent => self.state.queued.set(true),
-                Delivery::Redirected(location) => offline::go_to_unless_there(&location),
+                Delivery::Redirected(location) => navigation::go_to_unless_there(&location),
                 Delivery::Answered(answer) => {
                     self.pending.set_value(None);
                     offline::dequeue(self.id);
@@ -208,7 +209,7 @@ mod enhance {
                     match answer {
                         Ok(Submitted::Accepted { next }) => {
                             offline::clear_draft(self.id);
-                            offline::go_to(&next);
+                            navigation::go_to(&next);
                         }
                         Ok(Submitted::Invalid(errors)) => self.state.show(errors),
                         Err(error) => self.state.show(FieldErrors::single(FORM_ERROR, error.to_string())),

@@ -17,7 +17,7 @@ pub mod storage;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 
-use crate::{domain::submission::Submitted, error::AppError};
+use crate::{domain::submission::Submitted, error::AppError, navigation::go_to};
 
 /// How long drafts and queued submissions stay on the device.
 pub const KEEP_FOR_MS: f64 = 24.0 * 60.0 * 60.0 * 1000.0;
@@ -137,18 +137,6 @@ pub fn is_online() -> bool {
     web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true)
 }
 
-/// Navigates, unless the browser is on that page already (no reload loops).
-pub fn go_to_unless_there(path: &str) {
-    let here = web_sys::window()
-        .and_then(|w| w.location().pathname().ok())
-        .unwrap_or_default();
-    if here != path {
-        go_to(path);
-    }
-}
-
-pub use crate::navigation::go_to;
-
 /// "This is a shared device": nothing personal is kept in this browser. The choice is made on
 /// the sign-in page and remembered by the server for the session; pages carry it in a
 /// `data-shared-device` attribute (itself nothing kept on the device).
@@ -243,15 +231,10 @@ pub fn take_outcome(form: &str) -> Option<Result<Submitted, AppError>> {
     outcome
 }
 
-/// Runs once per page load that starts the WASM: expires old drafts and sends submissions
-/// queued on other pages (`loader.js` then registers the service worker).
+/// Runs for each page once the WASM runs (the first at start-up, the next ones as `loader.js`
+/// shows them in place): expires old drafts and sends submissions queued on other pages.
+#[wasm_bindgen::prelude::wasm_bindgen]
 pub fn on_page_load() {
     storage::sweep("prakerja.", KEEP_FOR_MS);
     deliver_queued_elsewhere();
-}
-
-/// What a page load does once the WASM runs, for each page `loader.js` shows in place.
-#[wasm_bindgen::prelude::wasm_bindgen]
-pub fn page_shown() {
-    on_page_load();
 }
