@@ -171,7 +171,11 @@ mod enhance {
 
         /// Sends what is waiting, from this page or from an earlier visit.
         fn resend(self) {
-            // `try_`: a timer may fire after the island was taken out of the page.
+            // A timer may fire after the island was taken out of the page: what waits is then
+            // sent by the next page's load (`offline::on_page_load`), not from here.
+            if !self.on_page() {
+                return;
+            }
             if let Some(item) = self
                 .pending
                 .try_get_value()
