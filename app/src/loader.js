@@ -173,6 +173,12 @@
       history.replaceState(how === 'pop' ? history.state : { scrollY: 0 }, '', url);
     }
     shownUrl = withoutHash(url);
+    // An island still hydrating (its module arriving) must not be taken out from under it; the
+    // main module still downloading holds nothing back (its hydration has not begun).
+    await hydrating.catch(() => {});
+    if (number !== latest) {
+      return;
+    }
     show(page, main);
     if (how === 'pop') {
       scrollTo(0, history.state?.scrollY ?? 0);
