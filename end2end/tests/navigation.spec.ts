@@ -127,16 +127,9 @@ test.describe('in-page navigation', () => {
       return;
     }
     expect(documents, 'document loads with JavaScript').toEqual(['/masuk']);
-    for (const { step, bytes, code } of steps.slice(1)) {
-      if (step === '/pelatihan') {
-        expect.soft(bytes, `${step}: ${(bytes / 1024).toFixed(1)} KB`).toBeLessThanOrEqual(CATALOGUE_FIRST_VISIT_BUDGET_BYTES);
-      } else if (code === 0) {
-        expect.soft(bytes, `${step}: ${(bytes / 1024).toFixed(1)} KB`).toBeLessThanOrEqual(NAVIGATION_BUDGET_BYTES);
-      } else {
-        // A page whose island's code comes for the first time: over the 15 KB of the issue, which
-        // stays open for it (docs/offline.md). What is not code holds to the budget.
-        expect.soft(bytes - code, `${step} without code: ${((bytes - code) / 1024).toFixed(1)} KB`).toBeLessThanOrEqual(NAVIGATION_BUDGET_BYTES);
-      }
+    for (const { step, bytes } of steps.slice(1)) {
+      const budget = step === '/pelatihan' ? CATALOGUE_FIRST_VISIT_BUDGET_BYTES : NAVIGATION_BUDGET_BYTES;
+      expect.soft(bytes, `${step}: ${(bytes / 1024).toFixed(1)} KB`).toBeLessThanOrEqual(budget);
     }
     await context.close();
   });

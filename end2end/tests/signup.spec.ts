@@ -53,6 +53,46 @@ test.describe('signup', () => {
     await expect(page.getByRole('heading', { name: 'Alamat dan nomor HP' })).toBeVisible();
   });
 
+  test('an error is marked beside its field as the server marks it, and goes once mended', async ({ page, request, javaScriptEnabled }) => {
+    const portal = new Portal(page, javaScriptEnabled);
+    const applicant = uniqueApplicant();
+    await new SignInPage(portal).signIn(applicant.email, request);
+    const form = new SignupForm(portal);
+    // The other gender: once the NIK is mended, it disagrees with it.
+    await form.fillIdentity({ ...applicant, gender: applicant.gender === 'P' ? 'L' : 'P', nik: '123' });
+    const nik = page.locator('#nik');
+    const gender = page.locator('fieldset#gender');
+    if (javaScriptEnabled) {
+      // The WASM checks the field as it is left: no post, the page's HTML marked in place.
+      await nik.focus();
+      await page.getByLabel('Nama lengkap sesuai KTP').focus();
+    } else {
+      await form.next();
+    }
+    // The fields are the server's HTML in both cases; the marks must read the same.
+    await expect(portal.fieldError('nik')).toHaveText(/^Kesalahan: NIK/);
+    await expect(nik).toHaveAttribute('aria-invalid', 'true');
+    await expect(nik).toHaveAttribute('aria-describedby', 'nik-hint nik-error');
+    await expect(nik.locator('xpath=..')).toHaveClass(/field-invalid/);
+    // The error stands between the hint and the control, as the server renders it.
+    expect(await page.locator('#nik-hint + .field-error + input#nik').count()).toBe(1);
+    await expect(gender).not.toHaveClass(/field-invalid/);
+
+    await nik.fill(applicant.nik);
+    if (javaScriptEnabled) {
+      // A field with an error is checked again at each keystroke.
+      await expect(portal.fieldError('nik')).toHaveCount(0);
+      await expect(nik).not.toHaveAttribute('aria-invalid', /.*/);
+      await expect(nik).toHaveAttribute('aria-describedby', 'nik-hint');
+      await expect(nik.locator('xpath=..')).not.toHaveClass(/field-invalid/);
+      // A mismatch between fields is marked on the group (its fieldset), not on each choice.
+      await form.next();
+      await expect(portal.fieldError('gender')).toContainText('Jenis kelamin tidak sesuai');
+      await expect(gender).toHaveClass(/field-invalid/);
+      await expect(gender).toHaveAttribute('aria-describedby', 'gender-error');
+    }
+  });
+
   test('a NIK that is already registered is refused', async ({ page, browser, request, javaScriptEnabled }) => {
     const first = uniqueApplicant();
     const portal = new Portal(page, javaScriptEnabled);

@@ -224,16 +224,16 @@ pub fn TestPage() -> impl IntoView {
                 <p>"Belum ada gelombang yang dibuka. Tes dapat diikuti saat pendaftaran gelombang berikutnya dibuka; "
                     "kami akan memberi kabar lewat email."</p>
             }.into_any(),
-            TestView::Ready { wave_name, retake } => view! { <StartTest wave_name retake/> }.into_any(),
-            TestView::Question(question) => view! { <AnswerForm question/> }.into_any(),
+            TestView::Ready { wave_name, retake } => view! { <StartTestBody wave_name retake/> }.into_any(),
+            TestView::Question(question) => view! { <QuestionBody question/> }.into_any(),
             TestView::Finished(result) => view! { <ResultView result/> }.into_any(),
         })}
     }
 }
 
-#[island]
-fn StartTest(wave_name: String, retake: bool) -> impl IntoView {
-    let state = FormState::new(FieldErrors::new());
+/// What the test is, and the button to start it.
+#[component]
+fn StartTestBody(wave_name: String, retake: bool) -> impl IntoView {
     view! {
         <p>"Tes untuk " <strong>{wave_name}</strong> ": " {QUESTIONS_PER_TEST} " soal, ditampilkan satu per satu, "
             "dengan waktu " {TIME_LIMIT_MINUTES} " menit sejak Anda menekan tombol mulai."</p>
@@ -245,23 +245,31 @@ fn StartTest(wave_name: String, retake: bool) -> impl IntoView {
             <li>"Waktu tetap berjalan walaupun halaman ditutup."</li>
         </ul>
         {retake.then(|| view! { <p class="notice">"Petugas memberi Anda kesempatan mengulang tes pada gelombang ini."</p> })}
-        <ErrorSummary state/>
-        <SubmissionStatus state/>
-        <ProgressiveForm action=StartTest::url() id=START_FORM state keep_draft=false>
+        <StartTest>
             <button type="submit" class="button">"Mulai tes"</button>
-        </ProgressiveForm>
+        </StartTest>
     }
 }
 
 #[island]
-fn AnswerForm(question: QuestionView) -> impl IntoView {
-    let state = FormState::new(question.errors.clone());
-    let option_count = question.options.len();
-    let validate = Callback::new(move |values: FormValues| {
-        FieldErrors::of("choice", AnswerChoice::parse(values.get("choice"), option_count))
-    });
-    let has_error = move || state.errors.with(|e| e.get("choice").is_some());
+fn StartTest(children: Children) -> impl IntoView {
+    let state = FormState::new(FieldErrors::new());
+    view! {
+        <ErrorSummary state/>
+        <SubmissionStatus state/>
+        <ProgressiveForm action=StartTest::url() id=START_FORM state keep_draft=false>
+            {children()}
+        </ProgressiveForm>
+    }
+}
+
+/// One question, rendered by the server; the countdown and the form's behaviour are islands.
+#[component]
+fn QuestionBody(question: QuestionView) -> impl IntoView {
+    let invalid = question.errors.get("choice").is_some();
+    let shown = RwSignal::new(question.errors.clone());
     let is_likert = question.section == Section::Motivation;
+    let option_count = question.options.len();
     let options = question
         .options
         .iter()
@@ -270,8 +278,7 @@ fn AnswerForm(question: QuestionView) -> impl IntoView {
             let id = format!("choice-{index}");
             view! {
                 <div class="field choice">
-                    <input type="radio" id=id.clone() name="choice" value=index.to_string()
-                        aria-describedby=move || has_error().then_some("choice-error")/>
+                    <input type="radio" id=id.clone() name="choice" value=index.to_string()/>
                     <label for=id>{text.clone()}</label>
                 </div>
             }
@@ -280,19 +287,34 @@ fn AnswerForm(question: QuestionView) -> impl IntoView {
     view! {
         <Countdown remaining_seconds=question.remaining_seconds/>
         <p class="progress">{format!("Soal {} dari {} · {}", question.position, question.total, question.section.label())}</p>
-        <ErrorSummary state/>
-        <SubmissionStatus state/>
-        <ProgressiveForm action=AnswerQuestion::url() id=ANSWER_FORM state validate keep_draft=false>
+        <AnswerForm errors=question.errors option_count>
             <input type="hidden" name="attempt" value=question.attempt/>
             <input type="hidden" name="position" value=question.position.to_string()/>
             // The error summary links here ("#choice").
-            <fieldset id="choice" tabindex="-1" class="question" class:field-invalid=has_error>
+            <fieldset id="choice" tabindex="-1" class="question" class:field-invalid=invalid
+                aria-describedby=invalid.then_some("choice-error")>
                 <legend id="question-prompt">{question.prompt}</legend>
                 {is_likert.then(|| view! { <p class="hint">"Tidak ada jawaban benar atau salah."</p> })}
-                <FieldError id="choice" errors=state.errors/>
+                <FieldError id="choice" errors=shown/>
                 {options}
             </fieldset>
             <button type="submit" class="button">"Simpan jawaban dan lanjut"</button>
+        </AnswerForm>
+    }
+}
+
+/// The answer form's behaviour: the choice (its children) is checked before it is sent.
+#[island]
+fn AnswerForm(errors: FieldErrors, option_count: usize, children: Children) -> impl IntoView {
+    let state = FormState::new(errors);
+    let validate = Callback::new(move |values: FormValues| {
+        FieldErrors::of("choice", AnswerChoice::parse(values.get("choice"), option_count))
+    });
+    view! {
+        <ErrorSummary state/>
+        <SubmissionStatus state/>
+        <ProgressiveForm action=AnswerQuestion::url() id=ANSWER_FORM state validate keep_draft=false>
+            {children()}
         </ProgressiveForm>
     }
 }

@@ -645,50 +645,67 @@ pub fn SignInPage() -> impl IntoView {
         "Masuk atau daftar — Prakerja",
         "Masuk atau daftar",
         load_sign_in_page,
-        |page| view! { <EmailForm page/> },
+        |page| view! { <EmailPageBody page/> },
     )
 }
 
-/// The first page's form: the address, and whether this is a shared device. Its code, like the
-/// code form's, is fetched by the sign-in pages only.
-#[island(lazy)]
-fn EmailForm(page: SignInPage) -> impl IntoView {
-    let state = FormState::new(page.errors);
-    let validate = Callback::new(|values: FormValues| {
-        FieldErrors::of("email", crate::domain::EmailAddress::parse(values.get("email")))
-    });
-    #[cfg(feature = "hydrate")]
-    let on_shared_device = |event: leptos::web_sys::Event| {
-        use wasm_bindgen::JsCast;
-        let checked = event
-            .target()
-            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
-            .is_some_and(|input| input.checked());
-        if checked {
-            crate::offline::become_shared_device();
-        }
-    };
-    #[cfg(not(feature = "hydrate"))]
-    let on_shared_device = |_: leptos::web_sys::Event| {};
+/// The first page, rendered by the server; the form's behaviour is the island.
+#[component]
+fn EmailPageBody(page: SignInPage) -> impl IntoView {
+    let errors = RwSignal::new(page.errors.clone());
     view! {
         <p>"Masukkan alamat email Anda. Kami akan mengirim kode 6 angka untuk masuk — tanpa kata sandi."</p>
         {page.notice.map(|n| view! { <p class="notice">{n}</p> })}
-        <ErrorSummary state/>
-        <SubmissionStatus state/>
-        <ProgressiveForm action=RequestCode::url() id=EMAIL_FORM state validate>
-            <TextField id="email" name="email".into() label="Alamat email" value=page.email errors=state.errors
+        <EmailForm errors=page.errors>
+            <TextField id="email" name="email".into() label="Alamat email" value=page.email errors
                 input_type="email" autocomplete="email" inputmode="email"
                 hint="Contoh: nama@contoh.com. Gunakan email yang bisa Anda buka sekarang."/>
             <div class="field choice">
-                <input type="checkbox" id="shared_device" name="shared_device" value="ya"
-                    checked=page.shared_device aria-describedby="shared_device-hint" on:change=on_shared_device/>
-                <label for="shared_device">"Saya memakai perangkat bersama (warnet, HP pinjaman)"</label>
+                <input type="checkbox" id=SHARED_DEVICE name=SHARED_DEVICE value="ya"
+                    checked=page.shared_device aria-describedby="shared_device-hint"/>
+                <label for=SHARED_DEVICE>"Saya memakai perangkat bersama (warnet, HP pinjaman)"</label>
             </div>
             <p class="hint" id="shared_device-hint">
                 "Biasanya isian formulir disimpan sementara di perangkat ini (paling lama 24 jam) supaya tidak hilang "
                 "saat koneksi putus. Di perangkat bersama, tidak ada yang disimpan."
             </p>
             <button type="submit" class="button">"Kirim kode"</button>
+        </EmailForm>
+    }
+}
+
+/// The control that marks this device as shared.
+const SHARED_DEVICE: &str = "shared_device";
+
+/// The address form's behaviour (its fields are its children). Its code, like the code form's,
+/// is fetched by the sign-in pages only.
+#[island]
+fn EmailForm(errors: FieldErrors, children: Children) -> impl IntoView {
+    let state = FormState::new(errors);
+    let validate = Callback::new(|values: FormValues| {
+        FieldErrors::of("email", crate::domain::EmailAddress::parse(values.get("email")))
+    });
+    // Ticking "shared device" forgets what this device kept, before anything more is typed.
+    let on_change = Callback::new(|event: leptos::web_sys::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let ticked = event
+                .target()
+                .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+                .is_some_and(|input| input.name() == SHARED_DEVICE && input.checked());
+            if ticked {
+                crate::offline::become_shared_device();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = event;
+    });
+    view! {
+        <ErrorSummary state/>
+        <SubmissionStatus state/>
+        <ProgressiveForm action=RequestCode::url() id=EMAIL_FORM state validate on_change>
+            {children()}
         </ProgressiveForm>
     }
 }
@@ -699,13 +716,31 @@ pub fn CodePage() -> impl IntoView {
         "Masukkan kode — Prakerja",
         "Masukkan kode",
         load_code_page,
-        |page| view! { <CodeForm page/> },
+        |page| view! { <CodePageBody page/> },
     )
 }
 
-#[island(lazy)]
-fn CodeForm(page: CodePage) -> impl IntoView {
-    let state = FormState::new(page.errors);
+/// The code page, rendered by the server; the forms' behaviour is the island.
+#[component]
+fn CodePageBody(page: CodePage) -> impl IntoView {
+    let errors = RwSignal::new(page.errors.clone());
+    view! {
+        <p>"Kami telah mengirim kode 6 angka ke " <strong>{page.masked_email}</strong> ". Kode berlaku "
+            {CODE_LIFETIME_MINUTES} " menit."</p>
+        {page.notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
+        <CodeForm errors=page.errors>
+            <TextField id="code" name="code".into() label="Kode dari email" value="" errors
+                autocomplete="one-time-code" inputmode="numeric" maxlength=7/>
+            <button type="submit" class="button">"Masuk"</button>
+        </CodeForm>
+        <p><a href=SIGN_IN_PATH>"Gunakan email lain"</a></p>
+    }
+}
+
+/// The code form's behaviour (its field is its children), and the form asking for a new code.
+#[island]
+fn CodeForm(errors: FieldErrors, children: Children) -> impl IntoView {
+    let state = FormState::new(errors);
     let resend = FormState::new(FieldErrors::new());
     let validate = Callback::new(|values: FormValues| FieldErrors::of("code", OneTimeCode::parse(values.get("code"))));
     // A new code's problems (asked too soon) are shown with the main form.
@@ -716,21 +751,15 @@ fn CodeForm(page: CodePage) -> impl IntoView {
         }
     });
     view! {
-        <p>"Kami telah mengirim kode 6 angka ke " <strong>{page.masked_email}</strong> ". Kode berlaku "
-            {CODE_LIFETIME_MINUTES} " menit."</p>
-        {page.notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
         <ErrorSummary state/>
         <SubmissionStatus state/>
         <ProgressiveForm action=VerifyCode::url() id=CODE_FORM state validate keep_draft=false>
-            <TextField id="code" name="code".into() label="Kode dari email" value="" errors=state.errors
-                autocomplete="one-time-code" inputmode="numeric" maxlength=7/>
-            <button type="submit" class="button">"Masuk"</button>
+            {children()}
         </ProgressiveForm>
         <ProgressiveForm action=ResendCode::url() id="sign-in-resend" state=resend keep_draft=false class="inline-form">
             <p>"Tidak menerima email? Periksa folder spam, atau "
                 <button type="submit" class="link-button">"kirim kode baru"</button> "."</p>
         </ProgressiveForm>
-        <p><a href=SIGN_IN_PATH>"Gunakan email lain"</a></p>
     }
 }
 

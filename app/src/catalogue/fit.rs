@@ -88,8 +88,10 @@ impl Fit {
     /// One sentence: "Cocok 82/100: sesuai minat Anda (Barista dan minuman), …."
     pub fn sentence(&self) -> String {
         let mut reasons = self.reasons.join(", ");
-        if let Some(first) = reasons.get(..1) {
-            reasons = first.to_uppercase() + &reasons[1..];
+        // The reasons are the portal's own phrases: a first letter of one byte is ASCII (and
+        // `to_uppercase` would bring Unicode's case tables into the catalogue's WASM).
+        if let Some(first) = reasons.get_mut(..1) {
+            first.make_ascii_uppercase();
         }
         format!("{reasons}.")
     }

@@ -1,6 +1,6 @@
 //! Labelled fields with their hints and errors, and the error summary.
 
-use leptos::{html::Div, prelude::*};
+use leptos::{either::Either, html::Div, prelude::*};
 
 use super::state::FormState;
 use crate::domain::submission::FORM_ERROR;
@@ -44,8 +44,8 @@ pub fn ErrorSummary(
                         Some(href_for.map(|f| f(&error.field)).unwrap_or_else(|| format!("#{}", error.field)))
                     };
                     match href {
-                        Some(href) => view! { <li><a href=href>{error.message}</a></li> }.into_any(),
-                        None => view! { <li>{error.message}</li> }.into_any(),
+                        Some(href) => Either::Left(view! { <li><a href=href>{error.message}</a></li> }),
+                        None => Either::Right(view! { <li>{error.message}</li> }),
                     }
                 }).collect_view()}
             </ul>

@@ -1,7 +1,7 @@
 //! The form element: a plain HTML form, enhanced in the browser (checks as the applicant
 //! types, drafts on the device, a queue while offline).
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
 use super::state::{FormState, FormValues};
 use crate::domain::FieldErrors;
@@ -9,6 +9,10 @@ use crate::domain::FieldErrors;
 /// A form that posts to a server function: a plain HTML form without JavaScript; with WASM it
 /// validates as the applicant types (the same `parse` the server runs), keeps a draft on the
 /// device, and queues its submission when there is no connection.
+///
+/// Its fields are rendered by the server: inside an island they come as the island's children
+/// (their code is not in the WASM), and errors found in the browser are marked into that HTML
+/// (`marks`). A field component rendered by the island itself would be marked twice.
 #[component]
 pub fn ProgressiveForm(
     /// The server function's URL, e.g. `RequestCode::url()`.
@@ -26,6 +30,9 @@ pub fn ProgressiveForm(
     #[prop(optional)]
     forget_device_data: bool,
     #[prop(optional, into)] class: Option<&'static str>,
+    /// Runs when a control of the form changes (after the draft is saved).
+    #[prop(optional)]
+    on_change: Option<Callback<leptos::web_sys::Event>>,
     children: Children,
 ) -> impl IntoView {
     let form = NodeRef::<leptos::html::Form>::new();
@@ -38,13 +45,14 @@ pub fn ProgressiveForm(
         validate,
         keep_draft,
         forget_device_data,
+        on_change,
         touched: StoredValue::new(Default::default()),
         pending: StoredValue::new(None),
     }
     .start();
     #[cfg(not(feature = "hydrate"))]
     let events = {
-        let _ = (validate, keep_draft, forget_device_data, state);
+        let _ = (validate, keep_draft, forget_device_data, state, on_change);
         NoEvents
     };
     view! {
@@ -109,6 +117,7 @@ mod enhance {
         pub validate: Option<Callback<FormValues, FieldErrors>>,
         pub keep_draft: bool,
         pub forget_device_data: bool,
+        pub on_change: Option<Callback<web_sys::Event>>,
         pub touched: StoredValue<BTreeSet<String>>,
         /// The submission being sent or waiting for the connection.
         pub pending: StoredValue<Option<Queued>>,
@@ -137,6 +146,13 @@ mod enhance {
                 on_cleanup(move || on_online.remove());
                 // Tests and curious people can see that the enhancement is live.
                 let _ = form.set_attribute("data-enhanced", "true");
+            });
+            // The fields are the server's HTML: errors found here are marked into it.
+            Effect::new(move |_| {
+                let errors = self.state.errors.get();
+                if let Some(form) = self.form.get() {
+                    super::super::marks::mark(&form, &errors);
+                }
             });
             self
         }
@@ -271,6 +287,9 @@ mod enhance {
                     if let Some(form) = self.form.get_untracked() {
                         offline::save_draft(self.id, &snapshot(&form));
                     }
+                }
+                if let Some(on_change) = self.on_change.filter(|_| event.type_() == "change") {
+                    on_change.run(event.clone());
                 }
                 // A field with an error is checked again at each keystroke, so the error goes
                 // as soon as it is mended.
@@ -452,15 +471,15 @@ pub fn SubmissionStatus(state: FormState) -> impl IntoView {
                 } else {
                     ("server sedang sangat sibuk.", "sebentar lagi")
                 };
-                Some(view! {
+                Some(Either::Left(view! {
                     <p class="notice notice-queued">
                         <strong>"Belum terkirim: " {why}</strong>
                         " Isian Anda tersimpan di perangkat ini dan akan dikirim otomatis " {when} ". "
                         "Anda boleh menutup halaman ini; pengiriman dilanjutkan saat Anda membuka portal lagi."
                     </p>
-                }.into_any())
+                }))
             } else if state.sending.get() {
-                Some(view! { <p class="notice">"Mengirim…"</p> }.into_any())
+                Some(Either::Right(view! { <p class="notice">"Mengirim…"</p> }))
             } else {
                 None
             }}

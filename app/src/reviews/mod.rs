@@ -345,7 +345,7 @@ pub fn ReviewPage() -> impl IntoView {
                         <p><a href=training_reviews_path(training_id)>"Lihat semua ulasan pelatihan ini"</a></p>
                     }.into_any(),
                     ReviewStanding::Open { errors, typed } => view! {
-                        <ReviewForm purchase errors typed/>
+                        <ReviewFormBody purchase errors typed/>
                     }.into_any(),
                 }}
             }
@@ -366,20 +366,10 @@ fn star_options(low: &str, high: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The review form: a plain form without JavaScript; with WASM its fields are checked as they
-/// are filled, by the same `NewReview::parse` the server runs. Its code is a module of its own,
-/// fetched by the review page only (the main module every page loads stays small).
-#[island(lazy)]
-fn ReviewForm(purchase: Uuid, errors: FieldErrors, typed: RawReview) -> impl IntoView {
-    let state = FormState::new(errors);
-    let validate = Callback::new(|values: FormValues| {
-        let raw = RawReview {
-            training_stars: values.get("review[training_stars]").to_owned(),
-            service_stars: values.get("review[service_stars]").to_owned(),
-            body: values.get("review[body]").to_owned(),
-        };
-        NewReview::parse(&raw).err().unwrap_or_default()
-    });
+/// The review form, rendered by the server; its behaviour is the island.
+#[component]
+fn ReviewFormBody(purchase: Uuid, errors: FieldErrors, typed: RawReview) -> impl IntoView {
+    let shown = RwSignal::new(errors.clone());
     let chosen = |value: &str| {
         if value.is_empty() {
             vec![]
@@ -389,18 +379,39 @@ fn ReviewForm(purchase: Uuid, errors: FieldErrors, typed: RawReview) -> impl Int
     };
     view! {
         <p>"Ulasan Anda dibaca calon peserta lain dan ikut menentukan rating pelatihan, lembaga dan platform. Tulis dengan jujur: apa yang Anda pelajari, dan apa yang kurang."</p>
+        <ReviewForm errors>
+            <input type="hidden" name="purchase" value=purchase.to_string()/>
+            <ChoiceField id="training_stars" name="review[training_stars]".into() legend="Nilai pelatihannya"
+                options=star_options("sangat buruk", "sangat baik") chosen=chosen(&typed.training_stars) errors=shown/>
+            <ChoiceField id="service_stars" name="review[service_stars]".into() legend="Nilai layanan platformnya"
+                hint="Pendaftaran di platform, akses materi, bantuan bila ada kendala."
+                options=star_options("sangat buruk", "sangat baik") chosen=chosen(&typed.service_stars) errors=shown/>
+            <TextAreaField id="body" name="review[body]".into() label="Ulasan Anda" value=typed.body
+                hint="Paling sedikit 30 karakter." maxlength=2000 errors=shown/>
+            <button type="submit" class="button">"Kirim ulasan"</button>
+        </ReviewForm>
+    }
+}
+
+/// The review form's behaviour: with WASM its fields (its children) are checked as they are
+/// filled, by the same `NewReview::parse` the server runs. Its code is a module of its own,
+/// fetched by the review page only.
+#[island(lazy)]
+fn ReviewForm(errors: FieldErrors, children: Children) -> impl IntoView {
+    let state = FormState::new(errors);
+    let validate = Callback::new(|values: FormValues| {
+        let raw = RawReview {
+            training_stars: values.get("review[training_stars]").to_owned(),
+            service_stars: values.get("review[service_stars]").to_owned(),
+            body: values.get("review[body]").to_owned(),
+        };
+        NewReview::parse(&raw).err().unwrap_or_default()
+    });
+    view! {
         <ErrorSummary state/>
         <SubmissionStatus state/>
         <ProgressiveForm action=WriteReview::url() id="ulasan" state validate>
-            <input type="hidden" name="purchase" value=purchase.to_string()/>
-            <ChoiceField id="training_stars" name="review[training_stars]".into() legend="Nilai pelatihannya"
-                options=star_options("sangat buruk", "sangat baik") chosen=chosen(&typed.training_stars) errors=state.errors/>
-            <ChoiceField id="service_stars" name="review[service_stars]".into() legend="Nilai layanan platformnya"
-                hint="Pendaftaran di platform, akses materi, bantuan bila ada kendala."
-                options=star_options("sangat buruk", "sangat baik") chosen=chosen(&typed.service_stars) errors=state.errors/>
-            <TextAreaField id="body" name="review[body]".into() label="Ulasan Anda" value=typed.body
-                hint="Paling sedikit 30 karakter." maxlength=2000 errors=state.errors/>
-            <button type="submit" class="button">"Kirim ulasan"</button>
+            {children()}
         </ProgressiveForm>
     }
 }

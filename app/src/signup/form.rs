@@ -163,18 +163,126 @@ impl SignupStep {
         }
     }
 
-    /// The errors of this step's fields only.
+    /// The errors of this step's fields only. (An island checks its own step with
+    /// `identity_errors`, `contact_errors` or `background_errors`, so that its WASM holds only
+    /// that step's rules.)
     pub fn validate(self, draft: &SignupDraft, today: NaiveDate) -> FieldErrors {
-        match SignupApplication::parse_fields(draft, today) {
-            Ok(_) => FieldErrors::new(),
-            Err(errors) => {
-                let mut own = FieldErrors::new();
-                for error in errors.into_iter().filter(|e| self.fields().contains(&e.field.as_str())) {
-                    own.push(&error.field, error.message);
-                }
-                own
+        match self {
+            SignupStep::Identity => identity_errors(draft, today),
+            SignupStep::Contact => contact_errors(draft),
+            SignupStep::Background => background_errors(draft),
+        }
+    }
+}
+
+/// The first step's problems.
+pub fn identity_errors(draft: &SignupDraft, today: NaiveDate) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    Identity::parse(draft, today, &mut errors);
+    errors
+}
+
+/// The second step's problems.
+pub fn contact_errors(draft: &SignupDraft) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    Contact::parse(draft, &mut errors);
+    errors
+}
+
+/// The third step's problems.
+pub fn background_errors(draft: &SignupDraft) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    Background::parse(draft, &mut errors);
+    errors
+}
+
+/// The first step's answers, parsed; `None` when a problem was recorded.
+struct Identity {
+    nik: Nik,
+    kk: FamilyCardNumber,
+    full_name: PersonName,
+    birth_date: BirthDate,
+    gender: Gender,
+    birth_place: PlaceName,
+}
+
+impl Identity {
+    fn parse(draft: &SignupDraft, today: NaiveDate, errors: &mut FieldErrors) -> Option<Identity> {
+        let before = errors.len();
+        let nik = errors.check(field::NIK, Nik::parse(&draft.nik));
+        let kk = errors.check(field::KK, FamilyCardNumber::parse(&draft.kk));
+        if let (Some(nik), Some(kk)) = (&nik, &kk) {
+            if nik.as_str() == kk.as_str() {
+                errors.push(
+                    field::KK,
+                    "Nomor KK berbeda dengan NIK. Lihat nomor di bagian atas Kartu Keluarga.",
+                );
             }
         }
+        let full_name = errors.check(field::FULL_NAME, PersonName::parse(&draft.full_name));
+        let birth_date = errors.check(field::BIRTH_DATE, BirthDate::parse(&draft.birth_date, today));
+        let gender = errors.check(field::GENDER, Gender::parse(&draft.gender));
+        if let (Some(nik), Some(birth_date), Some(gender)) = (&nik, &birth_date, &gender) {
+            match nik.agrees_with(birth_date.date(), *gender) {
+                Ok(()) => {}
+                Err(mismatch @ crate::domain::nik::NikMismatch::BirthDate) => {
+                    errors.push(field::BIRTH_DATE, mismatch.to_string())
+                }
+                Err(mismatch) => errors.push(field::GENDER, mismatch.to_string()),
+            }
+        }
+        let birth_place = errors.check(field::BIRTH_PLACE, PlaceName::parse(&draft.birth_place));
+        if errors.len() > before {
+            return None;
+        }
+        Some(Identity {
+            nik: nik?,
+            kk: kk?,
+            full_name: full_name?,
+            birth_date: birth_date?,
+            gender: gender?,
+            birth_place: birth_place?,
+        })
+    }
+}
+
+/// The second step's answers, parsed.
+struct Contact {
+    province: Province,
+    city: PlaceName,
+    mobile: MobileNumber,
+}
+
+impl Contact {
+    fn parse(draft: &SignupDraft, errors: &mut FieldErrors) -> Option<Contact> {
+        let province = errors.check(field::PROVINCE, Province::parse(&draft.province));
+        let city = errors.check(field::CITY, PlaceName::parse(&draft.city));
+        let mobile = errors.check(field::MOBILE, MobileNumber::parse(&draft.mobile));
+        Some(Contact {
+            province: province?,
+            city: city?,
+            mobile: mobile?,
+        })
+    }
+}
+
+/// The third step's answers, parsed.
+struct Background {
+    education: Education,
+    employment: EmploymentStatus,
+    interests: Interests,
+}
+
+impl Background {
+    fn parse(draft: &SignupDraft, errors: &mut FieldErrors) -> Option<Background> {
+        let education = errors.check(field::EDUCATION, Education::parse(&draft.education));
+        let employment = errors.check(field::EMPLOYMENT, EmploymentStatus::parse(&draft.employment));
+        let interests = errors.check(field::INTERESTS, Interests::parse(&draft.interests));
+        Some(Background {
+            education: education?,
+            employment: employment?,
+            interests: interests?,
+        })
     }
 }
 
@@ -212,56 +320,26 @@ impl SignupApplication {
     }
 
     fn parse_fields(draft: &SignupDraft, today: NaiveDate) -> Result<SignupApplication, FieldErrors> {
+        // Each step's rules, in page order (the errors are listed in that order).
         let mut errors = FieldErrors::new();
-        let nik = errors.check(field::NIK, Nik::parse(&draft.nik));
-        let kk = errors.check(field::KK, FamilyCardNumber::parse(&draft.kk));
-        if let (Some(nik), Some(kk)) = (&nik, &kk) {
-            if nik.as_str() == kk.as_str() {
-                errors.push(
-                    field::KK,
-                    "Nomor KK berbeda dengan NIK. Lihat nomor di bagian atas Kartu Keluarga.",
-                );
-            }
-        }
-        let full_name = errors.check(field::FULL_NAME, PersonName::parse(&draft.full_name));
-        let birth_date = errors.check(field::BIRTH_DATE, BirthDate::parse(&draft.birth_date, today));
-        let gender = errors.check(field::GENDER, Gender::parse(&draft.gender));
-        if let (Some(nik), Some(birth_date), Some(gender)) = (&nik, &birth_date, &gender) {
-            match nik.agrees_with(birth_date.date(), *gender) {
-                Ok(()) => {}
-                Err(mismatch @ crate::domain::nik::NikMismatch::BirthDate) => {
-                    errors.push(field::BIRTH_DATE, mismatch.to_string())
-                }
-                Err(mismatch) => errors.push(field::GENDER, mismatch.to_string()),
-            }
-        }
-        let birth_place = errors.check(field::BIRTH_PLACE, PlaceName::parse(&draft.birth_place));
-        let province = errors.check(field::PROVINCE, Province::parse(&draft.province));
-        let city = errors.check(field::CITY, PlaceName::parse(&draft.city));
-        let mobile = errors.check(field::MOBILE, MobileNumber::parse(&draft.mobile));
-        let education = errors.check(field::EDUCATION, Education::parse(&draft.education));
-        let employment = errors.check(field::EMPLOYMENT, EmploymentStatus::parse(&draft.employment));
-        let interests = errors.check(field::INTERESTS, Interests::parse(&draft.interests));
-
-        // Every field parsed when no error was recorded.
-        let application = (|| {
-            Some(SignupApplication {
-                nik: nik?,
-                kk: kk?,
-                full_name: full_name?,
-                birth_date: birth_date?,
-                gender: gender?,
-                birth_place: birth_place?,
-                province: province?,
-                city: city?,
-                mobile: mobile?,
-                education: education?,
-                employment: employment?,
-                interests: interests?,
-            })
-        })();
-        match application {
-            Some(application) if errors.is_empty() => Ok(application),
+        let identity = Identity::parse(draft, today, &mut errors);
+        let contact = Contact::parse(draft, &mut errors);
+        let background = Background::parse(draft, &mut errors);
+        match (identity, contact, background) {
+            (Some(identity), Some(contact), Some(background)) if errors.is_empty() => Ok(SignupApplication {
+                nik: identity.nik,
+                kk: identity.kk,
+                full_name: identity.full_name,
+                birth_date: identity.birth_date,
+                gender: identity.gender,
+                birth_place: identity.birth_place,
+                province: contact.province,
+                city: contact.city,
+                mobile: contact.mobile,
+                education: background.education,
+                employment: background.employment,
+                interests: background.interests,
+            }),
             _ => Err(errors),
         }
     }

@@ -1,7 +1,6 @@
 //! Applicant signup: a few fields per step, a check-your-answers page, then one idempotent,
 //! transactional submit. Every step is a plain HTML form that works without JavaScript.
 
-use chrono::NaiveDate;
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -10,8 +9,8 @@ use crate::{
     domain::{Education, EmploymentStatus, FieldErrors, Gender, Province, TrainingCategory},
     error::AppError,
     forms::{
-        ChoiceField, ErrorSummary, FormState, FormValues, ProgressiveForm, SelectField, SubmissionStatus, Submitted,
-        TextField,
+        ChoiceField, ErrorSummary, FieldError, FormState, FormValues, ProgressiveForm, SelectField, SubmissionStatus,
+        Submitted, TextField,
     },
     registration::{RegistrationNotice, RegistrationStatus},
 };
@@ -24,7 +23,7 @@ pub use form::{field, SignupApplication, SignupDraft, SignupStep};
 
 const CHECK_FORM: &str = "signup-check";
 
-fn step_form(step: SignupStep) -> &'static str {
+fn step_form_id(step: SignupStep) -> &'static str {
     match step {
         SignupStep::Identity => "signup-identity",
         SignupStep::Contact => "signup-contact",
@@ -50,10 +49,6 @@ pub struct CheckPage {
     pub idempotency_key: String,
 }
 
-fn today(status: &RegistrationStatus) -> NaiveDate {
-    crate::domain::birth::parse_iso_date(&status.today).unwrap_or_default()
-}
-
 #[server(prefix = "/api", endpoint = "signup-step")]
 pub async fn load_signup_step(step: SignupStep) -> Result<StepPage, AppError> {
     let state = crate::state::app_state()?;
@@ -74,7 +69,7 @@ pub async fn load_signup_step(step: SignupStep) -> Result<StepPage, AppError> {
     }
     let draft = db::load_draft(&state.pool, account_id).await?;
     let errors = session
-        .take_flash(&state.pool, step_form(step))
+        .take_flash(&state.pool, step_form_id(step))
         .await?
         .map(|f| f.errors)
         .unwrap_or_default();
@@ -90,7 +85,7 @@ pub async fn load_signup_step(step: SignupStep) -> Result<StepPage, AppError> {
 /// on when they parse.
 #[server(prefix = "/api", endpoint = "signup-save-step")]
 pub async fn save_signup_step(step: SignupStep, draft: SignupDraft) -> Result<Submitted, AppError> {
-    crate::forms::handle_post(step_form(step), &step.path(), async |state| {
+    crate::forms::handle_post(step_form_id(step), &step.path(), async |state| {
         let carried = || db::carried_step(step, &draft).map(Some);
         let (_, account_id) = crate::session::require_account_carrying(state, &step.path(), carried).await?;
         let mut stored = db::load_draft(&state.pool, account_id).await?;
@@ -103,7 +98,7 @@ pub async fn save_signup_step(step: SignupStep, draft: SignupDraft) -> Result<Su
         } else {
             Submitted::Invalid(errors)
         };
-        crate::forms::reply(state, step_form(step), &step.path(), outcome, Default::default()).await
+        crate::forms::reply(state, step_form_id(step), &step.path(), outcome, Default::default()).await
     })
     .await
 }
@@ -574,24 +569,21 @@ pub fn SignupStepPage(step: SignupStep) -> impl IntoView {
     let page = Resource::new_blocking(move || step, load_signup_step);
     view! {
         <Title text={format!("{} — Pendaftaran Prakerja", step.title())}/>
-        {crate::forms::loaded(page, |page| view! { <StepForm page/> })}
+        {crate::forms::loaded(page, |page| view! { <StepPageBody page/> })}
     }
 }
 
-/// A step's form. Its code is a module of its own, fetched by the signup pages only: it is a
-/// quarter of what the main module would otherwise hold for every page.
-#[island(lazy)]
-fn StepForm(page: StepPage) -> impl IntoView {
+/// A step's page, all of it rendered by the server; the form's behaviour is the island.
+#[component]
+fn StepPageBody(page: StepPage) -> impl IntoView {
     let StepPage {
         step,
         draft,
         errors,
         status,
     } = page;
-    let state = FormState::new(errors);
-    let errors = state.errors;
-    let today = today(&status);
-    let validate = Callback::new(move |values: FormValues| step.validate(&SignupDraft::from_form(&values), today));
+    // The fields show the errors of the last post; later ones are marked by the island.
+    let errors = RwSignal::new(errors);
     let back = match step {
         SignupStep::Identity => None,
         SignupStep::Contact => Some(SignupStep::Identity.path()),
@@ -643,17 +635,67 @@ fn StepForm(page: StepPage) -> impl IntoView {
             <RegistrationNotice status=status.clone()/>
             <p>"Anda tetap bisa mengisi formulir sekarang; jawaban Anda tersimpan dan dapat dikirim saat pendaftaran dibuka."</p>
         })}
+        {
+            let body = view! {
+                <input type="hidden" name="step" value={format!("{step:?}")}/>
+                {fields}
+                <div class="form-actions">
+                    <button type="submit" class="button">"Simpan dan lanjut"</button>
+                    {back.map(|href| view! { <a href=href class="back-link">"Kembali"</a> })}
+                </div>
+            };
+            let errors = errors.get_untracked();
+            match step {
+                SignupStep::Identity => view! { <IdentityForm today=status.today errors>{body}</IdentityForm> }.into_any(),
+                SignupStep::Contact => view! { <ContactForm errors>{body}</ContactForm> }.into_any(),
+                SignupStep::Background => view! { <BackgroundForm errors>{body}</BackgroundForm> }.into_any(),
+            }
+        }
+    }
+}
+
+/// A step's form: its summary, status and checks, around the fields (its children, rendered by
+/// the server). Each step is an island of its own with only its step's rules, so that the code a
+/// step brings is small; they are fetched by the signup pages only.
+fn step_form(
+    step: SignupStep,
+    errors: FieldErrors,
+    validate: Callback<FormValues, FieldErrors>,
+    children: Children,
+) -> impl IntoView {
+    let state = FormState::new(errors);
+    view! {
         <ErrorSummary state/>
         <SubmissionStatus state/>
-        <ProgressiveForm action=SaveSignupStep::url() id=step_form(step) state validate>
-            <input type="hidden" name="step" value={format!("{step:?}")}/>
-            {fields}
-            <div class="form-actions">
-                <button type="submit" class="button">"Simpan dan lanjut"</button>
-                {back.map(|href| view! { <a href=href class="back-link">"Kembali"</a> })}
-            </div>
+        <ProgressiveForm action=SaveSignupStep::url() id=step_form_id(step) state validate>
+            {children()}
         </ProgressiveForm>
     }
+}
+
+#[island]
+fn IdentityForm(
+    /// The registration date in WIB (YYYY-MM-DD), for the age rule.
+    today: String,
+    errors: FieldErrors,
+    children: Children,
+) -> impl IntoView {
+    let today = crate::domain::birth::parse_iso_date(&today).unwrap_or_default();
+    let validate =
+        Callback::new(move |values: FormValues| form::identity_errors(&SignupDraft::from_form(&values), today));
+    step_form(SignupStep::Identity, errors, validate, children)
+}
+
+#[island]
+fn ContactForm(errors: FieldErrors, children: Children) -> impl IntoView {
+    let validate = Callback::new(|values: FormValues| form::contact_errors(&SignupDraft::from_form(&values)));
+    step_form(SignupStep::Contact, errors, validate, children)
+}
+
+#[island]
+fn BackgroundForm(errors: FieldErrors, children: Children) -> impl IntoView {
+    let validate = Callback::new(|values: FormValues| form::background_errors(&SignupDraft::from_form(&values)));
+    step_form(SignupStep::Background, errors, validate, children)
 }
 
 #[component]
@@ -661,7 +703,7 @@ pub fn SignupCheckPage() -> impl IntoView {
     let page = Resource::new_blocking(|| (), |_| load_signup_check());
     view! {
         <Title text="Periksa jawaban Anda — Pendaftaran Prakerja"/>
-        {crate::forms::loaded(page, |page| view! { <CheckForm page/> })}
+        {crate::forms::loaded(page, |page| view! { <CheckPageBody page/> })}
     }
 }
 
@@ -673,9 +715,10 @@ fn field_href(name: &str) -> String {
     }
 }
 
-/// The check-your-answers form; like the steps', its code is fetched by its page only.
-#[island(lazy)]
-fn CheckForm(page: CheckPage) -> impl IntoView {
+/// The check-your-answers page, rendered by the server; like a step's, its form's behaviour is
+/// the island.
+#[component]
+fn CheckPageBody(page: CheckPage) -> impl IntoView {
     let CheckPage {
         draft,
         errors,
@@ -683,14 +726,7 @@ fn CheckForm(page: CheckPage) -> impl IntoView {
         status,
         idempotency_key,
     } = page;
-    let state = FormState::new(errors);
-    let errors = state.errors;
-    let today = today(&status);
-    let validate = Callback::new(move |values: FormValues| {
-        SignupApplication::parse(&SignupDraft::from_form(&values), values.has(field::DECLARATION), today)
-            .err()
-            .unwrap_or_default()
-    });
+    let errors = RwSignal::new(errors);
     let label_of = |options: Vec<(String, String)>, value: &str| {
         options
             .into_iter()
@@ -744,31 +780,30 @@ fn CheckForm(page: CheckPage) -> impl IntoView {
         (field::INTERESTS, "Minat pelatihan", interests_label),
     ];
     let hidden = |name: &str, value: String| view! { <input type="hidden" name=draft_name(name) value=value/> };
+    let declaration_error = errors.with_untracked(|e| e.get(field::DECLARATION).is_some());
     view! {
         <h1>"Periksa jawaban Anda"</h1>
         {(!status.open).then(|| view! { <RegistrationNotice status=status.clone()/> })}
-        <ErrorSummary state href_for=field_href/>
-        <SubmissionStatus state/>
-        {SignupStep::ALL.into_iter().map(|step| {
-            let rows: Vec<_> = rows.iter().filter(|(f, _, _)| step.fields().contains(f)).cloned().collect();
-            view! {
-                <section class="answers" aria-labelledby={format!("answers-{}", step.slug())}>
-                    <h2 id={format!("answers-{}", step.slug())}>{step.title()}</h2>
-                    <dl>
-                        {rows.into_iter().map(|(name, label, value)| view! {
-                            <div class="answer" data-field=name>
-                                <dt>{label}</dt>
-                                <dd>{if value.is_empty() { "—".to_owned() } else { value }}</dd>
-                                <dd class="answer-change">
-                                    <a href={format!("{}#{name}", step.path())}>"Ubah" <span class="visually-hidden">{format!(" {}", label.to_ascii_lowercase())}</span></a>
-                                </dd>
-                            </div>
-                        }).collect_view()}
-                    </dl>
-                </section>
-            }
-        }).collect_view()}
-        <ProgressiveForm action=SubmitSignup::url() id=CHECK_FORM state validate>
+        <CheckForm today=status.today errors=errors.get_untracked()>
+            {SignupStep::ALL.into_iter().map(|step| {
+                let rows: Vec<_> = rows.iter().filter(|(f, _, _)| step.fields().contains(f)).cloned().collect();
+                view! {
+                    <section class="answers" aria-labelledby={format!("answers-{}", step.slug())}>
+                        <h2 id={format!("answers-{}", step.slug())}>{step.title()}</h2>
+                        <dl>
+                            {rows.into_iter().map(|(name, label, value)| view! {
+                                <div class="answer" data-field=name>
+                                    <dt>{label}</dt>
+                                    <dd>{if value.is_empty() { "—".to_owned() } else { value }}</dd>
+                                    <dd class="answer-change">
+                                        <a href={format!("{}#{name}", step.path())}>"Ubah" <span class="visually-hidden">{format!(" {}", label.to_ascii_lowercase())}</span></a>
+                                    </dd>
+                                </div>
+                            }).collect_view()}
+                        </dl>
+                    </section>
+                }
+            }).collect_view()}
             {hidden(field::NIK, draft.nik.clone())}
             {hidden(field::KK, draft.kk.clone())}
             {hidden(field::FULL_NAME, draft.full_name.clone())}
@@ -782,13 +817,12 @@ fn CheckForm(page: CheckPage) -> impl IntoView {
             {hidden(field::EMPLOYMENT, draft.employment.clone())}
             {draft.interests.iter().map(|code| view! { <input type="hidden" name=interests_name() value=code.clone()/> }).collect_view()}
             <input type="hidden" name="idempotency_key" value=idempotency_key/>
-            <div class="field" class:field-invalid=move || errors.with(|e| e.get(field::DECLARATION).is_some())>
-                {move || errors.with(|e| e.get(field::DECLARATION).map(|m| view! {
-                    <p class="field-error" id="declaration-error"><span class="visually-hidden">"Kesalahan: "</span>{m.to_owned()}</p>
-                }))}
+            <div class="field" class:field-invalid=declaration_error>
+                <FieldError id=field::DECLARATION errors/>
                 <div class="choice">
                     <input type="checkbox" id=field::DECLARATION name="declaration" value="ya" checked=declaration
-                        aria-describedby="declaration-text"/>
+                        aria-invalid=declaration_error.then_some("true")
+                        aria-describedby=if declaration_error { "declaration-text declaration-error" } else { "declaration-text" }/>
                     <label for=field::DECLARATION id="declaration-text">
                         "Saya menyatakan bahwa data di atas benar; saya Warga Negara Indonesia berusia 18 tahun ke atas, "
                         "tidak sedang menempuh pendidikan formal, dan bukan pejabat negara, anggota DPR/DPRD, ASN, anggota "
@@ -797,10 +831,30 @@ fn CheckForm(page: CheckPage) -> impl IntoView {
                 </div>
             </div>
             <button type="submit" class="button">"Kirim pendaftaran"</button>
-        </ProgressiveForm>
+        </CheckForm>
         <p class="hint">
             "NIK Anda sudah didaftarkan orang lain? "
             <a href=crate::paths::DISPUTE_PATH>"NIK saya dipakai orang lain"</a>
         </p>
+    }
+}
+
+/// The check-your-answers form's behaviour; like the steps', its code is fetched by its page
+/// only. The answers, posted again as hidden fields, and the declaration are its children.
+#[island]
+fn CheckForm(today: String, errors: FieldErrors, children: Children) -> impl IntoView {
+    let state = FormState::new(errors);
+    let today = crate::domain::birth::parse_iso_date(&today).unwrap_or_default();
+    let validate = Callback::new(move |values: FormValues| {
+        SignupApplication::parse(&SignupDraft::from_form(&values), values.has(field::DECLARATION), today)
+            .err()
+            .unwrap_or_default()
+    });
+    view! {
+        <ErrorSummary state href_for=field_href/>
+        <SubmissionStatus state/>
+        <ProgressiveForm action=SubmitSignup::url() id=CHECK_FORM state validate>
+            {children()}
+        </ProgressiveForm>
     }
 }

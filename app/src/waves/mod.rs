@@ -553,16 +553,15 @@ impl JoinOutcome {
 }
 
 /// The join button: a plain form without JavaScript; with WASM it is sent by the page and,
-/// offline, kept until the connection returns.
+/// offline, kept until the connection returns. The wave's field and button are its children.
 #[island]
-fn JoinWaveForm(wave_id: i32, wave_name: String) -> impl IntoView {
+fn JoinWaveForm(children: Children) -> impl IntoView {
     let state = crate::forms::FormState::new(FieldErrors::new());
     view! {
         <crate::forms::ErrorSummary state/>
         <crate::forms::SubmissionStatus state/>
         <crate::forms::ProgressiveForm action=JoinWave::url() id="join-wave" state keep_draft=false class="inline-form">
-            <input type="hidden" name="wave_id" value=wave_id.to_string()/>
-            <button type="submit" class="button">{format!("Bergabung dengan {wave_name}")}</button>
+            {children()}
         </crate::forms::ProgressiveForm>
     }
 }
@@ -647,7 +646,10 @@ pub fn WavePanel(panel: WavePanelData, notice: Option<String>) -> impl IntoView 
             {joinable.into_iter().map(|wave| view! {
                 <div class="joinable-wave">
                     <p>{format!("{} dibuka sampai {}. Bergabunglah untuk ikut undian peserta.", wave.name, wave.closes_at)}</p>
-                    <JoinWaveForm wave_id=wave.id wave_name=wave.name.clone()/>
+                    <JoinWaveForm>
+                        <input type="hidden" name="wave_id" value=wave.id.to_string()/>
+                        <button type="submit" class="button">{format!("Bergabung dengan {}", wave.name)}</button>
+                    </JoinWaveForm>
                 </div>
             }).collect_view()}
         </section>
