@@ -9,6 +9,8 @@
 pub mod exclusions;
 #[cfg(feature = "ssr")]
 pub mod jobs;
+#[cfg(feature = "ssr")]
+pub mod names;
 
 use chrono::{Datelike, NaiveDate};
 
