@@ -253,3 +253,34 @@ mod tests {
         assert_eq!(compare("", "Siti"), NameMatch::Different);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A name of one to four parts of plain letters, as an identity card prints it.
+    fn plain_name() -> impl Strategy<Value = String> {
+        proptest::collection::vec("[a-z]{1,10}", 1..5).prop_map(|parts| parts.join(" "))
+    }
+
+    proptest! {
+        #[test]
+        fn any_two_strings_compare_the_same_both_ways(a in ".{0,40}", b in ".{0,40}") {
+            prop_assert_eq!(compare(&a, &b), compare(&b, &a));
+        }
+
+        #[test]
+        fn case_spacing_titles_and_degrees_change_nothing(name in plain_name()) {
+            let written = format!("  Dr.  H. {}, S.Pd., M.Kom.", name.to_uppercase().replace(' ', "   "));
+            prop_assert_eq!(compare(&name, &written), NameMatch::Same);
+        }
+
+        #[test]
+        fn a_name_is_never_near_an_unrelated_one_by_length_alone(name in plain_name()) {
+            // Letters of another alphabet share nothing with the name: never the same, never near.
+            prop_assert_eq!(compare(&name, "Ωμέγα Ψυχή"), NameMatch::Different);
+        }
+    }
+}
