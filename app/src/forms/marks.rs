@@ -45,7 +45,7 @@ fn by_id(form: &HtmlFormElement, id: &str) -> Option<Element> {
 
 /// A group of choices is marked on its fieldset; any other control on its `.field` wrapper.
 fn field_of(control: &Element) -> Option<Element> {
-    if control.tag_name().eq_ignore_ascii_case("fieldset") {
+    if is_group(control) {
         Some(control.clone())
     } else {
         control.closest(".field").ok().flatten()
