@@ -1,11 +1,18 @@
 //! The verification job queue against a real PostgreSQL: every signup gets a job, workers never
-//! take the same job, and each applicant ends with exactly one decision.
+//! lease the same job, a late worker records nothing, and a job the registry could not answer
+//! waits. (The whole run against the registry simulator: server/tests/registry_http.rs.)
 #![cfg(feature = "ssr")]
 
 mod support;
 
-use app::{signup::db as signup_db, verification::jobs};
-use chrono::NaiveDate;
+use app::{
+    signup::db as signup_db,
+    verification::{
+        jobs,
+        registry::{LifeStatus, RegistryFinding, RegistryUnavailable, Resident},
+    },
+};
+use chrono::{Duration, NaiveDate};
 use sqlx::PgPool;
 use support::{count, now};
 use uuid::Uuid;
@@ -45,102 +52,103 @@ async fn every_signup_gets_a_job_in_its_own_transaction(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn two_workers_never_take_the_same_job(pool: PgPool) {
+async fn two_workers_never_lease_the_same_job(pool: PgPool) {
     for n in 0..40 {
         register(&pool, n, None, None).await;
     }
-    // Worker A holds its claim (its transaction is open) while worker B claims.
-    let mut a = pool.begin().await.unwrap();
-    let taken_by_a = jobs::claim(&mut a, now(), 25).await.unwrap();
-    let mut b = pool.begin().await.unwrap();
-    let taken_by_b = jobs::claim(&mut b, now(), 25).await.unwrap();
-    assert_eq!(taken_by_a.len(), 25);
-    assert_eq!(taken_by_b.len(), 15, "B gets only what A does not hold");
+    // Worker A's lease is taken while worker B's statement runs at the same moment.
+    let (mut a, mut b) = (pool.acquire().await.unwrap(), pool.acquire().await.unwrap());
+    let (taken_by_a, taken_by_b) = tokio::join!(jobs::lease(&mut a, now(), 25), jobs::lease(&mut b, now(), 25));
+    let (taken_by_a, taken_by_b) = (ids(&taken_by_a.unwrap()), ids(&taken_by_b.unwrap()));
+    assert_eq!(
+        taken_by_a.len() + taken_by_b.len(),
+        40,
+        "{} + {}",
+        taken_by_a.len(),
+        taken_by_b.len()
+    );
     assert!(taken_by_a.iter().all(|id| !taken_by_b.contains(id)));
-    jobs::verify_claimed(&mut a, &taken_by_a, now()).await.unwrap();
-    jobs::verify_claimed(&mut b, &taken_by_b, now()).await.unwrap();
-    a.commit().await.unwrap();
-    b.commit().await.unwrap();
-    assert_eq!(count(&pool, "select count(*) from verification_jobs").await, 0);
-    assert_eq!(count(&pool, "select count(*) from verifications").await, 40);
+    let mut c = pool.acquire().await.unwrap();
+    assert!(
+        jobs::lease(&mut c, now(), 25).await.unwrap().jobs.is_empty(),
+        "all are leased"
+    );
 }
 
-#[sqlx::test(migrations = "../migrations")]
-async fn workers_racing_decide_each_applicant_once(pool: PgPool) {
-    for n in 0..60 {
-        register(&pool, n, None, None).await;
-    }
-    let workers: Vec<_> = (0..4)
-        .map(|_| {
-            let pool = pool.clone();
-            tokio::spawn(async move {
-                let mut decided = 0;
-                loop {
-                    let n = jobs::run_batch(&pool, now(), 7).await.unwrap();
-                    if n == 0 {
-                        return decided;
-                    }
-                    decided += n;
-                }
-            })
-        })
-        .collect();
-    let mut total = 0;
-    for worker in workers {
-        total += worker.await.unwrap();
-    }
-    assert_eq!(total, 60, "every job was decided by exactly one worker");
-    assert_eq!(count(&pool, "select count(*) from verifications").await, 60);
+fn ids(lease: &jobs::Lease) -> Vec<Uuid> {
+    lease.jobs.iter().map(|job| job.applicant_id).collect()
 }
 
-#[sqlx::test(migrations = "../migrations")]
-async fn a_job_left_by_a_crashed_worker_is_taken_by_the_next(pool: PgPool) {
-    register(&pool, 1, None, None).await;
-    let mut crashed = pool.begin().await.unwrap();
-    assert_eq!(jobs::claim(&mut crashed, now(), 10).await.unwrap().len(), 1);
-    // When the server dies mid-batch, PostgreSQL rolls its transaction back. Rolled back here
-    // explicitly: a dropped sqlx transaction is rolled back later, in the background, and until
-    // then its claim would still hold the row.
-    crashed.rollback().await.unwrap();
-    assert_eq!(jobs::run_batch(&pool, now(), 10).await.unwrap(), 1);
-    assert_eq!(count(&pool, "select count(*) from verifications").await, 1);
-}
-
-#[sqlx::test(migrations = "../migrations")]
-async fn decisions_carry_their_reasons(pool: PgPool) {
-    let verified = register(&pool, 1, None, None).await;
-    let mismatch = register(&pool, 2, NaiveDate::from_ymd_opt(1991, 6, 15), None).await;
-    let placeholder = register(&pool, 3, NaiveDate::from_ymd_opt(1990, 1, 1), None).await;
-    let excluded = register(&pool, 4, None, None).await;
-    sqlx::query!(
-        "insert into exclusions (nik, category, source, imported_at) select nik, 'asn', 'uji', now() from applicants where id = $1",
-        excluded
+/// The registry's answer that agrees with what applicant `id` gave.
+async fn agreeing_finding(pool: &PgPool, id: Uuid) -> Result<Option<RegistryFinding>, RegistryUnavailable> {
+    let a = sqlx::query!(
+        "select nik, kk, full_name, birth_date, gender from applicants where id = $1",
+        id
     )
-    .execute(&pool)
+    .fetch_one(pool)
     .await
     .unwrap();
-    jobs::run_batch(&pool, now(), 100).await.unwrap();
-    let decision = |id: Uuid| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query!("select status, reasons from verifications where applicant_id = $1", id)
-                .fetch_one(&pool)
-                .await
-                .map(|r| (r.status, r.reasons))
-                .unwrap()
-        }
-    };
-    assert_eq!(decision(verified).await, ("terverifikasi".into(), vec![]));
+    Ok(Some(RegistryFinding::Found(Resident {
+        nik: a.nik,
+        family_card: a.kk,
+        full_name: a.full_name,
+        birth_date: a.birth_date,
+        gender: a.gender,
+        life: LifeStatus::Alive,
+    })))
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_job_left_by_a_dead_worker_is_taken_when_its_lease_ends_and_the_late_worker_records_nothing(pool: PgPool) {
+    let id = register(&pool, 1, None, None).await;
+    let mut conn = pool.acquire().await.unwrap();
+    let dead = jobs::lease(&mut conn, now(), 10).await.unwrap();
+    assert_eq!(ids(&dead), vec![id]);
+    assert!(jobs::lease(&mut conn, now() + Duration::minutes(4), 10)
+        .await
+        .unwrap()
+        .jobs
+        .is_empty());
+    let next = jobs::lease(&mut conn, now() + Duration::minutes(6), 10).await.unwrap();
+    assert_eq!(ids(&next), vec![id], "the lease ran out");
+
+    // The first worker comes back with its answer: nothing of it is recorded.
+    let late = jobs::record(&pool, &dead, vec![(id, agreeing_finding(&pool, id).await)], now())
+        .await
+        .unwrap();
+    assert_eq!((late.decided, late.fenced), (0, 1));
+    assert_eq!(count(&pool, "select count(*) from verifications").await, 0);
+    let current = jobs::record(&pool, &next, vec![(id, agreeing_finding(&pool, id).await)], now())
+        .await
+        .unwrap();
+    assert_eq!((current.decided, current.fenced), (1, 0));
+    assert_eq!(count(&pool, "select count(*) from verification_jobs").await, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_job_the_registry_could_not_answer_waits_and_nobody_is_refused(pool: PgPool) {
+    let id = register(&pool, 1, None, None).await;
+    let mut conn = pool.acquire().await.unwrap();
+    let lease = jobs::lease(&mut conn, now(), 10).await.unwrap();
+    let report = jobs::record(&pool, &lease, vec![(id, Err(RegistryUnavailable::Status(503)))], now())
+        .await
+        .unwrap();
+    assert_eq!((report.decided, report.waiting), (0, 1));
+    assert_eq!(count(&pool, "select count(*) from verifications").await, 0);
+    let waiting = sqlx::query!("select attempts, last_error, available_at from verification_jobs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(waiting.attempts, 1);
+    assert_eq!(waiting.last_error.as_deref(), Some(jobs::WAITING_FOR_REGISTRY));
+    assert_eq!(waiting.available_at, now() + Duration::seconds(5), "tried again soon");
+    assert!(jobs::lease(&mut conn, now() + Duration::seconds(4), 10)
+        .await
+        .unwrap()
+        .jobs
+        .is_empty());
     assert_eq!(
-        decision(mismatch).await,
-        ("ditolak".into(), vec!["nik-tanggal-lahir".into()])
-    );
-    assert_eq!(
-        decision(placeholder).await,
-        ("periksa-manual".into(), vec!["tanggal-lahir-perlu-dicek".into()])
-    );
-    assert_eq!(
-        decision(excluded).await,
-        ("ditolak".into(), vec!["dikecualikan:asn".into()])
+        ids(&jobs::lease(&mut conn, now() + Duration::seconds(5), 10).await.unwrap()),
+        vec![id]
     );
 }

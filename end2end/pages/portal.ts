@@ -394,7 +394,7 @@ export class ReviewPage {
 /** A new applicant signs in and goes through every step of the signup in the browser; returns
  *  who they are. They stay signed in, on the dashboard. */
 export async function signUpApplicant(portal: Portal, request: APIRequestContext): Promise<Applicant> {
-  const applicant = uniqueApplicant();
+  const applicant = await uniqueApplicant();
   await new SignInPage(portal).signIn(applicant.email, request);
   const form = new SignupForm(portal);
   await form.fillAll(applicant);

@@ -48,18 +48,6 @@ export async function excludeNik(nik: string, category: string): Promise<void> {
   });
 }
 
-/** Turns a decided applicant into a manual case: the record carries the civil registry's
- *  placeholder birth date (1 January), as records imported from elsewhere can. */
-export async function makeManualCase(nik: string): Promise<void> {
-  await withClient(async (client) => {
-    await client.query("update applicants set birth_date = make_date(extract(year from birth_date)::int, 1, 1) where nik = $1", [nik]);
-    await client.query(
-      "update verifications set status = 'periksa-manual', reasons = '{tanggal-lahir-perlu-dicek}' where applicant_id = (select id from applicants where nik = $1)",
-      [nik],
-    );
-  });
-}
-
 /** The operator decisions recorded for an applicant: (actor, before status, after status). */
 export async function decisionsFor(reference: string): Promise<Array<{ actor: string; before: string; after: string }>> {
   return withClient(async (client) => {

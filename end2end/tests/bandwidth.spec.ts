@@ -52,7 +52,7 @@ test.describe('low bandwidth', () => {
     // Sign in elsewhere, then open the form in a browser with nothing cached.
     const signIn = await browser.newContext({ javaScriptEnabled });
     const signInPage = await signIn.newPage();
-    await new SignInPage(new Portal(signInPage, javaScriptEnabled)).signIn(uniqueApplicant().email, request);
+    await new SignInPage(new Portal(signInPage, javaScriptEnabled)).signIn((await uniqueApplicant()).email, request);
     await expect(signInPage).toHaveURL(/\/daftar\/identitas$/);
     const cookies = await signIn.cookies();
     await signIn.close();

@@ -75,7 +75,7 @@ test.describe('in-page navigation', () => {
     const measure = async (step: string) => steps.push({ step, ...(await meter.bytesOfStep()) });
 
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
+    const applicant = await uniqueApplicant();
     await portal.goto('/masuk');
     await measure('cold /masuk');
     await page.getByLabel('Alamat email').fill(applicant.email);
@@ -226,7 +226,7 @@ test.describe('in-page navigation', () => {
       await held;
       await route.continue();
     });
-    await page.getByLabel('Alamat email').fill(uniqueApplicant().email);
+    await page.getByLabel('Alamat email').fill((await uniqueApplicant()).email);
     await page.getByRole('button', { name: 'Kirim kode' }).click();
     await page.getByRole('navigation', { name: 'Menu utama' }).getByRole('link', { name: 'Pelatihan' }).click();
     await expect(page).toHaveURL(/\/pelatihan$/);

@@ -6,7 +6,7 @@ import { OPERATOR_PASSWORD, VERIFIER } from '../support/operators';
 test.describe('NIK saya dipakai orang lain', () => {
   test('the owner of a taken NIK disputes it, and an operator sees the dispute', async ({ page, browser, javaScriptEnabled }) => {
     // Someone registers with a NIK that is not theirs.
-    const taken = uniqueApplicant();
+    const taken = await uniqueApplicant();
     const firstContext = await browser.newContext({ javaScriptEnabled });
     const firstPortal = new Portal(await firstContext.newPage(), javaScriptEnabled);
     await new SignInPage(firstPortal).signIn(taken.email, firstContext.request);
@@ -17,7 +17,7 @@ test.describe('NIK saya dipakai orang lain', () => {
 
     // The owner is refused, and follows the link beside the refusal.
     const portal = new Portal(page, javaScriptEnabled);
-    const owner = { ...uniqueApplicant(), nik: taken.nik, birthDate: taken.birthDate, gender: taken.gender };
+    const owner = { ...(await uniqueApplicant()), nik: taken.nik, birthDate: taken.birthDate, gender: taken.gender };
     await new SignInPage(portal).signIn(owner.email, page.request);
     const form = new SignupForm(portal);
     await form.fillAll(owner);

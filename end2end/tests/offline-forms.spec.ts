@@ -43,7 +43,7 @@ test.describe('nothing an applicant types is lost', () => {
   test('a half-filled form comes back after a reload', async ({ page, request, javaScriptEnabled }) => {
     test.skip(!javaScriptEnabled, 'drafts on the device need the WASM');
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
+    const applicant = await uniqueApplicant();
     await new SignInPage(portal).signIn(applicant.email, request);
     await expect(page).toHaveURL(/\/daftar\/identitas$/);
     await portal.waitForEnhancement();
@@ -61,7 +61,7 @@ test.describe('nothing an applicant types is lost', () => {
   test('errors appear as the applicant types, from the same rules as the server', async ({ page, request, javaScriptEnabled }) => {
     test.skip(!javaScriptEnabled, 'without JavaScript the server shows the errors after posting');
     const portal = new Portal(page, javaScriptEnabled);
-    await new SignInPage(portal).signIn(uniqueApplicant().email, request);
+    await new SignInPage(portal).signIn((await uniqueApplicant()).email, request);
     await portal.waitForEnhancement();
     const nik = page.getByLabel('NIK (Nomor Induk Kependudukan)');
     await nik.fill('3201');
@@ -74,7 +74,7 @@ test.describe('nothing an applicant types is lost', () => {
   test('a submit made offline is queued and sent once when the connection returns', async ({ page, context, request, javaScriptEnabled }) => {
     test.skip(!javaScriptEnabled, 'the queue lives in the WASM client');
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
+    const applicant = await uniqueApplicant();
     await new SignInPage(portal).signIn(applicant.email, request);
     const form = new SignupForm(portal);
     await form.fillAll(applicant);
@@ -93,9 +93,9 @@ test.describe('nothing an applicant types is lost', () => {
 
   test('a queued submit whose NIK is taken shows that error when it is sent', async ({ page, context, browser, request, javaScriptEnabled }) => {
     test.skip(!javaScriptEnabled, 'the queue lives in the WASM client');
-    const first = uniqueApplicant();
+    const first = await uniqueApplicant();
     const portal = new Portal(page, javaScriptEnabled);
-    const second = { ...uniqueApplicant(), nik: first.nik, birthDate: first.birthDate, gender: first.gender };
+    const second = { ...(await uniqueApplicant()), nik: first.nik, birthDate: first.birthDate, gender: first.gender };
     await new SignInPage(portal).signIn(second.email, request);
     const form = new SignupForm(portal);
     await form.fillAll(second);
@@ -119,7 +119,7 @@ test.describe('nothing an applicant types is lost', () => {
 
   test('ten replays of one submission create one record', async ({ page, request, javaScriptEnabled }) => {
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
+    const applicant = await uniqueApplicant();
     await new SignInPage(portal).signIn(applicant.email, request);
     const form = new SignupForm(portal);
     await form.fillAll(applicant);
@@ -157,7 +157,7 @@ test.describe('nothing an applicant types is lost', () => {
   test('a second visit with the network off opens the form', async ({ page, context, request, javaScriptEnabled }) => {
     test.skip(!javaScriptEnabled, 'the service worker needs JavaScript');
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
+    const applicant = await uniqueApplicant();
     await new SignInPage(portal).signIn(applicant.email, request);
     await portal.waitForEnhancement();
     // The service worker controls the page once it is active; the next load is kept.
@@ -180,7 +180,7 @@ test.describe('nothing an applicant types is lost', () => {
 
   test('an expired session leads through sign-in back to the form with its content', async ({ page, request, javaScriptEnabled }) => {
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
+    const applicant = await uniqueApplicant();
     await new SignInPage(portal).signIn(applicant.email, request);
     const form = new SignupForm(portal);
     await form.fillIdentity(applicant);
@@ -199,7 +199,7 @@ test.describe('nothing an applicant types is lost', () => {
 
   test('on a shared device nothing is left in browser storage', async ({ page, request, javaScriptEnabled }) => {
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
+    const applicant = await uniqueApplicant();
     await portal.goto('/masuk');
     await page.getByLabel('Alamat email').fill(applicant.email);
     await page.getByLabel(/Saya memakai perangkat bersama/).check();
@@ -221,7 +221,7 @@ test.describe('nothing an applicant types is lost', () => {
   test('signing out removes what was kept on the device', async ({ page, request, javaScriptEnabled }) => {
     test.skip(!javaScriptEnabled, 'without JavaScript nothing is kept on the device');
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
+    const applicant = await uniqueApplicant();
     await new SignInPage(portal).signIn(applicant.email, request);
     await portal.waitForEnhancement();
     await page.getByLabel('NIK (Nomor Induk Kependudukan)').fill(applicant.nik);
@@ -236,7 +236,7 @@ test.describe('nothing an applicant types is lost', () => {
   test('the device keeps copies only of pages without personal data', async ({ page, request, javaScriptEnabled }) => {
     test.skip(!javaScriptEnabled, 'the service worker needs JavaScript');
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
+    const applicant = await uniqueApplicant();
     await new SignInPage(portal).signIn(applicant.email, request);
     await portal.waitForEnhancement();
     await page.evaluate(() => navigator.serviceWorker.ready);
@@ -263,7 +263,7 @@ test.describe('nothing an applicant types is lost', () => {
   test('another account on the same browser gets neither the drafts nor the page copies of the first', async ({ page, context, request, javaScriptEnabled }) => {
     test.skip(!javaScriptEnabled, 'drafts and copies on the device need JavaScript');
     const portal = new Portal(page, javaScriptEnabled);
-    const first = uniqueApplicant();
+    const first = await uniqueApplicant();
     await new SignInPage(portal).signIn(first.email, request);
     await portal.waitForEnhancement();
     await page.evaluate(() => navigator.serviceWorker.ready);
@@ -276,7 +276,7 @@ test.describe('nothing an applicant types is lost', () => {
     // The session ends without signing out (it expired, or the cookies were cleared), and
     // someone else signs in on this browser.
     await context.clearCookies();
-    const second = uniqueApplicant();
+    const second = await uniqueApplicant();
     await new SignInPage(portal).signIn(second.email, request);
     await expect(page).toHaveURL(/\/daftar\/identitas$/);
     await portal.waitForEnhancement();

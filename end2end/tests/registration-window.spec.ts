@@ -22,7 +22,7 @@ test.describe('outside the registration window', () => {
 
   test('a submitted signup is refused with the answers kept', async ({ page, request, javaScriptEnabled }) => {
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
+    const applicant = await uniqueApplicant();
     await new SignInPage(portal).signIn(applicant.email, request);
     await expect(page.getByRole('heading', { name: 'Pendaftaran sedang ditutup' })).toBeVisible();
     const form = new SignupForm(portal);

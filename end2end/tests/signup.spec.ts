@@ -5,7 +5,7 @@ import { expect, test } from '../support/fixtures';
 test.describe('signup', () => {
   test('from the emailed code to the dashboard', async ({ page, request, javaScriptEnabled }) => {
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
+    const applicant = await uniqueApplicant();
     await portal.goto('/');
     await expect(page.getByRole('heading', { name: 'Pendaftaran sedang dibuka' })).toBeVisible();
     await page.getByRole('link', { name: 'Daftar atau masuk' }).click();
@@ -28,7 +28,7 @@ test.describe('signup', () => {
 
   test('a wrong field gets its error beside it and the other answers stay', async ({ page, request, javaScriptEnabled }) => {
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
+    const applicant = await uniqueApplicant();
     await new SignInPage(portal).signIn(applicant.email, request);
     const form = new SignupForm(portal);
     // A date of birth one year off: the NIK (digits 7-12) says otherwise.
@@ -55,7 +55,7 @@ test.describe('signup', () => {
 
   test('an error is marked beside its field as the server marks it, and goes once mended', async ({ page, request, javaScriptEnabled }) => {
     const portal = new Portal(page, javaScriptEnabled);
-    const applicant = uniqueApplicant();
+    const applicant = await uniqueApplicant();
     await new SignInPage(portal).signIn(applicant.email, request);
     const form = new SignupForm(portal);
     // The other gender: once the NIK is mended, it disagrees with it.
@@ -94,7 +94,7 @@ test.describe('signup', () => {
   });
 
   test('a NIK that is already registered is refused', async ({ page, browser, request, javaScriptEnabled }) => {
-    const first = uniqueApplicant();
+    const first = await uniqueApplicant();
     const portal = new Portal(page, javaScriptEnabled);
     await new SignInPage(portal).signIn(first.email, request);
     await new SignupForm(portal).fillAll(first);
@@ -105,7 +105,7 @@ test.describe('signup', () => {
     const context = await browser.newContext({ javaScriptEnabled });
     const otherPage = await context.newPage();
     const otherPortal = new Portal(otherPage, javaScriptEnabled);
-    const second = { ...uniqueApplicant(), nik: first.nik, birthDate: first.birthDate, gender: first.gender };
+    const second = { ...(await uniqueApplicant()), nik: first.nik, birthDate: first.birthDate, gender: first.gender };
     await new SignInPage(otherPortal).signIn(second.email, context.request);
     const form = new SignupForm(otherPortal);
     await form.fillAll(second);

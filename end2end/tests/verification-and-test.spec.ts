@@ -1,5 +1,5 @@
 import { Console, Dashboard, Portal, SignInPage, SignupForm, TestPage } from '../pages/portal';
-import { uniqueApplicant } from '../support/applicant';
+import { Applicant, uniqueApplicant } from '../support/applicant';
 import {
   ageAttempt,
   answersSaved,
@@ -7,7 +7,6 @@ import {
   correctOption,
   decisionsFor,
   excludeNik,
-  makeManualCase,
   referenceOfAttempt,
 } from '../support/database';
 import { expect, test } from '../support/fixtures';
@@ -15,9 +14,16 @@ import { OPERATOR_PASSWORD, PROGRAM_ADMIN, VERIFIER } from '../support/operators
 import { APIRequestContext, Page } from '@playwright/test';
 
 /** Signs a new applicant up and returns them with their dashboard. */
-async function signedUp(page: Page, request: APIRequestContext, javaScriptEnabled: boolean, before?: (nik: string) => Promise<void>) {
+async function signedUp(
+  page: Page,
+  request: APIRequestContext,
+  javaScriptEnabled: boolean,
+  before?: (nik: string) => Promise<void>,
+  typed?: (applicant: Applicant) => Applicant,
+) {
   const portal = new Portal(page, javaScriptEnabled);
-  const applicant = uniqueApplicant();
+  const registered = await uniqueApplicant();
+  const applicant = typed ? typed(registered) : registered;
   if (before) await before(applicant.nik);
   await new SignInPage(portal).signIn(applicant.email, request);
   const form = new SignupForm(portal);
@@ -25,7 +31,16 @@ async function signedUp(page: Page, request: APIRequestContext, javaScriptEnable
   await form.declareAndSubmit();
   const dashboard = new Dashboard(portal);
   await dashboard.expectRegistered();
-  return { portal, applicant, dashboard };
+  return { portal, applicant, registered, dashboard };
+}
+
+/** The name with one letter of its longest part changed: a typo the registry's name is close to. */
+function misspelt(name: string): string {
+  const parts = name.split(' ');
+  const longest = parts.reduce((a, b) => (b.length > a.length ? b : a));
+  const last = longest.at(-1) === 'a' ? 'o' : 'a';
+  parts[parts.indexOf(longest)] = longest.slice(0, -1) + last;
+  return parts.join(' ');
 }
 
 /** A verified applicant on the first question of the test. */
@@ -51,21 +66,32 @@ test.describe('verification', () => {
     await expect(panel).toContainText('NIK Anda tercatat sebagai aparatur sipil negara (ASN) dalam daftar pengecualian');
   });
 
-  test('an operator approves a manual case from the queue', async ({ page, browser, request, javaScriptEnabled }) => {
-    const { applicant, dashboard } = await signedUp(page, request, javaScriptEnabled);
-    await dashboard.waitForVerification();
+  test('an operator decides a name close to the registry\'s from the side-by-side view', async ({ page, browser, request, javaScriptEnabled }) => {
+    // No set-up behind the portal's back: the applicant mistypes one letter of their name.
+    const { applicant, registered, dashboard } = await signedUp(page, request, javaScriptEnabled, undefined, (a) => ({
+      ...a,
+      fullName: misspelt(a.fullName),
+    }));
+    expect(await dashboard.waitForVerification()).toBe('periksa-manual');
     const reference = await dashboard.reference();
-    await makeManualCase(applicant.nik);
-    await page.goto('/dasbor');
-    await expect(page.getByRole('region', { name: 'Verifikasi' })).toContainText('Tanggal lahir perlu dicek petugas');
+    await expect(page.getByRole('region', { name: 'Verifikasi' })).toContainText('Nama mirip dengan Dukcapil, perlu dicek petugas');
 
     const context = await browser.newContext({ javaScriptEnabled });
     const consolePage = await context.newPage();
     const console = new Console(consolePage);
     await console.signIn(VERIFIER, OPERATOR_PASSWORD);
+    await consolePage.goto('/operator/verifikasi?status=periksa-manual&alasan=dukcapil-nama-mirip');
     const entry = console.entry(reference);
     await expect(entry).toContainText(applicant.nik);
-    await expect(entry).toContainText('Tanggal lahir perlu dicek petugas');
+    await expect(entry).toContainText('Nama mirip dengan Dukcapil, perlu dicek petugas');
+    // The applicant's answers beside the registry's.
+    const sideBySide = entry.getByRole('table', { name: 'Data pendaftar dan data Dukcapil' });
+    const nameRow = sideBySide.getByRole('row', { name: /^Nama/ });
+    await expect(nameRow.getByRole('cell').nth(0)).toHaveText(applicant.fullName);
+    await expect(nameRow.getByRole('cell').nth(1)).toHaveText(registered.fullName);
+    await expect(nameRow.getByRole('cell').nth(2)).toHaveText('Berbeda');
+    await expect(sideBySide.getByRole('row', { name: /^Tanggal lahir/ }).getByRole('cell').nth(2)).toHaveText('Sama');
+    await expect(sideBySide.getByRole('row', { name: /^No\. KK/ }).getByRole('cell').nth(1)).toHaveText(registered.kk);
     // Refusing needs a reason; approving does not.
     await entry.getByRole('button', { name: `Tolak ${reference}` }).click();
     await expect(consolePage.locator('.error-summary')).toContainText('Pilih alasan penolakan');

@@ -11,7 +11,7 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 /** A verified applicant who passed the test joins the wave from the dashboard; returns their
  *  email and draw id. */
 async function applicantJoins(portal: Portal, request: APIRequestContext, wave: string) {
-  const applicant = uniqueApplicant();
+  const applicant = await uniqueApplicant();
   await new SignInPage(portal).signIn(applicant.email, request);
   const form = new SignupForm(portal);
   await form.fillAll(applicant);

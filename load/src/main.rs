@@ -8,6 +8,7 @@ mod draw_bench;
 mod driver;
 mod fixtures;
 mod probe;
+mod verify_bench;
 mod wire;
 
 use std::{
@@ -41,9 +42,10 @@ async fn main() -> ExitCode {
         Some("crash") => crash(&options).await,
         Some("catalogue") => catalogue_bench::run(&options).await,
         Some("draw") => draw_bench::run(&options).await,
+        Some("verify") => verify_bench::run(&options).await,
         Some("probe") => probe::run(&options).await,
         _ => Err(
-            "usage: prakerja-load bench|crash|catalogue|draw|probe --server-bin PATH --site-root PATH --database-url URL ..."
+            "usage: prakerja-load bench|crash|catalogue|draw|verify|probe --server-bin PATH --site-root PATH --database-url URL ..."
                 .into(),
         ),
     };

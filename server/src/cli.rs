@@ -47,6 +47,12 @@ pub enum Command {
     /// Partner platforms: their API keys, and a simulator that plays a platform.
     #[command(subcommand)]
     Platform(PlatformCommand),
+    /// The civil registry: a simulator that serves its API with a synthetic population.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// The automatic checks: drain their queue now, or queue synthetic applicants (benchmarks).
+    #[command(subcommand)]
+    Verification(VerificationCommand),
     /// Print the messages in the outbox (the development mailbox, on the command line).
     Outbox {
         #[arg(long, default_value_t = 10)]
@@ -75,6 +81,80 @@ pub enum CatalogueCommand {
         #[arg(long, default_value_t = crate::demo_catalogue::DEFAULT_SEED)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+pub enum VerificationCommand {
+    /// Run the automatic checks until none is due (as the servers' background job does), and
+    /// print how fast, and how much of the time went to waiting for the registry.
+    Drain {
+        /// Batches in progress at once.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// Applicants per batch.
+        #[arg(long, default_value_t = 500)]
+        batch: i64,
+    },
+    /// Queue N synthetic applicants for the checks (development databases only): well-formed
+    /// NIKs whose answers are the registry simulator's records.
+    QueueSynthetic {
+        #[arg(long)]
+        applicants: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RegistryCommand {
+    /// Serve the registry's API (app/src/verification/registry_openapi.json) over HTTP with the
+    /// deterministic synthetic population, the demo's people included. Needs no database.
+    Simulate {
+        #[arg(long, default_value = "127.0.0.1:3190")]
+        addr: std::net::SocketAddr,
+        /// The API key callers must send (better: PRAKERJA_REGISTRY_KEY); the development key
+        /// when neither is given.
+        #[arg(long, env = "PRAKERJA_REGISTRY_KEY", hide_env_values = true)]
+        key: Option<String>,
+        /// Added to every answer.
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+        /// The share of calls (0 to 1) answered with a 500.
+        #[arg(long, default_value_t = 0.0)]
+        error_rate: f64,
+        /// With --outage-seconds: an outage this often.
+        #[arg(long, requires = "outage_seconds")]
+        outage_every_seconds: Option<u64>,
+        #[arg(long, requires = "outage_every_seconds")]
+        outage_seconds: Option<u64>,
+    },
+}
+
+/// Runs the registry simulator until the process is stopped.
+pub async fn registry(command: RegistryCommand) -> Result<(), Box<dyn std::error::Error>> {
+    use crate::registry_simulator::{Population, RegistrySimulator, DEVELOPMENT_KEY};
+    let RegistryCommand::Simulate {
+        addr,
+        key,
+        latency_ms,
+        error_rate,
+        outage_every_seconds,
+        outage_seconds,
+    } = command;
+    let simulator = RegistrySimulator::new(Population::synthetic(), key.as_deref().unwrap_or(DEVELOPMENT_KEY));
+    simulator.set_latency(std::time::Duration::from_millis(latency_ms));
+    simulator.set_error_rate(error_rate);
+    if let (Some(every), Some(down_for)) = (outage_every_seconds, outage_seconds) {
+        if down_for >= every {
+            return Err("--outage-seconds must be shorter than --outage-every-seconds".into());
+        }
+        simulator.schedule_outages(
+            std::time::Duration::from_secs(every),
+            std::time::Duration::from_secs(down_for),
+        );
+    }
+    let bound = simulator.spawn(addr).await?;
+    println!("registry simulator listening on http://{bound}");
+    tokio::signal::ctrl_c().await?;
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -658,5 +738,74 @@ pub async fn platform(
             }
         }
     }
+    Ok(())
+}
+
+/// What a drain did.
+#[derive(Default)]
+struct DrainTotals {
+    decided: usize,
+    waiting: usize,
+    batch_time: std::time::Duration,
+    registry_time: std::time::Duration,
+}
+
+/// Runs `workers` batch loops side by side until no job is due; prints the figures.
+pub async fn drain_verifications(
+    pool: &sqlx::PgPool,
+    registry: std::sync::Arc<app::verification::registry::HttpRegistry>,
+    workers: usize,
+    batch: i64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use std::sync::atomic::Ordering;
+    let started = std::time::Instant::now();
+    let loops = (0..workers.max(1)).map(|_| {
+        let (pool, registry) = (pool.clone(), registry.clone());
+        tokio::spawn(async move {
+            let mut totals = DrainTotals::default();
+            loop {
+                let (report, timing) = app::verification::jobs::run_batch(&pool, &*registry, Utc::now(), batch).await?;
+                if report.leased == 0 || (report.decided == 0 && report.waiting > 0) {
+                    return Ok::<_, app::error::AppError>(totals);
+                }
+                totals.decided += report.decided;
+                totals.waiting += report.waiting;
+                totals.batch_time += timing.total;
+                totals.registry_time += timing.registry;
+            }
+        })
+    });
+    let mut all = DrainTotals::default();
+    for worker in futures_util::future::join_all(loops).await {
+        let totals = worker??;
+        all.decided += totals.decided;
+        all.waiting += totals.waiting;
+        all.batch_time += totals.batch_time;
+        all.registry_time += totals.registry_time;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let outcomes = sqlx::query!(
+        r#"select count(*) filter (where status = 'terverifikasi') as "verified!",
+                  count(*) filter (where status = 'ditolak') as "rejected!",
+                  count(*) filter (where status = 'periksa-manual') as "manual!"
+           from verifications"#
+    )
+    .fetch_one(pool)
+    .await?;
+    println!(
+        "drained {} verifications in {seconds:.1} s: {:.0} per second ({} verified, {} refused, {} to a person in all; {} left waiting for the registry)",
+        all.decided,
+        all.decided as f64 / seconds.max(0.001),
+        outcomes.verified,
+        outcomes.rejected,
+        outcomes.manual,
+        all.waiting
+    );
+    println!(
+        "registry: {} calls, {} failed; waiting on the registry {:.0}% of the workers' time",
+        registry.counters.calls.load(Ordering::Relaxed),
+        registry.counters.failed_calls.load(Ordering::Relaxed),
+        100.0 * all.registry_time.as_secs_f64() / all.batch_time.as_secs_f64().max(0.001)
+    );
     Ok(())
 }

@@ -45,6 +45,9 @@ pub struct Config {
     /// PRAKERJA_PUBLISHED_DIR: where the waves' public files are written (default: a directory
     /// under the system's temporary one). Files are named by digest; processes may share it.
     pub published_dir: std::path::PathBuf,
+    /// PRAKERJA_REGISTRY_URL, _KEY, _MAX_CONCURRENT and _TIMEOUT_MS: the civil registry. Unset in
+    /// development: the server runs the registry simulator itself. Production requires it.
+    pub registry: Option<app::verification::registry::RegistrySettings>,
 }
 
 /// Development's fixed secrets, so codes and keys survive a restart of `cargo xtask watch`.
@@ -107,6 +110,35 @@ fn connection_limits() -> Result<crate::serve::ConnectionLimits, String> {
         return Err("PRAKERJA_HEADER_READ_TIMEOUT_MS and PRAKERJA_MAX_CONNECTIONS must be above 0".into());
     }
     Ok(limits)
+}
+
+fn registry_settings(development: bool) -> Result<Option<app::verification::registry::RegistrySettings>, String> {
+    let Some(url) = var("PRAKERJA_REGISTRY_URL") else {
+        return Ok(None);
+    };
+    if !(url.starts_with("https://") || (development && url.starts_with("http://"))) {
+        return Err("PRAKERJA_REGISTRY_URL must start with https:// (http:// in development)".into());
+    }
+    let key = match var("PRAKERJA_REGISTRY_KEY") {
+        Some(key) if key.len() >= 16 => key,
+        Some(_) => return Err("PRAKERJA_REGISTRY_KEY must be at least 16 characters".into()),
+        None if development => crate::registry_simulator::DEVELOPMENT_KEY.to_owned(),
+        None => return Err("PRAKERJA_REGISTRY_KEY is required with PRAKERJA_REGISTRY_URL in production".into()),
+    };
+    let mut settings = app::verification::registry::RegistrySettings::new(&url, &key);
+    if let Some(max) = parsed::<usize>("PRAKERJA_REGISTRY_MAX_CONCURRENT")? {
+        if max == 0 {
+            return Err("PRAKERJA_REGISTRY_MAX_CONCURRENT must be above 0".into());
+        }
+        settings.max_concurrent = max;
+    }
+    if let Some(millis) = parsed::<u64>("PRAKERJA_REGISTRY_TIMEOUT_MS")? {
+        if millis == 0 {
+            return Err("PRAKERJA_REGISTRY_TIMEOUT_MS must be above 0".into());
+        }
+        settings.timeout = Duration::from_millis(millis);
+    }
+    Ok(Some(settings))
 }
 
 fn incentive_plan() -> Result<app::incentive::IncentivePlan, String> {
@@ -223,6 +255,7 @@ impl Config {
             published_dir: var("PRAKERJA_PUBLISHED_DIR")
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| std::env::temp_dir().join("prakerja-published")),
+            registry: registry_settings(development)?,
         })
     }
 
@@ -247,6 +280,13 @@ impl Config {
         }
         if seeding_demo {
             return Err("seed-demo loads known accounts and passwords: refused with PRAKERJA_ENV=production".into());
+        }
+        if serving && self.registry.is_none() {
+            return Err(
+                "PRAKERJA_REGISTRY_URL and PRAKERJA_REGISTRY_KEY are required in production: applicants are \
+                 verified against the civil registry"
+                    .into(),
+            );
         }
         if serving && self.smtp_url.is_none() {
             return Err("PRAKERJA_SMTP_URL is required in production: sign-in codes are sent by email".into());

@@ -152,11 +152,20 @@ pub async fn housekeeping(state: &AppState) -> Result<(), app::error::AppError> 
     Ok(())
 }
 
+/// Applicants a verification worker leases at a time (their registry lookups run side by side,
+/// up to the client's cap).
+const VERIFICATION_BATCH: i64 = 200;
+
 /// Above this pace (100 signups a second on this server) the automatic checks pause.
 const RUSH_SIGNUPS_PER_HALF_SECOND: u64 = 50;
 
 /// Starts the background jobs of one app server.
-pub fn spawn(state: AppState, mailer: Arc<Mailer>, published: Arc<crate::published::PublishedFiles>) {
+pub fn spawn(
+    state: AppState,
+    mailer: Arc<Mailer>,
+    published: Arc<crate::published::PublishedFiles>,
+    registry: Arc<app::verification::registry::HttpRegistry>,
+) {
     let pool = state.pool.clone();
     let publisher = state.pool.clone();
     tokio::spawn(async move {
@@ -233,10 +242,32 @@ pub fn spawn(state: AppState, mailer: Arc<Mailer>, published: Arc<crate::publish
             if in_a_rush {
                 continue;
             }
+            // An open circuit breaker means the registry is away: wait for its cool-down
+            // instead of leasing jobs only to put them back.
+            if registry.is_holding_back() {
+                continue;
+            }
             loop {
-                match app::verification::jobs::run_batch(&verifier.pool, verifier.clock.now(), 200).await {
-                    Ok(200) if received() - signups_seen <= RUSH_SIGNUPS_PER_HALF_SECOND => {}
-                    Ok(_) => break,
+                let batch = app::verification::jobs::run_batch(
+                    &verifier.pool,
+                    &*registry,
+                    verifier.clock.now(),
+                    VERIFICATION_BATCH,
+                )
+                .await;
+                match batch {
+                    Ok((report, _)) => {
+                        if report.waiting > 0 {
+                            tracing::warn!(
+                                waiting = report.waiting,
+                                "the civil registry did not answer; those checks wait"
+                            );
+                        }
+                        let full = report.leased as i64 == VERIFICATION_BATCH;
+                        if !full || report.waiting > 0 || received() - signups_seen > RUSH_SIGNUPS_PER_HALF_SECOND {
+                            break;
+                        }
+                    }
                     Err(error) => {
                         tracing::warn!(%error, "verification batch failed; will retry");
                         break;

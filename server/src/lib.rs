@@ -11,6 +11,7 @@ pub mod demo_catalogue;
 pub mod http_client;
 pub mod jobs;
 pub mod published;
+pub mod registry_simulator;
 pub mod routes;
 pub mod security;
 pub mod seed;
@@ -63,4 +64,25 @@ pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
         }),
         services,
     }
+}
+
+/// The civil registry the verification jobs ask: the configured one, or in development (none
+/// configured) the simulator, started here on a free local port and asked over real HTTP.
+pub async fn registry(
+    config: &config::Config,
+) -> Result<app::verification::registry::HttpRegistry, Box<dyn std::error::Error>> {
+    use app::verification::registry::{HttpRegistry, RegistrySettings};
+    let settings = match &config.registry {
+        Some(settings) => settings.clone(),
+        None => {
+            let simulator = registry_simulator::RegistrySimulator::new(
+                registry_simulator::Population::synthetic(),
+                registry_simulator::DEVELOPMENT_KEY,
+            );
+            let addr = simulator.spawn(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+            tracing::info!("no PRAKERJA_REGISTRY_URL: the registry simulator serves on http://{addr}");
+            RegistrySettings::new(&format!("http://{addr}"), registry_simulator::DEVELOPMENT_KEY)
+        }
+    };
+    Ok(HttpRegistry::new(settings)?)
 }

@@ -26,6 +26,18 @@ fn main() {
 }
 
 async fn serve_or_run_command() {
+    let cli = Cli::parse();
+    // The registry simulator stands alone: it needs no database and no portal configuration.
+    if let Some(Command::Registry(command)) = cli.command {
+        tracing_subscriber::fmt()
+            .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+            .init();
+        if let Err(error) = server::cli::registry(command).await {
+            eprintln!("registry simulator: {error}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -38,7 +50,7 @@ async fn serve_or_run_command() {
         Environment::Production => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
         Environment::Development => tracing_subscriber::fmt().with_env_filter(filter).init(),
     }
-    if let Err(error) = run(Cli::parse(), config).await {
+    if let Err(error) = run(cli, config).await {
         tracing::error!(%error, "failed");
         std::process::exit(1);
     }
@@ -89,15 +101,29 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
         Command::Card(command) => server::cli::card(&pool, command).await?,
         Command::Platform(command) => server::cli::platform(&pool, &config.platform_keys, command).await?,
         Command::Outbox { limit } => server::cli::print_outbox(&pool, limit).await?,
+        Command::Registry(_) => {} // handled before the configuration is read
+        Command::Verification(server::cli::VerificationCommand::Drain { workers, batch }) => {
+            migrate(&pool).await?;
+            let registry = Arc::new(server::registry(&config).await?);
+            server::cli::drain_verifications(&pool, registry, workers, batch).await?;
+        }
+        Command::Verification(server::cli::VerificationCommand::QueueSynthetic { applicants }) => {
+            if config.environment != Environment::Development {
+                return Err("queue-synthetic writes made-up applicants: development databases only".into());
+            }
+            migrate(&pool).await?;
+            server::synthetic::queue_for_verification(&pool, applicants, chrono::Utc::now()).await?;
+        }
         Command::Serve => {
             migrate(&pool).await?;
             let mailer = Arc::new(jobs::Mailer::from_config(
                 config.smtp_url.as_deref(),
                 &config.mail_from,
             )?);
+            let registry = Arc::new(server::registry(&config).await?);
             let state = server::state(&config, pool);
             let options = config.router_options();
-            jobs::spawn(state.clone(), mailer, options.published.clone());
+            jobs::spawn(state.clone(), mailer, options.published.clone(), registry);
             let router = routes::router(state, options);
             let listener = server::serve::listen(config.addr)?;
             tracing::info!("listening on http://{}", config.addr);

@@ -28,28 +28,71 @@ pub const DEMO_OPERATORS: [(&str, &str, app::operators::OperatorRole); 2] = [
 ];
 pub const DEMO_OPERATOR_PASSWORD: &str = "prakerja-demo-2026";
 
-/// A demo person's first step of the form, the birth date as the form sends it (YYYY-MM-DD).
-/// The NIK is composed from the birth date and gender the form states
-/// (`nik_region_and_sequence` gives its other digits), so they always agree.
-fn first_step(
-    nik_region_and_sequence: (&str, u16),
-    birth_date: &str,
-    gender: Gender,
-    kk: &str,
-    full_name: &str,
-    birth_place: &str,
-) -> Result<SignupDraft, String> {
-    let (region, sequence) = nik_region_and_sequence;
-    let birth = parse_iso_date(birth_date).ok_or_else(|| format!("demo birth date {birth_date:?}"))?;
-    Ok(SignupDraft {
-        nik: compose_nik(region, birth, gender, sequence),
-        kk: kk.into(),
-        full_name: full_name.into(),
-        birth_date: birth_date.into(),
-        gender: gender.code().into(),
-        birth_place: birth_place.into(),
-        ..Default::default()
-    })
+/// A demo person as their KTP and the civil registry (the simulator's population) know them.
+/// The NIK is composed from the birth date and gender (`region` and `sequence` give its other
+/// digits), so they always agree.
+pub struct DemoPerson {
+    pub region: &'static str,
+    pub sequence: u16,
+    /// YYYY-MM-DD, as the form sends it.
+    pub birth_date: &'static str,
+    pub gender: Gender,
+    pub kk: &'static str,
+    pub full_name: &'static str,
+    pub birth_place: &'static str,
+}
+
+pub const BUDI: DemoPerson = DemoPerson {
+    region: "327302",
+    sequence: 17,
+    birth_date: "1994-05-21",
+    gender: Gender::Male,
+    kk: "3273021804120003",
+    full_name: "Budi Santoso",
+    birth_place: "Bandung",
+};
+pub const SITI: DemoPerson = DemoPerson {
+    region: "357801",
+    sequence: 42,
+    birth_date: "1999-11-03",
+    gender: Gender::Female,
+    kk: "3578010907150011",
+    full_name: "Siti Aminah",
+    birth_place: "Surabaya",
+};
+pub const RINA: DemoPerson = DemoPerson {
+    region: "317404",
+    sequence: 8,
+    birth_date: "1997-02-14",
+    gender: Gender::Female,
+    kk: "3174041102170005",
+    full_name: "Rina Wulandari",
+    birth_place: "Jakarta",
+};
+/// Everyone the demo signs up (the registry simulator knows them).
+pub const DEMO_PEOPLE: [&DemoPerson; 3] = [&BUDI, &SITI, &RINA];
+
+impl DemoPerson {
+    pub fn birth(&self) -> Result<chrono::NaiveDate, String> {
+        parse_iso_date(self.birth_date).ok_or_else(|| format!("demo birth date {:?}", self.birth_date))
+    }
+
+    pub fn nik(&self) -> Result<String, String> {
+        Ok(compose_nik(self.region, self.birth()?, self.gender, self.sequence))
+    }
+
+    /// The first step of the form, as this person fills it in.
+    fn first_step(&self) -> Result<SignupDraft, String> {
+        Ok(SignupDraft {
+            nik: self.nik()?,
+            kk: self.kk.into(),
+            full_name: self.full_name.into(),
+            birth_date: self.birth_date.into(),
+            gender: self.gender.code().into(),
+            birth_place: self.birth_place.into(),
+            ..Default::default()
+        })
+    }
 }
 
 /// Registers a complete draft for the demo account of `email` (created if missing), unless that
@@ -81,27 +124,13 @@ pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>) -> Result<(), Box<dyn 
         education: "sma".into(),
         employment: "korban-phk".into(),
         interests: vec!["barista".into(), "jualan-online".into()],
-        ..first_step(
-            ("327302", 17),
-            "1994-05-21",
-            Gender::Male,
-            "3273021804120003",
-            "Budi Santoso",
-            "Bandung",
-        )?
+        ..BUDI.first_step()?
     };
     register_once(pool, REGISTERED_DEMO_EMAIL, &draft, now, "demo applicant").await?;
 
     // Siti has started the form and stopped after the first step.
     let siti = account(pool, DRAFT_DEMO_EMAIL).await?;
-    let draft = first_step(
-        ("357801", 42),
-        "1999-11-03",
-        Gender::Female,
-        "3578010907150011",
-        "Siti Aminah",
-        "Surabaya",
-    )?;
+    let draft = SITI.first_step()?;
     if !sqlx::query_scalar!(
         r#"select exists(select 1 from signup_drafts where account_id = $1) as "x!""#,
         siti
@@ -134,14 +163,7 @@ pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>) -> Result<(), Box<dyn 
             "desain-grafis".into(),
             "jualan-online".into(),
         ],
-        ..first_step(
-            ("317404", 8),
-            "1997-02-14",
-            Gender::Female,
-            "3174041102170005",
-            "Rina Wulandari",
-            "Jakarta",
-        )?
+        ..RINA.first_step()?
     };
     register_once(pool, PARTICIPANT_DEMO_EMAIL, &draft, now, "demo participant").await?;
     crate::demo_catalogue::load(pool, crate::demo_catalogue::DEFAULT_SEED, now).await?;

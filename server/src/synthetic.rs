@@ -252,3 +252,132 @@ pub async fn generate(pool: &PgPool, wave: &str, spec: &SyntheticPool) -> Result
     );
     Ok(())
 }
+
+/// Adds `count` synthetic applicants waiting for their automatic checks (the verification
+/// benchmark's queue), in one transaction. Their NIKs are well-formed and distinct, and each
+/// typed what the registry simulator's population holds for their NIK, so the checks come out
+/// as they would for real people: most verified, a few refused (no such NIK, deceased) and a
+/// few sent to a person (the registry's placeholder birth date).
+pub async fn queue_for_verification(
+    pool: &PgPool,
+    count: u64,
+    registered_at: DateTime<Utc>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use app::domain::{nik::compose_nik, Gender, Nik};
+    const DAYS: u64 = 16_000; // born 1965-01-01 and the 16,000 days after
+    let started = Instant::now();
+    let run: u32 = rand::rng().random_range(0..10_000);
+    if count > DAYS * 2 * 9_999 {
+        return Err("too many synthetic applicants for one run's NIKs".into());
+    }
+    let population = crate::registry_simulator::Population::default();
+    let first_day = chrono::NaiveDate::from_ymd_opt(1965, 1, 1).ok_or("date")?;
+    // A region of this run's own (province, then a regency and district from the run number).
+    let region = format!(
+        "{}{:02}{:02}",
+        PROVINCES[(run % PROVINCES.len() as u32) as usize],
+        10 + run % 90,
+        10 + (run / 90) % 90
+    );
+    let everyone: Vec<(u64, Person, app::verification::registry::Resident)> = (0..count)
+        .map(|i| {
+            let birth = first_day + Duration::days((i % DAYS) as i64);
+            let gender = if (i / DAYS).is_multiple_of(2) {
+                Gender::Male
+            } else {
+                Gender::Female
+            };
+            let sequence = (1 + i / (DAYS * 2)) as u16;
+            let nik = compose_nik(&region, birth, gender, sequence);
+            let parsed = Nik::parse(&nik).map_err(|e| format!("synthetic NIK {nik}: {e:?}"))?;
+            // Someone the registry does not know still typed something.
+            let resident = population
+                .resident(&parsed)
+                .unwrap_or(app::verification::registry::Resident {
+                    nik: nik.clone(),
+                    family_card: format!("{}0101150001", &region),
+                    full_name: "Peserta Sintetis".into(),
+                    birth_date: birth,
+                    gender: gender.code().into(),
+                    life: app::verification::registry::LifeStatus::Alive,
+                });
+            let person = Person {
+                applicant_id: Uuid::now_v7(),
+                account_id: Uuid::new_v4(),
+                nik,
+                province: PROVINCES[(run % PROVINCES.len() as u32) as usize],
+                signed_up: registered_at,
+            };
+            Ok((i, person, resident))
+        })
+        .collect::<Result<_, String>>()?;
+    println!(
+        "generated {count} applicants in memory ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    let mut tx = pool.begin().await?;
+    copy_lines(
+        &mut tx,
+        "copy accounts (id, email, created_at) from stdin",
+        &everyone,
+        |out, (i, p, _)| {
+            write!(
+                out,
+                "{}\tantrean-{run}-{i}@contoh.invalid\t{}",
+                p.account_id,
+                p.signed_up.to_rfc3339()
+            )
+        },
+    )
+    .await?;
+    copy_lines(
+        &mut tx,
+        "copy applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, birth_place, province_code,
+                          city, mobile, education, employment_status, interests, registered_at) from stdin",
+        &everyone,
+        |out, (i, p, r)| {
+            let code = format!("Q{:04}{:07}", run % 10_000, i);
+            write!(
+                out,
+                "{}\t{}\tPK-{}-{}-{}\t{}\t{}\t{}\t{}\t{}\tKota Contoh\t{}\tKota Contoh\t+62812{:08}\tsma\tpencari-kerja\t{{pemasaran-digital}}\t{}",
+                p.applicant_id,
+                p.account_id,
+                &code[0..4],
+                &code[4..8],
+                &code[8..12],
+                p.nik,
+                r.family_card,
+                r.full_name,
+                r.birth_date,
+                r.gender,
+                p.province,
+                i % 100_000_000,
+                p.signed_up.to_rfc3339()
+            )
+        },
+    )
+    .await?;
+    copy_lines(
+        &mut tx,
+        "copy nik_claims (nik, applicant_id) from stdin",
+        &everyone,
+        |out, (_, p, _)| write!(out, "{}\t{}", p.nik, p.applicant_id),
+    )
+    .await?;
+    copy_lines(
+        &mut tx,
+        "copy verification_jobs (applicant_id, available_at) from stdin",
+        &everyone,
+        |out, (_, p, _)| write!(out, "{}\t{}", p.applicant_id, p.signed_up.to_rfc3339()),
+    )
+    .await?;
+    tx.commit().await?;
+    sqlx::query("analyze accounts, applicants, nik_claims, verification_jobs")
+        .execute(pool)
+        .await?;
+    println!(
+        "{count} synthetic applicants queued for verification in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

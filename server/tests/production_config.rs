@@ -16,6 +16,8 @@ fn start(command: &str, overrides: &[(&str, &str)]) -> (bool, String) {
         // Nothing listens there: a start that passes its checks fails on the database.
         ("DATABASE_URL", "postgres://postgres@127.0.0.1:9/none?connect_timeout=2"),
         ("PRAKERJA_PUBLIC_URL", "https://prakerja.example"),
+        ("PRAKERJA_REGISTRY_URL", "https://dukcapil.example"),
+        ("PRAKERJA_REGISTRY_KEY", "a-registry-key-from-dukcapil"),
     ];
     for (name, value) in overrides {
         env.retain(|(n, _)| n != name);
@@ -59,6 +61,22 @@ fn production_refuses_to_serve_without_smtp() {
     assert!(!started && said.contains("PRAKERJA_SMTP_URL"), "{said}");
     // Commands that send no mail do not need it.
     let (started, said) = start("migrate", &[("PRAKERJA_SMTP_URL", "")]);
+    assert!(started, "{said}");
+}
+
+#[test]
+fn production_serves_only_with_a_civil_registry_over_https() {
+    let (started, said) = start("serve", &[("PRAKERJA_REGISTRY_URL", ""), ("PRAKERJA_REGISTRY_KEY", "")]);
+    assert!(!started && said.contains("PRAKERJA_REGISTRY_URL"), "{said}");
+    let (started, said) = start("serve", &[("PRAKERJA_REGISTRY_URL", "http://dukcapil.example")]);
+    assert!(!started && said.contains("https://"), "{said}");
+    let (started, said) = start("serve", &[("PRAKERJA_REGISTRY_KEY", "")]);
+    assert!(!started && said.contains("PRAKERJA_REGISTRY_KEY"), "{said}");
+    // Commands that verify nobody do not need it.
+    let (started, said) = start(
+        "migrate",
+        &[("PRAKERJA_REGISTRY_URL", ""), ("PRAKERJA_REGISTRY_KEY", "")],
+    );
     assert!(started, "{said}");
 }
 

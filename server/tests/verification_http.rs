@@ -4,7 +4,7 @@
 
 mod support;
 
-use app::{operators, verification::jobs};
+use app::operators;
 use sqlx::PgPool;
 use support::*;
 use uuid::Uuid;
@@ -19,7 +19,7 @@ async fn registered_applicant(browser: &mut Browser, email: &str, n: u16) -> Uui
 }
 
 async fn verify_all(pool: &PgPool) {
-    while jobs::run_batch(pool, wednesday_morning(), 100).await.unwrap() > 0 {}
+    verify_all_as_registered(pool, wednesday_morning()).await;
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -28,6 +28,10 @@ usage: cargo xtask <command> [options]
                    close a wave of 4,000,000 with a quota of 1,000,000: each phase's time, the
                    same ranking in plain SQL, and the result digest again after a rerun
                    (`--pool keep` closes the previous run's pool again instead of a new one)
+  bench-verify [-- --applicants N --latency-ms N --workers N --batch N --registry-concurrent N]
+                   drain a queue of 1,000,000 automatic checks against the registry simulator at
+                   50 ms a lookup: verifications per second, the share of time waiting on the
+                   registry, and the same decisions as one plain SQL statement
   probe [BASE_URL] the request-level defences tried from outside (cross-site posts, statuses, body
                    limit, slow headers, code budget, NIK throttle, return paths), one line each;
                    without BASE_URL against a portal of its own (development mode, registration
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
         Some("probe") => commands::probe(args.get(1).filter(|a| !a.starts_with('-')).cloned()),
         Some("bench-catalogue") => commands::bench_catalogue(playwright_args(&args)),
         Some("bench-draw") => commands::bench_draw(playwright_args(&args)),
+        Some("bench-verify") => commands::bench_verify(playwright_args(&args)),
         Some("sqlx-prepare") => commands::sqlx_prepare(),
         Some("tools") => tools::ensure_all().map(|_| ()),
         Some("database") => database::ensure().map(|url| println!("{url}")),
@@ -194,6 +199,9 @@ mod commands {
         probe(None)
     }
 
+    const E2E_REGISTRY_ADDR: &str = "127.0.0.1:3190";
+    const E2E_REGISTRY_URL: &str = "http://127.0.0.1:3190";
+
     /// The end-to-end operators' password (a test database only).
     const E2E_OPERATOR_PASSWORD: &str = "kata sandi uji end-to-end";
     /// The end-to-end operators' TOTP secret, base32 (the same in end2end/support/operators.ts).
@@ -203,7 +211,7 @@ mod commands {
         let (built, tools) = site::build(profile, tools::ensure_all()?.into())?;
         let base_url = database::ensure()?;
         let url = database::with_name(&base_url, "prakerja_e2e");
-        let open = site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3100", site::E2E_CLOCK_OPEN);
+        let mut open = site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3100", site::E2E_CLOCK_OPEN);
         process::run(open.command(&["reset-database", "--yes"]))?;
         process::run(open.command(&["migrate"]))?;
         // What the verification and test specs need: a wave open on the open server's day, and
@@ -248,11 +256,18 @@ mod commands {
         let mut closed = site::ServerEnv::end_to_end(&built, &url, "127.0.0.1:3101", site::E2E_CLOCK_CLOSED);
         // The minimum study time holds completions on this server (the operators spec).
         closed.set("PRAKERJA_MIN_STUDY_PERCENT", "50");
+        // One civil-registry simulator for the two servers of the shared database, which the
+        // specs ask too (end2end/support/applicant.ts) to sign up people the registry knows.
+        for server in [&mut open, &mut closed] {
+            server.set("PRAKERJA_REGISTRY_URL", E2E_REGISTRY_URL);
+        }
         let servers = process::Servers(vec![
+            process::spawn(open.command(&["registry", "simulate", "--addr", E2E_REGISTRY_ADDR]))?,
             process::spawn(open.command(&["serve"]))?,
             process::spawn(closed.command(&["serve"]))?,
             process::spawn(demo.command(&["serve"]))?,
         ]);
+        process::wait_for_http(&format!("{E2E_REGISTRY_URL}/v1/kesehatan"))?;
         for port in [3100, 3101, 3102] {
             process::wait_for_http(&format!("http://127.0.0.1:{port}/healthz"))?;
         }
@@ -264,6 +279,7 @@ mod commands {
                 .env("BASE_URL", "http://127.0.0.1:3100")
                 .env("BASE_URL_CLOSED", "http://127.0.0.1:3101")
                 .env("BASE_URL_DEMO", "http://127.0.0.1:3102")
+                .env("REGISTRY_URL", E2E_REGISTRY_URL)
                 .env("DATABASE_URL", &url)
                 // The completion spec plays a platform with the server's `platform simulate`.
                 .env("PRAKERJA_SERVER_BIN", &built.server_bin)
@@ -321,6 +337,10 @@ mod commands {
 
     pub fn bench_draw(extra: Vec<String>) -> Result {
         run_load("draw", "prakerja_bench_draw", None, extra)
+    }
+
+    pub fn bench_verify(extra: Vec<String>) -> Result {
+        run_load("verify", "prakerja_bench_verify", None, extra)
     }
 
     pub fn bench_catalogue(extra: Vec<String>) -> Result {

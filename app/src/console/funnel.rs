@@ -15,6 +15,8 @@ pub struct FunnelDay {
     pub day: String,
     pub registered: i64,
     pub awaiting_checks: i64,
+    /// Of those awaiting checks: the civil registry did not answer; their checks will be retried.
+    pub waiting_for_registry: i64,
     pub verified: i64,
     pub rejected: i64,
     pub manual: i64,
@@ -44,6 +46,7 @@ pub async fn load_funnel() -> Result<ConsolePage<Funnel>, AppError> {
         r#"select (a.registered_at at time zone 'Asia/Jakarta')::date as "day!",
                   count(*) as "registered!",
                   count(*) filter (where v.status is null) as "awaiting!",
+                  count(*) filter (where v.status is null and j.last_error = $2) as "waiting_for_registry!",
                   count(*) filter (where v.status = 'terverifikasi') as "verified!",
                   count(*) filter (where v.status = 'ditolak') as "rejected!",
                   count(*) filter (where v.status = 'periksa-manual') as "manual!",
@@ -52,9 +55,11 @@ pub async fn load_funnel() -> Result<ConsolePage<Funnel>, AppError> {
                   count(*) filter (where exists (select 1 from test_attempts t
                       where t.applicant_id = a.id and t.passed)) as "passed!"
            from applicants a left join verifications v on v.applicant_id = a.id
+                left join verification_jobs j on j.applicant_id = a.id
            where a.registered_at >= $1
            group by 1 order by 1 desc"#,
-        since
+        since,
+        crate::verification::jobs::WAITING_FOR_REGISTRY
     )
     .fetch_all(&state.pool)
     .await?
@@ -63,6 +68,7 @@ pub async fn load_funnel() -> Result<ConsolePage<Funnel>, AppError> {
         day: r.day.format("%d-%m-%Y").to_string(),
         registered: r.registered,
         awaiting_checks: r.awaiting,
+        waiting_for_registry: r.waiting_for_registry,
         verified: r.verified,
         rejected: r.rejected,
         manual: r.manual,
@@ -95,12 +101,14 @@ pub async fn load_funnel() -> Result<ConsolePage<Funnel>, AppError> {
 pub fn FunnelPage() -> impl IntoView {
     super::console_page(super::FUNNEL, load_funnel, |_, funnel| {
         view! {
-            <p>{format!("Per hari pendaftaran (WIB), {DAYS} hari terakhir.")}</p>
+            <p>{format!("Per hari pendaftaran (WIB), {DAYS} hari terakhir. Yang menunggu Dukcapil: layanan Dukcapil tidak \
+                menjawab saat diperiksa; pemeriksaan diulang otomatis dan tidak ada yang ditolak karenanya.")}</p>
             <div class="table-scroll" tabindex="0" role="region" aria-label="Corong per hari">
                 <table class="funnel">
                     <thead><tr>
                         <th scope="col">"Tanggal"</th><th scope="col">"Terdaftar"</th>
-                        <th scope="col">"Menunggu pemeriksaan"</th><th scope="col">"Terverifikasi"</th>
+                        <th scope="col">"Menunggu pemeriksaan"</th>
+                        <th scope="col">"Di antaranya menunggu Dukcapil"</th><th scope="col">"Terverifikasi"</th>
                         <th scope="col">"Ditolak"</th><th scope="col">"Diperiksa petugas"</th>
                         <th scope="col">"Ikut tes"</th><th scope="col">"Lulus tes"</th>
                     </tr></thead>
@@ -108,6 +116,7 @@ pub fn FunnelPage() -> impl IntoView {
                         {funnel.days.into_iter().map(|d| view! {
                             <tr>
                                 <th scope="row">{d.day}</th><td>{d.registered}</td><td>{d.awaiting_checks}</td>
+                                <td>{d.waiting_for_registry}</td>
                                 <td>{d.verified}</td><td>{d.rejected}</td><td>{d.manual}</td>
                                 <td>{d.tested}</td><td>{d.passed}</td>
                             </tr>

@@ -35,6 +35,18 @@ pub struct QueueRow {
     pub reasons: Vec<(String, String)>,
     pub decided_by: Option<String>,
     pub test_result: Option<String>,
+    /// The applicant's answers beside the civil registry's record, when the checks kept it
+    /// (a case sent to a person).
+    pub registry: Option<Vec<ComparedField>>,
+}
+
+/// One line of the side-by-side view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComparedField {
+    pub label: String,
+    pub applicant: String,
+    pub registry: String,
+    pub same: bool,
 }
 
 /// The queue page's own content: its filters, and the rows they found.
@@ -65,8 +77,19 @@ pub async fn load_queue(
     let reason = reason.as_deref().and_then(Reason::parse).map(Reason::code);
     let reference = reference.map(|r| r.trim().to_uppercase()).filter(|r| !r.is_empty());
     let page = page.unwrap_or(1).max(1);
+    // Verifiers compare the numbers digit by digit; program admins oversee, and see them masked.
+    let full_numbers = operator.identity.role == crate::operators::OperatorRole::Verifier;
+    let number = |digits: &str| {
+        if full_numbers {
+            digits.to_owned()
+        } else {
+            crate::domain::masked_registry_number(digits)
+        }
+    };
     let rows = sqlx::query!(
         r#"select a.id, a.reference, a.full_name, a.nik, a.kk, a.birth_date, a.gender, a.registered_at,
+                  r.full_name as "registry_name?", r.kk as "registry_kk?", r.birth_date as "registry_birth_date?",
+                  r.gender as "registry_gender?", r.alive as "registry_alive?",
                   v.status as row_status, v.reasons, o.display_name as "decided_by?",
                   (select case when t.passed then 'Lulus' else 'Belum lulus' end || ' (' || t.ability_score || '/' || t.ability_total || ')'
                    from test_attempts t where t.applicant_id = a.id and t.finished_at is not null
@@ -74,6 +97,7 @@ pub async fn load_queue(
            from verifications v
            join applicants a on a.id = v.applicant_id
            left join operators o on o.id = v.decided_by
+           left join registry_records r on r.applicant_id = a.id
            where (($5::text is null and v.status = $1) or a.reference = $5)
              and ($2::text is null or $2 = any (v.reasons))
            order by v.decided_at, a.id
@@ -93,11 +117,27 @@ pub async fn load_queue(
         .map(|r| QueueRow {
             applicant_id: r.id.to_string(),
             reference: r.reference,
+            registry: match (
+                r.registry_name,
+                r.registry_kk,
+                r.registry_birth_date,
+                r.registry_gender,
+                r.registry_alive,
+            ) {
+                (Some(name), Some(kk), Some(birth_date), Some(gender), Some(alive)) => Some(compared(
+                    (&r.full_name, &name),
+                    (&number(&r.kk), &number(&kk), r.kk == kk),
+                    (r.birth_date, birth_date),
+                    (&r.gender, &gender),
+                    alive,
+                )),
+                _ => None,
+            },
             full_name: r.full_name,
-            nik: r.nik,
-            kk: r.kk,
+            nik: number(&r.nik),
+            kk: number(&r.kk),
             birth_date: r.birth_date.format("%d-%m-%Y").to_string(),
-            gender: if r.gender == "P" { "Perempuan" } else { "Laki-laki" }.to_owned(),
+            gender: gender_label(&r.gender).to_owned(),
             registered_at: crate::domain::wib::format_wib(r.registered_at),
             // The row's own status: a search by registration number spans every status.
             status: VerificationStatus::parse(&r.row_status).unwrap_or(status),
@@ -124,6 +164,55 @@ pub async fn load_queue(
         waiting_for_checks,
     };
     Ok(ConsolePage::new(operator.identity, flash, content))
+}
+
+#[cfg(feature = "ssr")]
+fn gender_label(code: &str) -> &'static str {
+    if code == "P" {
+        "Perempuan"
+    } else {
+        "Laki-laki"
+    }
+}
+
+/// The applicant's answers beside the registry's (numbers already masked as the role allows).
+#[cfg(feature = "ssr")]
+fn compared(
+    name: (&str, &str),
+    kk: (&str, &str, bool),
+    birth_date: (chrono::NaiveDate, chrono::NaiveDate),
+    gender: (&str, &str),
+    alive: bool,
+) -> Vec<ComparedField> {
+    let line = |label: &str, applicant: String, registry: String, same: bool| ComparedField {
+        label: label.to_owned(),
+        applicant,
+        registry,
+        same,
+    };
+    let date = |d: chrono::NaiveDate| d.format("%d-%m-%Y").to_string();
+    vec![
+        line("Nama", name.0.to_owned(), name.1.to_owned(), name.0 == name.1),
+        line(
+            "Tanggal lahir",
+            date(birth_date.0),
+            date(birth_date.1),
+            birth_date.0 == birth_date.1,
+        ),
+        line(
+            "Jenis kelamin",
+            gender_label(gender.0).to_owned(),
+            gender_label(gender.1).to_owned(),
+            gender.0 == gender.1,
+        ),
+        line("No. KK", kk.0.to_owned(), kk.1.to_owned(), kk.2),
+        line(
+            "Status hidup",
+            "—".to_owned(),
+            if alive { "Hidup" } else { "Meninggal" }.to_owned(),
+            alive,
+        ),
+    ]
 }
 
 /// An operator approves or rejects one applicant. Recorded in the audit log with the decision
@@ -430,6 +519,30 @@ fn QueueItem(row: QueueRow, return_to: String, errors: RwSignal<FieldErrors>, ca
                     {row.decided_by.map(|name| view! { <div><dt>"Diputuskan oleh"</dt><dd>{name}</dd></div> })}
                     {row.test_result.map(|result| view! { <div><dt>"Tes"</dt><dd>{result}</dd></div> })}
                 </dl>
+                {row.registry.map(|fields| {
+                    let caption = format!("Data pendaftar dan data Dukcapil: {}", row.reference);
+                    view! {
+                        <div class="table-scroll" tabindex="0" role="region" aria-label=caption.clone()>
+                            <table class="side-by-side">
+                                <caption>"Data pendaftar dan data Dukcapil"</caption>
+                                <thead><tr>
+                                    <th scope="col">"Data"</th><th scope="col">"Diisi pendaftar"</th>
+                                    <th scope="col">"Dukcapil"</th><th scope="col">"Hasil"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {fields.into_iter().map(|f| view! {
+                                        <tr class:differs=!f.same>
+                                            <th scope="row">{f.label}</th>
+                                            <td>{f.applicant}</td>
+                                            <td>{f.registry}</td>
+                                            <td>{if f.same { "Sama" } else { "Berbeda" }}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                })}
                 {(!row.reasons.is_empty()).then(|| view! {
                     <ul class="reasons">
                         {row.reasons.into_iter().map(|(title, explanation)| view! {
@@ -445,7 +558,7 @@ fn QueueItem(row: QueueRow, return_to: String, errors: RwSignal<FieldErrors>, ca
                         <label for=reason_field_id(&row.applicant_id)>"Alasan bila ditolak"</label>
                         <select id=reason_field_id(&row.applicant_id) name="reason">
                             <option value="">"— Pilih alasan —"</option>
-                            {Reason::all().into_iter().filter(|r| !matches!(r, Reason::PlaceholderBirthDate | Reason::NikBelongsToAnother)).map(|r| view! {
+                            {Reason::all().into_iter().filter(|r| !r.is_doubt() && *r != Reason::NikBelongsToAnother).map(|r| view! {
                                 <option value=r.code()>{r.title()}</option>
                             }).collect_view()}
                         </select>

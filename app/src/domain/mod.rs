@@ -49,6 +49,7 @@ pub use operator_reason::OperatorReason;
 pub use person_name::PersonName;
 pub use place_name::PlaceName;
 pub use region::Province;
+pub use registry_number::masked as masked_registry_number;
 pub use rupiah::Rupiah;
 pub use study_rule::StudyRule;
 pub use verification_outcome::{Reason, VerificationStatus};

@@ -63,7 +63,7 @@ fn number_at(digits: &str, range: std::ops::Range<usize>) -> u32 {
 }
 
 /// The number for screens and logs that only need to recognise it: 3201********0001.
-pub(crate) fn masked(digits: &str) -> String {
+pub fn masked(digits: &str) -> String {
     format!("{}********{}", &digits[0..4], &digits[12..16])
 }
 

@@ -35,11 +35,23 @@ pub enum Reason {
     PlaceholderBirthDate,
     /// Operators decided, on its owner's dispute, that the NIK is someone else's.
     NikBelongsToAnother,
+    /// The civil registry (Dukcapil) has no resident with this NIK.
+    RegistryNikNotFound,
+    /// The civil registry records the NIK's owner as deceased.
+    RegistryDeceased,
+    /// The name differs from the registry's beyond spelling variants.
+    RegistryNameMismatch,
+    /// The name is close to the registry's but not the same: a person must look at both.
+    RegistryNameNear,
+    RegistryBirthDateMismatch,
+    RegistryGenderMismatch,
+    /// The registry does not list the NIK on the family card (KK) the applicant gave.
+    RegistryFamilyCardMismatch,
 }
 
 impl Reason {
     /// Every reason except the exclusion ones (one per category).
-    pub const WITHOUT_CATEGORY: [Reason; 9] = [
+    pub const WITHOUT_CATEGORY: [Reason; 16] = [
         Reason::NikMalformed,
         Reason::NikBirthDateMismatch,
         Reason::NikGenderMismatch,
@@ -49,7 +61,19 @@ impl Reason {
         Reason::NikRegisteredBefore,
         Reason::PlaceholderBirthDate,
         Reason::NikBelongsToAnother,
+        Reason::RegistryNikNotFound,
+        Reason::RegistryDeceased,
+        Reason::RegistryNameMismatch,
+        Reason::RegistryNameNear,
+        Reason::RegistryBirthDateMismatch,
+        Reason::RegistryGenderMismatch,
+        Reason::RegistryFamilyCardMismatch,
     ];
+
+    /// Reasons that send an applicant to a person, never a refusal an operator would choose.
+    pub fn is_doubt(self) -> bool {
+        matches!(self, Reason::PlaceholderBirthDate | Reason::RegistryNameNear)
+    }
 
     /// Every reason, the exclusion ones included (filters and operators' choices).
     pub fn all() -> Vec<Reason> {
@@ -72,6 +96,13 @@ impl Reason {
             Reason::Excluded(category) => format!("Dikecualikan: {}", category.label()),
             Reason::PlaceholderBirthDate => "Tanggal lahir perlu dicek petugas".into(),
             Reason::NikBelongsToAnother => "NIK milik orang lain".into(),
+            Reason::RegistryNikNotFound => "NIK tidak ada di Dukcapil".into(),
+            Reason::RegistryDeceased => "NIK tercatat meninggal dunia".into(),
+            Reason::RegistryNameMismatch => "Nama berbeda dengan Dukcapil".into(),
+            Reason::RegistryNameNear => "Nama mirip dengan Dukcapil, perlu dicek petugas".into(),
+            Reason::RegistryBirthDateMismatch => "Tanggal lahir berbeda dengan Dukcapil".into(),
+            Reason::RegistryGenderMismatch => "Jenis kelamin berbeda dengan Dukcapil".into(),
+            Reason::RegistryFamilyCardMismatch => "NIK tidak tercatat pada KK yang diisi".into(),
         }
     }
 
@@ -88,6 +119,13 @@ impl Reason {
             Reason::Excluded(category) => format!("dikecualikan:{}", category.code()),
             Reason::PlaceholderBirthDate => "tanggal-lahir-perlu-dicek".into(),
             Reason::NikBelongsToAnother => "nik-milik-orang-lain".into(),
+            Reason::RegistryNikNotFound => "dukcapil-nik-tidak-ada".into(),
+            Reason::RegistryDeceased => "dukcapil-meninggal".into(),
+            Reason::RegistryNameMismatch => "dukcapil-nama-beda".into(),
+            Reason::RegistryNameNear => "dukcapil-nama-mirip".into(),
+            Reason::RegistryBirthDateMismatch => "dukcapil-tanggal-lahir-beda".into(),
+            Reason::RegistryGenderMismatch => "dukcapil-jenis-kelamin-beda".into(),
+            Reason::RegistryFamilyCardMismatch => "dukcapil-kk-beda".into(),
         }
     }
 
@@ -139,6 +177,28 @@ impl Reason {
             Reason::NikBelongsToAnother => "Pemilik NIK yang Anda daftarkan mengajukan sanggahan, dan petugas \
                  memutuskan bahwa NIK itu miliknya. Pendaftaran ini tidak dapat diproses lagi. Bila keputusan ini \
                  keliru, hubungi layanan pengaduan Prakerja dengan membawa KTP Anda."
+                .into(),
+            Reason::RegistryNikNotFound => "NIK yang Anda daftarkan tidak ditemukan di data kependudukan Dukcapil. \
+                 Periksa kembali NIK di KTP Anda. Jika NIK sudah benar, datangi Disdukcapil setempat agar data Anda \
+                 dicatat, lalu daftar kembali."
+                .into(),
+            Reason::RegistryDeceased => "Menurut data Dukcapil, pemilik NIK ini telah meninggal dunia. Jika data itu \
+                 keliru, ajukan perbaikan ke Disdukcapil setempat, lalu laporkan ke layanan pengaduan Prakerja."
+                .into(),
+            Reason::RegistryNameMismatch => "Nama yang Anda isi berbeda dengan nama pemilik NIK di data Dukcapil. \
+                 Isi nama persis seperti di KTP. Jika nama di KTP Anda keliru, perbaiki di Disdukcapil setempat."
+                .into(),
+            Reason::RegistryNameNear => "Nama yang Anda isi hampir sama dengan nama di data Dukcapil, tetapi tidak \
+                 persis sama (misalnya beda ejaan atau singkatan). Petugas akan membandingkan keduanya."
+                .into(),
+            Reason::RegistryBirthDateMismatch => "Tanggal lahir yang Anda isi berbeda dengan data Dukcapil. Isi \
+                 tanggal lahir persis seperti di KTP; jika data Dukcapil keliru, perbaiki di Disdukcapil setempat."
+                .into(),
+            Reason::RegistryGenderMismatch => "Jenis kelamin yang Anda isi berbeda dengan data Dukcapil. Jika data \
+                 Dukcapil keliru, perbaiki di Disdukcapil setempat."
+                .into(),
+            Reason::RegistryFamilyCardMismatch => "Menurut data Dukcapil, NIK Anda tidak tercatat pada nomor Kartu \
+                 Keluarga (KK) yang Anda isi. Periksa nomor KK di Kartu Keluarga terbaru Anda."
                 .into(),
         }
     }

@@ -561,3 +561,86 @@ impl std::io::Write for CapturedLogs {
         Ok(())
     }
 }
+
+/// A civil-registry simulator on a real local socket, knowing `residents` besides its synthetic
+/// population, and a client for it (quick to give up, so outage tests stay short).
+pub async fn registry_knowing(
+    residents: Vec<app::verification::registry::Resident>,
+) -> (
+    Arc<server::registry_simulator::RegistrySimulator>,
+    app::verification::registry::HttpRegistry,
+) {
+    registry_with(residents, |_| {}).await
+}
+
+/// As [`registry_knowing`], with the client's settings changed by `adjust`.
+pub async fn registry_with(
+    residents: Vec<app::verification::registry::Resident>,
+    adjust: impl FnOnce(&mut app::verification::registry::RegistrySettings),
+) -> (
+    Arc<server::registry_simulator::RegistrySimulator>,
+    app::verification::registry::HttpRegistry,
+) {
+    use app::verification::registry::{HttpRegistry, RegistrySettings};
+    use server::registry_simulator::{Population, RegistrySimulator, DEVELOPMENT_KEY};
+    let simulator = RegistrySimulator::new(Population::default().with(residents), DEVELOPMENT_KEY);
+    let addr = simulator
+        .spawn(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let mut settings = RegistrySettings::new(&format!("http://{addr}"), DEVELOPMENT_KEY);
+    settings.timeout = std::time::Duration::from_millis(500);
+    settings.backoff = std::time::Duration::from_millis(10);
+    settings.breaker_cooldown = std::time::Duration::from_millis(200);
+    adjust(&mut settings);
+    (simulator, HttpRegistry::new(settings).unwrap())
+}
+
+/// The registry's records of the applicants in the database, exactly as they answered: a
+/// registry that agrees with everyone (tests of what comes after the checks).
+pub async fn residents_as_registered(pool: &PgPool) -> Vec<app::verification::registry::Resident> {
+    sqlx::query!("select nik, kk, full_name, birth_date, gender from applicants")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| app::verification::registry::Resident {
+            nik: a.nik,
+            family_card: a.kk,
+            full_name: a.full_name,
+            birth_date: a.birth_date,
+            gender: a.gender,
+            life: app::verification::registry::LifeStatus::Alive,
+        })
+        .collect()
+}
+
+/// Runs the verification jobs at `now` until none is due, against `registry`.
+pub async fn drain_verifications(
+    pool: &PgPool,
+    registry: &app::verification::registry::HttpRegistry,
+    now: DateTime<Utc>,
+) -> app::verification::jobs::BatchReport {
+    let mut total = app::verification::jobs::BatchReport::default();
+    loop {
+        let (report, _) = app::verification::jobs::run_batch(pool, registry, now, 100)
+            .await
+            .unwrap();
+        if report.leased == 0 {
+            return total;
+        }
+        total.leased += report.leased;
+        total.decided += report.decided;
+        total.waiting += report.waiting;
+        total.fenced += report.fenced;
+        if report.decided == 0 {
+            return total;
+        }
+    }
+}
+
+/// Verifies everyone waiting, with a registry that agrees with their answers.
+pub async fn verify_all_as_registered(pool: &PgPool, now: DateTime<Utc>) {
+    let (_simulator, registry) = registry_knowing(residents_as_registered(pool).await).await;
+    drain_verifications(pool, &registry, now).await;
+}
