@@ -29,6 +29,8 @@ pub struct Dashboard {
     pub registered_at: String,
     /// `None` while the automatic checks have not run yet.
     pub verification: Option<VerificationStatus>,
+    /// The checks could not reach the civil registry yet; they are retried by themselves.
+    pub waiting_for_registry: bool,
     /// (title, explanation) of each reason for a refusal or a manual check.
     pub reasons: Vec<(String, String)>,
     /// The latest test result: (passed, "11 dari 14").
@@ -75,14 +77,17 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
     let (session, account_id) = crate::session::require_account(&state, crate::paths::DASHBOARD_PATH).await?;
     let row = sqlx::query!(
         r#"select a.reference, a.full_name, a.nik, a.registered_at, v.status as "status?", v.reasons as "reasons?",
-                  t.passed as "passed?", t.ability_score as "score?", t.ability_total as "total?"
+                  t.passed as "passed?", t.ability_score as "score?", t.ability_total as "total?",
+                  coalesce(j.last_error = $2, false) as "waiting_for_registry!"
            from applicants a
            left join verifications v on v.applicant_id = a.id
+           left join verification_jobs j on j.applicant_id = a.id
            left join lateral (select passed, ability_score, ability_total from test_attempts
                               where applicant_id = a.id and finished_at is not null
                               order by finished_at desc limit 1) t on true
            where a.account_id = $1"#,
-        account_id
+        account_id,
+        crate::verification::jobs::WAITING_FOR_REGISTRY
     )
     .fetch_optional(&state.pool)
     .await?;
@@ -111,6 +116,7 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
                 .unwrap_or_default(),
             registered_at: crate::domain::wib::format_wib(r.registered_at),
             verification,
+            waiting_for_registry: r.waiting_for_registry,
             reasons: r
                 .reasons
                 .unwrap_or_default()
@@ -160,7 +166,8 @@ pub fn DashboardPage() -> impl IntoView {
                         <div><dt>"NIK"</dt><dd>{d.masked_nik}</dd></div>
                         <div><dt>"Terdaftar"</dt><dd>{d.registered_at}</dd></div>
                     </dl>
-                    <VerificationPanel verification=d.verification reasons=d.reasons.clone() test=d.test.clone()/>
+                    <VerificationPanel verification=d.verification waiting_for_registry=d.waiting_for_registry
+                        reasons=d.reasons.clone() test=d.test.clone()/>
                     <crate::waves::WavePanel panel=d.wave.clone() notice=d.wave_notice.clone()/>
                     <TrainingPanel panel=d.training.clone()/>
                     <h2>"Perjalanan Anda"</h2>
@@ -237,6 +244,7 @@ fn TrainingPanel(panel: TrainingPanelData) -> impl IntoView {
 #[component]
 fn VerificationPanel(
     verification: Option<VerificationStatus>,
+    waiting_for_registry: bool,
     reasons: Vec<(String, String)>,
     test: Option<(bool, String)>,
 ) -> impl IntoView {
@@ -253,6 +261,11 @@ fn VerificationPanel(
         <section class="verification" aria-labelledby="verification-heading">
             <h2 id="verification-heading">"Verifikasi"</h2>
             {match verification {
+                None if waiting_for_registry => view! {
+                    <p data-status="menunggu">"Data Anda belum dapat dicocokkan dengan data Dukcapil karena layanannya \
+                        sedang tidak tersedia. Pemeriksaan diulang otomatis; Anda tidak perlu mendaftar ulang, dan tidak ada \
+                        yang ditolak karena gangguan ini."</p>
+                }.into_any(),
                 None => view! {
                     <p data-status="menunggu">"Data Anda sedang diperiksa otomatis. Biasanya selesai dalam beberapa menit; muat ulang halaman ini nanti."</p>
                 }.into_any(),

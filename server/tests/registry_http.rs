@@ -239,6 +239,19 @@ async fn the_funnel_shows_those_waiting_for_the_registry(pool: PgPool) {
     assert!(funnel.contains("Di antaranya menunggu Dukcapil"), "{funnel}");
     // The day's row: 3 registered, 3 awaiting checks, 3 of them waiting for the registry.
     assert!(funnel.matches("<td>3</td>").count() >= 3, "{funnel}");
+    // Each of them reads that the check waits for the registry, and that nobody is refused for it.
+    let email: String =
+        sqlx::query_scalar!("select c.email from accounts c join applicants a on a.account_id = c.id limit 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let mut applicant = browser.another();
+    applicant.sign_in(&email).await;
+    let dashboard = applicant.get("/dasbor").await.body;
+    assert!(
+        dashboard.contains("belum dapat dicocokkan dengan data Dukcapil"),
+        "{dashboard}"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -20,6 +20,7 @@ pub mod mobile;
 mod name_rules;
 pub mod nik;
 pub mod operator_reason;
+pub mod payout_account;
 pub mod person_name;
 pub mod place_name;
 pub mod purchase_key;

@@ -150,7 +150,7 @@ pub async fn record(
         leased: lease.jobs.len(),
         decided,
         waiting,
-        fenced: lease.jobs.len() - decided - waiting,
+        fenced: lease.jobs.len().saturating_sub(decided + waiting),
     })
 }
 
