@@ -5,6 +5,9 @@
 //! payouts table (the outbox) and hands them to the rail; the payouts' primary key is the
 //! installment, so nothing is paid twice whatever the number of workers.
 
+#[cfg(feature = "ssr")]
+pub mod rail;
+
 use serde::{Deserialize, Serialize};
 
 pub use crate::domain::IncentivePlan;

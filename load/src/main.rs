@@ -117,6 +117,13 @@ impl Portal {
             // Production will not serve without a mail server. Nothing listens here: the
             // few messages a run queues fail at once and wait for their retry.
             ("PRAKERJA_SMTP_URL".to_owned(), "smtp://127.0.0.1:9".to_owned()),
+            // Nor without the civil registry. Nothing answers here either: the checks wait (the
+            // benchmarks measure signups; `bench-verify` measures the checks).
+            ("PRAKERJA_REGISTRY_URL".to_owned(), "https://127.0.0.1:9".to_owned()),
+            (
+                "PRAKERJA_REGISTRY_KEY".to_owned(),
+                "benchmark-registry-key-0123456789".to_owned(),
+            ),
             ("DATABASE_URL".to_owned(), database_url.clone()),
             ("PRAKERJA_ADDR".to_owned(), format!("127.0.0.1:{port}")),
             ("LEPTOS_SITE_ROOT".to_owned(), options.get("site-root")?.to_owned()),

@@ -67,7 +67,7 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     let latency_ms: u64 = options.number("latency-ms", 50)?;
     let workers: u64 = options.number("workers", 2)?;
     let batch: u64 = options.number("batch", 500)?;
-    let concurrent: u64 = options.number("registry-concurrent", 128)?;
+    let concurrent: u64 = options.number("registry-concurrent", 64)?;
     let cli = Cli {
         bin: options.get("server-bin")?,
         database_url,

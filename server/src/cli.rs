@@ -50,6 +50,9 @@ pub enum Command {
     /// The civil registry: a simulator that serves its API with a synthetic population.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// The payout rail: a simulator of bank transfers and e-wallet top-ups.
+    #[command(subcommand)]
+    Rail(RailCommand),
     /// The automatic checks: drain their queue now, or queue synthetic applicants (benchmarks).
     #[command(subcommand)]
     Verification(VerificationCommand),
@@ -101,6 +104,32 @@ pub enum VerificationCommand {
         #[arg(long)]
         applicants: u64,
     },
+}
+
+#[derive(Subcommand)]
+pub enum RailCommand {
+    /// Serve the rail's API (app/src/incentive/rail_openapi.json) over HTTP: account-name
+    /// inquiries, transfers paid once per reference, their status and the day's statement.
+    /// Needs no database; what it paid is kept in memory.
+    Simulate {
+        #[arg(long, default_value = "127.0.0.1:3191")]
+        addr: std::net::SocketAddr,
+        /// The API key callers must send (better: PRAKERJA_RAIL_KEY); the development key when
+        /// neither is given.
+        #[arg(long, env = "PRAKERJA_RAIL_KEY", hide_env_values = true)]
+        key: Option<String>,
+    },
+}
+
+/// Runs the payout-rail simulator until the process is stopped.
+pub async fn rail(command: RailCommand) -> Result<(), Box<dyn std::error::Error>> {
+    use crate::rail_simulator::{RailSimulator, DEVELOPMENT_KEY};
+    let RailCommand::Simulate { addr, key } = command;
+    let simulator = RailSimulator::new(key.as_deref().unwrap_or(DEVELOPMENT_KEY));
+    let bound = simulator.spawn(addr).await?;
+    println!("payout-rail simulator listening on http://{bound}");
+    tokio::signal::ctrl_c().await?;
+    Ok(())
 }
 
 #[derive(Subcommand)]

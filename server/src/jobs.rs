@@ -153,8 +153,10 @@ pub async fn housekeeping(state: &AppState) -> Result<(), app::error::AppError> 
 }
 
 /// Applicants a verification worker leases at a time (their registry lookups run side by side,
-/// up to the client's cap).
-const VERIFICATION_BATCH: i64 = 200;
+/// up to the client's cap), and the workers of one server: while one waits for the registry,
+/// the other writes its decisions. (`prakerja verification drain` runs the same by default.)
+const VERIFICATION_BATCH: i64 = 500;
+const VERIFICATION_WORKERS: usize = 2;
 
 /// Above this pace (100 signups a second on this server) the automatic checks pause.
 const RUSH_SIGNUPS_PER_HALF_SECOND: u64 = 50;
@@ -225,57 +227,60 @@ pub fn spawn(
             tokio::time::sleep(Duration::from_secs(30)).await;
         }
     });
-    let verifier = state.clone();
-    tokio::spawn(async move {
-        // The signup batcher counts what it received: a fast count means a rush. (A server
-        // built without the batcher never waits.)
-        let queue = verifier.services.get::<app::signup::queue::SignupQueue>().ok();
-        let received = || queue.map_or(0, |queue| queue.received());
-        let mut signups_seen = received();
-        loop {
-            // In a rush the checks wait (their jobs are safe in the table) and the database's
-            // CPU goes to taking signups; they catch up as soon as the pace drops.
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let signups_now = received();
-            let in_a_rush = signups_now - signups_seen > RUSH_SIGNUPS_PER_HALF_SECOND;
-            signups_seen = signups_now;
-            if in_a_rush {
-                continue;
-            }
-            // An open circuit breaker means the registry is away: wait for its cool-down
-            // instead of leasing jobs only to put them back.
-            if registry.is_holding_back() {
-                continue;
-            }
+    for _ in 0..VERIFICATION_WORKERS {
+        let verifier = state.clone();
+        let registry = registry.clone();
+        tokio::spawn(async move {
+            // The signup batcher counts what it received: a fast count means a rush. (A server
+            // built without the batcher never waits.)
+            let queue = verifier.services.get::<app::signup::queue::SignupQueue>().ok();
+            let received = || queue.map_or(0, |queue| queue.received());
+            let mut signups_seen = received();
             loop {
-                let batch = app::verification::jobs::run_batch(
-                    &verifier.pool,
-                    &*registry,
-                    verifier.clock.now(),
-                    VERIFICATION_BATCH,
-                )
-                .await;
-                match batch {
-                    Ok((report, _)) => {
-                        if report.waiting > 0 {
-                            tracing::warn!(
-                                waiting = report.waiting,
-                                "the civil registry did not answer; those checks wait"
-                            );
+                // In a rush the checks wait (their jobs are safe in the table) and the database's
+                // CPU goes to taking signups; they catch up as soon as the pace drops.
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let signups_now = received();
+                let in_a_rush = signups_now - signups_seen > RUSH_SIGNUPS_PER_HALF_SECOND;
+                signups_seen = signups_now;
+                if in_a_rush {
+                    continue;
+                }
+                // An open circuit breaker means the registry is away: wait for its cool-down
+                // instead of leasing jobs only to put them back.
+                if registry.is_holding_back() {
+                    continue;
+                }
+                loop {
+                    let batch = app::verification::jobs::run_batch(
+                        &verifier.pool,
+                        &*registry,
+                        verifier.clock.now(),
+                        VERIFICATION_BATCH,
+                    )
+                    .await;
+                    match batch {
+                        Ok((report, _)) => {
+                            if report.waiting > 0 {
+                                tracing::warn!(
+                                    waiting = report.waiting,
+                                    "the civil registry did not answer; those checks wait"
+                                );
+                            }
+                            let full = report.leased as i64 == VERIFICATION_BATCH;
+                            if !full || report.waiting > 0 || received() - signups_seen > RUSH_SIGNUPS_PER_HALF_SECOND {
+                                break;
+                            }
                         }
-                        let full = report.leased as i64 == VERIFICATION_BATCH;
-                        if !full || report.waiting > 0 || received() - signups_seen > RUSH_SIGNUPS_PER_HALF_SECOND {
+                        Err(error) => {
+                            tracing::warn!(%error, "verification batch failed; will retry");
                             break;
                         }
                     }
-                    Err(error) => {
-                        tracing::warn!(%error, "verification batch failed; will retry");
-                        break;
-                    }
                 }
             }
-        }
-    });
+        });
+    }
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(600));
         loop {

@@ -11,6 +11,7 @@ pub mod demo_catalogue;
 pub mod http_client;
 pub mod jobs;
 pub mod published;
+pub mod rail_simulator;
 pub mod registry_simulator;
 pub mod routes;
 pub mod security;

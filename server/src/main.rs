@@ -27,13 +27,18 @@ fn main() {
 
 async fn serve_or_run_command() {
     let cli = Cli::parse();
-    // The registry simulator stands alone: it needs no database and no portal configuration.
-    if let Some(Command::Registry(command)) = cli.command {
+    // The simulators stand alone: they need no database and no portal configuration.
+    if matches!(cli.command, Some(Command::Registry(_) | Command::Rail(_))) {
         tracing_subscriber::fmt()
             .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
             .init();
-        if let Err(error) = server::cli::registry(command).await {
-            eprintln!("registry simulator: {error}");
+        let outcome = match cli.command {
+            Some(Command::Registry(command)) => server::cli::registry(command).await,
+            Some(Command::Rail(command)) => server::cli::rail(command).await,
+            _ => Ok(()),
+        };
+        if let Err(error) = outcome {
+            eprintln!("simulator: {error}");
             std::process::exit(1);
         }
         return;
@@ -101,7 +106,7 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
         Command::Card(command) => server::cli::card(&pool, command).await?,
         Command::Platform(command) => server::cli::platform(&pool, &config.platform_keys, command).await?,
         Command::Outbox { limit } => server::cli::print_outbox(&pool, limit).await?,
-        Command::Registry(_) => {} // handled before the configuration is read
+        Command::Registry(_) | Command::Rail(_) => {} // handled before the configuration is read
         Command::Verification(server::cli::VerificationCommand::Drain { workers, batch }) => {
             migrate(&pool).await?;
             let registry = Arc::new(server::registry(&config).await?);

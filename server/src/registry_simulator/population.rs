@@ -172,6 +172,19 @@ fn derived(nik: &Nik) -> Option<Resident> {
     } else {
         LifeStatus::Alive
     };
+    let name = name_from(gender, first, middle_and_family);
+    Some(Resident {
+        nik: nik.as_str().to_owned(),
+        family_card: family_card_of(nik, family_card),
+        full_name: name,
+        birth_date,
+        gender: gender.code().to_owned(),
+        life,
+    })
+}
+
+/// A name as the population's are made, from two hash words.
+fn name_from(gender: app::domain::Gender, first: u64, middle_and_family: u64) -> String {
     let given = pick(
         if gender == app::domain::Gender::Female {
             &WOMEN
@@ -182,23 +195,26 @@ fn derived(nik: &Nik) -> Option<Resident> {
     );
     let mut name = given.to_owned();
     // Half have a middle name; one in eight has a single name, as many Indonesians do.
-    if middle_and_family % 2 == 0 {
+    if middle_and_family.is_multiple_of(2) {
         let middle = pick(&MIDDLE, middle_and_family >> 8);
         if middle != given {
             name = format!("{name} {middle}");
         }
     }
-    if (middle_and_family >> 4) % 8 != 0 {
+    if !(middle_and_family >> 4).is_multiple_of(8) {
         name = format!("{name} {}", pick(&FAMILY, middle_and_family >> 16));
     }
-    Some(Resident {
-        nik: nik.as_str().to_owned(),
-        family_card: family_card_of(nik, family_card),
-        full_name: name,
-        birth_date,
-        gender: gender.code().to_owned(),
-        life,
-    })
+    name
+}
+
+/// A name like the population's, chosen by `choice` (the payout-rail simulator's holders).
+pub fn synthetic_name(choice: u64) -> String {
+    let gender = if choice & 1 == 1 {
+        app::domain::Gender::Female
+    } else {
+        app::domain::Gender::Male
+    };
+    name_from(gender, choice >> 1, choice.rotate_left(29))
 }
 
 /// A family card in the NIK's region, issued on a date between 2005 and 2024.
