@@ -4,51 +4,14 @@
 //! sha256(seed:id) LIMIT quota) on the same pool, for the ratio, and as a check that both agree.
 //! Finally the draw is undone and closed again: the result digest must be identical.
 
-use std::{process::Stdio, time::Instant};
+use std::time::Instant;
 
 use sqlx::{postgres::PgPoolOptions, PgPool};
-use tokio::process::Command;
 
-use crate::{recreate_database, Error, Options};
+use crate::{portal_cli::PortalCli, recreate_database, Error, Options};
 
 const WAVE: &str = "Gelombang Tolok Ukur";
 const SEED: &str = "tolok ukur: putaran drand 5000000";
-
-struct Cli<'a> {
-    bin: &'a str,
-    database_url: &'a str,
-}
-
-impl Cli<'_> {
-    /// Runs `prakerja <args>`, echoing its output; returns its standard output.
-    async fn run(&self, args: &[&str]) -> Result<String, Error> {
-        let output = Command::new(self.bin)
-            .args(args)
-            .env("DATABASE_URL", self.database_url)
-            .env("PRAKERJA_ENV", "production")
-            .env("PRAKERJA_SECRET", "benchmark-secret-benchmark-secret-0123456789")
-            .env(
-                "PRAKERJA_PLATFORM_KEY_SECRETS",
-                "1:benchmark-platform-key-secret-0123456789",
-            )
-            .env("RUST_LOG", "error")
-            .env("PRAKERJA_OPERATOR_PASSWORD", "kata sandi tolok ukur")
-            .stdin(Stdio::null())
-            .output()
-            .await?;
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        print!("{stdout}");
-        if !output.status.success() {
-            return Err(format!(
-                "prakerja {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&output.stderr)
-            )
-            .into());
-        }
-        Ok(stdout)
-    }
-}
 
 /// The seconds `prakerja wave close` printed for a phase.
 fn phase_seconds(output: &str, phase: &str) -> Option<f64> {
@@ -70,10 +33,19 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     // `--pool keep` closes again the pool a previous run left (after undoing its draw) instead of
     // generating a new one: for trying a change to the close without 11 minutes of setup.
     let keep_pool = options.get("pool").is_ok_and(|value| value == "keep");
-    let cli = Cli {
-        bin: options.get("server-bin")?,
+    let cli = PortalCli::new(
+        options.get("server-bin")?,
         database_url,
-    };
+        &[
+            ("PRAKERJA_ENV", "production"),
+            ("PRAKERJA_SECRET", "benchmark-secret-benchmark-secret-0123456789"),
+            (
+                "PRAKERJA_PLATFORM_KEY_SECRETS",
+                "1:benchmark-platform-key-secret-0123456789",
+            ),
+            ("PRAKERJA_OPERATOR_PASSWORD", "kata sandi tolok ukur"),
+        ],
+    );
     if !(keep_pool && kept_pool(database_url, applicants, quota).await?) {
         generate_pool(&cli, database_url, applicants, quota).await?;
     }
@@ -172,7 +144,7 @@ async fn kept_pool(database_url: &str, applicants: u64, quota: u64) -> Result<bo
 }
 
 /// A fresh database with the benchmark's wave, its synthetic pool and its seed.
-async fn generate_pool(cli: &Cli<'_>, database_url: &str, applicants: u64, quota: u64) -> Result<(), Error> {
+async fn generate_pool(cli: &PortalCli, database_url: &str, applicants: u64, quota: u64) -> Result<(), Error> {
     recreate_database(database_url).await?;
     cli.run(&["migrate"]).await?;
     cli.run(&[

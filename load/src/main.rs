@@ -7,6 +7,7 @@ mod cpu;
 mod draw_bench;
 mod driver;
 mod fixtures;
+mod portal_cli;
 mod probe;
 mod verify_bench;
 mod wire;

@@ -9,47 +9,12 @@
 use std::{process::Stdio, time::Instant};
 
 use sqlx::postgres::PgPoolOptions;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
-use crate::{recreate_database, Error, Options};
+use crate::{portal_cli::PortalCli, recreate_database, Error, Options};
 
 const REGISTRY_ADDR: &str = "127.0.0.1:3290";
 const GOAL_SECONDS_PER_MILLION: f64 = 30.0 * 60.0;
-
-struct Cli<'a> {
-    bin: &'a str,
-    database_url: &'a str,
-}
-
-impl Cli<'_> {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(self.bin);
-        command
-            .args(args)
-            .env("DATABASE_URL", self.database_url)
-            .env("PRAKERJA_ENV", "development")
-            .env("PRAKERJA_REGISTRY_URL", format!("http://{REGISTRY_ADDR}"))
-            .env("RUST_LOG", "error")
-            .stdin(Stdio::null());
-        command
-    }
-
-    /// Runs `prakerja <args>`, echoing its output; returns its standard output.
-    async fn run(&self, args: &[&str]) -> Result<String, Error> {
-        let output = self.command(args).output().await?;
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        print!("{stdout}");
-        if !output.status.success() {
-            return Err(format!(
-                "prakerja {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&output.stderr)
-            )
-            .into());
-        }
-        Ok(stdout)
-    }
-}
 
 /// The number after `label` in a line of the drain's output.
 fn figure_after(output: &str, label: &str) -> Option<f64> {
@@ -68,10 +33,15 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     let workers: u64 = options.number("workers", 2)?;
     let batch: u64 = options.number("batch", 500)?;
     let concurrent: u64 = options.number("registry-concurrent", 64)?;
-    let cli = Cli {
-        bin: options.get("server-bin")?,
+    let registry_url = format!("http://{REGISTRY_ADDR}");
+    let cli = PortalCli::new(
+        options.get("server-bin")?,
         database_url,
-    };
+        &[
+            ("PRAKERJA_ENV", "development"),
+            ("PRAKERJA_REGISTRY_URL", &registry_url),
+        ],
+    );
     recreate_database(database_url).await?;
     cli.run(&["migrate"]).await?;
     println!("\n== the queue: {applicants} applicants waiting for their checks ==");

@@ -770,15 +770,6 @@ pub async fn platform(
     Ok(())
 }
 
-/// What a drain did.
-#[derive(Default)]
-struct DrainTotals {
-    decided: usize,
-    waiting: usize,
-    batch_time: std::time::Duration,
-    registry_time: std::time::Duration,
-}
-
 /// Runs `workers` batch loops side by side until no job is due; prints the figures.
 pub async fn drain_verifications(
     pool: &sqlx::PgPool,
@@ -790,27 +781,14 @@ pub async fn drain_verifications(
     let started = std::time::Instant::now();
     let loops = (0..workers.max(1)).map(|_| {
         let (pool, registry) = (pool.clone(), registry.clone());
-        tokio::spawn(async move {
-            let mut totals = DrainTotals::default();
-            loop {
-                let (report, timing) = app::verification::jobs::run_batch(&pool, &*registry, Utc::now(), batch).await?;
-                if report.leased == 0 || (report.decided == 0 && report.waiting > 0) {
-                    return Ok::<_, app::error::AppError>(totals);
-                }
-                totals.decided += report.decided;
-                totals.waiting += report.waiting;
-                totals.batch_time += timing.total;
-                totals.registry_time += timing.registry;
-            }
-        })
+        tokio::spawn(async move { app::verification::jobs::drain(&pool, &*registry, Utc::now, batch).await })
     });
-    let mut all = DrainTotals::default();
+    let mut all = app::verification::jobs::BatchReport::default();
+    let mut time = app::verification::jobs::BatchTiming::default();
     for worker in futures_util::future::join_all(loops).await {
-        let totals = worker??;
-        all.decided += totals.decided;
-        all.waiting += totals.waiting;
-        all.batch_time += totals.batch_time;
-        all.registry_time += totals.registry_time;
+        let (report, timing) = worker??;
+        all += report;
+        time += timing;
     }
     let seconds = started.elapsed().as_secs_f64();
     let outcomes = sqlx::query!(
@@ -834,7 +812,7 @@ pub async fn drain_verifications(
         "registry: {} calls, {} failed; waiting on the registry {:.0}% of the workers' time",
         registry.counters.calls.load(Ordering::Relaxed),
         registry.counters.failed_calls.load(Ordering::Relaxed),
-        100.0 * all.registry_time.as_secs_f64() / all.batch_time.as_secs_f64().max(0.001)
+        100.0 * time.registry.as_secs_f64() / time.total.as_secs_f64().max(0.001)
     );
     Ok(())
 }

@@ -17,6 +17,7 @@ pub mod routes;
 pub mod security;
 pub mod seed;
 pub mod serve;
+pub mod simulated_service;
 pub mod synthetic;
 
 use std::sync::Arc;

@@ -22,13 +22,15 @@ use app::incentive::rail::{
 };
 use axum::{
     extract::{Path, Query, State},
-    http::{header::AUTHORIZATION, HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
 use chrono::{NaiveDate, Utc};
 use sha2::{Digest, Sha256};
+
+use crate::simulated_service::{error, require_key, serve};
 
 pub const DEVELOPMENT_KEY: &str = "rail-simulasi-kunci-pengembangan";
 /// The simulator-only endpoint that opens an account with a holder's name.
@@ -128,25 +130,18 @@ impl RailSimulator {
     }
 
     pub fn router(self: &Arc<Self>) -> Router {
-        Router::new()
+        let routes = Router::new()
             .route(INQUIRY_PATH, post(inquire))
             .route(TRANSFERS_PATH, post(transfer))
             .route(&format!("{TRANSFERS_PATH}/{{reference}}"), get(transfer_status))
             .route(STATEMENT_PATH, get(statement))
-            .route(OPEN_ACCOUNT_PATH, post(open_account))
-            .with_state(self.clone())
+            .route(OPEN_ACCOUNT_PATH, post(open_account));
+        require_key(routes, &self.api_key).with_state(self.clone())
     }
 
+    /// Serves on `addr` (port 0: any free one) until the process ends; returns the address.
     pub async fn spawn(self: &Arc<Self>, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let bound = listener.local_addr()?;
-        let router = self.router();
-        tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).await {
-                tracing::error!(%error, "the rail simulator stopped");
-            }
-        });
-        Ok(bound)
+        serve(addr, self.router(), "rail").await
     }
 
     /// Pays `request` once: a repeat of a reference gets the first outcome (a repeat with
@@ -192,40 +187,14 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn error(status: StatusCode, code: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": code }))).into_response()
-}
-
-fn authorised(simulator: &RailSimulator, headers: &HeaderMap) -> bool {
-    headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|key| key == simulator.api_key)
-}
-
-async fn inquire(
-    State(simulator): State<Arc<RailSimulator>>,
-    headers: HeaderMap,
-    Json(destination): Json<WireDestination>,
-) -> Response {
-    if !authorised(&simulator, &headers) {
-        return error(StatusCode::UNAUTHORIZED, "kunci-tidak-sah");
-    }
+async fn inquire(State(simulator): State<Arc<RailSimulator>>, Json(destination): Json<WireDestination>) -> Response {
     match simulator.holder(&destination) {
         Some(holder_name) => Json(InquiryAnswer { holder_name }).into_response(),
         None => error(StatusCode::NOT_FOUND, "rekening-tidak-ditemukan"),
     }
 }
 
-async fn transfer(
-    State(simulator): State<Arc<RailSimulator>>,
-    headers: HeaderMap,
-    Json(request): Json<TransferRequest>,
-) -> Response {
-    if !authorised(&simulator, &headers) {
-        return error(StatusCode::UNAUTHORIZED, "kunci-tidak-sah");
-    }
+async fn transfer(State(simulator): State<Arc<RailSimulator>>, Json(request): Json<TransferRequest>) -> Response {
     simulator.transfer_requests.fetch_add(1, Ordering::SeqCst);
     if request.amount <= 0 {
         return error(StatusCode::BAD_REQUEST, "jumlah-tidak-valid");
@@ -250,14 +219,7 @@ async fn transfer(
     }
 }
 
-async fn transfer_status(
-    State(simulator): State<Arc<RailSimulator>>,
-    headers: HeaderMap,
-    Path(reference): Path<String>,
-) -> Response {
-    if !authorised(&simulator, &headers) {
-        return error(StatusCode::UNAUTHORIZED, "kunci-tidak-sah");
-    }
+async fn transfer_status(State(simulator): State<Arc<RailSimulator>>, Path(reference): Path<String>) -> Response {
     match lock(&simulator.transfers).get(&reference) {
         Some((_, outcome)) => Json(outcome.clone()).into_response(),
         None => error(StatusCode::NOT_FOUND, "referensi-tidak-ditemukan"),
@@ -269,14 +231,7 @@ struct Day {
     tanggal: NaiveDate,
 }
 
-async fn statement(
-    State(simulator): State<Arc<RailSimulator>>,
-    headers: HeaderMap,
-    Query(day): Query<Day>,
-) -> Response {
-    if !authorised(&simulator, &headers) {
-        return error(StatusCode::UNAUTHORIZED, "kunci-tidak-sah");
-    }
+async fn statement(State(simulator): State<Arc<RailSimulator>>, Query(day): Query<Day>) -> Response {
     let mut transfers: Vec<Transfer> = lock(&simulator.transfers)
         .values()
         .map(|(_, outcome)| outcome.clone())
@@ -290,14 +245,7 @@ async fn statement(
     .into_response()
 }
 
-async fn open_account(
-    State(simulator): State<Arc<RailSimulator>>,
-    headers: HeaderMap,
-    Json(account): Json<OpenAccount>,
-) -> Response {
-    if !authorised(&simulator, &headers) {
-        return error(StatusCode::UNAUTHORIZED, "kunci-tidak-sah");
-    }
+async fn open_account(State(simulator): State<Arc<RailSimulator>>, Json(account): Json<OpenAccount>) -> Response {
     simulator.open_account(&account.destination, &account.holder_name);
     StatusCode::CREATED.into_response()
 }

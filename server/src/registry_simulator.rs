@@ -14,15 +14,17 @@ use std::{
     time::Duration,
 };
 
-use app::verification::registry::{LookupRequest, RegistryError, HEALTH_PATH, LOOKUP_PATH, NOT_FOUND_CODE};
+use app::verification::registry::{LookupRequest, HEALTH_PATH, LOOKUP_PATH, NOT_FOUND_CODE};
 use axum::{
     extract::State,
-    http::{header::AUTHORIZATION, HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
 use rand::Rng;
+
+use crate::simulated_service::{error, require_key, serve};
 
 pub use population::Population;
 
@@ -97,23 +99,15 @@ impl RegistrySimulator {
     }
 
     pub fn router(self: &Arc<Self>) -> Router {
-        Router::new()
-            .route(LOOKUP_PATH, post(lookup))
+        // The health check needs no key; the lookup does.
+        require_key(Router::new().route(LOOKUP_PATH, post(lookup)), &self.api_key)
             .route(HEALTH_PATH, get(health))
             .with_state(self.clone())
     }
 
     /// Serves on `addr` (port 0: any free one) until the process ends; returns the address.
     pub async fn spawn(self: &Arc<Self>, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let bound = listener.local_addr()?;
-        let router = self.router();
-        tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).await {
-                tracing::error!(%error, "the registry simulator stopped");
-            }
-        });
-        Ok(bound)
+        serve(addr, self.router(), "registry").await
     }
 
     /// Takes the service down for `down_for` every `every`, for as long as the process runs.
@@ -132,10 +126,6 @@ impl RegistrySimulator {
     }
 }
 
-fn error(status: StatusCode, code: &str) -> Response {
-    (status, Json(RegistryError { error: code.to_owned() })).into_response()
-}
-
 async fn health(State(simulator): State<Arc<RegistrySimulator>>) -> StatusCode {
     if simulator.down.load(Ordering::Relaxed) {
         StatusCode::SERVICE_UNAVAILABLE
@@ -144,19 +134,7 @@ async fn health(State(simulator): State<Arc<RegistrySimulator>>) -> StatusCode {
     }
 }
 
-async fn lookup(
-    State(simulator): State<Arc<RegistrySimulator>>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let authorised = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|key| key == simulator.api_key);
-    if !authorised {
-        return error(StatusCode::UNAUTHORIZED, "kunci-tidak-sah");
-    }
+async fn lookup(State(simulator): State<Arc<RegistrySimulator>>, body: axum::body::Bytes) -> Response {
     let _in_flight = InFlight::enter(&simulator);
     if simulator.down.load(Ordering::Relaxed) {
         return error(StatusCode::SERVICE_UNAVAILABLE, "layanan-tidak-tersedia");

@@ -21,6 +21,11 @@ const EMPLOYMENT: [&str; 5] = [
     "pekerja",
 ];
 const ROWS_PER_SEND: usize = 20_000;
+// Both pools write these tables, column for column.
+const COPY_ACCOUNTS: &str = "copy accounts (id, email, created_at) from stdin";
+const COPY_APPLICANTS: &str = "copy applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, \
+     birth_place, province_code, city, mobile, education, employment_status, interests, registered_at) from stdin";
+const COPY_NIK_CLAIMS: &str = "copy nik_claims (nik, applicant_id) from stdin";
 
 pub struct SyntheticPool {
     pub applicants: u64,
@@ -104,24 +109,18 @@ pub async fn generate(pool: &PgPool, wave: &str, spec: &SyntheticPool) -> Result
         started.elapsed().as_secs_f64()
     );
 
-    copy_lines(
-        &mut tx,
-        "copy accounts (id, email, created_at) from stdin",
-        &everyone,
-        |out, (i, p)| {
-            write!(
-                out,
-                "{}\tsintetis-{run}-{i}@contoh.invalid\t{}",
-                p.account_id,
-                p.signed_up.to_rfc3339()
-            )
-        },
-    )
+    copy_lines(&mut tx, COPY_ACCOUNTS, &everyone, |out, (i, p)| {
+        write!(
+            out,
+            "{}\tsintetis-{run}-{i}@contoh.invalid\t{}",
+            p.account_id,
+            p.signed_up.to_rfc3339()
+        )
+    })
     .await?;
     copy_lines(
         &mut tx,
-        "copy applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, birth_place, province_code,
-                          city, mobile, education, employment_status, interests, registered_at) from stdin",
+        COPY_APPLICANTS,
         &everyone,
         |out, (i, p)| {
             let reference = {
@@ -150,12 +149,9 @@ pub async fn generate(pool: &PgPool, wave: &str, spec: &SyntheticPool) -> Result
     sqlx::query!("delete from verification_jobs where applicant_id = any($1)", &ids)
         .execute(&mut *tx)
         .await?;
-    copy_lines(
-        &mut tx,
-        "copy nik_claims (nik, applicant_id) from stdin",
-        &everyone,
-        |out, (_, p)| write!(out, "{}\t{}", p.nik, p.applicant_id),
-    )
+    copy_lines(&mut tx, COPY_NIK_CLAIMS, &everyone, |out, (_, p)| {
+        write!(out, "{}\t{}", p.nik, p.applicant_id)
+    })
     .await?;
     copy_lines(
         &mut tx,
@@ -316,24 +312,18 @@ pub async fn queue_for_verification(
         started.elapsed().as_secs_f64()
     );
     let mut tx = pool.begin().await?;
-    copy_lines(
-        &mut tx,
-        "copy accounts (id, email, created_at) from stdin",
-        &everyone,
-        |out, (i, p, _)| {
-            write!(
-                out,
-                "{}\tantrean-{run}-{i}@contoh.invalid\t{}",
-                p.account_id,
-                p.signed_up.to_rfc3339()
-            )
-        },
-    )
+    copy_lines(&mut tx, COPY_ACCOUNTS, &everyone, |out, (i, p, _)| {
+        write!(
+            out,
+            "{}\tantrean-{run}-{i}@contoh.invalid\t{}",
+            p.account_id,
+            p.signed_up.to_rfc3339()
+        )
+    })
     .await?;
     copy_lines(
         &mut tx,
-        "copy applicants (id, account_id, reference, nik, kk, full_name, birth_date, gender, birth_place, province_code,
-                          city, mobile, education, employment_status, interests, registered_at) from stdin",
+        COPY_APPLICANTS,
         &everyone,
         |out, (i, p, r)| {
             let code = format!("Q{:04}{:07}", run % 10_000, i);
@@ -357,12 +347,9 @@ pub async fn queue_for_verification(
         },
     )
     .await?;
-    copy_lines(
-        &mut tx,
-        "copy nik_claims (nik, applicant_id) from stdin",
-        &everyone,
-        |out, (_, p, _)| write!(out, "{}\t{}", p.nik, p.applicant_id),
-    )
+    copy_lines(&mut tx, COPY_NIK_CLAIMS, &everyone, |out, (_, p, _)| {
+        write!(out, "{}\t{}", p.nik, p.applicant_id)
+    })
     .await?;
     copy_lines(
         &mut tx,

@@ -58,6 +58,15 @@ pub struct BatchReport {
     pub fenced: usize,
 }
 
+impl std::ops::AddAssign for BatchReport {
+    fn add_assign(&mut self, other: BatchReport) {
+        self.leased += other.leased;
+        self.decided += other.decided;
+        self.waiting += other.waiting;
+        self.fenced += other.fenced;
+    }
+}
+
 /// Leases up to `limit` due jobs, oldest first (applicant ids are UUIDv7, in time order). Rows another worker is leasing at this moment
 /// are skipped, not waited for.
 pub async fn lease(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> Result<Lease, AppError> {
@@ -131,6 +140,7 @@ pub async fn record(
     )
     .fetch_all(&mut *tx)
     .await?;
+    let held: std::collections::HashSet<Uuid> = held.into_iter().collect();
     let decided = decide_and_store(&mut tx, answered.into_iter().filter(|(id, _)| held.contains(id)), now).await?;
     let waiting = sqlx::query!(
         r#"update verification_jobs set attempts = attempts + 1, last_error = $3, lease_token = null,
@@ -242,6 +252,32 @@ pub struct BatchTiming {
     pub total: Duration,
     /// Waiting for the registry's answers.
     pub registry: Duration,
+}
+
+impl std::ops::AddAssign for BatchTiming {
+    fn add_assign(&mut self, other: BatchTiming) {
+        self.total += other.total;
+        self.registry += other.registry;
+    }
+}
+
+/// Runs batches, each at the time `now` gives, until one leases nothing or decides nothing (the
+/// registry is away: what is left waits for the background job). Returns the sums.
+pub async fn drain(
+    pool: &PgPool,
+    registry: &impl CivilRegistry,
+    now: impl Fn() -> DateTime<Utc>,
+    limit: i64,
+) -> Result<(BatchReport, BatchTiming), AppError> {
+    let (mut report, mut timing) = (BatchReport::default(), BatchTiming::default());
+    loop {
+        let (batch, spent) = run_batch(pool, registry, now(), limit).await?;
+        report += batch;
+        timing += spent;
+        if batch.leased == 0 || batch.decided == 0 {
+            return Ok((report, timing));
+        }
+    }
 }
 
 /// One worker's turn: lease a batch, ask the registry, decide and record.

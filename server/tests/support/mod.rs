@@ -615,28 +615,17 @@ pub async fn residents_as_registered(pool: &PgPool) -> Vec<app::verification::re
         .collect()
 }
 
-/// Runs the verification jobs at `now` until none is due, against `registry`.
+/// Runs the verification jobs at `now` until none is due (or none could be decided), against
+/// `registry`.
 pub async fn drain_verifications(
     pool: &PgPool,
     registry: &app::verification::registry::HttpRegistry,
     now: DateTime<Utc>,
 ) -> app::verification::jobs::BatchReport {
-    let mut total = app::verification::jobs::BatchReport::default();
-    loop {
-        let (report, _) = app::verification::jobs::run_batch(pool, registry, now, 100)
-            .await
-            .unwrap();
-        if report.leased == 0 {
-            return total;
-        }
-        total.leased += report.leased;
-        total.decided += report.decided;
-        total.waiting += report.waiting;
-        total.fenced += report.fenced;
-        if report.decided == 0 {
-            return total;
-        }
-    }
+    app::verification::jobs::drain(pool, registry, || now, 100)
+        .await
+        .unwrap()
+        .0
 }
 
 /// Verifies everyone waiting, with a registry that agrees with their answers.
