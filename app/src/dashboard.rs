@@ -234,6 +234,7 @@ fn TrainingPanel(panel: TrainingPanelData) -> impl IntoView {
                         })}
                         {incentive.next_due.map(|due| view! { <div><dt>"Pembayaran berikutnya"</dt><dd>{due}</dd></div> })}
                     </dl>
+                    <p><a href=crate::paths::INCENTIVE_PATH>"Rekening pencairan dan rincian tiap pembayaran"</a></p>
                 }.into_any(),
             }}
         </section>

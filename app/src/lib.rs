@@ -23,6 +23,7 @@ pub mod offline;
 pub mod operators;
 pub mod outbox;
 pub mod paths;
+pub mod payouts;
 pub mod registration;
 pub mod reviews;
 pub mod signup;
@@ -178,6 +179,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pelatihan") view=catalogue::CataloguePage ssr=SsrMode::Async/>
                     <Route path=path!("/pelatihan/banding") view=catalogue::compare::ComparePage ssr=SsrMode::Async/>
                     <Route path=path!("/pembelian") view=cards::PurchasesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dasbor/insentif") view=payouts::page::IncentivePage ssr=SsrMode::Async/>
                     <Route path=path!("/pembelian/:purchase/ulasan") view=reviews::ReviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/pelatihan/:id/ulasan") view=reviews::TrainingReviewsPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator") view=|| view! { <leptos_router::components::Redirect path=crate::paths::QUEUE_PATH/> }/>
@@ -192,6 +194,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/operator/gelombang") view=console::waves::WavesConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/penyelesaian") view=console::completion::CompletionConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/sanggahan") view=console::disputes::DisputesConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator/pencairan") view=console::payouts::PayoutsConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/gelombang") view=waves::audit::WavesPage ssr=SsrMode::Async/>
                     <Route path=path!("/gelombang/:id") view=waves::audit::WaveAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/sertifikat/:code") view=completion::certificate::CertificatePage ssr=SsrMode::Async/>

@@ -21,6 +21,8 @@ pub const TEST_PATH: &str = "/tes";
 pub const CATALOGUE_PATH: &str = "/pelatihan";
 pub const COMPARE_PATH: &str = "/pelatihan/banding";
 pub const PURCHASES_PATH: &str = "/pembelian";
+/// A participant's incentive: the payout account and each installment.
+pub const INCENTIVE_PATH: &str = "/dasbor/insentif";
 /// The catalogue as one JSON document, for the in-page filter.
 pub const CATALOGUE_DOCUMENT_PATH: &str = "/api/katalog.json";
 
@@ -44,13 +46,14 @@ pub const CATALOGUE_CONSOLE_PATH: &str = "/operator/katalog";
 pub const WAVES_CONSOLE_PATH: &str = "/operator/gelombang";
 pub const COMPLETION_CONSOLE_PATH: &str = "/operator/penyelesaian";
 pub const DISPUTES_CONSOLE_PATH: &str = "/operator/sanggahan";
+pub const PAYOUTS_CONSOLE_PATH: &str = "/operator/pencairan";
 
 // Development only.
 pub const DEV_MAILBOX_PATH: &str = "/dev/surat";
 
 /// Every fixed address a browser opens (GET), besides the signup's steps
 /// (`signup_step_path`). A test asks the router for each: none may be "not found".
-pub const FIXED_PAGES: [&str; 28] = [
+pub const FIXED_PAGES: [&str; 30] = [
     HOME_PATH,
     SIGN_IN_PATH,
     SIGN_IN_CODE_PATH,
@@ -63,6 +66,7 @@ pub const FIXED_PAGES: [&str; 28] = [
     CATALOGUE_PATH,
     COMPARE_PATH,
     PURCHASES_PATH,
+    INCENTIVE_PATH,
     CATALOGUE_DOCUMENT_PATH,
     WAVES_PATH,
     OPENAPI_PATH,
@@ -78,6 +82,7 @@ pub const FIXED_PAGES: [&str; 28] = [
     WAVES_CONSOLE_PATH,
     COMPLETION_CONSOLE_PATH,
     DISPUTES_CONSOLE_PATH,
+    PAYOUTS_CONSOLE_PATH,
     DEV_MAILBOX_PATH,
 ];
 

@@ -87,7 +87,12 @@ pub struct Settings {
     pub incentive: crate::domain::IncentivePlan,
     /// How long a training must have been studied for its completion to be certified by itself.
     pub study_rule: crate::domain::StudyRule,
+    /// How long after a change of payout account the new one may be paid into.
+    pub payout_cooling_off: Duration,
 }
+
+/// Three days: time for a participant to read the email that tells them of the change.
+pub const DEFAULT_PAYOUT_COOLING_OFF: Duration = Duration::hours(72);
 
 impl Settings {
     pub fn for_tests() -> Settings {
@@ -103,6 +108,7 @@ impl Settings {
             incentive: crate::domain::IncentivePlan::default(),
             // Tests drive whole trainings in seconds; the rule's own tests set it.
             study_rule: crate::domain::StudyRule::new(0).expect("a valid share"),
+            payout_cooling_off: DEFAULT_PAYOUT_COOLING_OFF,
         }
     }
 }

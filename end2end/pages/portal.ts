@@ -391,6 +391,27 @@ export class ReviewPage {
   }
 }
 
+/** The participant's incentive page: the payout account and each installment. */
+export class IncentivePage {
+  constructor(readonly portal: Portal) {}
+
+  get page() {
+    return this.portal.page;
+  }
+
+  async linkWallet(provider: string, number: string) {
+    await this.portal.waitForEnhancement();
+    await this.page.getByRole('group', { name: 'Jenis rekening' }).getByLabel('Dompet digital (e-wallet)').check();
+    await this.page.getByLabel('Penyedia').selectOption({ label: provider });
+    await this.page.getByLabel('Nomor HP yang terdaftar').fill(number);
+    await this.page.getByRole('button', { name: 'Periksa dan tautkan' }).click();
+  }
+
+  installment(n: number) {
+    return this.page.locator(`[data-installment="${n}"]`);
+  }
+}
+
 /** A new applicant signs in and goes through every step of the signup in the browser; returns
  *  who they are. They stay signed in, on the dashboard. */
 export async function signUpApplicant(portal: Portal, request: APIRequestContext): Promise<Applicant> {

@@ -15,3 +15,19 @@ export async function simulatePlatform(options: { key: string; secret: string; v
   );
   return stdout;
 }
+
+/** The payout-rail simulator the end-to-end servers pay through (`cargo xtask end-to-end`
+ *  starts it). */
+const RAIL_URL = process.env.RAIL_URL ?? 'http://127.0.0.1:3191';
+const RAIL_KEY = process.env.RAIL_KEY ?? 'rail-simulasi-kunci-pengembangan';
+
+/** Opens an e-wallet at the rail, registered to `holder` (what a participant does at their
+ *  e-wallet's provider before linking it). */
+export async function openWallet(provider: string, number: string, holder: string): Promise<void> {
+  const response = await fetch(`${RAIL_URL}/v1/simulasi/rekening`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${RAIL_KEY}` },
+    body: JSON.stringify({ jenis: 'dompet', penyedia: provider, nomor: number, nama_pemilik: holder }),
+  });
+  if (!response.ok) throw new Error(`rail simulator answered ${response.status}`);
+}

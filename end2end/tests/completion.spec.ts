@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { CataloguePage, CompletionConsole, Console, Portal, ReviewPage, signUpParticipant } from '../pages/portal';
+import { CataloguePage, CompletionConsole, Console, IncentivePage, Portal, ReviewPage, signUpParticipant } from '../pages/portal';
 import { expect, test } from '../support/fixtures';
 import { OPERATOR_PASSWORD, PROGRAM_ADMIN } from '../support/operators';
-import { simulatePlatform } from '../support/simulator';
+import { openWallet, simulatePlatform } from '../support/simulator';
 
 test.describe('finishing a training', () => {
   test('a training finished on its platform gives a certificate anyone can verify, and its review shows in the catalogue\'s rating spread', async ({ page, request, javaScriptEnabled }) => {
@@ -86,5 +86,23 @@ test.describe('finishing a training', () => {
     await expect(page.locator('.review', { hasText: words })).toContainText('Pelatihan 5 dari 5 · Layanan 4 dari 5');
     await portal.goto('/dasbor');
     await expect(page.locator('.incentive')).toContainText('Rp600.000 sebulan × 4 bulan');
+
+    // The incentive (due at once on these servers): she links an e-wallet in her name, opened at
+    // the rail beforehand, and sees the first installment paid into it.
+    const walletNumber = `0857${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    await openWallet('dana', `+62${walletNumber.slice(1)}`, applicant.fullName);
+    await page.getByRole('link', { name: 'Rekening pencairan dan rincian tiap pembayaran' }).click();
+    await expect(page).toHaveURL(/\/dasbor\/insentif$/);
+    const incentive = new IncentivePage(portal);
+    await expect(incentive.installment(1)).toHaveAttribute('data-state', 'jatuh-tempo');
+    await incentive.linkWallet('DANA', walletNumber);
+    await expect(page.locator('.notice')).toContainText('tersambung atas nama Anda');
+    await expect(page.locator('[data-account="aktif"]')).toContainText('Aktif');
+    await expect(async () => {
+      await page.reload();
+      await expect(incentive.installment(1)).toHaveAttribute('data-state', 'dibayar', { timeout: 1_000 });
+    }).toPass({ timeout: 60_000, intervals: [2_000] });
+    await expect(incentive.installment(1)).toContainText('Rp600.000');
+    await expect(incentive.installment(2)).toHaveAttribute('data-state', 'belum');
   });
 });

@@ -56,6 +56,9 @@ pub enum Command {
     /// The automatic checks: drain their queue now, or queue synthetic applicants (benchmarks).
     #[command(subcommand)]
     Verification(VerificationCommand),
+    /// Incentive payouts: reconcile a day's transfers with the rail's statement.
+    #[command(subcommand)]
+    Incentive(IncentiveCommand),
     /// Print the messages in the outbox (the development mailbox, on the command line).
     Outbox {
         #[arg(long, default_value_t = 10)]
@@ -107,8 +110,48 @@ pub enum VerificationCommand {
 }
 
 #[derive(Subcommand)]
+pub enum IncentiveCommand {
+    /// Compare the ledger's transfers of a day (WIB) with the rail's statement of it, store the
+    /// differences for the console and print them (the server does yesterday's by itself).
+    Reconcile {
+        /// The day, YYYY-MM-DD (default: yesterday, WIB).
+        #[arg(long)]
+        day: Option<chrono::NaiveDate>,
+    },
+}
+
+/// Reconciles a day and prints what differs.
+pub async fn reconcile(
+    pool: &sqlx::PgPool,
+    rail: &app::payouts::rail::HttpRail,
+    command: IncentiveCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let IncentiveCommand::Reconcile { day } = command;
+    let now = chrono::Utc::now();
+    let day = day.unwrap_or_else(|| app::domain::wib::date_in_program_tz(now) - chrono::Days::new(1));
+    let done = app::payouts::reconciliation::reconcile(pool, rail, day, now).await?;
+    println!(
+        "{}: {} transfers at the rail, {} settled in the ledger, {} differences",
+        done.day,
+        done.rail_transfers,
+        done.ledger_transfers,
+        done.differences.len()
+    );
+    for difference in &done.differences {
+        println!(
+            "  {} {}: ledger {}, rail {}",
+            difference.kind.code(),
+            difference.reference,
+            difference.ledger.as_deref().unwrap_or("-"),
+            difference.rail.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
 pub enum RailCommand {
-    /// Serve the rail's API (app/src/incentive/rail_openapi.json) over HTTP: account-name
+    /// Serve the rail's API (app/src/payouts/rail_openapi.json) over HTTP: account-name
     /// inquiries, transfers paid once per reference, their status and the day's statement.
     /// Needs no database; what it paid is kept in memory.
     Simulate {

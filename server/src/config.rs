@@ -48,6 +48,12 @@ pub struct Config {
     /// PRAKERJA_REGISTRY_URL, _KEY, _MAX_CONCURRENT and _TIMEOUT_MS: the civil registry. Unset in
     /// development: the server runs the registry simulator itself. Production requires it.
     pub registry: Option<app::verification::registry::RegistrySettings>,
+    /// PRAKERJA_RAIL_URL, _KEY and _TIMEOUT_MS: the payout rail. Unset in development: the server
+    /// runs the rail simulator itself. Production requires it.
+    pub rail: Option<app::payouts::rail::RailSettings>,
+    /// PRAKERJA_PAYOUT_COOLING_OFF_HOURS: how long after a change of payout account the new one
+    /// may be paid into (default 72).
+    pub payout_cooling_off: chrono::Duration,
 }
 
 /// Development's fixed secrets, so codes and keys survive a restart of `cargo xtask watch`.
@@ -112,18 +118,29 @@ fn connection_limits() -> Result<crate::serve::ConnectionLimits, String> {
     Ok(limits)
 }
 
-fn registry_settings(development: bool) -> Result<Option<app::verification::registry::RegistrySettings>, String> {
-    let Some(url) = var("PRAKERJA_REGISTRY_URL") else {
+/// An outside service's address and key, from `PRAKERJA_<NAME>_URL` and `_KEY`: none when the
+/// URL is unset (development then runs a simulator); `https://` only (`http://` in development);
+/// a key of 16 characters or more, the simulator's own in development when unset.
+fn outside_service(name: &str, development: bool, development_key: &str) -> Result<Option<(String, String)>, String> {
+    let (url_var, key_var) = (format!("PRAKERJA_{name}_URL"), format!("PRAKERJA_{name}_KEY"));
+    let Some(url) = var(&url_var) else {
         return Ok(None);
     };
     if !(url.starts_with("https://") || (development && url.starts_with("http://"))) {
-        return Err("PRAKERJA_REGISTRY_URL must start with https:// (http:// in development)".into());
+        return Err(format!("{url_var} must start with https:// (http:// in development)"));
     }
-    let key = match var("PRAKERJA_REGISTRY_KEY") {
+    let key = match var(&key_var) {
         Some(key) if key.len() >= 16 => key,
-        Some(_) => return Err("PRAKERJA_REGISTRY_KEY must be at least 16 characters".into()),
-        None if development => crate::registry_simulator::DEVELOPMENT_KEY.to_owned(),
-        None => return Err("PRAKERJA_REGISTRY_KEY is required with PRAKERJA_REGISTRY_URL in production".into()),
+        Some(_) => return Err(format!("{key_var} must be at least 16 characters")),
+        None if development => development_key.to_owned(),
+        None => return Err(format!("{key_var} is required with {url_var} in production")),
+    };
+    Ok(Some((url, key)))
+}
+
+fn registry_settings(development: bool) -> Result<Option<app::verification::registry::RegistrySettings>, String> {
+    let Some((url, key)) = outside_service("REGISTRY", development, crate::registry_simulator::DEVELOPMENT_KEY)? else {
+        return Ok(None);
     };
     let mut settings = app::verification::registry::RegistrySettings::new(&url, &key);
     if let Some(max) = parsed::<usize>("PRAKERJA_REGISTRY_MAX_CONCURRENT")? {
@@ -139,6 +156,18 @@ fn registry_settings(development: bool) -> Result<Option<app::verification::regi
         settings.timeout = Duration::from_millis(millis);
     }
     Ok(Some(settings))
+}
+
+fn rail_settings(development: bool) -> Result<Option<app::payouts::rail::RailSettings>, String> {
+    let Some((url, key)) = outside_service("RAIL", development, crate::rail_simulator::DEVELOPMENT_KEY)? else {
+        return Ok(None);
+    };
+    let timeout = match parsed::<u64>("PRAKERJA_RAIL_TIMEOUT_MS")? {
+        None => app::payouts::rail::DEFAULT_TIMEOUT,
+        Some(0) => return Err("PRAKERJA_RAIL_TIMEOUT_MS must be above 0".into()),
+        Some(millis) => Duration::from_millis(millis),
+    };
+    Ok(Some(app::payouts::rail::RailSettings { url, key, timeout }))
 }
 
 fn incentive_plan() -> Result<app::incentive::IncentivePlan, String> {
@@ -256,6 +285,12 @@ impl Config {
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| std::env::temp_dir().join("prakerja-published")),
             registry: registry_settings(development)?,
+            rail: rail_settings(development)?,
+            payout_cooling_off: match parsed::<i64>("PRAKERJA_PAYOUT_COOLING_OFF_HOURS")? {
+                None => app::state::DEFAULT_PAYOUT_COOLING_OFF,
+                Some(hours) if (0..=24 * 30).contains(&hours) => chrono::Duration::hours(hours),
+                Some(_) => return Err("PRAKERJA_PAYOUT_COOLING_OFF_HOURS must be between 0 and 720".into()),
+            },
         })
     }
 
@@ -285,6 +320,13 @@ impl Config {
             return Err(
                 "PRAKERJA_REGISTRY_URL and PRAKERJA_REGISTRY_KEY are required in production: applicants are \
                  verified against the civil registry"
+                    .into(),
+            );
+        }
+        if serving && self.rail.is_none() {
+            return Err(
+                "PRAKERJA_RAIL_URL and PRAKERJA_RAIL_KEY are required in production: incentives are paid through \
+                 the payout rail"
                     .into(),
             );
         }

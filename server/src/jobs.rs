@@ -167,6 +167,7 @@ pub fn spawn(
     mailer: Arc<Mailer>,
     published: Arc<crate::published::PublishedFiles>,
     registry: Arc<app::verification::registry::HttpRegistry>,
+    rail: Arc<app::payouts::rail::HttpRail>,
 ) {
     let pool = state.pool.clone();
     let publisher = state.pool.clone();
@@ -204,17 +205,19 @@ pub fn spawn(
         }
     });
     let payer = state.clone();
+    let payer_rail = rail.clone();
     tokio::spawn(async move {
-        // Incentive payouts: due installments through the outbox to the payment rail (not
-        // connected yet: the ledger records each payout under its reference).
-        let rail = app::incentive::db::LedgerOnlyRail;
+        // Incentive payouts: due installments through the outbox to the payout rail, each
+        // transfer under its stable reference, every unknown outcome asked about first.
         loop {
-            match app::incentive::db::run_payouts(&payer.pool, &rail, &*payer.clock, 500).await {
-                Ok(run) if run.sent > 0 || run.queued > 0 => {
+            match app::payouts::job::run_payouts(&payer.pool, &*payer_rail, &*payer.clock, 500).await {
+                Ok(run) if run.did_work() => {
                     tracing::info!(
                         queued = run.queued,
-                        sent = run.sent,
-                        failed = run.failed,
+                        paid = run.paid,
+                        refused = run.refused,
+                        unknown = run.unknown,
+                        asked = run.asked,
                         held = run.held,
                         fenced = run.fenced,
                         "incentive payouts"
@@ -224,7 +227,33 @@ pub fn spawn(
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "incentive payouts failed; will retry"),
             }
-            tokio::time::sleep(Duration::from_secs(30)).await;
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        }
+    });
+    let reconciler = state.clone();
+    tokio::spawn(async move {
+        // Once a day, yesterday's transfers (WIB) against the rail's statement. Several servers
+        // may do it: a day reconciled again replaces its findings.
+        loop {
+            let yesterday = app::domain::wib::date_in_program_tz(reconciler.clock.now()) - chrono::Days::new(1);
+            match app::payouts::reconciliation::last_reconciled(&reconciler.pool).await {
+                Ok(last) if last.is_some_and(|day| day >= yesterday) => {}
+                Ok(_) => {
+                    let now = reconciler.clock.now();
+                    match app::payouts::reconciliation::reconcile(&reconciler.pool, &*rail, yesterday, now).await {
+                        Ok(done) => tracing::info!(
+                            day = %done.day,
+                            rail = done.rail_transfers,
+                            ledger = done.ledger_transfers,
+                            differences = done.differences.len(),
+                            "payout reconciliation"
+                        ),
+                        Err(error) => tracing::warn!(%error, "payout reconciliation failed; will retry"),
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "payout reconciliation failed; will retry"),
+            }
+            tokio::time::sleep(Duration::from_secs(15 * 60)).await;
         }
     });
     for _ in 0..VERIFICATION_WORKERS {

@@ -63,9 +63,39 @@ pub fn state(config: &config::Config, pool: sqlx::PgPool) -> AppState {
             test_pass_mark: config.test_pass_mark,
             incentive: config.incentive,
             study_rule: config.study_rule,
+            payout_cooling_off: config.payout_cooling_off,
         }),
         services,
     }
+}
+
+/// The payout rail: the configured one, or in development (none configured) the simulator,
+/// started here on a free local port and asked over real HTTP.
+pub async fn rail(config: &config::Config) -> Result<app::payouts::rail::HttpRail, Box<dyn std::error::Error>> {
+    use app::payouts::rail::{HttpRail, RailSettings, DEFAULT_TIMEOUT};
+    let settings = match &config.rail {
+        Some(settings) => settings.clone(),
+        None => {
+            let simulator = rail_simulator::RailSimulator::new(rail_simulator::DEVELOPMENT_KEY);
+            // The demo's participant has an e-wallet in her name, to link on her incentive page.
+            simulator.open_account(
+                &app::payouts::rail::WireDestination {
+                    kind: app::payouts::rail::DestinationKind::EWallet,
+                    provider: "dana".to_owned(),
+                    number: seed::DEMO_WALLET.to_owned(),
+                },
+                seed::RINA.full_name,
+            );
+            let addr = simulator.spawn(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+            tracing::info!("no PRAKERJA_RAIL_URL: the payout-rail simulator serves on http://{addr}");
+            RailSettings {
+                url: format!("http://{addr}"),
+                key: rail_simulator::DEVELOPMENT_KEY.to_owned(),
+                timeout: DEFAULT_TIMEOUT,
+            }
+        }
+    };
+    Ok(HttpRail::from_settings(&settings)?)
 }
 
 /// The civil registry the verification jobs ask: the configured one, or in development (none

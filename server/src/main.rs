@@ -112,6 +112,11 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
             let registry = Arc::new(server::registry(&config).await?);
             server::cli::drain_verifications(&pool, registry, workers, batch).await?;
         }
+        Command::Incentive(command) => {
+            migrate(&pool).await?;
+            let rail = server::rail(&config).await?;
+            server::cli::reconcile(&pool, &rail, command).await?;
+        }
         Command::Verification(server::cli::VerificationCommand::QueueSynthetic { applicants }) => {
             if config.environment != Environment::Development {
                 return Err("queue-synthetic writes made-up applicants: development databases only".into());
@@ -126,9 +131,12 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
                 &config.mail_from,
             )?);
             let registry = Arc::new(server::registry(&config).await?);
-            let state = server::state(&config, pool);
+            let rail = Arc::new(server::rail(&config).await?);
+            let mut state = server::state(&config, pool);
+            // The participant's page asks the rail for an account holder's name.
+            state.services = state.services.clone().with(rail.clone());
             let options = config.router_options();
-            jobs::spawn(state.clone(), mailer, options.published.clone(), registry);
+            jobs::spawn(state.clone(), mailer, options.published.clone(), registry, rail);
             let router = routes::router(state, options);
             let listener = server::serve::listen(config.addr)?;
             tracing::info!("listening on http://{}", config.addr);

@@ -1,4 +1,4 @@
-//! A payout-rail simulator for demos and tests: the API of `app/src/incentive/rail_openapi.json`
+//! A payout-rail simulator for demos and tests: the API of `app/src/payouts/rail_openapi.json`
 //! over real HTTP. Accounts opened through its simulator-only endpoint have the holder given
 //! there (a test opens the e-wallet its participant will link); any other well-formed number
 //! has a holder chosen by a hash of it. Transfers are kept in memory, paid once per reference,
@@ -16,7 +16,7 @@ use std::{
     time::Duration,
 };
 
-use app::incentive::rail::{
+use app::payouts::rail::{
     InquiryAnswer, Statement, Transfer, TransferRequest, TransferStatus, WireDestination, INQUIRY_PATH, STATEMENT_PATH,
     TRANSFERS_PATH,
 };
@@ -62,6 +62,7 @@ pub struct OpenAccount {
 pub struct RailSimulator {
     api_key: String,
     accounts: Mutex<HashMap<(String, String), String>>,
+    closed: Mutex<std::collections::HashSet<(String, String)>>,
     transfers: Mutex<HashMap<String, (TransferRequest, Transfer)>>,
     fault: AtomicU8,
     hang: Duration,
@@ -81,6 +82,7 @@ impl RailSimulator {
         Arc::new(RailSimulator {
             api_key: api_key.to_owned(),
             accounts: Mutex::new(HashMap::new()),
+            closed: Mutex::new(std::collections::HashSet::new()),
             transfers: Mutex::new(HashMap::new()),
             fault: AtomicU8::new(Fault::None as u8),
             hang,
@@ -107,8 +109,17 @@ impl RailSimulator {
         lock(&self.accounts).insert(account_key(destination), holder_name.to_owned());
     }
 
-    /// The holder of an account: the one it was opened with, or one chosen by a hash.
+    /// Makes a number no account at all: inquiries find nothing, transfers are refused.
+    pub fn close_account(&self, destination: &WireDestination) {
+        lock(&self.closed).insert(account_key(destination));
+    }
+
+    /// The holder of an account: the one it was opened with, or one chosen by a hash (none for
+    /// a closed number).
     fn holder(&self, destination: &WireDestination) -> Option<String> {
+        if lock(&self.closed).contains(&account_key(destination)) {
+            return None;
+        }
         if let Some(holder) = lock(&self.accounts).get(&account_key(destination)) {
             return Some(holder.clone());
         }

@@ -69,6 +69,8 @@ pub const RINA: DemoPerson = DemoPerson {
     full_name: "Rina Wulandari",
     birth_place: "Jakarta",
 };
+/// Rina's DANA e-wallet (0812-3456-7890), in her name at the development rail simulator.
+pub const DEMO_WALLET: &str = "+6281234567890";
 /// Everyone the demo signs up (the registry simulator knows them).
 pub const DEMO_PEOPLE: [&DemoPerson; 3] = [&BUDI, &SITI, &RINA];
 

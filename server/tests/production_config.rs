@@ -18,6 +18,8 @@ fn start(command: &str, overrides: &[(&str, &str)]) -> (bool, String) {
         ("PRAKERJA_PUBLIC_URL", "https://prakerja.example"),
         ("PRAKERJA_REGISTRY_URL", "https://dukcapil.example"),
         ("PRAKERJA_REGISTRY_KEY", "a-registry-key-from-dukcapil"),
+        ("PRAKERJA_RAIL_URL", "https://rail.example"),
+        ("PRAKERJA_RAIL_KEY", "a-payout-rail-key-from-the-bank"),
     ];
     for (name, value) in overrides {
         env.retain(|(n, _)| n != name);
@@ -61,6 +63,20 @@ fn production_refuses_to_serve_without_smtp() {
     assert!(!started && said.contains("PRAKERJA_SMTP_URL"), "{said}");
     // Commands that send no mail do not need it.
     let (started, said) = start("migrate", &[("PRAKERJA_SMTP_URL", "")]);
+    assert!(started, "{said}");
+}
+
+#[test]
+fn production_serves_only_with_a_payout_rail_over_https() {
+    let (started, said) = start("serve", &[("PRAKERJA_RAIL_URL", ""), ("PRAKERJA_RAIL_KEY", "")]);
+    assert!(!started && said.contains("PRAKERJA_RAIL_URL"), "{said}");
+    let (started, said) = start("serve", &[("PRAKERJA_RAIL_URL", "http://rail.example")]);
+    assert!(!started && said.contains("https://"), "{said}");
+    let (started, said) = start("serve", &[("PRAKERJA_RAIL_KEY", "short")]);
+    assert!(!started && said.contains("PRAKERJA_RAIL_KEY"), "{said}");
+    let (started, said) = start("serve", &[("PRAKERJA_PAYOUT_COOLING_OFF_HOURS", "9999")]);
+    assert!(!started && said.contains("PRAKERJA_PAYOUT_COOLING_OFF_HOURS"), "{said}");
+    let (started, said) = start("migrate", &[("PRAKERJA_RAIL_URL", ""), ("PRAKERJA_RAIL_KEY", "")]);
     assert!(started, "{said}");
 }
 

@@ -8,7 +8,7 @@ use std::{sync::atomic::Ordering, time::Duration};
 
 use app::{
     domain::payout_account::PayoutDestination,
-    incentive::rail::{HttpRail, PayoutRail, RailUnavailable, TransferRequest, TransferStatus, WireDestination},
+    payouts::rail::{HttpRail, PayoutRail, RailUnavailable, TransferRequest, TransferStatus, WireDestination},
 };
 use server::rail_simulator::{Fault, RailSimulator, DEVELOPMENT_KEY};
 

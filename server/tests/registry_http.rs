@@ -128,7 +128,7 @@ async fn each_registry_finding_has_its_reason(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn the_labelled_name_variants_are_decided_as_labelled(pool: PgPool) {
     let mut cases = Vec::new();
-    for line in include_str!("../../app/src/verification/name_variants.tsv").lines() {
+    for line in include_str!("../../app/src/domain/name_variants.tsv").lines() {
         let Some((typed, rest)) = line.split_once('\t') else {
             continue;
         };

@@ -201,6 +201,8 @@ mod commands {
 
     const E2E_REGISTRY_ADDR: &str = "127.0.0.1:3190";
     const E2E_REGISTRY_URL: &str = "http://127.0.0.1:3190";
+    const E2E_RAIL_ADDR: &str = "127.0.0.1:3191";
+    const E2E_RAIL_URL: &str = "http://127.0.0.1:3191";
 
     /// The end-to-end operators' password (a test database only).
     const E2E_OPERATOR_PASSWORD: &str = "kata sandi uji end-to-end";
@@ -258,11 +260,16 @@ mod commands {
         closed.set("PRAKERJA_MIN_STUDY_PERCENT", "50");
         // One civil-registry simulator for the two servers of the shared database, which the
         // specs ask too (end2end/support/applicant.ts) to sign up people the registry knows.
+        // Likewise one payout-rail simulator, where the completion spec opens the e-wallet its
+        // participant links; and the incentive due at once after the review, not a week later.
         for server in [&mut open, &mut closed] {
             server.set("PRAKERJA_REGISTRY_URL", E2E_REGISTRY_URL);
+            server.set("PRAKERJA_RAIL_URL", E2E_RAIL_URL);
+            server.set("PRAKERJA_INCENTIVE_HOLDING_DAYS", "0");
         }
         let servers = process::Servers(vec![
             process::spawn(open.command(&["registry", "simulate", "--addr", E2E_REGISTRY_ADDR]))?,
+            process::spawn(open.command(&["rail", "simulate", "--addr", E2E_RAIL_ADDR]))?,
             process::spawn(open.command(&["serve"]))?,
             process::spawn(closed.command(&["serve"]))?,
             process::spawn(demo.command(&["serve"]))?,
@@ -280,6 +287,7 @@ mod commands {
                 .env("BASE_URL_CLOSED", "http://127.0.0.1:3101")
                 .env("BASE_URL_DEMO", "http://127.0.0.1:3102")
                 .env("REGISTRY_URL", E2E_REGISTRY_URL)
+                .env("RAIL_URL", E2E_RAIL_URL)
                 .env("DATABASE_URL", &url)
                 // The completion spec plays a platform with the server's `platform simulate`.
                 .env("PRAKERJA_SERVER_BIN", &built.server_bin)

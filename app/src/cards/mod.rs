@@ -185,6 +185,7 @@ pub fn PurchasesPage() -> impl IntoView {
                                     <p>{format!("Lakukan pembelian pertama paling lambat {due}, atau kartu akan dicabut.")}</p>
                                 })}
                                 {card.usable.then(|| view! { <p><a href=crate::paths::CATALOGUE_PATH>"Pilih pelatihan di katalog"</a></p> })}
+                                <p><a href=crate::paths::INCENTIVE_PATH>"Insentif dan rekening pencairan"</a></p>
                             </section>
                         }.into_any(),
                     }}

@@ -11,6 +11,7 @@ pub mod disputes;
 pub mod funnel;
 pub mod operators;
 pub mod password;
+pub mod payouts;
 pub mod queue;
 pub mod second_factor;
 pub mod waves;
@@ -333,6 +334,11 @@ pub const DISPUTES: Section = Section {
     path: crate::paths::DISPUTES_CONSOLE_PATH,
     heading: "Sanggahan NIK",
     title: "Sanggahan NIK — Konsol Prakerja",
+};
+pub const PAYOUTS: Section = Section {
+    path: crate::paths::PAYOUTS_CONSOLE_PATH,
+    heading: "Pencairan insentif",
+    title: "Pencairan insentif — Konsol Prakerja",
 };
 pub const CATALOGUE: Section = Section {
     path: crate::paths::CATALOGUE_CONSOLE_PATH,
@@ -665,6 +671,7 @@ pub fn ConsoleNav(identity: OperatorIdentity) -> impl IntoView {
                 <SectionLink section=QUEUE/>
                 <SectionLink section=FUNNEL/>
                 <SectionLink section=DISPUTES/>
+                <SectionLink section=PAYOUTS/>
                 {(identity.role == OperatorRole::ProgramAdmin).then(|| view! {
                     <SectionLink section=CATALOGUE/>
                     <SectionLink section=WAVES/>

@@ -17,6 +17,9 @@ pub mod field_errors;
 pub mod incentive_plan;
 pub mod local_path;
 pub mod mobile;
+/// Server only: the similarity measure is a server dependency.
+#[cfg(feature = "ssr")]
+pub mod name_match;
 mod name_rules;
 pub mod nik;
 pub mod operator_reason;

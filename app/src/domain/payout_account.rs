@@ -144,6 +144,23 @@ impl PayoutDestination {
         }
     }
 
+    /// An account as stored: its kind's code, the provider's code and the number (`None` when
+    /// the row no longer parses: a bank taken off the list, say).
+    pub fn from_stored(kind: &str, provider: &str, number: &str) -> Option<PayoutDestination> {
+        match kind {
+            "bank" => PayoutDestination::parse(kind, provider, number, "", "").ok(),
+            _ => PayoutDestination::parse(kind, "", "", provider, number).ok(),
+        }
+    }
+
+    /// "bank" or "dompet", as the form, the database and the rail name the kinds.
+    pub fn kind_code(&self) -> &'static str {
+        match self {
+            PayoutDestination::Bank { .. } => "bank",
+            PayoutDestination::EWallet { .. } => "dompet",
+        }
+    }
+
     /// The provider's code (a bank's clearing code or an e-wallet's name) and the number.
     pub fn provider_and_number(&self) -> (&'static str, &str) {
         match self {
@@ -207,6 +224,21 @@ mod tests {
             PayoutDestination::parse("", "014", "1234567890", "", ""),
             Err(vec![PayoutDestinationError::KindMissing])
         );
+    }
+
+    #[test]
+    fn a_stored_account_reads_back_as_it_was_linked() {
+        for linked in [
+            PayoutDestination::parse("bank", "451", "7001234567", "", "").unwrap(),
+            PayoutDestination::parse("dompet", "", "", "gopay", "0812 3456 7890").unwrap(),
+        ] {
+            let (provider, number) = linked.provider_and_number();
+            assert_eq!(
+                PayoutDestination::from_stored(linked.kind_code(), provider, number),
+                Some(linked.clone())
+            );
+        }
+        assert_eq!(PayoutDestination::from_stored("bank", "999", "7001234567"), None);
     }
 
     #[test]

@@ -10,8 +10,6 @@ pub mod exclusions;
 #[cfg(feature = "ssr")]
 pub mod jobs;
 #[cfg(feature = "ssr")]
-pub mod names;
-#[cfg(feature = "ssr")]
 pub mod registry;
 #[cfg(feature = "ssr")]
 mod rules;

@@ -3,12 +3,12 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::{
-    names::{self, NameMatch},
     registry::{LifeStatus, RegistryFinding},
     Reason, VerificationStatus, MAX_AGE, MAX_PER_FAMILY_CARD, MIN_AGE,
 };
 use crate::domain::{
     birth::{age_on, Gender},
+    name_match::{self, NameMatch},
     nik::NikMismatch,
     ExclusionCategory, Nik,
 };
@@ -93,7 +93,7 @@ pub fn decide(facts: &Facts) -> Decision {
             if resident.life == LifeStatus::Deceased {
                 rejected.push(Reason::RegistryDeceased);
             }
-            match names::compare(&facts.full_name, &resident.full_name) {
+            match name_match::compare(&facts.full_name, &resident.full_name) {
                 NameMatch::Same => {}
                 NameMatch::Near => manual.push(Reason::RegistryNameNear),
                 NameMatch::Different => rejected.push(Reason::RegistryNameMismatch),

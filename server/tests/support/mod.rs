@@ -19,6 +19,7 @@ use tower::ServiceExt;
 /// The database fixtures of the app crate's tests (applicants straight into the tables).
 #[path = "../../../app/tests/support/mod.rs"]
 pub mod app_fixtures;
+pub mod participant;
 
 pub const ORIGIN: &str = "http://127.0.0.1:3000";
 
@@ -55,6 +56,7 @@ impl Response {
 /// A browser: keeps the session cookie between requests.
 pub struct Browser {
     router: Router,
+    state: AppState,
     pub pool: PgPool,
     pub clock: Arc<FixedClock>,
     cookie: Option<String>,
@@ -82,7 +84,8 @@ impl Browser {
             services: app::feature_services(&pool, 2, 64),
         };
         Browser {
-            router: server::routes::router(state, Default::default()),
+            router: server::routes::router(state.clone(), Default::default()),
+            state,
             pool,
             clock,
             cookie: None,
@@ -108,10 +111,18 @@ impl Browser {
         self.router.clone()
     }
 
+    /// This browser on a server that asks `rail` (a payout rail) for account holders' names.
+    pub fn with_rail(mut self, rail: Arc<app::payouts::rail::HttpRail>) -> Browser {
+        self.state.services = self.state.services.clone().with(rail);
+        self.router = server::routes::router(self.state.clone(), Default::default());
+        self
+    }
+
     /// Another browser on the same server and database (no cookies).
     pub fn another(&self) -> Browser {
         Browser {
             router: self.router.clone(),
+            state: self.state.clone(),
             pool: self.pool.clone(),
             clock: self.clock.clone(),
             cookie: None,

@@ -134,6 +134,17 @@ pub trait PayoutRail: Send + Sync {
     fn statement(&self, day: NaiveDate) -> impl Future<Output = Result<Statement, RailUnavailable>> + Send;
 }
 
+/// Where the rail is, its key, and how long a call may take.
+#[derive(Clone, Debug)]
+pub struct RailSettings {
+    pub url: String,
+    pub key: String,
+    pub timeout: Duration,
+}
+
+/// A transfer's answer within five seconds, or its outcome is unknown (and asked about later).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The rail over HTTP, with a bearer key and a timeout on every call. It does not retry by
 /// itself: the payout job decides what to do with an unknown outcome (ask first).
 pub struct HttpRail {
@@ -143,6 +154,10 @@ pub struct HttpRail {
 }
 
 impl HttpRail {
+    pub fn from_settings(settings: &RailSettings) -> Result<HttpRail, String> {
+        HttpRail::new(&settings.url, &settings.key, settings.timeout)
+    }
+
     pub fn new(base_url: &str, api_key: &str, timeout: Duration) -> Result<HttpRail, String> {
         let base_url = base_url.trim_end_matches('/').to_owned();
         let client = reqwest::Client::builder()
