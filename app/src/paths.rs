@@ -47,13 +47,14 @@ pub const WAVES_CONSOLE_PATH: &str = "/operator/gelombang";
 pub const COMPLETION_CONSOLE_PATH: &str = "/operator/penyelesaian";
 pub const DISPUTES_CONSOLE_PATH: &str = "/operator/sanggahan";
 pub const PAYOUTS_CONSOLE_PATH: &str = "/operator/pencairan";
+pub const SCHEDULE_CONSOLE_PATH: &str = "/operator/jadwal";
 
 // Development only.
 pub const DEV_MAILBOX_PATH: &str = "/dev/surat";
 
 /// Every fixed address a browser opens (GET), besides the signup's steps
 /// (`signup_step_path`). A test asks the router for each: none may be "not found".
-pub const FIXED_PAGES: [&str; 30] = [
+pub const FIXED_PAGES: [&str; 31] = [
     HOME_PATH,
     SIGN_IN_PATH,
     SIGN_IN_CODE_PATH,
@@ -83,6 +84,7 @@ pub const FIXED_PAGES: [&str; 30] = [
     COMPLETION_CONSOLE_PATH,
     DISPUTES_CONSOLE_PATH,
     PAYOUTS_CONSOLE_PATH,
+    SCHEDULE_CONSOLE_PATH,
     DEV_MAILBOX_PATH,
 ];
 

@@ -13,6 +13,7 @@ pub mod operators;
 pub mod password;
 pub mod payouts;
 pub mod queue;
+pub mod schedule;
 pub mod second_factor;
 pub mod waves;
 
@@ -339,6 +340,11 @@ pub const PAYOUTS: Section = Section {
     path: crate::paths::PAYOUTS_CONSOLE_PATH,
     heading: "Pencairan insentif",
     title: "Pencairan insentif — Konsol Prakerja",
+};
+pub const SCHEDULE: Section = Section {
+    path: crate::paths::SCHEDULE_CONSOLE_PATH,
+    heading: "Jadwal pendaftaran",
+    title: "Jadwal pendaftaran — Konsol Prakerja",
 };
 pub const CATALOGUE: Section = Section {
     path: crate::paths::CATALOGUE_CONSOLE_PATH,
@@ -673,6 +679,7 @@ pub fn ConsoleNav(identity: OperatorIdentity) -> impl IntoView {
                 <SectionLink section=DISPUTES/>
                 <SectionLink section=PAYOUTS/>
                 {(identity.role == OperatorRole::ProgramAdmin).then(|| view! {
+                    <SectionLink section=SCHEDULE/>
                     <SectionLink section=CATALOGUE/>
                     <SectionLink section=WAVES/>
                     <SectionLink section=COMPLETION/>

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-#[cfg(feature = "ssr")]
+// Also in the browser build: the console's schedule forms name their fields with its types.
 pub mod schedule;
 
 /// Whether registration is open, and when that changes. Times are Unix seconds so the browser
@@ -30,6 +30,17 @@ pub async fn load_registration_status() -> Result<RegistrationStatus, AppError> 
 #[cfg(feature = "ssr")]
 #[derive(Default)]
 pub struct ScheduleCache(std::sync::Mutex<Option<(std::time::Instant, schedule::Schedule)>>);
+
+#[cfg(feature = "ssr")]
+impl ScheduleCache {
+    /// Drops the cached schedule (an operator changed it: this server shows it at once, the
+    /// others within the TTL).
+    pub fn forget(&self) {
+        if let Ok(mut cache) = self.0.lock() {
+            *cache = None;
+        }
+    }
+}
 
 #[cfg(feature = "ssr")]
 const SCHEDULE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
@@ -119,6 +130,116 @@ pub mod db {
             next_change_label: next_change.map(format_wib),
             today: date_in_program_tz(at).to_string(),
         }
+    }
+
+    /// Replaces the weekly hours (audited with what they were).
+    pub async fn replace_weekly(
+        tx: &mut sqlx::PgConnection,
+        weekly: &[WeeklyHours],
+        actor: &str,
+    ) -> Result<(), AppError> {
+        let described = |hours: &[(i16, chrono::NaiveTime, chrono::NaiveTime)]| {
+            serde_json::json!(hours
+                .iter()
+                .map(|(day, opens, closes)| format!("{day} {}-{}", opens.format("%H:%M"), closes.format("%H:%M")))
+                .collect::<Vec<_>>())
+        };
+        let before: Vec<(i16, chrono::NaiveTime, chrono::NaiveTime)> = sqlx::query!(
+            "select iso_weekday, opens_at, closes_at from registration_weekly_hours order by iso_weekday, opens_at for update"
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|r| (r.iso_weekday, r.opens_at, r.closes_at))
+        .collect();
+        sqlx::query!("delete from registration_weekly_hours")
+            .execute(&mut *tx)
+            .await?;
+        let after: Vec<(i16, chrono::NaiveTime, chrono::NaiveTime)> = weekly
+            .iter()
+            .map(|w| (w.iso_weekday as i16, w.opens_at, w.closes_at))
+            .collect();
+        for (day, opens, closes) in &after {
+            sqlx::query!(
+                "insert into registration_weekly_hours (iso_weekday, opens_at, closes_at) values ($1, $2, $3)",
+                day,
+                opens,
+                closes
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        crate::audit::record(
+            &mut *tx,
+            actor,
+            "registration.weekly.set",
+            "registration_weekly_hours",
+            Some(described(&before)),
+            Some(described(&after)),
+        )
+        .await
+    }
+
+    /// An exception not yet over, as the console lists it.
+    pub struct ListedException {
+        pub id: i64,
+        pub kind: Option<ExceptionKind>,
+        pub starts_at: DateTime<Utc>,
+        pub ends_at: DateTime<Utc>,
+        pub note: String,
+    }
+
+    pub async fn upcoming_exceptions(
+        executor: impl PgExecutor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ListedException>, AppError> {
+        Ok(sqlx::query!(
+            "select id, kind, starts_at, ends_at, note from registration_exceptions where ends_at > $1 order by starts_at, id",
+            now
+        )
+        .fetch_all(executor)
+        .await?
+        .into_iter()
+        .map(|r| ListedException {
+            id: r.id,
+            kind: ExceptionKind::from_code(&r.kind),
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            note: r.note,
+        })
+        .collect())
+    }
+
+    /// Removes an exception that is not over yet (audited); false when there is none such.
+    pub async fn remove_exception(
+        tx: &mut sqlx::PgConnection,
+        id: i64,
+        now: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<bool, AppError> {
+        let removed = sqlx::query!(
+            "delete from registration_exceptions where id = $1 and ends_at > $2
+             returning kind, starts_at, ends_at, note",
+            id,
+            now
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(removed) = removed else {
+            return Ok(false);
+        };
+        crate::audit::record(
+            &mut *tx,
+            actor,
+            "registration.exception.remove",
+            &format!("registration_exceptions/{id}"),
+            Some(serde_json::json!({
+                "kind": removed.kind, "starts_at": removed.starts_at, "ends_at": removed.ends_at, "note": removed.note
+            })),
+            None,
+        )
+        .await?;
+        Ok(true)
     }
 
     pub async fn add_exception(

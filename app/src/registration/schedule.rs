@@ -1,9 +1,16 @@
 //! The registration schedule: weekly hours in WIB (Asia/Jakarta) plus dated exceptions.
 //! Windows are half-open: open at 08:00:00, closed at 16:00:00.
 
-use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
+use std::collections::BTreeMap;
 
-use crate::domain::wib::{self, local_instant};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    submission::FORM_ERROR,
+    wib::{self, local_instant},
+    FieldErrors,
+};
 
 /// How far ahead the next opening is searched for.
 const HORIZON_DAYS: i64 = 62;
@@ -100,6 +107,31 @@ impl Schedule {
             .find(|b| self.is_open(*b) != open_now)
     }
 
+    /// The next `count` windows of registration from `at` (the current one first, from `at`, when
+    /// open now): when each opens and closes (`None`: not within the horizon).
+    pub fn windows(&self, at: DateTime<Utc>, count: usize) -> Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> {
+        let mut windows = Vec::new();
+        let mut from = at;
+        if self.is_open(at) {
+            let closes = self.next_change(at);
+            windows.push((at, closes));
+            match closes {
+                Some(closes) => from = closes,
+                None => return windows,
+            }
+        }
+        while windows.len() < count {
+            let Some(opens) = self.next_change(from) else { break };
+            let closes = self.next_change(opens);
+            windows.push((opens, closes));
+            match closes {
+                Some(closes) => from = closes,
+                None => break,
+            }
+        }
+        windows
+    }
+
     /// Every instant after `at` where the answer of `is_open` may change, in order.
     fn boundaries_after(&self, at: DateTime<Utc>) -> Vec<DateTime<Utc>> {
         let first_day = at.with_timezone(&wib::zone()).date_naive() - Duration::days(1);
@@ -119,6 +151,155 @@ impl Schedule {
         instants.dedup();
         instants
     }
+}
+
+/// Days of the week by ISO number (1 = Monday), as the console names them.
+pub const WEEKDAYS: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
+
+/// One day of the weekly hours as the console's form posts it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RawDayHours {
+    /// Non-empty when the day is open.
+    pub open: String,
+    pub opens: String,
+    pub closes: String,
+}
+
+/// A time of day as people type it: 08:00, 8:00 or 08.00.
+fn parse_clock(raw: &str) -> Option<NaiveTime> {
+    let raw = raw.trim().replace('.', ":");
+    NaiveTime::parse_from_str(&raw, "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(&raw, "%H:%M:%S"))
+        .ok()
+}
+
+/// The weekly hours from the console's form (by ISO weekday, "1" to "7"). Each open day needs an
+/// opening and a later closing time; at least one day is open.
+pub fn parse_weekly(raw: &BTreeMap<String, RawDayHours>) -> Result<Vec<WeeklyHours>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let mut weekly = Vec::new();
+    for (index, name) in WEEKDAYS.iter().enumerate() {
+        let iso_weekday = index as u32 + 1;
+        let day = raw.get(&iso_weekday.to_string()).cloned().unwrap_or_default();
+        if day.open.trim().is_empty() {
+            continue;
+        }
+        let field = format!("hours-{iso_weekday}");
+        match (parse_clock(&day.opens), parse_clock(&day.closes)) {
+            (Some(opens_at), Some(closes_at)) if closes_at > opens_at => weekly.push(WeeklyHours {
+                iso_weekday,
+                opens_at,
+                closes_at,
+            }),
+            (Some(_), Some(_)) => errors.push(&field, format!("Jam tutup {name} harus setelah jam bukanya.")),
+            _ => errors.push(
+                &field,
+                format!("Isi jam buka dan jam tutup {name} (JJ:MM, misalnya 08:00)."),
+            ),
+        }
+    }
+    if weekly.is_empty() && errors.is_empty() {
+        errors.push(FORM_ERROR, "Buka pendaftaran paling sedikit satu hari dalam seminggu.");
+    }
+    errors.into_result(|| weekly)
+}
+
+/// An exception as the console's form posts it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RawException {
+    /// "tutup" (a holiday) or "buka" (an extra day).
+    pub kind: String,
+    /// YYYY-MM-DD (WIB).
+    pub date: String,
+    /// Optional: a holiday closes the whole day, an extra day opens 08:00-16:00.
+    pub from: String,
+    pub until: String,
+    pub note: String,
+}
+
+/// A dated exception and its note, parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewException {
+    pub exception: ScheduleException,
+    pub note: String,
+}
+
+/// An exception from the console's form: a day from `today` on, its hours (or the whole day),
+/// and a note of 5 to 200 characters saying why.
+pub fn parse_exception(raw: &RawException, today: NaiveDate) -> Result<NewException, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let kind = match raw.kind.as_str() {
+        "tutup" => Some(ExceptionKind::Closed),
+        "buka" => Some(ExceptionKind::Open),
+        _ => {
+            errors.push("kind", "Pilih: tutup (hari libur) atau buka (hari tambahan).");
+            None
+        }
+    };
+    let date = match NaiveDate::parse_from_str(raw.date.trim(), "%Y-%m-%d") {
+        Ok(date) if date < today => {
+            errors.push("date", "Tanggal itu sudah lewat.");
+            None
+        }
+        Ok(date) => Some(date),
+        Err(_) => {
+            errors.push("date", "Isi tanggalnya (TTTT-BB-HH, misalnya 2026-12-25).");
+            None
+        }
+    };
+    let hours = match (raw.from.trim().is_empty(), raw.until.trim().is_empty()) {
+        (true, true) => Some(None),
+        _ => match (parse_clock(&raw.from), parse_clock(&raw.until)) {
+            (Some(from), Some(until)) if until > from => Some(Some((from, until))),
+            (Some(_), Some(_)) => {
+                errors.push("until", "Jam selesai harus setelah jam mulai.");
+                None
+            }
+            _ => {
+                errors.push(
+                    "from",
+                    "Isi jam mulai dan jam selesai (JJ:MM), atau kosongkan keduanya.",
+                );
+                None
+            }
+        },
+    };
+    let note = raw.note.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !(5..=200).contains(&note.chars().count()) {
+        errors.push(
+            "note",
+            "Tulis keterangannya (5-200 karakter), misalnya nama hari liburnya.",
+        );
+    }
+    let (Some(kind), Some(date), Some(hours)) = (kind, date, hours) else {
+        return Err(errors);
+    };
+    let at = |day: NaiveDate, time: NaiveTime| local_instant(day, time);
+    let (starts_at, ends_at) = match (hours, kind) {
+        (Some((from, until)), _) => (at(date, from), at(date, until)),
+        (None, ExceptionKind::Closed) => (
+            at(date, NaiveTime::MIN),
+            date.succ_opt().and_then(|next| at(next, NaiveTime::MIN)),
+        ),
+        (None, ExceptionKind::Open) => {
+            let hour = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN);
+            (at(date, hour(8)), at(date, hour(16)))
+        }
+    };
+    let (Some(starts_at), Some(ends_at)) = (starts_at, ends_at) else {
+        errors.push("date", "Tanggal itu tidak dapat dipakai.");
+        return Err(errors);
+    };
+    errors.into_result(|| NewException {
+        exception: ScheduleException {
+            kind,
+            starts_at,
+            ends_at,
+        },
+        note,
+    })
 }
 
 #[cfg(test)]
@@ -216,5 +397,93 @@ mod tests {
     #[test]
     fn an_empty_schedule_never_opens() {
         assert_eq!(Schedule::default().next_change(wib("2026-12-02 09:00:00")), None);
+    }
+
+    #[test]
+    fn the_weekly_form_needs_hours_that_close_after_they_open() {
+        let day = |open: &str, opens: &str, closes: &str| RawDayHours {
+            open: open.into(),
+            opens: opens.into(),
+            closes: closes.into(),
+        };
+        let form = BTreeMap::from([
+            ("1".to_owned(), day("1", "08:00", "16:00")),
+            ("4".to_owned(), day("1", "8.00", "15.00")),
+            ("6".to_owned(), day("", "garbage", "")),
+        ]);
+        let weekly = parse_weekly(&form).unwrap();
+        assert_eq!(weekly.len(), 2);
+        assert_eq!(weekly[1].closes_at, NaiveTime::from_hms_opt(15, 0, 0).unwrap());
+        let wrong = BTreeMap::from([
+            ("2".to_owned(), day("1", "16:00", "08:00")),
+            ("3".to_owned(), day("1", "", "12:00")),
+        ]);
+        let errors = parse_weekly(&wrong).unwrap_err();
+        assert_eq!(
+            errors.get("hours-2"),
+            Some("Jam tutup Selasa harus setelah jam bukanya.")
+        );
+        assert!(errors.get("hours-3").unwrap().contains("Rabu"));
+        assert!(parse_weekly(&BTreeMap::new()).unwrap_err().get(FORM_ERROR).is_some());
+    }
+
+    #[test]
+    fn an_exception_is_a_day_from_today_with_its_hours_or_the_whole_day() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let raw = |kind: &str, date: &str, from: &str, until: &str, note: &str| RawException {
+            kind: kind.into(),
+            date: date.into(),
+            from: from.into(),
+            until: until.into(),
+            note: note.into(),
+        };
+        let holiday = parse_exception(&raw("tutup", "2026-12-07", "", "", "Cuti bersama"), today).unwrap();
+        assert_eq!(
+            format_wib(holiday.exception.starts_at),
+            "Senin, 7 Desember 2026 pukul 00.00 WIB"
+        );
+        assert_eq!(
+            format_wib(holiday.exception.ends_at),
+            "Selasa, 8 Desember 2026 pukul 00.00 WIB"
+        );
+        let extra = parse_exception(&raw("buka", "2026-12-05", "", "", "Sabtu  tambahan"), today).unwrap();
+        assert_eq!(extra.exception.kind, ExceptionKind::Open);
+        assert_eq!(
+            format_wib(extra.exception.starts_at),
+            "Sabtu, 5 Desember 2026 pukul 08.00 WIB"
+        );
+        assert_eq!(extra.note, "Sabtu tambahan");
+        let errors = parse_exception(&raw("", "2026-12-04", "10:00", "09:00", "x"), today).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["kind", "date", "until", "note"]);
+    }
+
+    #[test]
+    fn the_next_windows_follow_the_weekly_hours_and_the_exceptions() {
+        let mut schedule = Schedule::article_default();
+        let saturday = Utc.with_ymd_and_hms(2026, 12, 5, 3, 0, 0).unwrap();
+        let monday = parse_exception(
+            &RawException {
+                kind: "tutup".into(),
+                date: "2026-12-07".into(),
+                note: "Cuti bersama".into(),
+                ..RawException::default()
+            },
+            date_in_program_tz(saturday),
+        )
+        .unwrap();
+        schedule.exceptions.push(monday.exception);
+        let windows: Vec<String> = schedule
+            .windows(saturday, 2)
+            .into_iter()
+            .map(|(opens, _)| format_wib(opens))
+            .collect();
+        assert_eq!(
+            windows,
+            [
+                "Selasa, 8 Desember 2026 pukul 08.00 WIB",
+                "Rabu, 9 Desember 2026 pukul 08.00 WIB"
+            ]
+        );
     }
 }
