@@ -48,13 +48,16 @@ pub const COMPLETION_CONSOLE_PATH: &str = "/operator/penyelesaian";
 pub const DISPUTES_CONSOLE_PATH: &str = "/operator/sanggahan";
 pub const PAYOUTS_CONSOLE_PATH: &str = "/operator/pencairan";
 pub const SCHEDULE_CONSOLE_PATH: &str = "/operator/jadwal";
+pub const AUDIT_CONSOLE_PATH: &str = "/operator/audit";
+/// The audit log's selection as CSV (program admins).
+pub const AUDIT_CSV_PATH: &str = "/operator/audit.csv";
 
 // Development only.
 pub const DEV_MAILBOX_PATH: &str = "/dev/surat";
 
 /// Every fixed address a browser opens (GET), besides the signup's steps
 /// (`signup_step_path`). A test asks the router for each: none may be "not found".
-pub const FIXED_PAGES: [&str; 31] = [
+pub const FIXED_PAGES: [&str; 32] = [
     HOME_PATH,
     SIGN_IN_PATH,
     SIGN_IN_CODE_PATH,
@@ -85,6 +88,7 @@ pub const FIXED_PAGES: [&str; 31] = [
     DISPUTES_CONSOLE_PATH,
     PAYOUTS_CONSOLE_PATH,
     SCHEDULE_CONSOLE_PATH,
+    AUDIT_CONSOLE_PATH,
     DEV_MAILBOX_PATH,
 ];
 

@@ -135,6 +135,34 @@ pub async fn account_of_headers(state: &AppState, headers: &axum::http::HeaderMa
         .and_then(|session| session.account_id))
 }
 
+/// The operator signed in (both factors) with these request headers' session cookie: their
+/// audit actor and role; for a handler outside the server functions (an export).
+pub async fn operator_of_headers(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<(String, crate::operators::OperatorRole)>, AppError> {
+    let Some(token) = request::cookie_in(headers, cookie_name(&state.settings)) else {
+        return Ok(None);
+    };
+    let Some((operator_id, true)) = load(state, hash_token(&token))
+        .await?
+        .and_then(|session| session.operator_id.map(|id| (id, session.second_factor_done)))
+    else {
+        return Ok(None);
+    };
+    let row = sqlx::query!(
+        "select username, role from operators where id = $1 and disabled_at is null",
+        operator_id
+    )
+    .fetch_optional(&state.pool)
+    .await?;
+    row.map(|r| {
+        let role = crate::operators::OperatorRole::parse(&r.role).map_err(AppError::internal)?;
+        Ok((format!("operator:{}", r.username), role))
+    })
+    .transpose()
+}
+
 async fn load(state: &AppState, token_hash: Vec<u8>) -> Result<Option<Session>, AppError> {
     let now = state.clock.now();
     let row = sqlx::query!(

@@ -113,6 +113,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
             get(app::completion::certificate::certificate_pdf),
         )
         .route(app::paths::OPENAPI_PATH, get(app::completion::api::openapi_document))
+        .route(app::paths::AUDIT_CSV_PATH, get(app::console::audit::audit_csv))
         .leptos_routes_with_context(
             &state,
             routes,

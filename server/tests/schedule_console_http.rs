@@ -102,6 +102,12 @@ async fn an_admin_previews_then_saves_the_weekly_hours_and_the_home_page_follows
     );
     let home = visitor.get("/").await.body;
     assert!(home.contains("Senin, 7 Desember 2026 pukul 10.00 WIB"), "{home}");
+    assert!(
+        home.contains(
+            "dibuka setiap Senin, pukul 10.00–16.00 WIB; Selasa sampai Rabu, pukul 08.00–16.00 WIB; Kamis, pukul 08.00–15.00 WIB."
+        ),
+        "{home}"
+    );
 
     // A day that closes before it opens is refused beside it, what was typed kept; so is a week
     // with no open day.

@@ -80,6 +80,21 @@ async fn a_refused_applicant_reads_why_and_an_operator_decides_the_manual_queue(
         .await
         .unwrap();
     assert!(queue.body.contains(&reference), "the manual case is in the queue");
+    // The verifier saw full NIKs and KKs: on record, with whose.
+    let viewed: serde_json::Value = sqlx::query_scalar(
+        "select after from audit_log where action = 'verification.view-full-numbers' and actor = 'operator:siti.verif'
+         order by id limit 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        viewed["references"]
+            .as_array()
+            .unwrap()
+            .contains(&reference.clone().into()),
+        "{viewed}"
+    );
     let filtered = console
         .get("/operator/verifikasi?status=ditolak&alasan=dikecualikan:asn")
         .await;

@@ -5,6 +5,7 @@
 //! by the service worker (`x-prakerja-operator`), and every operator action goes to the audit
 //! log.
 
+pub mod audit;
 pub mod catalogue;
 pub mod completion;
 pub mod disputes;
@@ -340,6 +341,11 @@ pub const PAYOUTS: Section = Section {
     path: crate::paths::PAYOUTS_CONSOLE_PATH,
     heading: "Pencairan insentif",
     title: "Pencairan insentif — Konsol Prakerja",
+};
+pub const AUDIT: Section = Section {
+    path: crate::paths::AUDIT_CONSOLE_PATH,
+    heading: "Log audit",
+    title: "Log audit — Konsol Prakerja",
 };
 pub const SCHEDULE: Section = Section {
     path: crate::paths::SCHEDULE_CONSOLE_PATH,
@@ -684,6 +690,7 @@ pub fn ConsoleNav(identity: OperatorIdentity) -> impl IntoView {
                     <SectionLink section=WAVES/>
                     <SectionLink section=COMPLETION/>
                     <SectionLink section=OPERATORS/>
+                    <SectionLink section=AUDIT/>
                 })}
                 <SectionLink section=PASSWORD/>
             </ul>

@@ -111,7 +111,7 @@ pub async fn load_queue(
     .fetch_all(&state.pool)
     .await?;
     let has_more = rows.len() as i64 > PAGE_SIZE;
-    let rows = rows
+    let rows: Vec<QueueRow> = rows
         .into_iter()
         .take(PAGE_SIZE as usize)
         .map(|r| QueueRow {
@@ -151,6 +151,19 @@ pub async fn load_queue(
             test_result: r.test_result,
         })
         .collect();
+    // Who saw whose full NIK and KK is on record.
+    if full_numbers && !rows.is_empty() {
+        let references: Vec<&str> = rows.iter().map(|r| r.reference.as_str()).collect();
+        crate::audit::record(
+            &state.pool,
+            &operator.actor(),
+            "verification.view-full-numbers",
+            "verification_queue",
+            None,
+            Some(serde_json::json!({ "references": references })),
+        )
+        .await?;
+    }
     let waiting_for_checks = sqlx::query_scalar!(r#"select count(*) as "n!" from verification_jobs"#)
         .fetch_one(&state.pool)
         .await?;

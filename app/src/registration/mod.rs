@@ -18,6 +18,8 @@ pub struct RegistrationStatus {
     pub next_change_label: Option<String>,
     /// Today's date in WIB (YYYY-MM-DD): the registration date for the age rule.
     pub today: String,
+    /// The weekly hours in words ("Senin sampai Kamis, pukul 08.00–16.00 WIB").
+    pub weekly_hours: String,
 }
 
 #[server(prefix = "/api", endpoint = "registration-status")]
@@ -129,6 +131,7 @@ pub mod db {
             next_change: next_change.map(|t| t.timestamp()),
             next_change_label: next_change.map(format_wib),
             today: date_in_program_tz(at).to_string(),
+            weekly_hours: schedule.weekly_in_words(),
         }
     }
 
@@ -288,7 +291,7 @@ pub fn RegistrationNotice(status: RegistrationStatus) -> impl IntoView {
         view! {
             <section class="notice notice-closed" aria-labelledby="registration-status-title">
                 <h2 id="registration-status-title">"Pendaftaran sedang ditutup"</h2>
-                <p>"Pendaftaran dibuka setiap Senin sampai Kamis, pukul 08.00–16.00 WIB."</p>
+                <p>{format!("Pendaftaran dibuka setiap {}.", status.weekly_hours)}</p>
                 {match (status.next_change, label.is_empty()) {
                     (Some(opens_at), false) => view! {
                         <p>"Dibuka lagi " <strong class="next-opening">{label}</strong> "."</p>

@@ -107,6 +107,34 @@ impl Schedule {
             .find(|b| self.is_open(*b) != open_now)
     }
 
+    /// The weekly hours in words: runs of days with the same hours together ("Senin sampai
+    /// Kamis, pukul 08.00–16.00 WIB; Jumat, pukul 08.00–12.00 WIB").
+    pub fn weekly_in_words(&self) -> String {
+        let mut hours: Vec<&WeeklyHours> = self.weekly.iter().collect();
+        hours.sort_by_key(|w| (w.iso_weekday, w.opens_at));
+        let mut runs: Vec<(u32, u32, NaiveTime, NaiveTime)> = Vec::new();
+        for w in hours {
+            match runs.last_mut() {
+                Some(run) if run.1 + 1 == w.iso_weekday && (run.2, run.3) == (w.opens_at, w.closes_at) => {
+                    run.1 = w.iso_weekday
+                }
+                _ => runs.push((w.iso_weekday, w.iso_weekday, w.opens_at, w.closes_at)),
+            }
+        }
+        let name = |day: u32| WEEKDAYS[(day as usize).saturating_sub(1).min(6)];
+        runs.into_iter()
+            .map(|(first, last, opens, closes)| {
+                let days = if first == last {
+                    name(first).to_owned()
+                } else {
+                    format!("{} sampai {}", name(first), name(last))
+                };
+                format!("{days}, pukul {}–{} WIB", opens.format("%H.%M"), closes.format("%H.%M"))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// The next `count` windows of registration from `at` (the current one first, from `at`, when
     /// open now): when each opens and closes (`None`: not within the horizon).
     pub fn windows(&self, at: DateTime<Utc>, count: usize) -> Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> {
@@ -456,6 +484,22 @@ mod tests {
         let errors = parse_exception(&raw("", "2026-12-04", "10:00", "09:00", "x"), today).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["kind", "date", "until", "note"]);
+    }
+
+    #[test]
+    fn the_weekly_hours_read_as_runs_of_days() {
+        let mut schedule = Schedule::article_default();
+        assert_eq!(schedule.weekly_in_words(), "Senin sampai Kamis, pukul 08.00–16.00 WIB");
+        schedule.weekly[3].closes_at = NaiveTime::from_hms_opt(15, 0, 0).unwrap();
+        schedule.weekly.push(WeeklyHours {
+            iso_weekday: 6,
+            opens_at: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            closes_at: NaiveTime::from_hms_opt(12, 0, 0).unwrap(),
+        });
+        assert_eq!(
+            schedule.weekly_in_words(),
+            "Senin sampai Rabu, pukul 08.00–16.00 WIB; Kamis, pukul 08.00–15.00 WIB; Sabtu, pukul 09.00–12.00 WIB"
+        );
     }
 
     #[test]
