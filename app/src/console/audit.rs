@@ -91,11 +91,9 @@ impl AuditFilter {
                     .map_err(|_| format!("Tanggal {label} ditulis TTTT-BB-HH, misalnya 2026-12-05.")),
             }
         };
-        let start = |date: chrono::NaiveDate| crate::domain::wib::local_instant(date, chrono::NaiveTime::MIN);
-        let from = day(&self.from, "dari")?.and_then(start);
-        let until = day(&self.until, "sampai")?
-            .and_then(|date| date.succ_opt())
-            .and_then(start);
+        let span = crate::domain::wib::day_span;
+        let from = day(&self.from, "dari")?.and_then(span).map(|(start, _)| start);
+        let until = day(&self.until, "sampai")?.and_then(span).map(|(_, end)| end);
         Ok(AuditQuery {
             actors,
             action,

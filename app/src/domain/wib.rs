@@ -18,12 +18,22 @@ pub fn local_instant(day: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// A whole WIB day: its first instant and the next day's.
+pub fn day_span(day: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let next = day.succ_opt()?;
+    Some((
+        local_instant(day, NaiveTime::MIN)?,
+        local_instant(next, NaiveTime::MIN)?,
+    ))
+}
+
 /// The calendar date in WIB: the registration date for the age rule.
 pub fn date_in_program_tz(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&zone()).date_naive()
 }
 
-const DAYS: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
+/// Days of the week by ISO number less one (Monday first).
+pub const DAYS: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
 const MONTHS: [&str; 12] = [
     "Januari",
     "Februari",

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
@@ -141,13 +141,6 @@ pub fn compare(
 }
 
 /// The start of a day in WIB, and of the next.
-fn day_bounds(day: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>), AppError> {
-    let start = crate::domain::wib::local_instant(day, NaiveTime::MIN).ok_or_else(|| AppError::internal("day"))?;
-    let next = day.succ_opt().ok_or_else(|| AppError::internal("day"))?;
-    let end = crate::domain::wib::local_instant(next, NaiveTime::MIN).ok_or_else(|| AppError::internal("day"))?;
-    Ok((start, end))
-}
-
 fn parse_status(code: Option<&str>) -> Option<TransferStatus> {
     match code {
         Some("dibayar") => Some(TransferStatus::Paid),
@@ -167,7 +160,7 @@ pub async fn reconcile<R: PayoutRail>(
         .statement(day)
         .await
         .map_err(|error| AppError::internal(format!("the rail's statement: {error}")))?;
-    let (start, end) = day_bounds(day)?;
+    let (start, end) = crate::domain::wib::day_span(day).ok_or_else(|| AppError::internal("day out of range"))?;
     let settled: Vec<LedgerTransfer> = sqlx::query!(
         "select reference, amount, outcome from incentive_transfers where settled_at >= $1 and settled_at < $2",
         start,

@@ -181,8 +181,8 @@ impl Schedule {
     }
 }
 
-/// Days of the week by ISO number (1 = Monday), as the console names them.
-pub const WEEKDAYS: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
+/// Days of the week by ISO number less one (1 = Monday is `WEEKDAYS[0]`).
+pub use crate::domain::wib::DAYS as WEEKDAYS;
 
 /// One day of the weekly hours as the console's form posts it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -307,10 +307,7 @@ pub fn parse_exception(raw: &RawException, today: NaiveDate) -> Result<NewExcept
     let at = |day: NaiveDate, time: NaiveTime| local_instant(day, time);
     let (starts_at, ends_at) = match (hours, kind) {
         (Some((from, until)), _) => (at(date, from), at(date, until)),
-        (None, ExceptionKind::Closed) => (
-            at(date, NaiveTime::MIN),
-            date.succ_opt().and_then(|next| at(next, NaiveTime::MIN)),
-        ),
+        (None, ExceptionKind::Closed) => wib::day_span(date).unzip(),
         (None, ExceptionKind::Open) => {
             let hour = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN);
             (at(date, hour(8)), at(date, hour(16)))
