@@ -197,6 +197,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/operator/pencairan") view=console::payouts::PayoutsConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/jadwal") view=console::schedule::ScheduleConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/operator/audit") view=console::audit::AuditConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator/pengecualian") view=console::exclusions::ExclusionsConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/gelombang") view=waves::audit::WavesPage ssr=SsrMode::Async/>
                     <Route path=path!("/gelombang/:id") view=waves::audit::WaveAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/sertifikat/:code") view=completion::certificate::CertificatePage ssr=SsrMode::Async/>

@@ -42,6 +42,29 @@ impl Username {
     }
 }
 
+/// How an operator is shown to colleagues and in the console: 1-100 characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+#[error("Tulis nama petugas, 1-100 karakter.")]
+pub struct DisplayNameError;
+
+impl DisplayName {
+    pub fn parse(raw: &str) -> Result<DisplayName, DisplayNameError> {
+        let name = crate::domain::collapse_whitespace(raw);
+        if (1..=100).contains(&name.chars().count()) && !name.chars().any(char::is_control) {
+            Ok(DisplayName(name))
+        } else {
+            Err(DisplayNameError)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A password as typed. Never printed (its `Debug` hides it).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);

@@ -49,6 +49,7 @@ pub const DISPUTES_CONSOLE_PATH: &str = "/operator/sanggahan";
 pub const PAYOUTS_CONSOLE_PATH: &str = "/operator/pencairan";
 pub const SCHEDULE_CONSOLE_PATH: &str = "/operator/jadwal";
 pub const AUDIT_CONSOLE_PATH: &str = "/operator/audit";
+pub const EXCLUSIONS_CONSOLE_PATH: &str = "/operator/pengecualian";
 /// The audit log's selection as CSV (program admins).
 pub const AUDIT_CSV_PATH: &str = "/operator/audit.csv";
 
@@ -57,7 +58,7 @@ pub const DEV_MAILBOX_PATH: &str = "/dev/surat";
 
 /// Every fixed address a browser opens (GET), besides the signup's steps
 /// (`signup_step_path`). A test asks the router for each: none may be "not found".
-pub const FIXED_PAGES: [&str; 32] = [
+pub const FIXED_PAGES: [&str; 33] = [
     HOME_PATH,
     SIGN_IN_PATH,
     SIGN_IN_CODE_PATH,
@@ -89,6 +90,7 @@ pub const FIXED_PAGES: [&str; 32] = [
     PAYOUTS_CONSOLE_PATH,
     SCHEDULE_CONSOLE_PATH,
     AUDIT_CONSOLE_PATH,
+    EXCLUSIONS_CONSOLE_PATH,
     DEV_MAILBOX_PATH,
 ];
 

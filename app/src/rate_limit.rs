@@ -73,6 +73,14 @@ pub const DISPUTES_PER_IP: Limit = Limit {
     window: Duration::hours(24),
 };
 
+/// Exclusion-list lookups per operator: each answer says what a person is (a civil servant, a
+/// soldier, a student), so a console session is not a way to sweep NIKs.
+pub const EXCLUSION_SEARCHES: Limit = Limit {
+    name: "exclusion-searches",
+    max_hits: 60,
+    window: Duration::hours(1),
+};
+
 /// Operator sign-in attempts per client address.
 pub const OPERATOR_SIGN_IN_PER_IP: Limit = Limit {
     name: "operator-sign-in-ip",

@@ -38,6 +38,17 @@ pub fn wants_blank_copy() -> bool {
         .unwrap_or(false)
 }
 
+/// The request body's length, when the client said it.
+pub fn content_length() -> Option<u64> {
+    parts()?
+        .headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
 pub fn cookie(name: &str) -> Option<String> {
     cookie_in(&parts()?.headers, name)
 }

@@ -6,6 +6,7 @@ mod catalogue_bench;
 mod cpu;
 mod draw_bench;
 mod driver;
+mod exclusions_bench;
 mod fixtures;
 mod portal_cli;
 mod probe;
@@ -44,9 +45,10 @@ async fn main() -> ExitCode {
         Some("catalogue") => catalogue_bench::run(&options).await,
         Some("draw") => draw_bench::run(&options).await,
         Some("verify") => verify_bench::run(&options).await,
+        Some("exclusions") => exclusions_bench::run(&options).await,
         Some("probe") => probe::run(&options).await,
         _ => Err(
-            "usage: prakerja-load bench|crash|catalogue|draw|verify|probe --server-bin PATH --site-root PATH --database-url URL ..."
+            "usage: prakerja-load bench|crash|catalogue|draw|verify|exclusions|probe --server-bin PATH --site-root PATH --database-url URL ..."
                 .into(),
         ),
     };
@@ -124,6 +126,12 @@ impl Portal {
             (
                 "PRAKERJA_REGISTRY_KEY".to_owned(),
                 "benchmark-registry-key-0123456789".to_owned(),
+            ),
+            // Nor without the payout rail (nothing is paid during a benchmark).
+            ("PRAKERJA_RAIL_URL".to_owned(), "https://127.0.0.1:9".to_owned()),
+            (
+                "PRAKERJA_RAIL_KEY".to_owned(),
+                "benchmark-rail-key-0123456789".to_owned(),
             ),
             ("DATABASE_URL".to_owned(), database_url.clone()),
             ("PRAKERJA_ADDR".to_owned(), format!("127.0.0.1:{port}")),

@@ -28,16 +28,16 @@ enum Verdict {
 
 /// The portal under probe: where to connect, and the origin its pages are served from.
 #[derive(Clone)]
-struct Target {
+pub(crate) struct Target {
     /// `host:port` to connect to.
-    authority: String,
+    pub(crate) authority: String,
     /// The public origin (`http://host:port` unless `--origin` says otherwise).
-    origin: String,
+    pub(crate) origin: String,
 }
 
 /// An operator the return-path checks sign in as.
 #[derive(Clone)]
-struct OperatorLogin {
+pub(crate) struct OperatorLogin {
     username: String,
     password: String,
     totp_secret: Vec<u8>,
@@ -123,7 +123,7 @@ pub async fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// `username:password:base32-secret`.
-fn operator_login(login: &str) -> Result<OperatorLogin, String> {
+pub(crate) fn operator_login(login: &str) -> Result<OperatorLogin, String> {
     let mut parts = login.splitn(3, ':');
     let (Some(username), Some(password), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
         return Err("PRAKERJA_PROBE_OPERATOR is username:password:totp-secret".to_owned());
@@ -658,7 +658,7 @@ async fn sign_in(client: &mut Client, email: &str) -> Result<(), Failure> {
     }
 }
 
-async fn operator_sign_in(client: &mut Client, operator: &OperatorLogin) -> Result<(), Failure> {
+pub(crate) async fn operator_sign_in(client: &mut Client, operator: &OperatorLogin) -> Result<(), Failure> {
     let form = format!(
         "username={}&password={}",
         encode(&operator.username),
@@ -781,14 +781,14 @@ impl Request {
     }
 }
 
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
@@ -800,21 +800,27 @@ impl Answer {
     }
 }
 
-struct Client {
+pub(crate) struct Client {
     target: Target,
     cookies: Vec<(String, String)>,
 }
 
 impl Client {
-    fn new(target: &Target) -> Client {
+    pub(crate) fn new(target: &Target) -> Client {
         Client {
             target: target.clone(),
             cookies: Vec::new(),
         }
     }
 
-    async fn get(&self, path: &str) -> Result<Answer, Failure> {
+    pub(crate) async fn get(&self, path: &str) -> Result<Answer, Failure> {
         self.send(Request::get(path)).await
+    }
+
+    /// The `Cookie` header's value this client sends.
+    pub(crate) fn cookie_header(&self) -> String {
+        let jar: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        jar.join("; ")
     }
 
     /// A form post as a browser on the portal's own page sends it.
@@ -877,7 +883,7 @@ impl Client {
     }
 }
 
-fn parse_answer(raw: &[u8]) -> Option<Answer> {
+pub(crate) fn parse_answer(raw: &[u8]) -> Option<Answer> {
     let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = std::str::from_utf8(&raw[..head_end]).ok()?;
     let mut lines = head.split("\r\n");

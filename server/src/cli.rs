@@ -485,22 +485,40 @@ pub async fn print_outbox(pool: &sqlx::PgPool, limit: i64) -> Result<(), sqlx::E
 pub async fn exclusions(pool: &sqlx::PgPool, command: ExclusionsCommand) -> Result<(), Box<dyn std::error::Error>> {
     match command {
         ExclusionsCommand::Import { file, source } => {
-            let text = std::fs::read_to_string(&file)?;
+            use app::verification::exclusions::ExclusionImport;
+            use tokio::io::AsyncReadExt;
+            let source = app::domain::ExclusionSource::parse(&source)?;
+            let mut reader = tokio::fs::File::open(&file).await?;
+            let size = reader.metadata().await?.len();
             let started = std::time::Instant::now();
-            let report = app::verification::exclusions::import(pool, &text, &source, &actor(), Utc::now()).await?;
+            let mut import = ExclusionImport::begin(pool, &source, &actor(), Some(size), Utc::now()).await?;
+            // The file is read a chunk at a time, as the console's upload is.
+            let mut chunk = vec![0; 256 * 1024];
+            loop {
+                let read = reader.read(&mut chunk).await?;
+                if read == 0 {
+                    break;
+                }
+                import.feed(&chunk[..read]).await?;
+            }
+            let report = import.finish(Utc::now()).await?;
             println!(
-                "{} added, {} changed category, {} already listed, {} rejected ({:.1} s)",
+                "{} lines: {} added, {} changed category, {} already listed, {} rejected ({:.1} s)",
+                report.lines,
                 report.added,
                 report.changed,
                 report.unchanged,
-                report.rejected.len(),
+                report.rejected_total,
                 started.elapsed().as_secs_f64()
             );
-            for rejected in report.rejected.iter().take(100) {
+            for rejected in &report.rejected {
                 println!("  line {}: {}", rejected.line, rejected.reason);
             }
-            if report.rejected.len() > 100 {
-                println!("  … and {} more", report.rejected.len() - 100);
+            if report.rejected_total > report.rejected.len() as u64 {
+                println!(
+                    "  … and {} more (the console lists them)",
+                    report.rejected_total - report.rejected.len() as u64
+                );
             }
         }
     }
@@ -565,12 +583,9 @@ pub async fn operator(
         OperatorCommand::Create { username, name, role } => {
             let username = Username::parse(&username)?;
             let role = OperatorRole::parse(&role)?;
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 100 {
-                return Err("--name: 1-100 characters".into());
-            }
+            let name = app::operators::DisplayName::parse(&name)?;
             let password = read_password()?;
-            let id = db::create(pool, &username, name, role, password, &actor(), Utc::now()).await?;
+            let id = db::create(pool, &username, name.as_str(), role, password, &actor(), Utc::now()).await?;
             println!("operator {} ({}) created: {id}", username.as_str(), role.code());
         }
     }

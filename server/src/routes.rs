@@ -11,7 +11,7 @@ use axum::{
     routing::{any, get, post},
     Router,
 };
-use leptos::prelude::provide_context;
+use leptos::{prelude::provide_context, server_fn::ServerFn};
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use tower::{ServiceBuilder, ServiceExt};
 use tower_http::{
@@ -22,12 +22,29 @@ use tower_http::{
     },
     services::{ServeDir, ServeFile},
     set_header::SetResponseHeaderLayer,
-    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 
 /// Largest request body accepted (forms are small; this bounds abuse).
 const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Requests allowed to run longer than the usual limit: a program admin's upload of a million
+/// lines, over whatever link the office has.
+const LONG_REQUESTS: &[&str] = &[<app::console::exclusions::ImportExclusions as ServerFn>::PATH];
+const LONG_REQUEST_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// Answers 503 when a request outlasts its limit (`limit`, or the long one).
+async fn time_limit(limit: Duration, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let limit = if LONG_REQUESTS.contains(&request.uri().path()) {
+        LONG_REQUEST_TIMEOUT
+    } else {
+        limit
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
 
 /// How the router protects itself.
 #[derive(Clone, Debug)]
@@ -140,10 +157,9 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
                 .layer(CatchPanicLayer::custom(|_| {
                     (StatusCode::INTERNAL_SERVER_ERROR, "Terjadi kesalahan pada server.").into_response()
                 }))
-                .layer(TimeoutLayer::with_status_code(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    request_timeout,
-                ))
+                .layer(axum::middleware::from_fn(move |req, next| {
+                    time_limit(request_timeout, req, next)
+                }))
                 .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
                 .layer(axum::middleware::from_fn(move |req, next| {
                     crate::security::headers(hsts, req, next)

@@ -412,3 +412,120 @@ async fn upload(browser: &mut Browser, platform: &str, file: &str) -> Response {
         )
         .await
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_program_admin_shows_a_hidden_training_again(pool: PgPool) {
+    demo(&pool).await;
+    let visitor = Browser::new(pool.clone(), wednesday_morning());
+    let mut admin = program_admin(&visitor).await;
+    let id = first_training(&pool).await.to_string();
+    hide_training(&mut admin, &id, "Harga jauh di atas harga pasar").await;
+    let mut verifier =
+        signed_in_operator(&visitor, "verifikator.katalog", app::operators::OperatorRole::Verifier).await;
+    verifier.post_form("/api/unhide-training", &[("training", &id)]).await;
+    assert_eq!(
+        count(&pool, "select count(*) from trainings where hidden_at is not null").await,
+        1,
+        "a verifier cannot"
+    );
+
+    let page = admin
+        .submit("/api/unhide-training", &[("training", &id)], "/operator/katalog")
+        .await;
+    assert!(
+        page.contains(&format!("Pelatihan No. {id} tampil lagi di katalog.")),
+        "{page}"
+    );
+    assert_eq!(
+        count(&pool, "select count(*) from trainings where hidden_at is not null").await,
+        0
+    );
+    let reason: String = sqlx::query_scalar(
+        "select before->>'alasan' from audit_log where action = 'katalog.tampilkan' and actor = 'operator:admin.katalog'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(reason, "Harga jauh di atas harga pasar");
+    // Twice: said plainly, nothing audited again.
+    let again = admin
+        .submit("/api/unhide-training", &[("training", &id)], "/operator/katalog")
+        .await;
+    assert!(again.contains("Pelatihan itu tidak tersembunyi (lagi)."), "{again}");
+    assert_eq!(
+        audit_entries(&pool, "katalog.tampilkan", "operator:admin.katalog").await,
+        1
+    );
+    let mut anyone = visitor.another();
+    assert!(anyone.get("/pelatihan").await.body.contains("900 pelatihan ditemukan"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_owner_of_a_provider_set_in_the_console_marks_its_trainings_a_conflict(pool: PgPool) {
+    demo(&pool).await;
+    let visitor = Browser::new(pool.clone(), wednesday_morning());
+    let mut admin = program_admin(&visitor).await;
+    // A training whose provider no platform owns, and its platform.
+    let (training, provider, platform): (i32, String, String) = sqlx::query_as(
+        "select t.id, p.name, t.platform_code from trainings t join providers p on p.id = t.provider_id
+         where p.owned_by_platform is null order by t.id limit 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let compared = format!("/pelatihan/banding?pilih={training}");
+    let mut anyone = visitor.another();
+    assert!(!anyone.get(&compared).await.body.contains("konflik kepentingan"));
+
+    let page = admin
+        .submit(
+            "/api/set-provider-owner",
+            &[("provider", &provider), ("owner", &platform)],
+            "/operator/katalog",
+        )
+        .await;
+    assert!(page.contains(&format!("Pemilik {provider} disimpan.")), "{page}");
+    assert!(anyone.get(&compared).await.body.contains("konflik kepentingan"));
+    let (before, after): (serde_json::Value, serde_json::Value) = sqlx::query_as(
+        "select before, after from audit_log where action = 'katalog.pemilik-lembaga' and actor = 'operator:admin.katalog'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(before["platform"], serde_json::Value::Null);
+    assert_eq!(after["platform"], platform.as_str());
+
+    // A file: the same provider freed again, an unknown provider and platform refused by line.
+    let file =
+        format!("lembaga,platform\n\"{provider}\",\nLembaga Yang Tidak Ada,tokopedia\n{provider},toko-sebelah\n");
+    let answer = admin
+        .post_multipart("/api/import-provider-owners", &[("file", Some("pemilik.csv"), &file)])
+        .await;
+    assert_eq!(answer.location(), Some("/operator/katalog"));
+    let page = admin.get("/operator/katalog").await.body;
+    assert!(
+        page.contains("Kepemilikan lembaga diimpor: 1 berubah, 0 tetap, 2 baris ditolak."),
+        "{page}"
+    );
+    assert!(
+        page.contains("baris 3: lembaga Lembaga Yang Tidak Ada tidak ada di katalog"),
+        "{page}"
+    );
+    assert!(page.contains("baris 4: platform toko-sebelah tidak dikenal"), "{page}");
+    assert!(!anyone.get(&compared).await.body.contains("konflik kepentingan"));
+    assert_eq!(
+        audit_entries(&pool, "katalog.pemilik-lembaga", "operator:admin.katalog").await,
+        2
+    );
+
+    // A verifier changes nothing.
+    let mut verifier =
+        signed_in_operator(&visitor, "verifikator.katalog", app::operators::OperatorRole::Verifier).await;
+    verifier
+        .post_form(
+            "/api/set-provider-owner",
+            &[("provider", &provider), ("owner", &platform)],
+        )
+        .await;
+    assert!(!anyone.get(&compared).await.body.contains("konflik kepentingan"));
+}

@@ -392,3 +392,54 @@ async fn an_operator_changes_their_own_password_and_signs_in_again_with_it(pool:
         "/operator/masuk/kode"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_program_admin_creates_an_operator_who_signs_in_with_the_password_shown_once(pool: PgPool) {
+    let browser = Browser::new(pool.clone(), wednesday_morning());
+    let mut admin = signed_in_operator(&browser, "admin.petugas", OperatorRole::ProgramAdmin).await;
+    let form = [
+        ("username", "Verifikator.Baru"),
+        ("display_name", "  Sari   Wulandari "),
+        ("role", "verifikator"),
+    ];
+    // A verifier cannot create anyone.
+    let mut verifier = signed_in_operator(&browser, "verifikator.satu", OperatorRole::Verifier).await;
+    verifier.post_form("/api/create-operator", &form).await;
+    assert_eq!(count(&pool, "select count(*) from operators").await, 2);
+
+    let page = admin.submit("/api/create-operator", &form, "/operator/petugas").await;
+    let temporary = between(&page, "Kata sandi sementara: ", " ").to_owned();
+    assert_eq!(temporary.len(), 23, "{page}");
+    assert!(page.contains("Akun verifikator.baru (Verifikator) dibuat."), "{page}");
+    assert!(page.contains("Sari Wulandari · verifikator.baru"), "{page}");
+    assert_eq!(
+        audit_entries(&pool, "operators.create", "operator:admin.petugas").await,
+        1
+    );
+    // Shown once: the page after it no longer has it.
+    assert!(!admin.get("/operator/petugas").await.body.contains(&temporary));
+    // The new operator signs in with it, and enrols a second factor first.
+    let mut newcomer = browser.another();
+    assert_eq!(
+        password(&mut newcomer, "verifikator.baru", &temporary).await,
+        "/operator/dua-langkah"
+    );
+
+    // The same username again, or a malformed form, is refused beside its fields, as typed.
+    let taken = admin.submit("/api/create-operator", &form, "/operator/petugas").await;
+    assert!(
+        taken.contains("Nama pengguna ini sudah dipakai operator lain."),
+        "{taken}"
+    );
+    let wrong = [("username", "x"), ("display_name", ""), ("role", "raja")];
+    let refused = admin.submit("/api/create-operator", &wrong, "/operator/petugas").await;
+    for message in [
+        "Nama pengguna 3-40 karakter",
+        "Tulis nama petugas, 1-100 karakter.",
+        "Pilih peran operator.",
+    ] {
+        assert!(refused.contains(message), "{message}: {refused}");
+    }
+    assert!(refused.contains("value=\"x\""), "{refused}");
+    assert_eq!(count(&pool, "select count(*) from operators").await, 3);
+}

@@ -32,6 +32,9 @@ usage: cargo xtask <command> [options]
                    drain a queue of 1,000,000 automatic checks against the registry simulator at
                    50 ms a lookup: verifications per second, the share of time waiting on the
                    registry, and the same decisions as one plain SQL statement
+  bench-exclusions [-- --lines N]
+                   upload a 1,000,000-line exclusion file through the console: seconds, the
+                   server's peak memory above idle, and the same rows by COPY into the database
   probe [BASE_URL] the request-level defences tried from outside (cross-site posts, statuses, body
                    limit, slow headers, code budget, NIK throttle, return paths), one line each;
                    without BASE_URL against a portal of its own (development mode, registration
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Some("bench-catalogue") => commands::bench_catalogue(playwright_args(&args)),
         Some("bench-draw") => commands::bench_draw(playwright_args(&args)),
         Some("bench-verify") => commands::bench_verify(playwright_args(&args)),
+        Some("bench-exclusions") => commands::bench_exclusions(playwright_args(&args)),
         Some("sqlx-prepare") => commands::sqlx_prepare(),
         Some("tools") => tools::ensure_all().map(|_| ()),
         Some("database") => database::ensure().map(|url| println!("{url}")),
@@ -349,6 +353,15 @@ mod commands {
 
     pub fn bench_verify(extra: Vec<String>) -> Result {
         run_load("verify", "prakerja_bench_verify", None, extra)
+    }
+
+    pub fn bench_exclusions(extra: Vec<String>) -> Result {
+        run_load(
+            "exclusions",
+            "prakerja_bench_exclusions",
+            Some(&["--port", "3202"]),
+            extra,
+        )
     }
 
     pub fn bench_catalogue(extra: Vec<String>) -> Result {

@@ -258,3 +258,33 @@ pub async fn hide(
     tx.commit().await?;
     Ok(true)
 }
+
+/// Shows a hidden training again (the reason it was hidden goes to the audit log). `false`
+/// when no hidden training has that number.
+pub async fn unhide(pool: &PgPool, training_id: i32, actor: &str) -> Result<bool, AppError> {
+    let mut tx = pool.begin().await?;
+    let shown = sqlx::query!(
+        r#"with before as (
+               select id, title, hidden_reason from trainings where id = $1 and hidden_at is not null for update
+           )
+           update trainings t set hidden_at = null, hidden_reason = null from before where t.id = before.id
+           returning before.title, before.hidden_reason as "reason!""#,
+        training_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(shown) = shown else {
+        return Ok(false);
+    };
+    audit::record(
+        &mut *tx,
+        actor,
+        "katalog.tampilkan",
+        &format!("pelatihan:{training_id}"),
+        Some(serde_json::json!({ "judul": shown.title, "alasan": shown.reason })),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}

@@ -19,6 +19,7 @@ pub mod fit;
 pub mod import;
 pub mod instant;
 pub mod local;
+pub mod providers;
 pub mod query;
 #[cfg(feature = "ssr")]
 pub mod search;

@@ -1,7 +1,9 @@
 //! The catalogue in the operators' console: import a platform's trainings from its CSV or JSON
 //! file (idempotent by the platform's course id; rejected rows reported by line), hide a training
-//! (with a reason; it can no longer be bought), and see what is hidden and why. Program admins
-//! only; every change is audited. The command line does the same (`prakerja catalogue …`).
+//! (with a reason; it can no longer be bought), see what is hidden and why and show it again,
+//! and say which providers a platform owns (one at a time or from a file), which is what the
+//! catalogue's conflict-of-interest mark rests on. Program admins only; every change is audited.
+//! The command line imports and hides too (`prakerja catalogue …`).
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use serde::{Deserialize, Serialize};
@@ -18,11 +20,27 @@ use crate::{
 const HIDE: super::ConsoleForm = super::ConsoleForm::new("catalogue-hide", crate::paths::CATALOGUE_CONSOLE_PATH);
 #[cfg(feature = "ssr")]
 const IMPORT: super::ConsoleForm = super::ConsoleForm::new("catalogue-import", crate::paths::CATALOGUE_CONSOLE_PATH);
+#[cfg(feature = "ssr")]
+const UNHIDE: super::ConsoleForm = super::ConsoleForm::new("catalogue-unhide", crate::paths::CATALOGUE_CONSOLE_PATH);
+/// The owner of one provider, or of many from a file: one section, one notice.
+#[cfg(feature = "ssr")]
+const OWNER: super::ConsoleForm = super::ConsoleForm::new("catalogue-owner", crate::paths::CATALOGUE_CONSOLE_PATH);
+/// An ownership file, at most (a line per provider).
+#[cfg(feature = "ssr")]
+const OWNERS_MAX_BYTES: usize = 1024 * 1024;
 /// A platform's file, at most. (About 900 trainings take 1 MB.)
 pub const IMPORT_MAX_BYTES: usize = 8 * 1024 * 1024;
 /// Rejected rows listed on the page after an import (the count covers them all).
 #[cfg(feature = "ssr")]
 const REJECTED_SHOWN: usize = 100;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderItem {
+    pub name: String,
+    /// The owning platform's name.
+    pub owner: Option<String>,
+    pub trainings: i64,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HiddenTraining {
@@ -43,12 +61,28 @@ pub struct CatalogueConsole {
     pub import_notice: Option<String>,
     pub import_rejected: Vec<String>,
     pub typed_platform: String,
+    pub providers: Vec<ProviderItem>,
+    /// The ownership section's last post: its notice, its rejected lines, what was chosen.
+    pub owner_notice: Option<String>,
+    pub owner_rejected: Vec<String>,
+    pub owner_provider: String,
+    pub owner_platform: String,
 }
 
 #[server(prefix = "/api", endpoint = "catalogue-console")]
 pub async fn load_catalogue_console() -> Result<ConsolePage<CatalogueConsole>, AppError> {
-    let (state, operator, mut flash) = super::open_page(super::PROGRAM_ADMINS, &[HIDE.id]).await?;
+    let (state, operator, mut flash) = super::open_page(super::PROGRAM_ADMINS, &[HIDE.id, UNHIDE.id]).await?;
     let imported = operator.session.flash_for(&state.pool, IMPORT.id).await?;
+    let owned = operator.session.flash_for(&state.pool, OWNER.id).await?;
+    let providers = crate::catalogue::providers::db::list(&state.pool)
+        .await?
+        .into_iter()
+        .map(|p| ProviderItem {
+            name: p.name,
+            owner: p.owner,
+            trainings: p.trainings,
+        })
+        .collect();
     let platforms = sqlx::query!(
         r#"select p.code, p.name, count(t.id) filter (where t.hidden_at is null) as "shown!",
                   count(t.id) filter (where t.hidden_at is not null) as "hidden!"
@@ -76,8 +110,8 @@ pub async fn load_catalogue_console() -> Result<ConsolePage<CatalogueConsole>, A
         hidden_at: crate::domain::wib::format_wib(r.hidden_at),
     })
     .collect();
-    // Both forms' fields have their own names: one summary lists the problems of either.
-    for error in imported.errors.iter() {
+    // The forms' fields have their own names: one summary lists the problems of any.
+    for error in imported.errors.iter().chain(owned.errors.iter()) {
         flash.errors.push(&error.field, error.message.clone());
     }
     let content = CatalogueConsole {
@@ -90,6 +124,15 @@ pub async fn load_catalogue_console() -> Result<ConsolePage<CatalogueConsole>, A
             .map(|rows| rows.lines().map(str::to_owned).collect())
             .unwrap_or_default(),
         typed_platform: imported.values.get("platform").cloned().unwrap_or_default(),
+        providers,
+        owner_notice: owned.notice,
+        owner_rejected: owned
+            .values
+            .get("rejected")
+            .map(|rows| rows.lines().map(str::to_owned).collect())
+            .unwrap_or_default(),
+        owner_provider: owned.values.get("provider").cloned().unwrap_or_default(),
+        owner_platform: owned.values.get("owner").cloned().unwrap_or_default(),
     };
     Ok(ConsolePage::new(operator.identity, flash, content))
 }
@@ -237,6 +280,134 @@ pub async fn hide_training(training: String, reason: String) -> Result<Submitted
     .await
 }
 
+/// Shows a hidden training again (audited, with the reason it had been hidden).
+#[server(prefix = "/api", endpoint = "unhide-training")]
+pub async fn unhide_training(training: String) -> Result<Submitted, AppError> {
+    UNHIDE
+        .handle(super::PROGRAM_ADMINS, async |state, operator| {
+            let Some(id) = crate::domain::parse_listed_number::<i32>(&training) else {
+                return Err(AppError::BadRequest);
+            };
+            if !crate::catalogue::import::unhide(&state.pool, id, &operator.actor()).await? {
+                let errors = FieldErrors::single(crate::forms::FORM_ERROR, "Pelatihan itu tidak tersembunyi (lagi).");
+                return UNHIDE.refuse(state, errors, Default::default()).await;
+            }
+            let notice = format!("Pelatihan No. {id} tampil lagi di katalog.");
+            UNHIDE
+                .accept(state, &operator.session, notice, Default::default())
+                .await
+        })
+        .await
+}
+
+/// Says which platform owns one provider (`owner` empty: none).
+#[server(prefix = "/api", endpoint = "set-provider-owner")]
+pub async fn set_provider_owner(provider: String, owner: String) -> Result<Submitted, AppError> {
+    use crate::catalogue::providers::{self, Ownership};
+    OWNER
+        .handle(super::PROGRAM_ADMINS, async |state, operator| {
+            let values = crate::forms::values([("provider", provider.as_str()), ("owner", owner.as_str())]);
+            let mut errors = FieldErrors::new();
+            let name = errors.check("owner-provider", providers::parse_provider(&provider));
+            let platform = errors.check("owner-platform", providers::parse_platform(&owner));
+            let (Some(name), Some(platform)) = (name, platform) else {
+                return OWNER.refuse(state, errors, values).await;
+            };
+            let line = [(
+                1,
+                Ownership {
+                    provider: name.clone(),
+                    platform,
+                },
+            )];
+            let report = providers::db::set_owners(&state.pool, &line, &operator.actor()).await?;
+            if let Some(rejected) = report.rejected.first() {
+                let field = if rejected.reason.starts_with("platform") {
+                    "owner-platform"
+                } else {
+                    "owner-provider"
+                };
+                let errors = FieldErrors::single(field, format!("{}.", rejected.reason));
+                return OWNER.refuse(state, errors, values).await;
+            }
+            let notice = if report.changed == 1 {
+                format!("Pemilik {name} disimpan.")
+            } else {
+                format!("Pemilik {name} memang sudah begitu: tidak ada yang berubah.")
+            };
+            OWNER.accept(state, &operator.session, notice, Default::default()).await
+        })
+        .await
+}
+
+/// Imports the owners of many providers from a file of `lembaga,platform` lines.
+#[server(prefix = "/api", endpoint = "import-provider-owners", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn import_provider_owners(data: leptos::server_fn::codec::MultipartData) -> Result<Submitted, AppError> {
+    use crate::catalogue::providers;
+    OWNER
+        .handle(super::PROGRAM_ADMINS, async |state, operator| {
+            let refuse =
+                |message: &str| OWNER.refuse(state, FieldErrors::single("owners-file", message), Default::default());
+            let text = match read_file_part(data, "file", OWNERS_MAX_BYTES).await {
+                Upload::File(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(_) => return refuse("Berkas harus berupa teks UTF-8 (CSV).").await,
+                },
+                Upload::Missing => return refuse("Pilih berkas CSV kepemilikan lembaga.").await,
+                Upload::TooLarge => return refuse("Berkas lebih dari 1 MB.").await,
+                Upload::Unreadable => return refuse("Berkas tidak terbaca: kirim ulang berkas CSV.").await,
+            };
+            let (lines, mut rejected) = providers::parse_file(&text);
+            let report = providers::db::set_owners(&state.pool, &lines, &operator.actor()).await?;
+            rejected.extend(report.rejected);
+            rejected.sort_by_key(|r| r.line);
+            let notice = format!(
+                "Kepemilikan lembaga diimpor: {} berubah, {} tetap, {} baris ditolak.",
+                report.changed,
+                report.unchanged,
+                rejected.len()
+            );
+            let listed: Vec<String> = rejected
+                .iter()
+                .take(REJECTED_SHOWN)
+                .map(|r| format!("baris {}: {}", r.line, r.reason))
+                .collect();
+            let values = crate::forms::values([("rejected", listed.join("\n").as_str())]);
+            OWNER.accept(state, &operator.session, notice, values).await
+        })
+        .await
+}
+
+/// One file part of a multipart form (the other parts are read and left), at most `max` bytes.
+#[cfg(feature = "ssr")]
+async fn read_file_part(data: leptos::server_fn::codec::MultipartData, name: &str, max: usize) -> Upload {
+    let Some(mut multipart) = data.into_inner() else {
+        return Upload::Unreadable;
+    };
+    let mut found = Upload::Missing;
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return found,
+            Err(_) => return Upload::Unreadable,
+        };
+        let wanted = field.name() == Some(name);
+        let mut bytes = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) if !wanted => drop(chunk),
+                Ok(Some(chunk)) if bytes.len() + chunk.len() <= max => bytes.extend_from_slice(&chunk),
+                Ok(Some(_)) => return Upload::TooLarge,
+                Ok(None) => break,
+                Err(_) => return Upload::Unreadable,
+            }
+        }
+        if wanted && !bytes.is_empty() {
+            found = Upload::File(bytes);
+        }
+    }
+}
+
 #[component]
 pub fn CatalogueConsolePage() -> impl IntoView {
     super::console_page(super::CATALOGUE, load_catalogue_console, |last, catalogue| {
@@ -248,6 +419,13 @@ pub fn CatalogueConsolePage() -> impl IntoView {
             .map(|(code, name, _, _)| (code.clone(), name.clone()))
             .collect();
         let file_invalid = last.errors.get("file").is_some();
+        let owner_provider_invalid = last.errors.get("owner-provider").is_some();
+        let owner_platform_invalid = last.errors.get("owner-platform").is_some();
+        let owners_file_invalid = last.errors.get("owners-file").is_some();
+        let owner_choices = platform_choices.clone();
+        let provider_names: Vec<String> = catalogue.providers.iter().map(|p| p.name.clone()).collect();
+        let owner_provider = catalogue.owner_provider.clone();
+        let owner_platform = catalogue.owner_platform.clone();
         view! {
             <ErrorSummary state=form/>
             <h2>"Impor dari platform"</h2>
@@ -298,8 +476,61 @@ pub fn CatalogueConsolePage() -> impl IntoView {
                 <li class="queue-item">
                     <strong>{format!("No. {} · {}", h.id, h.title)}</strong>
                     <br/>{format!("{} · disembunyikan {} · alasan: {}", h.platform, h.hidden_at, h.reason)}
+                    <form method="post" action=UnhideTraining::url() class="inline-form">
+                        <input type="hidden" name="training" value=h.id.to_string()/>
+                        <button type="submit" class="button button-secondary">{format!("Tampilkan lagi No. {}", h.id)}</button>
+                    </form>
                 </li>
             })}
+            <h2 id="pemilik">"Lembaga milik platform"</h2>
+            <p class="hint">"Pelatihan dari lembaga yang dimiliki platform penjualnya ditandai konflik kepentingan di katalog."</p>
+            <Notice notice=catalogue.owner_notice/>
+            {(!catalogue.owner_rejected.is_empty()).then(|| view! {
+                <section aria-labelledby="pemilik-ditolak">
+                    <h3 id="pemilik-ditolak">"Baris yang ditolak"</h3>
+                    <ul class="rejected-rows">{catalogue.owner_rejected.into_iter().map(|row| view! { <li>{row}</li> }).collect_view()}</ul>
+                </section>
+            })}
+            <form method="post" action=SetProviderOwner::url()>
+                <div class="field" class:field-invalid=owner_provider_invalid>
+                    <label for="owner-provider">"Lembaga"</label>
+                    <FieldError id="owner-provider" errors=form.errors/>
+                    <select id="owner-provider" name="provider" aria-invalid=owner_provider_invalid.then_some("true")>
+                        {provider_names.into_iter().map(|name| view! {
+                            <option value=name.clone() selected={name == owner_provider}>{name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field" class:field-invalid=owner_platform_invalid>
+                    <label for="owner-platform">"Dimiliki platform"</label>
+                    <FieldError id="owner-platform" errors=form.errors/>
+                    <select id="owner-platform" name="owner" aria-invalid=owner_platform_invalid.then_some("true")>
+                        <option value="">"Tidak dimiliki platform"</option>
+                        {owner_choices.into_iter().map(|(code, name)| view! {
+                            <option value=code.clone() selected={code == owner_platform}>{name}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="button">"Simpan pemilik"</button>
+            </form>
+            <form method="post" action=ImportProviderOwners::url() enctype="multipart/form-data">
+                <div class="field" class:field-invalid=owners_file_invalid>
+                    <label for="owners-file">"Atau impor berkas kepemilikan (CSV)"</label>
+                    <p class="hint" id="owners-file-hint">"Satu baris per lembaga: lembaga,platform (kode platform, atau kosong bila tidak dimiliki platform). Nama yang memuat koma diapit tanda kutip."</p>
+                    <FieldError id="owners-file" errors=form.errors/>
+                    <input id="owners-file" name="file" type="file" accept=".csv,text/csv"
+                        aria-describedby="owners-file-hint" aria-invalid=owners_file_invalid.then_some("true")/>
+                </div>
+                <button type="submit" class="button button-secondary">"Impor kepemilikan"</button>
+            </form>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Lembaga pelatihan dan pemiliknya">
+                <table class="funnel">
+                    <thead><tr><th scope="col">"Lembaga"</th><th scope="col">"Dimiliki platform"</th><th scope="col">"Pelatihan"</th></tr></thead>
+                    <tbody>{catalogue.providers.into_iter().map(|p| view! {
+                        <tr><th scope="row">{p.name}</th><td>{p.owner.unwrap_or_else(|| "—".to_owned())}</td><td>{p.trainings}</td></tr>
+                    }).collect_view()}</tbody>
+                </table>
+            </div>
         }
     })
 }

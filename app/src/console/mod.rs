@@ -9,6 +9,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod completion;
 pub mod disputes;
+pub mod exclusions;
 pub mod funnel;
 pub mod operators;
 pub mod password;
@@ -347,6 +348,11 @@ pub const AUDIT: Section = Section {
     heading: "Log audit",
     title: "Log audit — Konsol Prakerja",
 };
+pub const EXCLUSIONS: Section = Section {
+    path: crate::paths::EXCLUSIONS_CONSOLE_PATH,
+    heading: "Daftar pengecualian",
+    title: "Daftar pengecualian — Konsol Prakerja",
+};
 pub const SCHEDULE: Section = Section {
     path: crate::paths::SCHEDULE_CONSOLE_PATH,
     heading: "Jadwal pendaftaran",
@@ -684,6 +690,7 @@ pub fn ConsoleNav(identity: OperatorIdentity) -> impl IntoView {
                 <SectionLink section=FUNNEL/>
                 <SectionLink section=DISPUTES/>
                 <SectionLink section=PAYOUTS/>
+                <SectionLink section=EXCLUSIONS/>
                 {(identity.role == OperatorRole::ProgramAdmin).then(|| view! {
                     <SectionLink section=SCHEDULE/>
                     <SectionLink section=CATALOGUE/>

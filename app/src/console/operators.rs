@@ -1,18 +1,21 @@
-//! The program's operators, for program admins: each with their role, status and second factor;
-//! a role changed, an account disabled or enabled again, a password reset (the new one shown
-//! once, to hand over in person) or a second factor reset (a lost phone). Every change ends the
-//! operator's sessions and is audited. An admin cannot lock themselves out this way.
+//! The program's operators, for program admins: a new account (its temporary password shown
+//! once, to hand over in person; its second factor enrolled at the first sign-in); each
+//! operator with their role, status and second factor; a role changed, an account disabled or
+//! enabled again, a password reset or a second factor reset (a lost phone). Every change ends
+//! the operator's sessions and is audited. An admin cannot lock themselves out this way.
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use serde::{Deserialize, Serialize};
 
-use super::{ConsolePage, Notice};
+use super::{ConsoleInput, ConsolePage, Notice};
 #[cfg(feature = "ssr")]
 use crate::domain::FieldErrors;
 use crate::{error::AppError, forms::Submitted, operators::OperatorRole};
 
 #[cfg(feature = "ssr")]
 const CHANGE: super::ConsoleForm = super::ConsoleForm::new("operator-change", crate::paths::OPERATORS_CONSOLE_PATH);
+#[cfg(feature = "ssr")]
+const CREATE: super::ConsoleForm = super::ConsoleForm::new("operator-create", crate::paths::OPERATORS_CONSOLE_PATH);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorItem {
@@ -26,7 +29,7 @@ pub struct OperatorItem {
 
 #[server(prefix = "/api", endpoint = "operators-console")]
 pub async fn load_operators_console() -> Result<ConsolePage<Vec<OperatorItem>>, AppError> {
-    let (state, operator, flash) = super::open_page(super::PROGRAM_ADMINS, &[CHANGE.id]).await?;
+    let (state, operator, flash) = super::open_page(super::PROGRAM_ADMINS, &[CHANGE.id, CREATE.id]).await?;
     let operators = crate::operators::admin::list(&state.pool)
         .await?
         .into_iter()
@@ -44,6 +47,64 @@ pub async fn load_operators_console() -> Result<ConsolePage<Vec<OperatorItem>>, 
         })
         .collect();
     Ok(ConsolePage::new(operator.identity, flash, operators))
+}
+
+/// A new operator account, with a temporary password shown once.
+#[server(prefix = "/api", endpoint = "create-operator")]
+pub async fn create_operator(username: String, display_name: String, role: String) -> Result<Submitted, AppError> {
+    use crate::operators::{
+        db::{self, CreateOperatorError},
+        DisplayName, Password, Username,
+    };
+    CREATE
+        .handle(super::PROGRAM_ADMINS, async |state, operator| {
+            let values = crate::forms::values([
+                ("username", username.as_str()),
+                ("display_name", display_name.as_str()),
+                ("role", role.as_str()),
+            ]);
+            let mut errors = FieldErrors::new();
+            let parsed_username = errors.check("username", Username::parse(&username));
+            let parsed_name = errors.check("display_name", DisplayName::parse(&display_name));
+            let parsed_role = OperatorRole::parse(&role).ok();
+            if parsed_role.is_none() {
+                errors.push("role", "Pilih peran operator.");
+            }
+            let (Some(new_username), Some(name), Some(role)) = (parsed_username, parsed_name, parsed_role) else {
+                return CREATE.refuse(state, errors, values).await;
+            };
+            let password = temporary_password();
+            let parsed_password = Password::parse(&password).map_err(AppError::internal)?;
+            let created = db::create(
+                &state.pool,
+                &new_username,
+                name.as_str(),
+                role,
+                parsed_password,
+                &operator.actor(),
+                state.clock.now(),
+            )
+            .await;
+            match created {
+                Ok(_) => {}
+                Err(CreateOperatorError::UsernameTaken) => {
+                    let errors = FieldErrors::single("username", CreateOperatorError::UsernameTaken.to_string());
+                    return CREATE.refuse(state, errors, values).await;
+                }
+                Err(CreateOperatorError::Other(error)) => return Err(error),
+            }
+            let notice = format!(
+                "Akun {} ({}) dibuat. Kata sandi sementara: {password} — serahkan langsung kepada yang \
+                 bersangkutan; kata sandi ini tidak ditampilkan lagi. Saat masuk pertama, ia mendaftarkan \
+                 verifikasi dua langkah.",
+                new_username.as_str(),
+                role.label()
+            );
+            CREATE
+                .accept(state, &operator.session, notice, Default::default())
+                .await
+        })
+        .await
 }
 
 /// One change to one operator: `action` is `peran` (with `role`), `nonaktifkan`, `aktifkan`,
@@ -119,10 +180,31 @@ fn temporary_password() -> String {
 #[component]
 pub fn OperatorsConsolePage() -> impl IntoView {
     super::console_page(super::OPERATORS, load_operators_console, |last, operators| {
+        let form = last.form_state();
+        let errors = form.errors;
+        let role_invalid = last.errors.get("role").is_some();
+        let typed_role = last.typed("role");
         view! {
-            <crate::forms::ErrorSummary state=last.form_state()/>
-            <Notice notice=last.notice/>
-            <p class="hint">"Operator baru dibuat lewat baris perintah: " <code>"prakerja operator create"</code> "."</p>
+            <crate::forms::ErrorSummary state=form/>
+            <Notice notice=last.notice.clone()/>
+            <h2>"Petugas baru"</h2>
+            <form method="post" action=CreateOperator::url()>
+                <ConsoleInput id="username" label="Nama pengguna (huruf kecil, angka, titik)" value=last.typed("username")
+                    errors=errors autocomplete="off"/>
+                <ConsoleInput id="display_name" label="Nama petugas" value=last.typed("display_name") errors=errors
+                    autocomplete="off"/>
+                <div class="field" class:field-invalid=role_invalid>
+                    <label for="role">"Peran"</label>
+                    <crate::forms::FieldError id="role" errors=errors/>
+                    <select id="role" name="role">
+                        {OperatorRole::ALL.iter().map(|role| view! {
+                            <option value=role.code() selected=role.code() == typed_role>{role.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="button">"Buat akun"</button>
+            </form>
+            <h2>"Semua petugas"</h2>
             <ul class="queue">{operators.into_iter().map(|o| {
                 let username = o.username.clone();
                 let action = |name: &'static str, label: &'static str, secondary: bool| {

@@ -1,3 +1,5 @@
+use serde::{Deserialize, Serialize};
+
 use super::choice_enum;
 
 choice_enum! {
@@ -16,9 +18,43 @@ choice_enum! {
     }
 }
 
+/// Where an exclusion file came from (the agency and the date it was sent, say), kept with every
+/// entry it lists so an applicant's refusal can be traced to its file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExclusionSource(String);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("Tulis asal berkas (instansi dan tanggal), 3 sampai 200 karakter.")]
+pub struct ExclusionSourceError;
+
+impl ExclusionSource {
+    pub fn parse(raw: &str) -> Result<ExclusionSource, ExclusionSourceError> {
+        let source = super::collapse_whitespace(raw);
+        if (3..=200).contains(&source.chars().count()) && !source.chars().any(char::is_control) {
+            Ok(ExclusionSource(source))
+        } else {
+            Err(ExclusionSourceError)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_source_names_the_file_in_at_most_200_characters() {
+        assert_eq!(
+            ExclusionSource::parse("  BKN   2026-11 ").unwrap().as_str(),
+            "BKN 2026-11"
+        );
+        assert_eq!(ExclusionSource::parse("ab"), Err(ExclusionSourceError));
+        assert_eq!(ExclusionSource::parse(&"x".repeat(201)), Err(ExclusionSourceError));
+    }
 
     #[test]
     fn parses_every_code_and_nothing_else() {

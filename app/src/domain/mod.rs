@@ -42,7 +42,7 @@ pub use dispute_statement::DisputeStatement;
 pub use education::Education;
 pub use email::EmailAddress;
 pub use employment::EmploymentStatus;
-pub use exclusion::ExclusionCategory;
+pub use exclusion::{ExclusionCategory, ExclusionSource};
 pub use family_card::FamilyCardNumber;
 pub use field_errors::{FieldError, FieldErrors};
 pub use incentive_plan::IncentivePlan;
