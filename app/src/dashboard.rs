@@ -152,6 +152,7 @@ pub fn DashboardPage() -> impl IntoView {
                 None => view! {
                     <p>"Anda belum mengirim formulir pendaftaran."</p>
                     <p><a class="button" href=crate::paths::FIRST_STEP_PATH>"Isi formulir pendaftaran"</a></p>
+                    <p><a href=crate::paths::MY_DATA_PATH>"Data saya"</a></p>
                 }.into_any(),
                 Some(d) => view! {
                     {just_registered().then(|| view! {
@@ -192,7 +193,8 @@ pub fn DashboardPage() -> impl IntoView {
                             }
                         }).collect_view()}
                     </ol>
-                    <h2>"Keamanan akun"</h2>
+                    <h2>"Akun dan data Anda"</h2>
+                    <p><a href=crate::paths::MY_DATA_PATH>"Data saya: lihat, unduh, betulkan kontak, atau minta penghapusan"</a></p>
                     <crate::auth::SignOutEverywhereButton/>
                 }.into_any(),
             })}

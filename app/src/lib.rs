@@ -16,6 +16,7 @@ pub mod error;
 pub mod forms;
 pub mod home;
 pub mod incentive;
+pub mod my_data;
 #[cfg(feature = "hydrate")]
 pub mod navigation;
 #[cfg(feature = "hydrate")]
@@ -32,6 +33,8 @@ pub mod waves;
 
 #[cfg(feature = "ssr")]
 pub mod audit;
+#[cfg(feature = "ssr")]
+pub mod pdf;
 #[cfg(feature = "ssr")]
 pub mod pg_copy;
 #[cfg(feature = "ssr")]
@@ -180,6 +183,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pelatihan/banding") view=catalogue::compare::ComparePage ssr=SsrMode::Async/>
                     <Route path=path!("/pembelian") view=cards::PurchasesPage ssr=SsrMode::Async/>
                     <Route path=path!("/dasbor/insentif") view=payouts::page::IncentivePage ssr=SsrMode::Async/>
+                    <Route path=path!("/dasbor/data-saya") view=my_data::MyDataPage ssr=SsrMode::Async/>
                     <Route path=path!("/pembelian/:purchase/ulasan") view=reviews::ReviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/pelatihan/:id/ulasan") view=reviews::TrainingReviewsPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator") view=|| view! { <leptos_router::components::Redirect path=crate::paths::QUEUE_PATH/> }/>

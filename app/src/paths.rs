@@ -23,6 +23,10 @@ pub const COMPARE_PATH: &str = "/pelatihan/banding";
 pub const PURCHASES_PATH: &str = "/pembelian";
 /// A participant's incentive: the payout account and each installment.
 pub const INCENTIVE_PATH: &str = "/dasbor/insentif";
+/// Everything held about the signed-in person, and its downloads.
+pub const MY_DATA_PATH: &str = "/dasbor/data-saya";
+pub const MY_DATA_JSON_PATH: &str = "/dasbor/data-saya.json";
+pub const MY_DATA_PDF_PATH: &str = "/dasbor/data-saya.pdf";
 /// The catalogue as one JSON document, for the in-page filter.
 pub const CATALOGUE_DOCUMENT_PATH: &str = "/api/katalog.json";
 
@@ -58,7 +62,7 @@ pub const DEV_MAILBOX_PATH: &str = "/dev/surat";
 
 /// Every fixed address a browser opens (GET), besides the signup's steps
 /// (`signup_step_path`). A test asks the router for each: none may be "not found".
-pub const FIXED_PAGES: [&str; 33] = [
+pub const FIXED_PAGES: [&str; 34] = [
     HOME_PATH,
     SIGN_IN_PATH,
     SIGN_IN_CODE_PATH,
@@ -72,6 +76,7 @@ pub const FIXED_PAGES: [&str; 33] = [
     COMPARE_PATH,
     PURCHASES_PATH,
     INCENTIVE_PATH,
+    MY_DATA_PATH,
     CATALOGUE_DOCUMENT_PATH,
     WAVES_PATH,
     OPENAPI_PATH,

@@ -6,7 +6,7 @@ mod support;
 
 use app::{
     cards::{
-        db::{issue_card, purchase, revoke_overdue_cards, NewCard},
+        db::{issue_card, purchase, remind_unused_cards, revoke_overdue_cards, NewCard},
         PurchaseOutcome,
     },
     domain::Rupiah,
@@ -259,4 +259,70 @@ async fn issuing_a_card_twice_keeps_the_first(pool: PgPool) {
     let digits: Vec<u8> = number.bytes().map(|b| b - b'0').collect();
     let first_fifteen: [u8; 15] = digits[..15].try_into().unwrap();
     assert_eq!(app::cards::luhn_check_digit(&first_fifteen), digits[15], "{number}");
+}
+
+/// The reminders' subjects sent to `email`, oldest first.
+async fn reminders_to(pool: &PgPool, email: &str) -> Vec<String> {
+    sqlx::query_scalar("select subject from outbox_messages where recipient = $1 order by id")
+        .bind(email)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn holders_of_unused_cards_are_reminded_seven_and_two_days_before_once_each(pool: PgPool) {
+    card(&pool, 1, 1_000_000).await;
+    let buyer = card(&pool, 2, 1_000_000).await;
+    let training = trainings(&pool, 1, 250_000).await;
+    buy(&pool, buyer, training[0], accepted_at() + Duration::days(1)).await;
+    let at = |days: i64| accepted_at() + Duration::days(days) + Duration::hours(1);
+    let url = "https://prakerja.example";
+
+    assert_eq!(
+        remind_unused_cards(&pool, at(20), url).await.unwrap(),
+        0,
+        "ten days left"
+    );
+    assert_eq!(
+        remind_unused_cards(&pool, at(23), url).await.unwrap(),
+        1,
+        "the idle card, not the buyer's"
+    );
+    assert_eq!(remind_unused_cards(&pool, at(24), url).await.unwrap(), 0, "once");
+    assert_eq!(remind_unused_cards(&pool, at(28), url).await.unwrap(), 1);
+    assert_eq!(remind_unused_cards(&pool, at(29), url).await.unwrap(), 0);
+    assert_eq!(
+        reminders_to(&pool, "pendaftar1@contoh.id").await,
+        [
+            "Kartu Prakerja Anda dicabut 7 hari lagi bila belum dipakai",
+            "Kartu Prakerja Anda dicabut 2 hari lagi bila belum dipakai"
+        ]
+    );
+    assert!(reminders_to(&pool, "pendaftar2@contoh.id").await.is_empty());
+    let body: String = sqlx::query_scalar("select body from outbox_messages order by id limit 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(body.contains("Rp1.000.000"), "{body}");
+    assert!(body.contains("https://prakerja.example/pelatihan"), "{body}");
+    // Past due: revoked, and nothing more is sent.
+    revoke_overdue_cards(&pool, at(31)).await.unwrap();
+    assert_eq!(remind_unused_cards(&pool, at(31), url).await.unwrap(), 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_card_first_seen_two_days_before_gets_only_the_last_reminder(pool: PgPool) {
+    card(&pool, 1, 1_000_000).await;
+    let at = accepted_at() + Duration::days(29);
+    assert_eq!(
+        remind_unused_cards(&pool, at, "https://prakerja.example")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        reminders_to(&pool, "pendaftar1@contoh.id").await,
+        ["Kartu Prakerja Anda dicabut 2 hari lagi bila belum dipakai"]
+    );
 }

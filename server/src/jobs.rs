@@ -139,6 +139,16 @@ pub async fn housekeeping(state: &AppState) -> Result<(), app::error::AppError> 
     )
     .execute(&state.pool)
     .await?;
+    // Deletion requests: what the law lets go goes now.
+    let deleted = app::my_data::rights::db::carry_out_deletions(&state.pool, now).await?;
+    if deleted > 0 {
+        tracing::info!(requests = deleted, "carried out deletion requests");
+    }
+    // Holders of unused cards are reminded 7 and 2 days before the revocation.
+    let reminded = app::cards::db::remind_unused_cards(&state.pool, now, &state.settings.public_url).await?;
+    if reminded > 0 {
+        tracing::info!(reminders = reminded, "reminded holders of unused cards");
+    }
     // Cards whose first purchase did not come in time are revoked, and their balance returned.
     let revoked = app::cards::db::revoke_overdue_cards(&state.pool, now).await?;
     if !revoked.is_empty() {

@@ -131,6 +131,8 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         )
         .route(app::paths::OPENAPI_PATH, get(app::completion::api::openapi_document))
         .route(app::paths::AUDIT_CSV_PATH, get(app::console::audit::audit_csv))
+        .route(app::paths::MY_DATA_JSON_PATH, get(app::my_data::export::json_download))
+        .route(app::paths::MY_DATA_PDF_PATH, get(app::my_data::export::pdf_download))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -51,6 +51,13 @@ impl OneTimeCode {
     pub fn as_string(self) -> String {
         format!("{:06}", self.0)
     }
+
+    /// A fresh code, for an email to carry.
+    #[cfg(feature = "ssr")]
+    pub fn random() -> OneTimeCode {
+        use rand::Rng;
+        OneTimeCode(rand::rng().random_range(0..1_000_000))
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

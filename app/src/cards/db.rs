@@ -208,6 +208,59 @@ pub async fn purchase(
     )?))
 }
 
+/// Days before an unused card is revoked that its holder is reminded by email.
+pub const REMINDER_DAYS: [i32; 2] = [7, 2];
+
+/// Reminds by email the holders of cards not yet used, 7 and then 2 days before they are
+/// revoked (a card with less than 2 days left gets only the second reminder). Each reminder is
+/// recorded with its email in one transaction, so it is sent once, whoever runs the job. Returns
+/// how many were queued.
+pub async fn remind_unused_cards(pool: &PgPool, now: DateTime<Utc>, public_url: &str) -> Result<usize, AppError> {
+    let mut tx = pool.begin().await?;
+    let due = sqlx::query!(
+        r#"with due as (
+               select c.id, d.days, c.first_purchase_due_at, c.balance
+               from cards c cross join unnest($2::int[]) as d(days)
+               where c.revoked_at is null and c.first_purchased_at is null
+                 and c.first_purchase_due_at > $1
+                 and c.first_purchase_due_at <= $1 + make_interval(days => d.days)
+                 -- the earlier reminder is not sent once the later one is due
+                 and (d.days = 2 or c.first_purchase_due_at > $1 + interval '2 days')
+               order by c.first_purchase_due_at
+               limit 5000
+           ),
+           recorded as (
+               insert into card_reminders (card_id, days_before, sent_at)
+               select id, days, $1 from due
+               on conflict do nothing
+               returning card_id, days_before
+           )
+           select u.email, due.first_purchase_due_at, due.balance, due.days as "days!"
+           from recorded join due on due.id = recorded.card_id and due.days = recorded.days_before
+           join cards c on c.id = due.id join applicants a on a.id = c.applicant_id
+           join accounts u on u.id = a.account_id"#,
+        now,
+        &REMINDER_DAYS
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for card in &due {
+        let balance = Rupiah::from_whole(card.balance).ok_or_else(|| AppError::internal("amount out of range"))?;
+        let when = crate::domain::wib::format_wib(card.first_purchase_due_at);
+        let body = format!(
+            "Kartu Prakerja Anda belum dipakai membeli pelatihan. Bila sampai {when} belum ada pembelian pertama, \
+             kartu dicabut dan saldonya ({balance}) dikembalikan ke negara.\n\n\
+             Pilih pelatihan di {public_url}{catalogue}.\n\n\
+             Surel ini dikirim otomatis; jangan berikan kode atau kata sandi kepada siapa pun.",
+            catalogue = crate::paths::CATALOGUE_PATH,
+        );
+        let subject = format!("Kartu Prakerja Anda dicabut {} hari lagi bila belum dipakai", card.days);
+        crate::outbox::db::enqueue_email(&mut *tx, &card.email, &subject, &body).await?;
+    }
+    tx.commit().await?;
+    Ok(due.len())
+}
+
 /// A card revoked for want of a first purchase.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revocation {
