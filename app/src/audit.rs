@@ -24,3 +24,15 @@ pub async fn record(
     .await?;
     Ok(())
 }
+
+/// How the audit log names a person, as actor and as subject: by their registration number, or
+/// by their account before they signed up.
+pub async fn person(executor: impl PgExecutor<'_>, account_id: uuid::Uuid) -> Result<(String, String), AppError> {
+    let reference = sqlx::query_scalar!("select reference from applicants where account_id = $1", account_id)
+        .fetch_optional(executor)
+        .await?;
+    Ok(match reference {
+        Some(reference) => (format!("peserta:{reference}"), reference),
+        None => (format!("akun:{account_id}"), format!("akun:{account_id}")),
+    })
+}

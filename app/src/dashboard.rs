@@ -195,6 +195,7 @@ pub fn DashboardPage() -> impl IntoView {
                     </ol>
                     <h2>"Akun dan data Anda"</h2>
                     <p><a href=crate::paths::MY_DATA_PATH>"Data saya: lihat, unduh, betulkan kontak, atau minta penghapusan"</a></p>
+                    <p><a href=crate::paths::COMPLAINTS_PATH>"Pengaduan: ajukan dan baca jawabannya"</a></p>
                     <crate::auth::SignOutEverywhereButton/>
                 }.into_any(),
             })}

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod card;
 pub mod cards;
 pub mod catalogue;
+pub mod complaints;
 pub mod completion;
 pub mod console;
 pub mod dashboard;
@@ -73,7 +74,35 @@ pub fn feature_services(pool: &sqlx::PgPool, signup_workers: usize, signup_batch
             signup_workers,
             signup_batch,
         ))
-        .with(std::sync::Arc::new(signup::CarriedSignupForms) as std::sync::Arc<dyn session::CarriedFormAdopter>)
+        .with(std::sync::Arc::new(CarriedForms) as std::sync::Arc<dyn session::CarriedFormAdopter>)
+}
+
+/// A form posted after the session expired, taken up at the next sign-in by the feature it
+/// belongs to: a complaint is filed, signup answers go into the draft.
+#[cfg(feature = "ssr")]
+struct CarriedForms;
+
+#[cfg(feature = "ssr")]
+impl session::CarriedFormAdopter for CarriedForms {
+    fn adopt<'a>(
+        &'a self,
+        tx: &'a mut sqlx::PgConnection,
+        account_id: uuid::Uuid,
+        carried: &'a session::CarriedForm,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), error::AppError>> {
+        if carried.form == complaints::FORM {
+            Box::pin(complaints::adopt_carried(tx, account_id, carried, now))
+        } else {
+            <signup::CarriedSignupForms as session::CarriedFormAdopter>::adopt(
+                &signup::CarriedSignupForms,
+                tx,
+                account_id,
+                carried,
+                now,
+            )
+        }
+    }
 }
 
 /// The HTML document around the app (server only).
@@ -184,6 +213,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pembelian") view=cards::PurchasesPage ssr=SsrMode::Async/>
                     <Route path=path!("/dasbor/insentif") view=payouts::page::IncentivePage ssr=SsrMode::Async/>
                     <Route path=path!("/dasbor/data-saya") view=my_data::MyDataPage ssr=SsrMode::Async/>
+                    <Route path=path!("/pengaduan") view=complaints::ComplaintsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/pengaduan/baru") view=complaints::NewComplaintPage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator/pengaduan") view=console::complaints::ComplaintsConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/pembelian/:purchase/ulasan") view=reviews::ReviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/pelatihan/:id/ulasan") view=reviews::TrainingReviewsPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator") view=|| view! { <leptos_router::components::Redirect path=crate::paths::QUEUE_PATH/> }/>
@@ -210,7 +242,7 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
             <footer class="site-footer">
-                <p>"Portal terbuka program pelatihan prakerja. Layanan pengaduan: pengaduan@prakerja.example"</p>
+                <p>"Portal terbuka program pelatihan prakerja. " <a href=crate::paths::COMPLAINTS_PATH>"Layanan pengaduan"</a></p>
             </footer>
         </Router>
     }

@@ -27,6 +27,9 @@ pub const INCENTIVE_PATH: &str = "/dasbor/insentif";
 pub const MY_DATA_PATH: &str = "/dasbor/data-saya";
 pub const MY_DATA_JSON_PATH: &str = "/dasbor/data-saya.json";
 pub const MY_DATA_PDF_PATH: &str = "/dasbor/data-saya.pdf";
+/// The applicant's complaints, and a new one (`?tentang=` names the record it is about).
+pub const COMPLAINTS_PATH: &str = "/pengaduan";
+pub const NEW_COMPLAINT_PATH: &str = "/pengaduan/baru";
 /// The catalogue as one JSON document, for the in-page filter.
 pub const CATALOGUE_DOCUMENT_PATH: &str = "/api/katalog.json";
 
@@ -54,6 +57,7 @@ pub const PAYOUTS_CONSOLE_PATH: &str = "/operator/pencairan";
 pub const SCHEDULE_CONSOLE_PATH: &str = "/operator/jadwal";
 pub const AUDIT_CONSOLE_PATH: &str = "/operator/audit";
 pub const EXCLUSIONS_CONSOLE_PATH: &str = "/operator/pengecualian";
+pub const COMPLAINTS_CONSOLE_PATH: &str = "/operator/pengaduan";
 /// The audit log's selection as CSV (program admins).
 pub const AUDIT_CSV_PATH: &str = "/operator/audit.csv";
 
@@ -62,7 +66,7 @@ pub const DEV_MAILBOX_PATH: &str = "/dev/surat";
 
 /// Every fixed address a browser opens (GET), besides the signup's steps
 /// (`signup_step_path`). A test asks the router for each: none may be "not found".
-pub const FIXED_PAGES: [&str; 34] = [
+pub const FIXED_PAGES: [&str; 37] = [
     HOME_PATH,
     SIGN_IN_PATH,
     SIGN_IN_CODE_PATH,
@@ -77,6 +81,8 @@ pub const FIXED_PAGES: [&str; 34] = [
     PURCHASES_PATH,
     INCENTIVE_PATH,
     MY_DATA_PATH,
+    COMPLAINTS_PATH,
+    NEW_COMPLAINT_PATH,
     CATALOGUE_DOCUMENT_PATH,
     WAVES_PATH,
     OPENAPI_PATH,
@@ -96,8 +102,14 @@ pub const FIXED_PAGES: [&str; 34] = [
     SCHEDULE_CONSOLE_PATH,
     AUDIT_CONSOLE_PATH,
     EXCLUSIONS_CONSOLE_PATH,
+    COMPLAINTS_CONSOLE_PATH,
     DEV_MAILBOX_PATH,
 ];
+
+/// Where a page sends an applicant to complain about one of its records.
+pub fn new_complaint_path(about: &crate::domain::complaint::About) -> String {
+    format!("{NEW_COMPLAINT_PATH}?tentang={}", about.code())
+}
 
 /// A step of the signup form, by its slug.
 pub fn signup_step_path(slug: &str) -> String {

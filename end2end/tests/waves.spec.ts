@@ -4,7 +4,7 @@ import { test, expect } from '../support/fixtures';
 import { Console, Dashboard, Portal, SignInPage, SignupForm, WavePanel, WavesConsole } from '../pages/portal';
 import { uniqueApplicant } from '../support/applicant';
 import { closeJoining, passTest } from '../support/database';
-import { OPERATOR_PASSWORD, PROGRAM_ADMIN } from '../support/operators';
+import { OPERATOR_PASSWORD, PROGRAM_ADMIN, VERIFIER } from '../support/operators';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -73,8 +73,10 @@ test.describe('waves and their draw', () => {
     await expect(waves.notice()).toContainText(`${wave} diundi: 1 terpilih dari pool 2 (0 tidak memenuhi syarat).`);
     await signOut(page);
 
-    // Each applicant sees their outcome and why.
+    // Each applicant sees their outcome and why; the one not selected complains about it.
     const outcomes = new Map<string, string>();
+    let complaint = '';
+    let complainant: typeof first | undefined;
     for (const applicant of [first, second]) {
       await page.context().addCookies(applicant.cookies);
       const panel = new WavePanel(portal);
@@ -90,10 +92,41 @@ test.describe('waves and their draw', () => {
         await expect(panel.section.locator('.outcome-reason')).toHaveText(
           'Alasannya: kuota gelombang terisi oleh undian. Peringkat Anda 2 dari 2 pendaftar; yang terpilih adalah peringkat 1 sampai 1.',
         );
+        // From the outcome itself: the record goes with the complaint.
+        await panel.section.getByRole('link', { name: 'Ajukan pengaduan tentang hasil ini' }).click();
+        await expect(page).toHaveURL(/\/pengaduan\/baru\?tentang=gelombang:\d+$/);
+        await expect(page.locator('[data-about]')).toHaveText(`${wave}: tidak terpilih, peringkat 2 (yang terpilih peringkat 1 sampai 1)`);
+        await expect(page.getByLabel('Tentang apa pengaduan Anda')).toHaveValue('hasil-undian');
+        await page.getByLabel('Pengaduan Anda').fill('Terlalu pendek');
+        await page.getByRole('button', { name: 'Kirim pengaduan' }).click();
+        await expect(page.locator('#body-error')).toContainText('paling sedikit 20 karakter');
+        await expect(page.getByLabel('Pengaduan Anda')).toHaveValue('Terlalu pendek');
+        await page.getByLabel('Pengaduan Anda').fill('Saya sudah lulus tes dan bergabung tepat waktu, mengapa tidak terpilih?');
+        await page.getByRole('button', { name: 'Kirim pengaduan' }).click();
+        await expect(page).toHaveURL(/\/pengaduan#PGD-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+        complaint = new URL(page.url()).hash.slice(1);
+        await expect(page.locator(`[data-complaint="${complaint}"]`)).toContainText('menunggu jawaban');
+        complainant = applicant;
       }
       await signOut(page);
     }
     expect([...outcomes.keys()].sort()).toEqual(['terpilih', 'tidak-terpilih']);
+
+    // An operator answers the complaint from the queue; the applicant reads the answer.
+    await console_.signIn(VERIFIER, OPERATOR_PASSWORD);
+    await page.goto('/operator/pengaduan');
+    const answer = `Undian ${wave} memilih peringkat 1 saja (kuota 1). Anda dapat bergabung di gelombang berikutnya.`;
+    await page.getByLabel(`Jawaban atau catatan penutup untuk ${complaint}`).fill(answer);
+    await page.locator('form', { has: page.locator(`input[name="complaint"][value="${complaint}"]`) })
+      .getByRole('button', { name: 'Kirim jawaban' }).click();
+    await expect(page.getByRole('status').filter({ hasText: `Jawaban untuk ${complaint} terkirim.` })).toBeVisible();
+    await signOut(page);
+    await page.context().addCookies(complainant!.cookies);
+    await page.goto('/pengaduan');
+    const read = page.locator(`[data-complaint="${complaint}"]`);
+    await expect(read).toContainText('dijawab');
+    await expect(read.locator('.message', { hasText: 'Petugas Prakerja' })).toContainText(answer);
+    await signOut(page);
 
     // The public audit page: the seed as entered, the digests, the counts, and files that hash to them.
     await page.goto('/gelombang');

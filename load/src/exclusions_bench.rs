@@ -175,7 +175,7 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     uploading.store(false, Ordering::Relaxed);
     sampler.await?;
     let location = answer.header("location").unwrap_or_default().to_owned();
-    if answer.status != 303 || !location.contains("impor=") {
+    if !(300..400).contains(&answer.status) || !location.contains("impor=") {
         return Err(format!("the upload answered {} {location:?}: {}", answer.status, answer.body).into());
     }
     let above_idle_mb = (peak_kb.load(Ordering::Relaxed) - idle_kb) as f64 / 1024.0;

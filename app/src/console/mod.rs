@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod complaints;
 pub mod completion;
 pub mod disputes;
 pub mod exclusions;
@@ -347,6 +348,11 @@ pub const AUDIT: Section = Section {
     path: crate::paths::AUDIT_CONSOLE_PATH,
     heading: "Log audit",
     title: "Log audit — Konsol Prakerja",
+};
+pub const COMPLAINTS: Section = Section {
+    path: crate::paths::COMPLAINTS_CONSOLE_PATH,
+    heading: "Pengaduan",
+    title: "Pengaduan — Konsol Prakerja",
 };
 pub const EXCLUSIONS: Section = Section {
     path: crate::paths::EXCLUSIONS_CONSOLE_PATH,
@@ -691,6 +697,7 @@ pub fn ConsoleNav(identity: OperatorIdentity) -> impl IntoView {
                 <SectionLink section=DISPUTES/>
                 <SectionLink section=PAYOUTS/>
                 <SectionLink section=EXCLUSIONS/>
+                <SectionLink section=COMPLAINTS/>
                 {(identity.role == OperatorRole::ProgramAdmin).then(|| view! {
                     <SectionLink section=SCHEDULE/>
                     <SectionLink section=CATALOGUE/>

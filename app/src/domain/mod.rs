@@ -7,6 +7,7 @@
 pub mod birth;
 pub mod card_number;
 pub mod category;
+pub mod complaint;
 pub mod dispute_statement;
 pub mod education;
 pub mod email;

@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use crate::{error::AppError, state::AppState};
+use crate::state::AppState;
 
 /// Downloads per account a day.
 pub const EXPORTS_PER_DAY: crate::rate_limit::Limit = crate::rate_limit::Limit {
@@ -37,7 +37,7 @@ pub mod db {
                    'verifikasi', (select coalesce(jsonb_agg(to_jsonb(v) - 'applicant_id' - 'decided_by'), '[]')
                                   from verifications v where v.applicant_id in (select id from me)),
                    'sanggahan_nik', (select coalesce(jsonb_agg(jsonb_build_object(
-                                         'reference', d.reference, 'statement', d.statement, 'filed_at', d.filed_at,
+                                         'nomor_sanggahan', d.reference, 'statement', d.statement, 'filed_at', d.filed_at,
                                          'status', d.status, 'decided_at', d.decided_at,
                                          'decision_note', d.decision_note) order by d.filed_at), '[]')
                                      from nik_disputes d where d.claimant_account_id = $1),
@@ -95,6 +95,11 @@ pub mod db {
                    'transfer_insentif', (select coalesce(jsonb_agg(to_jsonb(t) - 'applicant_id' - 'payout_account_id'
                                                                    order by t.requested_at), '[]')
                                          from incentive_transfers t where t.applicant_id in (select id from me)),
+                   'pengaduan', (select coalesce(jsonb_agg(jsonb_build_object(
+                                     'nomor_pengaduan', c.reference, 'category', c.category, 'about', c.about_summary,
+                                     'body', c.body, 'filed_at', c.filed_at, 'answer_due_at', c.answer_due_at,
+                                     'closed_at', c.closed_at, 'outcome', c.outcome) order by c.filed_at), '[]')
+                                 from complaints c where c.account_id = $1),
                    'permintaan_penghapusan', (select coalesce(jsonb_agg(jsonb_build_object(
                                                   'requested_at', d.requested_at, 'carried_out_at', d.carried_out_at)
                                                   order by d.requested_at), '[]')
@@ -130,15 +135,10 @@ async fn exporting(state: &AppState, headers: &HeaderMap, format: &str) -> Resul
         }
         Err(error) => return Err(error.into_response()),
     }
-    let reference = sqlx::query_scalar!("select reference from applicants where account_id = $1", account_id)
-        .fetch_optional(&state.pool)
-        .await
-        .map_err(|error| AppError::from(error).into_response())?;
-    let actor = match &reference {
-        Some(reference) => format!("peserta:{reference}"),
-        None => "akun".to_owned(),
+    let (actor, subject) = match crate::audit::person(&state.pool, account_id).await {
+        Ok(person) => person,
+        Err(error) => return Err(error.into_response()),
     };
-    let subject = reference.clone().unwrap_or_else(|| "akun".to_owned());
     let audited = crate::audit::record(
         &state.pool,
         &actor,
@@ -151,7 +151,13 @@ async fn exporting(state: &AppState, headers: &HeaderMap, format: &str) -> Resul
     if let Err(error) = audited {
         return Err(error.into_response());
     }
-    Ok((account_id, reference.unwrap_or_else(|| "akun".to_owned())))
+    // The file is named by the registration number (an account without one: "akun").
+    let name = if subject.starts_with("akun:") {
+        "akun".to_owned()
+    } else {
+        subject
+    };
+    Ok((account_id, name))
 }
 
 /// A personal file: downloaded, never kept by a cache or the service worker.

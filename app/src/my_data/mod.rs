@@ -31,7 +31,7 @@ pub struct Section {
 }
 
 /// The sections of the document, in its order, with their headings.
-pub const SECTIONS: [(&str, &str); 17] = [
+pub const SECTIONS: [(&str, &str); 18] = [
     ("akun", "Akun"),
     ("draf_pendaftaran", "Draf pendaftaran yang belum dikirim"),
     ("pendaftaran", "Pendaftaran"),
@@ -47,6 +47,7 @@ pub const SECTIONS: [(&str, &str); 17] = [
     ("angsuran_insentif", "Angsuran insentif"),
     ("rekening_pencairan", "Rekening pencairan"),
     ("transfer_insentif", "Transfer insentif"),
+    ("pengaduan", "Pengaduan"),
     ("permintaan_penghapusan", "Permintaan penghapusan data"),
     ("catatan_audit", "Tindakan petugas dan sistem atas data Anda"),
 ];
@@ -135,6 +136,10 @@ fn label(key: &str) -> String {
         "refusal_reason" => "Alasan ditolak",
         "carried_out_at" => "Dilaksanakan",
         "at" => "Waktu",
+        "category" => "Kategori",
+        "about" => "Tentang",
+        "answer_due_at" => "Dijawab paling lambat",
+        "closed_at" => "Ditutup",
         "actor" => "Pelaku",
         "action" => "Tindakan",
         "subject" => "Sasaran",

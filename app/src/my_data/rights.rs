@@ -49,17 +49,6 @@ pub mod db {
         Ok(mac)
     }
 
-    /// How the audit log names the person: by their registration number, or their account.
-    pub async fn actor(executor: impl sqlx::PgExecutor<'_>, account_id: Uuid) -> Result<(String, String), AppError> {
-        let reference = sqlx::query_scalar!("select reference from applicants where account_id = $1", account_id)
-            .fetch_optional(executor)
-            .await?;
-        Ok(match reference {
-            Some(reference) => (format!("peserta:{reference}"), reference),
-            None => (format!("akun:{account_id}"), format!("akun:{account_id}")),
-        })
-    }
-
     /// Starts a change to `new_email`: the code goes there (a change asked before is replaced).
     pub async fn request_email_change(
         pool: &PgPool,
@@ -101,7 +90,7 @@ pub mod db {
             ),
         )
         .await?;
-        let (actor, subject) = actor(&mut *tx, account_id).await?;
+        let (actor, subject) = crate::audit::person(&mut *tx, account_id).await?;
         crate::audit::record(
             &mut *tx,
             &actor,
@@ -220,7 +209,7 @@ pub mod db {
             ),
         )
         .await?;
-        let (actor, subject) = actor(&mut *tx, account_id).await?;
+        let (actor, subject) = crate::audit::person(&mut *tx, account_id).await?;
         let masked = |email: &str| EmailAddress::parse(email).map_or_else(|_| "?".to_owned(), |e| e.masked());
         crate::audit::record(
             &mut *tx,
@@ -302,7 +291,7 @@ pub mod db {
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 1 {
-            let (actor, subject) = actor(&mut *tx, account_id).await?;
+            let (actor, subject) = crate::audit::person(&mut *tx, account_id).await?;
             crate::audit::record(&mut *tx, &actor, "data_subject.deletion-request", &subject, None, None).await?;
         }
         tx.commit().await?;
@@ -364,7 +353,7 @@ pub mod db {
             else {
                 continue;
             };
-            let (_, subject) = actor(&mut *tx, account_id).await?;
+            let (_, subject) = crate::audit::person(&mut *tx, account_id).await?;
             let kept_until = kept_until(&mut tx, account_id).await?;
             let email = sqlx::query_scalar!("select email from accounts where id = $1", account_id)
                 .fetch_one(&mut *tx)

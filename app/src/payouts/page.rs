@@ -360,12 +360,13 @@ fn Installments(installments: Vec<InstallmentLine>) -> impl IntoView {
                                         InstallmentState::Refused(reason) => ("ditolak", format!("Ditolak bank: {reason} Dicoba lagi; periksa rekening Anda.")),
                                         InstallmentState::Cancelled(reason) => ("dibatalkan", format!("Dibatalkan: {reason}")),
                                     };
+                                    let about = crate::domain::complaint::About::Installment(line.number);
                                     view! {
                                         <tr data-installment=line.number data-state=code>
                                             <td>{line.number}</td>
                                             <td>{line.amount.to_string()}</td>
                                             <td>{line.due_on}</td>
-                                            <td>{words}</td>
+                                            <td>{words}" "<a href=crate::paths::new_complaint_path(&about)>"Adukan"</a></td>
                                         </tr>
                                     }
                                 }).collect_view()}

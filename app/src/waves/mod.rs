@@ -576,6 +576,10 @@ pub fn WavePanel(panel: WavePanelData, notice: Option<String>) -> impl IntoView 
     let audit_link = |wave_id: i32| {
         view! { <p><a href=audit_path(wave_id)>"Periksa undian gelombang ini"</a></p> }
     };
+    let complaint_link = |wave_id: i32| {
+        let about = crate::domain::complaint::About::Wave(wave_id);
+        view! { <p><a href=crate::paths::new_complaint_path(&about)>"Ajukan pengaduan tentang hasil ini"</a></p> }
+    };
     let body = match standing {
         WaveStanding::Nothing => None,
         WaveStanding::Joined {
@@ -624,6 +628,7 @@ pub fn WavePanel(panel: WavePanelData, notice: Option<String>) -> impl IntoView 
             <p>"Nomor undian Anda: "<code class="draw-id">{draw_id}</code>". Peringkat ini dapat Anda periksa sendiri dengan berkas pool dan seed yang diumumkan."</p>
             <p>"Anda dapat bergabung lagi di gelombang berikutnya; hasil tes Anda tetap berlaku bila gelombang itu mengizinkannya."</p>
             {audit_link(wave_id)}
+            {complaint_link(wave_id)}
         }
         .into_any()),
         WaveStanding::NotEligible {
@@ -633,8 +638,8 @@ pub fn WavePanel(panel: WavePanelData, notice: Option<String>) -> impl IntoView 
         } => Some(view! {
             <p data-outcome="tidak-memenuhi-syarat"><strong>{format!("Anda tidak diikutkan dalam undian {wave_name}.")}</strong></p>
             <ul class="reasons"><li><strong>{check.title()}</strong><p>{check.explanation()}</p></li></ul>
-            <p>"Jika menurut Anda ada kekeliruan, hubungi layanan pengaduan dengan menyebut nomor pendaftaran Anda."</p>
             {audit_link(wave_id)}
+            {complaint_link(wave_id)}
         }
         .into_any()),
     };
