@@ -41,6 +41,8 @@ pub struct Dashboard {
     /// Said once, after joining a wave.
     pub wave_notice: Option<String>,
     pub training: TrainingPanelData,
+    /// The applicant's complaints in words ("1 menunggu jawaban, 1 dijawab"), when there are any.
+    pub complaints: Option<String>,
 }
 
 /// Finished trainings, their certificates and the incentive.
@@ -100,6 +102,7 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
         Some(_) => training_panel(&state.pool, account_id).await?,
         None => TrainingPanelData::default(),
     };
+    let complaints = crate::complaints::db::standing(&state.pool, account_id).await?;
     Ok(row.map(|r| {
         let verification = r.status.as_deref().and_then(|s| VerificationStatus::parse(s).ok());
         let test = match (r.passed, r.score, r.total) {
@@ -125,6 +128,7 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
                 .map(|reason| (reason.title(), reason.explanation()))
                 .collect(),
             test,
+            complaints,
             stages_done: {
                 let (joined, selected) = wave.stages();
                 let before_wave = 1 + usize::from(verified) + usize::from(verified && passed);
@@ -195,7 +199,8 @@ pub fn DashboardPage() -> impl IntoView {
                     </ol>
                     <h2>"Akun dan data Anda"</h2>
                     <p><a href=crate::paths::MY_DATA_PATH>"Data saya: lihat, unduh, betulkan kontak, atau minta penghapusan"</a></p>
-                    <p><a href=crate::paths::COMPLAINTS_PATH>"Pengaduan: ajukan dan baca jawabannya"</a></p>
+                    <p><a href=crate::paths::COMPLAINTS_PATH>"Pengaduan: ajukan dan baca jawabannya"</a>
+                        {d.complaints.map(|words| view! { " (" <span data-complaints="">{words}</span> ")" })}</p>
                     <crate::auth::SignOutEverywhereButton/>
                 }.into_any(),
             })}

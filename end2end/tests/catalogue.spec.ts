@@ -215,7 +215,7 @@ test.describe('catalogue', () => {
       mimeType: 'text/csv',
       buffer: Buffer.from(`${header}\n${line}\n${rejected}\n`),
     });
-    await page.getByRole('button', { name: 'Impor' }).click();
+    await page.getByRole('button', { name: 'Impor', exact: true }).click();
     await expect(page).toHaveURL(/\/operator\/katalog$/);
     await expect(page.getByRole('status').first()).toHaveText(
       `Impor ${platformName}: 0 pelatihan baru, 0 diperbarui, 1 tidak berubah, 1 baris ditolak.`,
@@ -224,7 +224,7 @@ test.describe('catalogue', () => {
 
     // Without a file: explained beside the field, the platform chosen kept.
     await page.getByLabel('Platform', { exact: true }).selectOption('pintaria');
-    await page.getByRole('button', { name: 'Impor' }).click();
+    await page.getByRole('button', { name: 'Impor', exact: true }).click();
     await expect(new Portal(page, false).fieldError('file')).toBeVisible();
     await expect(page.getByLabel('Platform', { exact: true })).toHaveValue('pintaria');
   });

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { CataloguePage, CompletionConsole, Console, IncentivePage, Portal, ReviewPage, signUpParticipant } from '../pages/portal';
+import { CataloguePage, CompletionConsole, Console, Dashboard, IncentivePage, Portal, ReviewPage, signUpParticipant } from '../pages/portal';
 import { expect, test } from '../support/fixtures';
 import { OPERATOR_PASSWORD, PROGRAM_ADMIN } from '../support/operators';
 import { openWallet, simulatePlatform } from '../support/simulator';
 
 test.describe('finishing a training', () => {
-  test('a training finished on its platform gives a certificate anyone can verify, and its review shows in the catalogue\'s rating spread', async ({ page, request, javaScriptEnabled }) => {
-    test.setTimeout(120_000);
+  test('a training finished on its platform gives a certificate anyone can verify, and its review shows in the catalogue\'s rating spread', async ({ page, request, browser, javaScriptEnabled }) => {
+    test.setTimeout(150_000);
     const portal = new Portal(page, javaScriptEnabled);
     const applicant = await signUpParticipant(portal, request, 3_500_000);
 
@@ -104,5 +104,28 @@ test.describe('finishing a training', () => {
     }).toPass({ timeout: 60_000, intervals: [2_000] });
     await expect(incentive.installment(1)).toContainText('Rp600.000');
     await expect(incentive.installment(2)).toHaveAttribute('data-state', 'belum');
+
+    // She changes to an e-wallet in another name: an operator checks it before anything is paid.
+    const otherNumber = `0858${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    await openWallet('ovo', `+62${otherNumber.slice(1)}`, 'Bambang Sutrisno Hadiwijaya');
+    await incentive.linkWallet('OVO', otherNumber);
+    await expect(page.locator('.notice')).toContainText('petugas memeriksanya dulu');
+    await expect(page.locator('[data-account="diperiksa"]')).toBeVisible();
+    await portal.goto('/dasbor');
+    const reference = await new Dashboard(portal).reference();
+    const adminContext = await browser.newContext({ javaScriptEnabled });
+    const adminPage = await adminContext.newPage();
+    await new Console(adminPage).signIn(PROGRAM_ADMIN, OPERATOR_PASSWORD);
+    await adminPage.goto('/operator/pencairan');
+    const waiting = adminPage.locator('.queue-item', { hasText: reference });
+    await expect(waiting.locator('table.side-by-side')).toContainText(applicant.fullName);
+    await expect(waiting.locator('table.side-by-side')).toContainText('Bambang Sutrisno Hadiwijaya');
+    await waiting.getByLabel('Catatan (wajib bila ditolak; dibaca peserta)').fill('Rekening suami, dikonfirmasi lewat telepon.');
+    await waiting.getByRole('button', { name: 'Setujui' }).click();
+    await expect(adminPage.getByRole('status').filter({ hasText: `Rekening ${reference} disetujui` })).toBeVisible();
+    await expect(adminPage.locator('.queue-item', { hasText: reference })).toHaveCount(0);
+    await adminContext.close();
+    await portal.goto('/dasbor/insentif');
+    await expect(page.locator('[data-account="aktif"]')).toBeVisible();
   });
 });

@@ -97,11 +97,11 @@ test.describe('waves and their draw', () => {
         await expect(page).toHaveURL(/\/pengaduan\/baru\?tentang=gelombang:\d+$/);
         await expect(page.locator('[data-about]')).toHaveText(`${wave}: tidak terpilih, peringkat 2 (yang terpilih peringkat 1 sampai 1)`);
         await expect(page.getByLabel('Tentang apa pengaduan Anda')).toHaveValue('hasil-undian');
-        await page.getByLabel('Pengaduan Anda').fill('Terlalu pendek');
+        await page.getByRole('textbox', { name: 'Pengaduan Anda' }).fill('Terlalu pendek');
         await page.getByRole('button', { name: 'Kirim pengaduan' }).click();
         await expect(page.locator('#body-error')).toContainText('paling sedikit 20 karakter');
-        await expect(page.getByLabel('Pengaduan Anda')).toHaveValue('Terlalu pendek');
-        await page.getByLabel('Pengaduan Anda').fill('Saya sudah lulus tes dan bergabung tepat waktu, mengapa tidak terpilih?');
+        await expect(page.getByRole('textbox', { name: 'Pengaduan Anda' })).toHaveValue('Terlalu pendek');
+        await page.getByRole('textbox', { name: 'Pengaduan Anda' }).fill('Saya sudah lulus tes dan bergabung tepat waktu, mengapa tidak terpilih?');
         await page.getByRole('button', { name: 'Kirim pengaduan' }).click();
         await expect(page).toHaveURL(/\/pengaduan#PGD-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
         complaint = new URL(page.url()).hash.slice(1);

@@ -67,6 +67,11 @@ async fn a_complaint_about_a_record_is_answered_closed_and_read(pool: PgPool) {
     );
     assert!(list.contains(BODY));
     let reference = next.trim_start_matches("/pengaduan#").to_owned();
+    let dashboard = siti.get("/dasbor").await.body;
+    assert!(
+        dashboard.contains("<span data-complaints=\"\">1 menunggu jawaban</span>"),
+        "{dashboard}"
+    );
 
     // Operators see it in their queue, with the record, and answer.
     let mut verifier = signed_in_operator(&siti, "verifikator.aduan", OperatorRole::Verifier).await;
@@ -125,6 +130,7 @@ async fn a_complaint_about_a_record_is_answered_closed_and_read(pool: PgPool) {
     assert!(list.contains(answer) && list.contains("Petugas Prakerja"), "{list}");
     assert!(list.contains("selesai: Diselesaikan"), "{list}");
     assert!(!list.contains("verifikator.aduan"), "{list}");
+    assert!(siti.get("/dasbor").await.body.contains("1 selesai"));
     let subjects: Vec<String> = sqlx::query_scalar(
         "select subject from outbox_messages where recipient = $1 and subject like 'Pengaduan%' order by id",
     )

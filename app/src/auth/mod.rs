@@ -24,41 +24,7 @@ pub const MAX_WRONG_CODES: i16 = 5;
 const EMAIL_FORM: &str = "sign-in-email";
 const CODE_FORM: &str = "sign-in-code";
 
-/// A one-time code as typed: six digits, spaces allowed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OneTimeCode(u32);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum OneTimeCodeError {
-    #[error("Isi kode 6 angka dari email Anda.")]
-    Empty,
-    #[error("Kode terdiri dari 6 angka.")]
-    Malformed,
-}
-
-impl OneTimeCode {
-    pub fn parse(raw: &str) -> Result<OneTimeCode, OneTimeCodeError> {
-        let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-        if digits.is_empty() {
-            return Err(OneTimeCodeError::Empty);
-        }
-        if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(OneTimeCodeError::Malformed);
-        }
-        digits.parse().map(OneTimeCode).map_err(|_| OneTimeCodeError::Malformed)
-    }
-
-    pub fn as_string(self) -> String {
-        format!("{:06}", self.0)
-    }
-
-    /// A fresh code, for an email to carry.
-    #[cfg(feature = "ssr")]
-    pub fn random() -> OneTimeCode {
-        use rand::Rng;
-        OneTimeCode(rand::rng().random_range(0..1_000_000))
-    }
-}
+pub use crate::domain::{OneTimeCode, OneTimeCodeError};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SignInPage {
@@ -488,7 +454,6 @@ pub async fn sign_out_everywhere() -> Result<Submitted, AppError> {
 #[cfg(feature = "ssr")]
 pub mod db {
     use hmac::{Hmac, Mac};
-    use rand::Rng;
     use sha2::Sha256;
     use uuid::Uuid;
 
@@ -509,7 +474,7 @@ pub mod db {
         email: &EmailAddress,
     ) -> Result<Uuid, AppError> {
         let id = Uuid::new_v4();
-        let code = OneTimeCode(rand::rng().random_range(0..1_000_000));
+        let code = OneTimeCode::random();
         let now = state.clock.now();
         sqlx::query!(
             "insert into sign_in_challenges (id, email, code_hash, created_at, expires_at) values ($1, $2, $3, $4, $5)",

@@ -152,7 +152,7 @@ async fn holidays(conn: &mut PgConnection, from: DateTime<Utc>) -> Result<Vec<Na
 }
 
 fn new_reference() -> String {
-    crate::secrets::random_grouped(crate::operators::RECOVERY_ALPHABET, 2, 4)
+    crate::secrets::random_grouped(crate::domain::card_number::VOUCHER_ALPHABET, 2, 4)
 }
 
 /// Files a complaint for `account_id` (a resent form finds the one filed). Its reference.
@@ -425,4 +425,28 @@ pub async fn handle(
     .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// The account's complaints in words for the dashboard: how many wait for an answer, were
+/// answered and are closed (`None` without any).
+pub async fn standing(pool: &PgPool, account_id: Uuid) -> Result<Option<String>, AppError> {
+    let counts = sqlx::query!(
+        r#"select count(*) filter (where closed_at is null and first_answered_at is null) as "waiting!",
+                  count(*) filter (where closed_at is null and first_answered_at is not null) as "answered!",
+                  count(*) filter (where closed_at is not null) as "closed!"
+           from complaints where account_id = $1"#,
+        account_id
+    )
+    .fetch_one(pool)
+    .await?;
+    let parts: Vec<String> = [
+        (counts.waiting, "menunggu jawaban"),
+        (counts.answered, "dijawab"),
+        (counts.closed, "selesai"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, words)| format!("{n} {words}"))
+    .collect();
+    Ok((!parts.is_empty()).then(|| parts.join(", ")))
 }

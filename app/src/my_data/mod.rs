@@ -319,7 +319,7 @@ pub async fn request_email_change(email: String) -> Result<Submitted, AppError> 
             Ok(parsed) => parsed,
             Err(error) => return refuse(state, "email", error.to_string(), values).await,
         };
-        let current = crate::auth::db::account_email(&state.pool, account_id).await?;
+        let current = rights::db::current_email(&state.pool, account_id).await?;
         if current.as_deref() == Some(new_email.as_str()) {
             return refuse(state, "email", "Itu sudah email akun Anda.", values).await;
         }
@@ -355,7 +355,7 @@ pub async fn confirm_email_change(code: String) -> Result<Submitted, AppError> {
     use rights::db::EmailConfirmation;
     on_this_page(async |state, session, account_id| {
         let values = crate::forms::values([("code", code.as_str())]);
-        let parsed = match crate::auth::OneTimeCode::parse(&code) {
+        let parsed = match crate::domain::OneTimeCode::parse(&code) {
             Ok(parsed) => parsed,
             Err(error) => return refuse(state, "code", error.to_string(), values).await,
         };

@@ -39,7 +39,10 @@ pub mod db {
     use uuid::Uuid;
 
     use super::{APPLICANT_YEARS_KEPT, EMAIL_CODE_MINUTES, MAX_WRONG_CODES, PARTICIPANT_YEARS_KEPT};
-    use crate::{auth::OneTimeCode, domain::EmailAddress, error::AppError};
+    use crate::{
+        domain::{EmailAddress, OneTimeCode},
+        error::AppError,
+    };
 
     fn code_hash(secret: &[u8], change_id: Uuid, code: &str) -> Result<Hmac<Sha256>, AppError> {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(AppError::internal)?;
@@ -102,6 +105,15 @@ pub mod db {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The account's email address now.
+    pub async fn current_email(pool: &PgPool, account_id: Uuid) -> Result<Option<String>, AppError> {
+        Ok(
+            sqlx::query_scalar!("select email from accounts where id = $1", account_id)
+                .fetch_optional(pool)
+                .await?,
+        )
     }
 
     /// The address a change waits on, if one does.
