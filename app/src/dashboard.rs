@@ -5,7 +5,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use crate::{domain::VerificationStatus, error::AppError};
+use crate::{
+    domain::{complaint::About, VerificationStatus},
+    error::AppError,
+};
 
 /// The journey of the program, in order (PROGRAM.md).
 pub const JOURNEY: [(&str, &str); 7] = [
@@ -225,6 +228,7 @@ fn TrainingPanel(panel: TrainingPanelData) -> impl IntoView {
                         " · "<a href=crate::paths::pdf_path(&code) download="">"Unduh PDF"</a>
                         " · "<a href=format!("/sertifikat/{code}")>"Halaman verifikasi"</a>
                         {(!reviewed).then(|| view! { " · "<a href=crate::paths::PURCHASES_PATH>"Tulis ulasan"</a> })}
+                        " · "<a href=crate::paths::new_complaint_path(&About::Certificate(code.clone()))>"Adukan"</a>
                     </li>
                 }).collect_view()}
             </ul>
@@ -287,18 +291,21 @@ fn VerificationPanel(
                         }.into_any(),
                         Some((passed, score)) => view! {
                             <p>{format!("Hasil tes: {} (nilai {score}).", if passed { "lulus" } else { "belum lulus" })}</p>
-                            <p><a href=crate::paths::TEST_PATH>"Lihat hasil tes"</a></p>
+                            <p><a href=crate::paths::TEST_PATH>"Lihat hasil tes"</a>
+                                " · "<a href=crate::paths::new_complaint_path(&About::Test)>"Ajukan pengaduan tentang tes"</a></p>
                         }.into_any(),
                     }}
                 }.into_any(),
                 Some(VerificationStatus::Rejected) => view! {
                     <p data-status="ditolak">"Maaf, pendaftaran Anda tidak dapat diterima karena:"</p>
                     {reason_list()}
-                    <p>"Jika menurut Anda ada kekeliruan, hubungi layanan pengaduan dengan menyebut nomor pendaftaran Anda."</p>
+                    <p>"Jika menurut Anda ada kekeliruan: "
+                        <a href=crate::paths::new_complaint_path(&About::Verification)>"ajukan pengaduan tentang verifikasi ini"</a>"."</p>
                 }.into_any(),
                 Some(VerificationStatus::Manual) => view! {
                     <p data-status="periksa-manual">"Data Anda diperiksa oleh petugas karena:"</p>
                     {reason_list()}
+                    <p><a href=crate::paths::new_complaint_path(&About::Verification)>"Ajukan pengaduan tentang verifikasi ini"</a></p>
                 }.into_any(),
             }}
         </section>

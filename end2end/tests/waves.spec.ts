@@ -103,8 +103,9 @@ test.describe('waves and their draw', () => {
         await expect(page.getByRole('textbox', { name: 'Pengaduan Anda' })).toHaveValue('Terlalu pendek');
         await page.getByRole('textbox', { name: 'Pengaduan Anda' }).fill('Saya sudah lulus tes dan bergabung tepat waktu, mengapa tidak terpilih?');
         await page.getByRole('button', { name: 'Kirim pengaduan' }).click();
-        await expect(page).toHaveURL(/\/pengaduan#PGD-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
-        complaint = new URL(page.url()).hash.slice(1);
+        await expect(page).toHaveURL(/\/pengaduan$/);
+        const filed = page.getByRole('status').filter({ hasText: /Pengaduan PGD-[0-9A-Z]{4}-[0-9A-Z]{4} tercatat\./ });
+        complaint = (await filed.innerText()).match(/PGD-[0-9A-Z]{4}-[0-9A-Z]{4}/)![0];
         await expect(page.locator(`[data-complaint="${complaint}"]`)).toContainText('menunggu jawaban');
         complainant = applicant;
       }

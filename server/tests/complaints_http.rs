@@ -53,12 +53,16 @@ async fn a_complaint_about_a_record_is_answered_closed_and_read(pool: PgPool) {
 
     let fields = filled(&hidden, "verifikasi", BODY);
     let filed = siti.post_form("/api/file-complaint", &fields).await;
-    let next = filed.location().expect("to the complaints").to_owned();
-    assert!(next.starts_with("/pengaduan#PGD-"), "{next}");
+    assert_eq!(filed.location(), Some(LIST));
     // The same form again (a double click): the same complaint.
     siti.post_form("/api/file-complaint", &fields).await;
     assert_eq!(count(&pool, "select count(*) from complaints").await, 1);
     let list = siti.get(LIST).await.body;
+    let reference: String = sqlx::query_scalar("select reference from complaints")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(list.contains(&format!("Pengaduan {reference} tercatat.")), "{list}");
     assert!(list.contains("menunggu jawaban"), "{list}");
     // Filed on Wednesday 2 December: five working days is Wednesday the 9th.
     assert!(
@@ -66,7 +70,6 @@ async fn a_complaint_about_a_record_is_answered_closed_and_read(pool: PgPool) {
         "{list}"
     );
     assert!(list.contains(BODY));
-    let reference = next.trim_start_matches("/pengaduan#").to_owned();
     let dashboard = siti.get("/dasbor").await.body;
     assert!(
         dashboard.contains("<span data-complaints=\"\">1 menunggu jawaban</span>"),
@@ -241,4 +244,18 @@ async fn the_answer_clock_skips_the_programs_holidays(pool: PgPool) {
         list.contains("dijawab paling lambat Kamis, 10 Desember 2026 pukul 23.59 WIB"),
         "{list}"
     );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_purchase_is_complained_about_from_the_purchases_page(pool: PgPool) {
+    let (mut rina, voucher, _) = support::participant::purchase(&pool).await;
+    let purchases = rina.get("/pembelian").await.body;
+    let link = format!("/pengaduan/baru?tentang=pembelian:{voucher}");
+    assert!(purchases.contains(&format!("href=\"{link}\"")), "{purchases}");
+    let form = rina.get(&link).await.body;
+    assert!(
+        form.contains(&format!("(voucher {voucher})")),
+        "the purchase is attached: {form}"
+    );
+    assert!(form.contains("<option value=\"pembelian\" selected"), "{form}");
 }

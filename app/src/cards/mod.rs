@@ -200,7 +200,8 @@ pub fn PurchasesPage() -> impl IntoView {
                                         <li>
                                             <strong>{p.title}</strong>
                                             {format!(" · {} · {} · dibeli {}", p.platform, p.price, p.purchased_at)}
-                                            <br/>"Kode voucher: "<code class="voucher">{p.voucher_code}</code>
+                                            <br/>"Kode voucher: "<code class="voucher">{p.voucher_code.clone()}</code>
+                                            " · "<a href=crate::paths::new_complaint_path(&crate::domain::complaint::About::Purchase(p.voucher_code))>"Adukan pembelian ini"</a>
                                             <br/>{match p.progress {
                                                 TrainingProgress::NotStarted => view! { <span>"Belum dimulai di platform."</span> }.into_any(),
                                                 TrainingProgress::InProgress { percent } => view! { <span>{format!("Sedang berjalan: {percent}% selesai.")}</span> }.into_any(),

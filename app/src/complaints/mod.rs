@@ -174,14 +174,21 @@ pub async fn file_complaint(complaint: RawComplaint) -> Result<Submitted, AppErr
                 values,
             }))
         };
-        let (_, account_id) =
+        let (session, account_id) =
             crate::session::require_account_carrying(state, crate::paths::COMPLAINTS_PATH, carried).await?;
         let mut conn = state.pool.acquire().await?;
         let filed = db::file(&mut conn, account_id, &parsed, state.clock.now()).await?;
-        crate::request::redirect(&format!("{}#{}", crate::paths::COMPLAINTS_PATH, filed));
-        Ok(Submitted::Accepted {
-            next: format!("{}#{filed}", crate::paths::COMPLAINTS_PATH),
-        })
+        let notice =
+            format!("Pengaduan {filed} tercatat. Jawaban petugas tampil di halaman ini dan dikirim ke email Anda.");
+        crate::forms::accepted_with_notice(
+            state,
+            &session,
+            FORM,
+            crate::paths::COMPLAINTS_PATH,
+            notice,
+            Default::default(),
+        )
+        .await
     })
     .await
 }
@@ -203,11 +210,22 @@ pub async fn adopt_carried(
     Ok(())
 }
 
+/// The applicant's complaints, and what the last one filed left to say.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintsPageData {
+    pub notice: Option<String>,
+    pub complaints: Vec<ComplaintView>,
+}
+
 #[server(prefix = "/api", endpoint = "complaints-page")]
-pub async fn load_complaints() -> Result<Vec<ComplaintView>, AppError> {
+pub async fn load_complaints() -> Result<ComplaintsPageData, AppError> {
     let state = crate::state::app_state()?;
-    let (_, account_id) = crate::session::require_account(&state, crate::paths::COMPLAINTS_PATH).await?;
-    db::of_account(&state.pool, account_id, state.clock.now()).await
+    let (session, account_id) = crate::session::require_account(&state, crate::paths::COMPLAINTS_PATH).await?;
+    let flash = session.flash_for(&state.pool, FORM).await?;
+    Ok(ComplaintsPageData {
+        notice: flash.notice,
+        complaints: db::of_account(&state.pool, account_id, state.clock.now()).await?,
+    })
 }
 
 #[component]
@@ -221,15 +239,20 @@ pub fn ComplaintsPage() -> impl IntoView {
             crate::domain::complaint::ANSWER_WITHIN_WORKING_DAYS
         )}</p>
         <p><a class="button" href=crate::paths::NEW_COMPLAINT_PATH>"Ajukan pengaduan baru"</a></p>
-        {crate::forms::loaded(page, |complaints: Vec<ComplaintView>| {
-            if complaints.is_empty() {
-                return view! { <p>"Anda belum pernah mengajukan pengaduan."</p> }.into_any();
-            }
+        {crate::forms::loaded(page, |page: ComplaintsPageData| {
+            let ComplaintsPageData { notice, complaints } = page;
             view! {
-                <ul class="complaints">
-                    {complaints.into_iter().map(|c| view! { <ComplaintItem complaint=c/> }).collect_view()}
-                </ul>
-            }.into_any()
+                {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+                {if complaints.is_empty() {
+                    view! { <p>"Anda belum pernah mengajukan pengaduan."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="complaints">
+                            {complaints.into_iter().map(|c| view! { <ComplaintItem complaint=c/> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            }
         })}
         <p><a href=crate::paths::DASHBOARD_PATH>"‹ Kembali ke dasbor"</a></p>
     }
