@@ -63,6 +63,25 @@ pub mod db {
         .await?;
         Ok(())
     }
+
+    /// Queues an email to the address the account has now (in the caller's transaction).
+    pub async fn enqueue_email_to_account(
+        executor: impl PgExecutor<'_>,
+        account_id: uuid::Uuid,
+        subject: &str,
+        body: &str,
+    ) -> Result<(), AppError> {
+        sqlx::query!(
+            "insert into outbox_messages (channel, recipient, subject, body)
+             select 'email', email, $2, $3 from accounts where id = $1",
+            account_id,
+            subject,
+            body
+        )
+        .execute(executor)
+        .await?;
+        Ok(())
+    }
 }
 
 #[component]

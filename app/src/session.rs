@@ -460,6 +460,15 @@ pub async fn require_account_carrying(
     Err(request::to_sign_in(crate::paths::SIGN_IN_PATH))
 }
 
+/// The account's email address now.
+pub async fn account_email(executor: impl PgExecutor<'_>, account_id: Uuid) -> Result<Option<String>, AppError> {
+    Ok(
+        sqlx::query_scalar!("select email from accounts where id = $1", account_id)
+            .fetch_optional(executor)
+            .await?,
+    )
+}
+
 /// Whether the account has signed up (where sign-in sends it, whether the signup form still
 /// applies).
 pub async fn has_applicant(executor: impl PgExecutor<'_>, account_id: Uuid) -> Result<bool, AppError> {

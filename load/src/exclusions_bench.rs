@@ -10,7 +10,6 @@
 
 use std::{
     path::PathBuf,
-    process::Stdio,
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
         Arc,
@@ -22,10 +21,10 @@ use sqlx::postgres::PgPoolOptions;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
-    process::Command,
 };
 
 use crate::{
+    portal_cli::PortalCli,
     probe::{self, Client, Target},
     recreate_database, wait_until_healthy, Error, Options,
 };
@@ -91,50 +90,38 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     let port: u16 = options.number("port", 3202)?;
     let server_bin = options.get("server-bin")?.to_owned();
     recreate_database(&database_url).await?;
-    let env: Vec<(String, String)> = vec![
-        ("PRAKERJA_ENV".into(), "development".into()),
-        ("DATABASE_URL".into(), database_url.clone()),
-        ("PRAKERJA_ADDR".into(), format!("127.0.0.1:{port}")),
-        ("LEPTOS_SITE_ROOT".into(), options.get("site-root")?.to_owned()),
-        ("RUST_LOG".into(), "error".into()),
-        ("PRAKERJA_OPERATOR_PASSWORD".into(), PASSWORD.into()),
-    ];
-    let cli = |args: &[&str]| {
-        let mut command = Command::new(&server_bin);
-        command.args(args).envs(env.iter().cloned()).stdin(Stdio::null());
-        command
-    };
-    for args in [
-        vec!["migrate"],
-        vec![
-            "operator",
-            "create",
-            "--username",
-            ADMIN,
-            "--name",
-            "Admin Bench",
-            "--role",
-            "admin-program",
+    let address = format!("127.0.0.1:{port}");
+    let site_root = options.get("site-root")?.to_owned();
+    let cli = PortalCli::new(
+        &server_bin,
+        &database_url,
+        &[
+            ("PRAKERJA_ENV", "development"),
+            ("PRAKERJA_ADDR", &address),
+            ("LEPTOS_SITE_ROOT", &site_root),
+            ("PRAKERJA_OPERATOR_PASSWORD", PASSWORD),
         ],
-        vec!["operator", "set-second-factor", ADMIN, TOTP_SECRET],
-    ] {
-        let output = cli(&args).output().await?;
-        if !output.status.success() {
-            return Err(format!(
-                "prakerja {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&output.stderr)
-            )
-            .into());
-        }
-    }
+    );
+    cli.run(&["migrate"]).await?;
+    cli.run(&[
+        "operator",
+        "create",
+        "--username",
+        ADMIN,
+        "--name",
+        "Admin Bench",
+        "--role",
+        "admin-program",
+    ])
+    .await?;
+    cli.run(&["operator", "set-second-factor", ADMIN, TOTP_SECRET]).await?;
 
     println!("== the file: {lines} lines ==");
     let file = write_file(lines)?;
     let file_bytes = std::fs::metadata(&file)?.len();
     println!("{:.1} MB", file_bytes as f64 / 1e6);
 
-    let mut server = cli(&["serve"]).kill_on_drop(true).spawn()?;
+    let mut server = cli.command(&["serve"]).kill_on_drop(true).spawn()?;
     let pid = server.id().ok_or("the server has no pid")?;
     let base = format!("http://127.0.0.1:{port}");
     wait_until_healthy(&crate::driver::client(&base), Duration::from_secs(60)).await?;

@@ -71,7 +71,7 @@ pub async fn load_session_summary() -> Result<SessionSummary, AppError> {
         crate::request::set_response_header(axum::http::HeaderName::from_static("x-prakerja-owner"), tag);
     }
     let email = match session.account_id {
-        Some(account_id) => db::account_email(&state.pool, account_id).await?,
+        Some(account_id) => session::account_email(&state.pool, account_id).await?,
         None => None,
     };
     let operator_name = match session.operator_id {
@@ -586,17 +586,6 @@ pub mod db {
         )
         .fetch_one(&mut *tx)
         .await?)
-    }
-
-    pub async fn account_email(
-        executor: impl sqlx::PgExecutor<'_>,
-        account_id: Uuid,
-    ) -> Result<Option<String>, AppError> {
-        Ok(
-            sqlx::query_scalar!("select email from accounts where id = $1", account_id)
-                .fetch_optional(executor)
-                .await?,
-        )
     }
 
     /// Removes challenges that can no longer be used (housekeeping).

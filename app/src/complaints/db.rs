@@ -230,12 +230,9 @@ pub async fn file(
         Some(serde_json::json!({ "category": complaint.category.code(), "about": about })),
     )
     .await?;
-    let email = sqlx::query_scalar!("select email from accounts where id = $1", account_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    crate::outbox::db::enqueue_email(
+    crate::outbox::db::enqueue_email_to_account(
         &mut *tx,
-        &email,
+        account_id,
         &format!("Pengaduan {reference} kami terima"),
         &format!(
             "Pengaduan Anda ({}) tercatat dengan nomor {reference}. Petugas menjawab paling lambat {}.\n\n\

@@ -144,11 +144,12 @@ pub async fn import_trainings(data: leptos::server_fn::codec::MultipartData) -> 
     // Nobody but a program admin gets as far as the file.
     IMPORT
         .handle(super::PROGRAM_ADMINS, async |state, operator| {
-            let upload = read_upload(data).await;
-            let values = crate::forms::values([("platform", upload.platform.as_str())]);
+            let upload = read_upload(data, IMPORT_MAX_BYTES).await;
+            let platform_code = upload.field("platform");
+            let values = crate::forms::values([("platform", platform_code.as_str())]);
             let refuse =
                 |field: &str, message: &str| IMPORT.refuse(state, FieldErrors::single(field, message), values.clone());
-            let platform = sqlx::query_scalar!("select name from platforms where code = $1", upload.platform)
+            let platform = sqlx::query_scalar!("select name from platforms where code = $1", platform_code)
                 .fetch_optional(&state.pool)
                 .await?;
             let Some(platform_name) = platform else {
@@ -178,7 +179,7 @@ pub async fn import_trainings(data: leptos::server_fn::codec::MultipartData) -> 
             let now = state.clock.now();
             let report = crate::catalogue::import::import(
                 &state.pool,
-                &upload.platform,
+                &platform_code,
                 &trainings,
                 &rejected,
                 &operator.actor(),
@@ -212,53 +213,63 @@ enum Upload {
     File(Vec<u8>),
 }
 
+/// A multipart form as read: its `file` part, and its other parts as text.
 #[cfg(feature = "ssr")]
-struct ImportUpload {
-    platform: String,
+struct UploadForm {
+    fields: std::collections::BTreeMap<String, String>,
     file: Upload,
 }
 
-/// The form's two fields, reading at most `IMPORT_MAX_BYTES` of the file.
 #[cfg(feature = "ssr")]
-async fn read_upload(data: leptos::server_fn::codec::MultipartData) -> ImportUpload {
-    let mut upload = ImportUpload {
-        platform: String::new(),
+impl UploadForm {
+    fn field(&self, name: &str) -> String {
+        self.fields.get(name).map(|v| v.trim().to_owned()).unwrap_or_default()
+    }
+}
+
+/// Reads a multipart form's parts, each at most `max` bytes.
+#[cfg(feature = "ssr")]
+async fn read_upload(data: leptos::server_fn::codec::MultipartData, max: usize) -> UploadForm {
+    let mut form = UploadForm {
+        fields: Default::default(),
         file: Upload::Missing,
     };
     let Some(mut multipart) = data.into_inner() else {
-        upload.file = Upload::Unreadable;
-        return upload;
+        form.file = Upload::Unreadable;
+        return form;
     };
     loop {
         let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
-            Ok(None) => return upload,
+            Ok(None) => return form,
             Err(_) => {
-                upload.file = Upload::Unreadable;
-                return upload;
+                form.file = Upload::Unreadable;
+                return form;
             }
         };
         let name = field.name().unwrap_or_default().to_owned();
         let mut bytes = Vec::new();
         loop {
             match field.chunk().await {
-                Ok(Some(chunk)) if bytes.len() + chunk.len() <= IMPORT_MAX_BYTES => bytes.extend_from_slice(&chunk),
+                Ok(Some(chunk)) if bytes.len() + chunk.len() <= max => bytes.extend_from_slice(&chunk),
                 Ok(Some(_)) => {
-                    upload.file = Upload::TooLarge;
-                    return upload;
+                    form.file = Upload::TooLarge;
+                    return form;
                 }
                 Ok(None) => break,
                 Err(_) => {
-                    upload.file = Upload::Unreadable;
-                    return upload;
+                    form.file = Upload::Unreadable;
+                    return form;
                 }
             }
         }
         match name.as_str() {
-            "platform" => upload.platform = String::from_utf8_lossy(&bytes).trim().to_owned(),
             // A file input left empty still sends an empty part.
-            "file" if !bytes.is_empty() => upload.file = Upload::File(bytes),
-            _ => {}
+            "file" if !bytes.is_empty() => form.file = Upload::File(bytes),
+            "file" => {}
+            _ => {
+                form.fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
         }
     }
 }
@@ -348,7 +359,7 @@ pub async fn import_provider_owners(data: leptos::server_fn::codec::MultipartDat
         .handle(super::PROGRAM_ADMINS, async |state, operator| {
             let refuse =
                 |message: &str| OWNER.refuse(state, FieldErrors::single("owners-file", message), Default::default());
-            let text = match read_file_part(data, "file", OWNERS_MAX_BYTES).await {
+            let text = match read_upload(data, OWNERS_MAX_BYTES).await.file {
                 Upload::File(bytes) => match String::from_utf8(bytes) {
                     Ok(text) => text,
                     Err(_) => return refuse("Berkas harus berupa teks UTF-8 (CSV).").await,
@@ -376,36 +387,6 @@ pub async fn import_provider_owners(data: leptos::server_fn::codec::MultipartDat
             OWNER.accept(state, &operator.session, notice, values).await
         })
         .await
-}
-
-/// One file part of a multipart form (the other parts are read and left), at most `max` bytes.
-#[cfg(feature = "ssr")]
-async fn read_file_part(data: leptos::server_fn::codec::MultipartData, name: &str, max: usize) -> Upload {
-    let Some(mut multipart) = data.into_inner() else {
-        return Upload::Unreadable;
-    };
-    let mut found = Upload::Missing;
-    loop {
-        let mut field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => return found,
-            Err(_) => return Upload::Unreadable,
-        };
-        let wanted = field.name() == Some(name);
-        let mut bytes = Vec::new();
-        loop {
-            match field.chunk().await {
-                Ok(Some(chunk)) if !wanted => drop(chunk),
-                Ok(Some(chunk)) if bytes.len() + chunk.len() <= max => bytes.extend_from_slice(&chunk),
-                Ok(Some(_)) => return Upload::TooLarge,
-                Ok(None) => break,
-                Err(_) => return Upload::Unreadable,
-            }
-        }
-        if wanted && !bytes.is_empty() {
-            found = Upload::File(bytes);
-        }
-    }
 }
 
 #[component]

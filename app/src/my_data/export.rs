@@ -118,16 +118,38 @@ pub mod db {
     }
 }
 
-/// The signed-in account of a download, its registration number (for the file's name and the
-/// audit log), and the download counted against its budget; otherwise the answer to give.
-async fn exporting(state: &AppState, headers: &HeaderMap, format: &str) -> Result<(uuid::Uuid, String), Response> {
+/// The two forms the document is downloaded in.
+#[derive(Clone, Copy)]
+enum Format {
+    Json,
+    Pdf,
+}
+
+impl Format {
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Pdf => "pdf",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Pdf => "application/pdf",
+        }
+    }
+}
+
+/// One download: the signed-in account's document in `format`, counted against its budget and
+/// audited; a personal file, never kept by a cache or the service worker.
+async fn download(state: &AppState, headers: &HeaderMap, format: Format) -> Result<Response, Response> {
     let account_id = match crate::session::account_of_headers(state, headers).await {
         Ok(Some(account_id)) => account_id,
         Ok(None) => return Err(Redirect::to(crate::paths::SIGN_IN_PATH).into_response()),
         Err(error) => return Err(error.into_response()),
     };
-    let subject = account_id.to_string();
-    match crate::rate_limit::hit(state, &EXPORTS_PER_DAY, &subject).await {
+    match crate::rate_limit::hit(state, &EXPORTS_PER_DAY, &account_id.to_string()).await {
         Ok(None) => {}
         Ok(Some(_)) => {
             let message = "Anda sudah 20 kali mengunduh data hari ini. Coba lagi besok.";
@@ -135,76 +157,61 @@ async fn exporting(state: &AppState, headers: &HeaderMap, format: &str) -> Resul
         }
         Err(error) => return Err(error.into_response()),
     }
-    let (actor, subject) = match crate::audit::person(&state.pool, account_id).await {
-        Ok(person) => person,
-        Err(error) => return Err(error.into_response()),
-    };
-    let audited = crate::audit::record(
+    let internal = |error: crate::error::AppError| error.into_response();
+    let (actor, subject) = crate::audit::person(&state.pool, account_id).await.map_err(internal)?;
+    crate::audit::record(
         &state.pool,
         &actor,
         "data_subject.export",
         &subject,
         None,
-        Some(serde_json::json!({ "format": format })),
+        Some(serde_json::json!({ "format": format.extension() })),
     )
-    .await;
-    if let Err(error) = audited {
-        return Err(error.into_response());
-    }
+    .await
+    .map_err(internal)?;
+    let document = db::document(&state.pool, account_id).await.map_err(internal)?;
     // The file is named by the registration number (an account without one: "akun").
     let name = if subject.starts_with("akun:") {
-        "akun".to_owned()
+        "akun"
     } else {
-        subject
+        subject.as_str()
     };
-    Ok((account_id, name))
-}
-
-/// A personal file: downloaded, never kept by a cache or the service worker.
-fn personal_file(content_type: &'static str, file_name: String, body: Vec<u8>) -> Response {
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
-        .unwrap_or(HeaderValue::from_static("attachment"));
-    (
+    let body = match format {
+        Format::Json => serde_json::to_vec_pretty(&document).unwrap_or_default(),
+        Format::Pdf => {
+            let made = crate::domain::wib::format_wib(state.clock.now());
+            super::pdf::document(
+                &format!("Data saya · {name} · dibuat {made}"),
+                &super::sections(&document),
+            )
+        }
+    };
+    let disposition = HeaderValue::from_str(&format!(
+        "attachment; filename=\"data-saya-{name}.{}\"",
+        format.extension()
+    ))
+    .unwrap_or(HeaderValue::from_static("attachment"));
+    Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CONTENT_TYPE, HeaderValue::from_static(format.content_type())),
             (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
         Body::from(body),
     )
-        .into_response()
+        .into_response())
 }
 
 /// `GET /dasbor/data-saya.json`.
 pub async fn json_download(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let (account_id, reference) = match exporting(&state, &headers, "json").await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
-    match db::document(&state.pool, account_id).await {
-        Ok(document) => {
-            let body = serde_json::to_vec_pretty(&document).unwrap_or_default();
-            personal_file("application/json", format!("data-saya-{reference}.json"), body)
-        }
-        Err(error) => error.into_response(),
-    }
+    download(&state, &headers, Format::Json)
+        .await
+        .unwrap_or_else(|answer| answer)
 }
 
 /// `GET /dasbor/data-saya.pdf`.
 pub async fn pdf_download(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let (account_id, reference) = match exporting(&state, &headers, "pdf").await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
-    match db::document(&state.pool, account_id).await {
-        Ok(document) => {
-            let made = crate::domain::wib::format_wib(state.clock.now());
-            let body = super::pdf::document(
-                &format!("Data saya · {reference} · dibuat {made}"),
-                &super::sections(&document),
-            );
-            personal_file("application/pdf", format!("data-saya-{reference}.pdf"), body)
-        }
-        Err(error) => error.into_response(),
-    }
+    download(&state, &headers, Format::Pdf)
+        .await
+        .unwrap_or_else(|answer| answer)
 }

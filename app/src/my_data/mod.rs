@@ -319,7 +319,7 @@ pub async fn request_email_change(email: String) -> Result<Submitted, AppError> 
             Ok(parsed) => parsed,
             Err(error) => return refuse(state, "email", error.to_string(), values).await,
         };
-        let current = rights::db::current_email(&state.pool, account_id).await?;
+        let current = crate::session::account_email(&state.pool, account_id).await?;
         if current.as_deref() == Some(new_email.as_str()) {
             return refuse(state, "email", "Itu sudah email akun Anda.", values).await;
         }

@@ -107,15 +107,6 @@ pub mod db {
         Ok(())
     }
 
-    /// The account's email address now.
-    pub async fn current_email(pool: &PgPool, account_id: Uuid) -> Result<Option<String>, AppError> {
-        Ok(
-            sqlx::query_scalar!("select email from accounts where id = $1", account_id)
-                .fetch_optional(pool)
-                .await?,
-        )
-    }
-
     /// The address a change waits on, if one does.
     pub async fn pending_email(
         pool: &PgPool,
@@ -271,12 +262,9 @@ pub mod db {
                 Some(serde_json::json!({ "mobile": mobile.masked() })),
             )
             .await?;
-            let email = sqlx::query_scalar!("select email from accounts where id = $1", account_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            crate::outbox::db::enqueue_email(
+            crate::outbox::db::enqueue_email_to_account(
                 &mut *tx,
-                &email,
+                account_id,
                 "Nomor ponsel di Prakerja diganti",
                 &format!(
                     "Nomor ponsel pendaftaran Prakerja Anda diganti menjadi {}.\n\nJika bukan Anda yang menggantinya, \
@@ -367,9 +355,9 @@ pub mod db {
             };
             let (_, subject) = crate::audit::person(&mut *tx, account_id).await?;
             let kept_until = kept_until(&mut tx, account_id).await?;
-            let email = sqlx::query_scalar!("select email from accounts where id = $1", account_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let email = crate::session::account_email(&mut *tx, account_id)
+                .await?
+                .unwrap_or_default();
             // Nobody can sign in to an address under .invalid (RFC 2606).
             sqlx::query!(
                 "update accounts set email = 'dihapus-' || id || '@dihapus.invalid' where id = $1",

@@ -512,10 +512,6 @@ pub mod db {
                 .await?;
             }
         }
-        let claimant_email =
-            sqlx::query_scalar!("select email from accounts where id = $1", decided.claimant_account_id)
-                .fetch_one(&mut *tx)
-                .await?;
         let told = match decision {
             Decision::Grant => format!(
                 "Sanggahan {} dikabulkan: NIK Anda dibebaskan dan Anda dapat mendaftar dengannya.\n\nCatatan petugas: {note}",
@@ -526,7 +522,13 @@ pub mod db {
                 decided.reference
             ),
         };
-        crate::outbox::db::enqueue_email(&mut *tx, &claimant_email, "Keputusan sanggahan NIK", &told).await?;
+        crate::outbox::db::enqueue_email_to_account(
+            &mut *tx,
+            decided.claimant_account_id,
+            "Keputusan sanggahan NIK",
+            &told,
+        )
+        .await?;
         crate::audit::record(
             &mut *tx,
             actor,
