@@ -259,3 +259,24 @@ async fn a_purchase_is_complained_about_from_the_purchases_page(pool: PgPool) {
     );
     assert!(form.contains("<option value=\"pembelian\" selected"), "{form}");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_script_does_not_file_a_thousand_complaints(pool: PgPool) {
+    let mut siti = verified_applicant(&pool).await;
+    for n in 0..10 {
+        let (_, hidden) = form(&mut siti, "verifikasi").await;
+        let answer = siti
+            .post_form("/api/file-complaint", &filled(&hidden, "lainnya", BODY))
+            .await;
+        assert_eq!(answer.location(), Some(LIST), "{n}");
+    }
+    let (_, hidden) = form(&mut siti, "verifikasi").await;
+    let refused = siti
+        .submit("/api/file-complaint", &filled(&hidden, "lainnya", BODY), NEW)
+        .await;
+    assert!(
+        refused.contains("Anda sudah mengajukan 10 pengaduan hari ini"),
+        "{refused}"
+    );
+    assert_eq!(count(&pool, "select count(*) from complaints").await, 10);
+}

@@ -219,3 +219,46 @@ async fn a_deletion_request_is_recorded_once_and_carried_out_by_the_job(pool: Pg
         1
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn downloads_and_codes_are_budgeted(pool: PgPool) {
+    let mut siti = registered(&pool).await;
+    for n in 0..20 {
+        assert_eq!(siti.get("/dasbor/data-saya.json").await.status, 200, "{n}");
+    }
+    let refused = siti.get("/dasbor/data-saya.pdf").await;
+    assert_eq!(refused.status, 429, "an honest refusal: {}", refused.body);
+
+    // Five wrong codes void the change: the right one no longer works.
+    siti.submit("/api/request-email-change", &[("email", "baru@contoh.id")], PAGE)
+        .await;
+    let code = change_code(&pool, "baru@contoh.id").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        siti.submit("/api/confirm-email-change", &[("code", wrong)], PAGE).await;
+    }
+    let void = siti.submit("/api/confirm-email-change", &[("code", &code)], PAGE).await;
+    assert!(void.contains("tidak berlaku lagi"), "{void}");
+    assert_eq!(
+        count(&pool, "select count(*) from accounts where email = 'baru@contoh.id'").await,
+        0
+    );
+    // And changes asked are budgeted: each sends a message to an address of the asker's choice.
+    for n in 1..5 {
+        let asked = siti
+            .submit(
+                "/api/request-email-change",
+                &[("email", &format!("baru{n}@contoh.id"))],
+                PAGE,
+            )
+            .await;
+        assert!(asked.contains("Kode dikirim"), "{n}: {asked}");
+    }
+    let refused = siti
+        .submit("/api/request-email-change", &[("email", "lagi@contoh.id")], PAGE)
+        .await;
+    assert!(
+        refused.contains("Anda sudah 5 kali meminta perubahan email hari ini"),
+        "{refused}"
+    );
+}

@@ -154,6 +154,14 @@ pub async fn load_new_complaint(about: String) -> Result<NewComplaintPage, AppEr
     })
 }
 
+/// Complaints filed per account a day.
+#[cfg(feature = "ssr")]
+const COMPLAINTS_PER_DAY: crate::rate_limit::Limit = crate::rate_limit::Limit {
+    name: "complaints-account",
+    max_hits: 10,
+    window: chrono::Duration::hours(24),
+};
+
 /// Files a complaint. Posted while signed out (the session expired while typing), it is kept
 /// and filed at the next sign-in.
 #[server(prefix = "/api", endpoint = "file-complaint")]
@@ -176,6 +184,17 @@ pub async fn file_complaint(complaint: RawComplaint) -> Result<Submitted, AppErr
         };
         let (session, account_id) =
             crate::session::require_account_carrying(state, crate::paths::COMPLAINTS_PATH, carried).await?;
+        // Each complaint is read by a person and answered by email: a script does not file a
+        // thousand.
+        if let Some(wait) = crate::rate_limit::hit(state, &COMPLAINTS_PER_DAY, &account_id.to_string()).await? {
+            let message = format!(
+                "Anda sudah mengajukan {} pengaduan hari ini. Coba lagi dalam {} jam, atau tambahkan ke pengaduan yang ada.",
+                COMPLAINTS_PER_DAY.max_hits,
+                wait.div_ceil(3600)
+            );
+            let errors = FieldErrors::single("body", message);
+            return crate::forms::reply(state, FORM, form_path, Submitted::Invalid(errors), complaint.values()).await;
+        }
         let mut conn = state.pool.acquire().await?;
         let filed = db::file(&mut conn, account_id, &parsed, state.clock.now()).await?;
         let notice =
