@@ -38,6 +38,17 @@ export async function latestCodeFor(email: string): Promise<string | undefined> 
   });
 }
 
+/** The newest code sent to `email` to confirm it as an account's new address. */
+export async function emailChangeCodeFor(email: string): Promise<string | undefined> {
+  return withClient(async (client) => {
+    const result = await client.query(
+      'select body from outbox_messages where recipient = $1 order by id desc limit 1',
+      [email],
+    );
+    return result.rows[0]?.body?.match(/akun Prakerja Anda: (\d{6})/)?.[1];
+  });
+}
+
 /** Puts a NIK on the exclusion list, as an agency's file would. */
 export async function excludeNik(nik: string, category: string): Promise<void> {
   await withClient(async (client) => {

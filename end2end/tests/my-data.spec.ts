@@ -1,5 +1,6 @@
 import { Download } from '@playwright/test';
 import { Portal, signUpApplicant } from '../pages/portal';
+import { emailChangeCodeFor } from '../support/database';
 import { expect, test } from '../support/fixtures';
 
 async function contents(download: Download): Promise<Buffer> {
@@ -11,7 +12,7 @@ async function contents(download: Download): Promise<Buffer> {
 }
 
 test.describe('Data saya', () => {
-  test('an applicant sees what the portal holds about them, downloads it and corrects their mobile number', async ({ page, request, javaScriptEnabled }) => {
+  test('an applicant sees what the portal holds about them, downloads it, corrects their contact details and asks for deletion', async ({ page, request, javaScriptEnabled }) => {
     test.setTimeout(120_000);
     const portal = new Portal(page, javaScriptEnabled);
     const applicant = await signUpApplicant(portal, request);
@@ -45,5 +46,24 @@ test.describe('Data saya', () => {
     await page.getByRole('button', { name: 'Simpan nomor ponsel' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Nomor ponsel Anda sekarang' })).toBeVisible();
     await expect(page.getByRole('region', { name: 'Pendaftaran', exact: true })).toContainText('+6285712345678');
+
+    // A new email address is used once the code sent there comes back.
+    const newEmail = applicant.email.replace('@', '.baru@');
+    await page.getByLabel('Email baru', { exact: true }).fill(newEmail);
+    await page.getByRole('button', { name: 'Kirim kode ke email baru' }).click();
+    await expect(page.getByRole('status').filter({ hasText: `Kode dikirim ke ${newEmail}` })).toBeVisible();
+    const code = await emailChangeCodeFor(newEmail);
+    expect(code, 'a code mailed to the new address').toBeTruthy();
+    await page.getByLabel('Kode dari email baru').fill(code!);
+    await page.getByRole('button', { name: 'Pakai email baru' }).click();
+    await expect(page.getByRole('status').filter({ hasText: `Email akun Anda sekarang ${newEmail}.` })).toBeVisible();
+
+    // Deletion: what goes and what stays is said first; the statement must be ticked.
+    await expect(page.getByRole('region', { name: 'Hapus data saya' })).toContainText('Yang disimpan sampai 31 Desember');
+    await page.getByRole('button', { name: 'Hapus data saya' }).click();
+    await expect(page.locator('#confirm-error')).toBeVisible();
+    await page.getByLabel('Saya memahami apa yang dihapus dan apa yang disimpan.').check();
+    await page.getByRole('button', { name: 'Hapus data saya' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Permintaan penghapusan tercatat' }).first()).toBeVisible();
   });
 });
