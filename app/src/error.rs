@@ -19,6 +19,10 @@ pub enum AppError {
          dalam {retry_after_secs} detik."
     )]
     Busy { retry_after_secs: u64 },
+    /// The database cannot be reached for a moment (its leader is changing, or a connection
+    /// was cut): nothing was lost, and the same request may simply be sent again.
+    #[error("Layanan sedang dipulihkan sebentar. Silakan coba lagi dalam {retry_after_secs} detik.")]
+    Unavailable { retry_after_secs: u64 },
     #[error("Anda tidak berwenang melakukan ini. Hubungi admin program bila Anda memerlukannya.")]
     Forbidden,
     #[error("Halaman atau data yang dicari tidak ditemukan.")]
@@ -75,7 +79,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Busy { .. } | AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest => StatusCode::BAD_REQUEST,
@@ -89,7 +93,9 @@ impl AppError {
     /// Seconds a client should wait before trying again, where the error says so.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } => Some(*retry_after_secs),
+            AppError::RateLimited { retry_after_secs }
+            | AppError::Busy { retry_after_secs }
+            | AppError::Unavailable { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         }
     }
@@ -122,10 +128,46 @@ fn incident_code() -> String {
     "-".to_owned()
 }
 
+/// How long a client is asked to wait when the database is out of reach: a leader change under
+/// Patroni takes ten to twenty seconds (docs/cluster.md).
+#[cfg(feature = "ssr")]
+pub const DATABASE_RETRY_AFTER_SECS: u64 = 5;
+
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
+        if is_database_unreachable(&error) {
+            // Expected while the database fails over; no incident, and nothing personal (sqlx
+            // shows the server's message, not the row's values).
+            tracing::warn!(%error, "database out of reach; answered 503");
+            return AppError::Unavailable {
+                retry_after_secs: DATABASE_RETRY_AFTER_SECS,
+            };
+        }
         // sqlx's Display shows the server's message, not the row's values (no NIKs in logs).
         AppError::internal(error)
+    }
+}
+
+/// Whether `error` says the database could not be reached or stopped serving this connection,
+/// rather than that the statement was wrong: a lost or refused connection, a pool with no
+/// connection to give, a server shutting down or still starting, or a server that has become a
+/// read-only standby. A request that met one can be sent again as it was.
+#[cfg(feature = "ssr")]
+pub fn is_database_unreachable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // A connection cut in the middle of a message.
+        sqlx::Error::Protocol(message) => message.contains("unexpected end") || message.contains("EOF"),
+        sqlx::Error::Database(database) => database.code().is_some_and(|code| {
+            // 08: connection exception; 57P01-57P03: shut down, crashed, cannot connect now;
+            // 25006: read-only transaction (a demoted leader); 53300: too many connections.
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "25006" | "53300")
+        }),
+        _ => false,
     }
 }

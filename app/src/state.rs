@@ -139,12 +139,35 @@ impl Services {
         Services(Arc::new(map))
     }
 
+    /// The service of type `T`, if the server was built with it.
+    pub fn find<T: ?Sized + Send + Sync + 'static>(&self) -> Option<&T> {
+        self.0.get::<Arc<T>>().map(|service| &**service)
+    }
+
     /// The service of type `T`; an internal error when the server was built without it.
     pub fn get<T: ?Sized + Send + Sync + 'static>(&self) -> Result<&T, AppError> {
         self.0
             .get::<Arc<T>>()
             .map(|service| &**service)
             .ok_or_else(|| AppError::internal(format!("{} missing from the state", std::any::type_name::<T>())))
+    }
+}
+
+/// A pool on a streaming standby (PRAKERJA_DATABASE_READ_URL), for pages that may show the
+/// database as it was a moment ago: the catalogue, its document and the comparison, the waves'
+/// audit pages and files, and certificate verification. How stale they may be is bounded by
+/// the proxy in front of the standbys (docs/cluster.md).
+pub struct StandbyPool(pub PgPool);
+
+impl AppState {
+    /// The pool for reads that may lag the leader by the standby's replay delay: the standby's
+    /// when one is configured, otherwise the leader's. Anything a person has just changed, and
+    /// every write, reads `pool`.
+    pub fn stale_ok_pool(&self) -> &PgPool {
+        self.services
+            .find::<StandbyPool>()
+            .map(|standby| &standby.0)
+            .unwrap_or(&self.pool)
     }
 }
 

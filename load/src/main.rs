@@ -1,8 +1,9 @@
 //! `prakerja-load`: the launch-rush benchmark and the crash test of the signup path.
-//! Run through `cargo xtask bench` and `cargo xtask crash-test`, which build and locate everything.
+//! Run through `cargo xtask bench`, `crash-test`, `chaos` and the others, which build and locate everything.
 
 mod applicants;
 mod catalogue_bench;
+mod chaos;
 mod cpu;
 mod draw_bench;
 mod driver;
@@ -47,8 +48,9 @@ async fn main() -> ExitCode {
         Some("verify") => verify_bench::run(&options).await,
         Some("exclusions") => exclusions_bench::run(&options).await,
         Some("probe") => probe::run(&options).await,
+        Some("chaos") => chaos::run(&options).await,
         _ => Err(
-            "usage: prakerja-load bench|crash|catalogue|draw|verify|exclusions|probe --server-bin PATH --site-root PATH --database-url URL ..."
+            "usage: prakerja-load bench|crash|chaos|catalogue|draw|verify|exclusions|probe --server-bin PATH --site-root PATH --database-url URL ..."
                 .into(),
         ),
     };
@@ -212,17 +214,23 @@ async fn recreate_database(url: &str) -> Result<(), Error> {
 
 /// Applicants acknowledged in `samples` that are in the database, and how many rows they have.
 async fn rows_for(pool: &PgPool, samples: &[Sample]) -> Result<(i64, i64), Error> {
-    let niks: Vec<String> = samples
+    let acknowledged: Vec<u64> = samples
         .iter()
         .filter(|s| s.outcome == Outcome::Acknowledged)
-        .map(|s| applicants::nik_of(s.applicant))
+        .map(|s| s.applicant)
         .collect();
-    let (rows, distinct): (i64, i64) =
+    rows_of_applicants(pool, &acknowledged).await
+}
+
+/// Rows in `applicants` with the NIKs of load applicants `ns`, and how many distinct NIKs.
+async fn rows_of_applicants(pool: &PgPool, ns: &[u64]) -> Result<(i64, i64), Error> {
+    let niks: Vec<String> = ns.iter().map(|&n| applicants::nik_of(n)).collect();
+    Ok(
         sqlx::query_as("select count(*), count(distinct nik) from applicants where nik = any($1)")
             .bind(&niks)
             .fetch_one(pool)
-            .await?;
-    Ok((rows, distinct))
+            .await?,
+    )
 }
 
 fn ms(duration: Duration) -> String {

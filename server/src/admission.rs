@@ -286,7 +286,7 @@ impl Admission {
 }
 /// Static files and the health check are cheap and always served.
 fn exempt(path: &str) -> bool {
-    path.starts_with("/pkg/") || matches!(path, "/sw.js" | "/favicon.svg" | "/healthz")
+    path.starts_with("/pkg/") || matches!(path, "/sw.js" | "/favicon.svg" | "/healthz" | "/livez")
 }
 
 pub async fn admit(admission: Arc<Admission>, request: Request, next: Next) -> Response {

@@ -13,6 +13,11 @@ pub struct Config {
     pub environment: Environment,
     pub database_url: String,
     pub database_pool_size: u32,
+    /// PRAKERJA_DATABASE_READ_URL: a streaming standby (or a proxy in front of standbys) for the
+    /// pages that may be slightly stale (`AppState::stale_ok_pool`); unset, they read the leader.
+    pub database_read_url: Option<String>,
+    /// PRAKERJA_DATABASE_READ_POOL_SIZE: connections to it (default 4).
+    pub database_read_pool_size: u32,
     /// PRAKERJA_SIGNUP_WORKERS: batches of signups committing at once (each holds a connection).
     pub signup_workers: usize,
     pub addr: SocketAddr,
@@ -247,6 +252,8 @@ impl Config {
             database_url,
             // A few connections per core: more only make PostgreSQL's backends fight for the CPU.
             database_pool_size: parsed("PRAKERJA_DATABASE_POOL_SIZE")?.unwrap_or(8),
+            database_read_url: var("PRAKERJA_DATABASE_READ_URL"),
+            database_read_pool_size: parsed("PRAKERJA_DATABASE_READ_POOL_SIZE")?.unwrap_or(4),
             // Two batches: one commits while the next fills. More batches at once are each smaller,
             // and every batch costs PostgreSQL a transaction, a commit and its statements.
             signup_workers: parsed("PRAKERJA_SIGNUP_WORKERS")?.unwrap_or(2),

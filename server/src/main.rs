@@ -135,6 +135,11 @@ async fn run(cli: Cli, config: Config) -> Result<(), Box<dyn std::error::Error>>
             let mut state = server::state(&config, pool);
             // The participant's page asks the rail for an account holder's name.
             state.services = state.services.clone().with(rail.clone());
+            if let Some(url) = &config.database_read_url {
+                let standby = db::pool(url, config.database_read_pool_size, statement_timeout)?;
+                state.services = state.services.clone().with(Arc::new(app::state::StandbyPool(standby)));
+                tracing::info!("pages that may be slightly stale read the standby");
+            }
             let options = config.router_options();
             jobs::spawn(state.clone(), mailer, options.published.clone(), registry, rail);
             let router = routes::router(state, options);

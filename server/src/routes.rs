@@ -109,6 +109,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
     Router::new()
         .route("/api/{*fn_name}", any(server_fn_handler))
         .route("/healthz", get(health))
+        .route("/livez", get(alive))
         .route(app::paths::CATALOGUE_DOCUMENT_PATH, get(catalogue_document))
         .route(
             "/gelombang/{id}/pool.csv",
@@ -268,7 +269,7 @@ async fn honest_status(request: Request, next: axum::middleware::Next) -> Respon
 /// The catalogue document for the in-page filter: revalidated with its ETag, so a browser that
 /// has it downloads nothing until the catalogue changes.
 async fn catalogue_document(State(state): State<AppState>, request_headers: axum::http::HeaderMap) -> Response {
-    let (json, etag) = match app::catalogue::document::build(&state.pool).await {
+    let (json, etag) = match app::catalogue::document::build(state.stale_ok_pool()).await {
         Ok(built) => built,
         Err(error) => return error.into_response(),
     };
@@ -305,7 +306,7 @@ async fn wave_file(
     request: Request,
     file: PublishedFile,
 ) -> Response {
-    let ready = match published.ready(&state.pool, wave_id, file).await {
+    let ready = match published.ready(state.stale_ok_pool(), wave_id, file).await {
         Ok(Some(ready)) => ready,
         Ok(None) => return (StatusCode::NOT_FOUND, "Gelombang ini belum diundi.").into_response(),
         Err(error) => {
@@ -353,7 +354,14 @@ async fn wave_file(
     response
 }
 
-/// For load balancers: 200 when the database answers, 503 otherwise.
+/// For a load balancer's health check: 200 while this process serves HTTP, whatever the
+/// database does. A leader change makes every portal's database unreachable at once; taking
+/// them all out would also stop the pages that read the standby (docs/cluster.md).
+async fn alive() -> &'static str {
+    "ok"
+}
+
+/// For readiness and monitoring: 200 when the database answers, 503 otherwise.
 async fn health(State(state): State<AppState>) -> Response {
     match sqlx::query("select 1").execute(&state.pool).await {
         Ok(_) => (StatusCode::OK, "ok").into_response(),

@@ -40,7 +40,7 @@ pub fn with_name(url: &str, name: &str) -> String {
     format!("{server}/{name}{query}")
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     process::output(Command::new("id").arg("-u")).is_some_and(|id| id.trim() == "0")
 }
 
@@ -78,7 +78,7 @@ pub fn postgres_bin_dir() -> Option<PathBuf> {
 
 /// The cluster's directory: under the target dir, unless the `postgres` user cannot reach it
 /// (root's home is private), then under /var/tmp.
-fn cluster_dir(name: &str) -> PathBuf {
+pub fn cluster_dir(name: &str) -> PathBuf {
     let preferred = target_dir().join(name);
     if !is_root() {
         return preferred;

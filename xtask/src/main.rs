@@ -1,6 +1,7 @@
 //! Project tasks: `cargo xtask <command>`. The Leptos build (wasm + server) without cargo-leptos,
 //! offline, with every tool pinned in the workspace Cargo.toml and installed on first use.
 
+mod cluster;
 mod database;
 mod process;
 mod site;
@@ -16,7 +17,8 @@ usage: cargo xtask <command> [options]
                    serve http://127.0.0.1:3000
   build [--dev]    build the site (wasm, js, css) and the server; release unless --dev
   watch            rebuild and restart on every change (dev profile)
-  test             everything: unit, database and end-to-end tests
+  test             everything: unit, database and end-to-end tests, the probe and the short
+                   chaos round
   end-to-end [--dev] [-- PLAYWRIGHT ARGS]
                    Playwright tests in Debian's chromium, JavaScript on and off
   bench [-- OPTIONS]
@@ -40,6 +42,15 @@ usage: cargo xtask <command> [options]
                    without BASE_URL against a portal of its own (development mode, registration
                    open); PRAKERJA_PROBE_OPERATOR=user:password:totp-secret for the return paths,
                    PRAKERJA_PROBE_ORIGIN when the public origin is not BASE_URL's
+  cluster up [--portals N] | down [--wipe] | status | kill PART
+                   the portal past one machine, on this one (docs/cluster.md): etcd, two
+                   PostgreSQL nodes under Patroni (a synchronous standby), HAProxy to the leader
+                   and the standby, two portals (up to three) and a load balancer on
+                   http://127.0.0.1:3510; `kill` SIGKILLs portal-N, node-N, leader or standby
+  chaos [--short] [--keep] [-- OPTIONS]
+                   signups through the cluster's balancer while a portal and the database leader
+                   are killed: lost or doubled signups, server errors, seconds without service,
+                   and the rate held with one portal and with two (`--short`: the faults only)
   crash-test       kill -9 the server and restart PostgreSQL under load; no acknowledged
                    signup may be lost or doubled, and the server must recover by itself
   sqlx-prepare     refresh the offline query data in .sqlx/ (needs PostgreSQL)
@@ -58,7 +69,13 @@ fn main() -> ExitCode {
         _ => tools::Profile::Release,
     };
     // Before cargo looks at this workspace's sources (see `site::claim_build`).
-    if !matches!(args.first().map(String::as_str), None | Some("tools" | "database")) {
+    let builds = match args.first().map(String::as_str) {
+        None | Some("tools" | "database") => false,
+        // Only `cluster up` builds (unless told not to); the rest start, stop and look.
+        Some("cluster") => args.get(1).is_some_and(|a| a == "up") && !flag("--no-build"),
+        _ => true,
+    };
+    if builds {
         if let Err(error) = site::claim_build(&target_dir()) {
             eprintln!("xtask: {error}");
             return ExitCode::FAILURE;
@@ -72,6 +89,8 @@ fn main() -> ExitCode {
         Some("end-to-end") => commands::end_to_end(profile, playwright_args(&args)),
         Some("bench") => commands::bench(playwright_args(&args)),
         Some("crash-test") => commands::crash_test(),
+        Some("cluster") => commands::cluster(&args[1..]),
+        Some("chaos") => commands::chaos(flag("--short"), flag("--keep"), playwright_args(&args)),
         Some("probe") => commands::probe(args.get(1).filter(|a| !a.starts_with('-')).cloned()),
         Some("bench-catalogue") => commands::bench_catalogue(playwright_args(&args)),
         Some("bench-draw") => commands::bench_draw(playwright_args(&args)),
@@ -200,7 +219,9 @@ mod commands {
                 .env("SQLX_OFFLINE", "true"),
         )?;
         end_to_end(Profile::Release, Vec::new())?;
-        probe(None)
+        probe(None)?;
+        // The short chaos round: a portal and the database leader killed under signups.
+        chaos(true, false, Vec::new())
     }
 
     const E2E_REGISTRY_ADDR: &str = "127.0.0.1:3190";
@@ -447,6 +468,70 @@ mod commands {
         let operator = format!("{PROBE_OPERATOR}:{PROBE_OPERATOR_PASSWORD}:{E2E_OPERATOR_TOTP_SECRET}");
         let outcome = process::run(&mut load("http://127.0.0.1:3400", Some(operator)));
         drop(server);
+        outcome
+    }
+
+    pub fn cluster(args: &[String]) -> Result {
+        let cluster = crate::cluster::Cluster::here();
+        let flag = |name: &str| args.iter().any(|a| a == name);
+        let value = |name: &str| args.iter().skip_while(|a| *a != name).nth(1).cloned();
+        match args.first().map(String::as_str) {
+            Some("up") => {
+                let portals: u8 = match value("--portals") {
+                    None => 2,
+                    Some(n) => n
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=crate::cluster::MAX_PORTALS).contains(n))
+                        .ok_or("--portals: 1 to 3")?,
+                };
+                let built = if flag("--no-build") {
+                    cluster.remembered_build()?
+                } else {
+                    let built = build(Profile::Release)?;
+                    cluster.remember_build(&built)?;
+                    built
+                };
+                cluster.up(&built, portals)?;
+                println!(
+                    "cluster up: http://127.0.0.1:{} (sign-in codes on /dev/surat); `cargo xtask cluster status`",
+                    crate::cluster::BALANCER_PORT
+                );
+                Ok(())
+            }
+            Some("down") => cluster.down(flag("--wipe")),
+            Some("status") => cluster.status(),
+            Some("kill") => cluster.kill(args.get(1).ok_or("kill what? portal-N, node-N, leader or standby")?),
+            _ => Err("usage: cargo xtask cluster up [--portals N] | down [--wipe] | status | kill PART".into()),
+        }
+    }
+
+    /// Brings the cluster up (two portals), runs the chaos round of the load tool against its
+    /// balancer, and takes the cluster down again unless `keep`.
+    pub fn chaos(short: bool, keep: bool, extra: Vec<String>) -> Result {
+        let (built, load) = load_tools()?;
+        let cluster = crate::cluster::Cluster::here();
+        cluster.remember_build(&built)?;
+        // Every part starts afresh on this build (the data is kept).
+        cluster.down(false)?;
+        let xtask = std::env::current_exe().map_err(|e| e.to_string())?;
+        let mut command = std::process::Command::new(load);
+        command
+            .arg("chaos")
+            .args([
+                "--base-url",
+                &format!("http://127.0.0.1:{}", crate::cluster::BALANCER_PORT),
+            ])
+            .args(["--database-url", &crate::cluster::leader_url(crate::cluster::DATABASE)])
+            .args(["--xtask", &xtask.to_string_lossy()])
+            .args(["--balancer-socket", &cluster.balancer_socket().to_string_lossy()]);
+        if short {
+            command.args(["--short", "1"]);
+        }
+        let outcome = cluster.up(&built, 2).and_then(|()| process::run(command.args(&extra)));
+        if !keep {
+            cluster.down(false)?;
+        }
         outcome
     }
 

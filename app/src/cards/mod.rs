@@ -231,7 +231,7 @@ pub fn PurchasesPage() -> impl IntoView {
                         }}
                     </section>
                 }.into_any(),
-                Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                Err(error) => crate::forms::load_error(&error),
             })}
         </Suspense>
     }

@@ -259,8 +259,9 @@ pub async fn search_catalogue(raw: RawCatalogueQuery) -> Result<CatalogueResults
         ),
         None => (None, None),
     };
-    let (trainings, total) = search::search(&state.pool, &query, balance).await?;
-    let platforms = search::platforms(&state.pool).await?;
+    // The catalogue may be a moment old; the card's balance above is the leader's.
+    let (trainings, total) = search::search(state.stale_ok_pool(), &query, balance).await?;
+    let platforms = search::platforms(state.stale_ok_pool()).await?;
     Ok(CatalogueResults {
         query,
         errors,
@@ -298,7 +299,7 @@ pub fn CataloguePage() -> impl IntoView {
                             </instant::InstantCatalogue>
                         }.into_any()
                     }
-                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                    Err(error) => crate::forms::load_error(&error),
                 })
             }}
         </Suspense>

@@ -156,7 +156,16 @@ impl IntoResponse for ApiRefusal {
             ApiRefusal::Server(AppError::Internal { incident }) => body["incident"] = incident.clone().into(),
             _ => {}
         }
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        // A platform's client retries a busy or failing-over portal after this long.
+        if let ApiRefusal::Server(error) = &self {
+            if let Some(seconds) = error.retry_after_secs() {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, seconds.into());
+            }
+        }
+        response
     }
 }
 

@@ -42,7 +42,9 @@ pub fn mask_name(name: &str) -> String {
 pub async fn load_certificate(code: String) -> Result<CertificateView, AppError> {
     let state = crate::state::app_state()?;
     let code = super::CertificateCode::parse(&code).ok_or(AppError::NotFound)?;
-    let row = certificate_row(&state.pool, &code, None)
+    // Verification by anyone holding the code: a certificate issued a moment ago may take the
+    // standby's replay delay to show.
+    let row = certificate_row(state.stale_ok_pool(), &code, None)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(CertificateView {

@@ -8,6 +8,22 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::error::AppError;
 
+/// Why a page's data did not load: in words on the page, and in its status to machines (a
+/// verifier opening an admin's page gets 403, and a database out of reach 503 with Retry-After,
+/// not 200). A missing sign-in has already redirected: its 303 stands.
+pub fn load_error(error: &AppError) -> AnyView {
+    #[cfg(feature = "ssr")]
+    if !matches!(error, AppError::Unauthenticated) {
+        crate::request::set_status(error.status());
+        if let Some(seconds) = error.retry_after_secs() {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.insert_header(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+            }
+        }
+    }
+    view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any()
+}
+
 /// Shows a page's data once it has loaded, or the error that kept it from loading.
 pub fn loaded<T, V>(
     resource: Resource<Result<T, AppError>>,
@@ -23,16 +39,7 @@ where
                 let render = render.clone();
                 resource.get().map(move |result| match result {
                     Ok(data) => render(data).into_any(),
-                    Err(error) => {
-                        // The page says why in words, and its status says so to machines (a
-                        // verifier opening an admin's page gets 403, not 200). A missing sign-in
-                        // has already redirected: its 303 stands.
-                        #[cfg(feature = "ssr")]
-                        if !matches!(error, AppError::Unauthenticated) {
-                            crate::request::set_status(error.status());
-                        }
-                        view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }.into_any()
-                    }
+                    Err(error) => load_error(&error),
                 })
             }}
         </Suspense>

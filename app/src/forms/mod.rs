@@ -24,7 +24,7 @@ mod state;
 
 pub use crate::domain::submission::{Submitted, FORM_ERROR};
 pub use fields::{ChoiceField, ErrorSummary, FieldError, SelectField, TextAreaField, TextField};
-pub use loaded::{loaded, loaded_page};
+pub use loaded::{load_error, loaded, loaded_page};
 pub use progressive::{ProgressiveForm, SubmissionStatus};
 pub use reply::values;
 #[cfg(feature = "ssr")]

@@ -20,6 +20,14 @@ use super::{
 };
 use crate::error::AppError;
 
+/// Pauses before sending a batch again after the database was out of reach: together about two
+/// seconds, enough for a cut connection (a fresh one works at once), not for a leader change.
+const UNREACHABLE_RETRY_PAUSES: [std::time::Duration; 3] = [
+    std::time::Duration::from_millis(250),
+    std::time::Duration::from_millis(500),
+    std::time::Duration::from_millis(1_250),
+];
+
 struct Pending {
     signup: Signup,
     answer: oneshot::Sender<Result<SignupOutcome, AppError>>,
@@ -104,10 +112,31 @@ async fn commit(pool: &PgPool, mut batch: Vec<Pending>) {
     // often register together, and a deadlock costs PostgreSQL's deadlock_timeout (1 s) to notice.
     batch.sort_by(|a, b| a.signup.application.kk.as_str().cmp(b.signup.application.kk.as_str()));
     let signups: Vec<&Signup> = batch.iter().map(|p| &p.signup).collect();
-    match db::register_signups(pool, &signups).await {
+    let mut registered = db::register_signups(pool, &signups).await;
+    // The connection was lost or the database is changing leaders: whether the commit landed is
+    // unknown, but every signup carries its idempotency key, so sending the batch again can only
+    // find what landed or add what did not. Past these pauses the applicant is told to wait
+    // (503) and their browser's queue sends it again.
+    for pause in UNREACHABLE_RETRY_PAUSES {
+        match &registered {
+            Err(error) if crate::error::is_database_unreachable(error) => {
+                tokio::time::sleep(pause).await;
+                registered = db::register_signups(pool, &signups).await;
+            }
+            _ => break,
+        }
+    }
+    match registered {
         Ok(outcomes) if outcomes.len() == batch.len() => {
             for (pending, outcome) in batch.into_iter().zip(outcomes) {
                 let _ = pending.answer.send(outcome);
+            }
+        }
+        // Still out of reach: each is told to wait, without trying them one by one.
+        Err(error) if crate::error::is_database_unreachable(&error) => {
+            let refusal = AppError::from(error);
+            for pending in batch {
+                let _ = pending.answer.send(Err(refusal.clone()));
             }
         }
         // The whole statement failed (a deadlock with another batch, a lost connection): no row of

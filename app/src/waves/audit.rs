@@ -80,7 +80,7 @@ pub async fn load_waves() -> Result<Vec<WaveSummary>, AppError> {
         "select id, name, join_opens_at, join_closes_at, quota, seed is not null as \"seeded!\", drawn_at
          from waves order by join_opens_at desc, id desc limit 200"
     )
-    .fetch_all(&state.pool)
+    .fetch_all(state.stale_ok_pool())
     .await?;
     Ok(rows
         .into_iter()
@@ -104,14 +104,14 @@ pub async fn load_wave_audit(wave_id: i32) -> Result<WaveAudit, AppError> {
          from waves where id = $1",
         wave_id
     )
-    .fetch_optional(&state.pool)
+    .fetch_optional(state.stale_ok_pool())
     .await?
     .ok_or(AppError::NotFound)?;
     let names: Vec<(i16, String)> = sqlx::query!(
         "select tier, name from wave_tiers where wave_id = $1 order by tier",
         wave_id
     )
-    .fetch_all(&state.pool)
+    .fetch_all(state.stale_ok_pool())
     .await?
     .into_iter()
     .map(|t| (t.tier, t.name))

@@ -20,6 +20,7 @@ use tower::ServiceExt;
 #[path = "../../../app/tests/support/mod.rs"]
 pub mod app_fixtures;
 pub mod participant;
+pub mod smtp;
 
 pub const ORIGIN: &str = "http://127.0.0.1:3000";
 
@@ -114,6 +115,17 @@ impl Browser {
     /// This browser on a server that asks `rail` (a payout rail) for account holders' names.
     pub fn with_rail(mut self, rail: Arc<app::payouts::rail::HttpRail>) -> Browser {
         self.state.services = self.state.services.clone().with(rail);
+        self.router = server::routes::router(self.state.clone(), Default::default());
+        self
+    }
+
+    /// This browser on a server whose slightly-stale pages read `standby` (a second pool).
+    pub fn with_standby(mut self, standby: PgPool) -> Browser {
+        self.state.services = self
+            .state
+            .services
+            .clone()
+            .with(Arc::new(app::state::StandbyPool(standby)));
         self.router = server::routes::router(self.state.clone(), Default::default());
         self
     }
