@@ -22,7 +22,7 @@ use tokio::{io::AsyncWriteExt, process::Command};
 use crate::{
     applicants,
     driver::{self, drive, summarize, HttpClient, Run},
-    fixtures, rows_of_applicants, Error, Options,
+    fixtures, pgbench_signups, rows_of_applicants, Error, Options,
 };
 
 /// The session cookie of the cluster's portals (development mode on plain HTTP).
@@ -74,7 +74,7 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     if !short {
         let ladder: Vec<u32> = options
             .get("ladder")
-            .unwrap_or("250,500,750,1000,1500,2000,2500,3000")
+            .unwrap_or("250,500,750,1000,1500,2000,2500,3000,3500,4000")
             .split(',')
             .filter_map(|r| r.trim().parse().ok())
             .collect();
@@ -124,6 +124,13 @@ pub async fn run(options: &Options) -> Result<(), Error> {
             );
         }
         set_portal_2(&balancer_socket, true).await?;
+        if let (Ok(pgbench), Ok(url)) = (options.get("pgbench"), options.get("pgbench-database-url")) {
+            let tps = pgbench_signups(url, pgbench, 16).await?;
+            println!(
+                "  the database alone, through the proxy: {tps:.0} signups/s (pgbench, 16 clients, 10 s, the signup's \
+                 rows and synchronous replication; the ratios: held ÷ this)"
+            );
+        }
         // Let the database settle before the faults.
         tokio::time::sleep(Duration::from_secs(3)).await;
     }

@@ -164,17 +164,19 @@ impl Cluster {
                 patroni_role(node).is_some()
             })?;
         }
-        wait_for("a leader and a synchronous standby", Duration::from_secs(120), || {
-            NODES.iter().any(|&n| patroni_check(n, "/primary"))
-                && NODES
-                    .iter()
-                    .any(|&n| patroni_check(n, "/sync") && patroni_check(n, "/replica"))
-        })?;
+        self.wait_for_synchronous_standby()?;
         if !self.running(Part::DatabaseProxy) {
             self.start_haproxy(Part::DatabaseProxy)?;
         }
-        wait_for("the database proxy", Duration::from_secs(30), || {
-            psql(LEADER_PORT, "postgres", "select 1").is_ok() && psql(STANDBY_PORT, "postgres", "select 1").is_ok()
+        // HAProxy counts a server as up until its checks say otherwise, so right after it
+        // starts the leader port may still hand out the standby: wait until eight connections
+        // in a row (two seconds) reach a writable leader.
+        let mut writable_in_a_row = 0;
+        wait_for("the database proxy's leader port", Duration::from_secs(60), || {
+            let writable = psql(LEADER_PORT, "postgres", "select not pg_is_in_recovery()")
+                .is_ok_and(|answer| answer.trim() == "t");
+            writable_in_a_row = if writable { writable_in_a_row + 1 } else { 0 };
+            writable_in_a_row >= 8 && psql(STANDBY_PORT, "postgres", "select 1").is_ok()
         })?;
         self.prepare_database(built)?;
         let env = |part: Part| self.portal_env(built, part);
@@ -206,6 +208,54 @@ impl Cluster {
         }
         process::wait_for_http(&format!("http://127.0.0.1:{BALANCER_PORT}/healthz"))?;
         Ok(())
+    }
+
+    /// Waits for a leader and a streaming synchronous standby. A node that rejoins after the
+    /// leader died is rewound by Patroni (pg_rewind); should it still be unable to follow (the
+    /// WAL it needs already recycled on the new leader), Patroni's `reinit` gives it a fresh
+    /// copy, once.
+    fn wait_for_synchronous_standby(&self) -> Result {
+        let started = Instant::now();
+        let mut stuck_since: Option<Instant> = None;
+        let mut reinitialised = false;
+        loop {
+            let leader = NODES.iter().any(|&n| patroni_check(n, "/primary"));
+            let standby = NODES
+                .iter()
+                .any(|&n| patroni_check(n, "/sync") && patroni_check(n, "/replica"));
+            if leader && standby {
+                return Ok(());
+            }
+            let stuck = NODES.into_iter().find(|&n| {
+                leader
+                    && !patroni_check(n, "/primary")
+                    && patroni_state(n).is_some_and(|state| {
+                        matches!(state.as_str(), "starting" | "restarting after failure" | "start failed")
+                    })
+            });
+            stuck_since = match (stuck, stuck_since) {
+                (Some(_), None) => Some(Instant::now()),
+                (Some(_), since) => since,
+                (None, _) => None,
+            };
+            if let (Some(node), Some(since), false) = (stuck, stuck_since, reinitialised) {
+                if since.elapsed() > Duration::from_secs(30) {
+                    println!("cluster: node-{node} cannot follow the leader; Patroni's reinit copies it afresh");
+                    process::run(
+                        Command::new("patronictl")
+                            .arg("-c")
+                            .arg(self.node_dir(node).join("patroni.yml"))
+                            .args(["reinit", "prakerja", &format!("node-{node}"), "--force"])
+                            .stdout(Stdio::null()),
+                    )?;
+                    reinitialised = true;
+                }
+            }
+            if started.elapsed() > Duration::from_secs(240) {
+                return Err("a leader and a synchronous standby: not ready within 240 s".into());
+            }
+            thread::sleep(Duration::from_millis(500));
+        }
     }
 
     /// Stops everything (Patroni stops its PostgreSQL cleanly); keeps the data unless `wipe`.
@@ -420,6 +470,21 @@ impl Cluster {
         Ok(())
     }
 
+    /// A fresh, migrated database `name` on the cluster's leader (for pgbench beside the
+    /// portal's own); its URL through the proxy.
+    pub fn scratch_database(&self, built: &site::Built, name: &str) -> Result<String> {
+        psql(
+            LEADER_PORT,
+            "postgres",
+            &format!("drop database if exists {name} with (force)"),
+        )?;
+        psql(LEADER_PORT, "postgres", &format!("create database {name}"))?;
+        let mut env = self.portal_env(built, Part::Portal(1));
+        env.set("DATABASE_URL", &leader_url(name));
+        process::run(env.command(&["migrate"]).stdout(Stdio::null()))?;
+        Ok(leader_url(name))
+    }
+
     /// What every portal process shares (the secrets, the proxy's ports, the simulators, the
     /// published files) and its own address.
     pub fn portal_env(&self, built: &site::Built, part: Part) -> site::ServerEnv {
@@ -544,6 +609,10 @@ bootstrap:
         max_wal_senders: 10
         max_replication_slots: 10
         max_connections: 200
+        # A node that died as the leader is rewound and replays the new leader's WAL from its
+        # last checkpoint before the two diverged: keep that much (a checkpoint spans up to
+        # max_wal_size, 1 GB).
+        wal_keep_size: 2GB
   initdb:
     - encoding: UTF8
     - no-locale
@@ -775,6 +844,13 @@ fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
 
 fn patroni_check(node: u8, path: &str) -> bool {
     http_get(rest_port(node), path).is_some_and(|(status, _)| status == 200)
+}
+
+/// The node's state as its Patroni says: running, starting, restarting after failure, ...
+fn patroni_state(node: u8) -> Option<String> {
+    let (_, body) = http_get(rest_port(node), "/patroni")?;
+    let json: serde_json::Value = serde_json::from_str(&body).ok()?;
+    Some(json.get("state")?.as_str()?.to_owned())
 }
 
 /// The node's role as its Patroni says: leader, replica, or another state.

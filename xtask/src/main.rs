@@ -528,7 +528,17 @@ mod commands {
         if short {
             command.args(["--short", "1"]);
         }
-        let outcome = cluster.up(&built, 2).and_then(|()| process::run(command.args(&extra)));
+        let outcome = cluster.up(&built, 2).and_then(|()| {
+            if !short {
+                // The raw ceiling beside the rates held: pgbench through the same proxy.
+                let pgbench = database::postgres_bin_dir().ok_or("pgbench not found")?.join("pgbench");
+                let url = cluster.scratch_database(&built, "prakerja_pgbench")?;
+                command
+                    .args(["--pgbench", &pgbench.to_string_lossy()])
+                    .args(["--pgbench-database-url", &url]);
+            }
+            process::run(command.args(&extra))
+        });
         if !keep {
             cluster.down(false)?;
         }
