@@ -529,6 +529,9 @@ mod commands {
             command.args(["--short", "1"]);
         }
         let outcome = cluster.up(&built, 2).and_then(|()| {
+            // Signups need the registration window open, on any day the run is made.
+            cluster.open_registration(&built, 1, "Uji chaos (cargo xtask chaos)")?;
+            std::thread::sleep(std::time::Duration::from_secs(6));
             if !short {
                 // The raw ceiling beside the rates held: pgbench through the same proxy.
                 let pgbench = database::postgres_bin_dir().ok_or("pgbench not found")?.join("pgbench");
