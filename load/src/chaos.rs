@@ -22,7 +22,7 @@ use tokio::{io::AsyncWriteExt, process::Command};
 use crate::{
     applicants,
     driver::{self, drive, summarize, HttpClient, Run},
-    fixtures, pgbench_signups, rows_of_applicants, Error, Options,
+    fixtures, pgbench_signups, rows_of_applicants, verdict, Error, Options,
 };
 
 /// The session cookie of the cluster's portals (development mode on plain HTTP).
@@ -357,16 +357,7 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     if no_answer > 0 {
         println!("note: {no_answer} requests got no answer at all (the connection was cut); each was sent again");
     }
-    let mut passed = true;
-    for (ok, what) in checks {
-        println!("{} {what}", if ok { "PASS" } else { "FAIL" });
-        passed &= ok;
-    }
-    if passed {
-        Ok(())
-    } else {
-        Err("the chaos run failed".into())
-    }
+    verdict(&checks, "the chaos run failed")
 }
 
 /// Tokens indexed from applicant 0, so applicant `first + i` finds `tokens[i]` at its number.

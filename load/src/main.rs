@@ -677,14 +677,17 @@ async fn crash(options: &Options) -> Result<(), Error> {
             "after the replays, exactly one record per applicant",
         ),
     ];
-    let mut passed = true;
+    verdict(&checks, "the crash test failed")
+}
+
+/// Prints each check as PASS or FAIL; fails with `failure` if any failed.
+fn verdict(checks: &[(bool, &str)], failure: &str) -> Result<(), Error> {
     for (ok, what) in checks {
-        println!("{} {what}", if ok { "PASS" } else { "FAIL" });
-        passed &= ok;
+        println!("{} {what}", if *ok { "PASS" } else { "FAIL" });
     }
-    if passed {
+    if checks.iter().all(|(ok, _)| *ok) {
         Ok(())
     } else {
-        Err("the crash test failed".into())
+        Err(failure.into())
     }
 }

@@ -122,14 +122,7 @@ async fn past_the_cap_new_connections_wait_until_a_slow_one_is_dropped(pool: PgP
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_statement_past_the_serving_pools_timeout_is_cancelled(pool: PgPool) {
-    let options = pool.connect_options();
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap()
-    );
+    let url = support::database_url(&pool);
     let serving = server::db::pool(&url, 2, Some(Duration::from_millis(200))).unwrap();
     let slow = sqlx::query("select pg_sleep(2)").execute(&serving).await;
     let error = slow.expect_err("cancelled").to_string();

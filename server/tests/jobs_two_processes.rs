@@ -14,14 +14,7 @@ const MESSAGES: usize = 600;
 
 /// A portal process on the test's database, mailing through `smtp_port`.
 fn portal(pool: &PgPool, smtp_port: u16) -> Child {
-    let options = pool.connect_options();
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().expect("the test's database is named")
-    );
+    let url = support::database_url(pool);
     Command::new(env!("CARGO_BIN_EXE_prakerja"))
         .arg("serve")
         .env("PRAKERJA_ENV", "development")

@@ -180,19 +180,14 @@ impl Cluster {
         })?;
         self.prepare_database(built)?;
         let env = |part: Part| self.portal_env(built, part);
-        if !self.running(Part::Registry) {
-            let addr = format!("127.0.0.1:{REGISTRY_PORT}");
-            self.spawn(
-                Part::Registry,
-                env(Part::Registry).command(&["registry", "simulate", "--addr", &addr]),
-            )?;
-        }
-        if !self.running(Part::Rail) {
-            let addr = format!("127.0.0.1:{RAIL_PORT}");
-            self.spawn(
-                Part::Rail,
-                env(Part::Rail).command(&["rail", "simulate", "--addr", &addr]),
-            )?;
+        for (part, service, port) in [
+            (Part::Registry, "registry", REGISTRY_PORT),
+            (Part::Rail, "rail", RAIL_PORT),
+        ] {
+            if !self.running(part) {
+                let addr = format!("127.0.0.1:{port}");
+                self.spawn(part, env(part).command(&[service, "simulate", "--addr", &addr]))?;
+            }
         }
         for portal in 1..=portals {
             let part = Part::Portal(portal);

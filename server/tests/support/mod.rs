@@ -32,6 +32,18 @@ pub fn wib(s: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// The URL of the test's own database (for a second pool or a server process of its own).
+pub fn database_url(pool: &PgPool) -> String {
+    let options = pool.connect_options();
+    format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().expect("the test's database is named")
+    )
+}
+
 /// Wednesday 2 December 2026, 10:00 WIB: registration is open.
 pub fn wednesday_morning() -> DateTime<Utc> {
     wib("2026-12-02 10:00:00")
