@@ -69,6 +69,9 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 pub fn feature_services(pool: &sqlx::PgPool, signup_workers: usize, signup_batch: usize) -> state::Services {
     state::Services::default()
         .with(std::sync::Arc::new(registration::ScheduleCache::default()))
+        .with(std::sync::Arc::new(catalogue::snapshot::CatalogueSnapshots::new(
+            pool.clone(),
+        )))
         .with(signup::queue::SignupQueue::start(
             pool.clone(),
             signup_workers,

@@ -11,8 +11,12 @@ use tokio::process::Command;
 
 use crate::{
     driver::{self, summarize, HttpClient, Outcome, Sample},
-    ms, Error, Options, Portal, HELD_P99,
+    ms, Error, Options, Portal,
 };
+
+/// A catalogue page must answer within this at the 99th percentile to count as held: the
+/// search is in memory, so the page's time is rendering (issue 26).
+const CATALOGUE_P99: Duration = Duration::from_millis(20);
 
 /// What applicants search for, as URLs (each request takes the next).
 const SEARCHES: &[&str] = &[
@@ -165,7 +169,7 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     let seconds: u64 = options.number("step-seconds", 10)?;
     let rates: Vec<u32> = options
         .get("rates")
-        .unwrap_or("100,200,400,600,800,1000")
+        .unwrap_or("500,1000,2000,3000,4000,5000,6000")
         .split(',')
         .map(|r| r.trim().parse())
         .collect::<Result<_, _>>()?;
@@ -207,7 +211,7 @@ pub async fn run(options: &Options) -> Result<(), Error> {
             s.failed,
             s.told_to_wait
         );
-        if s.p99 < HELD_P99 && s.failed == 0 && s.told_to_wait == 0 {
+        if s.p99 < CATALOGUE_P99 && s.failed == 0 && s.told_to_wait == 0 {
             held = held.max(rate);
         } else if s.p99 > Duration::from_secs(2) {
             break;
@@ -216,7 +220,7 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     }
     println!(
         "\nHighest rate held (p99 < {} ms, no errors): {held} searches/s",
-        HELD_P99.as_millis()
+        CATALOGUE_P99.as_millis()
     );
     drop(client);
 

@@ -269,10 +269,12 @@ async fn honest_status(request: Request, next: axum::middleware::Next) -> Respon
 /// The catalogue document for the in-page filter: revalidated with its ETag, so a browser that
 /// has it downloads nothing until the catalogue changes.
 async fn catalogue_document(State(state): State<AppState>, request_headers: axum::http::HeaderMap) -> Response {
-    let (json, etag) = match app::catalogue::document::build(state.stale_ok_pool()).await {
-        Ok(built) => built,
+    let catalogue = match app::catalogue::snapshot::current(&state).await {
+        Ok(catalogue) => catalogue,
         Err(error) => return error.into_response(),
     };
+    let (json, etag) = catalogue.document();
+    let (json, etag) = (json.to_owned(), etag.to_owned());
     let unchanged = request_headers
         .get_all(header::IF_NONE_MATCH)
         .iter()

@@ -43,7 +43,7 @@ pub async fn load_comparison(ids: Vec<i32>) -> Result<Comparison, AppError> {
     let state = crate::state::app_state()?;
     let truncated = ids.len() > MAX_COMPARED;
     let ids: Vec<i32> = ids.into_iter().take(MAX_COMPARED).collect();
-    let mut trainings = super::search::compare(state.stale_ok_pool(), &ids).await?;
+    let mut trainings = super::snapshot::current(&state).await?.compare(&ids);
     let missing = ids.len() - trainings.len();
     let account = crate::session::current(&state).await?.and_then(|s| s.account_id);
     if let Some(account_id) = account {

@@ -8,7 +8,8 @@ use super::{TrainingLevel, TrainingMode, TrainingSummary};
 use crate::domain::{Rupiah, TrainingCategory};
 
 /// id, title, provider, platform name, category code, price, hours, mode code, level code,
-/// rating counts (1 to 5 stars), purchases, category median price, conflict of interest.
+/// rating counts (1 to 5 stars), purchases, category median price, conflict of interest, and the
+/// stems its description and outcomes are found by (`words::described_by`).
 /// (A tuple struct: serde writes it as an array.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompactTraining(
@@ -25,6 +26,7 @@ pub struct CompactTraining(
     pub i32,
     pub i64,
     pub bool,
+    pub String,
 );
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,7 +37,8 @@ pub struct CatalogueDocument {
 }
 
 impl CatalogueDocument {
-    pub fn compact(training: &TrainingSummary) -> CompactTraining {
+    /// `described_by`: the stems of the training's description and outcomes.
+    pub fn compact(training: &TrainingSummary, described_by: String) -> CompactTraining {
         CompactTraining(
             training.id,
             training.title.clone(),
@@ -50,16 +53,22 @@ impl CatalogueDocument {
             training.purchases,
             training.category_median_price.whole(),
             training.conflict_of_interest,
+            described_by,
         )
     }
 
     /// The trainings back as read models; entries that no longer parse (a newer server's
     /// categories, say) are skipped.
     pub fn trainings(&self) -> Vec<TrainingSummary> {
+        self.trainings_with_terms().into_iter().map(|(t, _)| t).collect()
+    }
+
+    /// The trainings with the stems their descriptions are found by.
+    pub fn trainings_with_terms(&self) -> Vec<(TrainingSummary, &str)> {
         self.trainings
             .iter()
             .filter_map(|t| {
-                Some(TrainingSummary {
+                let summary = TrainingSummary {
                     id: t.0,
                     title: t.1.clone(),
                     provider: t.2.clone(),
@@ -73,26 +82,11 @@ impl CatalogueDocument {
                     purchases: t.10,
                     category_median_price: Rupiah::from_whole(t.11)?,
                     conflict_of_interest: t.12,
-                })
+                };
+                Some((summary, t.13.as_str()))
             })
             .collect()
     }
-}
-
-/// The document as JSON and its ETag (a digest of the JSON, so it changes exactly when the
-/// catalogue does).
-#[cfg(feature = "ssr")]
-pub async fn build(pool: &sqlx::PgPool) -> Result<(String, String), crate::error::AppError> {
-    use sha2::{Digest, Sha256};
-    let trainings = super::search::all_visible(pool).await?;
-    let platforms = super::search::platforms(pool).await?;
-    let document = CatalogueDocument {
-        platforms,
-        trainings: trainings.iter().map(CatalogueDocument::compact).collect(),
-    };
-    let json = serde_json::to_string(&document).map_err(crate::error::AppError::internal)?;
-    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(json.as_bytes())[..12]));
-    Ok((json, etag))
 }
 
 #[cfg(test)]
@@ -118,7 +112,7 @@ mod tests {
         };
         let document = CatalogueDocument {
             platforms: vec![("pintaria".into(), "Pintaria".into())],
-            trainings: vec![CatalogueDocument::compact(&training)],
+            trainings: vec![CatalogueDocument::compact(&training, "kopi seduh".into())],
         };
         let json = serde_json::to_string(&document).unwrap();
         assert!(

@@ -23,8 +23,6 @@ use crate::{
 /// come as the island's children, rendered on the server and never serialized into the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CatalogueFrame {
-    pub query: CatalogueQuery,
-    pub errors: FieldErrors,
     pub total: i64,
     pub platforms: Vec<(String, String)>,
     pub balance: Option<Rupiah>,
@@ -39,8 +37,6 @@ impl CatalogueFrame {
     pub fn of(results: CatalogueResults) -> (CatalogueFrame, Vec<TrainingSummary>) {
         let frame = CatalogueFrame {
             page_ids: results.trainings.iter().map(|t| t.id).collect(),
-            query: results.query,
-            errors: results.errors,
             total: results.total,
             platforms: results.platforms,
             balance: results.balance,
@@ -65,10 +61,9 @@ pub fn ServerResults(trainings: Vec<TrainingSummary>, page_key: Option<uuid::Uui
 type Shown = (CatalogueQuery, Vec<TrainingSummary>, i64);
 
 #[island(lazy)]
-pub fn InstantCatalogue(frame: CatalogueFrame, raw: RawCatalogueQuery, children: Children) -> impl IntoView {
+pub fn InstantCatalogue(frame: CatalogueFrame, typed_search: String, children: Children) -> impl IntoView {
+    let raw = RawCatalogueQuery::from_form(&typed_search);
     let CatalogueFrame {
-        query,
-        errors,
         total,
         platforms,
         balance,
@@ -76,6 +71,9 @@ pub fn InstantCatalogue(frame: CatalogueFrame, raw: RawCatalogueQuery, children:
         interests,
         page_ids,
     } = frame;
+    // The search and its errors from what was typed, as the server parsed them (the same
+    // `parse`, and not sent in the page: the module stays smaller without their decoders).
+    let (query, errors) = CatalogueQuery::parse(&raw);
     let form = FormState::new(errors);
     let filters = NodeRef::<html::Form>::new();
     let result_count = NodeRef::<html::P>::new();
@@ -83,7 +81,7 @@ pub fn InstantCatalogue(frame: CatalogueFrame, raw: RawCatalogueQuery, children:
     // The catalogue document, once it has arrived.
     let local: RwSignal<Option<LocalCatalogue>> = RwSignal::new(None);
     // The first change after the document arrived hands the list to the browser; until then it
-    // shows the server's page (whose word search, with stemming, can differ a little).
+    // shows the server's page (the same search, from the server's snapshot).
     let instant = RwSignal::new(false);
     let typed = RwSignal::new(raw.clone());
     let chosen = RwSignal::new(Vec::<i32>::new());

@@ -1,10 +1,13 @@
-//! The catalogue searched in the browser, from the catalogue document: the same filters,
-//! sorting and pages as the server's search (`search.rs`), so a search gives the same page in
-//! the browser and on the server. Words are the one difference: PostgreSQL stems Indonesian and
-//! forgives misspellings; here each word must appear in the title, provider, platform or category
-//! (as a whole word or a part of one). Pure, so it is tested on the host like any other code.
+//! The catalogue searched in memory, from the catalogue document: in the browser as the
+//! applicant types, and on the server for every catalogue page (from its snapshot). One code,
+//! so a search gives the same page in both. The filters, sorting, pages and category medians
+//! are those of the SQL search (`search.rs`, kept as the reference the tests hold this to).
+//! Words: every meaningful word of the search must be found in the training (title,
+//! description, what is learnt, provider, platform or category), as the same word or stem
+//! (Indonesian stemming), as the start of a word, or (when nothing has it so) misspelt by a
+//! letter or two; words found in the title count most. Pure, so it is tested on the host.
 
-use std::{cmp::Ordering, collections::HashMap};
+use std::cmp::Ordering;
 
 use super::{
     compare::{Comparison, MAX_COMPARED},
@@ -12,37 +15,36 @@ use super::{
     document::CatalogueDocument,
     fit::fit,
     query::PAGE_SIZE,
+    words::{search_words, terms_of, Match, SearchWord},
     CatalogueQuery, SortOrder, TrainingSummary,
 };
 use crate::domain::{Rupiah, TrainingCategory};
 
-/// The visible catalogue, held in the page.
+/// The visible catalogue, searched in memory: in the page by the browser, and on the server
+/// from its snapshot (`snapshot.rs`), with this same code.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LocalCatalogue {
     trainings: Vec<Indexed>,
     /// (code, name) of each platform: the filter names platforms by code, trainings by name.
     platforms: Vec<(String, String)>,
-    median_price_per_hour: HashMap<TrainingCategory, Rupiah>,
+    /// By category (its place in `TrainingCategory::ALL`). Vectors rather than maps here and
+    /// below: the browser's module stays smaller without a hash map's code.
+    median_price_per_hour: Vec<Option<Rupiah>>,
+    /// Every word and stem the trainings are found by, once; trainings refer to them by place.
+    vocabulary: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 struct Indexed {
     training: TrainingSummary,
-    /// Lower-cased title, provider, platform and category, for matching words.
-    haystack: String,
-    title: String,
-}
-
-fn words_of(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
+    /// The words and stems of the title (places in the vocabulary).
+    title_terms: Vec<u32>,
+    /// Those of the description, what is learnt, provider, platform and category.
+    other_terms: Vec<u32>,
 }
 
 /// PostgreSQL's `percentile_disc(0.5)`: the first value whose cumulative share reaches one half.
-fn median_of(mut values: Vec<i64>) -> Option<i64> {
+pub fn median_of(mut values: Vec<i64>) -> Option<i64> {
     if values.is_empty() {
         return None;
     }
@@ -50,45 +52,128 @@ fn median_of(mut values: Vec<i64>) -> Option<i64> {
     Some(values[values.len().div_ceil(2) - 1])
 }
 
+/// A training's title terms and its other terms.
+type TermsOf = (Vec<String>, Vec<String>);
+/// The same as places in the vocabulary.
+type PlacesOf = (Vec<u32>, Vec<u32>);
+
+/// The vocabulary of `terms` (each training's title terms and other terms), each term once and
+/// in order, and each training's terms as places in it.
+fn vocabulary_of(terms: Vec<TermsOf>) -> (Vec<String>, Vec<PlacesOf>) {
+    // Kept sorted as it grows (binary search, no sort of its own: less code in the browser).
+    let mut vocabulary: Vec<String> = Vec::new();
+    for term in terms.iter().flat_map(|(title, others)| title.iter().chain(others)) {
+        if let Err(place) = vocabulary.binary_search(term) {
+            vocabulary.insert(place, term.clone());
+        }
+    }
+    let places_of = |terms: &[String]| -> Vec<u32> {
+        // `terms_of` gave each term once.
+        terms
+            .iter()
+            .filter_map(|term| vocabulary.binary_search(term).ok())
+            .map(|place| place as u32)
+            .collect()
+    };
+    let places = terms
+        .iter()
+        .map(|(title, others)| (places_of(title), places_of(others)))
+        .collect();
+    (vocabulary, places)
+}
+
+/// How much a search word adds to a training's relevance, by where and how well it matched.
+fn weight(in_title: bool, how: Match) -> usize {
+    match (in_title, how) {
+        (true, Match::Same) => 10,
+        (true, Match::Prefix) => 7,
+        (true, Match::Misspelt) => 5,
+        (false, Match::Same) => 4,
+        (false, Match::Prefix) => 3,
+        (false, Match::Misspelt) => 2,
+    }
+}
+
 impl LocalCatalogue {
     pub fn new(document: CatalogueDocument) -> LocalCatalogue {
-        let trainings = document.trainings();
-        let mut per_hour: HashMap<TrainingCategory, Vec<i64>> = HashMap::new();
-        for training in &trainings {
+        let described: Vec<(TrainingSummary, &str)> = document.trainings_with_terms();
+        let mut per_hour: Vec<Vec<i64>> = vec![Vec::new(); TrainingCategory::ALL.len()];
+        for (training, _) in &described {
             // Integer division, as the server's median does.
-            per_hour
-                .entry(training.category)
-                .or_default()
-                .push(training.price.whole() / i64::from(training.hours.max(1)));
+            per_hour[training.category as usize].push(training.price.whole() / i64::from(training.hours.max(1)));
         }
         let median_price_per_hour = per_hour
             .into_iter()
-            .filter_map(|(category, values)| Some((category, Rupiah::from_whole(median_of(values)?)?)))
+            .map(|values| Rupiah::from_whole(median_of(values)?))
             .collect();
-        let trainings = trainings
-            .into_iter()
-            .map(|training| Indexed {
-                haystack: format!(
-                    "{} {} {} {}",
-                    training.title,
+        let terms = described
+            .iter()
+            .map(|(training, described_by)| {
+                let others = format!(
+                    "{} {} {} {described_by}",
                     training.provider,
                     training.platform,
                     training.category.label()
-                )
-                .to_lowercase(),
-                title: training.title.to_lowercase(),
+                );
+                (terms_of(&training.title), terms_of(&others))
+            })
+            .collect();
+        let (vocabulary, places) = vocabulary_of(terms);
+        let trainings = described
+            .into_iter()
+            .zip(places)
+            .map(|((training, _), (title_terms, other_terms))| Indexed {
                 training,
+                title_terms,
+                other_terms,
             })
             .collect();
         LocalCatalogue {
             trainings,
             platforms: document.platforms,
             median_price_per_hour,
+            vocabulary,
+        }
+    }
+
+    /// How each term of the vocabulary answers each search word. A word that some term
+    /// answers as typed (or as its start) is not also looked for misspelt. A word the whole
+    /// catalogue does not have ("jahit baju": no training says "baju") is left out, unless no
+    /// word is found at all: then nothing matches.
+    fn answers(&self, words: &[SearchWord]) -> Vec<Vec<Option<Match>>> {
+        let answers: Vec<Vec<Option<Match>>> = words
+            .iter()
+            .map(|word| {
+                let mut answers: Vec<Option<Match>> = self.vocabulary.iter().map(|term| word.matches(term)).collect();
+                if answers.iter().all(Option::is_none) {
+                    answers = self
+                        .vocabulary
+                        .iter()
+                        .map(|term| word.misspells(term).then_some(Match::Misspelt))
+                        .collect();
+                }
+                answers
+            })
+            .collect();
+        let found: Vec<Vec<Option<Match>>> = answers
+            .iter()
+            .filter(|answers| answers.iter().any(Option::is_some))
+            .cloned()
+            .collect();
+        if found.is_empty() {
+            answers
+        } else {
+            found
         }
     }
 
     pub fn len(&self) -> usize {
         self.trainings.len()
+    }
+
+    /// The partner platforms as (code, name), by name.
+    pub fn platforms(&self) -> &[(String, String)] {
+        &self.platforms
     }
 
     pub fn is_empty(&self) -> bool {
@@ -97,7 +182,8 @@ impl LocalCatalogue {
 
     /// One page of trainings matching `query`, and how many match in all (as `search::search`).
     pub fn search(&self, query: &CatalogueQuery, balance: Option<Rupiah>) -> (Vec<TrainingSummary>, i64) {
-        let words = query.words.as_deref().map(words_of).unwrap_or_default();
+        let words = query.words.as_deref().map(search_words).unwrap_or_default();
+        let answers = self.answers(&words);
         let platform_name = query.platform.as_ref().map(|code| {
             self.platforms
                 .iter()
@@ -113,7 +199,6 @@ impl LocalCatalogue {
         let mut found: Vec<(&Indexed, usize)> = self
             .trainings
             .iter()
-            .filter(|t| words.iter().all(|w| t.haystack.contains(w.as_str())))
             .filter(|t| query.category.is_none_or(|c| t.training.category == c))
             .filter(|t| platform_name.is_none_or(|name| t.training.platform == name))
             .filter(|t| ceiling.is_none_or(|c| t.training.price <= c))
@@ -121,7 +206,7 @@ impl LocalCatalogue {
             .filter(|t| query.max_hours.is_none_or(|h| t.training.hours <= h))
             .filter(|t| query.mode.is_none_or(|m| t.training.mode == m))
             .filter(|t| query.min_rating.is_none_or(|r| rating_at_least(&t.training, r)))
-            .map(|t| (t, relevance(t, &words)))
+            .filter_map(|t| Some((t, relevance(t, &answers)?)))
             .collect();
         found.sort_by(|(a, relevance_a), (b, relevance_b)| {
             let (a, b) = (&a.training, &b.training);
@@ -155,10 +240,7 @@ impl LocalCatalogue {
             .filter_map(|id| self.trainings.iter().find(|t| t.training.id == *id))
             .map(|t| ComparedTraining {
                 summary: t.training.clone(),
-                median_price_per_hour: self
-                    .median_price_per_hour
-                    .get(&t.training.category)
-                    .copied()
+                median_price_per_hour: self.median_price_per_hour[t.training.category as usize]
                     .unwrap_or(t.training.price),
                 outcomes: Vec::new(),
                 description: String::new(),
@@ -198,14 +280,16 @@ fn price_per_hour_order(a: &TrainingSummary, b: &TrainingSummary) -> Ordering {
     (a.price.whole() * hours_b).cmp(&(b.price.whole() * hours_a))
 }
 
-/// Words in the title count twice, and a word the title starts a word with counts once more.
-fn relevance(training: &Indexed, words: &[String]) -> usize {
-    words
+/// The sum of each search word's best match in the training, or `None` when a word is not
+/// found in it at all.
+fn relevance(training: &Indexed, answers: &[Vec<Option<Match>>]) -> Option<usize> {
+    answers
         .iter()
-        .map(|w| {
-            let in_title = training.title.contains(w.as_str());
-            let starts_a_title_word = training.title.split(' ').any(|t| t.starts_with(w.as_str()));
-            usize::from(in_title) * 2 + usize::from(starts_a_title_word) + 1
+        .map(|answers| {
+            let best = |terms: &[u32]| terms.iter().filter_map(|place| answers[*place as usize]).max();
+            let in_title = best(&training.title_terms).map(|how| weight(true, how));
+            let elsewhere = best(&training.other_terms).map(|how| weight(false, how));
+            in_title.max(elsewhere)
         })
         .sum()
 }
@@ -239,7 +323,10 @@ mod tests {
                 ("pintaria".into(), "Pintaria".into()),
                 ("sekolahmu".into(), "Sekolahmu".into()),
             ],
-            trainings: trainings.iter().map(CatalogueDocument::compact).collect(),
+            trainings: trainings
+                .iter()
+                .map(|t| CatalogueDocument::compact(t, String::new()))
+                .collect(),
         })
     }
 
@@ -279,6 +366,34 @@ mod tests {
         assert_eq!(ids(local.search(&query(&[("q", "BARIS")]), None)), (vec![1, 3, 4], 3));
         assert_eq!(ids(local.search(&query(&[("q", "kafe barista")]), None)), (vec![3], 1));
         assert_eq!(ids(local.search(&query(&[("q", "sulap")]), None)), (vec![], 0));
+    }
+
+    #[test]
+    fn words_are_found_by_stem_in_descriptions_misspelt_or_left_out_when_nowhere() {
+        let document = CatalogueDocument {
+            platforms: vec![("pintaria".into(), "Pintaria".into())],
+            trainings: vec![
+                CatalogueDocument::compact(
+                    &training(1, "Pemasaran Media Sosial", TrainingCategory::Barista, 300_000, 10),
+                    String::new(),
+                ),
+                CatalogueDocument::compact(
+                    &training(2, "Toko Daring", TrainingCategory::Barista, 300_000, 10),
+                    "pasar iklan".into(),
+                ),
+                CatalogueDocument::compact(
+                    &training(3, "Menjahit Pakaian", TrainingCategory::Barista, 300_000, 10),
+                    String::new(),
+                ),
+            ],
+        };
+        let local = LocalCatalogue::new(document);
+        // "memasarkan" stems to "pasar": the title's stem first, the description's after.
+        assert_eq!(ids(local.search(&query(&[("q", "memasarkan")]), None)), (vec![1, 2], 2));
+        assert_eq!(ids(local.search(&query(&[("q", "mejahit")]), None)), (vec![3], 1));
+        // "baju" is nowhere: the search is "jahit" alone; nothing at all is nothing.
+        assert_eq!(ids(local.search(&query(&[("q", "jahit baju")]), None)), (vec![3], 1));
+        assert_eq!(ids(local.search(&query(&[("q", "qwzx")]), None)), (vec![], 0));
     }
 
     #[test]

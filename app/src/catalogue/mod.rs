@@ -23,6 +23,9 @@ pub mod providers;
 pub mod query;
 #[cfg(feature = "ssr")]
 pub mod search;
+#[cfg(feature = "ssr")]
+pub mod snapshot;
+pub mod words;
 
 pub use query::{CatalogueQuery, RawCatalogueQuery, SortOrder};
 
@@ -259,9 +262,11 @@ pub async fn search_catalogue(raw: RawCatalogueQuery) -> Result<CatalogueResults
         ),
         None => (None, None),
     };
-    // The catalogue may be a moment old; the card's balance above is the leader's.
-    let (trainings, total) = search::search(state.stale_ok_pool(), &query, balance).await?;
-    let platforms = search::platforms(state.stale_ok_pool()).await?;
+    // The catalogue from this process's snapshot (a moment old at most); the balance above is
+    // the leader's.
+    let catalogue = snapshot::current(&state).await?;
+    let (trainings, total) = catalogue.search(&query, balance);
+    let platforms = catalogue.platforms();
     Ok(CatalogueResults {
         query,
         errors,
@@ -294,7 +299,7 @@ pub fn CataloguePage() -> impl IntoView {
                         let (frame, trainings) = instant::CatalogueFrame::of(results);
                         let page_key = frame.balance.map(|_| frame.page_key);
                         view! {
-                            <instant::InstantCatalogue frame raw>
+                            <instant::InstantCatalogue frame typed_search=raw.to_form()>
                                 <instant::ServerResults trainings page_key/>
                             </instant::InstantCatalogue>
                         }.into_any()

@@ -27,6 +27,45 @@ pub struct RawCatalogueQuery {
 }
 
 impl RawCatalogueQuery {
+    /// As typed, form-encoded: how the page hands it to the catalogue's island (a string decodes
+    /// with far less code in the browser than the struct).
+    pub fn to_form(&self) -> String {
+        let values = [
+            &self.q,
+            &self.kategori,
+            &self.platform,
+            &self.harga_maks,
+            &self.dalam_saldo,
+            &self.jam_min,
+            &self.jam_maks,
+            &self.cara,
+            &self.rating_min,
+            &self.urut,
+            &self.hal,
+        ];
+        let pairs: Vec<String> = PARAMETERS
+            .iter()
+            .zip(values)
+            .filter_map(|(name, value)| value.as_ref().map(|v| format!("{name}={}", percent_encode(v))))
+            .collect();
+        pairs.join("&")
+    }
+
+    /// Back from `to_form`.
+    pub fn from_form(form: &str) -> RawCatalogueQuery {
+        let pairs: Vec<(&str, String)> = form
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(name, value)| (name, percent_decode(value)))
+            .collect();
+        RawCatalogueQuery::from_params(|name| {
+            pairs
+                .iter()
+                .find(|(given, _)| *given == name)
+                .map(|(_, value)| value.clone())
+        })
+    }
+
     /// The search from its parameters by name (the URL's, or the filter form's in the browser).
     pub fn from_params(get: impl Fn(&str) -> Option<String>) -> RawCatalogueQuery {
         RawCatalogueQuery {
@@ -217,6 +256,44 @@ impl CatalogueQuery {
     }
 }
 
+/// The URL's parameters of a search, in the order `url` and `to_form` write them.
+const PARAMETERS: [&str; 11] = [
+    "q",
+    "kategori",
+    "platform",
+    "harga_maks",
+    "dalam_saldo",
+    "jam_min",
+    "jam_maks",
+    "cara",
+    "rating_min",
+    "urut",
+    "hal",
+];
+
+/// Decodes a form-encoded value (`+` a space, `%XX` a byte); a broken escape stays as it is.
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(high), Some(low)) => {
+                    out.push((high * 16 + low) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Encodes a query value (form encoding: spaces as `+`).
 fn percent_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -266,6 +343,21 @@ mod tests {
             query.url(Some(1)).ends_with("urut=harga-per-jam"),
             "page 1 needs no parameter"
         );
+    }
+
+    #[test]
+    fn what_was_typed_survives_the_form_encoding() {
+        let typed = raw(&[
+            ("q", "kopi susu & gula 100% + es"),
+            ("harga_maks", "Rp500.000"),
+            ("jam_min", "lima"),
+            ("urut", "harga"),
+        ]);
+        let form = typed.to_form();
+        assert_eq!(RawCatalogueQuery::from_form(&form), typed, "{form}");
+        assert_eq!(RawCatalogueQuery::from_form(""), RawCatalogueQuery::default());
+        assert_eq!(percent_decode("50%"), "50%");
+        assert_eq!(percent_decode("%E2%9C%93+ok%zz"), "✓ ok%zz");
     }
 
     #[test]

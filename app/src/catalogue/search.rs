@@ -1,5 +1,7 @@
 //! The catalogue search in PostgreSQL: Indonesian full-text search with trigram matching for
 //! partial or misspelt words, filters, sorting and pages. Every value is a bound parameter.
+//! Pages are searched in memory (`snapshot.rs`); this search is the reference the tests hold
+//! the snapshot to, on the same data.
 
 use sqlx::{postgres::PgRow, PgPool, Postgres, QueryBuilder, Row};
 
@@ -10,9 +12,9 @@ use crate::{
 };
 
 /// The partner platforms as (code, name), by name: the filter's choices, the document's list.
-pub async fn platforms(pool: &PgPool) -> Result<Vec<(String, String)>, AppError> {
+pub async fn platforms(executor: impl sqlx::PgExecutor<'_>) -> Result<Vec<(String, String)>, AppError> {
     Ok(sqlx::query!("select code, name from platforms order by name")
-        .fetch_all(pool)
+        .fetch_all(executor)
         .await?
         .into_iter()
         .map(|p| (p.code, p.name))
@@ -179,25 +181,6 @@ pub async fn compare(pool: &PgPool, ids: &[i32]) -> Result<Vec<super::compared::
             })
         })
         .collect()
-}
-
-/// Every visible training, in id order (for the catalogue document).
-pub async fn all_visible(pool: &PgPool) -> Result<Vec<TrainingSummary>, AppError> {
-    let sql = format!(
-        "with medians as (
-             select category_code, percentile_disc(0.5) within group (order by price) as median
-             from trainings where hidden_at is null group by category_code
-         )
-         select {SUMMARY_COLUMNS}
-         from trainings t
-         join providers pr on pr.id = t.provider_id
-         join platforms pl on pl.code = t.platform_code
-         join medians m on m.category_code = t.category_code
-         where t.hidden_at is null
-         order by t.id"
-    );
-    let rows = sqlx::query(&sql).fetch_all(pool).await?;
-    rows.iter().map(summary_of).collect()
 }
 
 /// The interests an applicant gave at signup (none when they have not signed up yet).

@@ -200,6 +200,7 @@ pub async fn import_trainings(data: leptos::server_fn::codec::MultipartData) -> 
                 report.rejected.len()
             );
             let values = crate::forms::values([("rejected", listed.join("\n").as_str())]);
+            crate::catalogue::snapshot::changed(state).await;
             IMPORT.accept(state, &operator.session, notice, values).await
         })
         .await
@@ -285,10 +286,12 @@ pub async fn hide_training(training: String, reason: String) -> Result<Submitted
         reason_field: "reason",
         reason: &reason,
     };
-    super::hide_listed(HIDE, listed, crate::catalogue::import::hide, |id: i32| {
+    let submitted = super::hide_listed(HIDE, listed, crate::catalogue::import::hide, |id: i32| {
         format!("Pelatihan No. {id} disembunyikan dari katalog.")
     })
-    .await
+    .await;
+    crate::catalogue::snapshot::changed(&crate::state::app_state()?).await;
+    submitted
 }
 
 /// Shows a hidden training again (audited, with the reason it had been hidden).
@@ -304,6 +307,7 @@ pub async fn unhide_training(training: String) -> Result<Submitted, AppError> {
                 return UNHIDE.refuse(state, errors, Default::default()).await;
             }
             let notice = format!("Pelatihan No. {id} tampil lagi di katalog.");
+            crate::catalogue::snapshot::changed(state).await;
             UNHIDE
                 .accept(state, &operator.session, notice, Default::default())
                 .await
@@ -346,6 +350,7 @@ pub async fn set_provider_owner(provider: String, owner: String) -> Result<Submi
             } else {
                 format!("Pemilik {name} memang sudah begitu: tidak ada yang berubah.")
             };
+            crate::catalogue::snapshot::changed(state).await;
             OWNER.accept(state, &operator.session, notice, Default::default()).await
         })
         .await
@@ -384,6 +389,7 @@ pub async fn import_provider_owners(data: leptos::server_fn::codec::MultipartDat
                 .map(|r| format!("baris {}: {}", r.line, r.reason))
                 .collect();
             let values = crate::forms::values([("rejected", listed.join("\n").as_str())]);
+            crate::catalogue::snapshot::changed(state).await;
             OWNER.accept(state, &operator.session, notice, values).await
         })
         .await
