@@ -82,6 +82,18 @@ fn vocabulary_of(terms: Vec<TermsOf>) -> (Vec<String>, Vec<PlacesOf>) {
     (vocabulary, places)
 }
 
+/// What a training is found by beside its title and description: provider, platform, category
+/// and mode.
+pub fn indexed_beside_title(training: &TrainingSummary) -> String {
+    format!(
+        "{} {} {} {}",
+        training.provider,
+        training.platform,
+        training.category.label(),
+        training.mode.label()
+    )
+}
+
 /// How much a search word adds to a training's relevance, by where and how well it matched.
 fn weight(in_title: bool, how: Match) -> usize {
     match (in_title, how) {
@@ -109,12 +121,7 @@ impl LocalCatalogue {
         let terms = described
             .iter()
             .map(|(training, described_by)| {
-                let others = format!(
-                    "{} {} {} {described_by}",
-                    training.provider,
-                    training.platform,
-                    training.category.label()
-                );
+                let others = format!("{} {described_by}", indexed_beside_title(training));
                 (terms_of(&training.title), terms_of(&others))
             })
             .collect();

@@ -14,8 +14,8 @@ use std::{
 use sqlx::{postgres::PgListener, Connection, PgPool};
 
 use super::{
-    compared::ComparedTraining, document::CatalogueDocument, local::median_of, local::LocalCatalogue,
-    words::described_by, CatalogueQuery, TrainingLevel, TrainingMode, TrainingSummary,
+    compared::ComparedTraining, document::CatalogueDocument, local::indexed_beside_title, local::median_of,
+    local::LocalCatalogue, words::described_by, CatalogueQuery, TrainingLevel, TrainingMode, TrainingSummary,
 };
 use crate::{
     domain::{Rupiah, TrainingCategory},
@@ -148,7 +148,8 @@ impl CatalogueSnapshot {
             .into_iter()
             .filter_map(|(category, values)| Some((category.to_owned(), median_of(values)?)))
             .collect();
-        let mut compact = Vec::with_capacity(rows.len());
+        let mut summaries = Vec::with_capacity(rows.len());
+        let mut described = Vec::with_capacity(rows.len());
         let mut details = HashMap::with_capacity(rows.len());
         for row in rows {
             let summary = TrainingSummary {
@@ -166,10 +167,9 @@ impl CatalogueSnapshot {
                 provider: row.provider,
                 platform: row.platform,
             };
-            compact.push(CatalogueDocument::compact(
-                &summary,
-                described_by(&summary.title, &row.description, &row.outcomes),
-            ));
+            let indexed = format!("{} {}", summary.title, indexed_beside_title(&summary));
+            described.push(described_by(&indexed, &row.description, &row.outcomes));
+            summaries.push(summary);
             details.insert(
                 row.id,
                 Details {
@@ -179,6 +179,23 @@ impl CatalogueSnapshot {
                 },
             );
         }
+        // A stem in more than a tenth of the descriptions ("pelatihan", "kerja") tells no
+        // training apart and would only weigh down the document every browser fetches.
+        let mut frequency: HashMap<&str, usize> = HashMap::new();
+        for stems in &described {
+            for stem in stems {
+                *frequency.entry(stem.as_str()).or_default() += 1;
+            }
+        }
+        let telling = |stem: &&String| frequency.get(stem.as_str()).copied().unwrap_or(0) * 10 <= summaries.len();
+        let compact = summaries
+            .iter()
+            .zip(&described)
+            .map(|(summary, stems)| {
+                let kept: Vec<&str> = stems.iter().filter(telling).map(String::as_str).collect();
+                CatalogueDocument::compact(summary, kept.join(" "))
+            })
+            .collect();
         let document = CatalogueDocument {
             platforms,
             trainings: compact,

@@ -45,19 +45,22 @@ pub fn terms_of(text: &str) -> Vec<String> {
     terms
 }
 
-/// The stems a training's description and what it teaches are found by, beyond its title's,
-/// as the catalogue document carries them: once each, separated by spaces.
-pub fn described_by(title: &str, description: &str, outcomes: &[String]) -> String {
-    let in_title = terms_of(title);
+/// The stems a training's description and what it teaches add to what it is already found by
+/// (`indexed`: its title, provider, platform, category and mode), once each; numbers left out.
+pub fn described_by(indexed: &str, description: &str, outcomes: &[String]) -> Vec<String> {
+    let already = terms_of(indexed);
     let mut stems: Vec<String> = Vec::new();
     let texts = std::iter::once(description).chain(outcomes.iter().map(String::as_str));
-    for word in texts.flat_map(words_of).filter(|w| !is_stopword(w)) {
+    for word in texts
+        .flat_map(words_of)
+        .filter(|w| !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit()))
+    {
         let stemmed = stem(&word);
-        if !in_title.contains(&stemmed) && !stems.contains(&stemmed) {
+        if !already.contains(&stemmed) && !stems.contains(&stemmed) {
             stems.push(stemmed);
         }
     }
-    stems.join(" ")
+    stems
 }
 
 /// One word of a search: as typed (lower-cased) and its stem.
