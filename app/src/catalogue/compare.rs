@@ -7,21 +7,10 @@ use crate::paths::CATALOGUE_PATH;
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
 
 use super::compared::ComparedTraining;
+pub use super::compared::{Comparison, MAX_COMPARED};
 use crate::error::AppError;
-
-pub const MAX_COMPARED: usize = 4;
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Comparison {
-    pub trainings: Vec<ComparedTraining>,
-    /// More than four were chosen: only the first four are shown.
-    pub truncated: bool,
-    /// Chosen trainings that are not (or no longer) in the catalogue.
-    pub missing: usize,
-}
 
 /// The chosen ids: numbers only, each once, in the order given.
 pub fn parse_choice(raw: &[String]) -> Vec<i32> {

@@ -1,5 +1,5 @@
 //! One training as the comparison shows it: what the search found, with what only the
-//! comparison needs.
+//! comparison needs; and the comparison itself (read by the page, the snapshot and the browser).
 
 use serde::{Deserialize, Serialize};
 
@@ -16,4 +16,16 @@ pub struct ComparedTraining {
     pub provider_rating_counts: Option<[i32; 5]>,
     /// For a signed-in applicant: against the interests they gave at signup.
     pub fit: Option<Fit>,
+}
+
+/// The most trainings compared side by side.
+pub const MAX_COMPARED: usize = 4;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub trainings: Vec<ComparedTraining>,
+    /// More than four were chosen: only the first four are shown.
+    pub truncated: bool,
+    /// Chosen trainings that are not (or no longer) in the catalogue.
+    pub missing: usize,
 }

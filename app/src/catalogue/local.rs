@@ -10,8 +10,7 @@
 use std::cmp::Ordering;
 
 use super::{
-    compare::{Comparison, MAX_COMPARED},
-    compared::ComparedTraining,
+    compared::{ComparedTraining, Comparison, MAX_COMPARED},
     document::CatalogueDocument,
     fit::fit,
     query::PAGE_SIZE,
