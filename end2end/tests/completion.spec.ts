@@ -77,10 +77,13 @@ test.describe('finishing a training', () => {
     await expect(page.locator('.notice')).toContainText('ulasan Anda tersimpan');
     await expect(page.locator('.notice')).toContainText('Rp600.000 sebulan selama 4 bulan');
 
-    // The catalogue: the comparison shows the whole spread, the training's page the words.
-    await page.goto(`/pelatihan/banding?pilih=${trainingId}`);
+    // The catalogue: the comparison shows the whole spread, the training's page the words. Each
+    // portal's catalogue snapshot follows a review within a second.
     const rating = page.getByRole('region', { name: 'Perbandingan' }).getByRole('row', { name: /^Rating / });
-    await expect(rating).toContainText('5,0 dari 5 (1 ulasan)');
+    await expect(async () => {
+      await page.goto(`/pelatihan/banding?pilih=${trainingId}`);
+      await expect(rating).toContainText('5,0 dari 5 (1 ulasan)', { timeout: 500 });
+    }).toPass({ timeout: 5000 });
     await expect(rating).toContainText('5 bintang: 1');
     await page.goto(`/pelatihan/${trainingId}/ulasan`);
     await expect(page.locator('.review', { hasText: words })).toContainText('Pelatihan 5 dari 5 · Layanan 4 dari 5');
