@@ -14,6 +14,7 @@ const HEADER_LEN: usize = 11 + 4 + 4;
 const INT2_OID: u32 = 21;
 const INT4_OID: u32 = 23;
 const INT8_OID: u32 = 20;
+const UUID_OID: u32 = 2950;
 
 /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC).
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
@@ -88,6 +89,10 @@ impl BinaryCopyWriter {
 
     pub fn int8_array(&mut self, values: impl ExactSizeIterator<Item = i64>) {
         self.array(INT8_OID, values.map(i64::to_be_bytes));
+    }
+
+    pub fn uuid_array(&mut self, values: impl ExactSizeIterator<Item = Uuid>) {
+        self.array(UUID_OID, values.map(Uuid::into_bytes));
     }
 
     /// How much is waiting to be sent.

@@ -171,6 +171,11 @@ async fn close(pool: &PgPool, wave: i32) -> db::Closed {
         .unwrap()
 }
 
+/// The cards closes queued and the job has not issued, by wave.
+async fn pending(pool: &PgPool) -> Vec<(i32, i64)> {
+    db::pending_cards(pool).await.unwrap()
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn only_verified_applicants_who_passed_join_and_joining_twice_keeps_one_entry(pool: PgPool) {
     let wave = create_wave(&pool, "Gelombang 1", 10).await;
@@ -352,6 +357,16 @@ async fn the_close_rechecks_eligibility_fills_priority_first_and_gives_the_selec
     assert!(!closed.earlier);
     assert_eq!((closed.pool_size, closed.selected, closed.ineligible), (27, 10, 3));
     assert_eq!(entries_with_an_outcome(&pool, wave).await, 30);
+    // The close committed the decision; the cards wait for the job, and the selected are told so.
+    assert!(cards_issued(&pool, wave).await.is_empty());
+    assert_eq!(pending(&pool).await, [(wave, 10)]);
+    let panel = db::standing(&pool, people[0].0, after_joining()).await.unwrap();
+    assert!(
+        matches!(panel.standing, WaveStanding::SelectedCardComing { rank, .. } if rank <= 3),
+        "{panel:?}"
+    );
+    assert_eq!(db::issue_pending_cards(&pool).await.unwrap(), 10);
+    assert!(pending(&pool).await.is_empty());
     assert_eq!(cards_issued(&pool, wave).await, [(1_000_000, 1_000_000); 10]);
 
     // The priority list is served first: all three are selected, with ranks 1-3.
@@ -457,8 +472,11 @@ async fn the_published_files_are_what_the_verifier_recomputes(pool: PgPool) {
 async fn closing_twice_changes_nothing(pool: PgPool) {
     let (wave, _) = drawn_wave(&pool).await;
     let first = close(&pool, wave).await;
+    assert_eq!(db::issue_pending_cards(&pool).await.unwrap(), 10);
     let cards = card_numbers(&pool, wave).await;
     let again = close(&pool, wave).await;
+    assert!(pending(&pool).await.is_empty(), "no cards queued again");
+    assert_eq!(db::issue_pending_cards(&pool).await.unwrap(), 0);
     assert!(again.earlier);
     assert_eq!(
         (again.pool_digest.clone(), again.result_digest.clone()),
@@ -480,7 +498,7 @@ async fn closing_twice_changes_nothing(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn a_close_that_fails_half_way_leaves_no_half_drawn_wave(pool: PgPool) {
     let (wave, _) = drawn_wave(&pool).await;
-    // The outcomes are written and the cards issued when the failure comes.
+    // The outcomes are written and the cards queued when the failure comes.
     let mut seen = Vec::new();
     let failed = db::close(&pool, wave, "operator:uji", after_joining(), &mut |phase| {
         seen.push(phase);
@@ -498,12 +516,13 @@ async fn a_close_that_fails_half_way_leaves_no_half_drawn_wave(pool: PgPool) {
             ClosePhase::Freeze,
             ClosePhase::Rank,
             ClosePhase::WriteOutcomes,
-            ClosePhase::IssueCards,
+            ClosePhase::QueueCards,
             ClosePhase::Digests
         ]
     );
     assert_eq!(entries_with_an_outcome(&pool, wave).await, 0);
     assert!(cards_issued(&pool, wave).await.is_empty());
+    assert!(pending(&pool).await.is_empty());
     assert_eq!(
         count(
             &pool,
@@ -530,6 +549,9 @@ async fn a_close_that_fails_half_way_leaves_no_half_drawn_wave(pool: PgPool) {
 async fn everyone_is_told_their_outcome_once_even_with_two_workers(pool: PgPool) {
     let (wave, people) = drawn_wave(&pool).await;
     close(&pool, wave).await;
+    // The email says the card is active: none leaves before the cards are issued.
+    assert_eq!(notify_until_none_left(&pool).await, 0);
+    db::issue_pending_cards(&pool).await.unwrap();
     let (a, b) = tokio::join!(notify_until_none_left(&pool), notify_until_none_left(&pool));
     // `skip locked`: a worker that finds the wave busy stops; whatever is left, the other sends.
     let total = a + b + notify_until_none_left(&pool).await;
@@ -555,6 +577,117 @@ async fn everyone_is_told_their_outcome_once_even_with_two_workers(pool: PgPool)
         bodies.iter().all(|b| !b.contains("3201011708950")),
         "no NIK in a message"
     );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn two_card_workers_issue_each_selected_one_card_and_pass_over_a_card_given_by_hand(pool: PgPool) {
+    let (wave, _) = drawn_wave(&pool).await;
+    close(&pool, wave).await;
+    // Between the close and the job, one of the selected gets a card by hand.
+    let by_hand: Uuid = sqlx::query_scalar("select holders[1] from wave_pending_cards where wave_id = $1")
+        .bind(wave)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    app::cards::db::issue_card(
+        &mut conn,
+        &app::cards::db::NewCard {
+            applicant_id: by_hand,
+            wave_id: wave,
+            balance: app::domain::Rupiah::from_whole(500_000).unwrap(),
+            accepted_at: wib(8, 10),
+            first_purchase_due_at: wib(30, 9),
+        },
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let (a, b) = tokio::join!(db::issue_pending_cards(&pool), db::issue_pending_cards(&pool));
+    assert_eq!(a.unwrap() + b.unwrap(), 9);
+    let holders: Vec<(Uuid, i64)> =
+        sqlx::query_as("select applicant_id, count(*) from cards where wave_id = $1 group by 1")
+            .bind(wave)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(holders.len(), 10);
+    assert!(holders.iter().all(|(_, n)| *n == 1));
+    let kept: i64 = sqlx::query_scalar("select initial_balance from cards where applicant_id = $1")
+        .bind(by_hand)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 500_000, "the card given by hand is kept");
+    // Every selected applicant holds a card; nobody else does.
+    let selected_without_card: i64 = sqlx::query_scalar(
+        "select count(*) from wave_result_blocks b, unnest(b.draw_ids) as d (draw_id)
+         join wave_entries e on e.draw_id = d.draw_id
+         where b.wave_id = $1 and e.wave_id = $1
+           and not exists (select 1 from cards c where c.applicant_id = e.applicant_id)",
+    )
+    .bind(wave)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(selected_without_card, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_close_issues_the_cards_an_earlier_close_left_pending_before_it_freezes(pool: PgPool) {
+    let (first_wave, people) = drawn_wave(&pool).await;
+    // The same people joined a second wave, closing at the same time.
+    let second_wave = create_wave(&pool, "Gelombang 2", 30).await;
+    for (account, _) in &people[6..] {
+        assert!(matches!(
+            db::join(&pool, *account, second_wave, during_joining()).await.unwrap(),
+            JoinOutcome::Joined { .. }
+        ));
+    }
+    let admin: Uuid = sqlx::query_scalar("select id from operators where username = 'admin.gelombang'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    db::enter_seed(&pool, second_wave, &seed(), admin, "operator:uji", after_joining())
+        .await
+        .unwrap()
+        .unwrap();
+    close(&pool, first_wave).await;
+    let selected_in_first: i64 = count(
+        &pool,
+        "select count(*) from wave_pending_cards p, unnest(p.holders) as h (id)
+         join applicants a on a.id = h.id join accounts c on c.id = a.account_id
+         where p.wave_id = $1",
+        first_wave,
+    )
+    .await;
+    let second = close(&pool, second_wave).await;
+    // The first wave's cards were issued inside the second close, which saw them: the selected
+    // of the first wave are participants already, not in the second wave's pool.
+    assert_eq!(cards_issued(&pool, first_wave).await.len(), 10);
+    assert_eq!(pending(&pool).await, [(second_wave, second.selected)]);
+    let already: i64 = count(
+        &pool,
+        "select count(*) from wave_ineligible where wave_id = $1 and failed_check = 'sudah-peserta'",
+        second_wave,
+    )
+    .await;
+    let first_selected_in_second: i64 = count(
+        &pool,
+        "select count(*) from cards c join wave_entries e on e.applicant_id = c.applicant_id
+         where e.wave_id = $1 and c.wave_id <> $1",
+        second_wave,
+    )
+    .await;
+    assert!(selected_in_first == 10 && first_selected_in_second > 0);
+    assert_eq!(already, first_selected_in_second);
+    db::issue_pending_cards(&pool).await.unwrap();
+    let twice: i64 =
+        sqlx::query_scalar("select count(*) from (select applicant_id from cards group by 1 having count(*) > 1) t")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(twice, 0);
 }
 
 #[sqlx::test(migrations = "../migrations")]

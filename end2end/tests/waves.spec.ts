@@ -71,6 +71,13 @@ test.describe('waves and their draw', () => {
     await expect(waves.notice()).toContainText('Seed dicatat pada');
     await waves.item(wave).getByRole('button', { name: 'Tutup dan undi' }).click();
     await expect(waves.notice()).toContainText(`${wave} diundi: 1 terpilih dari pool 2 (0 tidak memenuhi syarat).`);
+    // The close committed the draw; the portal's job issues the card right after it, and the
+    // console says when all are issued.
+    await expect(async () => {
+      await waves.open();
+      await expect(waves.item(wave).locator('[data-cards]')).toHaveAttribute('data-cards', 'selesai', { timeout: 500 });
+    }).toPass({ timeout: 20_000 });
+    await expect(waves.item(wave).locator('[data-cards]')).toHaveText('Semua kartu peserta terpilih sudah diterbitkan.');
     await signOut(page);
 
     // Each applicant sees their outcome and why; the one not selected complains about it.

@@ -1,8 +1,10 @@
 //! `cargo xtask bench-draw`: the close of a wave of 4,000,000 with a quota of 1,000,000 on a
 //! fresh database, through the portal's own command line (`prakerja wave …`), which prints the
-//! time of each phase. Then the same ranking as one plain SQL statement (ORDER BY tier,
-//! sha256(seed:id) LIMIT quota) on the same pool, for the ratio, and as a check that both agree.
-//! Finally the draw is undone and closed again: the result digest must be identical.
+//! time of each phase; then the issuance of the million cards it queued (`prakerja wave
+//! issue-cards`, what every portal process's job does), for the time until the last card. Then
+//! the same ranking as one plain SQL statement (ORDER BY tier, sha256(seed:id) LIMIT quota) on
+//! the same pool, for the ratio, and as a check that both agree. Finally the draw is undone and
+//! closed again: the result digest must be identical.
 
 use std::time::Instant;
 
@@ -56,6 +58,14 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     let first = cli.run(&["wave", "close", "--wave", WAVE]).await?;
     let total = phase_seconds(&first, "Total").ok_or("no total in the close's output")?;
     let digest = result_digest(&first).ok_or("no result digest in the close's output")?;
+    println!("\n== the cards, issued after the close ==");
+    let issued = cli.run(&["wave", "issue-cards"]).await?;
+    let issuance = issued
+        .split(" in ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|seconds| seconds.parse::<f64>().ok())
+        .ok_or("no time in the issuance's output")?;
 
     println!("\n== the same ranking as one SQL statement ==");
     let wave_id: i32 = sqlx::query_scalar("select id from waves where name = $1")
@@ -99,10 +109,17 @@ pub async fn run(options: &Options) -> Result<(), Error> {
     let rerun_total = phase_seconds(&second, "Total").ok_or("no total in the second close's output")?;
 
     println!("\n== summary ==");
-    println!("close, first run:   {total:.2} s (goal: under 15 s)");
+    println!("close, first run:   {total:.2} s to its commit (goal: under 8 s)");
     println!("close, second run:  {rerun_total:.2} s");
     println!("plain SQL ranking:  {sql_seconds:.2} s (ranking alone)");
-    println!("whole close / SQL ranking alone: {:.2}", total / sql_seconds);
+    println!(
+        "whole close / SQL ranking alone: {:.2} (goal: at most 1)",
+        total / sql_seconds
+    );
+    println!(
+        "cards issued after the close: {issuance:.2} s; the last card {:.2} s after the close began",
+        total + issuance
+    );
     println!(
         "result digest: {digest} ({})",
         if rerun_digest == digest {
@@ -198,7 +215,7 @@ async fn generate_pool(cli: &PortalCli, database_url: &str, applicants: u64, quo
     Ok(())
 }
 
-/// Takes a drawn wave back to undrawn (its cards, blocks and figures gone), as the benchmark's
+/// Takes a drawn wave back to undrawn (its cards, queued or issued, blocks and figures gone), as the benchmark's
 /// database only; the portal itself never undoes a draw. Vacuumed, so the next close does not
 /// pay for the dead rows.
 async fn undo_draw(pool: &PgPool, wave_id: i32) -> Result<(), Error> {
@@ -207,7 +224,12 @@ async fn undo_draw(pool: &PgPool, wave_id: i32) -> Result<(), Error> {
         .bind(wave_id)
         .execute(&mut *tx)
         .await?;
-    for table in ["wave_rank_blocks", "wave_result_blocks", "wave_ineligible"] {
+    for table in [
+        "wave_rank_blocks",
+        "wave_result_blocks",
+        "wave_ineligible",
+        "wave_pending_cards",
+    ] {
         sqlx::query(&format!("delete from {table} where wave_id = $1"))
             .bind(wave_id)
             .execute(&mut *tx)
@@ -222,7 +244,7 @@ async fn undo_draw(pool: &PgPool, wave_id: i32) -> Result<(), Error> {
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    sqlx::query("vacuum analyze wave_rank_blocks, wave_result_blocks, wave_ineligible, cards")
+    sqlx::query("vacuum analyze wave_rank_blocks, wave_result_blocks, wave_ineligible, wave_pending_cards, cards")
         .execute(pool)
         .await?;
     Ok(())

@@ -310,11 +310,18 @@ pub enum WaveCommand {
         #[arg(long)]
         seed: String,
     },
-    /// Close the wave: recheck eligibility, freeze the pool, draw, write outcomes and cards.
-    /// Prints the time of each phase. Running it again changes nothing.
+    /// Close the wave: recheck eligibility, freeze the pool, draw, write the outcomes and queue
+    /// the cards. Prints the time of each phase. Running it again changes nothing.
     Close {
         #[arg(long)]
         wave: String,
+    },
+    /// Issue the cards closes queued, now (every portal process does it in the background).
+    /// Prints how many and how long.
+    IssueCards {
+        /// Workers side by side, each a block at a time.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
     },
     /// Add N synthetic verified applicants to the wave (COPY), for demos and benchmarks.
     SyntheticPool {
@@ -683,6 +690,19 @@ pub async fn wave(pool: &sqlx::PgPool, command: WaveCommand) -> Result<(), Box<d
                 Err(db::CloseRefusal::JoiningOpen) => return Err("joining is still open".into()),
                 Err(db::CloseRefusal::NoSeed) => return Err("record the seed first (prakerja wave seed)".into()),
             }
+        }
+        WaveCommand::IssueCards { workers } => {
+            let started = std::time::Instant::now();
+            let mut running = tokio::task::JoinSet::new();
+            for _ in 0..workers.max(1) {
+                let pool = pool.clone();
+                running.spawn(async move { db::issue_pending_cards(&pool).await });
+            }
+            let mut issued = 0;
+            while let Some(done) = running.join_next().await {
+                issued += done??;
+            }
+            println!("issued {issued} cards in {:.2} s", started.elapsed().as_secs_f64());
         }
         WaveCommand::SyntheticPool {
             wave,

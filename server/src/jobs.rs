@@ -201,6 +201,18 @@ pub fn spawn(
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
+    let issuer = state.pool.clone();
+    tokio::spawn(async move {
+        // The cards of a closed wave, a block per transaction, right after the close.
+        loop {
+            match app::waves::db::issue_pending_block(&issuer).await {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "issuing cards failed; will retry"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
     let notifier = state.pool.clone();
     tokio::spawn(async move {
         // After a draw, everyone's outcome email is queued in batches (millions take minutes,

@@ -345,5 +345,6 @@ async fn drawn_demo_wave(pool: &PgPool, now: DateTime<Utc>) -> Result<(), Box<dy
     db::close(pool, wave_id, "seed-demo", drawn_at, &mut |_| Ok(()))
         .await?
         .map_err(|refusal| format!("demo draw: {refusal:?}"))?;
+    db::issue_pending_cards(pool).await?;
     Ok(())
 }

@@ -170,7 +170,7 @@ pub fn PurchasesPage() -> impl IntoView {
                     {notice.map(|notice| view! { <p class="notice" role="status" tabindex="-1" autofocus=true>{notice}</p> })}
                     {match card {
                         None => view! {
-                            <p>"Anda belum memiliki Kartu Prakerja. Kartu diberikan kepada peserta yang terpilih dalam undian gelombang."</p>
+                            <p>"Anda belum memiliki Kartu Prakerja. Kartu diberikan kepada peserta yang terpilih dalam undian gelombang; bila Anda baru terpilih, kartu Anda sedang diterbitkan dan tampil di sini dalam satu menit."</p>
                         }.into_any(),
                         Some(card) => view! {
                             <section aria-labelledby="kartu">

@@ -29,6 +29,8 @@ pub struct ConsoleWave {
     pub joining_closed: bool,
     pub seed: Option<String>,
     pub drawn: Option<String>,
+    /// Cards the close queued and the job has not issued yet.
+    pub cards_pending: i64,
 }
 
 #[server(prefix = "/api", endpoint = "waves-console")]
@@ -42,7 +44,9 @@ pub async fn load_waves_console() -> Result<ConsolePage<Vec<ConsoleWave>>, AppEr
                   coalesce((select json_agg(json_build_array(t.tier, t.name,
                               (select count(*) from wave_tier_niks n where n.wave_id = t.wave_id and n.tier = t.tier))
                               order by t.tier)
-                            from wave_tiers t where t.wave_id = w.id), '[]') as "tiers!"
+                            from wave_tiers t where t.wave_id = w.id), '[]') as "tiers!",
+                  coalesce((select sum(p.holder_count) from wave_pending_cards p where p.wave_id = w.id), 0)::bigint
+                    as "cards_pending!"
            from waves w order by w.join_opens_at desc, w.id desc limit 50"#
     )
     .fetch_all(&state.pool)
@@ -59,6 +63,7 @@ pub async fn load_waves_console() -> Result<ConsolePage<Vec<ConsoleWave>>, AppEr
             joining_closed: now >= w.join_closes_at,
             seed: w.seed,
             drawn: w.drawn_at.map(crate::domain::wib::format_wib),
+            cards_pending: w.cards_pending,
         })
         .collect();
     Ok(ConsolePage::new(operator.identity, flash, waves))
@@ -348,6 +353,14 @@ fn WaveItem(wave: ConsoleWave, errors: RwSignal<FieldErrors>, typed_tier: String
                 </form>
             })}
             {wave.drawn.map(|at| view! { <p>{format!("Diundi {at}.")}</p> })}
+            {drawn.then(|| {
+                let (state, text) = if wave.cards_pending > 0 {
+                    ("diterbitkan", format!("Kartu peserta terpilih sedang diterbitkan: {} lagi.", group_thousands(wave.cards_pending as u64)))
+                } else {
+                    ("selesai", "Semua kartu peserta terpilih sudah diterbitkan.".to_owned())
+                };
+                view! { <p data-cards=state>{text}</p> }
+            })}
             {(!seeded && !wave.joining_closed).then(|| view! { <p class="hint">"Seed dicatat sesudah pendaftaran gelombang ditutup."</p> })}
             <FieldErrorSlot errors/>
         </li>

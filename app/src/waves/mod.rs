@@ -458,7 +458,7 @@ impl WavePanelData {
     pub fn stages(&self) -> (bool, bool) {
         match self.standing {
             WaveStanding::Nothing => (false, false),
-            WaveStanding::Selected { .. } => (true, true),
+            WaveStanding::Selected { .. } | WaveStanding::SelectedCardComing { .. } => (true, true),
             _ => (true, false),
         }
     }
@@ -482,6 +482,13 @@ pub enum WaveStanding {
         rank: i64,
         masked_card_number: String,
         balance: Rupiah,
+    },
+    /// Selected by a close that committed moments ago: the card is being issued.
+    SelectedCardComing {
+        wave_id: i32,
+        wave_name: String,
+        draw_id: String,
+        rank: i64,
     },
     NotSelected {
         wave_id: i32,
@@ -609,6 +616,21 @@ pub fn WavePanel(panel: WavePanelData, notice: Option<String>) -> impl IntoView 
                 <div><dt>"Nomor undian"</dt><dd><code class="draw-id">{draw_id}</code></dd></div>
             </dl>
             <p><a class="button" href=crate::paths::PURCHASES_PATH>"Lihat kartu dan pilih pelatihan"</a></p>
+            {audit_link(wave_id)}
+        }
+        .into_any()),
+        WaveStanding::SelectedCardComing {
+            wave_id,
+            wave_name,
+            draw_id,
+            rank,
+        } => Some(view! {
+            <p data-outcome="terpilih"><strong>{format!("Selamat, Anda terpilih di {wave_name}.")}</strong></p>
+            <p data-card="diterbitkan">"Kartu Prakerja dan saldo pelatihan Anda sedang diterbitkan, biasanya dalam satu menit. Muat ulang halaman ini sebentar lagi; kami juga mengirim email begitu kartu aktif."</p>
+            <dl class="facts">
+                <div><dt>"Peringkat undian"</dt><dd>{group_thousands(rank as u64)}</dd></div>
+                <div><dt>"Nomor undian"</dt><dd><code class="draw-id">{draw_id}</code></dd></div>
+            </dl>
             {audit_link(wave_id)}
         }
         .into_any()),

@@ -1,15 +1,15 @@
-//! The close: freeze, rank, write the outcomes and give the selected their cards, in one
-//! transaction.
+//! The close: freeze, rank, write the outcomes and queue the selected's cards, in one
+//! transaction. The cards themselves are issued right after by a job (`issue.rs`).
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use draw::{DrawId, Pool, PoolEntry, Ranking, Tier};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::super::{FailedCheck, SeedValue};
-use crate::{domain::Rupiah, error::AppError};
+use crate::error::AppError;
 
 /// Closes take this advisory lock, one at a time: an applicant in two waves closing together
 /// must not get two cards, and eligibility ("already a participant") must see earlier closes.
@@ -23,7 +23,8 @@ pub enum ClosePhase {
     Freeze,
     Rank,
     WriteOutcomes,
-    IssueCards,
+    /// The selected written as pending card blocks, for the job that issues the cards.
+    QueueCards,
     /// The pool's and the result's digests, computed alongside the two writes: what is left of
     /// them when the writes are done.
     Digests,
@@ -144,30 +145,10 @@ async fn freeze(conn: &mut PgConnection, wave_id: i32) -> Result<Frozen, AppErro
     })
 }
 
-/// The card number of the `sequence`th holder of wave `wave_id`'s cards (counted in the order of
-/// their applicant ids): 8, the wave (4 digits), the sequence (10 digits), a Luhn check digit.
-/// Unique by construction; and as the close inserts the cards in applicant order, both the
-/// applicant index and the card-number index grow in order (a number per rank put the
-/// million at random places of one of them: 4 s more here). A card number is not a secret:
-/// buying needs its owner signed in.
-fn card_number_for(wave_id: i32, sequence: u64) -> Result<String, AppError> {
-    if !(0..10_000).contains(&wave_id) || sequence >= 10_000_000_000 {
-        return Err(AppError::internal("wave or sequence too large for a card number"));
-    }
-    let body = format!("8{wave_id:04}{sequence:010}");
-    let mut digits = [0u8; 15];
-    for (digit, byte) in digits.iter_mut().zip(body.bytes()) {
-        *digit = byte - b'0';
-    }
-    Ok(format!(
-        "{body}{}",
-        crate::domain::card_number::luhn_check_digit(&digits)
-    ))
-}
-
 /// Closes a wave: rechecks eligibility, freezes the pool (digest), ranks it with the seed,
-/// writes the ranks and the result and gives the selected their cards, in one transaction; a
-/// failure anywhere leaves the wave as it was. Closing a closed wave changes nothing and
+/// writes the ranks and the result and queues the selected's cards, in one transaction; a
+/// failure anywhere leaves the wave as it was. The audit page and downloads are complete at the
+/// commit; the cards follow within seconds (`issue_pending_cards`). Closing a closed wave changes nothing and
 /// reports the earlier close. `on_phase` hears each phase end; an error from it aborts the close.
 pub async fn close(
     pool: &PgPool,
@@ -181,7 +162,7 @@ pub async fn close(
         .execute(&mut *tx)
         .await?;
     let wave = sqlx::query!(
-        "select name, quota, balance, first_purchase_days, join_closes_at, seed, drawn_at, pool_digest, result_digest,
+        "select name, quota, join_closes_at, seed, drawn_at, pool_digest, result_digest,
                 pool_size, selected_count, ineligible_counts
          from waves where id = $1 for update",
         wave_id
@@ -227,6 +208,12 @@ pub async fn close(
     .fetch_one(&mut *tx)
     .await?;
 
+    // Cards an earlier close queued and the job has not issued yet are issued now: the freeze's
+    // "already a participant" check must see every card.
+    while super::issue::issue_next_block(&mut tx, super::issue::Waiting::WaitForIt)
+        .await?
+        .is_some()
+    {}
     let frozen = freeze(&mut tx, wave_id).await?;
     // Sorting, hashing and ranking millions of entries is CPU work: off the async workers.
     let quota = u64::try_from(wave.quota).map_err(AppError::internal)?;
@@ -281,14 +268,12 @@ pub async fn close(
     on_phase(ClosePhase::WriteOutcomes)?;
 
     let selected = ranking.selected(quota);
-    let due = now + Duration::days(i64::from(wave.first_purchase_days));
-    let balance = Rupiah::from_whole(wave.balance).ok_or_else(|| AppError::internal("balance out of range"))?;
     let holders: Vec<Uuid> = ranking.pool_positions()[..selected.len()]
         .iter()
         .map(|position| applicants[*position])
         .collect();
-    issue_cards(&mut tx, wave_id, holders, balance, now, due).await?;
-    on_phase(ClosePhase::IssueCards)?;
+    super::issue::queue_cards(&mut tx, wave_id, holders).await?;
+    on_phase(ClosePhase::QueueCards)?;
     let (pool_digest, result_digest) = digests.await.map_err(AppError::internal)?;
     on_phase(ClosePhase::Digests)?;
 
@@ -425,69 +410,6 @@ async fn copy_blocks<'a>(
             // A rank is at most the pool's size, which the close checked fits an integer.
             rows.int4_array(ranks.iter().map(|rank| *rank as i32));
         }
-        if rows.len() >= COPY_CHUNK {
-            copy.send(rows.take()).await?;
-        }
-    }
-    copy.send(rows.finish()).await?;
-    copy.finish().await?;
-    Ok(())
-}
-
-/// Gives each selected applicant a card with the wave's balance: one binary COPY, in applicant
-/// order. A card number already taken (a card issued by hand) gets a random one instead.
-async fn issue_cards(
-    conn: &mut PgConnection,
-    wave_id: i32,
-    mut holders: Vec<Uuid>,
-    balance: Rupiah,
-    accepted_at: DateTime<Utc>,
-    first_purchase_due_at: DateTime<Utc>,
-) -> Result<(), AppError> {
-    holders.sort_unstable();
-    let mut numbers = Vec::with_capacity(holders.len());
-    for sequence in 1..=holders.len() as u64 {
-        numbers.push(card_number_for(wave_id, sequence)?);
-    }
-    // A card issued by hand may hold a number of this wave's range (8, the wave, …): the few
-    // that clash get a random number instead. Checked first, so that the million go in as one
-    // plain COPY (`on conflict` would cost a check of every unique index per row).
-    let prefix = format!("8{wave_id:04}");
-    let taken: std::collections::HashSet<String> = sqlx::query_scalar!(
-        r#"select card_number as "card_number!" from cards where card_number >= $1 and card_number < $2"#,
-        format!("{prefix}00000000000"),
-        format!("{prefix}99999999999")
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .collect();
-    for number in numbers.iter_mut().filter(|number| taken.contains(number.as_str())) {
-        loop {
-            let random = crate::domain::card_number::new_card_number();
-            if !random.starts_with(&prefix) {
-                *number = random;
-                break;
-            }
-        }
-    }
-    let mut copy = conn
-        .copy_in_raw(
-            "copy cards (id, applicant_id, wave_id, card_number, initial_balance, balance, accepted_at,
-                         first_purchase_due_at) from stdin with (format binary)",
-        )
-        .await?;
-    let mut rows = crate::pg_copy::BinaryCopyWriter::new();
-    for (applicant, number) in holders.into_iter().zip(&numbers) {
-        rows.row(8);
-        rows.uuid(Uuid::now_v7());
-        rows.uuid(applicant);
-        rows.int4(wave_id);
-        rows.text(number);
-        rows.int8(balance.whole());
-        rows.int8(balance.whole());
-        rows.timestamptz(accepted_at);
-        rows.timestamptz(first_purchase_due_at);
         if rows.len() >= COPY_CHUNK {
             copy.send(rows.take()).await?;
         }

@@ -218,7 +218,7 @@ struct Placing {
     pool_size: i64,
 }
 
-/// Selected (with the card) or not selected (with the rank and the cut-off).
+/// Selected (with the card, or the card coming) or not selected (with the rank and the cut-off).
 async fn ranked_standing(
     pool: &PgPool,
     account_id: Uuid,
@@ -235,9 +235,15 @@ async fn ranked_standing(
             pool_size: placing.pool_size,
         });
     }
-    let card = crate::card::card_of_account(pool, account_id, now)
-        .await?
-        .ok_or_else(|| AppError::internal("selected applicant without a card"))?;
+    // The close commits the selection; the job issues the card moments later.
+    let Some(card) = crate::card::card_of_account(pool, account_id, now).await? else {
+        return Ok(WaveStanding::SelectedCardComing {
+            wave_id: placing.wave_id,
+            wave_name: placing.wave_name,
+            draw_id: placing.draw_id,
+            rank: placing.rank,
+        });
+    };
     Ok(WaveStanding::Selected {
         wave_id: placing.wave_id,
         wave_name: placing.wave_name,

@@ -7,14 +7,17 @@ use super::super::FailedCheck;
 use super::outcome::outcome_of;
 use crate::error::AppError;
 
-/// Queues the outcome emails of closed waves, one batch per transaction; the wave remembers
+/// Queues the outcome emails of closed waves whose cards are all issued (the email says the card
+/// is active), one batch per transaction; the wave remembers
 /// how far it got, so a crash or a second worker sends nobody two messages. Returns how many
 /// were queued.
 pub async fn notify_outcomes(pool: &PgPool, batch: i64) -> Result<u64, AppError> {
     let mut tx = pool.begin().await?;
     let wave = sqlx::query!(
         "select id, name, notified_through, selected_count from waves
-         where drawn_at is not null and notified_at is null order by drawn_at limit 1 for update skip locked"
+         where drawn_at is not null and notified_at is null
+           and not exists (select 1 from wave_pending_cards p where p.wave_id = waves.id)
+         order by drawn_at limit 1 for update skip locked"
     )
     .fetch_optional(&mut *tx)
     .await?;
