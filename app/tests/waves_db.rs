@@ -1,6 +1,7 @@
 //! Waves and the draw against a real PostgreSQL: joining, the seed's rules, the close
-//! (idempotent, atomic, cards issued with it), outcomes with reasons, the published files
-//! agreeing with the verifier, and notifications queued once.
+//! (idempotent, atomic, the cards queued with it and issued by the job after it, once each),
+//! outcomes with reasons, the published files agreeing with the verifier, and notifications
+//! queued once, after the cards.
 #![cfg(feature = "ssr")]
 
 mod support;
