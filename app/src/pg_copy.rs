@@ -16,6 +16,9 @@ const INT4_OID: u32 = 23;
 const INT8_OID: u32 = 20;
 const UUID_OID: u32 = 2950;
 
+/// How much a bulk COPY gathers before sending it on (`BinaryCopyWriter::take`).
+pub const SEND_AT: usize = 1 << 20;
+
 /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC).
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
@@ -26,7 +29,7 @@ pub struct BinaryCopyWriter {
 
 impl BinaryCopyWriter {
     pub fn new() -> BinaryCopyWriter {
-        let mut buffer = Vec::with_capacity(1 << 20);
+        let mut buffer = Vec::with_capacity(SEND_AT);
         buffer.extend_from_slice(SIGNATURE);
         buffer.extend_from_slice(&0u32.to_be_bytes());
         buffer.extend_from_slice(&0u32.to_be_bytes());
@@ -106,7 +109,7 @@ impl BinaryCopyWriter {
 
     /// What is written so far, to send as one chunk of the COPY; the writer goes on empty.
     pub fn take(&mut self) -> Vec<u8> {
-        std::mem::replace(&mut self.buffer, Vec::with_capacity(1 << 20))
+        std::mem::replace(&mut self.buffer, Vec::with_capacity(SEND_AT))
     }
 
     /// The rest, with the trailer that ends the data.

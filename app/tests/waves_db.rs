@@ -286,6 +286,23 @@ async fn the_seed_comes_after_joining_once_and_freezes_the_priority_lists(pool: 
 
 /// 30 joined: #1-#3 on a priority list; by the close #4 is on the exclusion list, #5 no longer
 /// verified, and #6 got a card from another wave. Quota 10.
+/// A card given to an applicant outside any close, as the cards feature does.
+async fn card_by_hand(pool: &PgPool, applicant: Uuid, wave: i32, balance: i64, accepted_at: DateTime<Utc>) {
+    let mut conn = pool.acquire().await.unwrap();
+    app::cards::db::issue_card(
+        &mut conn,
+        &app::cards::db::NewCard {
+            applicant_id: applicant,
+            wave_id: wave,
+            balance: app::domain::Rupiah::from_whole(balance).unwrap(),
+            accepted_at,
+            first_purchase_due_at: wib(30, 9),
+        },
+    )
+    .await
+    .unwrap();
+}
+
 async fn drawn_wave(pool: &PgPool) -> (i32, Vec<(Uuid, String)>) {
     let wave = create_wave(pool, "Gelombang 1", 10).await;
     let admin = operator(pool).await;
@@ -331,19 +348,7 @@ async fn drawn_wave(pool: &PgPool) -> (i32, Vec<(Uuid, String)>) {
         .fetch_one(pool)
         .await
         .unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    app::cards::db::issue_card(
-        &mut conn,
-        &app::cards::db::NewCard {
-            applicant_id: sixth,
-            wave_id: other_wave,
-            balance: app::domain::Rupiah::from_whole(1_000_000).unwrap(),
-            accepted_at: wib(6, 9),
-            first_purchase_due_at: wib(30, 9),
-        },
-    )
-    .await
-    .unwrap();
+    card_by_hand(pool, sixth, other_wave, 1_000_000, wib(6, 9)).await;
     db::enter_seed(pool, wave, &seed(), admin, "operator:uji", after_joining())
         .await
         .unwrap()
@@ -590,20 +595,7 @@ async fn two_card_workers_issue_each_selected_one_card_and_pass_over_a_card_give
         .fetch_one(&pool)
         .await
         .unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    app::cards::db::issue_card(
-        &mut conn,
-        &app::cards::db::NewCard {
-            applicant_id: by_hand,
-            wave_id: wave,
-            balance: app::domain::Rupiah::from_whole(500_000).unwrap(),
-            accepted_at: wib(8, 10),
-            first_purchase_due_at: wib(30, 9),
-        },
-    )
-    .await
-    .unwrap();
-    drop(conn);
+    card_by_hand(&pool, by_hand, wave, 500_000, wib(8, 10)).await;
     let (a, b) = tokio::join!(db::issue_pending_cards(&pool), db::issue_pending_cards(&pool));
     assert_eq!(a.unwrap() + b.unwrap(), 9);
     let holders: Vec<(Uuid, i64)> =

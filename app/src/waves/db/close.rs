@@ -384,9 +384,6 @@ async fn write_outcomes(
     Ok(())
 }
 
-/// How much a bulk COPY gathers before sending it on.
-const COPY_CHUNK: usize = 1 << 20;
-
 /// COPYs blocks of entries as rows (wave, the block's first key, its draw ids, its tiers and,
 /// for the rank blocks, its ranks), in binary.
 async fn copy_blocks<'a>(
@@ -410,7 +407,7 @@ async fn copy_blocks<'a>(
             // A rank is at most the pool's size, which the close checked fits an integer.
             rows.int4_array(ranks.iter().map(|rank| *rank as i32));
         }
-        if rows.len() >= COPY_CHUNK {
+        if rows.len() >= crate::pg_copy::SEND_AT {
             copy.send(rows.take()).await?;
         }
     }

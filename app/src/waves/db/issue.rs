@@ -11,10 +11,7 @@ use crate::{domain::Rupiah, error::AppError};
 
 /// Holders per pending block: small enough that a block's transaction is short (a crash redoes
 /// little), large enough that a million cards are a few hundred transactions.
-pub const CARD_BLOCK: usize = 4096;
-
-/// How much a bulk COPY gathers before sending it on.
-const COPY_CHUNK: usize = 1 << 20;
+const CARD_BLOCK: usize = 4096;
 
 /// Writes the selected applicants of a close as pending blocks, in applicant order: the card
 /// numbers follow that order, so both the applicant index and the card-number index of `cards`
@@ -33,7 +30,7 @@ pub(super) async fn queue_cards(conn: &mut PgConnection, wave_id: i32, mut holde
         rows.int8((index * CARD_BLOCK + 1) as i64);
         rows.uuid_array(block.iter().copied());
         rows.int4(i32::try_from(block.len()).map_err(AppError::internal)?);
-        if rows.len() >= COPY_CHUNK {
+        if rows.len() >= crate::pg_copy::SEND_AT {
             copy.send(rows.take()).await?;
         }
     }
@@ -43,7 +40,7 @@ pub(super) async fn queue_cards(conn: &mut PgConnection, wave_id: i32, mut holde
 }
 
 /// Whether a block taken by the job may be one another worker holds.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub(super) enum Waiting {
     /// The job: leave a block another worker is issuing.
     SkipLocked,
@@ -51,16 +48,9 @@ pub(super) enum Waiting {
     WaitForIt,
 }
 
-/// What one block gave.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IssuedBlock {
-    pub wave_id: i32,
-    pub issued: u64,
-}
-
-/// Issues the next pending block in its own transaction; `None` when nothing is pending (or
-/// every pending block is being issued by another worker).
-pub async fn issue_pending_block(pool: &PgPool) -> Result<Option<IssuedBlock>, AppError> {
+/// Issues the next pending block in its own transaction: how many cards it gave, or `None` when
+/// nothing is pending (or every pending block is being issued by another worker).
+pub async fn issue_pending_block(pool: &PgPool) -> Result<Option<u64>, AppError> {
     let mut tx = pool.begin().await?;
     // A block's lookups are thousands of index probes the planner prices high enough to
     // compile (16 ms of JIT for 40 ms of work).
@@ -73,8 +63,8 @@ pub async fn issue_pending_block(pool: &PgPool) -> Result<Option<IssuedBlock>, A
 /// Issues every pending block this worker can take; returns how many cards it issued.
 pub async fn issue_pending_cards(pool: &PgPool) -> Result<u64, AppError> {
     let mut total = 0;
-    while let Some(block) = issue_pending_block(pool).await? {
-        total += block.issued;
+    while let Some(issued) = issue_pending_block(pool).await? {
+        total += issued;
     }
     Ok(total)
 }
@@ -130,10 +120,7 @@ async fn next_block(conn: &mut PgConnection, waiting: Waiting) -> Result<Option<
 }
 
 /// Takes one pending block, inserts its cards and deletes it, in the caller's transaction.
-pub(super) async fn issue_next_block(
-    conn: &mut PgConnection,
-    waiting: Waiting,
-) -> Result<Option<IssuedBlock>, AppError> {
+pub(super) async fn issue_next_block(conn: &mut PgConnection, waiting: Waiting) -> Result<Option<u64>, AppError> {
     let Some(block) = next_block(conn, waiting).await? else {
         return Ok(None);
     };
@@ -167,10 +154,7 @@ pub(super) async fn issue_next_block(
     )
     .execute(&mut *conn)
     .await?;
-    Ok(Some(IssuedBlock {
-        wave_id: block.wave_id,
-        issued: cards.len() as u64,
-    }))
+    Ok(Some(cards.len() as u64))
 }
 
 /// The card number of the `sequence`th holder of wave `wave_id`'s cards (counted in the order of
@@ -215,7 +199,8 @@ async fn replace_taken_numbers(
     for (_, number) in cards.iter_mut().filter(|(_, number)| taken.contains(number.as_str())) {
         loop {
             let random = crate::domain::card_number::new_card_number();
-            if !random.starts_with(&prefix) && !taken.contains(&random) {
+            // Outside the wave's range, so outside `taken` too.
+            if !random.starts_with(&prefix) {
                 *number = random;
                 break;
             }

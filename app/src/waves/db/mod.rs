@@ -17,6 +17,6 @@ mod outcome;
 pub use close::*;
 pub use create::*;
 pub use files::*;
-pub use issue::{issue_pending_block, issue_pending_cards, pending_cards, IssuedBlock, CARD_BLOCK};
+pub use issue::{issue_pending_block, issue_pending_cards, pending_cards};
 pub use join::*;
 pub use notify::*;
