@@ -10,6 +10,9 @@ use server::{
 };
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Stack for each runtime thread of an unoptimised build (the dev demo's). Pages render on the
 /// workers' stacks, and such a build needs several times a release build's frames: its waves
 /// console passed tokio's default of 2 MiB. A release build keeps the default.

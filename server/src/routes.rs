@@ -12,7 +12,7 @@ use axum::{
     Router,
 };
 use leptos::{prelude::provide_context, server_fn::ServerFn};
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{generate_route_list_with_exclusions, handle_server_fns_with_context, LeptosRoutes};
 use tower::{ServiceBuilder, ServiceExt};
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -111,6 +111,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .route("/healthz", get(health))
         .route("/livez", get(alive))
         .route(app::paths::CATALOGUE_DOCUMENT_PATH, get(catalogue_document))
+        .route(app::paths::CATALOGUE_PATH, get(catalogue_page))
         .route(
             "/gelombang/{id}/pool.csv",
             get({
@@ -189,7 +190,25 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
 /// moment on another router of the same process (the tests build many) would wait forever.
 fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+    ROUTES
+        .get_or_init(|| generate_route_list_with_exclusions(App, Some(vec![app::paths::CATALOGUE_PATH.to_owned()])))
+        .clone()
+}
+
+/// The catalogue page, the one page the launch crowd opens at once: its data is loaded before it
+/// renders (see `app::catalogue::LoadedCatalogue`), so it is left out of the generated routes.
+async fn catalogue_page(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let raw = app::catalogue::RawCatalogueQuery::from_form(request.uri().query().unwrap_or_default());
+    let loaded = app::catalogue::load_page(&state, raw, request.headers()).await;
+    let options = state.leptos_options.clone();
+    let render = leptos_axum::render_app_async_with_context(
+        move || {
+            provide_context(state.clone());
+            provide_context(loaded.clone());
+        },
+        move || shell(options.clone()),
+    );
+    render(request).await.into_response()
 }
 
 async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> Response {

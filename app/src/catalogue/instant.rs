@@ -12,7 +12,7 @@ use super::{
     compare::{ComparisonTable, MAX_COMPARED},
     local::LocalCatalogue,
     query::PAGE_SIZE,
-    CatalogueQuery, CatalogueResults, RawCatalogueQuery, SortOrder, TrainingMode, TrainingSummary,
+    CatalogueQuery, RawCatalogueQuery, SortOrder, TrainingMode, TrainingSummary,
 };
 use crate::{
     domain::{FieldErrors, Rupiah, TrainingCategory},
@@ -24,37 +24,74 @@ use crate::{
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CatalogueFrame {
     pub total: i64,
+    /// For the platform list's options, which only the server renders (`server_options`).
+    #[serde(skip)]
     pub platforms: Vec<(String, String)>,
+    /// The participant's card balance, when signed in with a usable card.
     pub balance: Option<Rupiah>,
+    /// Drawn for this page; each buy button derives its idempotency key from it.
     pub page_key: uuid::Uuid,
+    /// When signed in: the interests given at signup, for the fit in the in-page comparison.
     pub interests: Option<Vec<TrainingCategory>>,
     /// The trainings on the server's page.
     pub page_ids: Vec<i32>,
 }
 
-impl CatalogueFrame {
-    /// The frame, and the server's page of trainings to render as the island's children.
-    pub fn of(results: CatalogueResults) -> (CatalogueFrame, Vec<TrainingSummary>) {
-        let frame = CatalogueFrame {
-            page_ids: results.trainings.iter().map(|t| t.id).collect(),
-            total: results.total,
-            platforms: results.platforms,
-            balance: results.balance,
-            page_key: results.page_key,
-            interests: results.interests,
-        };
-        (frame, results.trainings)
-    }
+/// The server's page of trainings: plain HTML, the island's children until the first change.
+/// It comes joined from each training's HTML, which the server keeps per catalogue snapshot
+/// (`training_item_html`).
+#[component]
+pub fn ServerResults(html: String) -> impl IntoView {
+    view! { <ol class="training-list" inner_html=html></ol> }
 }
 
-/// The server's page of trainings: plain HTML, the island's children until the first change.
-#[component]
-pub fn ServerResults(trainings: Vec<TrainingSummary>, page_key: Option<uuid::Uuid>) -> impl IntoView {
-    view! {
-        <ol class="training-list">
-            {trainings.into_iter().map(|training| view! { <li><TrainingItem training page_key chosen=None/></li> }).collect_view()}
-        </ol>
+/// A training as an item of the server's list, without a buy form: a pure function of the
+/// training, so the server renders it once per catalogue snapshot instead of once per page.
+#[cfg(feature = "ssr")]
+pub fn training_item_html(training: &TrainingSummary) -> String {
+    let training = training.clone();
+    view! { <li><TrainingItem training page_key=None chosen=None/></li> }.to_html()
+}
+
+/// How `training_item_html` ends: the mark where a buy form goes, then the item's end.
+#[cfg(feature = "ssr")]
+const ITEM_END_WITHOUT_BUY_FORM: &str = "<!></article></li>";
+
+/// The server's list from its trainings' kept HTML (`training_item_html`, in the same order).
+/// A participant who can buy (`page_key`) gets each training's buy form spliced in, its key
+/// drawn from the page's.
+#[cfg(feature = "ssr")]
+pub fn training_list_html<'a>(
+    items: impl Iterator<Item = (&'a TrainingSummary, &'a str)>,
+    page_key: Option<uuid::Uuid>,
+) -> String {
+    let mut html = String::with_capacity(PAGE_SIZE as usize * 1536);
+    for (training, item) in items {
+        let Some(page_key) = page_key else {
+            html.push_str(item);
+            continue;
+        };
+        let buy_form = view! {
+            <BuyForm training_id=training.id price=training.price
+                purchase_key=crate::domain::purchase_key::purchase_key(page_key, training.id)/>
+        };
+        match item.strip_suffix(ITEM_END_WITHOUT_BUY_FORM) {
+            Some(head) => {
+                html.push_str(head);
+                html.push_str(&buy_form.to_html());
+                html.push_str("</article></li>");
+            }
+            // Not what `training_item_html` renders: the item is rendered whole (a test keeps
+            // the two in step).
+            None => {
+                let training = training.clone();
+                html.push_str(
+                    &view! { <li><TrainingItem training page_key=Some(page_key) chosen=None/></li> }.to_html(),
+                );
+            }
+        }
     }
+    html
 }
 
 /// What the list shows once the browser searches: the search, its page, how many match in all.
@@ -221,23 +258,14 @@ pub fn InstantCatalogue(frame: CatalogueFrame, typed_search: String, children: C
             </div>
             <div class="field">
                 <label for="kategori">"Kategori"</label>
-                <select id="kategori" name="kategori" aria-describedby=described_by("kategori", form.errors)>
-                    <option value="">"Semua kategori"</option>
-                    {TrainingCategory::ALL.iter().map(|c| view! {
-                        <option value=c.code() selected=selected_category == Some(*c)>{c.label()}</option>
-                    }).collect_view()}
-                </select>
+                <select id="kategori" name="kategori" aria-describedby=described_by("kategori", form.errors)
+                    inner_html=server_options(|| category_options(selected_category))></select>
                 <FieldError id="kategori" errors=form.errors/>
             </div>
             <div class="field">
                 <label for="platform">"Platform"</label>
-                <select id="platform" name="platform">
-                    <option value="">"Semua platform"</option>
-                    {platforms.into_iter().map(|(code, name)| {
-                        let selected = selected_platform.as_deref() == Some(code.as_str());
-                        view! { <option value=code selected=selected>{name}</option> }
-                    }).collect_view()}
-                </select>
+                <select id="platform" name="platform"
+                    inner_html=server_options(|| platform_options(&platforms, selected_platform.as_deref()))></select>
             </div>
             <NumberFilter name="harga_maks" label="Harga paling tinggi (Rp)" typed=typed_value(&raw.harga_maks) errors=form.errors/>
             {balance.map(|balance| view! {
@@ -250,31 +278,17 @@ pub fn InstantCatalogue(frame: CatalogueFrame, typed_search: String, children: C
             <NumberFilter name="jam_maks" label="Jam pelatihan paling lama" typed=typed_value(&raw.jam_maks) errors=form.errors/>
             <div class="field">
                 <label for="cara">"Cara belajar"</label>
-                <select id="cara" name="cara">
-                    <option value="">"Semua cara"</option>
-                    {TrainingMode::ALL.iter().map(|m| view! {
-                        <option value=m.code() selected=selected_mode == Some(*m)>{m.label()}</option>
-                    }).collect_view()}
-                </select>
+                <select id="cara" name="cara" inner_html=server_options(|| mode_options(selected_mode))></select>
                 <FieldError id="cara" errors=form.errors/>
             </div>
             <div class="field">
                 <label for="rating_min">"Rating paling rendah"</label>
-                <select id="rating_min" name="rating_min">
-                    <option value="">"Semua rating"</option>
-                    {(1..=5i16).rev().map(|r| view! {
-                        <option value=r.to_string() selected=selected_rating == Some(r)>{format!("{r} bintang ke atas")}</option>
-                    }).collect_view()}
-                </select>
+                <select id="rating_min" name="rating_min" inner_html=server_options(|| rating_options(selected_rating))></select>
                 <FieldError id="rating_min" errors=form.errors/>
             </div>
             <div class="field">
                 <label for="urut">"Urutkan"</label>
-                <select id="urut" name="urut">
-                    {SortOrder::ALL.iter().map(|s| view! {
-                        <option value=s.code() selected=selected_sort == *s>{s.label()}</option>
-                    }).collect_view()}
-                </select>
+                <select id="urut" name="urut" inner_html=server_options(|| sort_options(selected_sort))></select>
             </div>
             <div class="form-actions">
                 <button type="submit" class="button">"Terapkan"</button>
@@ -344,6 +358,70 @@ pub fn InstantCatalogue(frame: CatalogueFrame, typed_search: String, children: C
             })
         }}
     }
+}
+
+/// The options of a list of the filter form, rendered by the server only: hydrating keeps what
+/// the server sent in an element's `inner_html`, and these lists never change in the page (the
+/// browser reads the choice from the form), so the island's module carries no code for them.
+#[cfg(feature = "ssr")]
+fn server_options(render: impl FnOnce() -> String) -> String {
+    render()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn server_options(_: impl FnOnce() -> String) -> String {
+    String::new()
+}
+
+fn option_html(value: &str, label: &str, selected: bool) -> String {
+    view! { <option value=value selected=selected>{label}</option> }.to_html()
+}
+
+fn category_options(selected: Option<TrainingCategory>) -> String {
+    std::iter::once(option_html("", "Semua kategori", false))
+        .chain(
+            TrainingCategory::ALL
+                .iter()
+                .map(|c| option_html(c.code(), c.label(), selected == Some(*c))),
+        )
+        .collect()
+}
+
+fn platform_options(platforms: &[(String, String)], selected: Option<&str>) -> String {
+    std::iter::once(option_html("", "Semua platform", false))
+        .chain(
+            platforms
+                .iter()
+                .map(|(code, name)| option_html(code, name, selected == Some(code.as_str()))),
+        )
+        .collect()
+}
+
+fn mode_options(selected: Option<TrainingMode>) -> String {
+    std::iter::once(option_html("", "Semua cara", false))
+        .chain(
+            TrainingMode::ALL
+                .iter()
+                .map(|m| option_html(m.code(), m.label(), selected == Some(*m))),
+        )
+        .collect()
+}
+
+fn rating_options(selected: Option<i16>) -> String {
+    std::iter::once(option_html("", "Semua rating", false))
+        .chain(
+            (1..=5i16)
+                .rev()
+                .map(|r| option_html(&r.to_string(), &format!("{r} bintang ke atas"), selected == Some(r))),
+        )
+        .collect()
+}
+
+fn sort_options(selected: SortOrder) -> String {
+    SortOrder::ALL
+        .iter()
+        .map(|s| option_html(s.code(), s.label(), selected == *s))
+        .collect()
 }
 
 fn described_by(field: &'static str, errors: RwSignal<FieldErrors>) -> impl Fn() -> Option<String> {
@@ -523,5 +601,121 @@ mod browser {
             return None;
         }
         response.json::<CatalogueDocument>().await.ok()
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::catalogue::{TrainingLevel, TrainingMode};
+
+    fn training(id: i32, title: &str, price: i64) -> TrainingSummary {
+        TrainingSummary {
+            id,
+            title: title.into(),
+            provider: "Lembaga <Contoh> & Rekan".into(),
+            platform: "Pintaria".into(),
+            category: TrainingCategory::ALL[0],
+            price: Rupiah::from_whole(price).unwrap(),
+            hours: 12,
+            mode: TrainingMode::SelfPacedVideo,
+            level: TrainingLevel::Beginner,
+            rating_counts: [0, 1, 0, 3, id],
+            purchases: 7,
+            category_median_price: Rupiah::from_whole(300_000).unwrap(),
+            conflict_of_interest: id % 2 == 0,
+        }
+    }
+
+    fn trainings() -> Vec<TrainingSummary> {
+        vec![
+            training(1, "Barista Pemula", 250_000),
+            training(2, "Excel <script>alert(1)</script>", 900_000),
+            training(3, "Menjahit \"Dasar\"", 300_000),
+        ]
+    }
+
+    /// The list as each item rendered whole, the way the page rendered it before the items
+    /// were kept.
+    fn rendered_whole(trainings: &[TrainingSummary], page_key: Option<uuid::Uuid>) -> String {
+        trainings
+            .iter()
+            .map(|training| {
+                let training = training.clone();
+                view! { <li><TrainingItem training page_key chosen=None/></li> }.to_html()
+            })
+            .collect()
+    }
+
+    fn joined(trainings: &[TrainingSummary], page_key: Option<uuid::Uuid>) -> String {
+        let kept: Vec<String> = trainings.iter().map(training_item_html).collect();
+        training_list_html(trainings.iter().zip(kept.iter().map(String::as_str)), page_key)
+    }
+
+    #[test]
+    fn the_kept_items_joined_are_the_items_rendered_whole() {
+        let trainings = trainings();
+        assert_eq!(joined(&trainings, None), rendered_whole(&trainings, None));
+    }
+
+    #[test]
+    fn a_buyer_gets_each_buy_form_spliced_where_the_whole_render_puts_it() {
+        let trainings = trainings();
+        let page_key = uuid::Uuid::new_v4();
+        let html = joined(&trainings, Some(page_key));
+        assert_eq!(html, rendered_whole(&trainings, Some(page_key)));
+        for training in &trainings {
+            let key = crate::domain::purchase_key::purchase_key(page_key, training.id);
+            assert!(
+                html.contains(&format!("value=\"{key}\"")),
+                "buy form of {}",
+                training.id
+            );
+        }
+        assert_eq!(html.matches("class=\"buy-form\"").count(), trainings.len());
+        // Each buy form sits inside its own training.
+        assert_eq!(html.matches("</form></article></li>").count(), trainings.len());
+    }
+
+    #[test]
+    fn kept_html_escapes_what_platforms_wrote() {
+        let html = training_item_html(&training(2, "Excel <script>alert(1)</script>", 900_000));
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("Excel &lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+        assert!(html.contains("Lembaga &lt;Contoh&gt; &amp; Rekan"), "{html}");
+        assert!(html.ends_with(ITEM_END_WITHOUT_BUY_FORM), "{html}");
+    }
+
+    #[test]
+    fn the_filter_lists_mark_the_search_s_choice_and_escape_names() {
+        let categories = category_options(Some(TrainingCategory::ALL[1]));
+        assert!(
+            categories.starts_with("<option value=\"\">Semua kategori</option>"),
+            "{categories}"
+        );
+        assert_eq!(categories.matches("<option").count(), TrainingCategory::ALL.len() + 1);
+        assert_eq!(categories.matches(" selected").count(), 1);
+        assert!(categories.contains(&format!(
+            "<option value=\"{}\" selected>",
+            TrainingCategory::ALL[1].code()
+        )));
+        let platforms = vec![
+            ("pintaria".to_owned(), "Pintaria".to_owned()),
+            ("a-b".to_owned(), "A & \"B\"".to_owned()),
+        ];
+        let options = platform_options(&platforms, Some("a-b"));
+        assert!(
+            options.contains("<option value=\"a-b\" selected>A &amp; \"B\"</option>"),
+            "{options}"
+        );
+        assert!(
+            options.contains("<option value=\"pintaria\">Pintaria</option>"),
+            "{options}"
+        );
+        assert!(
+            !sort_options(SortOrder::ALL[0]).contains("value=\"\""),
+            "a sort is always chosen"
+        );
+        assert!(rating_options(Some(4)).contains("<option value=\"4\" selected>4 bintang ke atas</option>"));
     }
 }

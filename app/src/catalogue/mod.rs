@@ -3,11 +3,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{choice_enum, FieldErrors, Rupiah, TrainingCategory},
+    domain::{choice_enum, Rupiah, TrainingCategory},
     error::AppError,
 };
 
@@ -232,27 +231,43 @@ impl TrainingSummary {
     }
 }
 
-/// A page of the catalogue.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogueResults {
-    pub query: CatalogueQuery,
-    pub errors: FieldErrors,
-    pub trainings: Vec<TrainingSummary>,
-    pub total: i64,
-    pub platforms: Vec<(String, String)>,
-    /// The participant's card balance, when signed in with a valid card.
-    pub balance: Option<Rupiah>,
-    /// Drawn for this page; each buy button derives its idempotency key from it.
-    pub page_key: uuid::Uuid,
-    /// When signed in: the interests given at signup, for the fit in the in-page comparison.
-    pub interests: Option<Vec<TrainingCategory>>,
+/// The catalogue page's data, loaded by its route's handler before the page renders: the
+/// catalogue is in this process's memory, so the page renders in one pass with nothing to wait
+/// for (a `Suspense` would build and move the whole island and list a second time).
+#[derive(Clone, Debug)]
+pub struct LoadedCatalogue {
+    /// The search as typed, from the URL.
+    pub raw: RawCatalogueQuery,
+    pub page: Result<CataloguePageData, AppError>,
 }
 
-#[server(prefix = "/api", endpoint = "catalogue")]
-pub async fn search_catalogue(raw: RawCatalogueQuery) -> Result<CatalogueResults, AppError> {
-    let state = crate::state::app_state()?;
-    let (query, errors) = CatalogueQuery::parse(&raw);
-    let (balance, interests) = match crate::session::current(&state).await?.and_then(|s| s.account_id) {
+/// A page of the catalogue: what the island needs, and the server's list as HTML.
+#[derive(Clone, Debug)]
+pub struct CataloguePageData {
+    pub frame: instant::CatalogueFrame,
+    pub list_html: String,
+}
+
+/// Searches this process's snapshot for the visitor signed in with `headers`' session (the
+/// balance and interests of a participant are the leader's, read here).
+#[cfg(feature = "ssr")]
+pub async fn load_page(
+    state: &crate::state::AppState,
+    raw: RawCatalogueQuery,
+    headers: &axum::http::HeaderMap,
+) -> LoadedCatalogue {
+    let page = page_for(state, &raw, headers).await;
+    LoadedCatalogue { raw, page }
+}
+
+#[cfg(feature = "ssr")]
+async fn page_for(
+    state: &crate::state::AppState,
+    raw: &RawCatalogueQuery,
+    headers: &axum::http::HeaderMap,
+) -> Result<CataloguePageData, AppError> {
+    let (query, _) = CatalogueQuery::parse(raw);
+    let (balance, interests) = match crate::session::account_of_headers(state, headers).await? {
         Some(account_id) => (
             crate::card::card_of_account(&state.pool, account_id, state.clock.now())
                 .await?
@@ -262,52 +277,44 @@ pub async fn search_catalogue(raw: RawCatalogueQuery) -> Result<CatalogueResults
         ),
         None => (None, None),
     };
-    // The catalogue from this process's snapshot (a moment old at most); the balance above is
-    // the leader's.
-    let catalogue = snapshot::current(&state).await?;
+    // The catalogue from this process's snapshot (a moment old at most).
+    let catalogue = snapshot::current(state).await?;
     let (trainings, total) = catalogue.search(&query, balance);
-    let platforms = catalogue.platforms();
-    Ok(CatalogueResults {
-        query,
-        errors,
-        trainings,
-        total,
-        platforms,
-        balance,
-        page_key: uuid::Uuid::new_v4(),
-        interests,
+    let page_key = uuid::Uuid::new_v4();
+    Ok(CataloguePageData {
+        list_html: catalogue.list_html(&trainings, balance.map(|_| page_key)),
+        frame: instant::CatalogueFrame {
+            total,
+            platforms: catalogue.platforms(),
+            balance,
+            page_key,
+            interests,
+            page_ids: trainings.iter().map(|t| t.id).collect(),
+        },
     })
-}
-
-fn raw_query_from_url(params: &leptos_router::params::ParamsMap) -> RawCatalogueQuery {
-    RawCatalogueQuery::from_params(|name| params.get(name))
 }
 
 /// The catalogue: a GET form whose every choice is in the URL, and a page of results.
 #[component]
 pub fn CataloguePage() -> impl IntoView {
-    let params = use_query_map();
-    let results = Resource::new_blocking(move || raw_query_from_url(&params.get()), search_catalogue);
+    let content = match use_context::<LoadedCatalogue>() {
+        Some(LoadedCatalogue {
+            raw,
+            page: Ok(CataloguePageData { frame, list_html }),
+        }) => view! {
+            <instant::InstantCatalogue frame typed_search=raw.to_form()>
+                <instant::ServerResults html=list_html/>
+            </instant::InstantCatalogue>
+        }
+        .into_any(),
+        Some(LoadedCatalogue { page: Err(error), .. }) => crate::forms::load_error(&error),
+        // Only the catalogue route's handler renders this page.
+        None => crate::forms::load_error(&AppError::internal("the catalogue page rendered without its data")),
+    };
     view! {
         <Title text="Katalog pelatihan — Prakerja"/>
         <h1>"Katalog pelatihan"</h1>
-        <Suspense fallback=|| view! { <p>"Memuat katalog…"</p> }>
-            {move || {
-                let raw = raw_query_from_url(&params.get_untracked());
-                results.get().map(|results| match results {
-                    Ok(results) => {
-                        let (frame, trainings) = instant::CatalogueFrame::of(results);
-                        let page_key = frame.balance.map(|_| frame.page_key);
-                        view! {
-                            <instant::InstantCatalogue frame typed_search=raw.to_form()>
-                                <instant::ServerResults trainings page_key/>
-                            </instant::InstantCatalogue>
-                        }.into_any()
-                    }
-                    Err(error) => crate::forms::load_error(&error),
-                })
-            }}
-        </Suspense>
+        {content}
     }
 }
 

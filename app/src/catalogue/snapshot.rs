@@ -51,6 +51,8 @@ pub struct CatalogueSnapshot {
     document: String,
     etag: String,
     details: HashMap<i32, Details>,
+    /// Each training as an item of the server's list (`instant::training_item_html`).
+    items_html: HashMap<i32, String>,
 }
 
 mod db {
@@ -151,6 +153,7 @@ impl CatalogueSnapshot {
         let mut summaries = Vec::with_capacity(rows.len());
         let mut described = Vec::with_capacity(rows.len());
         let mut details = HashMap::with_capacity(rows.len());
+        let mut items_html = HashMap::with_capacity(rows.len());
         for row in rows {
             let summary = TrainingSummary {
                 id: row.id,
@@ -169,6 +172,7 @@ impl CatalogueSnapshot {
             };
             let indexed = format!("{} {}", summary.title, indexed_beside_title(&summary));
             described.push(described_by(&indexed, &row.description, &row.outcomes));
+            items_html.insert(summary.id, super::instant::training_item_html(&summary));
             summaries.push(summary);
             details.insert(
                 row.id,
@@ -208,12 +212,22 @@ impl CatalogueSnapshot {
             document: json,
             etag,
             details,
+            items_html,
         })
     }
 
     /// One page of trainings matching `query`, and how many match in all.
     pub fn search(&self, query: &CatalogueQuery, balance: Option<Rupiah>) -> (Vec<TrainingSummary>, i64) {
         self.local.search(query, balance)
+    }
+
+    /// The server's list of these trainings (found in this snapshot) as HTML, with buy forms
+    /// keyed from `page_key` when the visitor can buy.
+    pub fn list_html(&self, trainings: &[TrainingSummary], page_key: Option<uuid::Uuid>) -> String {
+        let items = trainings
+            .iter()
+            .filter_map(|training| Some((training, self.items_html.get(&training.id)?.as_str())));
+        super::instant::training_list_html(items, page_key)
     }
 
     /// The partner platforms as (code, name), by name.
