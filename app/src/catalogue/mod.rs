@@ -17,6 +17,7 @@ pub mod fit;
 #[cfg(feature = "ssr")]
 pub mod import;
 pub mod instant;
+pub mod item;
 pub mod local;
 pub mod providers;
 pub mod query;

@@ -51,7 +51,7 @@ pub struct CatalogueSnapshot {
     document: String,
     etag: String,
     details: HashMap<i32, Details>,
-    /// Each training as an item of the server's list (`instant::training_item_html`).
+    /// Each training as an item of the server's list (`item::training_item_html`).
     items_html: HashMap<i32, String>,
 }
 
@@ -172,7 +172,7 @@ impl CatalogueSnapshot {
             };
             let indexed = format!("{} {}", summary.title, indexed_beside_title(&summary));
             described.push(described_by(&indexed, &row.description, &row.outcomes));
-            items_html.insert(summary.id, super::instant::training_item_html(&summary));
+            items_html.insert(summary.id, super::item::training_item_html(&summary));
             summaries.push(summary);
             details.insert(
                 row.id,
@@ -227,7 +227,7 @@ impl CatalogueSnapshot {
         let items = trainings
             .iter()
             .filter_map(|training| Some((training, self.items_html.get(&training.id)?.as_str())));
-        super::instant::training_list_html(items, page_key)
+        super::item::training_list_html(items, page_key)
     }
 
     /// The partner platforms as (code, name), by name.
