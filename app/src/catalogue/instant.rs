@@ -42,7 +42,7 @@ pub struct CatalogueFrame {
 /// It comes joined from each training's HTML, which the server keeps per catalogue snapshot
 /// (`training_item_html`).
 #[component]
-pub fn ServerResults(html: String) -> impl IntoView {
+pub fn ServerResults(html: std::sync::Arc<str>) -> impl IntoView {
     view! { <ol class="training-list" inner_html=html></ol> }
 }
 
@@ -329,51 +329,50 @@ fn option_html(value: &str, label: &str, selected: bool) -> String {
     view! { <option value=value selected=selected>{label}</option> }.to_html()
 }
 
-fn category_options(selected: Option<TrainingCategory>) -> String {
-    std::iter::once(option_html("", "Semua kategori", false))
-        .chain(
-            TrainingCategory::ALL
-                .iter()
-                .map(|c| option_html(c.code(), c.label(), selected == Some(*c))),
-        )
+/// A list's options: first the one that leaves it unchosen (`all`), when it has one, then each
+/// choice as (value, label, selected).
+fn options_html<V: AsRef<str>, L: AsRef<str>>(
+    all: Option<&str>,
+    choices: impl Iterator<Item = (V, L, bool)>,
+) -> String {
+    all.map(|label| option_html("", label, false))
+        .into_iter()
+        .chain(choices.map(|(value, label, selected)| option_html(value.as_ref(), label.as_ref(), selected)))
         .collect()
+}
+
+fn category_options(selected: Option<TrainingCategory>) -> String {
+    let choices = TrainingCategory::ALL
+        .iter()
+        .map(|c| (c.code(), c.label(), selected == Some(*c)));
+    options_html(Some("Semua kategori"), choices)
 }
 
 fn platform_options(platforms: &[(String, String)], selected: Option<&str>) -> String {
-    std::iter::once(option_html("", "Semua platform", false))
-        .chain(
-            platforms
-                .iter()
-                .map(|(code, name)| option_html(code, name, selected == Some(code.as_str()))),
-        )
-        .collect()
+    let choices = platforms
+        .iter()
+        .map(|(code, name)| (code, name, selected == Some(code.as_str())));
+    options_html(Some("Semua platform"), choices)
 }
 
 fn mode_options(selected: Option<TrainingMode>) -> String {
-    std::iter::once(option_html("", "Semua cara", false))
-        .chain(
-            TrainingMode::ALL
-                .iter()
-                .map(|m| option_html(m.code(), m.label(), selected == Some(*m))),
-        )
-        .collect()
+    let choices = TrainingMode::ALL
+        .iter()
+        .map(|m| (m.code(), m.label(), selected == Some(*m)));
+    options_html(Some("Semua cara"), choices)
 }
 
 fn rating_options(selected: Option<i16>) -> String {
-    std::iter::once(option_html("", "Semua rating", false))
-        .chain(
-            (1..=5i16)
-                .rev()
-                .map(|r| option_html(&r.to_string(), &format!("{r} bintang ke atas"), selected == Some(r))),
-        )
-        .collect()
+    let choices = (1..=5i16)
+        .rev()
+        .map(|r| (r.to_string(), format!("{r} bintang ke atas"), selected == Some(r)));
+    options_html(Some("Semua rating"), choices)
 }
 
+/// A search is always sorted somehow: this list has no "all".
 fn sort_options(selected: SortOrder) -> String {
-    SortOrder::ALL
-        .iter()
-        .map(|s| option_html(s.code(), s.label(), selected == *s))
-        .collect()
+    let choices = SortOrder::ALL.iter().map(|s| (s.code(), s.label(), selected == *s));
+    options_html(None, choices)
 }
 
 fn described_by(field: &'static str, errors: RwSignal<FieldErrors>) -> impl Fn() -> Option<String> {

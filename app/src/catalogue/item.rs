@@ -33,14 +33,13 @@ pub fn training_list_html<'a>(
             html.push_str(item);
             continue;
         };
-        let buy_form = view! {
-            <BuyForm training_id=training.id price=training.price
-                purchase_key=crate::domain::purchase_key::purchase_key(page_key, training.id)/>
-        };
         match item.strip_suffix(ITEM_END_WITHOUT_BUY_FORM) {
             Some(head) => {
+                let purchase_key = crate::domain::purchase_key::purchase_key(page_key, training.id);
                 html.push_str(head);
-                html.push_str(&buy_form.to_html());
+                html.push_str(
+                    &view! { <BuyForm training_id=training.id price=training.price purchase_key/> }.to_html(),
+                );
                 html.push_str("</article></li>");
             }
             // Not what `training_item_html` renders: the item is rendered whole (a test keeps

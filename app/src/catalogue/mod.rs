@@ -234,7 +234,7 @@ impl TrainingSummary {
 
 /// The catalogue page's data, loaded by its route's handler before the page renders: the
 /// catalogue is in this process's memory, so the page renders in one pass with nothing to wait
-/// for (a `Suspense` would build and move the whole island and list a second time).
+/// for (a `Suspense` would resolve the whole island and list as futures, moving every view).
 #[derive(Clone, Debug)]
 pub struct LoadedCatalogue {
     /// The search as typed, from the URL.
@@ -242,11 +242,12 @@ pub struct LoadedCatalogue {
     pub page: Result<CataloguePageData, AppError>,
 }
 
-/// A page of the catalogue: what the island needs, and the server's list as HTML.
+/// A page of the catalogue: what the island needs, and the server's list as HTML (shared, not
+/// copied, on its way through the render's context into the page).
 #[derive(Clone, Debug)]
 pub struct CataloguePageData {
     pub frame: instant::CatalogueFrame,
-    pub list_html: String,
+    pub list_html: std::sync::Arc<str>,
 }
 
 /// Searches this process's snapshot for the visitor signed in with `headers`' session (the
@@ -283,7 +284,7 @@ async fn page_for(
     let (trainings, total) = catalogue.search(&query, balance);
     let page_key = uuid::Uuid::new_v4();
     Ok(CataloguePageData {
-        list_html: catalogue.list_html(&trainings, balance.map(|_| page_key)),
+        list_html: catalogue.list_html(&trainings, balance.map(|_| page_key)).into(),
         frame: instant::CatalogueFrame {
             total,
             platforms: catalogue.platforms(),
