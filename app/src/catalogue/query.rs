@@ -43,12 +43,12 @@ impl RawCatalogueQuery {
             &self.urut,
             &self.hal,
         ];
-        let pairs: Vec<String> = PARAMETERS
-            .iter()
-            .zip(values)
-            .filter_map(|(name, value)| value.as_ref().map(|v| format!("{name}={}", percent_encode(v))))
-            .collect();
-        pairs.join("&")
+        form_encode(
+            PARAMETERS
+                .iter()
+                .zip(values)
+                .filter_map(|(name, value)| Some((*name, value.as_deref()?))),
+        )
     }
 
     /// Back from `to_form`.
@@ -244,14 +244,11 @@ impl CatalogueQuery {
         if page > 1 {
             params.push(("hal", page.to_string()));
         }
-        let query: Vec<String> = params
-            .into_iter()
-            .map(|(name, value)| format!("{name}={}", percent_encode(&value)))
-            .collect();
+        let query = form_encode(params.iter().map(|(name, value)| (*name, value.as_str())));
         if query.is_empty() {
             crate::paths::CATALOGUE_PATH.to_owned()
         } else {
-            format!("{}?{}", crate::paths::CATALOGUE_PATH, query.join("&"))
+            format!("{}?{query}", crate::paths::CATALOGUE_PATH)
         }
     }
 }
@@ -277,12 +274,11 @@ fn percent_decode(value: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+            b'%' if i + 2 < bytes.len() => match (hex_digit(bytes[i + 1]), hex_digit(bytes[i + 2])) {
                 (Some(high), Some(low)) => {
-                    out.push((high * 16 + low) as u8);
+                    out.push(high * 16 + low);
                     i += 2;
                 }
                 _ => out.push(b'%'),
@@ -294,17 +290,48 @@ fn percent_decode(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Encodes a query value (form encoding: spaces as `+`).
-fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
+/// The value of one hexadecimal digit. (A byte's own match: `char::to_digit`, generic over the
+/// radix, was one more function in the WASM's main module.)
+fn hex_digit(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// `name=value` pairs joined by `&`, each value form-encoded, written into one string (no string
+/// per pair: collecting those was the only shrink of a reused allocation in the browser's code,
+/// and it changed how every allocation in the WASM's main module returns).
+fn form_encode<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::new();
+    for (name, value) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(name);
+        out.push('=');
+        push_percent_encoded(&mut out, value);
+    }
+    out
+}
+
+/// Appends a query value, form-encoded (spaces as `+`).
+fn push_percent_encoded(out: &mut String, value: &str) {
     for byte in value.bytes() {
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(byte)),
             b' ' => out.push('+'),
-            other => out.push_str(&format!("%{other:02X}")),
+            other => {
+                // Two hex digits, without formatting a string for each byte.
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                out.push('%');
+                out.push(char::from(HEX[usize::from(other >> 4)]));
+                out.push(char::from(HEX[usize::from(other & 0xF)]));
+            }
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -358,6 +385,12 @@ mod tests {
         assert_eq!(RawCatalogueQuery::from_form(""), RawCatalogueQuery::default());
         assert_eq!(percent_decode("50%"), "50%");
         assert_eq!(percent_decode("%E2%9C%93+ok%zz"), "✓ ok%zz");
+        assert_eq!(percent_decode("%e2%9c%93%2B%2b%g1"), "✓++%g1");
+        assert_eq!(
+            form_encode([("q", "✓ a+b/~"), ("hal", "2")].into_iter()),
+            "q=%E2%9C%93+a%2Bb%2F~&hal=2"
+        );
+        assert_eq!(form_encode(std::iter::empty()), "");
     }
 
     #[test]

@@ -37,10 +37,16 @@ impl FieldErrors {
         match parsed {
             Ok(value) => Some(value),
             Err(error) => {
-                self.push(field, error.to_string());
+                self.push_displayed(field, &error);
                 None
             }
         }
+    }
+
+    /// The message of any error, through one function instead of one per error type: every
+    /// form's parse in the browser's main module shares it.
+    fn push_displayed(&mut self, field: &str, error: &dyn std::fmt::Display) {
+        self.push(field, error.to_string());
     }
 
     /// The errors of one field's parse: none, or its message.
