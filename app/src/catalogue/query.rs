@@ -301,9 +301,8 @@ fn hex_digit(byte: u8) -> Option<u8> {
     }
 }
 
-/// `name=value` pairs joined by `&`, each value form-encoded, written into one string (no string
-/// per pair: collecting those was the only shrink of a reused allocation in the browser's code,
-/// and it changed how every allocation in the WASM's main module returns).
+/// `name=value` pairs joined by `&`, each value form-encoded, written into one string (not a
+/// string per pair, collected and joined).
 fn form_encode<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
     let mut out = String::new();
     for (name, value) in pairs {
