@@ -392,6 +392,17 @@ mod tests {
         assert_eq!(form_encode(std::iter::empty()), "");
     }
 
+    proptest::proptest! {
+        /// Whatever a visitor types comes back from its URL as typed, and no URL, however
+        /// broken its escapes, stops the decoder.
+        #[test]
+        fn any_typed_value_survives_its_encoding(typed in "\\PC*", url in "[%+a-fA-F0-9gz\\PC]{0,12}") {
+            let encoded = form_encode(std::iter::once(("q", typed.as_str())));
+            proptest::prop_assert_eq!(percent_decode(&encoded["q=".len()..]), typed);
+            let _ = percent_decode(&url);
+        }
+    }
+
     #[test]
     fn a_bad_filter_is_reported_and_left_out_while_the_others_apply() {
         let (query, errors) = CatalogueQuery::parse(&raw(&[
